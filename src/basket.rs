@@ -1,0 +1,1 @@
+//! Market-basket analysis: frequent itemsets by FP-growth and association rules.

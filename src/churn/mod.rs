@@ -1,0 +1,1 @@
+//! Churn: labels from purchase history, logistic regression, and model evaluation metrics.

@@ -1,0 +1,1 @@
+//! Cohort retention: customers grouped by the period of their first purchase.

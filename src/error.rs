@@ -1,0 +1,126 @@
+//! The crate's one error type.
+//!
+//! Every fallible function returns [`Result<T>`]. Variants carry the context a caller
+//! needs to find the bad input: the field (column or parameter name), the row, and the
+//! offending value. Nothing the caller passed is modified when an error is returned.
+
+/// The result type of every fallible function in the crate.
+pub type Result<T> = std::result::Result<T, Error>;
+
+/// Everything that can go wrong in `patronage`.
+///
+/// Messages are lowercase without a trailing period, and say what to do where that is
+/// not obvious.
+///
+/// ```
+/// use patronage::Error;
+/// let e = Error::NonFinite { field: "amount", row: 17, value: f64::NAN };
+/// assert_eq!(e.to_string(), "amount at row 17 is not finite (NaN)");
+/// ```
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// An input that needs at least one row (or element) had none.
+    #[error("{field} is empty: at least one row is needed")]
+    Empty {
+        /// Which input was empty.
+        field: &'static str,
+    },
+
+    /// A value was NaN or infinite.
+    #[error("{field} at row {row} is not finite ({value})")]
+    NonFinite {
+        /// The column or input holding the value.
+        field: &'static str,
+        /// Zero-based row of the value.
+        row: usize,
+        /// The value itself.
+        value: f64,
+    },
+
+    /// A value that must be zero or more was negative.
+    #[error("{field} at row {row} is negative ({value})")]
+    Negative {
+        /// The column or input holding the value.
+        field: &'static str,
+        /// Zero-based row of the value.
+        row: usize,
+        /// The value itself.
+        value: f64,
+    },
+
+    /// A value broke a rule of its input other than finiteness or sign
+    /// (e.g. recency greater than T, a label other than 0 or 1).
+    #[error("{field} at row {row} is invalid ({value}): {reason}")]
+    InvalidValue {
+        /// The column or input holding the value.
+        field: &'static str,
+        /// Zero-based row of the value.
+        row: usize,
+        /// The value itself.
+        value: f64,
+        /// The rule it breaks.
+        reason: String,
+    },
+
+    /// Two inputs that must have one row per item had different lengths.
+    #[error("{field} has {found} rows but {expected} were expected")]
+    LengthMismatch {
+        /// The input whose length is wrong.
+        field: &'static str,
+        /// The length it must have.
+        expected: usize,
+        /// The length it has.
+        found: usize,
+    },
+
+    /// A parameter (of a builder or a function) is outside its allowed range.
+    #[error("parameter {name} = {value} is invalid: {reason}")]
+    InvalidParameter {
+        /// The parameter's name.
+        name: &'static str,
+        /// Its value, formatted.
+        value: String,
+        /// The range or rule it breaks.
+        reason: String,
+    },
+
+    /// The data cannot support the requested model (too few rows or distinct points,
+    /// a single class, a constant series for a multiplicative model, ...).
+    #[error("{model} cannot be fitted: {reason}")]
+    InsufficientData {
+        /// The model or procedure.
+        model: &'static str,
+        /// Why the data do not suffice.
+        reason: String,
+    },
+
+    /// An iterative fit stopped before meeting its convergence criterion.
+    ///
+    /// `last_iterate` holds the parameters at the last iteration (on the optimizer's
+    /// scale, documented by the model) so a caller can inspect or restart from them.
+    #[error(
+        "{model} did not converge after {iterations} iterations: {reason}; try more iterations, a looser tolerance or rescaled inputs"
+    )]
+    NotConverged {
+        /// The model or procedure.
+        model: &'static str,
+        /// Iterations run.
+        iterations: usize,
+        /// What failed (gradient norm, non-finite objective, ...).
+        reason: String,
+        /// The last parameter vector.
+        last_iterate: Vec<f64>,
+    },
+
+    /// A calendar date that does not exist or is outside the supported range.
+    #[error("invalid date {year:04}-{month:02}-{day:02}")]
+    InvalidDate {
+        /// Year.
+        year: i32,
+        /// Month, 1..=12.
+        month: u32,
+        /// Day of month.
+        day: u32,
+    },
+}

@@ -1,0 +1,23 @@
+//! # patronage
+//!
+//! Typed, in-memory customer analytics: customer summaries, RFM scores and segments,
+//! k-means clusters, churn models, BG/NBD-family lifetime value, revenue forecasts,
+//! market-basket rules, cohort retention and survival curves.
+//!
+//! Nothing in the crate reads files, opens sockets, prints or keeps global state:
+//! callers hand it data, it hands back results or a typed [`Error`].
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod error;
+pub mod math;
+
+pub mod basket;
+pub mod churn;
+pub mod clv;
+pub mod cohort;
+pub mod forecast;
+pub mod segment;
+pub mod survival;
+
+pub use error::{Error, Result};

@@ -1,0 +1,4 @@
+//! Numerical building blocks the models share: special functions and optimizers.
+
+pub mod optim;
+pub mod special;

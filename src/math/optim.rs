@@ -1,0 +1,1 @@
+//! Optimizers shared by the models (BFGS, Nelder-Mead) and finite-difference derivatives.

@@ -1,0 +1,1 @@
+//! Customer segmentation: k-means clustering, feature scaling and cluster quality.

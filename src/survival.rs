@@ -1,0 +1,1 @@
+//! Survival curves of customer lifetimes: Kaplan-Meier with Greenwood intervals, log-rank test.
