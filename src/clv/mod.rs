@@ -9,7 +9,8 @@
 pub trait PurchaseModel {
     /// Expected number of repeat purchases in `(T, T + t]` for a customer with the
     /// given frequency, recency and age `T`.
-    fn conditional_expected_purchases(&self, t: f64, frequency: f64, recency: f64, age: f64) -> f64;
+    fn conditional_expected_purchases(&self, t: f64, frequency: f64, recency: f64, age: f64)
+    -> f64;
 
     /// Probability that a customer with the given history is still alive at `T`.
     fn probability_alive(&self, frequency: f64, recency: f64, age: f64) -> f64;
