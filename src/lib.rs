@@ -11,6 +11,8 @@
 
 pub mod error;
 pub mod math;
+pub mod summary;
+pub mod transactions;
 
 pub mod basket;
 pub mod churn;
@@ -21,3 +23,5 @@ pub mod segment;
 pub mod survival;
 
 pub use error::{Error, Result};
+pub use summary::{CalibrationHoldout, CustomerSummary, PartialSummary, SummaryParams};
+pub use transactions::{Day, Transaction, TransactionLog};

@@ -1,0 +1,774 @@
+//! Per-customer summaries in the (frequency, recency, T, monetary value) form the
+//! purchase models use, with the semantics of Python's `lifetimes`
+//! (`summary_data_from_transaction_data`).
+//!
+//! For a period length of `period_days` days, a purchase's period is
+//! `floor((day - origin) / period_days)` (origin `Day(0)` unless set). Within the
+//! observation window (rows whose period is at most the period of `observation_end`):
+//!
+//! - purchases in the same period collapse into one purchase period, amounts summed;
+//! - **frequency** = distinct purchase periods - 1 (repeat purchases);
+//! - **recency** = last purchase period - first purchase period;
+//! - **T** (`age`) = period of `observation_end` - first purchase period;
+//! - **monetary value** = mean spend of the repeat purchase periods (the first period
+//!   excluded), 0 when frequency is 0.
+//!
+//! Recency and T are reported in time units of `time_unit_days` days (default: the
+//! period), so `period_days(1).time_unit_days(7.0)` gives day-resolution summaries in
+//! weeks, as the CDNOW literature uses. Customers whose first purchase falls after the
+//! observation window are left out.
+//!
+//! Money is summed exactly: every amount is rounded once to an integer number of
+//! nano-units (1e-9 of a currency unit) and added in `i128`, so sums do not depend on the
+//! order of rows or on how the rows were partitioned ([`PartialSummary`]).
+//!
+//! ```
+//! use patronage::transactions::{Day, Transaction, TransactionLog};
+//! use patronage::summary::SummaryParams;
+//!
+//! let t = |c: u32, d: i32, a: f64| Transaction { customer: c, day: Day(d), amount: a };
+//! let rows = [t(1, 0, 10.0), t(1, 0, 5.0), t(1, 14, 20.0), t(1, 21, 30.0), t(2, 7, 8.0)];
+//! let log = TransactionLog::new(&rows)?;
+//! let s = log.summarize(&SummaryParams::new(Day(28)).time_unit_days(7.0))?;
+//! assert_eq!(s.frequency(), &[2.0, 0.0]); // day 0 collapses into one period
+//! assert_eq!(s.recency(), &[3.0, 0.0]); // weeks
+//! assert_eq!(s.age(), &[4.0, 3.0]);
+//! assert_eq!(s.monetary_value(), &[25.0, 0.0]); // (20 + 30) / 2
+//! # Ok::<(), patronage::Error>(())
+//! ```
+
+use ndarray::ArrayView1;
+
+use crate::error::{Error, Result};
+use crate::transactions::{Day, TransactionLog};
+
+/// Nano-units per currency unit for exact money sums.
+const NANO: f64 = 1e9;
+
+#[inline]
+fn to_nano(amount: f64) -> i128 {
+    // Amounts are validated finite, >= 0 and <= 1e15 by TransactionLog, so this fits.
+    (amount * NANO).round() as i128
+}
+
+#[inline]
+fn from_nano(n: i128) -> f64 {
+    n as f64 / NANO
+}
+
+/// How to summarize a log: the observation end, the period length and the time unit.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct SummaryParams {
+    observation_end: Day,
+    period_days: u32,
+    time_unit_days: Option<f64>,
+    origin: Day,
+}
+
+impl SummaryParams {
+    /// Summaries observed up to and including `observation_end`'s period, with one-day
+    /// periods and times in periods.
+    pub fn new(observation_end: Day) -> Self {
+        Self {
+            observation_end,
+            period_days: 1,
+            time_unit_days: None,
+            origin: Day(0),
+        }
+    }
+
+    /// Period length in days (purchases in one period collapse into one); default 1.
+    ///
+    /// ```
+    /// use patronage::{summary::SummaryParams, transactions::Day};
+    /// let weekly = SummaryParams::new(Day(100)).period_days(7);
+    /// assert_eq!(weekly.get_period_days(), 7);
+    /// ```
+    pub fn period_days(mut self, days: u32) -> Self {
+        self.period_days = days;
+        self
+    }
+
+    /// Length in days of the unit recency and T are reported in; default: the period.
+    ///
+    /// ```
+    /// use patronage::{summary::SummaryParams, transactions::Day};
+    /// let p = SummaryParams::new(Day(100)).time_unit_days(7.0);
+    /// assert_eq!(p.get_time_unit_days(), 7.0);
+    /// ```
+    pub fn time_unit_days(mut self, days: f64) -> Self {
+        self.time_unit_days = Some(days);
+        self
+    }
+
+    /// The day periods are counted from (default `Day(0)`, 1970-01-01 in calendar
+    /// terms, a Thursday): weekly periods start on this day's weekday.
+    ///
+    /// ```
+    /// use patronage::{summary::SummaryParams, transactions::Day};
+    /// let monday_weeks = SummaryParams::new(Day(100)).period_days(7).origin(Day(4));
+    /// assert_eq!(monday_weeks.get_origin(), Day(4));
+    /// ```
+    pub fn origin(mut self, origin: Day) -> Self {
+        self.origin = origin;
+        self
+    }
+
+    /// The last day observed.
+    pub fn observation_end(&self) -> Day {
+        self.observation_end
+    }
+
+    /// The period length in days.
+    pub fn get_period_days(&self) -> u32 {
+        self.period_days
+    }
+
+    /// The time unit in days.
+    pub fn get_time_unit_days(&self) -> f64 {
+        self.time_unit_days.unwrap_or(self.period_days as f64)
+    }
+
+    /// The day periods are counted from.
+    pub fn get_origin(&self) -> Day {
+        self.origin
+    }
+
+    /// The period a day falls in.
+    pub fn period_of(&self, day: Day) -> i64 {
+        (i64::from(day.0) - i64::from(self.origin.0)).div_euclid(i64::from(self.period_days.max(1)))
+    }
+
+    fn validate(&self) -> Result<()> {
+        if self.period_days == 0 {
+            return Err(Error::InvalidParameter {
+                name: "period_days",
+                value: "0".into(),
+                reason: "a period is at least one day".into(),
+            });
+        }
+        let unit = self.get_time_unit_days();
+        if !(unit.is_finite() && unit > 0.0) {
+            return Err(Error::InvalidParameter {
+                name: "time_unit_days",
+                value: unit.to_string(),
+                reason: "must be a positive, finite number of days".into(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Converts a number of periods into time units.
+    fn scale(&self) -> f64 {
+        self.period_days as f64 / self.get_time_unit_days()
+    }
+}
+
+/// What the summary of one customer is computed from: the sufficient statistics of
+/// its rows in the window. Both the one-pass summary and [`PartialSummary`] reduce to it,
+/// so they share one definition of the output.
+#[derive(Debug, Clone, Copy)]
+struct Stats {
+    first_period: i64,
+    last_period: i64,
+    periods: u32,
+    first_period_spend: i128,
+    total_spend: i128,
+    orders: u32,
+    first_day: Day,
+    last_day: Day,
+}
+
+/// Per-customer order activity, kept when a summary is built from a log.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+struct Activity {
+    orders: Vec<u32>,
+    total_spend: Vec<f64>,
+    first_day: Vec<Day>,
+    last_day: Vec<Day>,
+    observation_end: Day,
+}
+
+/// One row per customer: frequency, recency, T (`age`), monetary value, and, when built
+/// from a [`TransactionLog`], orders, total spend and first/last purchase day.
+///
+/// Columnar: each getter returns one column, aligned by row. [`customer`](Self::customer)
+/// maps rows back to the log's customer indices.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct CustomerSummary {
+    customer: Vec<u32>,
+    frequency: Vec<f64>,
+    recency: Vec<f64>,
+    age: Vec<f64>,
+    monetary_value: Vec<f64>,
+    activity: Option<Activity>,
+}
+
+impl CustomerSummary {
+    /// A summary from columns the caller already has (e.g. a published summary table).
+    /// Rows get customer indices `0..n`; there is no order activity.
+    ///
+    /// # Errors
+    /// [`Error::Empty`] for no rows; [`Error::LengthMismatch`] when the columns differ in
+    /// length; [`Error::NonFinite`] / [`Error::Negative`] for bad values; and
+    /// [`Error::InvalidValue`] when frequency is not a whole number, recency exceeds T,
+    /// or recency is 0 with a positive frequency.
+    ///
+    /// ```
+    /// use ndarray::array;
+    /// use patronage::summary::CustomerSummary;
+    /// let s = CustomerSummary::from_columns(
+    ///     array![2.0, 0.0].view(), array![30.43, 0.0].view(), array![38.86, 38.86].view(), None)?;
+    /// assert_eq!(s.len(), 2);
+    /// assert!(s.orders().is_none());
+    /// let bad = CustomerSummary::from_columns(
+    ///     array![1.0].view(), array![40.0].view(), array![38.0].view(), None);
+    /// assert!(matches!(bad, Err(patronage::Error::InvalidValue { field: "recency", row: 0, .. })));
+    /// # Ok::<(), patronage::Error>(())
+    /// ```
+    pub fn from_columns(
+        frequency: ArrayView1<f64>,
+        recency: ArrayView1<f64>,
+        age: ArrayView1<f64>,
+        monetary_value: Option<ArrayView1<f64>>,
+    ) -> Result<Self> {
+        let n = frequency.len();
+        if n == 0 {
+            return Err(Error::Empty { field: "frequency" });
+        }
+        for (field, len) in [("recency", recency.len()), ("age", age.len())]
+            .into_iter()
+            .chain(monetary_value.map(|m| ("monetary_value", m.len())))
+        {
+            if len != n {
+                return Err(Error::LengthMismatch {
+                    field,
+                    expected: n,
+                    found: len,
+                });
+            }
+        }
+        let check = |field: &'static str, row: usize, v: f64| -> Result<()> {
+            if !v.is_finite() {
+                return Err(Error::NonFinite {
+                    field,
+                    row,
+                    value: v,
+                });
+            }
+            if v < 0.0 {
+                return Err(Error::Negative {
+                    field,
+                    row,
+                    value: v,
+                });
+            }
+            Ok(())
+        };
+        let invalid = |field: &'static str, row: usize, value: f64, reason: &str| {
+            Err(Error::InvalidValue {
+                field,
+                row,
+                value,
+                reason: reason.into(),
+            })
+        };
+        for row in 0..n {
+            let (x, tx, t) = (frequency[row], recency[row], age[row]);
+            check("frequency", row, x)?;
+            check("recency", row, tx)?;
+            check("age", row, t)?;
+            if let Some(m) = monetary_value {
+                check("monetary_value", row, m[row])?;
+            }
+            if x.fract() != 0.0 {
+                return invalid(
+                    "frequency",
+                    row,
+                    x,
+                    "frequency counts repeat purchases and must be a whole number",
+                );
+            }
+            if tx > t {
+                return invalid("recency", row, tx, "recency cannot exceed T (age)");
+            }
+            if x > 0.0 && tx == 0.0 {
+                return invalid(
+                    "recency",
+                    row,
+                    tx,
+                    "recency is 0 but frequency is positive: repeat purchases come after the first",
+                );
+            }
+        }
+        Ok(Self {
+            customer: (0..n as u32).collect(),
+            frequency: frequency.to_vec(),
+            recency: recency.to_vec(),
+            age: age.to_vec(),
+            monetary_value: monetary_value.map_or_else(|| vec![0.0; n], |m| m.to_vec()),
+            activity: None,
+        })
+    }
+
+    /// Number of customers (rows).
+    pub fn len(&self) -> usize {
+        self.customer.len()
+    }
+
+    /// Whether the summary has no rows.
+    pub fn is_empty(&self) -> bool {
+        self.customer.is_empty()
+    }
+
+    /// The log's dense customer index of each row.
+    pub fn customer(&self) -> &[u32] {
+        &self.customer
+    }
+
+    /// Repeat purchase periods.
+    pub fn frequency(&self) -> &[f64] {
+        &self.frequency
+    }
+
+    /// Time from the first to the last purchase period, in time units.
+    pub fn recency(&self) -> &[f64] {
+        &self.recency
+    }
+
+    /// T: time from the first purchase period to the end of observation, in time units.
+    pub fn age(&self) -> &[f64] {
+        &self.age
+    }
+
+    /// Mean spend of repeat purchase periods (0 when frequency is 0).
+    pub fn monetary_value(&self) -> &[f64] {
+        &self.monetary_value
+    }
+
+    /// Orders (rows) in the window, when built from a log.
+    pub fn orders(&self) -> Option<&[u32]> {
+        self.activity.as_ref().map(|a| a.orders.as_slice())
+    }
+
+    /// Total spend in the window (all purchases, the first included), when built from a log.
+    pub fn total_spend(&self) -> Option<&[f64]> {
+        self.activity.as_ref().map(|a| a.total_spend.as_slice())
+    }
+
+    /// Day of the first purchase, when built from a log.
+    pub fn first_day(&self) -> Option<&[Day]> {
+        self.activity.as_ref().map(|a| a.first_day.as_slice())
+    }
+
+    /// Day of the last purchase in the window, when built from a log.
+    pub fn last_day(&self) -> Option<&[Day]> {
+        self.activity.as_ref().map(|a| a.last_day.as_slice())
+    }
+
+    /// The observation end, when built from a log.
+    pub fn observation_end(&self) -> Option<Day> {
+        self.activity.as_ref().map(|a| a.observation_end)
+    }
+
+    /// Days from each customer's last purchase to the observation end, when built from a log.
+    pub fn days_since_last(&self) -> Option<Vec<i32>> {
+        self.activity
+            .as_ref()
+            .map(|a| a.last_day.iter().map(|&d| a.observation_end - d).collect())
+    }
+
+    fn with_capacity(n: usize, observation_end: Day) -> Self {
+        Self {
+            customer: Vec::with_capacity(n),
+            frequency: Vec::with_capacity(n),
+            recency: Vec::with_capacity(n),
+            age: Vec::with_capacity(n),
+            monetary_value: Vec::with_capacity(n),
+            activity: Some(Activity {
+                orders: Vec::with_capacity(n),
+                total_spend: Vec::with_capacity(n),
+                first_day: Vec::with_capacity(n),
+                last_day: Vec::with_capacity(n),
+                observation_end,
+            }),
+        }
+    }
+
+    fn push(&mut self, customer: u32, r: &SummaryRow) {
+        self.customer.push(customer);
+        self.frequency.push(r.frequency);
+        self.recency.push(r.recency);
+        self.age.push(r.age);
+        self.monetary_value.push(r.monetary_value);
+        if let Some(a) = self.activity.as_mut() {
+            a.orders.push(r.orders);
+            a.total_spend.push(r.total_spend);
+            a.first_day.push(r.first_day);
+            a.last_day.push(r.last_day);
+        }
+    }
+
+    fn append(&mut self, mut other: Self) {
+        self.customer.append(&mut other.customer);
+        self.frequency.append(&mut other.frequency);
+        self.recency.append(&mut other.recency);
+        self.age.append(&mut other.age);
+        self.monetary_value.append(&mut other.monetary_value);
+        if let (Some(a), Some(b)) = (self.activity.as_mut(), other.activity.as_mut()) {
+            a.orders.append(&mut b.orders);
+            a.total_spend.append(&mut b.total_spend);
+            a.first_day.append(&mut b.first_day);
+            a.last_day.append(&mut b.last_day);
+        }
+    }
+}
+
+/// The window statistics of one customer's sorted rows: rows whose period is at most
+/// `end_period`. `None` when the customer has no row in the window.
+fn window_stats(days: &[Day], amounts: &[f64], params: &SummaryParams) -> Option<Stats> {
+    let end_period = params.period_of(params.observation_end);
+    let n = days.partition_point(|&d| params.period_of(d) <= end_period);
+    if n == 0 {
+        return None;
+    }
+    let first_period = params.period_of(days[0]);
+    let mut s = Stats {
+        first_period,
+        last_period: first_period,
+        periods: 1,
+        first_period_spend: 0,
+        total_spend: 0,
+        orders: n as u32,
+        first_day: days[0],
+        last_day: days[n - 1],
+    };
+    for (&d, &a) in days[..n].iter().zip(&amounts[..n]) {
+        let p = params.period_of(d);
+        let cents = to_nano(a);
+        if p != s.last_period {
+            s.periods += 1;
+            s.last_period = p;
+        }
+        if p == first_period {
+            s.first_period_spend += cents;
+        }
+        s.total_spend += cents;
+    }
+    Some(s)
+}
+
+impl<C> TransactionLog<C> {
+    /// Summarizes every customer with a purchase in the observation window
+    /// (see the [module docs](crate::summary) for the definitions).
+    ///
+    /// Runs in one pass over the rows, in parallel over customers with the `parallel`
+    /// feature; the result does not depend on the thread count.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] for a zero period or a non-positive time unit;
+    /// [`Error::Empty`] when no customer has a purchase in the window.
+    pub fn summarize(&self, params: &SummaryParams) -> Result<CustomerSummary> {
+        params.validate()?;
+        let n = self.n_customers();
+        // Borrow the columns alone: the ids need not be Sync.
+        let (offsets, days, amounts) = (self.offsets(), self.days(), self.amounts());
+        let chunk = |lo: usize, hi: usize| {
+            let mut out = CustomerSummary::with_capacity(hi - lo, params.observation_end);
+            for c in lo..hi {
+                let rows = offsets[c] as usize..offsets[c + 1] as usize;
+                let (d, a) = (&days[rows.clone()], &amounts[rows]);
+                if let Some(s) = window_stats(d, a, params) {
+                    out.push(c as u32, &SummaryRow::from_stats(&s, params));
+                }
+            }
+            out
+        };
+        const CHUNK: usize = 16_384;
+        #[cfg(feature = "parallel")]
+        let parts: Vec<CustomerSummary> = {
+            use rayon::prelude::*;
+            (0..n.div_ceil(CHUNK))
+                .into_par_iter()
+                .map(|k| chunk(k * CHUNK, ((k + 1) * CHUNK).min(n)))
+                .collect()
+        };
+        #[cfg(not(feature = "parallel"))]
+        let parts: Vec<CustomerSummary> = (0..n.div_ceil(CHUNK))
+            .map(|k| chunk(k * CHUNK, ((k + 1) * CHUNK).min(n)))
+            .collect();
+        let mut out = CustomerSummary::with_capacity(n, params.observation_end);
+        for p in parts {
+            out.append(p);
+        }
+        if out.is_empty() {
+            return Err(Error::Empty {
+                field: "transactions in the observation window",
+            });
+        }
+        Ok(out)
+    }
+
+    /// Splits history at `calibration.observation_end()`: the calibration summary, and
+    /// for each of its customers the purchases in the holdout window, the periods after
+    /// the calibration end's period up to and including `holdout_end`'s period.
+    ///
+    /// # Errors
+    /// As [`summarize`](Self::summarize), and [`Error::InvalidParameter`] when
+    /// `holdout_end`'s period is not after the calibration end's.
+    ///
+    /// ```
+    /// use patronage::transactions::{Day, Transaction, TransactionLog};
+    /// use patronage::summary::SummaryParams;
+    /// let t = |d: i32, a: f64| Transaction { customer: 1u8, day: Day(d), amount: a };
+    /// let log = TransactionLog::new(&[t(0, 5.0), t(3, 5.0), t(12, 7.0), t(12, 1.0), t(15, 2.0)])?;
+    /// let split = log.calibration_holdout(&SummaryParams::new(Day(9)), Day(20))?;
+    /// assert_eq!(split.calibration.frequency(), &[1.0]);
+    /// assert_eq!(split.frequency_holdout, vec![2.0]); // days 12 and 15
+    /// assert_eq!(split.monetary_value_holdout, vec![5.0]); // (8 + 2) / 2
+    /// assert_eq!(split.duration_holdout, 11.0);
+    /// # Ok::<(), patronage::Error>(())
+    /// ```
+    pub fn calibration_holdout(
+        &self,
+        calibration: &SummaryParams,
+        holdout_end: Day,
+    ) -> Result<CalibrationHoldout> {
+        let calibration_summary = self.summarize(calibration)?;
+        let cal_period = calibration.period_of(calibration.observation_end);
+        let end_period = calibration.period_of(holdout_end);
+        if end_period <= cal_period {
+            return Err(Error::InvalidParameter {
+                name: "holdout_end",
+                value: format!("{}", holdout_end.0),
+                reason: "the holdout must end in a period after the calibration end".into(),
+            });
+        }
+        let n = calibration_summary.len();
+        let mut frequency_holdout = Vec::with_capacity(n);
+        let mut monetary_value_holdout = Vec::with_capacity(n);
+        for &c in calibration_summary.customer() {
+            let (days, amounts) = self.customer_rows(c);
+            let lo = days.partition_point(|&d| calibration.period_of(d) <= cal_period);
+            let hi = days.partition_point(|&d| calibration.period_of(d) <= end_period);
+            let mut periods = 0u32;
+            let mut last = i64::MIN;
+            let mut spend: i128 = 0;
+            for (&d, &a) in days[lo..hi].iter().zip(&amounts[lo..hi]) {
+                let p = calibration.period_of(d);
+                if p != last {
+                    periods += 1;
+                    last = p;
+                }
+                spend += to_nano(a);
+            }
+            frequency_holdout.push(f64::from(periods));
+            monetary_value_holdout.push(if periods > 0 {
+                from_nano(spend) / f64::from(periods)
+            } else {
+                0.0
+            });
+        }
+        Ok(CalibrationHoldout {
+            calibration: calibration_summary,
+            frequency_holdout,
+            monetary_value_holdout,
+            duration_holdout: (end_period - cal_period) as f64 * calibration.scale(),
+        })
+    }
+}
+
+/// A calibration summary and each calibration customer's holdout purchases
+/// (lifetimes' `calibration_and_holdout_data`).
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct CalibrationHoldout {
+    /// The summary at the calibration end.
+    pub calibration: CustomerSummary,
+    /// Purchase periods in the holdout window, aligned with `calibration`'s rows.
+    pub frequency_holdout: Vec<f64>,
+    /// Mean spend per holdout purchase period (0 without holdout purchases).
+    pub monetary_value_holdout: Vec<f64>,
+    /// Length of the holdout window in time units.
+    pub duration_holdout: f64,
+}
+
+/// The mergeable partial state of one customer's summary, for computing summaries over
+/// partitions of the rows (e.g. as a distributed aggregate's state) and merging them.
+///
+/// The state is the customer's distinct purchase periods in the window, each with its
+/// exact spend, plus the order count and first/last day: the part that does not merge
+/// trivially is the set of distinct periods (two partitions can hold the same
+/// customer-day), so it is kept as a sorted list and merged as a sorted union. Its size
+/// grows with distinct purchase periods, not rows. Merging is associative and
+/// commutative, and [`finish`](Self::finish) of a merge equals the one-pass summary
+/// exactly (money included, thanks to the integer nano-unit sums).
+///
+/// ```
+/// use patronage::summary::{PartialSummary, SummaryParams};
+/// use patronage::transactions::Day;
+/// let params = SummaryParams::new(Day(30));
+/// let mut a = PartialSummary::default();
+/// a.update(&params, Day(0), 10.0);
+/// a.update(&params, Day(5), 4.0);
+/// let mut b = PartialSummary::default();
+/// b.update(&params, Day(5), 6.0); // same customer-day in another partition
+/// b.update(&params, Day(40), 99.0); // after the observation end: ignored
+/// a.merge(&b);
+/// let row = a.finish(&params).unwrap();
+/// assert_eq!((row.frequency, row.recency, row.age, row.monetary_value), (1.0, 5.0, 30.0, 10.0));
+/// assert_eq!(row.orders, 3);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct PartialSummary {
+    /// (period, spend in nano-units), sorted by period, periods distinct.
+    periods: Vec<(i64, i128)>,
+    orders: u32,
+    first_day: Option<Day>,
+    last_day: Option<Day>,
+}
+
+/// One customer's finished summary (see [`PartialSummary::finish`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct SummaryRow {
+    /// Repeat purchase periods.
+    pub frequency: f64,
+    /// Time from first to last purchase period, in time units.
+    pub recency: f64,
+    /// T, in time units.
+    pub age: f64,
+    /// Mean spend of repeat purchase periods.
+    pub monetary_value: f64,
+    /// Orders in the window.
+    pub orders: u32,
+    /// Total spend in the window.
+    pub total_spend: f64,
+    /// First purchase day.
+    pub first_day: Day,
+    /// Last purchase day in the window.
+    pub last_day: Day,
+}
+
+impl SummaryRow {
+    /// The one definition of a customer's summary from its window statistics.
+    fn from_stats(s: &Stats, params: &SummaryParams) -> Self {
+        let scale = params.scale();
+        let end_period = params.period_of(params.observation_end);
+        let frequency = f64::from(s.periods - 1);
+        Self {
+            frequency,
+            recency: (s.last_period - s.first_period) as f64 * scale,
+            age: (end_period - s.first_period) as f64 * scale,
+            monetary_value: if s.periods > 1 {
+                from_nano(s.total_spend - s.first_period_spend) / frequency
+            } else {
+                0.0
+            },
+            orders: s.orders,
+            total_spend: from_nano(s.total_spend),
+            first_day: s.first_day,
+            last_day: s.last_day,
+        }
+    }
+}
+
+impl PartialSummary {
+    /// Adds one purchase. Purchases after the observation window are ignored; a negative
+    /// or non-finite amount should have been rejected upstream (it is ignored here).
+    pub fn update(&mut self, params: &SummaryParams, day: Day, amount: f64) {
+        let p = params.period_of(day);
+        if p > params.period_of(params.observation_end)
+            || !(amount.is_finite() && (0.0..=crate::transactions::MAX_AMOUNT).contains(&amount))
+        {
+            return;
+        }
+        let nano = to_nano(amount);
+        match self.periods.binary_search_by_key(&p, |e| e.0) {
+            Ok(i) => self.periods[i].1 += nano,
+            Err(i) => self.periods.insert(i, (p, nano)),
+        }
+        self.orders += 1;
+        self.first_day = Some(self.first_day.map_or(day, |d| d.min(day)));
+        self.last_day = Some(self.last_day.map_or(day, |d| d.max(day)));
+    }
+
+    /// Merges another partial state of the same customer (and the same params) into this one.
+    pub fn merge(&mut self, other: &PartialSummary) {
+        let mut merged = Vec::with_capacity(self.periods.len() + other.periods.len());
+        let (mut i, mut j) = (0, 0);
+        let (a, b) = (&self.periods, &other.periods);
+        while i < a.len() || j < b.len() {
+            if j == b.len() || (i < a.len() && a[i].0 < b[j].0) {
+                merged.push(a[i]);
+                i += 1;
+            } else if i == a.len() || b[j].0 < a[i].0 {
+                merged.push(b[j]);
+                j += 1;
+            } else {
+                merged.push((a[i].0, a[i].1 + b[j].1));
+                i += 1;
+                j += 1;
+            }
+        }
+        self.periods = merged;
+        self.orders += other.orders;
+        self.first_day = match (self.first_day, other.first_day) {
+            (Some(x), Some(y)) => Some(x.min(y)),
+            (x, y) => x.or(y),
+        };
+        self.last_day = match (self.last_day, other.last_day) {
+            (Some(x), Some(y)) => Some(x.max(y)),
+            (x, y) => x.or(y),
+        };
+    }
+
+    /// The customer's summary, or `None` when no purchase fell in the window.
+    pub fn finish(&self, params: &SummaryParams) -> Option<SummaryRow> {
+        let (&(first_period, first_spend), &(last_period, _)) =
+            (self.periods.first()?, self.periods.last()?);
+        let stats = Stats {
+            first_period,
+            last_period,
+            periods: self.periods.len() as u32,
+            first_period_spend: first_spend,
+            total_spend: self.periods.iter().map(|p| p.1).sum(),
+            orders: self.orders,
+            first_day: self.first_day?,
+            last_day: self.last_day?,
+        };
+        Some(SummaryRow::from_stats(&stats, params))
+    }
+}
+
+impl CustomerSummary {
+    /// Builds a summary from finished partial states, one per customer, given with the
+    /// customer index each row should carry. Customers with no purchase in the window
+    /// are skipped.
+    ///
+    /// # Errors
+    /// [`Error::Empty`] when no customer has a purchase in the window;
+    /// [`Error::InvalidParameter`] for invalid params.
+    pub fn from_partials<'a, I>(partials: I, params: &SummaryParams) -> Result<Self>
+    where
+        I: IntoIterator<Item = (u32, &'a PartialSummary)>,
+    {
+        params.validate()?;
+        let mut out = CustomerSummary::with_capacity(0, params.observation_end);
+        for (c, p) in partials {
+            if let Some(r) = p.finish(params) {
+                out.push(c, &r);
+            }
+        }
+        if out.is_empty() {
+            return Err(Error::Empty {
+                field: "transactions in the observation window",
+            });
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,479 @@
+//! Typed purchase history: [`Day`], [`Transaction`] and the validated, columnar
+//! [`TransactionLog`].
+//!
+//! Callers hand in rows in any order; [`TransactionLog::new`] validates them once
+//! (finite, non-negative amounts of at most [`MAX_AMOUNT`]), interns customer ids of any
+//! `Eq + Hash + Clone` type to dense `u32` indices in first-seen order, and sorts the rows
+//! by customer, then day, then amount. Every later stage reads the log, never the rows.
+//!
+//! ```
+//! use patronage::transactions::{Day, Transaction, TransactionLog};
+//!
+//! let rows = vec![
+//!     Transaction { customer: "ann", day: Day::from_ymd(2024, 3, 1)?, amount: 20.0 },
+//!     Transaction { customer: "bob", day: Day::from_ymd(2024, 1, 5)?, amount: 5.0 },
+//!     Transaction { customer: "ann", day: Day::from_ymd(2024, 1, 9)?, amount: 12.5 },
+//! ];
+//! let log = TransactionLog::new(&rows)?;
+//! assert_eq!((log.n_customers(), log.n_rows()), (2, 3));
+//! let ann = log.customer_index(&"ann").unwrap();
+//! let (days, amounts) = log.customer_rows(ann);
+//! assert_eq!(days[0].to_ymd(), (2024, 1, 9)); // sorted by day
+//! assert_eq!(amounts, &[12.5, 20.0]);
+//! # Ok::<(), patronage::Error>(())
+//! ```
+
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hash, Hasher};
+use std::ops::{Add, Sub};
+
+use crate::error::{Error, Result};
+
+/// A calendar day, as a count of days since an epoch.
+///
+/// The calendar conversions ([`Day::from_ymd`], [`Day::to_ymd`]) use 1970-01-01 as
+/// day 0 (proleptic Gregorian calendar). Callers who never convert may use any epoch.
+///
+/// ```
+/// use patronage::transactions::Day;
+/// let d = Day::from_ymd(1997, 1, 1)?;
+/// assert_eq!(d, Day(9862));
+/// assert_eq!((d + 31).to_ymd(), (1997, 2, 1));
+/// assert_eq!(Day::from_ymd(1997, 9, 30)? - d, 272);
+/// # Ok::<(), patronage::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Day(pub i32);
+
+impl Day {
+    /// The day of a calendar date (proleptic Gregorian, 1970-01-01 is `Day(0)`).
+    ///
+    /// # Errors
+    /// [`Error::InvalidDate`] when the month is not 1..=12, the day does not exist in that
+    /// month, or the year is outside -1,000,000..=1,000,000.
+    pub fn from_ymd(year: i32, month: u32, day: u32) -> Result<Day> {
+        let bad = Error::InvalidDate { year, month, day };
+        if !(1..=12).contains(&month) || !(-1_000_000..=1_000_000).contains(&year) {
+            return Err(bad);
+        }
+        if day == 0 || day > days_in_month(year, month) {
+            return Err(bad);
+        }
+        // Howard Hinnant's days_from_civil.
+        let y = i64::from(year) - i64::from(month <= 2);
+        let era = y.div_euclid(400);
+        let yoe = y - era * 400;
+        let m = i64::from(month);
+        let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(day) - 1;
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        let days = era * 146_097 + doe - 719_468;
+        // |days| < 366 * 1e6 fits in i32.
+        Ok(Day(days as i32))
+    }
+
+    /// The calendar date `(year, month, day)` of this day.
+    pub fn to_ymd(self) -> (i32, u32, u32) {
+        // Howard Hinnant's civil_from_days.
+        let z = i64::from(self.0) + 719_468;
+        let era = z.div_euclid(146_097);
+        let doe = z - era * 146_097;
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+        let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+        let y = yoe + era * 400 + i64::from(m <= 2);
+        (y as i32, m, d)
+    }
+
+    /// The calendar month of this day as a running count, `year * 12 + (month - 1)`:
+    /// consecutive months differ by one, so it indexes monthly periods.
+    ///
+    /// ```
+    /// use patronage::transactions::Day;
+    /// let jan = Day::from_ymd(1997, 1, 31)?.month_index();
+    /// assert_eq!(Day::from_ymd(1997, 2, 1)?.month_index(), jan + 1);
+    /// # Ok::<(), patronage::Error>(())
+    /// ```
+    pub fn month_index(self) -> i32 {
+        let (y, m, _) = self.to_ymd();
+        y * 12 + m as i32 - 1
+    }
+}
+
+fn days_in_month(year: i32, month: u32) -> u32 {
+    match month {
+        2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+impl Add<i32> for Day {
+    type Output = Day;
+    fn add(self, days: i32) -> Day {
+        Day(self.0 + days)
+    }
+}
+
+impl Sub<i32> for Day {
+    type Output = Day;
+    fn sub(self, days: i32) -> Day {
+        Day(self.0 - days)
+    }
+}
+
+impl Sub for Day {
+    type Output = i32;
+    /// The number of days from `rhs` to `self`.
+    fn sub(self, rhs: Day) -> i32 {
+        self.0 - rhs.0
+    }
+}
+
+/// One purchase: who, when, how much.
+///
+/// `C` is the caller's customer id type (`u64`, `String`, `&str`, ...).
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Transaction<C> {
+    /// The customer's id.
+    pub customer: C,
+    /// The day of the purchase.
+    pub day: Day,
+    /// The amount spent (currency units; zero allowed, negative rejected).
+    pub amount: f64,
+}
+
+/// The largest amount a row may carry. Sums of money are kept exactly in integer
+/// nano-units (see [`crate::summary`]), which bounds a single amount.
+pub const MAX_AMOUNT: f64 = 1e15;
+
+/// A small, fast, non-cryptographic hasher (the multiply-rotate scheme of rustc's
+/// FxHasher) for interning customer ids. Ids are caller data, not attacker input to a
+/// long-lived server map, so HashDoS resistance is not needed here.
+#[derive(Default, Clone, Copy)]
+pub(crate) struct FxHasher {
+    hash: u64,
+}
+
+const FX_SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+
+impl FxHasher {
+    #[inline]
+    fn add(&mut self, word: u64) {
+        self.hash = (self.hash.rotate_left(5) ^ word).wrapping_mul(FX_SEED);
+    }
+}
+
+impl Hasher for FxHasher {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            self.add(u64::from_le_bytes(w));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut w = [0u8; 8];
+            w[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(w));
+        }
+    }
+    #[inline]
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+    #[inline]
+    fn write_u32(&mut self, i: u32) {
+        self.add(u64::from(i));
+    }
+    #[inline]
+    fn write_u64(&mut self, i: u64) {
+        self.add(i);
+    }
+    #[inline]
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+    #[inline]
+    fn finish(&self) -> u64 {
+        self.hash
+    }
+}
+
+pub(crate) type FxBuildHasher = BuildHasherDefault<FxHasher>;
+
+/// Validated purchase history in columnar form, sorted by customer, then day, then
+/// amount, with customer ids interned to dense indices `0..n_customers()` in the order
+/// they first appear in the input.
+///
+/// Rows are stored in compressed-sparse-row form: customer `i`'s rows are
+/// `offsets()[i]..offsets()[i + 1]` of `days()` and `amounts()`. The log holds the
+/// columns (12 bytes a row), the offsets, the ids and one id-to-index map.
+#[derive(Debug, Clone)]
+pub struct TransactionLog<C> {
+    ids: Vec<C>,
+    index: HashMap<C, u32, FxBuildHasher>,
+    offsets: Vec<u32>,
+    days: Vec<Day>,
+    amounts: Vec<f64>,
+}
+
+impl<C: Eq + Hash + Clone> TransactionLog<C> {
+    /// Validates and indexes the rows (any order).
+    ///
+    /// # Errors
+    /// - [`Error::Empty`] when `rows` is empty;
+    /// - [`Error::NonFinite`] for a NaN or infinite amount, naming its row;
+    /// - [`Error::Negative`] for a negative amount, naming its row;
+    /// - [`Error::InvalidValue`] for an amount above [`MAX_AMOUNT`], or more than
+    ///   `u32::MAX` rows.
+    pub fn new(rows: &[Transaction<C>]) -> Result<Self> {
+        if rows.is_empty() {
+            return Err(Error::Empty {
+                field: "transactions",
+            });
+        }
+        if rows.len() >= u32::MAX as usize {
+            return Err(Error::InvalidValue {
+                field: "transactions",
+                row: u32::MAX as usize,
+                value: rows.len() as f64,
+                reason:
+                    "a log holds at most 4,294,967,294 rows; split it and merge partial summaries"
+                        .into(),
+            });
+        }
+        for (row, t) in rows.iter().enumerate() {
+            check_amount(row, t.amount)?;
+        }
+
+        // Intern ids; consecutive rows of one customer skip the hash lookup.
+        let mut index: HashMap<C, u32, FxBuildHasher> = HashMap::default();
+        let mut ids: Vec<C> = Vec::new();
+        let mut row_customer: Vec<u32> = Vec::with_capacity(rows.len());
+        let mut prev: Option<(&C, u32)> = None;
+        for t in rows {
+            let i = match prev {
+                Some((c, i)) if *c == t.customer => i,
+                _ => {
+                    let next = ids.len() as u32;
+                    let i = *index.entry(t.customer.clone()).or_insert(next);
+                    if i == next {
+                        ids.push(t.customer.clone());
+                    }
+                    i
+                }
+            };
+            prev = Some((&t.customer, i));
+            row_customer.push(i);
+        }
+
+        // Counting sort by customer (stable), then sort each customer's rows by day, amount.
+        let n = ids.len();
+        let mut offsets = vec![0u32; n + 1];
+        for &c in &row_customer {
+            offsets[c as usize + 1] += 1;
+        }
+        for i in 0..n {
+            offsets[i + 1] += offsets[i];
+        }
+        let mut cursor: Vec<u32> = offsets[..n].to_vec();
+        let mut days = vec![Day(0); rows.len()];
+        let mut amounts = vec![0.0; rows.len()];
+        for (t, &c) in rows.iter().zip(&row_customer) {
+            let at = &mut cursor[c as usize];
+            days[*at as usize] = t.day;
+            amounts[*at as usize] = t.amount;
+            *at += 1;
+        }
+        drop(row_customer);
+        drop(cursor);
+        let mut scratch: Vec<(Day, f64)> = Vec::new();
+        for w in offsets.windows(2) {
+            let (lo, hi) = (w[0] as usize, w[1] as usize);
+            let (d, a) = (&mut days[lo..hi], &mut amounts[lo..hi]);
+            let sorted = (1..d.len()).all(|k| {
+                (d[k - 1], a[k - 1]).partial_cmp(&(d[k], a[k])) != Some(std::cmp::Ordering::Greater)
+            });
+            if !sorted {
+                scratch.clear();
+                scratch.extend(d.iter().copied().zip(a.iter().copied()));
+                scratch.sort_by(|x, y| x.0.cmp(&y.0).then(x.1.total_cmp(&y.1)));
+                for (k, (day, amount)) in scratch.iter().enumerate() {
+                    d[k] = *day;
+                    a[k] = *amount;
+                }
+            }
+        }
+        Ok(Self {
+            ids,
+            index,
+            offsets,
+            days,
+            amounts,
+        })
+    }
+}
+
+fn check_amount(row: usize, amount: f64) -> Result<()> {
+    if !amount.is_finite() {
+        return Err(Error::NonFinite {
+            field: "amount",
+            row,
+            value: amount,
+        });
+    }
+    if amount < 0.0 {
+        return Err(Error::Negative {
+            field: "amount",
+            row,
+            value: amount,
+        });
+    }
+    if amount > MAX_AMOUNT {
+        return Err(Error::InvalidValue {
+            field: "amount",
+            row,
+            value: amount,
+            reason: "amounts above 1e15 are not supported".into(),
+        });
+    }
+    Ok(())
+}
+
+impl<C> TransactionLog<C> {
+    /// Number of rows (purchases).
+    pub fn n_rows(&self) -> usize {
+        self.days.len()
+    }
+
+    /// Number of distinct customers.
+    pub fn n_customers(&self) -> usize {
+        self.ids.len()
+    }
+
+    /// The caller's id of the customer with dense index `index`.
+    ///
+    /// # Panics
+    /// When `index >= n_customers()` (indices come from the log or its summaries).
+    pub fn customer_id(&self, index: u32) -> &C {
+        &self.ids[index as usize]
+    }
+
+    /// All customer ids, in index order.
+    pub fn customer_ids(&self) -> &[C] {
+        &self.ids
+    }
+
+    /// The rows of the customer with dense index `index`: days (ascending) and amounts.
+    ///
+    /// # Panics
+    /// When `index >= n_customers()`.
+    pub fn customer_rows(&self, index: u32) -> (&[Day], &[f64]) {
+        let (lo, hi) = (
+            self.offsets[index as usize] as usize,
+            self.offsets[index as usize + 1] as usize,
+        );
+        (&self.days[lo..hi], &self.amounts[lo..hi])
+    }
+
+    /// Day of every row, grouped by customer (see [`offsets`](Self::offsets)).
+    pub fn days(&self) -> &[Day] {
+        &self.days
+    }
+
+    /// Amount of every row, aligned with [`days`](Self::days).
+    pub fn amounts(&self) -> &[f64] {
+        &self.amounts
+    }
+
+    /// Row offsets per customer, `n_customers() + 1` long: customer `i`'s rows are
+    /// `offsets[i]..offsets[i + 1]`.
+    pub fn offsets(&self) -> &[u32] {
+        &self.offsets
+    }
+
+    /// The earliest day in the log.
+    pub fn first_day(&self) -> Day {
+        self.offsets
+            .windows(2)
+            .map(|w| self.days[w[0] as usize])
+            .min()
+            .unwrap_or_default()
+    }
+
+    /// The latest day in the log.
+    pub fn last_day(&self) -> Day {
+        self.offsets
+            .windows(2)
+            .map(|w| self.days[w[1] as usize - 1])
+            .max()
+            .unwrap_or_default()
+    }
+}
+
+impl<C: Eq + Hash> TransactionLog<C> {
+    /// The dense index of a customer id, if the id is in the log.
+    pub fn customer_index(&self, id: &C) -> Option<u32> {
+        self.index.get(id).copied()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn calendar_round_trips() {
+        for d in (-800_000..800_000).step_by(997) {
+            let (y, m, dd) = Day(d).to_ymd();
+            assert_eq!(Day::from_ymd(y, m, dd).unwrap(), Day(d));
+        }
+        assert_eq!(Day::from_ymd(1970, 1, 1).unwrap(), Day(0));
+        assert_eq!(Day::from_ymd(2000, 2, 29).unwrap().to_ymd(), (2000, 2, 29));
+        assert!(Day::from_ymd(1900, 2, 29).is_err());
+        assert!(Day::from_ymd(2024, 13, 1).is_err());
+        assert!(Day::from_ymd(2024, 4, 31).is_err());
+        assert!(Day::from_ymd(2024, 4, 0).is_err());
+    }
+
+    #[test]
+    fn unsorted_rows_are_sorted_and_interned_in_first_seen_order() {
+        let rows = vec![
+            Transaction {
+                customer: 7u64,
+                day: Day(5),
+                amount: 1.0,
+            },
+            Transaction {
+                customer: 3,
+                day: Day(9),
+                amount: 2.0,
+            },
+            Transaction {
+                customer: 7,
+                day: Day(2),
+                amount: 3.0,
+            },
+            Transaction {
+                customer: 7,
+                day: Day(2),
+                amount: 0.5,
+            },
+        ];
+        let log = TransactionLog::new(&rows).unwrap();
+        assert_eq!(log.customer_ids(), &[7, 3]);
+        assert_eq!(log.offsets(), &[0, 3, 4]);
+        assert_eq!(log.customer_rows(0).0, &[Day(2), Day(2), Day(5)]);
+        assert_eq!(log.customer_rows(0).1, &[0.5, 3.0, 1.0]);
+        assert_eq!((log.first_day(), log.last_day()), (Day(2), Day(9)));
+        assert_eq!(log.customer_index(&3), Some(1));
+        assert_eq!(log.customer_index(&4), None);
+    }
+}

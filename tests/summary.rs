@@ -1,0 +1,344 @@
+//! Transaction log and customer summary: the CDNOW reference (lifetimes semantics),
+//! the merge property of partial summaries, and every error path.
+
+use patronage::Error;
+use patronage::summary::{CustomerSummary, PartialSummary, SummaryParams};
+use patronage::transactions::{Day, Transaction, TransactionLog};
+use proptest::prelude::*;
+
+fn cdnow() -> Vec<Transaction<u32>> {
+    let text = std::fs::read_to_string("tests/data/CDNOW_sample.txt").unwrap();
+    text.lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            let ymd: i32 = f[2].parse().unwrap();
+            let day =
+                Day::from_ymd(ymd / 10000, (ymd / 100 % 100) as u32, (ymd % 100) as u32).unwrap();
+            Transaction {
+                customer: f[1].parse().unwrap(),
+                day,
+                amount: f[4].parse().unwrap(),
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn cdnow_summary_matches_lifetimes() {
+    let rows = cdnow();
+    assert_eq!(rows.len(), 6919);
+    let log = TransactionLog::new(&rows).unwrap();
+    assert_eq!(log.n_customers(), 2357);
+    let end = Day::from_ymd(1997, 9, 30).unwrap();
+    let s = log
+        .summarize(&SummaryParams::new(end).time_unit_days(7.0))
+        .unwrap();
+    assert_eq!(s.len(), 2357);
+
+    let csv = std::fs::read_to_string("tests/data/cdnow_customers_summary_with_transactions.csv")
+        .unwrap();
+    let mut checked = 0;
+    for line in csv.lines().skip(1) {
+        let f: Vec<f64> = line.split(',').map(|v| v.parse().unwrap()).collect();
+        let id = f[0] as u32;
+        let c = log.customer_index(&id).unwrap();
+        let row = s.customer().iter().position(|&k| k == c).unwrap();
+        assert_eq!(s.frequency()[row], f[1], "frequency of {id}");
+        assert!(
+            (s.recency()[row] - f[2]).abs() <= 0.005 + 1e-9,
+            "recency of {id}"
+        );
+        assert!((s.age()[row] - f[3]).abs() <= 0.005 + 1e-9, "T of {id}");
+        assert!(
+            (s.monetary_value()[row] - f[4]).abs() <= 0.005 + 1e-9,
+            "zbar of {id}"
+        );
+        checked += 1;
+    }
+    assert_eq!(checked, 2357);
+
+    // 112 same-day groups in the calibration window (a customer-day with 2+ orders).
+    let mut groups = 0;
+    for c in 0..log.n_customers() as u32 {
+        let days: Vec<Day> = log
+            .customer_rows(c)
+            .0
+            .iter()
+            .copied()
+            .filter(|&d| d <= end)
+            .collect();
+        groups += days.chunk_by(|a, b| a == b).filter(|g| g.len() > 1).count();
+    }
+    assert_eq!(groups, 112);
+    // Each collapses into one purchase period: orders - periods = rows beyond the first per group.
+    let orders: u32 = s.orders().unwrap().iter().sum();
+    let periods: f64 = s.frequency().iter().map(|x| x + 1.0).sum();
+    assert_eq!(orders as f64 - periods, 146.0);
+}
+
+#[test]
+fn calibration_holdout_counts_holdout_periods() {
+    let log = TransactionLog::new(&cdnow()).unwrap();
+    let cal = SummaryParams::new(Day::from_ymd(1997, 9, 30).unwrap()).time_unit_days(7.0);
+    let split = log
+        .calibration_holdout(&cal, Day::from_ymd(1998, 6, 30).unwrap())
+        .unwrap();
+    assert_eq!(split.frequency_holdout.len(), 2357);
+    assert!((split.duration_holdout - 273.0 / 7.0).abs() < 1e-12);
+    // Every holdout purchase period is counted once: compare with a direct count.
+    let total: f64 = split.frequency_holdout.iter().sum();
+    let mut direct = 0usize;
+    for c in 0..log.n_customers() as u32 {
+        let (days, _) = log.customer_rows(c);
+        let mut v: Vec<Day> = days
+            .iter()
+            .copied()
+            .filter(|d| *d > cal.observation_end())
+            .collect();
+        v.dedup();
+        direct += v.len();
+    }
+    assert_eq!(total as usize, direct);
+}
+
+#[test]
+fn weekly_periods_collapse_purchases_in_one_week() {
+    let t = |d: i32, a: f64| Transaction {
+        customer: "x",
+        day: Day(d),
+        amount: a,
+    };
+    // Origin Day(0): weeks are days 0..=6, 7..=13, ...
+    let log = TransactionLog::new(&[t(1, 1.0), t(6, 2.0), t(8, 4.0), t(20, 8.0)]).unwrap();
+    let s = log
+        .summarize(&SummaryParams::new(Day(27)).period_days(7))
+        .unwrap();
+    assert_eq!(
+        (s.frequency()[0], s.recency()[0], s.age()[0]),
+        (2.0, 2.0, 3.0)
+    );
+    assert_eq!(s.monetary_value()[0], 6.0);
+    assert_eq!(s.total_spend().unwrap()[0], 15.0);
+    assert_eq!(s.days_since_last().unwrap(), vec![7]);
+}
+
+#[test]
+fn error_paths_name_field_and_row() {
+    let t = |a: f64| Transaction {
+        customer: 1u64,
+        day: Day(0),
+        amount: a,
+    };
+    let empty: Vec<Transaction<u64>> = vec![];
+    assert!(matches!(
+        TransactionLog::new(&empty),
+        Err(Error::Empty {
+            field: "transactions"
+        })
+    ));
+    let rows = vec![t(1.0), t(f64::NAN)];
+    let before = format!("{rows:?}");
+    assert!(matches!(
+        TransactionLog::new(&rows),
+        Err(Error::NonFinite {
+            field: "amount",
+            row: 1,
+            ..
+        })
+    ));
+    assert_eq!(before, format!("{rows:?}"), "input untouched");
+    assert!(matches!(
+        TransactionLog::new(&[t(f64::INFINITY)]),
+        Err(Error::NonFinite { row: 0, .. })
+    ));
+    assert!(matches!(
+        TransactionLog::new(&[t(1.0), t(2.0), t(-0.5)]),
+        Err(Error::Negative {
+            field: "amount",
+            row: 2,
+            ..
+        })
+    ));
+    assert!(matches!(
+        TransactionLog::new(&[t(2e15)]),
+        Err(Error::InvalidValue {
+            field: "amount",
+            row: 0,
+            ..
+        })
+    ));
+
+    let log = TransactionLog::new(&[t(1.0)]).unwrap();
+    assert!(matches!(
+        log.summarize(&SummaryParams::new(Day(5)).period_days(0)),
+        Err(Error::InvalidParameter {
+            name: "period_days",
+            ..
+        })
+    ));
+    assert!(matches!(
+        log.summarize(&SummaryParams::new(Day(5)).time_unit_days(-1.0)),
+        Err(Error::InvalidParameter {
+            name: "time_unit_days",
+            ..
+        })
+    ));
+    assert!(matches!(
+        log.summarize(&SummaryParams::new(Day(5)).time_unit_days(f64::NAN)),
+        Err(Error::InvalidParameter { .. })
+    ));
+    assert!(matches!(
+        log.summarize(&SummaryParams::new(Day(-1))),
+        Err(Error::Empty { .. })
+    ));
+    assert!(matches!(
+        log.calibration_holdout(&SummaryParams::new(Day(5)), Day(5)),
+        Err(Error::InvalidParameter {
+            name: "holdout_end",
+            ..
+        })
+    ));
+    assert!(matches!(
+        Day::from_ymd(2023, 2, 29),
+        Err(Error::InvalidDate {
+            year: 2023,
+            month: 2,
+            day: 29
+        })
+    ));
+}
+
+#[test]
+fn from_columns_error_paths() {
+    use ndarray::array;
+    let ok = |x: f64, r: f64, t: f64| {
+        CustomerSummary::from_columns(array![x].view(), array![r].view(), array![t].view(), None)
+    };
+    assert!(ok(1.0, 2.0, 3.0).is_ok());
+    assert!(matches!(
+        ok(-1.0, 2.0, 3.0),
+        Err(Error::Negative {
+            field: "frequency",
+            row: 0,
+            ..
+        })
+    ));
+    assert!(matches!(
+        ok(1.5, 2.0, 3.0),
+        Err(Error::InvalidValue {
+            field: "frequency",
+            ..
+        })
+    ));
+    assert!(matches!(
+        ok(1.0, f64::NAN, 3.0),
+        Err(Error::NonFinite {
+            field: "recency",
+            ..
+        })
+    ));
+    assert!(matches!(
+        ok(1.0, 4.0, 3.0),
+        Err(Error::InvalidValue {
+            field: "recency",
+            ..
+        })
+    ));
+    assert!(matches!(
+        ok(1.0, 0.0, 3.0),
+        Err(Error::InvalidValue {
+            field: "recency",
+            ..
+        })
+    ));
+    assert!(matches!(
+        ok(0.0, 0.0, -3.0),
+        Err(Error::Negative { field: "age", .. })
+    ));
+    let e = CustomerSummary::from_columns(
+        array![1.0, 0.0].view(),
+        array![1.0].view(),
+        array![2.0, 2.0].view(),
+        None,
+    );
+    assert!(matches!(
+        e,
+        Err(Error::LengthMismatch {
+            field: "recency",
+            expected: 2,
+            found: 1
+        })
+    ));
+    let e = CustomerSummary::from_columns(
+        array![1.0].view(),
+        array![1.0].view(),
+        array![2.0].view(),
+        Some(array![-2.0].view()),
+    );
+    assert!(matches!(
+        e,
+        Err(Error::Negative {
+            field: "monetary_value",
+            ..
+        })
+    ));
+    let e = CustomerSummary::from_columns(
+        ndarray::Array1::<f64>::zeros(0).view(),
+        array![].view(),
+        array![].view(),
+        None,
+    );
+    assert!(matches!(e, Err(Error::Empty { .. })));
+}
+
+fn arb_rows() -> impl Strategy<Value = Vec<(u8, i32, u32)>> {
+    // customer, day, amount in cents: small ranges so customers repeat days across parts.
+    prop::collection::vec((0u8..6, 0i32..40, 0u32..100_000), 1..80)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    /// Any split of the rows into parts, summarized per part and merged, equals one pass:
+    /// days and counts exactly, and money exactly too.
+    #[test]
+    fn merged_partials_equal_one_pass(rows in arb_rows(), parts in 1usize..5, assign in prop::collection::vec(0usize..5, 80), period in 1u32..8, end in 0i32..45) {
+        let txs: Vec<Transaction<u8>> = rows.iter().map(|&(c, d, a)| Transaction { customer: c, day: Day(d), amount: a as f64 / 100.0 }).collect();
+        let log = TransactionLog::new(&txs).unwrap();
+        let params = SummaryParams::new(Day(end)).period_days(period).time_unit_days(7.0);
+        let one = log.summarize(&params);
+
+        // Partition the caller's rows; each part has its own partial per customer id.
+        let mut states: Vec<Vec<PartialSummary>> = vec![vec![PartialSummary::default(); 6]; parts];
+        for (i, t) in txs.iter().enumerate() {
+            states[assign[i] % parts][t.customer as usize].update(&params, t.day, t.amount);
+        }
+        // Merge parts in a different order than they were made.
+        let mut merged = vec![PartialSummary::default(); 6];
+        for part in states.iter().rev() {
+            for (m, p) in merged.iter_mut().zip(part) {
+                m.merge(p);
+            }
+        }
+        let pairs: Vec<(u32, &PartialSummary)> = (0..log.n_customers() as u32)
+            .map(|c| (c, &merged[*log.customer_id(c) as usize]))
+            .collect();
+        let from_parts = CustomerSummary::from_partials(pairs, &params);
+        prop_assert_eq!(one, from_parts);
+    }
+
+    /// The log does not depend on the order of the caller's rows.
+    #[test]
+    fn row_order_does_not_matter(rows in arb_rows()) {
+        let txs: Vec<Transaction<u8>> = rows.iter().map(|&(c, d, a)| Transaction { customer: c, day: Day(d), amount: a as f64 / 100.0 }).collect();
+        let mut rev = txs.clone();
+        rev.reverse();
+        let (a, b) = (TransactionLog::new(&txs).unwrap(), TransactionLog::new(&rev).unwrap());
+        for c in 0..a.n_customers() as u32 {
+            let id = a.customer_id(c);
+            let k = b.customer_index(id).unwrap();
+            prop_assert_eq!(a.customer_rows(c), b.customer_rows(k));
+        }
+    }
+}
