@@ -19,7 +19,7 @@
 //! observation window are left out.
 //!
 //! Money is summed exactly: every amount is rounded once to an integer number of
-//! nano-units (1e-9 of a currency unit) and added in `i128`, so sums do not depend on the
+//! micro-units (1e-6 of a currency unit) and added in `i128`, so sums do not depend on the
 //! order of rows or on how the rows were partitioned ([`PartialSummary`]).
 //!
 //! ```
@@ -42,18 +42,29 @@ use ndarray::ArrayView1;
 use crate::error::{Error, Result};
 use crate::transactions::{Day, TransactionLog};
 
-/// Nano-units per currency unit for exact money sums.
-const NANO: f64 = 1e9;
+/// Micro-units per currency unit for exact money sums.
+const MICRO: f64 = 1e6;
 
+/// An amount in integer micro-units, rounded half up. Amounts are validated finite,
+/// `>= 0` and `<= 1e12` by [`TransactionLog`], so the value fits an `i64`; sums are kept
+/// in `i128`.
 #[inline]
-fn to_nano(amount: f64) -> i128 {
-    // Amounts are validated finite, >= 0 and <= 1e15 by TransactionLog, so this fits.
-    (amount * NANO).round() as i128
+fn to_micro(amount: f64) -> i128 {
+    i128::from((amount * MICRO + 0.5) as i64)
 }
 
 #[inline]
-fn from_nano(n: i128) -> f64 {
-    n as f64 / NANO
+fn from_micro(n: i128) -> f64 {
+    // i64 -> f64 is one instruction; i128 -> f64 is a library call, kept off the hot path.
+    #[cold]
+    #[inline(never)]
+    fn wide(n: i128) -> f64 {
+        n as f64 / MICRO
+    }
+    match i64::try_from(n) {
+        Ok(v) => v as f64 / MICRO,
+        Err(_) => wide(n),
+    }
 }
 
 /// How to summarize a log: the observation end, the period length and the time unit.
@@ -412,17 +423,104 @@ impl CustomerSummary {
         }
     }
 
-    fn append(&mut self, mut other: Self) {
-        self.customer.append(&mut other.customer);
-        self.frequency.append(&mut other.frequency);
-        self.recency.append(&mut other.recency);
-        self.age.append(&mut other.age);
-        self.monetary_value.append(&mut other.monetary_value);
-        if let (Some(a), Some(b)) = (self.activity.as_mut(), other.activity.as_mut()) {
-            a.orders.append(&mut b.orders);
-            a.total_spend.append(&mut b.total_spend);
-            a.first_day.append(&mut b.first_day);
-            a.last_day.append(&mut b.last_day);
+    /// Keeps the rows whose flag is set, in order.
+    fn retain(&mut self, keep: &[bool]) {
+        fn keep_rows<T: Copy>(v: &mut Vec<T>, keep: &[bool]) {
+            let mut k = keep.iter();
+            v.retain(|_| k.next().copied().unwrap_or(false));
+        }
+        keep_rows(&mut self.customer, keep);
+        keep_rows(&mut self.frequency, keep);
+        keep_rows(&mut self.recency, keep);
+        keep_rows(&mut self.age, keep);
+        keep_rows(&mut self.monetary_value, keep);
+        if let Some(a) = self.activity.as_mut() {
+            keep_rows(&mut a.orders, keep);
+            keep_rows(&mut a.total_spend, keep);
+            keep_rows(&mut a.first_day, keep);
+            keep_rows(&mut a.last_day, keep);
+        }
+    }
+}
+
+/// Mutable views of a summary's columns over one range of customers, split in halves
+/// for parallel filling.
+struct ColumnsMut<'a> {
+    frequency: &'a mut [f64],
+    recency: &'a mut [f64],
+    age: &'a mut [f64],
+    monetary_value: &'a mut [f64],
+    orders: &'a mut [u32],
+    total_spend: &'a mut [f64],
+    first_day: &'a mut [Day],
+    last_day: &'a mut [Day],
+    keep: &'a mut [bool],
+}
+
+impl<'a> ColumnsMut<'a> {
+    fn split_at(self, k: usize) -> (Self, Self) {
+        let (f0, f1) = self.frequency.split_at_mut(k);
+        let (r0, r1) = self.recency.split_at_mut(k);
+        let (a0, a1) = self.age.split_at_mut(k);
+        let (m0, m1) = self.monetary_value.split_at_mut(k);
+        let (o0, o1) = self.orders.split_at_mut(k);
+        let (t0, t1) = self.total_spend.split_at_mut(k);
+        let (d0, d1) = self.first_day.split_at_mut(k);
+        let (l0, l1) = self.last_day.split_at_mut(k);
+        let (k0, k1) = self.keep.split_at_mut(k);
+        (
+            ColumnsMut {
+                frequency: f0,
+                recency: r0,
+                age: a0,
+                monetary_value: m0,
+                orders: o0,
+                total_spend: t0,
+                first_day: d0,
+                last_day: l0,
+                keep: k0,
+            },
+            ColumnsMut {
+                frequency: f1,
+                recency: r1,
+                age: a1,
+                monetary_value: m1,
+                orders: o1,
+                total_spend: t1,
+                first_day: d1,
+                last_day: l1,
+                keep: k1,
+            },
+        )
+    }
+
+    /// Writes row `offset + i` for every `i` in range, in parallel halves above a
+    /// chunk size.
+    fn fill<F>(self, offset: usize, row_of: &F)
+    where
+        F: Fn(usize) -> Option<SummaryRow> + Sync,
+    {
+        const CHUNK: usize = 16_384;
+        let len = self.keep.len();
+        #[cfg(feature = "parallel")]
+        if len > CHUNK {
+            let mid = len / 2;
+            let (lo, hi) = self.split_at(mid);
+            rayon::join(|| lo.fill(offset, row_of), || hi.fill(offset + mid, row_of));
+            return;
+        }
+        for i in 0..len {
+            if let Some(r) = row_of(offset + i) {
+                self.frequency[i] = r.frequency;
+                self.recency[i] = r.recency;
+                self.age[i] = r.age;
+                self.monetary_value[i] = r.monetary_value;
+                self.orders[i] = r.orders;
+                self.total_spend[i] = r.total_spend;
+                self.first_day[i] = r.first_day;
+                self.last_day[i] = r.last_day;
+                self.keep[i] = true;
+            }
         }
     }
 }
@@ -430,8 +528,11 @@ impl CustomerSummary {
 /// The window statistics of one customer's sorted rows: rows whose period is at most
 /// `end_period`. `None` when the customer has no row in the window.
 fn window_stats(days: &[Day], amounts: &[f64], params: &SummaryParams) -> Option<Stats> {
+    // The last day of the observation end's period; rows are sorted by day.
     let end_period = params.period_of(params.observation_end);
-    let n = days.partition_point(|&d| params.period_of(d) <= end_period);
+    let period_days = i64::from(params.period_days.max(1));
+    let last_day = i64::from(params.origin.0) + (end_period + 1) * period_days - 1;
+    let n = days.partition_point(|&d| i64::from(d.0) <= last_day);
     if n == 0 {
         return None;
     }
@@ -446,17 +547,26 @@ fn window_stats(days: &[Day], amounts: &[f64], params: &SummaryParams) -> Option
         first_day: days[0],
         last_day: days[n - 1],
     };
+    let mut prev_day = days[0];
     for (&d, &a) in days[..n].iter().zip(&amounts[..n]) {
-        let p = params.period_of(d);
-        let cents = to_nano(a);
-        if p != s.last_period {
-            s.periods += 1;
-            s.last_period = p;
+        if d != prev_day {
+            prev_day = d;
+            // The period changes only when the day does.
+            let p = if period_days == 1 {
+                i64::from(d.0) - i64::from(params.origin.0)
+            } else {
+                params.period_of(d)
+            };
+            if p != s.last_period {
+                s.periods += 1;
+                s.last_period = p;
+            }
         }
-        if p == first_period {
-            s.first_period_spend += cents;
+        let micro = to_micro(a);
+        if s.last_period == first_period {
+            s.first_period_spend += micro;
         }
-        s.total_spend += cents;
+        s.total_spend += micro;
     }
     Some(s)
 }
@@ -476,33 +586,45 @@ impl<C> TransactionLog<C> {
         let n = self.n_customers();
         // Borrow the columns alone: the ids need not be Sync.
         let (offsets, days, amounts) = (self.offsets(), self.days(), self.amounts());
-        let chunk = |lo: usize, hi: usize| {
-            let mut out = CustomerSummary::with_capacity(hi - lo, params.observation_end);
-            for c in lo..hi {
-                let rows = offsets[c] as usize..offsets[c + 1] as usize;
-                let (d, a) = (&days[rows.clone()], &amounts[rows]);
-                if let Some(s) = window_stats(d, a, params) {
-                    out.push(c as u32, &SummaryRow::from_stats(&s, params));
-                }
-            }
-            out
+        let row_of = |c: usize| {
+            let rows = offsets[c] as usize..offsets[c + 1] as usize;
+            window_stats(&days[rows.clone()], &amounts[rows], params)
+                .map(|s| SummaryRow::from_stats(&s, params))
         };
-        const CHUNK: usize = 16_384;
-        #[cfg(feature = "parallel")]
-        let parts: Vec<CustomerSummary> = {
-            use rayon::prelude::*;
-            (0..n.div_ceil(CHUNK))
-                .into_par_iter()
-                .map(|k| chunk(k * CHUNK, ((k + 1) * CHUNK).min(n)))
-                .collect()
+        // Every customer's row is written in place; customers without a purchase in the
+        // window are dropped afterwards. Each row depends on its customer alone, so the
+        // result does not depend on how the work is split.
+        let mut out = CustomerSummary {
+            customer: (0..n as u32).collect(),
+            frequency: vec![0.0; n],
+            recency: vec![0.0; n],
+            age: vec![0.0; n],
+            monetary_value: vec![0.0; n],
+            activity: Some(Activity {
+                orders: vec![0; n],
+                total_spend: vec![0.0; n],
+                first_day: vec![Day(0); n],
+                last_day: vec![Day(0); n],
+                observation_end: params.observation_end,
+            }),
         };
-        #[cfg(not(feature = "parallel"))]
-        let parts: Vec<CustomerSummary> = (0..n.div_ceil(CHUNK))
-            .map(|k| chunk(k * CHUNK, ((k + 1) * CHUNK).min(n)))
-            .collect();
-        let mut out = CustomerSummary::with_capacity(n, params.observation_end);
-        for p in parts {
-            out.append(p);
+        let mut keep = vec![false; n];
+        if let Some(a) = out.activity.as_mut() {
+            let cols = ColumnsMut {
+                frequency: &mut out.frequency,
+                recency: &mut out.recency,
+                age: &mut out.age,
+                monetary_value: &mut out.monetary_value,
+                orders: &mut a.orders,
+                total_spend: &mut a.total_spend,
+                first_day: &mut a.first_day,
+                last_day: &mut a.last_day,
+                keep: &mut keep,
+            };
+            cols.fill(0, &row_of);
+        }
+        if keep.iter().any(|k| !k) {
+            out.retain(&keep);
         }
         if out.is_empty() {
             return Err(Error::Empty {
@@ -563,11 +685,11 @@ impl<C> TransactionLog<C> {
                     periods += 1;
                     last = p;
                 }
-                spend += to_nano(a);
+                spend += to_micro(a);
             }
             frequency_holdout.push(f64::from(periods));
             monetary_value_holdout.push(if periods > 0 {
-                from_nano(spend) / f64::from(periods)
+                from_micro(spend) / f64::from(periods)
             } else {
                 0.0
             });
@@ -605,7 +727,7 @@ pub struct CalibrationHoldout {
 /// customer-day), so it is kept as a sorted list and merged as a sorted union. Its size
 /// grows with distinct purchase periods, not rows. Merging is associative and
 /// commutative, and [`finish`](Self::finish) of a merge equals the one-pass summary
-/// exactly (money included, thanks to the integer nano-unit sums).
+/// exactly (money included, thanks to the integer micro-unit sums).
 ///
 /// ```
 /// use patronage::summary::{PartialSummary, SummaryParams};
@@ -625,7 +747,7 @@ pub struct CalibrationHoldout {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct PartialSummary {
-    /// (period, spend in nano-units), sorted by period, periods distinct.
+    /// (period, spend in micro-units), sorted by period, periods distinct.
     periods: Vec<(i64, i128)>,
     orders: u32,
     first_day: Option<Day>,
@@ -665,12 +787,12 @@ impl SummaryRow {
             recency: (s.last_period - s.first_period) as f64 * scale,
             age: (end_period - s.first_period) as f64 * scale,
             monetary_value: if s.periods > 1 {
-                from_nano(s.total_spend - s.first_period_spend) / frequency
+                from_micro(s.total_spend - s.first_period_spend) / frequency
             } else {
                 0.0
             },
             orders: s.orders,
-            total_spend: from_nano(s.total_spend),
+            total_spend: from_micro(s.total_spend),
             first_day: s.first_day,
             last_day: s.last_day,
         }
@@ -683,11 +805,11 @@ impl PartialSummary {
     pub fn update(&mut self, params: &SummaryParams, day: Day, amount: f64) {
         let p = params.period_of(day);
         if p > params.period_of(params.observation_end)
-            || !(amount.is_finite() && (0.0..=crate::transactions::MAX_AMOUNT).contains(&amount))
+            || !(0.0..=crate::transactions::MAX_AMOUNT).contains(&amount)
         {
             return;
         }
-        let nano = to_nano(amount);
+        let nano = to_micro(amount);
         match self.periods.binary_search_by_key(&p, |e| e.0) {
             Ok(i) => self.periods[i].1 += nano,
             Err(i) => self.periods.insert(i, (p, nano)),

@@ -147,9 +147,10 @@ pub struct Transaction<C> {
     pub amount: f64,
 }
 
-/// The largest amount a row may carry. Sums of money are kept exactly in integer
-/// nano-units (see [`crate::summary`]), which bounds a single amount.
-pub const MAX_AMOUNT: f64 = 1e15;
+/// The largest amount a row may carry (one trillion currency units). Sums of money are
+/// kept exactly in integer micro-units (see [`crate::summary`]), which bounds a single
+/// amount.
+pub const MAX_AMOUNT: f64 = 1e12;
 
 /// A small, fast, non-cryptographic hasher (the multiply-rotate scheme of rustc's
 /// FxHasher) for interning customer ids. Ids are caller data, not attacker input to a
@@ -214,7 +215,7 @@ pub(crate) type FxBuildHasher = BuildHasherDefault<FxHasher>;
 ///
 /// Rows are stored in compressed-sparse-row form: customer `i`'s rows are
 /// `offsets()[i]..offsets()[i + 1]` of `days()` and `amounts()`. The log holds the
-/// columns (12 bytes a row), the offsets, the ids and one id-to-index map.
+/// columns (12 bytes a row), the offsets, the ids and an id-to-index map.
 #[derive(Debug, Clone)]
 pub struct TransactionLog<C> {
     ids: Vec<C>,
@@ -249,58 +250,83 @@ impl<C: Eq + Hash + Clone> TransactionLog<C> {
                         .into(),
             });
         }
+
+        // Pass 1 over the caller's rows: validate, copy the day and amount columns in
+        // input order, and cut the rows into runs of one customer id.
+        let mut days: Vec<Day> = Vec::with_capacity(rows.len());
+        let mut amounts: Vec<f64> = Vec::with_capacity(rows.len());
+        let mut run_start: Vec<u32> = Vec::new();
+        let mut prev: Option<&C> = None;
         for (row, t) in rows.iter().enumerate() {
-            check_amount(row, t.amount)?;
+            if !(0.0..=MAX_AMOUNT).contains(&t.amount) {
+                check_amount(row, t.amount)?;
+            }
+            days.push(t.day);
+            amounts.push(t.amount);
+            if prev != Some(&t.customer) {
+                run_start.push(row as u32);
+                prev = Some(&t.customer);
+            }
         }
+        let runs = run_start.len();
+        run_start.push(rows.len() as u32);
 
-        // Intern ids; consecutive rows of one customer skip the hash lookup.
+        // Pass 2: intern ids in first-seen order, one lookup per run, into a map sized
+        // once (growth would dominate otherwise). Rows are already grouped by customer
+        // when no run's id was seen before.
         let mut index: HashMap<C, u32, FxBuildHasher> = HashMap::default();
+        index.reserve(runs);
         let mut ids: Vec<C> = Vec::new();
-        let mut row_customer: Vec<u32> = Vec::with_capacity(rows.len());
-        let mut prev: Option<(&C, u32)> = None;
-        for t in rows {
-            let i = match prev {
-                Some((c, i)) if *c == t.customer => i,
-                _ => {
-                    let next = ids.len() as u32;
-                    let i = *index.entry(t.customer.clone()).or_insert(next);
-                    if i == next {
-                        ids.push(t.customer.clone());
-                    }
-                    i
-                }
-            };
-            prev = Some((&t.customer, i));
-            row_customer.push(i);
+        let mut run_customer: Vec<u32> = Vec::with_capacity(runs);
+        let mut grouped = true;
+        for &start in &run_start[..runs] {
+            let id = &rows[start as usize].customer;
+            let next = ids.len() as u32;
+            let i = *index.entry(id.clone()).or_insert(next);
+            if i == next {
+                ids.push(id.clone());
+            } else {
+                grouped = false;
+            }
+            run_customer.push(i);
+        }
+        if runs > 2 * ids.len() {
+            index.shrink_to_fit();
         }
 
-        // Counting sort by customer (stable), then sort each customer's rows by day, amount.
+        // Pass 3: rows into customer order (nothing to do when already grouped), then
+        // each customer's rows sorted by day, amount.
         let n = ids.len();
-        let mut offsets = vec![0u32; n + 1];
-        for &c in &row_customer {
-            offsets[c as usize + 1] += 1;
-        }
-        for i in 0..n {
-            offsets[i + 1] += offsets[i];
-        }
-        let mut cursor: Vec<u32> = offsets[..n].to_vec();
-        let mut days = vec![Day(0); rows.len()];
-        let mut amounts = vec![0.0; rows.len()];
-        for (t, &c) in rows.iter().zip(&row_customer) {
-            let at = &mut cursor[c as usize];
-            days[*at as usize] = t.day;
-            amounts[*at as usize] = t.amount;
-            *at += 1;
-        }
-        drop(row_customer);
-        drop(cursor);
+        let offsets = if grouped {
+            run_start
+        } else {
+            let mut offsets = vec![0u32; n + 1];
+            for (r, &c) in run_customer.iter().enumerate() {
+                offsets[c as usize + 1] += run_start[r + 1] - run_start[r];
+            }
+            for i in 0..n {
+                offsets[i + 1] += offsets[i];
+            }
+            let mut cursor: Vec<u32> = offsets[..n].to_vec();
+            let mut sorted_days = vec![Day(0); rows.len()];
+            let mut sorted_amounts = vec![0.0; rows.len()];
+            for (r, &c) in run_customer.iter().enumerate() {
+                let (lo, hi) = (run_start[r] as usize, run_start[r + 1] as usize);
+                let at = cursor[c as usize] as usize;
+                sorted_days[at..at + hi - lo].copy_from_slice(&days[lo..hi]);
+                sorted_amounts[at..at + hi - lo].copy_from_slice(&amounts[lo..hi]);
+                cursor[c as usize] += (hi - lo) as u32;
+            }
+            days = sorted_days;
+            amounts = sorted_amounts;
+            offsets
+        };
         let mut scratch: Vec<(Day, f64)> = Vec::new();
         for w in offsets.windows(2) {
             let (lo, hi) = (w[0] as usize, w[1] as usize);
             let (d, a) = (&mut days[lo..hi], &mut amounts[lo..hi]);
-            let sorted = (1..d.len()).all(|k| {
-                (d[k - 1], a[k - 1]).partial_cmp(&(d[k], a[k])) != Some(std::cmp::Ordering::Greater)
-            });
+            let sorted =
+                (1..d.len()).all(|k| d[k - 1] < d[k] || (d[k - 1] == d[k] && a[k - 1] <= a[k]));
             if !sorted {
                 scratch.clear();
                 scratch.extend(d.iter().copied().zip(a.iter().copied()));
@@ -341,7 +367,7 @@ fn check_amount(row: usize, amount: f64) -> Result<()> {
             field: "amount",
             row,
             value: amount,
-            reason: "amounts above 1e15 are not supported".into(),
+            reason: "amounts above 1e12 are not supported".into(),
         });
     }
     Ok(())

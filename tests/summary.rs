@@ -161,7 +161,7 @@ fn error_paths_name_field_and_row() {
         })
     ));
     assert!(matches!(
-        TransactionLog::new(&[t(2e15)]),
+        TransactionLog::new(&[t(2e12)]),
         Err(Error::InvalidValue {
             field: "amount",
             row: 0,
