@@ -25,3 +25,8 @@ pub mod survival;
 pub use error::{Error, Result};
 pub use summary::{CalibrationHoldout, CustomerSummary, PartialSummary, SummaryParams};
 pub use transactions::{Day, Transaction, TransactionLog};
+
+/// The README's code blocks, compiled and run as doctests so they cannot rot.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
