@@ -262,7 +262,7 @@ impl<C: Eq + Hash + Clone> TransactionLog<C> {
                 check_amount(row, t.amount)?;
             }
             days.push(t.day);
-            amounts.push(t.amount);
+            amounts.push(t.amount + 0.0); // -0.0 becomes 0.0
             if prev != Some(&t.customer) {
                 run_start.push(row as u32);
                 prev = Some(&t.customer);
@@ -321,22 +321,7 @@ impl<C: Eq + Hash + Clone> TransactionLog<C> {
             amounts = sorted_amounts;
             offsets
         };
-        let mut scratch: Vec<(Day, f64)> = Vec::new();
-        for w in offsets.windows(2) {
-            let (lo, hi) = (w[0] as usize, w[1] as usize);
-            let (d, a) = (&mut days[lo..hi], &mut amounts[lo..hi]);
-            let sorted =
-                (1..d.len()).all(|k| d[k - 1] < d[k] || (d[k - 1] == d[k] && a[k - 1] <= a[k]));
-            if !sorted {
-                scratch.clear();
-                scratch.extend(d.iter().copied().zip(a.iter().copied()));
-                scratch.sort_by(|x, y| x.0.cmp(&y.0).then(x.1.total_cmp(&y.1)));
-                for (k, (day, amount)) in scratch.iter().enumerate() {
-                    d[k] = *day;
-                    a[k] = *amount;
-                }
-            }
-        }
+        sort_each_customer(&offsets, &mut days, &mut amounts);
         Ok(Self {
             ids,
             index,
@@ -344,6 +329,42 @@ impl<C: Eq + Hash + Clone> TransactionLog<C> {
             days,
             amounts,
         })
+    }
+}
+
+/// Sorts each customer's rows by day, then amount, in place (most are already sorted).
+/// Customers are split in halves across threads; each customer's rows are sorted on
+/// their own, so the result does not depend on the split.
+fn sort_each_customer(offsets: &[u32], days: &mut [Day], amounts: &mut [f64]) {
+    let base = offsets[0] as usize;
+    let customers = offsets.len() - 1;
+    #[cfg(feature = "parallel")]
+    if customers > 8192 {
+        let mid = customers / 2;
+        let cut = offsets[mid] as usize - base;
+        let (d0, d1) = days.split_at_mut(cut);
+        let (a0, a1) = amounts.split_at_mut(cut);
+        rayon::join(
+            || sort_each_customer(&offsets[..=mid], d0, a0),
+            || sort_each_customer(&offsets[mid..], d1, a1),
+        );
+        return;
+    }
+    let mut scratch: Vec<(Day, f64)> = Vec::new();
+    for w in offsets.windows(2) {
+        let (lo, hi) = (w[0] as usize - base, w[1] as usize - base);
+        let (d, a) = (&mut days[lo..hi], &mut amounts[lo..hi]);
+        let sorted =
+            (1..d.len()).all(|k| d[k - 1] < d[k] || (d[k - 1] == d[k] && a[k - 1] <= a[k]));
+        if !sorted {
+            scratch.clear();
+            scratch.extend(d.iter().copied().zip(a.iter().copied()));
+            scratch.sort_by(|x, y| x.0.cmp(&y.0).then(x.1.total_cmp(&y.1)));
+            for (k, (day, amount)) in scratch.iter().enumerate() {
+                d[k] = *day;
+                a[k] = *amount;
+            }
+        }
     }
 }
 
