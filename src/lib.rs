@@ -11,6 +11,7 @@
 
 pub mod error;
 pub mod math;
+pub mod rfm;
 pub mod simulate;
 pub mod summary;
 pub mod transactions;
