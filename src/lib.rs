@@ -11,6 +11,8 @@
 
 pub mod error;
 pub mod math;
+pub mod profile;
+pub mod quality;
 pub mod rfm;
 pub mod simulate;
 pub mod summary;

@@ -1,0 +1,673 @@
+//! Behavioural profiles beyond RFM, caller-supplied customer attributes, group-by
+//! summaries over them, and the feature matrix that clustering and churn models take.
+//!
+//! ```
+//! use patronage::{Day, Transaction, TransactionLog, SummaryParams};
+//! use patronage::profile::{Attributes, Feature, Profile};
+//!
+//! let t = |c: &'static str, d: i32, a: f64| Transaction { customer: c, day: Day(d), amount: a };
+//! let log = TransactionLog::new(&[t("ann", 0, 10.0), t("ann", 10, 30.0), t("bob", 4, 8.0)])?;
+//! let summary = log.summarize(&SummaryParams::new(Day(20)))?;
+//! let profile = Profile::new(&log, &summary)?;
+//! assert_eq!(profile.mean_gap_days()[0], Some(10.0));
+//! assert_eq!(profile.mean_gap_days()[1], None); // one purchase: no gap yet
+//!
+//! let attrs = Attributes::for_log(&log)
+//!     .categorical("region", &log, &[("ann", "north"), ("bob", "south")])?
+//!     .numeric("age", &log, &[("ann", 34.0), ("bob", 51.0)])?;
+//! let (x, names) = profile.features(&attrs, &[Feature::Orders, Feature::Attribute("region".into())])?;
+//! assert_eq!(names, ["orders", "region=north", "region=south"]);
+//! assert_eq!(x.row(1).to_vec(), vec![1.0, 0.0, 1.0]);
+//! # Ok::<(), patronage::Error>(())
+//! ```
+
+use std::collections::HashMap;
+use std::hash::Hash;
+
+use ndarray::Array2;
+
+use crate::error::{Error, Result};
+use crate::rfm::SegmentMap;
+use crate::summary::CustomerSummary;
+use crate::transactions::{Day, TransactionLog};
+
+/// Per-customer behaviour, aligned with the rows of the summary it was built from.
+///
+/// Days are calendar days of the log. Gaps are between consecutive distinct purchase
+/// days; a customer with purchases on one day only has no gap (`None`).
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Profile {
+    customer: Vec<u32>,
+    frequency: Vec<f64>,
+    recency: Vec<f64>,
+    age: Vec<f64>,
+    monetary_value: Vec<f64>,
+    orders: Vec<f64>,
+    total_spend: Vec<f64>,
+    tenure_days: Vec<f64>,
+    days_since_last: Vec<f64>,
+    mean_gap_days: Vec<Option<f64>>,
+    median_gap_days: Vec<Option<f64>>,
+    order_value_sd: Vec<f64>,
+    average_order_value: Vec<f64>,
+    orders_per_30_days: Vec<f64>,
+}
+
+impl Profile {
+    /// Builds the profile of every customer of `summary`, reading their orders in the
+    /// summary's observation window from `log`.
+    ///
+    /// # Errors
+    /// [`Error::InsufficientData`] when the summary has no order activity (built from
+    /// columns) or refers to customers the log does not have.
+    pub fn new<C>(log: &TransactionLog<C>, summary: &CustomerSummary) -> Result<Self> {
+        let (Some(orders), Some(spend), Some(first), Some(end)) = (
+            summary.orders(),
+            summary.total_spend(),
+            summary.first_day(),
+            summary.observation_end(),
+        ) else {
+            return Err(Error::InsufficientData {
+                model: "customer profile",
+                reason:
+                    "the summary has no order activity (build it with TransactionLog::summarize)"
+                        .into(),
+            });
+        };
+        let n = summary.len();
+        let mut p = Profile {
+            customer: summary.customer().to_vec(),
+            frequency: summary.frequency().to_vec(),
+            recency: summary.recency().to_vec(),
+            age: summary.age().to_vec(),
+            monetary_value: summary.monetary_value().to_vec(),
+            orders: orders.iter().map(|&o| f64::from(o)).collect(),
+            total_spend: spend.to_vec(),
+            tenure_days: Vec::with_capacity(n),
+            days_since_last: Vec::with_capacity(n),
+            mean_gap_days: Vec::with_capacity(n),
+            median_gap_days: Vec::with_capacity(n),
+            order_value_sd: Vec::with_capacity(n),
+            average_order_value: Vec::with_capacity(n),
+            orders_per_30_days: Vec::with_capacity(n),
+        };
+        let mut gaps: Vec<f64> = Vec::new();
+        for (row, &c) in summary.customer().iter().enumerate() {
+            if c as usize >= log.n_customers() {
+                return Err(Error::InsufficientData {
+                    model: "customer profile",
+                    reason: format!("summary row {row} refers to customer {c}, not in the log"),
+                });
+            }
+            let (days, amounts) = log.customer_rows(c);
+            let k = orders[row] as usize;
+            let (days, amounts) = (&days[..k.min(days.len())], &amounts[..k.min(amounts.len())]);
+            let tenure = f64::from(end - first[row]);
+            gaps.clear();
+            let mut prev: Option<Day> = None;
+            for &d in days {
+                if let Some(q) = prev.filter(|&q| q != d) {
+                    gaps.push(f64::from(d - q));
+                }
+                if prev != Some(d) {
+                    prev = Some(d);
+                }
+            }
+            let mean_gap = (!gaps.is_empty()).then(|| gaps.iter().sum::<f64>() / gaps.len() as f64);
+            let median_gap = (!gaps.is_empty()).then(|| {
+                gaps.sort_by(f64::total_cmp);
+                let m = gaps.len() / 2;
+                if gaps.len() % 2 == 1 {
+                    gaps[m]
+                } else {
+                    0.5 * (gaps[m - 1] + gaps[m])
+                }
+            });
+            let kf = k as f64;
+            let aov = if k > 0 { spend[row] / kf } else { 0.0 };
+            let sd = if k > 1 {
+                (amounts.iter().map(|a| (a - aov).powi(2)).sum::<f64>() / (kf - 1.0)).sqrt()
+            } else {
+                0.0
+            };
+            p.tenure_days.push(tenure);
+            p.days_since_last
+                .push(days.last().map_or(tenure, |&d| f64::from(end - d)));
+            p.mean_gap_days.push(mean_gap);
+            p.median_gap_days.push(median_gap);
+            p.order_value_sd.push(sd);
+            p.average_order_value.push(aov);
+            p.orders_per_30_days.push(30.0 * kf / (tenure + 1.0));
+        }
+        Ok(p)
+    }
+
+    /// Number of customers.
+    pub fn len(&self) -> usize {
+        self.customer.len()
+    }
+
+    /// Whether the profile has no customers.
+    pub fn is_empty(&self) -> bool {
+        self.customer.is_empty()
+    }
+
+    /// The log's customer index of each row.
+    pub fn customer(&self) -> &[u32] {
+        &self.customer
+    }
+
+    /// Days from the first purchase to the observation end.
+    pub fn tenure_days(&self) -> &[f64] {
+        &self.tenure_days
+    }
+
+    /// Days from the last purchase to the observation end.
+    pub fn days_since_last(&self) -> &[f64] {
+        &self.days_since_last
+    }
+
+    /// Mean days between consecutive purchase days (`None` with a single purchase day).
+    pub fn mean_gap_days(&self) -> &[Option<f64>] {
+        &self.mean_gap_days
+    }
+
+    /// Median days between consecutive purchase days (`None` with a single purchase day).
+    pub fn median_gap_days(&self) -> &[Option<f64>] {
+        &self.median_gap_days
+    }
+
+    /// Sample standard deviation of order values (0 with one order).
+    pub fn order_value_sd(&self) -> &[f64] {
+        &self.order_value_sd
+    }
+
+    /// Total spend per order.
+    pub fn average_order_value(&self) -> &[f64] {
+        &self.average_order_value
+    }
+
+    /// Orders per 30 days of tenure (tenure counted inclusively, so day-0 customers
+    /// are defined).
+    pub fn orders_per_30_days(&self) -> &[f64] {
+        &self.orders_per_30_days
+    }
+
+    fn behaviour(&self, f: &Feature) -> Option<(String, Vec<f64>)> {
+        let gap = |v: &[Option<f64>]| -> Vec<f64> {
+            // One purchase day: the gap is at least the tenure (no second purchase yet).
+            v.iter()
+                .zip(&self.tenure_days)
+                .map(|(g, &t)| g.unwrap_or(t))
+                .collect()
+        };
+        Some(match f {
+            Feature::Frequency => ("frequency".into(), self.frequency.clone()),
+            Feature::Recency => ("recency".into(), self.recency.clone()),
+            Feature::Age => ("age".into(), self.age.clone()),
+            Feature::MonetaryValue => ("monetary_value".into(), self.monetary_value.clone()),
+            Feature::Orders => ("orders".into(), self.orders.clone()),
+            Feature::TotalSpend => ("total_spend".into(), self.total_spend.clone()),
+            Feature::TenureDays => ("tenure_days".into(), self.tenure_days.clone()),
+            Feature::DaysSinceLast => ("days_since_last".into(), self.days_since_last.clone()),
+            Feature::MeanGapDays => ("mean_gap_days".into(), gap(&self.mean_gap_days)),
+            Feature::MedianGapDays => ("median_gap_days".into(), gap(&self.median_gap_days)),
+            Feature::OrderValueSd => ("order_value_sd".into(), self.order_value_sd.clone()),
+            Feature::AverageOrderValue => (
+                "average_order_value".into(),
+                self.average_order_value.clone(),
+            ),
+            Feature::OrdersPer30Days => {
+                ("orders_per_30_days".into(), self.orders_per_30_days.clone())
+            }
+            Feature::Attribute(_) => return None,
+        })
+    }
+
+    /// The feature matrix (one row per customer, in profile order) and its column
+    /// names. Categorical attributes are one-hot encoded, one column per level named
+    /// `name=level` (a missing value is all zeros); gaps of customers with a single
+    /// purchase day are their tenure (a lower bound).
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] for an unknown attribute name or no features;
+    /// [`Error::NonFinite`] for a missing numeric attribute value (field = the
+    /// attribute, row = the profile row): impute it first, or leave the column out.
+    pub fn features(
+        &self,
+        attributes: &Attributes,
+        features: &[Feature],
+    ) -> Result<(Array2<f64>, Vec<String>)> {
+        if features.is_empty() {
+            return Err(Error::InvalidParameter {
+                name: "features",
+                value: "[]".into(),
+                reason: "choose at least one feature".into(),
+            });
+        }
+        let mut names = Vec::new();
+        let mut columns: Vec<Vec<f64>> = Vec::new();
+        for f in features {
+            if let Some((name, col)) = self.behaviour(f) {
+                names.push(name);
+                columns.push(col);
+                continue;
+            }
+            let Feature::Attribute(name) = f else {
+                continue;
+            };
+            let attr = attributes.get(name)?;
+            match &attr.values {
+                AttributeValues::Numeric(v) => {
+                    let mut col = Vec::with_capacity(self.len());
+                    for (row, &c) in self.customer.iter().enumerate() {
+                        match v.get(c as usize).copied().flatten() {
+                            Some(x) => col.push(x),
+                            None => {
+                                return Err(Error::NonFinite {
+                                    field: "numeric attribute (missing value)",
+                                    row,
+                                    value: f64::NAN,
+                                });
+                            }
+                        }
+                    }
+                    names.push(attr.name.clone());
+                    columns.push(col);
+                }
+                AttributeValues::Categorical { levels, codes } => {
+                    for (k, level) in levels.iter().enumerate() {
+                        names.push(format!("{}={}", attr.name, level));
+                        columns.push(
+                            self.customer
+                                .iter()
+                                .map(|&c| {
+                                    f64::from(u8::from(
+                                        codes.get(c as usize).copied().flatten() == Some(k as u32),
+                                    ))
+                                })
+                                .collect(),
+                        );
+                    }
+                }
+            }
+        }
+        let (n, p) = (self.len(), columns.len());
+        let x = Array2::from_shape_fn((n, p), |(i, j)| columns[j][i]);
+        Ok((x, names))
+    }
+}
+
+/// A column of the feature matrix (see [`Profile::features`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub enum Feature {
+    /// Repeat purchase periods.
+    Frequency,
+    /// Recency, in the summary's time unit.
+    Recency,
+    /// T, in the summary's time unit.
+    Age,
+    /// Mean spend of repeat purchase periods.
+    MonetaryValue,
+    /// Orders.
+    Orders,
+    /// Total spend.
+    TotalSpend,
+    /// Days since the first purchase.
+    TenureDays,
+    /// Days since the last purchase.
+    DaysSinceLast,
+    /// Mean days between purchase days.
+    MeanGapDays,
+    /// Median days between purchase days.
+    MedianGapDays,
+    /// Standard deviation of order values.
+    OrderValueSd,
+    /// Spend per order.
+    AverageOrderValue,
+    /// Orders per 30 days of tenure.
+    OrdersPer30Days,
+    /// A caller-supplied attribute by name.
+    Attribute(String),
+}
+
+impl Feature {
+    /// The behavioural features an RFM-style segmentation usually starts from.
+    pub fn rfm() -> Vec<Feature> {
+        vec![Feature::DaysSinceLast, Feature::Orders, Feature::TotalSpend]
+    }
+}
+
+/// The values of one attribute, aligned with the log's customer indices.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub enum AttributeValues {
+    /// Numbers (age, income); `None` where missing.
+    Numeric(Vec<Option<f64>>),
+    /// Categories (region, channel, plan): distinct levels in first-seen order and a
+    /// level code per customer; `None` where missing.
+    Categorical {
+        /// Levels, in first-seen order.
+        levels: Vec<String>,
+        /// Level index per customer.
+        codes: Vec<Option<u32>>,
+    },
+}
+
+/// A named attribute column.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Attribute {
+    /// The attribute's name.
+    pub name: String,
+    /// Its values per customer index.
+    pub values: AttributeValues,
+}
+
+/// Caller-supplied customer attributes, joined to a log by customer id.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Attributes {
+    n_customers: usize,
+    columns: Vec<Attribute>,
+}
+
+impl Attributes {
+    /// No attributes yet, for the customers of `log`.
+    pub fn for_log<C>(log: &TransactionLog<C>) -> Self {
+        Self {
+            n_customers: log.n_customers(),
+            columns: Vec::new(),
+        }
+    }
+
+    fn check_name(&self, name: &str) -> Result<()> {
+        if self.columns.iter().any(|c| c.name == name) {
+            return Err(Error::InvalidParameter {
+                name: "attribute name",
+                value: name.into(),
+                reason: "an attribute of that name exists already".into(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Adds a numeric attribute from `(customer id, value)` pairs. Customers without a
+    /// pair are missing; ids not in the log are ignored (attribute tables usually cover
+    /// more customers than have bought).
+    ///
+    /// # Errors
+    /// [`Error::NonFinite`] for a NaN or infinite value (naming its pair's row);
+    /// [`Error::InvalidValue`] when an id appears twice; [`Error::InvalidParameter`]
+    /// when the name is taken.
+    pub fn numeric<C: Eq + Hash>(
+        mut self,
+        name: &str,
+        log: &TransactionLog<C>,
+        values: &[(C, f64)],
+    ) -> Result<Self> {
+        self.check_name(name)?;
+        let mut col = vec![None; self.n_customers];
+        for (row, (id, v)) in values.iter().enumerate() {
+            if !v.is_finite() {
+                return Err(Error::NonFinite {
+                    field: "numeric attribute",
+                    row,
+                    value: *v,
+                });
+            }
+            if let Some(c) = log.customer_index(id)
+                && col[c as usize].replace(*v).is_some()
+            {
+                return Err(duplicate(row));
+            }
+        }
+        self.columns.push(Attribute {
+            name: name.into(),
+            values: AttributeValues::Numeric(col),
+        });
+        Ok(self)
+    }
+
+    /// Adds a categorical attribute from `(customer id, level)` pairs; missing and
+    /// unknown ids as for [`numeric`](Self::numeric).
+    ///
+    /// # Errors
+    /// [`Error::InvalidValue`] when an id appears twice; [`Error::InvalidParameter`]
+    /// when the name is taken.
+    pub fn categorical<C: Eq + Hash, S: AsRef<str>>(
+        mut self,
+        name: &str,
+        log: &TransactionLog<C>,
+        values: &[(C, S)],
+    ) -> Result<Self> {
+        self.check_name(name)?;
+        let mut levels: Vec<String> = Vec::new();
+        let mut level_index: HashMap<String, u32> = HashMap::new();
+        let mut codes = vec![None; self.n_customers];
+        for (row, (id, level)) in values.iter().enumerate() {
+            let Some(c) = log.customer_index(id) else {
+                continue;
+            };
+            let level = level.as_ref();
+            let code = match level_index.get(level) {
+                Some(&k) => k,
+                None => {
+                    levels.push(level.to_string());
+                    level_index.insert(level.to_string(), (levels.len() - 1) as u32);
+                    (levels.len() - 1) as u32
+                }
+            };
+            if codes[c as usize].replace(code).is_some() {
+                return Err(duplicate(row));
+            }
+        }
+        self.columns.push(Attribute {
+            name: name.into(),
+            values: AttributeValues::Categorical { levels, codes },
+        });
+        Ok(self)
+    }
+
+    /// The attribute of that name.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] when there is none.
+    pub fn get(&self, name: &str) -> Result<&Attribute> {
+        self.columns
+            .iter()
+            .find(|c| c.name == name)
+            .ok_or_else(|| Error::InvalidParameter {
+                name: "attribute",
+                value: name.into(),
+                reason: format!(
+                    "no such attribute; known: {}",
+                    self.columns
+                        .iter()
+                        .map(|c| c.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            })
+    }
+
+    /// All attributes, in the order added.
+    pub fn columns(&self) -> &[Attribute] {
+        &self.columns
+    }
+
+    /// The group label of every customer index for an attribute: the level of a
+    /// categorical attribute, or the quartile band (`"Q1 [lo, hi]"`) of a numeric one;
+    /// `"(missing)"` where missing.
+    fn labels(&self, name: &str) -> Result<Vec<String>> {
+        let attr = self.get(name)?;
+        Ok(match &attr.values {
+            AttributeValues::Categorical { levels, codes } => codes
+                .iter()
+                .map(|c| c.map_or_else(|| "(missing)".to_string(), |k| levels[k as usize].clone()))
+                .collect(),
+            AttributeValues::Numeric(v) => {
+                let mut present: Vec<f64> = v.iter().flatten().copied().collect();
+                present.sort_by(f64::total_cmp);
+                let q = |p: f64| {
+                    let h = (present.len().saturating_sub(1)) as f64 * p;
+                    let (lo, hi) = (h.floor() as usize, h.ceil() as usize);
+                    present
+                        .get(lo)
+                        .zip(present.get(hi))
+                        .map_or(0.0, |(a, b)| a + (h - h.floor()) * (b - a))
+                };
+                let edges = [q(0.0), q(0.25), q(0.5), q(0.75), q(1.0)];
+                v.iter()
+                    .map(|x| match x {
+                        None => "(missing)".to_string(),
+                        Some(x) => {
+                            let k = (1..4).filter(|&j| *x > edges[j]).count();
+                            format!("Q{} [{}, {}]", k + 1, edges[k], edges[k + 1])
+                        }
+                    })
+                    .collect()
+            }
+        })
+    }
+
+    /// Demographic / geographic segmentation: a summary per attribute value
+    /// (categorical levels, or quartile bands of a numeric attribute), over the
+    /// customers of `summary`: customers, orders, revenue, orders per customer and
+    /// average order value.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] for an unknown attribute; [`Error::InsufficientData`]
+    /// when the summary has no order activity.
+    pub fn group_summary(
+        &self,
+        name: &str,
+        summary: &CustomerSummary,
+    ) -> Result<Vec<GroupSummary>> {
+        let labels = self.labels(name)?;
+        let keys: Vec<String> = summary
+            .customer()
+            .iter()
+            .map(|&c| {
+                labels
+                    .get(c as usize)
+                    .cloned()
+                    .unwrap_or_else(|| "(missing)".into())
+            })
+            .collect();
+        group(summary, &keys, None)
+    }
+
+    /// As [`group_summary`](Self::group_summary), crossed with RFM segments: one row
+    /// per (attribute value, segment) pair present. `segments` holds each summary row's
+    /// segment index in `map` (from [`SegmentMap::assign`]).
+    ///
+    /// # Errors
+    /// As [`group_summary`](Self::group_summary), and [`Error::LengthMismatch`] when
+    /// `segments` and `summary` differ in length.
+    pub fn group_summary_by_segment(
+        &self,
+        name: &str,
+        summary: &CustomerSummary,
+        map: &SegmentMap,
+        segments: &[usize],
+    ) -> Result<Vec<GroupSummary>> {
+        if segments.len() != summary.len() {
+            return Err(Error::LengthMismatch {
+                field: "segments",
+                expected: summary.len(),
+                found: segments.len(),
+            });
+        }
+        let labels = self.labels(name)?;
+        let keys: Vec<String> = summary
+            .customer()
+            .iter()
+            .map(|&c| {
+                labels
+                    .get(c as usize)
+                    .cloned()
+                    .unwrap_or_else(|| "(missing)".into())
+            })
+            .collect();
+        let names: Vec<String> = segments.iter().map(|&s| map.name(s).to_string()).collect();
+        group(summary, &keys, Some(&names))
+    }
+}
+
+fn duplicate(row: usize) -> Error {
+    Error::InvalidValue {
+        field: "attribute customer id",
+        row,
+        value: row as f64,
+        reason: "the customer already has a value for this attribute".into(),
+    }
+}
+
+fn group(
+    summary: &CustomerSummary,
+    keys: &[String],
+    segments: Option<&[String]>,
+) -> Result<Vec<GroupSummary>> {
+    let (Some(orders), Some(spend)) = (summary.orders(), summary.total_spend()) else {
+        return Err(Error::InsufficientData {
+            model: "group summary",
+            reason: "the summary has no order activity (build it with TransactionLog::summarize)"
+                .into(),
+        });
+    };
+    let mut index: HashMap<(String, Option<String>), usize> = HashMap::new();
+    let mut rows: Vec<GroupSummary> = Vec::new();
+    for i in 0..summary.len() {
+        let seg = segments.map(|s| s[i].clone());
+        let k = *index
+            .entry((keys[i].clone(), seg.clone()))
+            .or_insert_with(|| {
+                rows.push(GroupSummary {
+                    value: keys[i].clone(),
+                    segment: seg,
+                    customers: 0,
+                    orders: 0,
+                    revenue: 0.0,
+                    orders_per_customer: 0.0,
+                    average_order_value: 0.0,
+                });
+                rows.len() - 1
+            });
+        rows[k].customers += 1;
+        rows[k].orders += u64::from(orders[i]);
+        rows[k].revenue += spend[i];
+    }
+    for r in &mut rows {
+        r.orders_per_customer = r.orders as f64 / r.customers as f64;
+        r.average_order_value = if r.orders > 0 {
+            r.revenue / r.orders as f64
+        } else {
+            0.0
+        };
+    }
+    rows.sort_by(|a, b| (&a.value, &a.segment).cmp(&(&b.value, &b.segment)));
+    Ok(rows)
+}
+
+/// One group of a [`Attributes::group_summary`].
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct GroupSummary {
+    /// The attribute value (or quartile band).
+    pub value: String,
+    /// The RFM segment, when crossed with segments.
+    pub segment: Option<String>,
+    /// Customers in the group.
+    pub customers: usize,
+    /// Their orders.
+    pub orders: u64,
+    /// Their total spend.
+    pub revenue: f64,
+    /// Orders per customer.
+    pub orders_per_customer: f64,
+    /// Revenue per order.
+    pub average_order_value: f64,
+}
