@@ -211,14 +211,25 @@ impl RfmParams {
             }
         }
         let bins = self.bins;
-        let mut r = bin_scores(recency, bins, self.recency);
-        for s in &mut r {
-            *s = bins + 1 - *s;
-        }
+        let score_r = || {
+            let mut r = bin_scores(recency, bins, self.recency);
+            for s in &mut r {
+                *s = bins + 1 - *s;
+            }
+            r
+        };
+        let score_f = || bin_scores(frequency, bins, self.frequency);
+        let score_m = || bin_scores(monetary, bins, self.monetary);
+        // The three dimensions are independent: score them side by side.
+        #[cfg(feature = "parallel")]
+        let (recency, (frequency, monetary)) =
+            rayon::join(score_r, || rayon::join(score_f, score_m));
+        #[cfg(not(feature = "parallel"))]
+        let (recency, frequency, monetary) = (score_r(), score_f(), score_m());
         Ok(RfmScores {
-            recency: r,
-            frequency: bin_scores(frequency, bins, self.frequency),
-            monetary: bin_scores(monetary, bins, self.monetary),
+            recency,
+            frequency,
+            monetary,
             bins,
         })
     }

@@ -40,6 +40,7 @@ use crate::error::{Error, Result};
 /// assert_eq!(d, Day(9862));
 /// assert_eq!((d + 31).to_ymd(), (1997, 2, 1));
 /// assert_eq!(Day::from_ymd(1997, 9, 30)? - d, 272);
+/// assert_eq!(d.to_string(), "1997-01-01");
 /// # Ok::<(), patronage::Error>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
@@ -108,6 +109,14 @@ fn days_in_month(year: i32, month: u32) -> u32 {
         2 => 28,
         4 | 6 | 9 | 11 => 30,
         _ => 31,
+    }
+}
+
+impl std::fmt::Display for Day {
+    /// The calendar date, ISO 8601 (`1997-01-01`).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (y, m, d) = self.to_ymd();
+        write!(f, "{y:04}-{m:02}-{d:02}")
     }
 }
 

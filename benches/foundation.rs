@@ -1,0 +1,43 @@
+//! Foundation benches on the "synthetic-1M" workload (1,000,000 customers, about 3
+//! million transactions): log construction, summaries, RFM scoring, and the generator.
+
+use std::hint::black_box;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use patronage::rfm::RfmParams;
+use patronage::simulate::Simulation;
+use patronage::{Day, SummaryParams, TransactionLog};
+
+fn foundation(c: &mut Criterion) {
+    let sim = Simulation::synthetic_1m();
+    let rows = sim.transactions().expect("valid workload");
+    let params = SummaryParams::new(Day(728)).time_unit_days(7.0);
+    let log = TransactionLog::new(&rows).expect("valid rows");
+    let summary = log.summarize(&params).expect("non-empty");
+
+    let mut g = c.benchmark_group("synthetic-1M");
+    g.sample_size(10);
+    g.bench_function("TransactionLog::new", |b| {
+        b.iter(|| TransactionLog::new(black_box(&rows)))
+    });
+    g.bench_function("new + summarize", |b| {
+        b.iter(|| TransactionLog::new(black_box(&rows)).and_then(|log| log.summarize(&params)))
+    });
+    g.bench_function("summarize (drop excluded)", |b| {
+        b.iter_with_large_drop(|| log.summarize(black_box(&params)))
+    });
+    g.bench_function("summarize", |b| {
+        b.iter(|| log.summarize(black_box(&params)))
+    });
+    g.bench_function("rfm score", |b| {
+        b.iter(|| RfmParams::default().score(black_box(&summary), Day(729)))
+    });
+    g.bench_function("quality_report", |b| {
+        b.iter(|| black_box(&log).quality_report())
+    });
+    g.bench_function("simulate", |b| b.iter(|| black_box(&sim).transactions()));
+    g.finish();
+}
+
+criterion_group!(benches, foundation);
+criterion_main!(benches);

@@ -1,0 +1,28 @@
+//! Every example is compiled into this test and run to completion, so examples cannot
+//! rot (each example's `main` is `pub` for this).
+
+#[path = "../examples/quickstart.rs"]
+mod quickstart;
+
+/// The examples run below; a new example must be added here.
+const RUN: &[&str] = &["quickstart"];
+
+#[test]
+fn quickstart_runs() {
+    quickstart::main().unwrap();
+}
+
+#[test]
+fn every_example_is_run_here() {
+    let mut names: Vec<String> = std::fs::read_dir("examples")
+        .unwrap()
+        .filter_map(|e| {
+            let p = e.ok()?.path();
+            (p.extension()? == "rs").then(|| p.file_stem().unwrap().to_string_lossy().into_owned())
+        })
+        .collect();
+    names.sort();
+    let mut run: Vec<String> = RUN.iter().map(|s| s.to_string()).collect();
+    run.sort();
+    assert_eq!(names, run, "add each example to tests/examples.rs");
+}
