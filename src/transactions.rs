@@ -23,8 +23,7 @@
 //! # Ok::<(), patronage::Error>(())
 //! ```
 
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hash, Hasher};
+use std::hash::{Hash, Hasher};
 use std::ops::{Add, Sub};
 
 use crate::error::{Error, Result};
@@ -216,7 +215,84 @@ impl Hasher for FxHasher {
     }
 }
 
-pub(crate) type FxBuildHasher = BuildHasherDefault<FxHasher>;
+/// An id-to-index map that stores no keys: open addressing (linear probing) over `u32`
+/// slots holding indices into the log's id vector, about 4 to 8 bytes per customer.
+#[derive(Debug, Clone)]
+struct IdIndex {
+    slots: Vec<u32>,
+    shift: u32,
+}
+
+const EMPTY: u32 = u32::MAX;
+
+/// The hash of an id: FxHash with a final avalanche, so the top bits (the slot) depend
+/// on every input bit.
+fn hash_id<C: Hash>(id: &C) -> u64 {
+    let mut h = FxHasher::default();
+    id.hash(&mut h);
+    let mut x = h.finish();
+    x ^= x >> 33;
+    x = x.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    x ^ (x >> 33)
+}
+
+impl IdIndex {
+    /// Room for `n` ids at a load factor of at most 3/4.
+    fn with_capacity(n: usize) -> Self {
+        let slots = (n + n / 3 + 1).next_power_of_two().max(16);
+        Self {
+            slots: vec![EMPTY; slots],
+            shift: 64 - slots.trailing_zeros(),
+        }
+    }
+
+    fn rebuild<C: Eq + Hash + Clone>(ids: &[C]) -> Self {
+        let mut index = Self::with_capacity(ids.len());
+        let mask = index.slots.len() - 1;
+        for (k, id) in ids.iter().enumerate() {
+            let mut i = (hash_id(id) >> index.shift) as usize;
+            while index.slots[i] != EMPTY {
+                i = (i + 1) & mask;
+            }
+            index.slots[i] = k as u32;
+        }
+        index
+    }
+
+    /// The index of `id`, appending it to `ids` if new; `true` when it was new.
+    fn find_or_insert<C: Eq + Hash + Clone>(&mut self, id: &C, ids: &mut Vec<C>) -> (u32, bool) {
+        let mask = self.slots.len() - 1;
+        let mut i = (hash_id(id) >> self.shift) as usize;
+        loop {
+            let s = self.slots[i];
+            if s == EMPTY {
+                let k = ids.len() as u32;
+                self.slots[i] = k;
+                ids.push(id.clone());
+                return (k, true);
+            }
+            if ids[s as usize] == *id {
+                return (s, false);
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    fn get<C: Eq + Hash>(&self, id: &C, ids: &[C]) -> Option<u32> {
+        let mask = self.slots.len() - 1;
+        let mut i = (hash_id(id) >> self.shift) as usize;
+        loop {
+            let s = self.slots[i];
+            if s == EMPTY {
+                return None;
+            }
+            if ids[s as usize] == *id {
+                return Some(s);
+            }
+            i = (i + 1) & mask;
+        }
+    }
+}
 
 /// Validated purchase history in columnar form, sorted by customer, then day, then
 /// amount, with customer ids interned to dense indices `0..n_customers()` in the order
@@ -224,11 +300,12 @@ pub(crate) type FxBuildHasher = BuildHasherDefault<FxHasher>;
 ///
 /// Rows are stored in compressed-sparse-row form: customer `i`'s rows are
 /// `offsets()[i]..offsets()[i + 1]` of `days()` and `amounts()`. The log holds the
-/// columns (12 bytes a row), the offsets, the ids and an id-to-index map.
+/// columns (12 bytes a row), the offsets, the ids and an id-to-index table of 4 to 8
+/// bytes per customer.
 #[derive(Debug, Clone)]
 pub struct TransactionLog<C> {
     ids: Vec<C>,
-    index: HashMap<C, u32, FxBuildHasher>,
+    index: IdIndex,
     offsets: Vec<u32>,
     days: Vec<Day>,
     amounts: Vec<f64>,
@@ -283,24 +360,17 @@ impl<C: Eq + Hash + Clone> TransactionLog<C> {
         // Pass 2: intern ids in first-seen order, one lookup per run, into a map sized
         // once (growth would dominate otherwise). Rows are already grouped by customer
         // when no run's id was seen before.
-        let mut index: HashMap<C, u32, FxBuildHasher> = HashMap::default();
-        index.reserve(runs);
+        let mut index = IdIndex::with_capacity(runs);
         let mut ids: Vec<C> = Vec::new();
         let mut run_customer: Vec<u32> = Vec::with_capacity(runs);
         let mut grouped = true;
         for &start in &run_start[..runs] {
-            let id = &rows[start as usize].customer;
-            let next = ids.len() as u32;
-            let i = *index.entry(id.clone()).or_insert(next);
-            if i == next {
-                ids.push(id.clone());
-            } else {
-                grouped = false;
-            }
+            let (i, new) = index.find_or_insert(&rows[start as usize].customer, &mut ids);
+            grouped &= new;
             run_customer.push(i);
         }
         if runs > 2 * ids.len() {
-            index.shrink_to_fit();
+            index = IdIndex::rebuild(&ids);
         }
 
         // Pass 3: rows into customer order (nothing to do when already grouped), then
@@ -477,13 +547,32 @@ impl<C> TransactionLog<C> {
 impl<C: Eq + Hash> TransactionLog<C> {
     /// The dense index of a customer id, if the id is in the log.
     pub fn customer_index(&self, id: &C) -> Option<u32> {
-        self.index.get(id).copied()
+        self.index.get(id, &self.ids)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn string_ids_intern_without_conversion_and_interleaved_rows_regroup() {
+        let ids = ["a", "b", "c", "d"];
+        let rows: Vec<Transaction<String>> = (0..400)
+            .map(|k| Transaction {
+                customer: ids[k % 4].to_string(),
+                day: Day((k / 4) as i32),
+                amount: 1.0,
+            })
+            .collect();
+        let log = TransactionLog::new(&rows).unwrap();
+        assert_eq!(log.customer_ids(), &["a", "b", "c", "d"]);
+        for (k, id) in ids.iter().enumerate() {
+            assert_eq!(log.customer_index(&id.to_string()), Some(k as u32));
+            assert_eq!(log.customer_rows(k as u32).0.len(), 100);
+        }
+        assert_eq!(log.customer_index(&"e".to_string()), None);
+    }
 
     #[test]
     fn calendar_round_trips() {
