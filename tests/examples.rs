@@ -3,13 +3,20 @@
 
 #[path = "../examples/quickstart.rs"]
 mod quickstart;
+#[path = "../examples/segments.rs"]
+mod segments;
 
 /// The examples run below; a new example must be added here.
-const RUN: &[&str] = &["quickstart"];
+const RUN: &[&str] = &["quickstart", "segments"];
 
 #[test]
 fn quickstart_runs() {
     quickstart::main().unwrap();
+}
+
+#[test]
+fn segments_runs() {
+    segments::main().unwrap();
 }
 
 #[test]

@@ -1,0 +1,873 @@
+//! k-means clustering: Lloyd's algorithm and Hamerly's exact accelerated variant,
+//! k-means++ (greedy) / random / given initial centroids, restarts, empty-cluster
+//! re-seeding.
+//!
+//! The iteration follows scikit-learn's Lloyd exactly: each iteration assigns every
+//! point to its nearest centroid and moves each centroid to the mean of its points; the
+//! fit stops when no label changes ("strict convergence") or when the summed squared
+//! centroid shift is at most `tol * mean(var(X, axis=0))`, and after a non-strict stop
+//! the labels are recomputed against the final centroids. From the same initial
+//! centroids it gives scikit-learn's labels, centroids, inertia and iteration count.
+//! Hamerly's algorithm (2010) keeps an upper bound on each point's distance to its
+//! centroid and a lower bound on the distance to the second-closest, and skips points
+//! whose bounds prove the assignment cannot change: the same result as Lloyd with far
+//! fewer distance computations once centroids settle.
+//!
+//! Work is split over fixed chunks of points and reduced in chunk order, so results are
+//! identical for any number of threads.
+//!
+//! ```
+//! use ndarray::array;
+//! use patronage::segment::KMeans;
+//!
+//! let x = array![[1.0, 1.0], [1.2, 0.8], [0.9, 1.1], [8.0, 8.0], [8.2, 7.9], [7.9, 8.1]];
+//! let model = KMeans::params(2).seed(7).fit(x.view())?;
+//! assert_eq!(model.labels()[0], model.labels()[2]);
+//! assert_ne!(model.labels()[0], model.labels()[3]);
+//! assert!(model.inertia() < 0.2);
+//! assert_eq!(model.predict(array![[7.5, 7.5]].view())?[0], model.labels()[3]);
+//! # Ok::<(), patronage::Error>(())
+//! ```
+
+use ndarray::{Array2, ArrayView2};
+use rand::{Rng, SeedableRng};
+use rand_xoshiro::Xoshiro256PlusPlus;
+
+use crate::error::{Error, Result};
+
+/// How initial centroids are chosen.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub enum Init {
+    /// Greedy k-means++ (Arthur & Vassilvitskii 2007, with scikit-learn's
+    /// `2 + ln k` candidates per step, keeping the one that lowers the potential most).
+    KMeansPlusPlus,
+    /// `k` distinct rows drawn uniformly.
+    Random,
+    /// These centroids (`k x d`); `n_init` is then 1.
+    Given(Array2<f64>),
+}
+
+/// Which iteration to run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub enum Algorithm {
+    /// Plain Lloyd iterations: every distance, every iteration.
+    Lloyd,
+    /// Hamerly's bounds: the same result as Lloyd, skipping provably unchanged points.
+    Hamerly,
+    /// Hamerly when there are at least 1,000 points and more than one cluster, else Lloyd.
+    Auto,
+}
+
+/// k-means parameters (a builder); [`fit`](KMeans::fit) returns a [`FittedKMeans`].
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct KMeans {
+    k: usize,
+    init: Init,
+    n_init: usize,
+    max_iter: usize,
+    tol: f64,
+    seed: u64,
+    algorithm: Algorithm,
+}
+
+impl KMeans {
+    /// `k` clusters with scikit-learn's defaults: k-means++ initialisation, 10 restarts
+    /// (`n_init`), at most 300 iterations, `tol` 1e-4, seed 0, automatic algorithm.
+    pub fn params(k: usize) -> Self {
+        Self {
+            k,
+            init: Init::KMeansPlusPlus,
+            n_init: 10,
+            max_iter: 300,
+            tol: 1e-4,
+            seed: 0,
+            algorithm: Algorithm::Auto,
+        }
+    }
+
+    /// The number of clusters.
+    pub fn k(mut self, k: usize) -> Self {
+        self.k = k;
+        self
+    }
+
+    /// The seed of the random initialisations.
+    pub fn get_seed(&self) -> u64 {
+        self.seed
+    }
+
+    /// The initialisation.
+    ///
+    /// ```
+    /// use ndarray::array;
+    /// use patronage::segment::{Init, KMeans};
+    /// let x = array![[0.0], [1.0], [10.0], [11.0]];
+    /// let m = KMeans::params(2).init(Init::Given(array![[0.0], [10.0]])).fit(x.view())?;
+    /// assert_eq!(m.labels(), &[0, 0, 1, 1]);
+    /// # Ok::<(), patronage::Error>(())
+    /// ```
+    pub fn init(mut self, init: Init) -> Self {
+        self.init = init;
+        self
+    }
+
+    /// Restarts from different random initialisations; the lowest inertia wins.
+    pub fn n_init(mut self, n_init: usize) -> Self {
+        self.n_init = n_init;
+        self
+    }
+
+    /// Maximum iterations per run.
+    pub fn max_iter(mut self, max_iter: usize) -> Self {
+        self.max_iter = max_iter;
+        self
+    }
+
+    /// Convergence tolerance on the summed squared centroid shift, relative to the
+    /// mean per-feature variance of the data (scikit-learn's definition); 0 stops only
+    /// when no label changes.
+    pub fn tol(mut self, tol: f64) -> Self {
+        self.tol = tol;
+        self
+    }
+
+    /// Seed of the random initialisations.
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    /// The iteration algorithm.
+    pub fn algorithm(mut self, algorithm: Algorithm) -> Self {
+        self.algorithm = algorithm;
+        self
+    }
+
+    /// Clusters the rows of `x` (`n x d`).
+    ///
+    /// # Errors
+    /// [`Error::Empty`] for no rows; [`Error::InvalidParameter`] for zero columns,
+    /// `k = 0`, `k` larger than the number of distinct rows, `n_init = 0`, a negative or
+    /// non-finite `tol`, or given centroids of the wrong shape or with non-finite
+    /// values; [`Error::NonFinite`] for a NaN or infinite value in `x` (naming its row).
+    pub fn fit(&self, x: ArrayView2<f64>) -> Result<FittedKMeans> {
+        let (n, d) = x.dim();
+        if n == 0 {
+            return Err(Error::Empty { field: "x" });
+        }
+        if d == 0 {
+            return Err(invalid(
+                "x",
+                "0 columns",
+                "the data need at least one column",
+            ));
+        }
+        check_finite(&x)?;
+        if self.k == 0 {
+            return Err(invalid("k", "0", "ask for at least one cluster"));
+        }
+        if self.n_init == 0 {
+            return Err(invalid("n_init", "0", "run at least once"));
+        }
+        if !(self.tol.is_finite() && self.tol >= 0.0) {
+            return Err(invalid(
+                "tol",
+                &self.tol.to_string(),
+                "must be finite and >= 0",
+            ));
+        }
+        let distinct = count_distinct_rows(&x, self.k);
+        if self.k > distinct {
+            return Err(invalid(
+                "k",
+                &self.k.to_string(),
+                &format!("larger than the number of distinct rows ({distinct})"),
+            ));
+        }
+        if let Init::Given(c) = &self.init {
+            if c.dim() != (self.k, d) {
+                return Err(invalid(
+                    "init",
+                    &format!("{:?}", c.dim()),
+                    &format!("given centroids must be k x d = {} x {d}", self.k),
+                ));
+            }
+            if c.iter().any(|v| !v.is_finite()) {
+                return Err(invalid(
+                    "init",
+                    "non-finite centroid",
+                    "centroids must be finite",
+                ));
+            }
+        }
+
+        let data = Data::new(&x);
+        let tol = self.tol * mean_variance(&data);
+        let hamerly = match self.algorithm {
+            Algorithm::Lloyd => false,
+            Algorithm::Hamerly => true,
+            Algorithm::Auto => n >= 1000 && self.k > 1,
+        };
+        let runs = if matches!(self.init, Init::Given(_)) {
+            1
+        } else {
+            self.n_init
+        };
+        let mut best: Option<FittedKMeans> = None;
+        for run in 0..runs {
+            let mut rng = Xoshiro256PlusPlus::seed_from_u64(mix(self.seed, run as u64));
+            let centroids = match &self.init {
+                Init::Given(c) => c.iter().copied().collect(),
+                Init::KMeansPlusPlus => kmeans_plus_plus(&data, self.k, &mut rng),
+                Init::Random => random_rows(&data, self.k, &mut rng),
+            };
+            let fit = run_kmeans(&data, centroids, self.k, self.max_iter, tol, hamerly);
+            if best.as_ref().is_none_or(|b| fit.inertia < b.inertia) {
+                best = Some(fit);
+            }
+        }
+        // runs >= 1, so best is set.
+        best.ok_or_else(|| invalid("n_init", "0", "run at least once"))
+    }
+}
+
+fn invalid(name: &'static str, value: &str, reason: &str) -> Error {
+    Error::InvalidParameter {
+        name,
+        value: value.into(),
+        reason: reason.into(),
+    }
+}
+
+fn check_finite(x: &ArrayView2<f64>) -> Result<()> {
+    if let Some(all) = x.as_slice()
+        && all.iter().all(|v| v.is_finite())
+    {
+        return Ok(());
+    }
+    for (row, r) in x.rows().into_iter().enumerate() {
+        if let Some(&v) = r.iter().find(|v| !v.is_finite()) {
+            return Err(Error::NonFinite {
+                field: "x",
+                row,
+                value: v,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Distinct rows, counting no further than `stop` (enough to validate k).
+fn count_distinct_rows(x: &ArrayView2<f64>, stop: usize) -> usize {
+    let mut seen: std::collections::HashSet<Vec<u64>> = std::collections::HashSet::new();
+    for r in x.rows() {
+        // +0.0 folds -0.0 into 0.0 so equal values have equal bits.
+        seen.insert(r.iter().map(|v| (v + 0.0).to_bits()).collect());
+        if seen.len() >= stop {
+            break;
+        }
+    }
+    seen.len()
+}
+
+/// SplitMix64 finalizer over (seed, run): independent, reproducible run seeds.
+pub(crate) fn mix(seed: u64, stream: u64) -> u64 {
+    let mut z = seed ^ stream.wrapping_add(1).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+/// Points per chunk of parallel work; fixed so reductions do not depend on threads.
+const CHUNK: usize = 4096;
+
+/// The data as one row-major slice (borrowed when the caller's array already is one).
+struct Data<'a> {
+    x: std::borrow::Cow<'a, [f64]>,
+    n: usize,
+    d: usize,
+}
+
+impl<'a> Data<'a> {
+    fn new(x: &ArrayView2<'a, f64>) -> Self {
+        let (n, d) = x.dim();
+        let x = match x.to_slice() {
+            Some(s) => std::borrow::Cow::Borrowed(s),
+            None => std::borrow::Cow::Owned(x.iter().copied().collect()),
+        };
+        Self { x, n, d }
+    }
+
+    fn row(&self, i: usize) -> &[f64] {
+        &self.x[i * self.d..(i + 1) * self.d]
+    }
+}
+
+/// Mean over columns of the column variances (population), in two chunked passes.
+fn mean_variance(data: &Data) -> f64 {
+    let (n, d) = (data.n, data.d);
+    let reduce = |parts: Vec<Vec<f64>>| -> Vec<f64> {
+        (0..d).map(|j| parts.iter().map(|p| p[j]).sum()).collect()
+    };
+    let sums = reduce(map_chunks(n, |lo, hi| {
+        let mut acc = vec![0.0; d];
+        for i in lo..hi {
+            for (a, &v) in acc.iter_mut().zip(data.row(i)) {
+                *a += v;
+            }
+        }
+        acc
+    }));
+    let means: Vec<f64> = sums.iter().map(|s| s / n as f64).collect();
+    let squares = reduce(map_chunks(n, |lo, hi| {
+        let mut acc = vec![0.0; d];
+        for i in lo..hi {
+            for ((a, &v), m) in acc.iter_mut().zip(data.row(i)).zip(&means) {
+                *a += (v - m) * (v - m);
+            }
+        }
+        acc
+    }));
+    squares.iter().sum::<f64>() / (n as f64 * d as f64)
+}
+
+/// Squared distances from `x` to every centroid, with the centroids transposed
+/// (`d x k`, row `j` holding coordinate `j` of every centroid) so the inner loop runs
+/// across centroids and vectorizes. Sums over coordinates in order, as [`sq_dist`].
+#[inline]
+fn dists_to_all(x: &[f64], transposed: &[f64], k: usize, out: &mut [f64]) {
+    let mut c0 = 0;
+    while c0 + 8 <= k {
+        block_dists::<8>(x, transposed, k, c0, out);
+        c0 += 8;
+    }
+    if c0 + 4 <= k {
+        block_dists::<4>(x, transposed, k, c0, out);
+        c0 += 4;
+    }
+    if c0 + 2 <= k {
+        block_dists::<2>(x, transposed, k, c0, out);
+        c0 += 2;
+    }
+    if c0 < k {
+        block_dists::<1>(x, transposed, k, c0, out);
+    }
+}
+
+/// Distances to centroids `c0..c0 + B`, accumulated in registers.
+#[inline(always)]
+fn block_dists<const B: usize>(
+    x: &[f64],
+    transposed: &[f64],
+    k: usize,
+    c0: usize,
+    out: &mut [f64],
+) {
+    let mut acc = [0.0f64; B];
+    for (j, &xj) in x.iter().enumerate() {
+        let row = &transposed[j * k + c0..j * k + c0 + B];
+        for t in 0..B {
+            let v = xj - row[t];
+            acc[t] += v * v;
+        }
+    }
+    out[c0..c0 + B].copy_from_slice(&acc);
+}
+
+fn transpose(centroids: &[f64], k: usize, d: usize) -> Vec<f64> {
+    let mut t = vec![0.0; k * d];
+    for c in 0..k {
+        for j in 0..d {
+            t[j * k + c] = centroids[c * d + j];
+        }
+    }
+    t
+}
+
+#[inline]
+fn sq_dist(a: &[f64], b: &[f64]) -> f64 {
+    a.iter().zip(b).map(|(x, y)| (x - y) * (x - y)).sum()
+}
+
+/// Maps fixed chunks of `0..n` in parallel (or sequentially) and returns the results in
+/// chunk order.
+fn map_chunks<T: Send>(n: usize, f: impl Fn(usize, usize) -> T + Sync + Send) -> Vec<T> {
+    let chunks = n.div_ceil(CHUNK);
+    #[cfg(feature = "parallel")]
+    {
+        use rayon::prelude::*;
+        (0..chunks)
+            .into_par_iter()
+            .map(|c| f(c * CHUNK, ((c + 1) * CHUNK).min(n)))
+            .collect()
+    }
+    #[cfg(not(feature = "parallel"))]
+    {
+        (0..chunks)
+            .map(|c| f(c * CHUNK, ((c + 1) * CHUNK).min(n)))
+            .collect()
+    }
+}
+
+/// Runs `f(chunk_start, chunk_of_a, chunk_of_b)` over matching fixed chunks of two
+/// per-point mutable slices (stride `sa` and `sb` elements per point), in parallel, and
+/// returns the results in chunk order.
+fn zip_chunks_mut<A: Send, B: Send, T: Send>(
+    a: &mut [A],
+    sa: usize,
+    b: &mut [B],
+    sb: usize,
+    f: impl Fn(usize, &mut [A], &mut [B]) -> T + Sync + Send,
+) -> Vec<T> {
+    #[cfg(feature = "parallel")]
+    {
+        use rayon::prelude::*;
+        a.par_chunks_mut(CHUNK * sa)
+            .zip(b.par_chunks_mut(CHUNK * sb))
+            .enumerate()
+            .map(|(c, (ca, cb))| f(c * CHUNK, ca, cb))
+            .collect()
+    }
+    #[cfg(not(feature = "parallel"))]
+    {
+        a.chunks_mut(CHUNK * sa)
+            .zip(b.chunks_mut(CHUNK * sb))
+            .enumerate()
+            .map(|(c, (ca, cb))| f(c * CHUNK, ca, cb))
+            .collect()
+    }
+}
+
+/// Greedy k-means++ (scikit-learn's `_kmeans_plusplus`).
+fn kmeans_plus_plus(data: &Data, k: usize, rng: &mut Xoshiro256PlusPlus) -> Vec<f64> {
+    let (n, d) = (data.n, data.d);
+    let trials = 2 + (k as f64).ln().floor() as usize;
+    let mut centroids = Vec::with_capacity(k * d);
+    let first = rng.random_range(0..n);
+    centroids.extend_from_slice(data.row(first));
+    let mut closest: Vec<f64> = map_chunks(n, |lo, hi| {
+        (lo..hi)
+            .map(|i| sq_dist(data.row(i), &centroids[..d]))
+            .collect::<Vec<_>>()
+    })
+    .concat();
+    let mut potential: f64 = chunk_sums(&closest);
+    let mut cumulative = vec![0.0; n];
+    for _ in 1..k {
+        let mut acc = 0.0;
+        for (c, &v) in cumulative.iter_mut().zip(&closest) {
+            acc += v;
+            *c = acc;
+        }
+        let candidates: Vec<usize> = (0..trials)
+            .map(|_| {
+                let target = rng.random::<f64>() * potential;
+                cumulative.partition_point(|&c| c < target).min(n - 1)
+            })
+            .collect();
+        // Potential after adding each candidate, one pass over the points.
+        let cand: Vec<f64> = candidates
+            .iter()
+            .flat_map(|&c| data.row(c).iter().copied())
+            .collect();
+        let cand_t = transpose(&cand, trials, d);
+        let (ct, closest_ref) = (&cand_t, &closest);
+        let partial: Vec<Vec<f64>> = map_chunks(n, |lo, hi| {
+            let mut pot = vec![0.0; trials];
+            let mut dists = vec![0.0; trials];
+            for (i, &closest_i) in closest_ref.iter().enumerate().take(hi).skip(lo) {
+                dists_to_all(data.row(i), ct, trials, &mut dists);
+                for (p, &dist) in pot.iter_mut().zip(&dists) {
+                    *p += dist.min(closest_i);
+                }
+            }
+            pot
+        });
+        let pots: Vec<f64> = (0..trials)
+            .map(|t| partial.iter().map(|p| p[t]).sum())
+            .collect();
+        let best = argmin(&pots);
+        let chosen = candidates[best];
+        potential = pots[best];
+        centroids.extend_from_slice(data.row(chosen));
+        let c = data.row(chosen);
+        update_closest(data, c, &mut closest);
+    }
+    centroids
+}
+
+/// `closest[i] = min(closest[i], |x_i - c|^2)`, in parallel chunks.
+fn update_closest(data: &Data, c: &[f64], closest: &mut [f64]) {
+    let update = |(chunk, cl): (usize, &mut [f64])| {
+        for (off, v) in cl.iter_mut().enumerate() {
+            let dist = sq_dist(data.row(chunk * CHUNK + off), c);
+            if dist < *v {
+                *v = dist;
+            }
+        }
+    };
+    #[cfg(feature = "parallel")]
+    {
+        use rayon::prelude::*;
+        closest.par_chunks_mut(CHUNK).enumerate().for_each(update);
+    }
+    #[cfg(not(feature = "parallel"))]
+    closest.chunks_mut(CHUNK).enumerate().for_each(update);
+}
+
+fn chunk_sums(v: &[f64]) -> f64 {
+    v.chunks(CHUNK).map(|c| c.iter().sum::<f64>()).sum()
+}
+
+fn random_rows(data: &Data, k: usize, rng: &mut Xoshiro256PlusPlus) -> Vec<f64> {
+    // Partial Fisher-Yates: k distinct indices.
+    let mut idx: Vec<usize> = (0..data.n).collect();
+    for i in 0..k {
+        let j = rng.random_range(i..data.n);
+        idx.swap(i, j);
+    }
+    idx[..k]
+        .iter()
+        .flat_map(|&i| data.row(i).iter().copied())
+        .collect()
+}
+
+/// Per-chunk results of an assignment pass.
+struct Pass {
+    sums: Vec<f64>,
+    counts: Vec<usize>,
+    changed: usize,
+}
+
+/// One k-means run from the given centroids.
+fn run_kmeans(
+    data: &Data,
+    mut centroids: Vec<f64>,
+    k: usize,
+    max_iter: usize,
+    tol: f64,
+    hamerly: bool,
+) -> FittedKMeans {
+    let (n, d) = (data.n, data.d);
+    let mut labels = vec![usize::MAX; n];
+    // Hamerly bounds per point: [upper, lower].
+    let mut bounds = vec![[0.0f64, 0.0f64]; n];
+    let mut first = true;
+    let mut iterations = 0;
+    let mut strict = false;
+    let mut half_nearest = vec![0.0; k];
+    let mut moved = vec![0.0; k];
+    for it in 0..max_iter {
+        iterations = it + 1;
+        // Half the distance from each centroid to its nearest other centroid.
+        if hamerly {
+            for a in 0..k {
+                let ca = &centroids[a * d..(a + 1) * d];
+                half_nearest[a] = (0..k)
+                    .filter(|&b| b != a)
+                    .map(|b| sq_dist(ca, &centroids[b * d..(b + 1) * d]))
+                    .fold(f64::INFINITY, f64::min)
+                    .sqrt()
+                    / 2.0;
+            }
+        }
+        let cents = &centroids;
+        let transposed = transpose(&centroids, k, d);
+        let ct = &transposed;
+        let hn = &half_nearest;
+        let use_bounds = hamerly && !first;
+        let passes = zip_chunks_mut(&mut labels, 1, &mut bounds, 1, |lo, lab, bnd| {
+            let mut pass = Pass {
+                sums: vec![0.0; k * d],
+                counts: vec![0; k],
+                changed: 0,
+            };
+            let mut dists = vec![0.0; k];
+            for (off, (label, b)) in lab.iter_mut().zip(bnd.iter_mut()).enumerate() {
+                let x = data.row(lo + off);
+                let old = *label;
+                let mut skip = false;
+                if use_bounds {
+                    let m = hn[old].max(b[1]);
+                    if b[0] <= m {
+                        skip = true;
+                    } else {
+                        b[0] = sq_dist(x, &cents[old * d..(old + 1) * d]).sqrt();
+                        skip = b[0] <= m;
+                    }
+                }
+                if !skip {
+                    dists_to_all(x, ct, k, &mut dists);
+                    // Branch-free minimum, then its first index.
+                    let d1 = min_of(&dists);
+                    let best = dists.iter().position(|&v| v == d1).unwrap_or(0);
+                    *label = best;
+                    if hamerly {
+                        b[0] = d1.sqrt();
+                        dists[best] = f64::INFINITY;
+                        b[1] = min_of(&dists).sqrt();
+                    }
+                }
+                if *label != old {
+                    pass.changed += 1;
+                }
+                pass.counts[*label] += 1;
+                for (s, v) in pass.sums[*label * d..(*label + 1) * d].iter_mut().zip(x) {
+                    *s += v;
+                }
+            }
+            pass
+        });
+        first = false;
+        let mut sums = vec![0.0; k * d];
+        let mut counts = vec![0usize; k];
+        let mut changed = 0;
+        for p in &passes {
+            for (s, v) in sums.iter_mut().zip(&p.sums) {
+                *s += v;
+            }
+            for (c, v) in counts.iter_mut().zip(&p.counts) {
+                *c += v;
+            }
+            changed += p.changed;
+        }
+        relocate_empty_clusters(
+            data,
+            &centroids,
+            &mut labels,
+            &mut bounds,
+            &mut sums,
+            &mut counts,
+        );
+        // New centroids and how far each moved.
+        let mut shift_total = 0.0;
+        for c in 0..k {
+            let old = &centroids[c * d..(c + 1) * d];
+            let new: Vec<f64> = if counts[c] > 0 {
+                sums[c * d..(c + 1) * d]
+                    .iter()
+                    .map(|s| s / counts[c] as f64)
+                    .collect()
+            } else {
+                old.to_vec()
+            };
+            let shift = sq_dist(old, &new);
+            shift_total += shift;
+            moved[c] = shift.sqrt();
+            centroids[c * d..(c + 1) * d].copy_from_slice(&new);
+        }
+        if changed == 0 {
+            strict = true;
+            break;
+        }
+        if shift_total <= tol {
+            break;
+        }
+        if hamerly {
+            let (mut m1, mut m2, mut arg) = (0.0f64, 0.0f64, 0);
+            for (c, &m) in moved.iter().enumerate() {
+                if m > m1 {
+                    m2 = m1;
+                    m1 = m;
+                    arg = c;
+                } else if m > m2 {
+                    m2 = m;
+                }
+            }
+            for (b, &l) in bounds.iter_mut().zip(&labels) {
+                b[0] += moved[l];
+                b[1] -= if l == arg { m2 } else { m1 };
+            }
+        }
+    }
+    // Inertia against the final centroids; after a non-strict stop, the labels are
+    // first recomputed against them (scikit-learn's closing E-step), in the same pass.
+    let transposed = transpose(&centroids, k, d);
+    let ct = &transposed;
+    let cents = &centroids;
+    let inertia: f64 = zip_chunks_mut(&mut labels, 1, &mut bounds, 1, |lo, lab, _| {
+        let mut dists = vec![0.0; k];
+        let mut total = 0.0;
+        for (off, label) in lab.iter_mut().enumerate() {
+            let x = data.row(lo + off);
+            if !strict {
+                dists_to_all(x, ct, k, &mut dists);
+                *label = argmin(&dists);
+            }
+            total += sq_dist(x, &cents[*label * d..(*label + 1) * d]);
+        }
+        total
+    })
+    .iter()
+    .sum();
+    FittedKMeans {
+        centroids: Array2::from_shape_vec((k, d), centroids)
+            .unwrap_or_else(|_| Array2::zeros((k, d))),
+        labels,
+        inertia,
+        iterations,
+        converged: strict || iterations < max_iter,
+    }
+}
+
+/// The smallest value, in a form the compiler vectorizes.
+#[inline]
+fn min_of(v: &[f64]) -> f64 {
+    v.iter()
+        .fold(f64::INFINITY, |m, &x| if x < m { x } else { m })
+}
+
+/// Index of the smallest value (the first on ties).
+fn argmin(v: &[f64]) -> usize {
+    let mut best = 0;
+    for (i, &x) in v.iter().enumerate() {
+        if x < v[best] {
+            best = i;
+        }
+    }
+    best
+}
+
+fn nearest(x: &[f64], centroids: &[f64], k: usize, d: usize) -> (usize, f64) {
+    let mut best = (0, f64::INFINITY);
+    for c in 0..k {
+        let dist = sq_dist(x, &centroids[c * d..(c + 1) * d]);
+        if dist < best.1 {
+            best = (c, dist);
+        }
+    }
+    best
+}
+
+/// Gives every empty cluster the point farthest from its centroid (among clusters with
+/// more than one point), as scikit-learn does, updating sums and counts.
+fn relocate_empty_clusters(
+    data: &Data,
+    centroids: &[f64],
+    labels: &mut [usize],
+    bounds: &mut [[f64; 2]],
+    sums: &mut [f64],
+    counts: &mut [usize],
+) {
+    let d = data.d;
+    let empty: Vec<usize> = (0..counts.len()).filter(|&c| counts[c] == 0).collect();
+    if empty.is_empty() {
+        return;
+    }
+    let mut far: Vec<(f64, usize)> = (0..data.n)
+        .map(|i| {
+            let l = labels[i];
+            (sq_dist(data.row(i), &centroids[l * d..(l + 1) * d]), i)
+        })
+        .collect();
+    far.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    let mut next = far.iter();
+    for c in empty {
+        for &(_, i) in next.by_ref() {
+            let old = labels[i];
+            if counts[old] > 1 {
+                counts[old] -= 1;
+                for (s, v) in sums[old * d..(old + 1) * d].iter_mut().zip(data.row(i)) {
+                    *s -= v;
+                }
+                labels[i] = c;
+                counts[c] = 1;
+                sums[c * d..(c + 1) * d].copy_from_slice(data.row(i));
+                // Force an exact look at this point next iteration.
+                bounds[i] = [f64::INFINITY, 0.0];
+                break;
+            }
+        }
+    }
+}
+
+/// A fitted k-means model: centroids, the training labels, inertia and how the fit went.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct FittedKMeans {
+    centroids: Array2<f64>,
+    labels: Vec<usize>,
+    inertia: f64,
+    iterations: usize,
+    converged: bool,
+}
+
+impl FittedKMeans {
+    /// The centroids, `k x d`.
+    pub fn centroids(&self) -> &Array2<f64> {
+        &self.centroids
+    }
+
+    /// The cluster of each training row.
+    pub fn labels(&self) -> &[usize] {
+        &self.labels
+    }
+
+    /// Sum of squared distances of the training rows to their centroids.
+    pub fn inertia(&self) -> f64 {
+        self.inertia
+    }
+
+    /// Iterations of the best run.
+    pub fn iterations(&self) -> usize {
+        self.iterations
+    }
+
+    /// Whether the best run converged before `max_iter`.
+    pub fn converged(&self) -> bool {
+        self.converged
+    }
+
+    /// Number of clusters.
+    pub fn k(&self) -> usize {
+        self.centroids.nrows()
+    }
+
+    fn check(&self, x: &ArrayView2<f64>) -> Result<()> {
+        if x.ncols() != self.centroids.ncols() {
+            return Err(Error::LengthMismatch {
+                field: "x columns",
+                expected: self.centroids.ncols(),
+                found: x.ncols(),
+            });
+        }
+        check_finite(x)
+    }
+
+    /// The nearest centroid of each row of `x`.
+    ///
+    /// # Errors
+    /// [`Error::LengthMismatch`] for the wrong number of columns; [`Error::NonFinite`].
+    pub fn predict(&self, x: ArrayView2<f64>) -> Result<Vec<usize>> {
+        self.check(&x)?;
+        let (k, d) = self.centroids.dim();
+        let c: Vec<f64> = self.centroids.iter().copied().collect();
+        Ok(x.rows()
+            .into_iter()
+            .map(|r| {
+                let row: Vec<f64> = r.to_vec();
+                nearest(&row, &c, k, d).0
+            })
+            .collect())
+    }
+
+    /// Euclidean distance of each row of `x` to each centroid (`n x k`).
+    ///
+    /// # Errors
+    /// As [`predict`](Self::predict).
+    pub fn transform(&self, x: ArrayView2<f64>) -> Result<Array2<f64>> {
+        self.check(&x)?;
+        let k = self.k();
+        Ok(Array2::from_shape_fn((x.nrows(), k), |(i, c)| {
+            x.row(i)
+                .iter()
+                .zip(self.centroids.row(c))
+                .map(|(a, b)| (a - b) * (a - b))
+                .sum::<f64>()
+                .sqrt()
+        }))
+    }
+}

@@ -1,0 +1,383 @@
+//! Cluster quality: silhouette (exact, or on a seeded sample), Davies-Bouldin and
+//! Calinski-Harabasz indices, and [`choose_k`] to compare numbers of clusters.
+//!
+//! Definitions (as scikit-learn's `metrics`), for points `x`, labels and Euclidean
+//! distance:
+//! - silhouette of a point: `(b - a) / max(a, b)`, `a` the mean distance to the other
+//!   members of its cluster, `b` the smallest mean distance to another cluster's
+//!   members; 0 for a point alone in its cluster. The score is the mean over points,
+//!   in -1..=1, higher is better.
+//! - Davies-Bouldin: the mean over clusters of `max_j (s_i + s_j) / d(c_i, c_j)`, `s` the
+//!   mean distance of members to their centroid; lower is better.
+//! - Calinski-Harabasz: `(B / (k - 1)) / (W / (n - k))`, between- and within-cluster
+//!   dispersion; higher is better.
+//!
+//! ```
+//! use ndarray::array;
+//! use patronage::segment::quality::{calinski_harabasz, davies_bouldin, silhouette};
+//! let x = array![[0.0, 0.0], [0.0, 1.0], [10.0, 0.0], [10.0, 1.0]];
+//! let labels = [0, 0, 1, 1];
+//! assert!(silhouette(x.view(), &labels)? > 0.89);
+//! assert!(davies_bouldin(x.view(), &labels)? < 0.11);
+//! assert!(calinski_harabasz(x.view(), &labels)? > 100.0);
+//! # Ok::<(), patronage::Error>(())
+//! ```
+
+use std::ops::RangeInclusive;
+
+use ndarray::{Array2, ArrayView2};
+use rand::{Rng, SeedableRng};
+use rand_xoshiro::Xoshiro256PlusPlus;
+
+use super::KMeans;
+use crate::error::{Error, Result};
+
+fn validate(x: &ArrayView2<f64>, labels: &[usize]) -> Result<usize> {
+    let n = x.nrows();
+    if n == 0 {
+        return Err(Error::Empty { field: "x" });
+    }
+    if labels.len() != n {
+        return Err(Error::LengthMismatch {
+            field: "labels",
+            expected: n,
+            found: labels.len(),
+        });
+    }
+    for (row, r) in x.rows().into_iter().enumerate() {
+        if let Some(&value) = r.iter().find(|v| !v.is_finite()) {
+            return Err(Error::NonFinite {
+                field: "x",
+                row,
+                value,
+            });
+        }
+    }
+    let k = labels.iter().max().map_or(0, |m| m + 1);
+    let used = {
+        let mut seen = vec![false; k];
+        labels.iter().for_each(|&l| seen[l] = true);
+        seen.iter().filter(|&&s| s).count()
+    };
+    if used < 2 || used >= n {
+        return Err(Error::InsufficientData {
+            model: "cluster quality",
+            reason: format!("needs 2 to n - 1 clusters, found {used} for {n} points"),
+        });
+    }
+    Ok(k)
+}
+
+/// Mean silhouette over all points (exact, `O(n^2 d)`; see [`silhouette_sampled`] for
+/// large data).
+///
+/// # Errors
+/// [`Error::Empty`], [`Error::LengthMismatch`], [`Error::NonFinite`], and
+/// [`Error::InsufficientData`] unless there are 2 to n - 1 clusters.
+pub fn silhouette(x: ArrayView2<f64>, labels: &[usize]) -> Result<f64> {
+    let k = validate(&x, labels)?;
+    let (n, d) = x.dim();
+    // Points sorted by cluster, coordinates transposed (d x n): the distances from one
+    // point to a run of others then vectorize, and each cluster is one contiguous run.
+    let mut order: Vec<usize> = (0..n).collect();
+    order.sort_by_key(|&i| labels[i]);
+    let mut xt = vec![0.0; d * n];
+    for (p, &i) in order.iter().enumerate() {
+        for j in 0..d {
+            xt[j * n + p] = x[[i, j]];
+        }
+    }
+    let mut start = vec![0usize; k + 1];
+    for &l in labels {
+        start[l + 1] += 1;
+    }
+    for c in 0..k {
+        start[c + 1] += start[c];
+    }
+    let (xt, start) = (&xt, &start);
+    let point = |p: usize| -> f64 {
+        let xi: Vec<f64> = (0..d).map(|j| xt[j * n + p]).collect();
+        let own = labels[order[p]];
+        let size = |c: usize| start[c + 1] - start[c];
+        if size(own) <= 1 {
+            return 0.0;
+        }
+        let mean_to = |c: usize| distance_sum(&xi, xt, n, start[c], start[c + 1]) / size(c) as f64;
+        let a = distance_sum(&xi, xt, n, start[own], start[own + 1]) / (size(own) - 1) as f64;
+        let b = (0..k)
+            .filter(|&c| c != own && size(c) > 0)
+            .map(mean_to)
+            .fold(f64::INFINITY, f64::min);
+        let m = a.max(b);
+        if m > 0.0 { (b - a) / m } else { 0.0 }
+    };
+    const CHUNK: usize = 64;
+    let chunk = |c: usize| {
+        ((c * CHUNK)..((c + 1) * CHUNK).min(n))
+            .map(point)
+            .sum::<f64>()
+    };
+    #[cfg(feature = "parallel")]
+    let parts: Vec<f64> = {
+        use rayon::prelude::*;
+        (0..n.div_ceil(CHUNK)).into_par_iter().map(chunk).collect()
+    };
+    #[cfg(not(feature = "parallel"))]
+    let parts: Vec<f64> = (0..n.div_ceil(CHUNK)).map(chunk).collect();
+    Ok(parts.iter().sum::<f64>() / n as f64)
+}
+
+/// Sum of Euclidean distances from `xi` to the points `lo..hi` of the transposed data
+/// (`d x n`), eight at a time so the arithmetic and square roots vectorize.
+fn distance_sum(xi: &[f64], xt: &[f64], n: usize, lo: usize, hi: usize) -> f64 {
+    const B: usize = 8;
+    let mut total = [0.0f64; B];
+    let mut p = lo;
+    while p + B <= hi {
+        let mut acc = [0.0f64; B];
+        for (j, &v) in xi.iter().enumerate() {
+            let row = &xt[j * n + p..j * n + p + B];
+            for t in 0..B {
+                let e = v - row[t];
+                acc[t] += e * e;
+            }
+        }
+        for t in 0..B {
+            total[t] += acc[t].sqrt();
+        }
+        p += B;
+    }
+    let mut rest = 0.0;
+    for q in p..hi {
+        let mut acc = 0.0;
+        for (j, &v) in xi.iter().enumerate() {
+            let e = v - xt[j * n + q];
+            acc += e * e;
+        }
+        rest += acc.sqrt();
+    }
+    total.iter().sum::<f64>() + rest
+}
+
+/// Silhouette on a seeded random sample of `sample_size` points (without replacement),
+/// computed within the sample as scikit-learn's `silhouette_score(sample_size=...)`;
+/// the exact score when `sample_size >= n`.
+///
+/// # Errors
+/// As [`silhouette`], for the sample; [`Error::InvalidParameter`] for a sample of
+/// fewer than 2 points.
+pub fn silhouette_sampled(
+    x: ArrayView2<f64>,
+    labels: &[usize],
+    sample_size: usize,
+    seed: u64,
+) -> Result<f64> {
+    validate(&x, labels)?;
+    let n = x.nrows();
+    if sample_size < 2 {
+        return Err(Error::InvalidParameter {
+            name: "sample_size",
+            value: sample_size.to_string(),
+            reason: "sample at least 2 points".into(),
+        });
+    }
+    if sample_size >= n {
+        return silhouette(x, labels);
+    }
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+    let mut idx: Vec<usize> = (0..n).collect();
+    for i in 0..sample_size {
+        let j = rng.random_range(i..n);
+        idx.swap(i, j);
+    }
+    idx.truncate(sample_size);
+    let sub = Array2::from_shape_fn((sample_size, x.ncols()), |(i, j)| x[[idx[i], j]]);
+    let sub_labels: Vec<usize> = idx.iter().map(|&i| labels[i]).collect();
+    silhouette(sub.view(), &sub_labels)
+}
+
+fn centroids(x: &ArrayView2<f64>, labels: &[usize], k: usize) -> (Array2<f64>, Vec<usize>) {
+    let d = x.ncols();
+    let mut c = Array2::zeros((k, d));
+    let mut sizes = vec![0usize; k];
+    for (r, &l) in x.rows().into_iter().zip(labels) {
+        sizes[l] += 1;
+        for j in 0..d {
+            c[[l, j]] += r[j];
+        }
+    }
+    for l in 0..k {
+        if sizes[l] > 0 {
+            for j in 0..d {
+                c[[l, j]] /= sizes[l] as f64;
+            }
+        }
+    }
+    (c, sizes)
+}
+
+/// Davies-Bouldin index (lower is better).
+///
+/// # Errors
+/// As [`silhouette`].
+pub fn davies_bouldin(x: ArrayView2<f64>, labels: &[usize]) -> Result<f64> {
+    let k = validate(&x, labels)?;
+    let (c, sizes) = centroids(&x, labels, k);
+    let mut spread = vec![0.0; k];
+    for (r, &l) in x.rows().into_iter().zip(labels) {
+        spread[l] += r
+            .iter()
+            .zip(c.row(l))
+            .map(|(a, b)| (a - b) * (a - b))
+            .sum::<f64>()
+            .sqrt();
+    }
+    let used: Vec<usize> = (0..k).filter(|&l| sizes[l] > 0).collect();
+    for &l in &used {
+        spread[l] /= sizes[l] as f64;
+    }
+    let mut total = 0.0;
+    for &i in &used {
+        let worst = used
+            .iter()
+            .filter(|&&j| j != i)
+            .map(|&j| {
+                let dc = c
+                    .row(i)
+                    .iter()
+                    .zip(c.row(j))
+                    .map(|(a, b)| (a - b) * (a - b))
+                    .sum::<f64>()
+                    .sqrt();
+                if dc > 0.0 {
+                    (spread[i] + spread[j]) / dc
+                } else {
+                    f64::INFINITY
+                }
+            })
+            .fold(0.0, f64::max);
+        total += worst;
+    }
+    Ok(total / used.len() as f64)
+}
+
+/// Calinski-Harabasz index (higher is better).
+///
+/// # Errors
+/// As [`silhouette`].
+pub fn calinski_harabasz(x: ArrayView2<f64>, labels: &[usize]) -> Result<f64> {
+    let k = validate(&x, labels)?;
+    let n = x.nrows();
+    let (c, sizes) = centroids(&x, labels, k);
+    let mean: Vec<f64> = x
+        .columns()
+        .into_iter()
+        .map(|col| col.sum() / n as f64)
+        .collect();
+    let used = sizes.iter().filter(|&&s| s > 0).count();
+    let between: f64 = (0..k)
+        .map(|l| {
+            sizes[l] as f64
+                * c.row(l)
+                    .iter()
+                    .zip(&mean)
+                    .map(|(a, b)| (a - b) * (a - b))
+                    .sum::<f64>()
+        })
+        .sum();
+    let within: f64 = x
+        .rows()
+        .into_iter()
+        .zip(labels)
+        .map(|(r, &l)| {
+            r.iter()
+                .zip(c.row(l))
+                .map(|(a, b)| (a - b) * (a - b))
+                .sum::<f64>()
+        })
+        .sum();
+    Ok(if within > 0.0 {
+        between * (n - used) as f64 / (within * (used - 1) as f64)
+    } else {
+        f64::INFINITY
+    })
+}
+
+/// One k tried by [`choose_k`].
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct KChoice {
+    /// Number of clusters.
+    pub k: usize,
+    /// The fit's inertia.
+    pub inertia: f64,
+    /// Silhouette (on a sample of at most `sample_size` points).
+    pub silhouette: f64,
+    /// Davies-Bouldin index.
+    pub davies_bouldin: f64,
+    /// Calinski-Harabasz index.
+    pub calinski_harabasz: f64,
+}
+
+/// The table of [`choose_k`] and its suggestion.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct ChooseK {
+    /// One row per k, ascending.
+    pub rows: Vec<KChoice>,
+    /// The suggested k: the highest silhouette (ties go to the smaller k). Inertia always
+    /// falls with k, so it cannot choose alone; read the table for an elbow too.
+    pub suggested: usize,
+}
+
+/// Fits `params` with each k in `ks` (k >= 2) and reports inertia, silhouette (sampled
+/// on `sample_size` points with the params' seed), Davies-Bouldin and
+/// Calinski-Harabasz per k.
+///
+/// # Errors
+/// [`Error::InvalidParameter`] for an empty range or one that starts below 2; any
+/// error of [`KMeans::fit`].
+///
+/// ```
+/// use ndarray::Array2;
+/// use patronage::segment::{quality::choose_k, KMeans};
+/// // Three tight groups on a line.
+/// let x = Array2::from_shape_fn((60, 1), |(i, _)| (i / 20) as f64 * 10.0 + (i % 20) as f64 * 0.01);
+/// let table = choose_k(x.view(), 2..=5, &KMeans::params(2).seed(1), 1000)?;
+/// assert_eq!(table.suggested, 3);
+/// # Ok::<(), patronage::Error>(())
+/// ```
+pub fn choose_k(
+    x: ArrayView2<f64>,
+    ks: RangeInclusive<usize>,
+    params: &KMeans,
+    sample_size: usize,
+) -> Result<ChooseK> {
+    if ks.is_empty() || *ks.start() < 2 {
+        return Err(Error::InvalidParameter {
+            name: "ks",
+            value: format!("{ks:?}"),
+            reason: "use a non-empty range of k starting at 2 or more".into(),
+        });
+    }
+    let mut rows = Vec::new();
+    for k in ks {
+        let p = params.clone().k(k);
+        let fit = p.fit(x)?;
+        rows.push(KChoice {
+            k,
+            inertia: fit.inertia(),
+            silhouette: silhouette_sampled(x, fit.labels(), sample_size, p.get_seed())?,
+            davies_bouldin: davies_bouldin(x, fit.labels())?,
+            calinski_harabasz: calinski_harabasz(x, fit.labels())?,
+        });
+    }
+    let suggested = rows
+        .iter()
+        .fold(None::<&KChoice>, |best, r| match best {
+            Some(b) if b.silhouette >= r.silhouette => Some(b),
+            _ => Some(r),
+        })
+        .map_or(2, |r| r.k);
+    Ok(ChooseK { rows, suggested })
+}
