@@ -50,9 +50,9 @@ fn given_centroids_match_scikit_learn_lloyd() {
             [6.85, 3.073684, 5.742105, 2.071053],
         ];
         for (c, w) in want.iter().enumerate() {
-            for j in 0..4 {
+            for (j, wj) in w.iter().enumerate() {
                 assert!(
-                    (m.centroids()[[c, j]] - w[j]).abs() < 5e-7,
+                    (m.centroids()[[c, j]] - wj).abs() < 5e-7,
                     "centroid {c},{j}"
                 );
             }
