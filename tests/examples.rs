@@ -1,13 +1,15 @@
 //! Every example is compiled into this test and run to completion, so examples cannot
 //! rot (each example's `main` is `pub` for this).
 
+#[path = "../examples/churn.rs"]
+mod churn;
 #[path = "../examples/quickstart.rs"]
 mod quickstart;
 #[path = "../examples/segments.rs"]
 mod segments;
 
 /// The examples run below; a new example must be added here.
-const RUN: &[&str] = &["quickstart", "segments"];
+const RUN: &[&str] = &["churn", "quickstart", "segments"];
 
 #[test]
 fn quickstart_runs() {
@@ -17,6 +19,11 @@ fn quickstart_runs() {
 #[test]
 fn segments_runs() {
     segments::main().unwrap();
+}
+
+#[test]
+fn churn_runs() {
+    churn::main().unwrap();
 }
 
 #[test]

@@ -1,0 +1,89 @@
+//! Churn labels from purchase history, with features computed only from data up to
+//! the cutoff.
+
+use ndarray::Array2;
+
+use crate::error::{Error, Result};
+use crate::profile::{Attributes, Feature, Profile};
+use crate::summary::SummaryParams;
+use crate::transactions::{Day, TransactionLog};
+
+/// A labelled churn data set: one row per customer whose first purchase is on or
+/// before the cutoff.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct ChurnData {
+    /// The log's customer index of each row.
+    pub customer: Vec<u32>,
+    /// Features from purchases on or before the cutoff (see [`label`]).
+    pub features: Array2<f64>,
+    /// Feature names, in column order.
+    pub feature_names: Vec<String>,
+    /// 1.0 = churned (no purchase in the horizon), 0.0 = bought again.
+    pub churned: Vec<f64>,
+}
+
+/// The features [`label`] computes: days since the last purchase, repeat purchase days
+/// (frequency), days since the first purchase (tenure), orders, total spend, average
+/// order value, mean days between purchase days (the tenure for one-day buyers) and
+/// orders per 30 days, all from purchases on or before the cutoff.
+pub fn churn_features() -> Vec<Feature> {
+    vec![
+        Feature::DaysSinceLast,
+        Feature::Frequency,
+        Feature::TenureDays,
+        Feature::Orders,
+        Feature::TotalSpend,
+        Feature::AverageOrderValue,
+        Feature::MeanGapDays,
+        Feature::OrdersPer30Days,
+    ]
+}
+
+/// Labels every customer with a first purchase on or before `cutoff`: churned when
+/// they make no purchase in `(cutoff, cutoff + horizon_days]`. Features
+/// ([`churn_features`]) use only purchases on or before the cutoff, so no future data
+/// leaks into them.
+///
+/// # Errors
+/// [`Error::InvalidParameter`] for a horizon below one day; [`Error::Empty`] when no
+/// customer bought on or before the cutoff.
+///
+/// ```
+/// use patronage::{Day, Transaction, TransactionLog};
+/// use patronage::churn::label;
+/// let t = |c: u8, d: i32| Transaction { customer: c, day: Day(d), amount: 10.0 };
+/// let log = TransactionLog::new(&[t(1, 0), t(1, 40), t(2, 5), t(3, 90)])?;
+/// let data = label(&log, Day(30), 30)?;
+/// assert_eq!(data.churned, vec![0.0, 1.0]); // customer 3 is not yet a customer
+/// # Ok::<(), patronage::Error>(())
+/// ```
+pub fn label<C>(log: &TransactionLog<C>, cutoff: Day, horizon_days: i32) -> Result<ChurnData> {
+    if horizon_days < 1 {
+        return Err(Error::InvalidParameter {
+            name: "horizon_days",
+            value: horizon_days.to_string(),
+            reason: "the horizon is at least one day".into(),
+        });
+    }
+    let summary = log.summarize(&SummaryParams::new(cutoff))?;
+    let profile = Profile::new(log, &summary)?;
+    let names = churn_features();
+    let (features, feature_names) = profile.features(&Attributes::for_log(log), &names)?;
+    let end = cutoff + horizon_days;
+    let churned = summary
+        .customer()
+        .iter()
+        .map(|&c| {
+            let (days, _) = log.customer_rows(c);
+            let bought = days.iter().any(|&d| d > cutoff && d <= end);
+            if bought { 0.0 } else { 1.0 }
+        })
+        .collect();
+    Ok(ChurnData {
+        customer: summary.customer().to_vec(),
+        features,
+        feature_names,
+        churned,
+    })
+}

@@ -1,0 +1,785 @@
+//! Logistic regression for churn risk, with an optional L2 penalty, sample and class
+//! weights, and inference (standard errors, z, p-values, intervals) for unpenalized fits.
+//!
+//! The objective is scikit-learn's: minimize
+//! `0.5 * ||w||^2 + C * sum_i s_i * logloss_i` (the intercept is not penalized), or the
+//! plain weighted log-loss without a penalty. `s_i` are sample weights times class
+//! weights.
+//!
+//! Solver: Newton's method (iteratively reweighted least squares) with a Cholesky solve
+//! of the `(p + 1) x (p + 1)` Hessian and a backtracking line search, for up to
+//! [`NEWTON_MAX_FEATURES`] features; above that, BFGS on the same objective
+//! ([`crate::math::optim::bfgs`]), which never forms the Hessian from the data. Each
+//! iteration makes one pass over the rows computing the loss, gradient and (Newton)
+//! Hessian together, in parallel over fixed chunks of rows reduced in a fixed order.
+//!
+//! ```
+//! use ndarray::array;
+//! use patronage::churn::LogisticRegression;
+//!
+//! let x = array![[0.5], [1.0], [1.5], [2.0], [2.5], [3.0], [3.5], [4.0]];
+//! let y = array![0.0, 0.0, 1.0, 0.0, 1.0, 0.0, 1.0, 1.0];
+//! let model = LogisticRegression::params().fit(x.view(), y.view())?;
+//! let p = model.predict_proba(array![[1.0], [4.0]].view())?;
+//! assert!(p[0] < 0.5 && p[1] > 0.5);
+//! assert!(model.standard_errors().is_some()); // unpenalized: inference available
+//! # Ok::<(), patronage::Error>(())
+//! ```
+
+use ndarray::{Array1, ArrayView1, ArrayView2};
+
+use crate::error::{Error, Result};
+use crate::math::optim::{OptimOptions, bfgs, cholesky, cholesky_inverse};
+
+/// Above this many features the solver is BFGS rather than Newton.
+pub const NEWTON_MAX_FEATURES: usize = 200;
+
+/// Logistic regression parameters (a builder); [`fit`](Self::fit) returns a
+/// [`FittedLogistic`].
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct LogisticRegression {
+    c: Option<f64>,
+    fit_intercept: bool,
+    balanced: bool,
+    tol: f64,
+    max_iter: usize,
+    feature_names: Option<Vec<String>>,
+}
+
+impl LogisticRegression {
+    /// Unpenalized, with an intercept, no class weights, `tol` 1e-8 on the gradient of
+    /// the mean objective, at most 100 iterations.
+    pub fn params() -> Self {
+        Self {
+            c: None,
+            fit_intercept: true,
+            balanced: false,
+            tol: 1e-8,
+            max_iter: 100,
+            feature_names: None,
+        }
+    }
+
+    /// An L2 penalty with scikit-learn's inverse strength `C` (smaller is stronger).
+    ///
+    /// ```
+    /// use ndarray::array;
+    /// use patronage::churn::LogisticRegression;
+    /// let x = array![[0.0], [1.0], [2.0], [3.0]];
+    /// let y = array![0.0, 0.0, 1.0, 1.0]; // separable: needs a penalty
+    /// let m = LogisticRegression::params().penalty(1.0).fit(x.view(), y.view())?;
+    /// assert!(m.coefficients()[0] > 0.0);
+    /// # Ok::<(), patronage::Error>(())
+    /// ```
+    pub fn penalty(mut self, c: f64) -> Self {
+        self.c = Some(c);
+        self
+    }
+
+    /// No penalty (the default).
+    pub fn no_penalty(mut self) -> Self {
+        self.c = None;
+        self
+    }
+
+    /// Whether to fit an intercept (default true).
+    pub fn fit_intercept(mut self, yes: bool) -> Self {
+        self.fit_intercept = yes;
+        self
+    }
+
+    /// Weight classes inversely to their frequency, `n / (2 * n_class)`, as
+    /// scikit-learn's `class_weight="balanced"`.
+    pub fn balanced(mut self, yes: bool) -> Self {
+        self.balanced = yes;
+        self
+    }
+
+    /// Tolerance on the largest gradient component of the mean objective.
+    pub fn tol(mut self, tol: f64) -> Self {
+        self.tol = tol;
+        self
+    }
+
+    /// Maximum iterations.
+    pub fn max_iter(mut self, max_iter: usize) -> Self {
+        self.max_iter = max_iter;
+        self
+    }
+
+    /// Names of the feature columns, kept by the fitted model for its tables.
+    pub fn feature_names<S: AsRef<str>>(mut self, names: &[S]) -> Self {
+        self.feature_names = Some(names.iter().map(|s| s.as_ref().to_string()).collect());
+        self
+    }
+
+    /// Fits on features `x` (`n x p`) and labels `y` (0 or 1).
+    ///
+    /// # Errors
+    /// See [`fit_weighted`](Self::fit_weighted).
+    pub fn fit(&self, x: ArrayView2<f64>, y: ArrayView1<f64>) -> Result<FittedLogistic> {
+        self.fit_weighted(x, y, None)
+    }
+
+    /// Fits with optional per-row sample weights.
+    ///
+    /// # Errors
+    /// [`Error::Empty`] for no rows; [`Error::LengthMismatch`] when `y`, the weights or
+    /// the feature names do not match `x`; [`Error::NonFinite`] for NaN or infinite
+    /// features or weights; [`Error::InvalidValue`] for a label other than 0 or 1;
+    /// [`Error::Negative`] for a negative weight; [`Error::InsufficientData`] when only
+    /// one class is present or, without a penalty, when the classes are (quasi-)
+    /// completely separated: detected when the iterates diverge or the fit's largest
+    /// |log-odds| exceeds 30 (add a penalty); [`Error::InvalidParameter`] for a
+    /// non-positive `C` or `tol`; [`Error::NotConverged`] with the last coefficients
+    /// (intercept last) when `max_iter` is reached.
+    pub fn fit_weighted(
+        &self,
+        x: ArrayView2<f64>,
+        y: ArrayView1<f64>,
+        sample_weight: Option<ArrayView1<f64>>,
+    ) -> Result<FittedLogistic> {
+        let (n, p) = x.dim();
+        if n == 0 {
+            return Err(Error::Empty { field: "x" });
+        }
+        if y.len() != n {
+            return Err(Error::LengthMismatch {
+                field: "y",
+                expected: n,
+                found: y.len(),
+            });
+        }
+        if let Some(w) = sample_weight
+            && w.len() != n
+        {
+            return Err(Error::LengthMismatch {
+                field: "sample_weight",
+                expected: n,
+                found: w.len(),
+            });
+        }
+        if let Some(names) = &self.feature_names
+            && names.len() != p
+        {
+            return Err(Error::LengthMismatch {
+                field: "feature_names",
+                expected: p,
+                found: names.len(),
+            });
+        }
+        if let Some(c) = self.c
+            && !(c.is_finite() && c > 0.0)
+        {
+            return Err(Error::InvalidParameter {
+                name: "C",
+                value: c.to_string(),
+                reason: "the inverse penalty strength must be positive and finite".into(),
+            });
+        }
+        if !(self.tol.is_finite() && self.tol > 0.0) {
+            return Err(Error::InvalidParameter {
+                name: "tol",
+                value: self.tol.to_string(),
+                reason: "must be positive and finite".into(),
+            });
+        }
+        for (row, r) in x.rows().into_iter().enumerate() {
+            if let Some(&value) = r.iter().find(|v| !v.is_finite()) {
+                return Err(Error::NonFinite {
+                    field: "x",
+                    row,
+                    value,
+                });
+            }
+        }
+        for (row, &v) in y.iter().enumerate() {
+            if v != 0.0 && v != 1.0 {
+                return Err(Error::InvalidValue {
+                    field: "y",
+                    row,
+                    value: v,
+                    reason: "labels must be 0 or 1".into(),
+                });
+            }
+        }
+        if let Some(w) = sample_weight {
+            for (row, &v) in w.iter().enumerate() {
+                if !v.is_finite() {
+                    return Err(Error::NonFinite {
+                        field: "sample_weight",
+                        row,
+                        value: v,
+                    });
+                }
+                if v < 0.0 {
+                    return Err(Error::Negative {
+                        field: "sample_weight",
+                        row,
+                        value: v,
+                    });
+                }
+            }
+        }
+        let positives = y.iter().filter(|&&v| v == 1.0).count();
+        if positives == 0 || positives == n {
+            return Err(Error::InsufficientData {
+                model: "logistic regression",
+                reason: "only one class is present in y".into(),
+            });
+        }
+
+        // Row weights: sample weight times class weight.
+        let (w0, w1) = if self.balanced {
+            (
+                n as f64 / (2.0 * (n - positives) as f64),
+                n as f64 / (2.0 * positives as f64),
+            )
+        } else {
+            (1.0, 1.0)
+        };
+        let weights: Vec<f64> = (0..n)
+            .map(|i| sample_weight.map_or(1.0, |w| w[i]) * if y[i] == 1.0 { w1 } else { w0 })
+            .collect();
+        let total_weight: f64 = weights.iter().sum();
+        if total_weight <= 0.0 {
+            return Err(Error::InsufficientData {
+                model: "logistic regression",
+                reason: "all sample weights are zero".into(),
+            });
+        }
+        let problem = Problem {
+            x: x.as_standard_layout(),
+            y: y.to_vec(),
+            weights,
+            p,
+            intercept: self.fit_intercept,
+            // Mean objective: loss / W + ||w||^2 / (2 C W).
+            ridge: self.c.map_or(0.0, |c| 1.0 / (c * total_weight)),
+            total_weight,
+        };
+        let dim = p + usize::from(self.fit_intercept);
+        let (beta, iterations) = if p <= NEWTON_MAX_FEATURES {
+            problem.newton(self.tol, self.max_iter)?
+        } else {
+            problem.quasi_newton(self.tol, self.max_iter)?
+        };
+        if self.c.is_none() && problem.max_abs_linear_predictor(&beta) > SEPARATION_Z {
+            return Err(separated());
+        }
+        let (coef, intercept) = if self.fit_intercept {
+            (beta[..p].to_vec(), beta[p])
+        } else {
+            (beta.clone(), 0.0)
+        };
+        let mut model = FittedLogistic {
+            coefficients: coef,
+            intercept,
+            feature_names: self.feature_names.clone(),
+            standard_errors: None,
+            log_likelihood: 0.0,
+            iterations,
+            fit_intercept: self.fit_intercept,
+        };
+        let (loss, _) = problem.evaluate(&beta, false);
+        model.log_likelihood = -loss * total_weight;
+        if self.c.is_none() {
+            // Observed information X' W X at the optimum (unscaled), inverted.
+            let (_, grad_hess) = problem.evaluate(&beta, true);
+            let info: Vec<f64> = grad_hess[dim..].iter().map(|h| h * total_weight).collect();
+            let cov = cholesky_inverse(&info, dim).ok_or_else(separated)?;
+            model.standard_errors = Some((0..dim).map(|i| cov[i * dim + i].sqrt()).collect());
+        }
+        Ok(model)
+    }
+}
+
+fn separated() -> Error {
+    Error::InsufficientData {
+        model: "logistic regression",
+        reason: "the classes are (quasi-)completely separated by the features, so the unpenalized maximum likelihood does not exist; add an L2 penalty with .penalty(C)".into(),
+    }
+}
+
+/// The data and objective of one fit, on the scale of the mean objective.
+struct Problem<'a> {
+    x: ndarray::CowArray<'a, f64, ndarray::Ix2>,
+    y: Vec<f64>,
+    weights: Vec<f64>,
+    p: usize,
+    intercept: bool,
+    ridge: f64,
+    total_weight: f64,
+}
+
+/// An unpenalized fit whose largest |log-odds| exceeds this (fitted probabilities
+/// within about 1e-13 of 0 or 1) is reported as (quasi-)separated: the likelihood keeps
+/// rising as coefficients grow, so the "optimum" is only where the optimizer stopped.
+const SEPARATION_Z: f64 = 30.0;
+
+/// Rows per chunk of parallel work.
+const CHUNK: usize = 8192;
+
+/// Dot product with four independent accumulators, so it vectorizes.
+#[inline]
+fn dot(a: &[f64], b: &[f64]) -> f64 {
+    let mut acc = [0.0f64; 4];
+    let (ca, cb) = (a.chunks_exact(4), b.chunks_exact(4));
+    let (ra, rb) = (ca.remainder(), cb.remainder());
+    for (x, y) in ca.zip(cb) {
+        for t in 0..4 {
+            acc[t] += x[t] * y[t];
+        }
+    }
+    let tail: f64 = ra.iter().zip(rb).map(|(x, y)| x * y).sum();
+    acc[0] + acc[1] + acc[2] + acc[3] + tail
+}
+
+/// `ln(1 + e^z)` without overflow.
+fn log1p_exp(z: f64) -> f64 {
+    if z > 0.0 {
+        z + (-z).exp().ln_1p()
+    } else {
+        z.exp().ln_1p()
+    }
+}
+
+/// The logistic function, stable for large `|z|`.
+fn sigmoid(z: f64) -> f64 {
+    if z >= 0.0 {
+        1.0 / (1.0 + (-z).exp())
+    } else {
+        let e = z.exp();
+        e / (1.0 + e)
+    }
+}
+
+impl Problem<'_> {
+    fn dim(&self) -> usize {
+        self.p + usize::from(self.intercept)
+    }
+
+    /// Mean objective and gradient (`out[..dim]`), plus the Hessian (row-major, after
+    /// the gradient) when asked; one pass over the rows. Rows are processed in blocks:
+    /// the block is transposed so the Hessian's entries are dot products over
+    /// contiguous columns, which vectorize.
+    fn evaluate(&self, beta: &[f64], hessian: bool) -> (f64, Vec<f64>) {
+        let (p, dim) = (self.p, self.dim());
+        let len = dim + if hessian { dim * dim } else { 0 };
+        // Standard layout by construction, so the rows are one slice.
+        let data = self.x.as_slice().unwrap_or(&[]);
+        const BLOCK: usize = 64;
+        let chunk = |lo: usize, hi: usize| {
+            let mut acc = vec![0.0; len + 1];
+            // Column-major block: column j holds feature j of the block's rows.
+            let mut cols = vec![0.0; dim * BLOCK];
+            let mut hw = [0.0f64; BLOCK];
+            let mut start = lo;
+            while start < hi {
+                let m = (hi - start).min(BLOCK);
+                for r in 0..m {
+                    let i = start + r;
+                    let row = &data[i * p..(i + 1) * p];
+                    let mut z = if self.intercept { beta[p] } else { 0.0 };
+                    for (j, (&v, &b)) in row.iter().zip(beta).enumerate() {
+                        cols[j * BLOCK + r] = v;
+                        z += v * b;
+                    }
+                    if self.intercept {
+                        cols[p * BLOCK + r] = 1.0;
+                    }
+                    let (s, y) = (self.weights[i], self.y[i]);
+                    acc[len] += s * (log1p_exp(z) - y * z);
+                    let mu = sigmoid(z);
+                    // Gradient weight in the last spare slot of hw's twin: reuse acc.
+                    let rw = s * (mu - y);
+                    for j in 0..dim {
+                        acc[j] += rw * cols[j * BLOCK + r];
+                    }
+                    hw[r] = s * mu * (1.0 - mu);
+                }
+                if hessian {
+                    let hh = &mut acc[dim..dim + dim * dim];
+                    for a in 0..dim {
+                        let ca = &cols[a * BLOCK..a * BLOCK + m];
+                        // Weighted column a, then dot with columns 0..=a.
+                        let mut wa = [0.0f64; BLOCK];
+                        for r in 0..m {
+                            wa[r] = hw[r] * ca[r];
+                        }
+                        for b in 0..=a {
+                            hh[a * dim + b] += dot(&wa[..m], &cols[b * BLOCK..b * BLOCK + m]);
+                        }
+                    }
+                }
+                start += m;
+            }
+            acc
+        };
+        let n = self.y.len();
+        let chunks = n.div_ceil(CHUNK);
+        #[cfg(feature = "parallel")]
+        let parts: Vec<Vec<f64>> = {
+            use rayon::prelude::*;
+            (0..chunks)
+                .into_par_iter()
+                .map(|c| chunk(c * CHUNK, ((c + 1) * CHUNK).min(n)))
+                .collect()
+        };
+        #[cfg(not(feature = "parallel"))]
+        let parts: Vec<Vec<f64>> = (0..chunks)
+            .map(|c| chunk(c * CHUNK, ((c + 1) * CHUNK).min(n)))
+            .collect();
+        let mut total = vec![0.0; len + 1];
+        for part in &parts {
+            for (t, v) in total.iter_mut().zip(part) {
+                *t += v;
+            }
+        }
+        let w = self.total_weight;
+        let mut out: Vec<f64> = total[..len].iter().map(|v| v / w).collect();
+        let mut loss = total[len] / w;
+        // Ridge on the coefficients, not the intercept.
+        for j in 0..p {
+            loss += 0.5 * self.ridge * beta[j] * beta[j];
+            out[j] += self.ridge * beta[j];
+        }
+        if hessian {
+            let hh = &mut out[dim..];
+            for a in 0..dim {
+                for b in 0..a {
+                    hh[b * dim + a] = hh[a * dim + b];
+                }
+            }
+            for j in 0..p {
+                hh[j * dim + j] += self.ridge;
+            }
+        }
+        (loss, out)
+    }
+
+    fn max_abs_linear_predictor(&self, beta: &[f64]) -> f64 {
+        let p = self.p;
+        let b0 = if self.intercept { beta[p] } else { 0.0 };
+        self.x
+            .rows()
+            .into_iter()
+            .map(|r| (r.iter().zip(beta).map(|(a, b)| a * b).sum::<f64>() + b0).abs())
+            .fold(0.0, f64::max)
+    }
+
+    /// Newton / IRLS with a Cholesky solve and backtracking on the objective.
+    fn newton(&self, tol: f64, max_iter: usize) -> Result<(Vec<f64>, usize)> {
+        let dim = self.dim();
+        let mut beta = vec![0.0; dim];
+        let (mut loss, mut gh) = self.evaluate(&beta, true);
+        for it in 1..=max_iter {
+            let grad = &gh[..dim];
+            if grad.iter().fold(0.0f64, |m, g| m.max(g.abs())) <= tol {
+                return Ok((beta, it - 1));
+            }
+            let hess = &gh[dim..];
+            let step = solve_spd(hess, grad, dim).ok_or_else(|| {
+                if self.ridge == 0.0 {
+                    separated()
+                } else {
+                    not_converged(it, "singular Hessian", &beta)
+                }
+            })?;
+            // Full Newton step first, evaluated with its Hessian (one pass); halve the
+            // step with cheaper loss-only passes if the objective did not decrease.
+            let mut t = 1.0;
+            let mut accepted = false;
+            for k in 0..50 {
+                let trial: Vec<f64> = beta.iter().zip(&step).map(|(b, s)| b - t * s).collect();
+                let (l, out) = self.evaluate(&trial, k == 0);
+                if l.is_finite() && l <= loss + 1e-12 * loss.abs() {
+                    beta = trial;
+                    (loss, gh) = if k == 0 {
+                        (l, out)
+                    } else {
+                        self.evaluate(&beta, true)
+                    };
+                    accepted = true;
+                    break;
+                }
+                t *= 0.5;
+            }
+            if !accepted {
+                // No decrease possible: at the optimum up to rounding, or stuck.
+                let gmax = gh[..dim].iter().fold(0.0f64, |m, g| m.max(g.abs()));
+                if gmax <= tol.sqrt() {
+                    return Ok((beta, it));
+                }
+                return Err(not_converged(
+                    it,
+                    "the line search could not decrease the objective",
+                    &beta,
+                ));
+            }
+            if self.ridge == 0.0 && (loss < 1e-10 || beta.iter().any(|b| b.abs() > 1e4)) {
+                return Err(separated());
+            }
+        }
+        let grad = &gh[..dim];
+        if grad.iter().fold(0.0f64, |m, g| m.max(g.abs())) <= tol {
+            return Ok((beta, max_iter));
+        }
+        Err(not_converged(max_iter, "iteration limit reached", &beta))
+    }
+
+    /// BFGS for many features (no Hessian from the data).
+    fn quasi_newton(&self, tol: f64, max_iter: usize) -> Result<(Vec<f64>, usize)> {
+        let dim = self.dim();
+        let opts = OptimOptions {
+            max_iter: max_iter.max(10 * dim),
+            gtol: tol,
+            ftol: 0.0,
+        };
+        let m = bfgs(
+            |b, g| {
+                let (l, out) = self.evaluate(b, false);
+                g.copy_from_slice(&out[..dim]);
+                l
+            },
+            &vec![0.0; dim],
+            &opts,
+        );
+        if self.ridge == 0.0 && (m.value < 1e-10 || m.x.iter().any(|b| b.abs() > 1e4)) {
+            return Err(separated());
+        }
+        if !m.converged {
+            return Err(not_converged(m.iterations, m.message, &m.x));
+        }
+        Ok((m.x, m.iterations))
+    }
+}
+
+fn not_converged(iterations: usize, reason: &str, beta: &[f64]) -> Error {
+    Error::NotConverged {
+        model: "logistic regression",
+        iterations,
+        reason: reason.into(),
+        last_iterate: beta.to_vec(),
+    }
+}
+
+/// Solves `A x = b` for symmetric positive-definite `A` by Cholesky; retries with a
+/// small diagonal jitter before giving up.
+fn solve_spd(a: &[f64], b: &[f64], n: usize) -> Option<Vec<f64>> {
+    let scale = (0..n)
+        .map(|i| a[i * n + i].abs())
+        .fold(0.0, f64::max)
+        .max(1e-300);
+    let l = cholesky(a, n).or_else(|| {
+        let mut j = a.to_vec();
+        for i in 0..n {
+            j[i * n + i] += 1e-10 * scale;
+        }
+        cholesky(&j, n)
+    })?;
+    // Forward then back substitution.
+    let mut z = vec![0.0; n];
+    for i in 0..n {
+        let s: f64 = (0..i).map(|k| l[i * n + k] * z[k]).sum();
+        z[i] = (b[i] - s) / l[i * n + i];
+    }
+    let mut x = vec![0.0; n];
+    for i in (0..n).rev() {
+        let s: f64 = (i + 1..n).map(|k| l[k * n + i] * x[k]).sum();
+        x[i] = (z[i] - s) / l[i * n + i];
+    }
+    Some(x)
+}
+
+/// One row of [`FittedLogistic::summary`].
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct CoefficientRow {
+    /// The feature's name (`x0`, `x1`, ... without names; `intercept` last).
+    pub name: String,
+    /// The coefficient (log-odds per unit).
+    pub coefficient: f64,
+    /// `exp(coefficient)`.
+    pub odds_ratio: f64,
+    /// Standard error (unpenalized fits).
+    pub standard_error: Option<f64>,
+    /// z value.
+    pub z: Option<f64>,
+    /// Two-sided p-value.
+    pub p_value: Option<f64>,
+    /// 95% confidence interval of the coefficient.
+    pub interval_95: Option<(f64, f64)>,
+}
+
+/// A fitted logistic regression.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct FittedLogistic {
+    coefficients: Vec<f64>,
+    intercept: f64,
+    feature_names: Option<Vec<String>>,
+    standard_errors: Option<Vec<f64>>,
+    log_likelihood: f64,
+    iterations: usize,
+    fit_intercept: bool,
+}
+
+impl FittedLogistic {
+    /// Coefficients, one per feature.
+    pub fn coefficients(&self) -> &[f64] {
+        &self.coefficients
+    }
+
+    /// The intercept (0 when not fitted).
+    pub fn intercept(&self) -> f64 {
+        self.intercept
+    }
+
+    /// Feature names, when given.
+    pub fn feature_names(&self) -> Option<&[String]> {
+        self.feature_names.as_deref()
+    }
+
+    /// Standard errors (coefficients, then the intercept), for unpenalized fits.
+    pub fn standard_errors(&self) -> Option<&[f64]> {
+        self.standard_errors.as_deref()
+    }
+
+    /// The (weighted) log-likelihood at the estimate, penalty excluded.
+    pub fn log_likelihood(&self) -> f64 {
+        self.log_likelihood
+    }
+
+    /// Newton or BFGS iterations run.
+    pub fn iterations(&self) -> usize {
+        self.iterations
+    }
+
+    /// Odds ratios `exp(coefficient)`, one per feature.
+    pub fn odds_ratios(&self) -> Vec<f64> {
+        self.coefficients.iter().map(|c| c.exp()).collect()
+    }
+
+    /// The coefficient table: estimates, odds ratios, and for unpenalized fits standard
+    /// errors, z, two-sided p-values and 95% intervals; the intercept last.
+    pub fn summary(&self) -> Vec<CoefficientRow> {
+        let normal = statrs::distribution::Normal::standard();
+        let mut rows = Vec::new();
+        let mut push = |name: String, coef: f64, se: Option<f64>| {
+            use statrs::distribution::ContinuousCDF;
+            let z = se.map(|s| coef / s);
+            rows.push(CoefficientRow {
+                name,
+                coefficient: coef,
+                odds_ratio: coef.exp(),
+                standard_error: se,
+                z,
+                p_value: z.map(|z| 2.0 * normal.cdf(-z.abs())),
+                interval_95: se.map(|s| {
+                    (
+                        coef - 1.959_963_984_540_054 * s,
+                        coef + 1.959_963_984_540_054 * s,
+                    )
+                }),
+            });
+        };
+        for (j, &c) in self.coefficients.iter().enumerate() {
+            let name = self
+                .feature_names
+                .as_ref()
+                .and_then(|n| n.get(j).cloned())
+                .unwrap_or_else(|| format!("x{j}"));
+            push(name, c, self.standard_errors.as_ref().map(|s| s[j]));
+        }
+        if self.fit_intercept {
+            let p = self.coefficients.len();
+            push(
+                "intercept".into(),
+                self.intercept,
+                self.standard_errors.as_ref().map(|s| s[p]),
+            );
+        }
+        rows
+    }
+
+    fn check(&self, x: &ArrayView2<f64>) -> Result<()> {
+        if x.ncols() != self.coefficients.len() {
+            return Err(Error::LengthMismatch {
+                field: "x columns",
+                expected: self.coefficients.len(),
+                found: x.ncols(),
+            });
+        }
+        for (row, r) in x.rows().into_iter().enumerate() {
+            if let Some(&value) = r.iter().find(|v| !v.is_finite()) {
+                return Err(Error::NonFinite {
+                    field: "x",
+                    row,
+                    value,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// The linear predictor (log-odds) of each row.
+    ///
+    /// # Errors
+    /// [`Error::LengthMismatch`] for the wrong number of columns; [`Error::NonFinite`].
+    pub fn decision_function(&self, x: ArrayView2<f64>) -> Result<Array1<f64>> {
+        self.linear(x, |z| z)
+    }
+
+    /// The probability of class 1 (churn) for each row.
+    ///
+    /// # Errors
+    /// As [`decision_function`](Self::decision_function).
+    pub fn predict_proba(&self, x: ArrayView2<f64>) -> Result<Array1<f64>> {
+        self.linear(x, sigmoid)
+    }
+
+    /// `link(intercept + x . coefficients)` per row, in parallel chunks of rows.
+    fn linear(&self, x: ArrayView2<f64>, link: fn(f64) -> f64) -> Result<Array1<f64>> {
+        self.check(&x)?;
+        let x = x.as_standard_layout();
+        let data = x.as_slice().unwrap_or(&[]);
+        let p = self.coefficients.len();
+        let mut out = vec![0.0; x.nrows()];
+        let fill = |(c, chunk): (usize, &mut [f64])| {
+            for (k, o) in chunk.iter_mut().enumerate() {
+                let i = c * CHUNK + k;
+                *o = link(self.intercept + dot(&data[i * p..(i + 1) * p], &self.coefficients));
+            }
+        };
+        #[cfg(feature = "parallel")]
+        {
+            use rayon::prelude::*;
+            out.par_chunks_mut(CHUNK).enumerate().for_each(fill);
+        }
+        #[cfg(not(feature = "parallel"))]
+        out.chunks_mut(CHUNK).enumerate().for_each(fill);
+        Ok(Array1::from(out))
+    }
+
+    /// Class predictions: 1 where the probability is at least `threshold`.
+    ///
+    /// # Errors
+    /// As [`decision_function`](Self::decision_function), and
+    /// [`Error::InvalidParameter`] for a threshold outside 0..=1.
+    pub fn predict(&self, x: ArrayView2<f64>, threshold: f64) -> Result<Vec<u8>> {
+        if !(0.0..=1.0).contains(&threshold) {
+            return Err(Error::InvalidParameter {
+                name: "threshold",
+                value: threshold.to_string(),
+                reason: "a probability threshold is between 0 and 1".into(),
+            });
+        }
+        Ok(self
+            .predict_proba(x)?
+            .iter()
+            .map(|&p| u8::from(p >= threshold))
+            .collect())
+    }
+}
