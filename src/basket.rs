@@ -1,1 +1,599 @@
-//! Market-basket analysis: frequent itemsets by FP-growth and association rules.
+//! Market-basket analysis for cross-sell: frequent itemsets by FP-growth, association
+//! rules with mlxtend's metrics, and recommendations.
+//!
+//! Input is order lines (`order`, `item`); an item repeated within one order counts
+//! once. Supports are fractions of orders. For a rule `A -> C` with supports `sA`,
+//! `sC` and `sAC` (as mlxtend defines them):
+//!
+//! | metric | definition |
+//! | --- | --- |
+//! | support | `sAC` |
+//! | confidence | `sAC / sA` |
+//! | lift | `confidence / sC` |
+//! | leverage | `sAC - sA sC` |
+//! | conviction | `(1 - sC) / (1 - confidence)`, infinite when confidence is 1 |
+//! | Zhang's metric | `leverage / max(sAC (1 - sA), sA (sC - sAC))`, 0 when that is 0 |
+//! | Jaccard | `sAC / (sA + sC - sAC)` |
+//! | certainty | `(confidence - sC) / (1 - sC)`, 0 when `sC` is 1 |
+//! | Kulczynski | `(sAC / sA + sAC / sC) / 2` |
+//!
+//! ```
+//! use patronage::basket::{Baskets, Metric, MinSupport, OrderLine};
+//!
+//! let line = |order: u32, item: &'static str| OrderLine { order, item };
+//! let lines = [line(1, "tea"), line(1, "cake"), line(2, "tea"), line(2, "cake"), line(3, "tea")];
+//! let baskets = Baskets::new(&lines)?;
+//! let itemsets = baskets.frequent_itemsets(MinSupport::Fraction(0.6), None)?;
+//! let rules = baskets.rules(&itemsets, Metric::Confidence, 0.9)?;
+//! assert_eq!(rules.len(), 1); // cake -> tea
+//! let r = &rules[0];
+//! assert_eq!((baskets.item(r.antecedent[0]), baskets.item(r.consequent[0])), (&"cake", &"tea"));
+//! assert_eq!(r.confidence, 1.0);
+//! assert!(r.conviction.is_infinite());
+//! # Ok::<(), patronage::Error>(())
+//! ```
+
+use std::collections::HashMap;
+use std::hash::Hash;
+
+use crate::error::{Error, Result};
+
+/// One order line: an item bought in an order.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct OrderLine<O, I> {
+    /// The order (basket) id.
+    pub order: O,
+    /// The item id.
+    pub item: I,
+}
+
+/// Orders as sets of interned items.
+#[derive(Debug, Clone)]
+pub struct Baskets<I> {
+    items: Vec<I>,
+    /// CSR: basket b holds `members[offsets[b]..offsets[b + 1]]`, sorted, distinct.
+    offsets: Vec<u32>,
+    members: Vec<u32>,
+    item_index: HashMap<I, u32>,
+}
+
+/// Minimum support of a frequent itemset.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub enum MinSupport {
+    /// A fraction of orders, in `(0, 1]`.
+    Fraction(f64),
+    /// A number of orders, at least 1.
+    Count(usize),
+}
+
+/// A frequent itemset: sorted item indices and the number of orders holding them all.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Itemset {
+    /// Item indices (see [`Baskets::item`]), ascending.
+    pub items: Vec<u32>,
+    /// Orders containing every item.
+    pub count: usize,
+    /// `count` as a fraction of all orders.
+    pub support: f64,
+}
+
+/// The metric used to filter rules or rank recommendations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub enum Metric {
+    /// `sAC`.
+    Support,
+    /// `sAC / sA`.
+    Confidence,
+    /// `confidence / sC`.
+    Lift,
+    /// `sAC - sA sC`.
+    Leverage,
+    /// `(1 - sC) / (1 - confidence)`.
+    Conviction,
+    /// Zhang's metric.
+    Zhang,
+    /// `sAC / (sA + sC - sAC)`.
+    Jaccard,
+    /// `(confidence - sC) / (1 - sC)`.
+    Certainty,
+    /// `(sAC / sA + sAC / sC) / 2`.
+    Kulczynski,
+}
+
+/// An association rule `antecedent -> consequent` with every metric.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Rule {
+    /// Antecedent item indices, ascending.
+    pub antecedent: Vec<u32>,
+    /// Consequent item indices, ascending.
+    pub consequent: Vec<u32>,
+    /// Support of the antecedent.
+    pub antecedent_support: f64,
+    /// Support of the consequent.
+    pub consequent_support: f64,
+    /// Support of both.
+    pub support: f64,
+    /// Confidence.
+    pub confidence: f64,
+    /// Lift.
+    pub lift: f64,
+    /// Leverage.
+    pub leverage: f64,
+    /// Conviction (infinite when confidence is 1).
+    pub conviction: f64,
+    /// Zhang's metric.
+    pub zhang: f64,
+    /// Jaccard.
+    pub jaccard: f64,
+    /// Certainty.
+    pub certainty: f64,
+    /// Kulczynski.
+    pub kulczynski: f64,
+}
+
+impl Rule {
+    fn new(antecedent: Vec<u32>, consequent: Vec<u32>, s_a: f64, s_c: f64, s_ac: f64) -> Self {
+        let confidence = s_ac / s_a;
+        let leverage = s_ac - s_a * s_c;
+        let zhang_den = (s_ac * (1.0 - s_a)).max(s_a * (s_c - s_ac));
+        Rule {
+            antecedent,
+            consequent,
+            antecedent_support: s_a,
+            consequent_support: s_c,
+            support: s_ac,
+            confidence,
+            lift: confidence / s_c,
+            leverage,
+            conviction: if confidence >= 1.0 {
+                f64::INFINITY
+            } else {
+                (1.0 - s_c) / (1.0 - confidence)
+            },
+            zhang: if zhang_den == 0.0 {
+                0.0
+            } else {
+                leverage / zhang_den
+            },
+            jaccard: s_ac / (s_a + s_c - s_ac),
+            certainty: if s_c >= 1.0 {
+                0.0
+            } else {
+                (confidence - s_c) / (1.0 - s_c)
+            },
+            kulczynski: (s_ac / s_a + s_ac / s_c) / 2.0,
+        }
+    }
+
+    /// The value of one metric.
+    pub fn metric(&self, metric: Metric) -> f64 {
+        match metric {
+            Metric::Support => self.support,
+            Metric::Confidence => self.confidence,
+            Metric::Lift => self.lift,
+            Metric::Leverage => self.leverage,
+            Metric::Conviction => self.conviction,
+            Metric::Zhang => self.zhang,
+            Metric::Jaccard => self.jaccard,
+            Metric::Certainty => self.certainty,
+            Metric::Kulczynski => self.kulczynski,
+        }
+    }
+}
+
+impl<I: Eq + Hash + Clone> Baskets<I> {
+    /// Groups order lines into baskets and interns items (in first-seen order). Lines
+    /// may come in any order; an item repeated within an order counts once.
+    ///
+    /// # Errors
+    /// [`Error::Empty`] when there are no lines.
+    pub fn new<O: Eq + Hash + Clone>(lines: &[OrderLine<O, I>]) -> Result<Self> {
+        if lines.is_empty() {
+            return Err(Error::Empty {
+                field: "order lines",
+            });
+        }
+        let mut item_index: HashMap<I, u32> = HashMap::new();
+        let mut items: Vec<I> = Vec::new();
+        let mut order_index: HashMap<O, u32> = HashMap::new();
+        let mut line_order = Vec::with_capacity(lines.len());
+        let mut line_item = Vec::with_capacity(lines.len());
+        let mut prev: Option<(&O, u32)> = None;
+        for l in lines {
+            let o = match prev {
+                Some((o, k)) if *o == l.order => k,
+                _ => {
+                    let next = order_index.len() as u32;
+                    *order_index.entry(l.order.clone()).or_insert(next)
+                }
+            };
+            prev = Some((&l.order, o));
+            let next = items.len() as u32;
+            let i = *item_index.entry(l.item.clone()).or_insert(next);
+            if i == next {
+                items.push(l.item.clone());
+            }
+            line_order.push(o);
+            line_item.push(i);
+        }
+        let n_orders = order_index.len();
+        let mut offsets = vec![0u32; n_orders + 1];
+        for &o in &line_order {
+            offsets[o as usize + 1] += 1;
+        }
+        for b in 0..n_orders {
+            offsets[b + 1] += offsets[b];
+        }
+        let mut cursor = offsets.clone();
+        let mut members = vec![0u32; lines.len()];
+        for (&o, &i) in line_order.iter().zip(&line_item) {
+            members[cursor[o as usize] as usize] = i;
+            cursor[o as usize] += 1;
+        }
+        // Sort and dedupe each basket, compacting in place.
+        let mut write = 0usize;
+        let mut new_offsets = vec![0u32; n_orders + 1];
+        for b in 0..n_orders {
+            let (lo, hi) = (offsets[b] as usize, offsets[b + 1] as usize);
+            let mut basket = members[lo..hi].to_vec();
+            basket.sort_unstable();
+            basket.dedup();
+            for &i in &basket {
+                members[write] = i;
+                write += 1;
+            }
+            new_offsets[b + 1] = write as u32;
+        }
+        members.truncate(write);
+        Ok(Self {
+            items,
+            offsets: new_offsets,
+            members,
+            item_index,
+        })
+    }
+
+    /// The index of an item, if it occurs.
+    pub fn item_index(&self, item: &I) -> Option<u32> {
+        self.item_index.get(item).copied()
+    }
+}
+
+impl<I> Baskets<I> {
+    /// Number of orders (baskets).
+    pub fn n_orders(&self) -> usize {
+        self.offsets.len() - 1
+    }
+
+    /// Number of distinct items.
+    pub fn n_items(&self) -> usize {
+        self.items.len()
+    }
+
+    /// The caller's item of an index.
+    ///
+    /// # Panics
+    /// When `index >= n_items()`.
+    pub fn item(&self, index: u32) -> &I {
+        &self.items[index as usize]
+    }
+
+    /// The distinct items of basket `b`, ascending by index.
+    pub fn basket(&self, b: usize) -> &[u32] {
+        &self.members[self.offsets[b] as usize..self.offsets[b + 1] as usize]
+    }
+
+    /// Frequent itemsets by FP-growth (Han, Pei & Yin 2000): every itemset held by at
+    /// least the minimum support of orders, of at most `max_len` items. Sorted by
+    /// size, then items.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] for a fraction outside `(0, 1]`, a count of 0, or
+    /// `max_len` of 0.
+    pub fn frequent_itemsets(
+        &self,
+        min_support: MinSupport,
+        max_len: Option<usize>,
+    ) -> Result<Vec<Itemset>> {
+        let n = self.n_orders();
+        let min_count = match min_support {
+            MinSupport::Fraction(f) if f > 0.0 && f <= 1.0 => {
+                ((f * n as f64) - 1e-9).ceil().max(1.0) as usize
+            }
+            MinSupport::Count(c) if c >= 1 => c,
+            _ => {
+                return Err(Error::InvalidParameter {
+                    name: "min_support",
+                    value: format!("{min_support:?}"),
+                    reason: "a fraction in (0, 1] or a count of at least 1".into(),
+                });
+            }
+        };
+        if max_len == Some(0) {
+            return Err(Error::InvalidParameter {
+                name: "max_len",
+                value: "0".into(),
+                reason: "itemsets hold at least one item".into(),
+            });
+        }
+        let max_len = max_len.unwrap_or(usize::MAX);
+        // Frequent items, ranked by descending count (ties by index).
+        let mut counts = vec![0usize; self.n_items()];
+        for &i in &self.members {
+            counts[i as usize] += 1;
+        }
+        let mut frequent: Vec<u32> = (0..self.n_items() as u32)
+            .filter(|&i| counts[i as usize] >= min_count)
+            .collect();
+        frequent.sort_by(|&a, &b| counts[b as usize].cmp(&counts[a as usize]).then(a.cmp(&b)));
+        let mut rank = vec![u32::MAX; self.n_items()];
+        for (r, &i) in frequent.iter().enumerate() {
+            rank[i as usize] = r as u32;
+        }
+        // The FP-tree over ranks.
+        let mut tree = FpTree::new(frequent.len());
+        let mut path: Vec<u32> = Vec::new();
+        for b in 0..n {
+            path.clear();
+            path.extend(
+                self.basket(b)
+                    .iter()
+                    .map(|&i| rank[i as usize])
+                    .filter(|&r| r != u32::MAX),
+            );
+            path.sort_unstable();
+            tree.insert(&path, 1);
+        }
+        let mut out: Vec<Itemset> = Vec::new();
+        let mut suffix: Vec<u32> = Vec::new();
+        mine(
+            &tree,
+            min_count,
+            max_len,
+            &mut suffix,
+            &mut |ranks, count| {
+                let mut items: Vec<u32> = ranks.iter().map(|&r| frequent[r as usize]).collect();
+                items.sort_unstable();
+                out.push(Itemset {
+                    items,
+                    count,
+                    support: count as f64 / n as f64,
+                });
+            },
+        );
+        out.sort_by(|a, b| {
+            a.items
+                .len()
+                .cmp(&b.items.len())
+                .then_with(|| a.items.cmp(&b.items))
+        });
+        Ok(out)
+    }
+
+    /// Association rules from frequent itemsets: every split of each itemset of two or
+    /// more items into antecedent and consequent, kept when `metric >= min_value`.
+    /// Sorted by descending `metric`, then by items.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] for a NaN threshold; [`Error::InvalidValue`] when an
+    /// itemset's subset is missing from `itemsets` (pass the output of
+    /// [`frequent_itemsets`](Self::frequent_itemsets) unfiltered).
+    pub fn rules(&self, itemsets: &[Itemset], metric: Metric, min_value: f64) -> Result<Vec<Rule>> {
+        if min_value.is_nan() {
+            return Err(Error::InvalidParameter {
+                name: "min_value",
+                value: "NaN".into(),
+                reason: "a threshold must be a number".into(),
+            });
+        }
+        let support: HashMap<&[u32], f64> = itemsets
+            .iter()
+            .map(|s| (s.items.as_slice(), s.support))
+            .collect();
+        let lookup = |items: &[u32], row: usize| {
+            support.get(items).copied().ok_or_else(|| Error::InvalidValue {
+                field: "itemsets",
+                row,
+                value: items.len() as f64,
+                reason: "a subset of this itemset is not among the itemsets; pass all frequent itemsets".into(),
+            })
+        };
+        let mut rules = Vec::new();
+        for (row, set) in itemsets.iter().enumerate() {
+            let k = set.items.len();
+            if !(2..=30).contains(&k) {
+                continue;
+            }
+            for mask in 1..(1u32 << k) - 1 {
+                let (a, c): (Vec<u32>, Vec<u32>) = {
+                    let mut a = Vec::new();
+                    let mut c = Vec::new();
+                    for (bit, &i) in set.items.iter().enumerate() {
+                        if mask & (1 << bit) != 0 {
+                            a.push(i)
+                        } else {
+                            c.push(i)
+                        }
+                    }
+                    (a, c)
+                };
+                let (s_a, s_c) = (lookup(&a, row)?, lookup(&c, row)?);
+                let rule = Rule::new(a, c, s_a, s_c, set.support);
+                if rule.metric(metric) >= min_value {
+                    rules.push(rule);
+                }
+            }
+        }
+        rules.sort_by(|x, y| {
+            y.metric(metric)
+                .total_cmp(&x.metric(metric))
+                .then_with(|| x.antecedent.cmp(&y.antecedent))
+                .then_with(|| x.consequent.cmp(&y.consequent))
+        });
+        Ok(rules)
+    }
+
+    /// Cross-sell recommendations for someone holding `held` items: consequent items of
+    /// rules whose antecedent is all held, not already held, each scored by the best
+    /// `metric` of such a rule; the top `n`, best first (ties by item index).
+    ///
+    /// ```
+    /// use patronage::basket::{Baskets, Metric, MinSupport, OrderLine};
+    /// let l = |order: u8, item: &'static str| OrderLine { order, item };
+    /// let b = Baskets::new(&[l(1, "a"), l(1, "b"), l(2, "a"), l(2, "b"), l(3, "a"), l(3, "c")])?;
+    /// let rules = b.rules(&b.frequent_itemsets(MinSupport::Count(1), None)?, Metric::Confidence, 0.0)?;
+    /// let recs = b.recommend(&rules, &[b.item_index(&"a").unwrap()], Metric::Confidence, 5);
+    /// assert_eq!(b.item(recs[0].0), &"b"); // confidence 2/3 beats "c" at 1/3
+    /// # Ok::<(), patronage::Error>(())
+    /// ```
+    pub fn recommend(
+        &self,
+        rules: &[Rule],
+        held: &[u32],
+        metric: Metric,
+        n: usize,
+    ) -> Vec<(u32, f64)> {
+        let mut best: HashMap<u32, f64> = HashMap::new();
+        for r in rules {
+            if r.antecedent.iter().all(|i| held.contains(i)) {
+                let score = r.metric(metric);
+                for &c in &r.consequent {
+                    if !held.contains(&c) {
+                        let e = best.entry(c).or_insert(f64::NEG_INFINITY);
+                        if score > *e {
+                            *e = score;
+                        }
+                    }
+                }
+            }
+        }
+        let mut out: Vec<(u32, f64)> = best.into_iter().collect();
+        out.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        out.truncate(n);
+        out
+    }
+}
+
+/// An FP-tree over item ranks (0 = most frequent).
+struct FpTree {
+    /// (rank, count, parent, first child, next sibling)
+    nodes: Vec<Node>,
+    /// Per rank, the nodes holding it.
+    header: Vec<Vec<u32>>,
+}
+
+#[derive(Clone, Copy)]
+struct Node {
+    rank: u32,
+    count: usize,
+    parent: u32,
+    child: u32,
+    sibling: u32,
+}
+
+const NONE: u32 = u32::MAX;
+
+impl FpTree {
+    fn new(ranks: usize) -> Self {
+        Self {
+            nodes: vec![Node {
+                rank: NONE,
+                count: 0,
+                parent: NONE,
+                child: NONE,
+                sibling: NONE,
+            }],
+            header: vec![Vec::new(); ranks],
+        }
+    }
+
+    /// Inserts a path of ascending ranks with a count.
+    fn insert(&mut self, path: &[u32], count: usize) {
+        let mut at = 0u32;
+        for &r in path {
+            let mut c = self.nodes[at as usize].child;
+            while c != NONE && self.nodes[c as usize].rank != r {
+                c = self.nodes[c as usize].sibling;
+            }
+            if c == NONE {
+                c = self.nodes.len() as u32;
+                let sibling = self.nodes[at as usize].child;
+                self.nodes.push(Node {
+                    rank: r,
+                    count: 0,
+                    parent: at,
+                    child: NONE,
+                    sibling,
+                });
+                self.nodes[at as usize].child = c;
+                self.header[r as usize].push(c);
+            }
+            self.nodes[c as usize].count += count;
+            at = c;
+        }
+    }
+}
+
+/// FP-growth: for each rank (least frequent first), emit `suffix + rank` and recurse
+/// into its conditional tree.
+fn mine(
+    tree: &FpTree,
+    min_count: usize,
+    max_len: usize,
+    suffix: &mut Vec<u32>,
+    emit: &mut dyn FnMut(&[u32], usize),
+) {
+    for r in (0..tree.header.len()).rev() {
+        let count: usize = tree.header[r]
+            .iter()
+            .map(|&n| tree.nodes[n as usize].count)
+            .sum();
+        if count < min_count {
+            continue;
+        }
+        suffix.push(r as u32);
+        emit(suffix, count);
+        if suffix.len() < max_len {
+            // Conditional pattern base: prefix paths of r's nodes.
+            let mut paths: Vec<(Vec<u32>, usize)> = Vec::new();
+            let mut cond_counts = vec![0usize; r];
+            for &n in &tree.header[r] {
+                let c = tree.nodes[n as usize].count;
+                let mut path = Vec::new();
+                let mut p = tree.nodes[n as usize].parent;
+                while p != 0 && p != NONE {
+                    let pr = tree.nodes[p as usize].rank;
+                    path.push(pr);
+                    cond_counts[pr as usize] += c;
+                    p = tree.nodes[p as usize].parent;
+                }
+                if !path.is_empty() {
+                    path.reverse();
+                    paths.push((path, c));
+                }
+            }
+            if cond_counts.iter().any(|&c| c >= min_count) {
+                let mut cond = FpTree::new(r);
+                let mut kept: Vec<u32> = Vec::new();
+                for (path, c) in &paths {
+                    kept.clear();
+                    kept.extend(
+                        path.iter()
+                            .copied()
+                            .filter(|&q| cond_counts[q as usize] >= min_count),
+                    );
+                    if !kept.is_empty() {
+                        cond.insert(&kept, *c);
+                    }
+                }
+                mine(&cond, min_count, max_len, suffix, emit);
+            }
+        }
+        suffix.pop();
+    }
+}

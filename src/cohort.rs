@@ -1,1 +1,204 @@
-//! Cohort retention: customers grouped by the period of their first purchase.
+//! Cohort retention: customers grouped by the period of their first purchase, and
+//! how many of each cohort buy again in each later period.
+//!
+//! Period 0 is the cohort's own (first) period, so its retention is 100% by
+//! definition; period `k` counts the cohort's customers with at least one purchase in
+//! the `k`-th period after it. A cohort has columns only for periods the data reach
+//! (the matrix is a triangle). Averages across cohorts weight each cohort by its size,
+//! over the cohorts observed at that offset.
+//!
+//! ```
+//! use patronage::{Day, Transaction, TransactionLog};
+//! use patronage::cohort::{CohortPeriod, retention};
+//! let t = |c: u8, y: i32, m: u32| Transaction { customer: c, day: Day::from_ymd(y, m, 15).unwrap(), amount: 10.0 };
+//! let log = TransactionLog::new(&[t(1, 2024, 1), t(1, 2024, 2), t(2, 2024, 1), t(3, 2024, 2), t(3, 2024, 3)])?;
+//! let table = retention(&log, CohortPeriod::Month)?;
+//! assert_eq!(table.labels, vec!["2024-01", "2024-02"]);
+//! assert_eq!(table.active[0], vec![2, 1, 0]); // January cohort: 2, then 1 in February
+//! assert_eq!(table.rates()[1], vec![1.0, 1.0]); // February cohort: 1 customer, back in March
+//! # Ok::<(), patronage::Error>(())
+//! ```
+
+use crate::error::{Error, Result};
+use crate::transactions::{Day, TransactionLog};
+
+/// The period cohorts and offsets are counted in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub enum CohortPeriod {
+    /// Weeks starting on Monday.
+    Week,
+    /// Calendar months.
+    Month,
+}
+
+impl CohortPeriod {
+    fn index(self, day: Day) -> i32 {
+        match self {
+            // 1970-01-05 (Day 4) was a Monday.
+            CohortPeriod::Week => (day.0 - 4).div_euclid(7),
+            CohortPeriod::Month => day.month_index(),
+        }
+    }
+
+    fn label(self, index: i32) -> String {
+        match self {
+            CohortPeriod::Week => format!("week of {}", Day(index * 7 + 4)),
+            CohortPeriod::Month => format!(
+                "{:04}-{:02}",
+                index.div_euclid(12),
+                index.rem_euclid(12) + 1
+            ),
+        }
+    }
+}
+
+/// A cohort retention table (see the [module docs](self)).
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct CohortTable {
+    /// The period unit.
+    pub period: CohortPeriod,
+    /// Each cohort's label (`2024-01`, `week of 2024-01-01`), in time order.
+    pub labels: Vec<String>,
+    /// Customers per cohort.
+    pub sizes: Vec<usize>,
+    /// Active customers per cohort and offset (`active[c][0] == sizes[c]`).
+    pub active: Vec<Vec<usize>>,
+    /// Revenue per cohort and offset.
+    pub revenue: Vec<Vec<f64>>,
+}
+
+impl CohortTable {
+    /// Retention rates: active over cohort size.
+    pub fn rates(&self) -> Vec<Vec<f64>> {
+        self.active
+            .iter()
+            .zip(&self.sizes)
+            .map(|(row, &n)| row.iter().map(|&a| a as f64 / n as f64).collect())
+            .collect()
+    }
+
+    /// Revenue per cohort customer, per cohort and offset.
+    pub fn revenue_per_customer(&self) -> Vec<Vec<f64>> {
+        self.revenue
+            .iter()
+            .zip(&self.sizes)
+            .map(|(row, &n)| row.iter().map(|&r| r / n as f64).collect())
+            .collect()
+    }
+
+    fn weighted(&self, values: &[Vec<f64>]) -> Vec<f64> {
+        let width = values.iter().map(Vec::len).max().unwrap_or(0);
+        (0..width)
+            .map(|k| {
+                let (mut num, mut den) = (0.0, 0.0);
+                for (row, &n) in values.iter().zip(&self.sizes) {
+                    if let Some(v) = row.get(k) {
+                        num += v * n as f64;
+                        den += n as f64;
+                    }
+                }
+                num / den
+            })
+            .collect()
+    }
+
+    /// Retention rate per offset averaged over the cohorts observed there, weighted by
+    /// cohort size.
+    pub fn average_rates(&self) -> Vec<f64> {
+        self.weighted(&self.rates())
+    }
+
+    /// Revenue per cohort customer per offset, averaged as [`average_rates`](Self::average_rates).
+    pub fn average_revenue_per_customer(&self) -> Vec<f64> {
+        self.weighted(&self.revenue_per_customer())
+    }
+}
+
+/// Builds the retention and revenue matrices of every first-purchase cohort.
+///
+/// # Errors
+/// Infallible for a valid log today; the `Result` leaves room for period options.
+pub fn retention<C>(log: &TransactionLog<C>, period: CohortPeriod) -> Result<CohortTable> {
+    let (first, last) = (log.first_day(), log.last_day());
+    // Period of every day in range, computed once (calendar months need a division-
+    // heavy conversion).
+    let span = (last - first) as usize + 1;
+    let lookup: Vec<i32> = (0..span).map(|k| period.index(first + k as i32)).collect();
+    let base = lookup[0];
+    let width = (lookup[span - 1] - base) as usize + 1;
+    let (offsets, days, amounts) = (log.offsets(), log.days(), log.amounts());
+    let n = log.n_customers();
+
+    // Per chunk of customers: counts and revenue per (cohort, offset), reduced in
+    // chunk order.
+    const CHUNK: usize = 16_384;
+    let chunk = |lo: usize, hi: usize| {
+        let mut active = vec![0usize; width * width];
+        let mut revenue = vec![0.0f64; width * width];
+        let mut sizes = vec![0usize; width];
+        for c in lo..hi {
+            let rows = offsets[c] as usize..offsets[c + 1] as usize;
+            let cohort = (lookup[(days[rows.start] - first) as usize] - base) as usize;
+            sizes[cohort] += 1;
+            let mut prev = usize::MAX;
+            for (&d, &a) in days[rows.clone()].iter().zip(&amounts[rows]) {
+                let p = (lookup[(d - first) as usize] - base) as usize;
+                let k = cohort * width + (p - cohort);
+                if p != prev {
+                    active[k] += 1;
+                    prev = p;
+                }
+                revenue[k] += a;
+            }
+        }
+        (sizes, active, revenue)
+    };
+    let chunks = n.div_ceil(CHUNK);
+    #[cfg(feature = "parallel")]
+    let parts: Vec<_> = {
+        use rayon::prelude::*;
+        (0..chunks)
+            .into_par_iter()
+            .map(|k| chunk(k * CHUNK, ((k + 1) * CHUNK).min(n)))
+            .collect()
+    };
+    #[cfg(not(feature = "parallel"))]
+    let parts: Vec<_> = (0..chunks)
+        .map(|k| chunk(k * CHUNK, ((k + 1) * CHUNK).min(n)))
+        .collect();
+    let mut sizes = vec![0usize; width];
+    let mut active = vec![0usize; width * width];
+    let mut revenue = vec![0.0f64; width * width];
+    for (s, a, r) in parts {
+        sizes.iter_mut().zip(&s).for_each(|(x, y)| *x += y);
+        active.iter_mut().zip(&a).for_each(|(x, y)| *x += y);
+        revenue.iter_mut().zip(&r).for_each(|(x, y)| *x += y);
+    }
+    let mut table = CohortTable {
+        period,
+        labels: Vec::new(),
+        sizes: Vec::new(),
+        active: Vec::new(),
+        revenue: Vec::new(),
+    };
+    for cohort in 0..width {
+        if sizes[cohort] == 0 {
+            continue;
+        }
+        let observed = width - cohort;
+        table.labels.push(period.label(base + cohort as i32));
+        table.sizes.push(sizes[cohort]);
+        table
+            .active
+            .push(active[cohort * width..cohort * width + observed].to_vec());
+        table
+            .revenue
+            .push(revenue[cohort * width..cohort * width + observed].to_vec());
+    }
+    if table.sizes.is_empty() {
+        return Err(Error::Empty { field: "cohorts" });
+    }
+    Ok(table)
+}
