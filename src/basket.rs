@@ -37,6 +37,7 @@ use std::collections::HashMap;
 use std::hash::Hash;
 
 use crate::error::{Error, Result};
+use crate::transactions::FxBuildHasher;
 
 /// One order line: an item bought in an order.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -55,7 +56,7 @@ pub struct Baskets<I> {
     /// CSR: basket b holds `members[offsets[b]..offsets[b + 1]]`, sorted, distinct.
     offsets: Vec<u32>,
     members: Vec<u32>,
-    item_index: HashMap<I, u32>,
+    item_index: HashMap<I, u32, FxBuildHasher>,
 }
 
 /// Minimum support of a frequent itemset.
@@ -198,9 +199,9 @@ impl<I: Eq + Hash + Clone> Baskets<I> {
                 field: "order lines",
             });
         }
-        let mut item_index: HashMap<I, u32> = HashMap::new();
+        let mut item_index: HashMap<I, u32, FxBuildHasher> = HashMap::default();
         let mut items: Vec<I> = Vec::new();
-        let mut order_index: HashMap<O, u32> = HashMap::new();
+        let mut order_index: HashMap<O, u32, FxBuildHasher> = HashMap::default();
         let mut line_order = Vec::with_capacity(lines.len());
         let mut line_item = Vec::with_capacity(lines.len());
         let mut prev: Option<(&O, u32)> = None;
@@ -336,36 +337,51 @@ impl<I> Baskets<I> {
             rank[i as usize] = r as u32;
         }
         // The FP-tree over ranks.
-        let mut tree = FpTree::new(frequent.len());
-        let mut path: Vec<u32> = Vec::new();
-        for b in 0..n {
-            path.clear();
-            path.extend(
-                self.basket(b)
+        let mut paths: Vec<(Vec<u32>, usize)> = (0..n)
+            .filter_map(|b| {
+                let mut path: Vec<u32> = self
+                    .basket(b)
                     .iter()
                     .map(|&i| rank[i as usize])
-                    .filter(|&r| r != u32::MAX),
+                    .filter(|&r| r != u32::MAX)
+                    .collect();
+                path.sort_unstable();
+                (!path.is_empty()).then_some((path, 1))
+            })
+            .collect();
+        let tree = FpTree::from_paths(frequent.len(), &mut paths);
+        drop(paths);
+        // Each top-level item's itemsets are mined independently (in parallel); the
+        // final sort makes the order independent of scheduling.
+        let top = |r: usize| {
+            let mut found: Vec<Itemset> = Vec::new();
+            let mut suffix: Vec<u32> = Vec::new();
+            mine_rank(
+                &tree,
+                r,
+                min_count,
+                max_len,
+                &mut suffix,
+                &mut |ranks, count| {
+                    let mut items: Vec<u32> = ranks.iter().map(|&q| frequent[q as usize]).collect();
+                    items.sort_unstable();
+                    found.push(Itemset {
+                        items,
+                        count,
+                        support: count as f64 / n as f64,
+                    });
+                },
             );
-            path.sort_unstable();
-            tree.insert(&path, 1);
-        }
-        let mut out: Vec<Itemset> = Vec::new();
-        let mut suffix: Vec<u32> = Vec::new();
-        mine(
-            &tree,
-            min_count,
-            max_len,
-            &mut suffix,
-            &mut |ranks, count| {
-                let mut items: Vec<u32> = ranks.iter().map(|&r| frequent[r as usize]).collect();
-                items.sort_unstable();
-                out.push(Itemset {
-                    items,
-                    count,
-                    support: count as f64 / n as f64,
-                });
-            },
-        );
+            found
+        };
+        #[cfg(feature = "parallel")]
+        let parts: Vec<Vec<Itemset>> = {
+            use rayon::prelude::*;
+            (0..frequent.len()).into_par_iter().map(top).collect()
+        };
+        #[cfg(not(feature = "parallel"))]
+        let parts: Vec<Vec<Itemset>> = (0..frequent.len()).map(top).collect();
+        let mut out: Vec<Itemset> = parts.into_iter().flatten().collect();
         out.sort_by(|a, b| {
             a.items
                 .len()
@@ -479,9 +495,11 @@ impl<I> Baskets<I> {
     }
 }
 
-/// An FP-tree over item ranks (0 = most frequent).
+/// An FP-tree over item ranks (0 = most frequent), built from lexicographically
+/// sorted paths: paths that share a prefix are then adjacent, so each new path reuses
+/// the previous path's nodes up to their common prefix and creates the rest, with no
+/// child lookups at all.
 struct FpTree {
-    /// (rank, count, parent, first child, next sibling)
     nodes: Vec<Node>,
     /// Per rank, the nodes holding it.
     header: Vec<Vec<u32>>,
@@ -492,50 +510,45 @@ struct Node {
     rank: u32,
     count: usize,
     parent: u32,
-    child: u32,
-    sibling: u32,
 }
 
 const NONE: u32 = u32::MAX;
 
 impl FpTree {
-    fn new(ranks: usize) -> Self {
-        Self {
+    /// Builds the tree of `paths` (each ascending in rank, with a count); sorts them.
+    fn from_paths(ranks: usize, paths: &mut [(Vec<u32>, usize)]) -> Self {
+        paths.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        let mut tree = Self {
             nodes: vec![Node {
                 rank: NONE,
                 count: 0,
                 parent: NONE,
-                child: NONE,
-                sibling: NONE,
             }],
             header: vec![Vec::new(); ranks],
-        }
-    }
-
-    /// Inserts a path of ascending ranks with a count.
-    fn insert(&mut self, path: &[u32], count: usize) {
-        let mut at = 0u32;
-        for &r in path {
-            let mut c = self.nodes[at as usize].child;
-            while c != NONE && self.nodes[c as usize].rank != r {
-                c = self.nodes[c as usize].sibling;
+        };
+        // chain[d] = node at depth d + 1 of the previous path.
+        let mut chain: Vec<u32> = Vec::new();
+        let mut prev: &[u32] = &[];
+        for (path, count) in paths.iter() {
+            let common = prev.iter().zip(path).take_while(|(a, b)| a == b).count();
+            chain.truncate(common);
+            for &c in &chain {
+                tree.nodes[c as usize].count += count;
             }
-            if c == NONE {
-                c = self.nodes.len() as u32;
-                let sibling = self.nodes[at as usize].child;
-                self.nodes.push(Node {
+            for &r in &path[common..] {
+                let parent = chain.last().copied().unwrap_or(0);
+                let id = tree.nodes.len() as u32;
+                tree.nodes.push(Node {
                     rank: r,
-                    count: 0,
-                    parent: at,
-                    child: NONE,
-                    sibling,
+                    count: *count,
+                    parent,
                 });
-                self.nodes[at as usize].child = c;
-                self.header[r as usize].push(c);
+                tree.header[r as usize].push(id);
+                chain.push(id);
             }
-            self.nodes[c as usize].count += count;
-            at = c;
+            prev = path;
         }
+        tree
     }
 }
 
@@ -549,51 +562,61 @@ fn mine(
     emit: &mut dyn FnMut(&[u32], usize),
 ) {
     for r in (0..tree.header.len()).rev() {
-        let count: usize = tree.header[r]
-            .iter()
-            .map(|&n| tree.nodes[n as usize].count)
-            .sum();
-        if count < min_count {
-            continue;
-        }
-        suffix.push(r as u32);
-        emit(suffix, count);
-        if suffix.len() < max_len {
-            // Conditional pattern base: prefix paths of r's nodes.
-            let mut paths: Vec<(Vec<u32>, usize)> = Vec::new();
-            let mut cond_counts = vec![0usize; r];
-            for &n in &tree.header[r] {
-                let c = tree.nodes[n as usize].count;
-                let mut path = Vec::new();
-                let mut p = tree.nodes[n as usize].parent;
-                while p != 0 && p != NONE {
-                    let pr = tree.nodes[p as usize].rank;
-                    path.push(pr);
-                    cond_counts[pr as usize] += c;
-                    p = tree.nodes[p as usize].parent;
-                }
-                if !path.is_empty() {
-                    path.reverse();
-                    paths.push((path, c));
-                }
-            }
-            if cond_counts.iter().any(|&c| c >= min_count) {
-                let mut cond = FpTree::new(r);
-                let mut kept: Vec<u32> = Vec::new();
-                for (path, c) in &paths {
-                    kept.clear();
-                    kept.extend(
-                        path.iter()
-                            .copied()
-                            .filter(|&q| cond_counts[q as usize] >= min_count),
-                    );
-                    if !kept.is_empty() {
-                        cond.insert(&kept, *c);
-                    }
-                }
-                mine(&cond, min_count, max_len, suffix, emit);
-            }
-        }
-        suffix.pop();
+        mine_rank(tree, r, min_count, max_len, suffix, emit);
     }
+}
+
+/// Emits `suffix + r` if frequent and mines its conditional tree.
+fn mine_rank(
+    tree: &FpTree,
+    r: usize,
+    min_count: usize,
+    max_len: usize,
+    suffix: &mut Vec<u32>,
+    emit: &mut dyn FnMut(&[u32], usize),
+) {
+    let count: usize = tree.header[r]
+        .iter()
+        .map(|&n| tree.nodes[n as usize].count)
+        .sum();
+    if count < min_count {
+        return;
+    }
+    suffix.push(r as u32);
+    emit(suffix, count);
+    if suffix.len() < max_len {
+        // Conditional pattern base: prefix paths of r's nodes.
+        let mut paths: Vec<(Vec<u32>, usize)> = Vec::new();
+        let mut cond_counts = vec![0usize; r];
+        for &n in &tree.header[r] {
+            let c = tree.nodes[n as usize].count;
+            let mut path = Vec::new();
+            let mut p = tree.nodes[n as usize].parent;
+            while p != 0 && p != NONE {
+                let pr = tree.nodes[p as usize].rank;
+                path.push(pr);
+                cond_counts[pr as usize] += c;
+                p = tree.nodes[p as usize].parent;
+            }
+            if !path.is_empty() {
+                path.reverse();
+                paths.push((path, c));
+            }
+        }
+        if cond_counts.iter().any(|&c| c >= min_count) {
+            let mut kept: Vec<(Vec<u32>, usize)> = paths
+                .into_iter()
+                .filter_map(|(path, c)| {
+                    let p: Vec<u32> = path
+                        .into_iter()
+                        .filter(|&q| cond_counts[q as usize] >= min_count)
+                        .collect();
+                    (!p.is_empty()).then_some((p, c))
+                })
+                .collect();
+            let cond = FpTree::from_paths(r, &mut kept);
+            mine(&cond, min_count, max_len, suffix, emit);
+        }
+    }
+    suffix.pop();
 }

@@ -23,7 +23,7 @@
 //! # Ok::<(), patronage::Error>(())
 //! ```
 
-use std::hash::{Hash, Hasher};
+use std::hash::{BuildHasherDefault, Hash, Hasher};
 use std::ops::{Add, Sub};
 
 use crate::error::{Error, Result};
@@ -214,6 +214,9 @@ impl Hasher for FxHasher {
         self.hash
     }
 }
+
+/// A `HashMap` builder with [`FxHasher`], for the crate's internal integer-keyed maps.
+pub(crate) type FxBuildHasher = BuildHasherDefault<FxHasher>;
 
 /// An id-to-index map that stores no keys: open addressing (linear probing) over `u32`
 /// slots holding indices into the log's id vector, about 4 to 8 bytes per customer.
