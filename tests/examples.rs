@@ -3,13 +3,17 @@
 
 #[path = "../examples/churn.rs"]
 mod churn;
+#[path = "../examples/cross_sell.rs"]
+mod cross_sell;
 #[path = "../examples/quickstart.rs"]
 mod quickstart;
+#[path = "../examples/retention.rs"]
+mod retention;
 #[path = "../examples/segments.rs"]
 mod segments;
 
 /// The examples run below; a new example must be added here.
-const RUN: &[&str] = &["churn", "quickstart", "segments"];
+const RUN: &[&str] = &["churn", "cross_sell", "quickstart", "retention", "segments"];
 
 #[test]
 fn quickstart_runs() {
@@ -24,6 +28,16 @@ fn segments_runs() {
 #[test]
 fn churn_runs() {
     churn::main().unwrap();
+}
+
+#[test]
+fn cross_sell_runs() {
+    cross_sell::main().unwrap();
+}
+
+#[test]
+fn retention_runs() {
+    retention::main().unwrap();
 }
 
 #[test]
