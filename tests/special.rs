@@ -11,10 +11,16 @@ fn hyp2f1_matches_mpmath() {
         let (a, b, c, z, value, log_value) = (f[0], f[1], f[2], f[3], f[4], f[5]);
         let got = ln_hyp2f1(a, b, c, z);
         // Logs agree to 1e-12 relative (absolute for small logs).
-        assert!((got - log_value).abs() <= 1e-12 * log_value.abs().max(1.0), "row {row}: ln 2F1 = {got}, want {log_value}");
+        assert!(
+            (got - log_value).abs() <= 1e-12 * log_value.abs().max(1.0),
+            "row {row}: ln 2F1 = {got}, want {log_value}"
+        );
         if value.is_finite() {
             let v = hyp2f1(a, b, c, z);
-            assert!((v - value).abs() <= 1e-11 * value.abs(), "row {row}: 2F1 = {v}, want {value}");
+            assert!(
+                (v - value).abs() <= 1e-11 * value.abs(),
+                "row {row}: 2F1 = {v}, want {value}"
+            );
         }
     }
 }
@@ -24,9 +30,15 @@ fn closed_forms() {
     for &z in &[-0.9, -0.3, 0.2, 0.6, 0.95, 0.9999] {
         // 2F1(1, 1; 2; z) = -ln(1 - z) / z
         let want = -(1.0 - z as f64).ln() / z;
-        assert!((hyp2f1(1.0, 1.0, 2.0, z) - want).abs() <= 1e-12 * want.abs(), "z = {z}");
+        assert!(
+            (hyp2f1(1.0, 1.0, 2.0, z) - want).abs() <= 1e-12 * want.abs(),
+            "z = {z}"
+        );
         // 2F1(a, b; b; z) = (1 - z)^(-a)
         let want = (1.0 - z as f64).powf(-0.7);
-        assert!((hyp2f1(0.7, 2.3, 2.3, z) - want).abs() <= 1e-12 * want, "z = {z}");
+        assert!(
+            (hyp2f1(0.7, 2.3, 2.3, z) - want).abs() <= 1e-12 * want,
+            "z = {z}"
+        );
     }
 }

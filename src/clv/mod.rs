@@ -1,10 +1,24 @@
-//! Customer lifetime value: BG/NBD-family purchase models, Gamma-Gamma spend and
-//! discounted CLV.
+//! Customer lifetime value: the BG/NBD purchase model ([`BetaGeo`]), Gamma-Gamma
+//! spend ([`GammaGamma`]) and discounted CLV ([`value`]).
+//!
+//! ```
+//! use patronage::clv::{value::lifetime_value, BetaGeo, GammaGamma, PurchaseModel};
+//! use patronage::simulate::Simulation;
+//!
+//! let summary = Simulation::new(5_000).seed(3).summary_continuous()?;
+//! let purchases = BetaGeo::params().fit(&summary)?;
+//! let spend = GammaGamma::params().fit(&summary)?;
+//! let p_alive = purchases.probability_alive(2.0, 30.0, 52.0);
+//! assert!((0.0..=1.0).contains(&p_alive));
+//! let clv = lifetime_value(&purchases, &spend, &summary, 12, 0.01, 4.345)?;
+//! assert_eq!(clv.len(), summary.len());
+//! # Ok::<(), patronage::Error>(())
+//! ```
 
 /// A probabilistic model of repeat purchases, fitted to (frequency, recency, T) summaries.
 ///
-/// Implemented by the BG/NBD, MBG/NBD and Pareto/NBD models; [`value`](self) combines
-/// any of them with a spend model into discounted customer lifetime value. Times are in
+/// Implemented by [`BetaGeo`]; [`value`] combines any implementation with a spend model
+/// into discounted customer lifetime value. Times are in
 /// the unit the model was fitted in (the summary's time unit).
 pub trait PurchaseModel {
     /// Expected number of repeat purchases in `(T, T + t]` for a customer with the
@@ -19,3 +33,12 @@ pub trait PurchaseModel {
     /// first purchase at time 0.
     fn expected_purchases_new_customer(&self, t: f64) -> f64;
 }
+
+mod bgnbd;
+mod fit;
+mod gamma_gamma;
+pub mod value;
+
+pub use bgnbd::{BetaGeo, BetaGeoParams};
+pub use fit::FitReport;
+pub use gamma_gamma::{GammaGamma, GammaGammaParams};

@@ -54,7 +54,10 @@ pub fn ln_hyp2f1(a: f64, b: f64, c: f64, z: f64) -> f64 {
 
 fn hyp2f1_signed(a: f64, b: f64, c: f64, z: f64) -> Signed {
     if z == 0.0 || a == 0.0 || b == 0.0 {
-        return Signed { log: 0.0, sign: 1.0 };
+        return Signed {
+            log: 0.0,
+            sign: 1.0,
+        };
     }
     if z < 0.0 {
         // Pfaff: (1 - z)^(-a) 2F1(a, c - b; c; z / (z - 1)).
@@ -117,10 +120,16 @@ fn connection(a: f64, b: f64, c: f64, z: f64) -> Signed {
     let s = c - a - b;
     let g = |x: f64| -> Signed {
         if x > 0.0 {
-            Signed { log: ln_gamma(x), sign: 1.0 }
+            Signed {
+                log: ln_gamma(x),
+                sign: 1.0,
+            }
         } else {
             let v = gamma(x);
-            Signed { log: v.abs().ln(), sign: v.signum() }
+            Signed {
+                log: v.abs().ln(),
+                sign: v.signum(),
+            }
         }
     };
     let (gc, gs, gms) = (g(c), g(s), g(-s));

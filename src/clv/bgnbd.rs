@@ -1,0 +1,305 @@
+//! The BG/NBD model (Fader, Hardie & Lee 2005, "Counting your customers the easy
+//! way").
+//!
+//! While alive, a customer buys as a Poisson process with rate `λ ~ Gamma(r, α)`;
+//! after each purchase they drop out with probability `p ~ Beta(a, b)`. For a customer
+//! with `x` repeat purchases, the last at `t_x`, observed for `T`:
+//!
+//! ```text
+//! L = B(a, b + x) / B(a, b) · Γ(r + x) α^r / Γ(r) · (α + T)^-(r + x)
+//!   + [x > 0] B(a + 1, b + x - 1) / B(a, b) · Γ(r + x) α^r / Γ(r) · (α + t_x)^-(r + x)
+//! ```
+//!
+//! computed in log space (log-sum-exp of the two terms) with an analytic gradient;
+//! parameters are fitted on the log scale by BFGS over identical `(x, t_x, T)` rows
+//! compressed into weights. Predictions (the paper's equations 9, 10 and 13):
+//!
+//! - `E[X(t)] = (a + b - 1) / (a - 1) · [1 - (α / (α + t))^r · 2F1(r, b; a + b - 1; t / (α + t))]`
+//! - `P(alive) = 1 / (1 + [x > 0] a / (b + x - 1) · ((α + T) / (α + t_x))^(r + x))`
+//! - `E[Y(t) | x, t_x, T] = (a + b + x - 1) / (a - 1)
+//!   · [1 - ((α + T) / (α + T + t))^(r + x) · 2F1(r + x, b + x; a + b + x - 1; t / (α + T + t))]
+//!   · P(alive)`
+//!
+//! with 2F1 from [`crate::math::special`] in log space, so `x` in the thousands works.
+//!
+//! ```
+//! use ndarray::array;
+//! use patronage::clv::{BetaGeo, PurchaseModel};
+//! let m = BetaGeo::from_params(0.243, 4.414, 0.793, 2.426);
+//! let e = m.conditional_expected_purchases(39.0, 2.0, 30.43, 38.86);
+//! assert!((e - 1.2259).abs() < 1e-3);
+//! assert!(m.probability_alive(2.0, 30.43, 38.86) < 1.0);
+//! ```
+
+use statrs::function::gamma::{digamma, ln_gamma};
+
+use super::PurchaseModel;
+use super::fit::{CompressedSummary, FitReport, fit_log_params, standard_errors};
+use crate::error::Result;
+use crate::math::special::ln_hyp2f1;
+use crate::summary::CustomerSummary;
+
+/// BG/NBD fitting options; [`fit`](BetaGeoParams::fit) returns a [`BetaGeo`].
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct BetaGeoParams {
+    penalizer: f64,
+    max_iter: usize,
+    tol: f64,
+}
+
+impl Default for BetaGeoParams {
+    fn default() -> Self {
+        Self {
+            penalizer: 0.0,
+            max_iter: 500,
+            tol: 1e-10,
+        }
+    }
+}
+
+impl BetaGeoParams {
+    /// lifetimes' L2 penalizer: `penalizer · (r² + α² + a² + b²)` added to the mean
+    /// negative log-likelihood (0, the default, is plain maximum likelihood).
+    pub fn penalizer(mut self, penalizer: f64) -> Self {
+        self.penalizer = penalizer;
+        self
+    }
+
+    /// Maximum BFGS iterations.
+    pub fn max_iter(mut self, max_iter: usize) -> Self {
+        self.max_iter = max_iter;
+        self
+    }
+
+    /// Tolerance on the gradient of the mean objective (log-parameter scale).
+    pub fn tol(mut self, tol: f64) -> Self {
+        self.tol = tol;
+        self
+    }
+
+    /// Fits to a customer summary (frequency, recency, T).
+    ///
+    /// # Errors
+    /// [`crate::Error::InvalidParameter`] for a negative or non-finite penalizer;
+    /// [`crate::Error::NotConverged`] when BFGS stops early (with the last log-parameters).
+    pub fn fit(&self, summary: &CustomerSummary) -> Result<BetaGeo> {
+        let data =
+            CompressedSummary::new(summary.frequency(), summary.recency(), summary.age(), None);
+        self.fit_compressed(&data)
+    }
+
+    /// Fits to rows of (frequency, recency, T) with optional row weights (for published,
+    /// already compressed tables).
+    ///
+    /// # Errors
+    /// As [`fit`](Self::fit), plus validation errors of the columns as
+    /// [`CustomerSummary::from_columns`] and [`crate::Error::Negative`] /
+    /// [`crate::Error::NonFinite`] for weights.
+    pub fn fit_weighted(
+        &self,
+        frequency: &[f64],
+        recency: &[f64],
+        age: &[f64],
+        weights: Option<&[f64]>,
+    ) -> Result<BetaGeo> {
+        super::fit::validate_rows(frequency, recency, age, weights)?;
+        self.fit_compressed(&CompressedSummary::new(frequency, recency, age, weights))
+    }
+
+    fn fit_compressed(&self, data: &CompressedSummary) -> Result<BetaGeo> {
+        super::fit::check_penalizer(self.penalizer)?;
+        let penalizer = self.penalizer;
+        let start = [1.0f64.ln(), 1.0f64.ln(), 1.0f64.ln(), 1.0f64.ln()];
+        let (params, report) =
+            fit_log_params("BG/NBD", &start, self.max_iter, self.tol, |p, g| {
+                let (ll, grad) = log_likelihood(data, p);
+                let mut value = -ll / data.total_weight;
+                for k in 0..4 {
+                    g[k] = -grad[k] / data.total_weight;
+                    value += penalizer * p[k] * p[k];
+                    g[k] += 2.0 * penalizer * p[k];
+                }
+                value
+            })?;
+        let (ll, _) = log_likelihood(data, &params);
+        let se = standard_errors(&params, |p| log_likelihood(data, p).1);
+        Ok(BetaGeo {
+            r: params[0],
+            alpha: params[1],
+            a: params[2],
+            b: params[3],
+            report: FitReport::new(ll, 4, data.total_weight, se, report),
+        })
+    }
+}
+
+/// Weighted log-likelihood and its gradient in the natural parameters (r, α, a, b).
+fn log_likelihood(data: &CompressedSummary, p: &[f64]) -> (f64, [f64; 4]) {
+    let (r, alpha, a, b) = (p[0], p[1], p[2], p[3]);
+    let (lg_r, ln_alpha, dg_r) = (ln_gamma(r), alpha.ln(), digamma(r));
+    let (lg_ab, lg_b, dg_ab, dg_b) = (ln_gamma(a + b), ln_gamma(b), digamma(a + b), digamma(b));
+    let mut ll = 0.0;
+    let mut g = [0.0; 4];
+    for (k, &w) in data.weights.iter().enumerate() {
+        let (x, tx, t) = (data.frequency[k], data.recency[k], data.age[k]);
+        let a1 = ln_gamma(r + x) - lg_r + r * ln_alpha;
+        let a2 = lg_ab + ln_gamma(b + x) - lg_b - ln_gamma(a + b + x);
+        let a3 = -(r + x) * (alpha + t).ln();
+        let (dg_rx, dg_bx, dg_abx) = (digamma(r + x), digamma(b + x), digamma(a + b + x));
+        // d/d(r, α, a, b) of a1 + a2
+        let base = [
+            dg_rx - dg_r + ln_alpha,
+            r / alpha,
+            dg_ab - dg_abx,
+            dg_ab + dg_bx - dg_b - dg_abx,
+        ];
+        let d3 = [-(alpha + t).ln(), -(r + x) / (alpha + t), 0.0, 0.0];
+        let (tail, w3, d4) = if x > 0.0 {
+            let a4 = a.ln() - (b + x - 1.0).ln() - (r + x) * (alpha + tx).ln();
+            let m = a3.max(a4);
+            let (e3, e4) = ((a3 - m).exp(), (a4 - m).exp());
+            let d4 = [
+                -(alpha + tx).ln(),
+                -(r + x) / (alpha + tx),
+                1.0 / a,
+                -1.0 / (b + x - 1.0),
+            ];
+            (m + (e3 + e4).ln(), e3 / (e3 + e4), d4)
+        } else {
+            (a3, 1.0, [0.0; 4])
+        };
+        ll += w * (a1 + a2 + tail);
+        for j in 0..4 {
+            g[j] += w * (base[j] + w3 * d3[j] + (1.0 - w3) * d4[j]);
+        }
+    }
+    (ll, g)
+}
+
+/// A fitted BG/NBD model.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct BetaGeo {
+    r: f64,
+    alpha: f64,
+    a: f64,
+    b: f64,
+    report: FitReport,
+}
+
+impl BetaGeo {
+    /// Default fitting options.
+    pub fn params() -> BetaGeoParams {
+        BetaGeoParams::default()
+    }
+
+    /// A model with given parameters (e.g. published ones), for predictions.
+    pub fn from_params(r: f64, alpha: f64, a: f64, b: f64) -> Self {
+        Self {
+            r,
+            alpha,
+            a,
+            b,
+            report: FitReport::default(),
+        }
+    }
+
+    /// Shape of the purchase-rate Gamma.
+    pub fn r(&self) -> f64 {
+        self.r
+    }
+
+    /// Rate (scale parameter, in time units) of the purchase-rate Gamma.
+    pub fn alpha(&self) -> f64 {
+        self.alpha
+    }
+
+    /// First shape of the dropout Beta.
+    pub fn a(&self) -> f64 {
+        self.a
+    }
+
+    /// Second shape of the dropout Beta.
+    pub fn b(&self) -> f64 {
+        self.b
+    }
+
+    /// Log-likelihood, AIC, BIC, standard errors (r, α, a, b) and iterations.
+    pub fn report(&self) -> &FitReport {
+        &self.report
+    }
+
+    /// `P(X(t) = n)` for a customer who has just made a first purchase (the paper's
+    /// equation 8).
+    pub fn probability_of_n_purchases(&self, t: f64, n: u32) -> f64 {
+        let (r, alpha, a, b) = (self.r, self.alpha, self.a, self.b);
+        let x = f64::from(n);
+        let ln_beta = |p: f64, q: f64| ln_gamma(p) + ln_gamma(q) - ln_gamma(p + q);
+        let ln_base = ln_beta(a, b);
+        let ln_frac = (alpha / (alpha + t)).ln();
+        let ln_z = (t / (alpha + t)).ln();
+        let ln_nbd =
+            |j: f64| ln_gamma(r + j) - ln_gamma(r) - ln_gamma(j + 1.0) + r * ln_frac + j * ln_z;
+        let first = (ln_beta(a, b + x) - ln_base + ln_nbd(x)).exp();
+        if n == 0 {
+            return first;
+        }
+        let partial: f64 = (0..n).map(|j| ln_nbd(f64::from(j)).exp()).sum();
+        first + (ln_beta(a + 1.0, b + x - 1.0) - ln_base).exp() * (1.0 - partial)
+    }
+
+    /// The log-likelihood of one customer (for checks against published values).
+    pub fn customer_log_likelihood(&self, frequency: f64, recency: f64, age: f64) -> f64 {
+        let data = CompressedSummary::new(&[frequency], &[recency], &[age], None);
+        log_likelihood(&data, &[self.r, self.alpha, self.a, self.b]).0
+    }
+
+    fn ln_odds_dead(&self, x: f64, tx: f64, t: f64) -> Option<f64> {
+        (x > 0.0).then(|| {
+            self.a.ln() - (self.b + x - 1.0).ln()
+                + (self.r + x) * ((self.alpha + t).ln() - (self.alpha + tx).ln())
+        })
+    }
+}
+
+/// `1 / (1 + e^u)` without overflow.
+fn logistic_neg(u: f64) -> f64 {
+    if u > 0.0 {
+        let e = (-u).exp();
+        e / (1.0 + e)
+    } else {
+        1.0 / (1.0 + u.exp())
+    }
+}
+
+impl PurchaseModel for BetaGeo {
+    fn conditional_expected_purchases(
+        &self,
+        t: f64,
+        frequency: f64,
+        recency: f64,
+        age: f64,
+    ) -> f64 {
+        let (r, alpha, a, b) = (self.r, self.alpha, self.a, self.b);
+        let x = frequency;
+        let z = t / (alpha + age + t);
+        let ln_h = ln_hyp2f1(r + x, b + x, a + b + x - 1.0, z);
+        let ln_ratio = (r + x) * ((alpha + age).ln() - (alpha + age + t).ln());
+        let bracket = -(ln_ratio + ln_h).exp_m1(); // 1 - ratio * 2F1
+        let front = (a + b + x - 1.0) / (a - 1.0);
+        front * bracket * self.probability_alive(frequency, recency, age)
+    }
+
+    fn probability_alive(&self, frequency: f64, recency: f64, age: f64) -> f64 {
+        self.ln_odds_dead(frequency, recency, age)
+            .map_or(1.0, logistic_neg)
+    }
+
+    fn expected_purchases_new_customer(&self, t: f64) -> f64 {
+        let (r, alpha, a, b) = (self.r, self.alpha, self.a, self.b);
+        let ln_h = ln_hyp2f1(r, b, a + b - 1.0, t / (alpha + t));
+        let bracket = -(r * (alpha / (alpha + t)).ln() + ln_h).exp_m1();
+        (a + b - 1.0) / (a - 1.0) * bracket
+    }
+}

@@ -1,0 +1,215 @@
+//! What the CLV models share: compressing identical rows into weights, fitting
+//! positive parameters on the log scale, and the fit report.
+
+use crate::error::{Error, Result};
+use crate::math::optim::{OptimOptions, bfgs, cholesky_inverse, hessian_from_gradient};
+
+/// Distinct (frequency, recency, T) rows with the total weight of each. Likelihoods of
+/// these models depend on the rows alone, so fitting costs grow with distinct rows,
+/// not customers.
+#[derive(Debug, Clone)]
+pub(crate) struct CompressedSummary {
+    pub frequency: Vec<f64>,
+    pub recency: Vec<f64>,
+    pub age: Vec<f64>,
+    pub weights: Vec<f64>,
+    pub total_weight: f64,
+}
+
+impl CompressedSummary {
+    pub fn new(frequency: &[f64], recency: &[f64], age: &[f64], weights: Option<&[f64]>) -> Self {
+        let mut rows: Vec<([u64; 3], f64)> = (0..frequency.len())
+            .map(|i| {
+                (
+                    [
+                        frequency[i].to_bits(),
+                        recency[i].to_bits(),
+                        age[i].to_bits(),
+                    ],
+                    weights.map_or(1.0, |w| w[i]),
+                )
+            })
+            .collect();
+        rows.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        let mut out = Self {
+            frequency: Vec::new(),
+            recency: Vec::new(),
+            age: Vec::new(),
+            weights: Vec::new(),
+            total_weight: 0.0,
+        };
+        let mut prev: Option<[u64; 3]> = None;
+        for (key, w) in rows {
+            if prev == Some(key) {
+                if let Some(last) = out.weights.last_mut() {
+                    *last += w;
+                }
+            } else {
+                out.frequency.push(f64::from_bits(key[0]));
+                out.recency.push(f64::from_bits(key[1]));
+                out.age.push(f64::from_bits(key[2]));
+                out.weights.push(w);
+                prev = Some(key);
+            }
+            out.total_weight += w;
+        }
+        out
+    }
+}
+
+/// Validates raw (frequency, recency, T) columns and weights as a summary would.
+pub(crate) fn validate_rows(
+    frequency: &[f64],
+    recency: &[f64],
+    age: &[f64],
+    weights: Option<&[f64]>,
+) -> Result<()> {
+    let view = |v: &[f64]| ndarray::ArrayView1::from(v).to_owned();
+    crate::summary::CustomerSummary::from_columns(
+        view(frequency).view(),
+        view(recency).view(),
+        view(age).view(),
+        None,
+    )?;
+    if let Some(w) = weights {
+        if w.len() != frequency.len() {
+            return Err(Error::LengthMismatch {
+                field: "weights",
+                expected: frequency.len(),
+                found: w.len(),
+            });
+        }
+        for (row, &v) in w.iter().enumerate() {
+            if !v.is_finite() {
+                return Err(Error::NonFinite {
+                    field: "weights",
+                    row,
+                    value: v,
+                });
+            }
+            if v < 0.0 {
+                return Err(Error::Negative {
+                    field: "weights",
+                    row,
+                    value: v,
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+pub(crate) fn check_penalizer(penalizer: f64) -> Result<()> {
+    if !(penalizer.is_finite() && penalizer >= 0.0) {
+        return Err(Error::InvalidParameter {
+            name: "penalizer",
+            value: penalizer.to_string(),
+            reason: "must be finite and >= 0".into(),
+        });
+    }
+    Ok(())
+}
+
+/// Minimizes `objective(params, grad_natural)` over positive parameters by BFGS on
+/// their logs; the objective receives natural parameters and writes the gradient with
+/// respect to them. Returns the natural parameters and iterations.
+pub(crate) fn fit_log_params(
+    model: &'static str,
+    start_log: &[f64],
+    max_iter: usize,
+    tol: f64,
+    mut objective: impl FnMut(&[f64], &mut [f64]) -> f64,
+) -> Result<(Vec<f64>, usize)> {
+    let n = start_log.len();
+    let mut natural = vec![0.0; n];
+    let mut g_nat = vec![0.0; n];
+    let opts = OptimOptions {
+        max_iter,
+        gtol: tol,
+        ftol: 1e-15,
+    };
+    let m = bfgs(
+        |theta, g| {
+            for k in 0..n {
+                natural[k] = theta[k].exp();
+            }
+            if natural.iter().any(|v| !v.is_finite() || *v <= 0.0) {
+                return f64::INFINITY;
+            }
+            let v = objective(&natural, &mut g_nat);
+            for k in 0..n {
+                g[k] = g_nat[k] * natural[k];
+            }
+            v
+        },
+        start_log,
+        &opts,
+    );
+    let params: Vec<f64> = m.x.iter().map(|t| t.exp()).collect();
+    if !m.converged || params.iter().any(|p| !p.is_finite()) || !m.value.is_finite() {
+        return Err(Error::NotConverged {
+            model,
+            iterations: m.iterations,
+            reason: format!("{} (largest gradient {:.3e})", m.message, m.gradient_norm()),
+            last_iterate: m.x,
+        });
+    }
+    Ok((params, m.iterations))
+}
+
+/// Standard errors of the natural parameters: square roots of the diagonal of the
+/// inverse observed information (the Hessian of the negative summed log-likelihood,
+/// by central differences of its analytic gradient). `None` where the information is
+/// not positive definite.
+pub(crate) fn standard_errors<const K: usize>(
+    params: &[f64],
+    gradient: impl Fn(&[f64]) -> [f64; K],
+) -> Option<Vec<f64>> {
+    let hess = hessian_from_gradient(
+        |p, g| {
+            let d = gradient(p);
+            for k in 0..K {
+                g[k] = -d[k];
+            }
+            0.0
+        },
+        params,
+    );
+    let cov = cholesky_inverse(&hess, K)?;
+    Some((0..K).map(|k| cov[k * K + k].sqrt()).collect())
+}
+
+/// Goodness of fit and uncertainty of a fitted model.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct FitReport {
+    /// Log-likelihood at the estimate (weighted sum over customers).
+    pub log_likelihood: f64,
+    /// `2k - 2 LL`.
+    pub aic: f64,
+    /// `k ln(n) - 2 LL`, `n` the (weighted) number of customers.
+    pub bic: f64,
+    /// Standard errors of the parameters in the model's order, when the observed
+    /// information is positive definite.
+    pub standard_errors: Option<Vec<f64>>,
+    /// Optimizer iterations.
+    pub iterations: usize,
+}
+
+impl FitReport {
+    pub(crate) fn new(
+        log_likelihood: f64,
+        k: usize,
+        n: f64,
+        standard_errors: Option<Vec<f64>>,
+        iterations: usize,
+    ) -> Self {
+        Self {
+            log_likelihood,
+            aic: 2.0 * k as f64 - 2.0 * log_likelihood,
+            bic: k as f64 * n.ln() - 2.0 * log_likelihood,
+            standard_errors,
+            iterations,
+        }
+    }
+}
