@@ -30,7 +30,7 @@ impl CompressedSummary {
                 )
             })
             .collect();
-        rows.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        rows.sort_unstable_by_key(|r| r.0);
         let mut out = Self {
             frequency: Vec::new(),
             recency: Vec::new(),
