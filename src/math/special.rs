@@ -21,7 +21,7 @@
 //! use patronage::math::special::{hyp2f1, ln_hyp2f1};
 //! // 2F1(1, 1; 2; z) = -ln(1 - z) / z
 //! let z = 0.999;
-//! assert!((hyp2f1(1.0, 1.0, 2.0, z) - (-(1.0 - z as f64).ln() / z)).abs() < 1e-12);
+//! assert!((hyp2f1(1.0, 1.0, 2.0, z) - (-(1.0 - z).ln() / z)).abs() < 1e-12);
 //! // Beyond f64's range, the log is still exact.
 //! assert!((ln_hyp2f1(5000.242593, 5002.425752, 5002.218638, 0.7666280481365015) - 7276.2630072718235771).abs() < 1e-8);
 //! ```
