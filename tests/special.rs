@@ -27,7 +27,7 @@ fn hyp2f1_matches_mpmath() {
 
 #[test]
 fn closed_forms() {
-    for &z in &[-0.9, -0.3, 0.2, 0.6, 0.95, 0.9999] {
+    for &z in &[-0.9f64, -0.3, 0.2, 0.6, 0.95, 0.9999] {
         // 2F1(1, 1; 2; z) = -ln(1 - z) / z
         let want = -(1.0 - z).ln() / z;
         assert!(
