@@ -135,46 +135,72 @@ impl BetaGeoParams {
 }
 
 /// Weighted log-likelihood and its gradient in the natural parameters (r, α, a, b).
+///
+/// The Gamma-function terms depend on the frequency alone, so they are computed once
+/// per distinct frequency; each row then costs a few logarithms. Rows are summed in
+/// fixed chunks (in parallel), reduced in order.
 fn log_likelihood(data: &CompressedSummary, p: &[f64]) -> (f64, [f64; 4]) {
     let (r, alpha, a, b) = (p[0], p[1], p[2], p[3]);
     let (lg_r, ln_alpha, dg_r) = (ln_gamma(r), alpha.ln(), digamma(r));
     let (lg_ab, lg_b, dg_ab, dg_b) = (ln_gamma(a + b), ln_gamma(b), digamma(a + b), digamma(b));
-    let mut ll = 0.0;
-    let mut g = [0.0; 4];
-    for (k, &w) in data.weights.iter().enumerate() {
-        let (x, tx, t) = (data.frequency[k], data.recency[k], data.age[k]);
-        let a1 = ln_gamma(r + x) - lg_r + r * ln_alpha;
-        let a2 = lg_ab + ln_gamma(b + x) - lg_b - ln_gamma(a + b + x);
-        let a3 = -(r + x) * (alpha + t).ln();
-        let (dg_rx, dg_bx, dg_abx) = (digamma(r + x), digamma(b + x), digamma(a + b + x));
-        // d/d(r, α, a, b) of a1 + a2
-        let base = [
-            dg_rx - dg_r + ln_alpha,
-            r / alpha,
-            dg_ab - dg_abx,
-            dg_ab + dg_bx - dg_b - dg_abx,
-        ];
-        let d3 = [-(alpha + t).ln(), -(r + x) / (alpha + t), 0.0, 0.0];
-        let (tail, w3, d4) = if x > 0.0 {
-            let a4 = a.ln() - (b + x - 1.0).ln() - (r + x) * (alpha + tx).ln();
-            let m = a3.max(a4);
-            let (e3, e4) = ((a3 - m).exp(), (a4 - m).exp());
-            let d4 = [
-                -(alpha + tx).ln(),
-                -(r + x) / (alpha + tx),
-                1.0 / a,
-                -1.0 / (b + x - 1.0),
-            ];
-            (m + (e3 + e4).ln(), e3 / (e3 + e4), d4)
-        } else {
-            (a3, 1.0, [0.0; 4])
-        };
-        ll += w * (a1 + a2 + tail);
-        for j in 0..4 {
-            g[j] += w * (base[j] + w3 * d3[j] + (1.0 - w3) * d4[j]);
+    // Per distinct frequency: a1 + a2 and its gradient.
+    let per_x: Vec<(f64, [f64; 4])> = data
+        .distinct_frequencies
+        .iter()
+        .map(|&x| {
+            let value = ln_gamma(r + x) - lg_r + r * ln_alpha + lg_ab + ln_gamma(b + x)
+                - lg_b
+                - ln_gamma(a + b + x);
+            let (dg_rx, dg_bx, dg_abx) = (digamma(r + x), digamma(b + x), digamma(a + b + x));
+            (
+                value,
+                [
+                    dg_rx - dg_r + ln_alpha,
+                    r / alpha,
+                    dg_ab - dg_abx,
+                    dg_ab + dg_bx - dg_b - dg_abx,
+                ],
+            )
+        })
+        .collect();
+    let (ln_a, per_x) = (a.ln(), &per_x);
+    let chunk = |lo: usize, hi: usize| {
+        let mut acc = [0.0f64; 5];
+        for k in lo..hi {
+            let w = data.weights[k];
+            let (x, tx, t) = (data.frequency[k], data.recency[k], data.age[k]);
+            let (base, dbase) = per_x[data.frequency_index[k] as usize];
+            let ln_at = (alpha + t).ln();
+            let a3 = -(r + x) * ln_at;
+            let d3 = [-ln_at, -(r + x) / (alpha + t)];
+            let (tail, g) = if x > 0.0 {
+                let ln_atx = (alpha + tx).ln();
+                let a4 = ln_a - (b + x - 1.0).ln() - (r + x) * ln_atx;
+                let m = a3.max(a4);
+                let (e3, e4) = ((a3 - m).exp(), (a4 - m).exp());
+                let w3 = e3 / (e3 + e4);
+                let w4 = 1.0 - w3;
+                (
+                    m + (e3 + e4).ln(),
+                    [
+                        w3 * d3[0] - w4 * ln_atx,
+                        w3 * d3[1] - w4 * (r + x) / (alpha + tx),
+                        w4 / a,
+                        -w4 / (b + x - 1.0),
+                    ],
+                )
+            } else {
+                (a3, [d3[0], d3[1], 0.0, 0.0])
+            };
+            acc[4] += w * (base + tail);
+            for j in 0..4 {
+                acc[j] += w * (dbase[j] + g[j]);
+            }
         }
-    }
-    (ll, g)
+        acc
+    };
+    let total = super::fit::sum_chunks(data.weights.len(), chunk);
+    (total[4], [total[0], total[1], total[2], total[3]])
 }
 
 /// A fitted BG/NBD model.

@@ -10,6 +10,9 @@ use crate::math::optim::{OptimOptions, bfgs, cholesky_inverse, hessian_from_grad
 #[derive(Debug, Clone)]
 pub(crate) struct CompressedSummary {
     pub frequency: Vec<f64>,
+    /// Distinct frequencies, and each row's index into them.
+    pub distinct_frequencies: Vec<f64>,
+    pub frequency_index: Vec<u32>,
     pub recency: Vec<f64>,
     pub age: Vec<f64>,
     pub weights: Vec<f64>,
@@ -33,6 +36,8 @@ impl CompressedSummary {
         rows.sort_unstable_by_key(|r| r.0);
         let mut out = Self {
             frequency: Vec::new(),
+            distinct_frequencies: Vec::new(),
+            frequency_index: Vec::new(),
             recency: Vec::new(),
             age: Vec::new(),
             weights: Vec::new(),
@@ -45,7 +50,14 @@ impl CompressedSummary {
                     *last += w;
                 }
             } else {
-                out.frequency.push(f64::from_bits(key[0]));
+                let x = f64::from_bits(key[0]);
+                // Rows are sorted by frequency first, so distinct values arrive in order.
+                if out.distinct_frequencies.last() != Some(&x) {
+                    out.distinct_frequencies.push(x);
+                }
+                out.frequency_index
+                    .push((out.distinct_frequencies.len() - 1) as u32);
+                out.frequency.push(x);
                 out.recency.push(f64::from_bits(key[1]));
                 out.age.push(f64::from_bits(key[2]));
                 out.weights.push(w);
@@ -55,6 +67,37 @@ impl CompressedSummary {
         }
         out
     }
+}
+
+/// Rows per chunk of parallel likelihood work.
+const CHUNK: usize = 8192;
+
+/// Sums `chunk(lo, hi)` accumulators over fixed chunks of `0..n`, in parallel with the
+/// `parallel` feature, reduced in chunk order (deterministic for any thread count).
+pub(crate) fn sum_chunks<const K: usize>(
+    n: usize,
+    chunk: impl Fn(usize, usize) -> [f64; K] + Sync + Send,
+) -> [f64; K] {
+    let chunks = n.div_ceil(CHUNK);
+    let run = |c: usize| chunk(c * CHUNK, ((c + 1) * CHUNK).min(n));
+    #[cfg(feature = "parallel")]
+    let parts: Vec<[f64; K]> = {
+        use rayon::prelude::*;
+        if chunks > 1 {
+            (0..chunks).into_par_iter().map(run).collect()
+        } else {
+            (0..chunks).map(run).collect()
+        }
+    };
+    #[cfg(not(feature = "parallel"))]
+    let parts: Vec<[f64; K]> = (0..chunks).map(run).collect();
+    let mut total = [0.0; K];
+    for p in parts {
+        for k in 0..K {
+            total[k] += p[k];
+        }
+    }
+    total
 }
 
 /// Validates raw (frequency, recency, T) columns and weights as a summary would.

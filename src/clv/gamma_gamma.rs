@@ -171,27 +171,33 @@ fn pearson(rows: &[(u64, u64)]) -> f64 {
     }
 }
 
-/// Weighted log-likelihood and gradient in (p, q, v) over (x, m, weight) rows.
+/// Weighted log-likelihood and gradient in (p, q, v) over (x, m, weight) rows sorted
+/// by x. Gamma-function terms depend on x alone and are computed once per distinct x.
 fn log_likelihood(data: &[(f64, f64, f64)], par: &[f64]) -> (f64, [f64; 3]) {
     let (p, q, v) = (par[0], par[1], par[2]);
     let (lg_q, dg_q, ln_v) = (ln_gamma(q), digamma(q), v.ln());
-    let mut ll = 0.0;
-    let mut g = [0.0; 3];
-    for &(x, m, w) in data {
-        let px = p * x;
-        let ln_xmv = (x * m + v).ln();
-        ll += w
-            * (ln_gamma(px + q) - ln_gamma(px) - lg_q
-                + q * ln_v
-                + (px - 1.0) * m.ln()
-                + px * x.ln()
-                - (px + q) * ln_xmv);
-        let dg_pxq = digamma(px + q);
-        g[0] += w * x * (dg_pxq - digamma(px) + m.ln() + x.ln() - ln_xmv);
-        g[1] += w * (dg_pxq - dg_q + ln_v - ln_xmv);
-        g[2] += w * (q / v - (px + q) / (x * m + v));
-    }
-    (ll, g)
+    let chunk = |lo: usize, hi: usize| {
+        let mut acc = [0.0f64; 4];
+        let mut cached_x = f64::NAN;
+        let (mut lg, mut dg_pxq, mut dg_px) = (0.0, 0.0, 0.0);
+        for &(x, m, w) in &data[lo..hi] {
+            let px = p * x;
+            if x != cached_x {
+                cached_x = x;
+                lg = ln_gamma(px + q) - ln_gamma(px) - lg_q + q * ln_v + px * x.ln();
+                dg_pxq = digamma(px + q);
+                dg_px = digamma(px);
+            }
+            let (ln_m, ln_xmv) = (m.ln(), (x * m + v).ln());
+            acc[3] += w * (lg + (px - 1.0) * ln_m - (px + q) * ln_xmv);
+            acc[0] += w * x * (dg_pxq - dg_px + ln_m + x.ln() - ln_xmv);
+            acc[1] += w * (dg_pxq - dg_q + ln_v - ln_xmv);
+            acc[2] += w * (q / v - (px + q) / (x * m + v));
+        }
+        acc
+    };
+    let t = super::fit::sum_chunks(data.len(), chunk);
+    (t[3], [t[0], t[1], t[2]])
 }
 
 /// A fitted Gamma-Gamma spend model.

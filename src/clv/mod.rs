@@ -42,3 +42,49 @@ pub mod value;
 pub use bgnbd::{BetaGeo, BetaGeoParams};
 pub use fit::FitReport;
 pub use gamma_gamma::{GammaGamma, GammaGammaParams};
+
+/// Runs `f(row)` for every row, in parallel with the `parallel` feature (each row on
+/// its own, so the result does not depend on threads).
+fn per_customer(n: usize, f: impl Fn(usize) -> f64 + Sync + Send) -> Vec<f64> {
+    #[cfg(feature = "parallel")]
+    {
+        use rayon::prelude::*;
+        (0..n).into_par_iter().with_min_len(4096).map(f).collect()
+    }
+    #[cfg(not(feature = "parallel"))]
+    {
+        (0..n).map(f).collect()
+    }
+}
+
+/// Conditional expected purchases in the next `t` time units for every customer of a
+/// summary (vectorized [`PurchaseModel::conditional_expected_purchases`]).
+///
+/// ```
+/// use patronage::clv::{expected_purchases, BetaGeo};
+/// let s = patronage::simulate::Simulation::new(100).summary_continuous()?;
+/// let e = expected_purchases(&BetaGeo::from_params(0.25, 4.0, 0.8, 2.5), &s, 52.0);
+/// assert!(e.iter().all(|v| v.is_finite() && *v >= 0.0));
+/// # Ok::<(), patronage::Error>(())
+/// ```
+pub fn expected_purchases<M: PurchaseModel + Sync>(
+    model: &M,
+    summary: &crate::summary::CustomerSummary,
+    t: f64,
+) -> Vec<f64> {
+    let (x, tx, age) = (summary.frequency(), summary.recency(), summary.age());
+    per_customer(summary.len(), |i| {
+        model.conditional_expected_purchases(t, x[i], tx[i], age[i])
+    })
+}
+
+/// P(alive) for every customer of a summary (vectorized [`PurchaseModel::probability_alive`]).
+pub fn probability_alive<M: PurchaseModel + Sync>(
+    model: &M,
+    summary: &crate::summary::CustomerSummary,
+) -> Vec<f64> {
+    let (x, tx, age) = (summary.frequency(), summary.recency(), summary.age());
+    per_customer(summary.len(), |i| {
+        model.probability_alive(x[i], tx[i], age[i])
+    })
+}
