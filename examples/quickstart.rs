@@ -3,6 +3,9 @@
 //!
 //! Run with `cargo run --release --example quickstart`.
 
+use patronage::churn::{LogisticRegression, label, metrics::roc_auc};
+use patronage::clv::value::lifetime_value;
+use patronage::clv::{BetaGeo, GammaGamma, expected_purchases};
 use patronage::rfm::{RfmParams, SegmentMap};
 use patronage::{Day, SummaryParams, Transaction, TransactionLog};
 
@@ -85,5 +88,34 @@ pub fn main() -> Result<(), Box<dyn std::error::Error>> {
             map.description(i)
         );
     }
+
+    // 4. Lifetime value: BG/NBD purchases and Gamma-Gamma spend, fitted in weeks.
+    let purchases = BetaGeo::params().fit(&weekly)?;
+    let spend = GammaGamma::params().fit(&weekly)?;
+    let next_year: f64 = expected_purchases(&purchases, &weekly, 52.0).iter().sum();
+    let clv = lifetime_value(&purchases, &spend, &weekly, 12, 0.01, 4.345)?;
+    println!(
+        "\nBG/NBD r {:.3}, alpha {:.3}, a {:.3}, b {:.3}: {next_year:.0} repeat purchases expected in the next 52 weeks",
+        purchases.r(),
+        purchases.alpha(),
+        purchases.a(),
+        purchases.b()
+    );
+    println!(
+        "12-month discounted CLV of the cohort: ${:.0}",
+        clv.iter().sum::<f64>()
+    );
+
+    // 5. Churn risk: no purchase in the 180 days after 1997-12-31, from history up to then.
+    let data = label(&log, Day::from_ymd(1997, 12, 31)?, 180)?;
+    let model = LogisticRegression::params().penalty(1.0).fit(
+        data.features.view(),
+        ndarray::ArrayView1::from(&data.churned),
+    )?;
+    let risk = model.predict_proba(data.features.view())?.to_vec();
+    println!(
+        "churn model ROC AUC (in sample): {:.3}",
+        roc_auc(&data.churned, &risk)?
+    );
     Ok(())
 }

@@ -1,11 +1,109 @@
 //! # patronage
 //!
-//! Typed, in-memory customer analytics: customer summaries, RFM scores and segments,
-//! k-means clusters, churn models, BG/NBD-family lifetime value, revenue forecasts,
-//! market-basket rules, cohort retention and survival curves.
+//! Typed, in-memory customer analytics: customer summaries, RFM scores and named
+//! segments, k-means clusters, churn models, BG/NBD lifetime value with Gamma-Gamma
+//! spend, market-basket rules, cohort retention and survival curves.
 //!
 //! Nothing in the crate reads files, opens sockets, prints or keeps global state:
-//! callers hand it data, it hands back results or a typed [`Error`].
+//! callers hand it data, it hands back results or a typed [`Error`] naming the field,
+//! row and value at fault. Every random step takes a seed, and parallel work (feature
+//! `parallel`, on by default) gives the same result on any number of threads.
+//!
+//! ## A tour
+//!
+//! **1. Validate purchases once.** [`TransactionLog::new`] takes rows in any order with
+//! customer ids of any `Eq + Hash + Clone` type and rejects bad amounts by row.
+//!
+//! ```
+//! use patronage::{Day, Transaction, TransactionLog};
+//! let rows: Vec<Transaction<u64>> = patronage::simulate::Simulation::new(3_000).seed(1).transactions()?;
+//! let log = TransactionLog::new(&rows)?;
+//! let bad = [Transaction { customer: 1u64, day: Day(0), amount: f64::NAN }];
+//! assert!(matches!(TransactionLog::new(&bad), Err(patronage::Error::NonFinite { field: "amount", row: 0, .. })));
+//! # Ok::<(), patronage::Error>(())
+//! ```
+//!
+//! **2. Summarize customers** ([`summary`]): frequency, recency, T and monetary value
+//! with the semantics of Python's lifetimes, plus orders and spend. Summaries can be
+//! computed by partition and merged exactly ([`PartialSummary`]).
+//!
+//! ```
+//! # use patronage::{Day, TransactionLog, SummaryParams};
+//! # let log = TransactionLog::new(&patronage::simulate::Simulation::new(3_000).seed(1).transactions()?)?;
+//! let weekly = log.summarize(&SummaryParams::new(Day(728)).time_unit_days(7.0))?;
+//! assert_eq!(weekly.len(), 3_000);
+//! # Ok::<(), patronage::Error>(())
+//! ```
+//!
+//! **3. Segment** with RFM scores and named segments ([`rfm`]), or cluster behavioural
+//! features ([`profile`], [`segment`]).
+//!
+//! ```
+//! # use patronage::{Day, TransactionLog, SummaryParams};
+//! # let log = TransactionLog::new(&patronage::simulate::Simulation::new(3_000).seed(1).transactions()?)?;
+//! use patronage::profile::{Attributes, Feature, Profile};
+//! use patronage::rfm::{RfmParams, SegmentMap};
+//! use patronage::segment::{scale::Standardizer, KMeans};
+//!
+//! let summary = log.summarize(&SummaryParams::new(Day(728)))?;
+//! let scores = RfmParams::default().score(&summary, Day(729))?;
+//! let table = SegmentMap::rf_grid().summarize(&summary, &scores)?;
+//! assert_eq!(table.iter().map(|s| s.customers).sum::<usize>(), 3_000);
+//!
+//! let (x, _names) = Profile::new(&log, &summary)?.features(&Attributes::for_log(&log), &Feature::rfm())?;
+//! let z = Standardizer::fit(x.view())?.transform(x.view())?;
+//! let clusters = KMeans::params(4).seed(7).fit(z.view())?;
+//! assert_eq!(clusters.labels().len(), 3_000);
+//! # Ok::<(), patronage::Error>(())
+//! ```
+//!
+//! **4. Predict churn** ([`churn`]): labels at a cutoff with features from the past
+//! only, a logistic model with inference, and its evaluation.
+//!
+//! ```
+//! # use patronage::{Day, TransactionLog};
+//! # let log = TransactionLog::new(&patronage::simulate::Simulation::new(3_000).seed(1).transactions()?)?;
+//! use patronage::churn::{label, metrics::roc_auc, LogisticRegression};
+//! let data = label(&log, Day(450), 120)?;
+//! let model = LogisticRegression::params().penalty(1.0).fit(data.features.view(), ndarray::ArrayView1::from(&data.churned))?;
+//! let risk = model.predict_proba(data.features.view())?.to_vec();
+//! assert!(roc_auc(&data.churned, &risk)? > 0.6);
+//! # Ok::<(), patronage::Error>(())
+//! ```
+//!
+//! **5. Value customers** ([`clv`]): BG/NBD purchases, Gamma-Gamma spend, discounted CLV.
+//!
+//! ```
+//! # use patronage::{Day, TransactionLog, SummaryParams};
+//! # let log = TransactionLog::new(&patronage::simulate::Simulation::new(3_000).seed(1).transactions()?)?;
+//! # let weekly = log.summarize(&SummaryParams::new(Day(728)).time_unit_days(7.0))?;
+//! use patronage::clv::{value::lifetime_value, BetaGeo, GammaGamma, probability_alive};
+//! let purchases = BetaGeo::params().fit(&weekly)?;
+//! let spend = GammaGamma::params().fit(&weekly)?;
+//! let alive = probability_alive(&purchases, &weekly);
+//! let clv = lifetime_value(&purchases, &spend, &weekly, 12, 0.01, 4.345)?;
+//! assert!(alive.iter().all(|p| (0.0..=1.0).contains(p)) && clv.iter().all(|v| *v >= 0.0));
+//! # Ok::<(), patronage::Error>(())
+//! ```
+//!
+//! **6. Cross-sell and retention**: association rules ([`basket`]), cohort retention
+//! ([`cohort`]) and survival curves ([`survival`]).
+//!
+//! ```
+//! # use patronage::{Day, TransactionLog};
+//! # let log = TransactionLog::new(&patronage::simulate::Simulation::new(3_000).seed(1).transactions()?)?;
+//! use patronage::cohort::{retention, CohortPeriod};
+//! use patronage::survival::{lifetimes, KaplanMeier};
+//! let cohorts = retention(&log, CohortPeriod::Month)?;
+//! assert!(cohorts.average_rates()[0] == 1.0);
+//! let (_, durations, events) = lifetimes(&log, Day(728), 180)?;
+//! let km = KaplanMeier::fit(&durations, &events)?;
+//! assert!(km.survival_at(365.0) < 1.0);
+//! # Ok::<(), patronage::Error>(())
+//! ```
+//!
+//! Runnable programs on the bundled CDNOW sample are in `examples/`
+//! (`cargo run --release --example quickstart`).
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -22,7 +120,6 @@ pub mod basket;
 pub mod churn;
 pub mod clv;
 pub mod cohort;
-pub mod forecast;
 pub mod segment;
 pub mod survival;
 

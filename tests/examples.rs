@@ -3,6 +3,8 @@
 
 #[path = "../examples/churn.rs"]
 mod churn;
+#[path = "../examples/clv.rs"]
+mod clv;
 #[path = "../examples/cross_sell.rs"]
 mod cross_sell;
 #[path = "../examples/quickstart.rs"]
@@ -13,7 +15,14 @@ mod retention;
 mod segments;
 
 /// The examples run below; a new example must be added here.
-const RUN: &[&str] = &["churn", "cross_sell", "quickstart", "retention", "segments"];
+const RUN: &[&str] = &[
+    "churn",
+    "clv",
+    "cross_sell",
+    "quickstart",
+    "retention",
+    "segments",
+];
 
 #[test]
 fn quickstart_runs() {
@@ -38,6 +47,11 @@ fn cross_sell_runs() {
 #[test]
 fn retention_runs() {
     retention::main().unwrap();
+}
+
+#[test]
+fn clv_runs() {
+    clv::main().unwrap();
 }
 
 #[test]
