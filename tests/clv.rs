@@ -349,3 +349,42 @@ fn error_paths() {
         Err(Error::InvalidParameter { .. })
     ));
 }
+
+#[test]
+fn bgbb_matches_the_paper_on_donations() {
+    let rows = csv("tests/data/donations.csv");
+    let col = |k: usize| rows.iter().map(|r| r[k]).collect::<Vec<f64>>();
+    let m = patronage::clv::BetaGeoBetaBinom::params()
+        .fit(&col(0), &col(1), &col(2), Some(&col(3)))
+        .unwrap();
+    rel(m.alpha(), 1.203522, 1e-3, "alpha");
+    rel(m.beta(), 0.749716, 1e-3, "beta");
+    rel(m.gamma(), 0.656718, 1e-3, "gamma");
+    rel(m.delta(), 2.783442, 1e-3, "delta");
+    abs(m.report().log_likelihood, -33225.58, 1e-2, "log-likelihood");
+    abs(
+        m.expected_transactions_new_customer(10),
+        3.179805,
+        1e-4,
+        "E[X(10)]",
+    );
+    // A donor active in every period is very likely alive; P(alive) lies in 0..=1.
+    let p = m.probability_alive(6, 6, 6);
+    assert!(p > 0.9 && p <= 1.0, "{p}");
+    let e = m.conditional_expected_transactions(5, 6, 6, 6);
+    assert!(e > 0.0 && e < 5.0, "{e}");
+    assert!(matches!(
+        patronage::clv::BetaGeoBetaBinom::params().fit(&[2.0], &[1.0], &[6.0], None),
+        Err(Error::InvalidValue {
+            field: "frequency",
+            ..
+        })
+    ));
+    assert!(matches!(
+        patronage::clv::BetaGeoBetaBinom::params().fit(&[1.0], &[1.5], &[6.0], None),
+        Err(Error::InvalidValue {
+            field: "recency",
+            ..
+        })
+    ));
+}

@@ -34,11 +34,13 @@ pub trait PurchaseModel {
     fn expected_purchases_new_customer(&self, t: f64) -> f64;
 }
 
+mod bgbb;
 mod bgnbd;
 mod fit;
 mod gamma_gamma;
 pub mod value;
 
+pub use bgbb::{BetaGeoBetaBinom, BetaGeoBetaBinomParams};
 pub use bgnbd::{BetaGeo, BetaGeoParams};
 pub use fit::FitReport;
 pub use gamma_gamma::{GammaGamma, GammaGammaParams};
