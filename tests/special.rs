@@ -27,13 +27,12 @@ fn hyp2f1_matches_mpmath() {
 
 #[test]
 fn closed_forms() {
-    for &z in &[-0.9f64, -0.3, 0.2, 0.6, 0.95, 0.9999] {
+    for &z in &[-0.9f64, -0.3, 0.2, 0.6, 0.95, 0.9999, 0.999999] {
         // 2F1(1, 1; 2; z) = -ln(1 - z) / z
         let want = -(1.0 - z).ln() / z;
-        assert!(
-            (hyp2f1(1.0, 1.0, 2.0, z) - want).abs() <= 1e-12 * want.abs(),
-            "z = {z}"
-        );
+        // Above 0.999 this integer c - a - b is past the series' reach: 1e-11 there.
+        let tol = if z > 0.999 { 1e-11 } else { 1e-12 };
+        assert!((hyp2f1(1.0, 1.0, 2.0, z) - want).abs() <= tol * want.abs(), "z = {z}");
         // 2F1(a, b; b; z) = (1 - z)^(-a)
         let want = (1.0 - z).powf(-0.7);
         assert!(

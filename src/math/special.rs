@@ -4,18 +4,18 @@
 //!
 //! Method, for real `z < 1`:
 //! - `z < 0`: Pfaff's transformation to `z / (z - 1)` in `(0, 1)`;
-//! - `z <= 0.9`, or `c - a - b` within 1e-6 of an integer: the power series, summed with
+//! - `z <= 0.9` (or `z <= 0.999` where `c - a - b` is within 1e-6 of an integer): the
+//!   power series, summed with
 //!   a running scale factor (terms may reach 1e3000), after Euler's transformation
 //!   `(1 - z)^(c - a - b) 2F1(c - a, c - b; c; z)` when that shrinks the parameters
 //!   (the BG/NBD case: `c - b` stays small as `x` grows, so the series converges in a
 //!   few terms instead of thousands);
-//! - `z > 0.9` otherwise: the connection formula in `1 - z` (Abramowitz & Stegun
-//!   15.3.6), whose two series converge fast near `z = 1`.
+//! - `z > 0.9`: the connection formula in `1 - z` (Abramowitz & Stegun 15.3.6), whose
+//!   two series converge fast near `z = 1`; where `c - a - b` is (within 1e-6 of) an
+//!   integer its Gamma factors diverge, so above `z = 0.999` it is averaged at
+//!   `c -/+ h` and `c -/+ 2h` and extrapolated to `h = 0` (about 1e-9 relative).
 //!
-//! Tested against 20-digit mpmath values (`tests/special.rs`). Known limit: when
-//! `c - a - b` is an integer and `1 - z < 1e-5`, the connection formula degenerates
-//! (it needs its digamma limit form, not implemented) and the series, capped at 2e7
-//! terms, loses accuracy; the CLV models never call it there.
+//! Tested against 20-digit mpmath values (`tests/special.rs`).
 //!
 //! ```
 //! use patronage::math::special::{hyp2f1, ln_hyp2f1};
@@ -69,6 +69,17 @@ fn hyp2f1_signed(a: f64, b: f64, c: f64, z: f64) -> Signed {
     }
     let s = c - a - b;
     let near_integer = (s - s.round()).abs() < 1e-6;
+    if z > 0.999 && near_integer {
+        // The connection formula's Gamma factors diverge at integer c - a - b: average
+        // it at c -/+ h and at c -/+ 2h, and extrapolate (Richardson) to h = 0.
+        let h = 1e-4 * c.abs().max(1.0);
+        let avg = |h: f64| 0.5 * (connection(a, b, c - h, z).value() + connection(a, b, c + h, z).value());
+        let v = (4.0 * avg(h) - avg(2.0 * h)) / 3.0;
+        return Signed {
+            log: v.abs().ln(),
+            sign: v.signum(),
+        };
+    }
     if z <= 0.9 || near_integer {
         // Euler's transformation when it makes the series' parameters smaller.
         let direct = (a * b / c).abs();
