@@ -154,3 +154,28 @@ fn diagnostics_error_paths() {
         })
     ));
 }
+
+#[test]
+fn bgbb_probability_of_n_transactions_is_a_distribution_with_the_papers_mean() {
+    // REFERENCE.md: the BG/BB parameters on donations; a new donor's expected transactions in
+    // the first 10 periods is 3.179805 (the mean of P(X(10) = x)).
+    let m = patronage::clv::BetaGeoBetaBinom::from_params(1.203522, 0.749716, 0.656718, 2.783442);
+    for n in [1u32, 6, 10, 30] {
+        let p: Vec<f64> = (0..=n)
+            .map(|x| m.probability_of_n_transactions(n, x))
+            .collect();
+        assert!(p.iter().all(|v| (0.0..=1.0).contains(v)));
+        let total: f64 = p.iter().sum();
+        assert!((total - 1.0).abs() < 1e-10, "n = {n}: {total}");
+        let mean: f64 = p.iter().enumerate().map(|(x, v)| x as f64 * v).sum();
+        assert!(
+            (mean - m.expected_transactions_new_customer(n)).abs() < 1e-9,
+            "n = {n}"
+        );
+    }
+    let mean10: f64 = (0..=10u32)
+        .map(|x| f64::from(x) * m.probability_of_n_transactions(10, x))
+        .sum();
+    assert!((mean10 - 3.179805).abs() < 1e-4, "{mean10}");
+    assert_eq!(m.probability_of_n_transactions(3, 4), 0.0);
+}
