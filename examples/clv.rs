@@ -3,6 +3,7 @@
 //!
 //! Run with `cargo run --release --example clv`.
 
+use patronage::clv::diagnostics::{calibration_holdout_table, model_fit_table};
 use patronage::clv::value::lifetime_value;
 use patronage::clv::{BetaGeo, GammaGamma, PurchaseModel, expected_purchases};
 use patronage::{Day, SummaryParams, Transaction, TransactionLog};
@@ -66,34 +67,23 @@ pub fn main() -> Result<(), Box<dyn std::error::Error>> {
         "\n{:>10} {:>10} {:>10} {:>10}",
         "cal. freq.", "customers", "actual", "expected"
     );
-    for f in 0..=7 {
-        let rows: Vec<usize> = (0..cal.len())
-            .filter(|&i| {
-                if f < 7 {
-                    cal.frequency()[i] == f as f64
-                } else {
-                    cal.frequency()[i] >= 7.0
-                }
-            })
-            .collect();
-        let n = rows.len() as f64;
-        let actual = rows
-            .iter()
-            .map(|&i| split.frequency_holdout[i])
-            .sum::<f64>()
-            / n;
-        let model = rows.iter().map(|&i| expected[i]).sum::<f64>() / n;
+    for row in calibration_holdout_table(&bg, &split, 7)? {
+        let label = format!("{}{}", row.frequency, if row.open_ended { "+" } else { "" });
         println!(
-            "{:>10} {:>10} {:>10.3} {:>10.3}",
-            if f < 7 { f.to_string() } else { "7+".into() },
-            rows.len(),
-            actual,
-            model
+            "{label:>10} {:>10} {:>10.3} {:>10.3}",
+            row.customers, row.actual, row.expected
         );
     }
     let total_actual: f64 = split.frequency_holdout.iter().sum();
     let total_expected: f64 = expected.iter().sum();
     println!("holdout repeat purchases: actual {total_actual:.0}, expected {total_expected:.1}");
+
+    // Model fit: observed vs expected customers by calibration repeat count.
+    println!("\n{:>8} {:>9} {:>9}", "repeats", "observed", "expected");
+    for row in model_fit_table(|t, n| bg.probability_of_n_purchases(t, n), cal, 7)? {
+        let label = format!("{}{}", row.repeats, if row.open_ended { "+" } else { "" });
+        println!("{label:>8} {:>9} {:>9.1}", row.observed, row.expected);
+    }
 
     // 12-month CLV, 1% monthly discount, 4.345 weeks per month (lifetimes' convention).
     let clv = lifetime_value(&bg, &gg, cal, 12, 0.01, 4.345)?;

@@ -300,4 +300,38 @@ impl BetaGeoBetaBinom {
             - (ln_gamma(1.0 + d + nf + ns) - ln_gamma(g + d + nf + ns)).exp();
         ln_front.exp() * d / (g - 1.0) * tail
     }
+
+    /// `P(X(n) = x)`: probability that a new customer makes exactly `x` transactions in
+    /// the first `n` opportunities (Fader, Hardie & Shang 2010, equation 7):
+    ///
+    /// `C(n, x) B(α + x, β + n - x)/B(α, β) · B(γ, δ + n)/B(γ, δ)
+    ///  + Σ_{i=x}^{n-1} C(i, x) B(α + x, β + i - x)/B(α, β) · B(γ + 1, δ + i)/B(γ, δ)`,
+    ///
+    /// each term computed in log space. Zero when `x > n`.
+    ///
+    /// ```
+    /// use patronage::clv::BetaGeoBetaBinom;
+    /// let m = BetaGeoBetaBinom::from_params(1.204, 0.750, 0.657, 2.783);
+    /// let total: f64 = (0..=6).map(|x| m.probability_of_n_transactions(6, x)).sum();
+    /// assert!((total - 1.0).abs() < 1e-12);
+    /// ```
+    pub fn probability_of_n_transactions(&self, n: u32, x: u32) -> f64 {
+        if x > n {
+            return 0.0;
+        }
+        let (a, b, g, d) = (self.alpha, self.beta, self.gamma, self.delta);
+        let (b_ab, b_gd) = (ln_beta(a, b), ln_beta(g, d));
+        let xf = f64::from(x);
+        let ln_choose = |m: f64| ln_gamma(m + 1.0) - ln_gamma(xf + 1.0) - ln_gamma(m - xf + 1.0);
+        let nf = f64::from(n);
+        let mut total =
+            (ln_choose(nf) + ln_beta(a + xf, b + nf - xf) - b_ab + ln_beta(g, d + nf) - b_gd).exp();
+        for i in x..n {
+            let i = f64::from(i);
+            total += (ln_choose(i) + ln_beta(a + xf, b + i - xf) - b_ab + ln_beta(g + 1.0, d + i)
+                - b_gd)
+                .exp();
+        }
+        total
+    }
 }

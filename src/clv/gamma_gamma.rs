@@ -115,11 +115,14 @@ impl GammaGammaParams {
         }
         let correlation = pearson(&rows);
         rows.sort_unstable();
-        let mut data: Vec<(f64, f64, f64)> = Vec::new();
+        let mut data: Vec<(f64, f64, f64, f64)> = Vec::new();
         for (x, m) in rows {
             match data.last_mut() {
                 Some(last) if last.0.to_bits() == x && last.1.to_bits() == m => last.2 += 1.0,
-                _ => data.push((f64::from_bits(x), f64::from_bits(m), 1.0)),
+                _ => {
+                    let m = f64::from_bits(m);
+                    data.push((f64::from_bits(x), m, 1.0, m.ln()));
+                }
             }
         }
         let n: f64 = data.iter().map(|d| d.2).sum();
@@ -171,16 +174,16 @@ fn pearson(rows: &[(u64, u64)]) -> f64 {
     }
 }
 
-/// Weighted log-likelihood and gradient in (p, q, v) over (x, m, weight) rows sorted
+/// Weighted log-likelihood and gradient in (p, q, v) over (x, m, weight, ln m) rows sorted
 /// by x. Gamma-function terms depend on x alone and are computed once per distinct x.
-fn log_likelihood(data: &[(f64, f64, f64)], par: &[f64]) -> (f64, [f64; 3]) {
+fn log_likelihood(data: &[(f64, f64, f64, f64)], par: &[f64]) -> (f64, [f64; 3]) {
     let (p, q, v) = (par[0], par[1], par[2]);
     let (lg_q, dg_q, ln_v) = (ln_gamma(q), digamma(q), v.ln());
     let chunk = |lo: usize, hi: usize| {
         let mut acc = [0.0f64; 4];
         let mut cached_x = f64::NAN;
         let (mut lg, mut dg_pxq, mut dg_px) = (0.0, 0.0, 0.0);
-        for &(x, m, w) in &data[lo..hi] {
+        for &(x, m, w, ln_m) in &data[lo..hi] {
             let px = p * x;
             if x != cached_x {
                 cached_x = x;
@@ -188,7 +191,7 @@ fn log_likelihood(data: &[(f64, f64, f64)], par: &[f64]) -> (f64, [f64; 3]) {
                 dg_pxq = digamma(px + q);
                 dg_px = digamma(px);
             }
-            let (ln_m, ln_xmv) = (m.ln(), (x * m + v).ln());
+            let ln_xmv = (x * m + v).ln();
             acc[3] += w * (lg + (px - 1.0) * ln_m - (px + q) * ln_xmv);
             acc[0] += w * x * (dg_pxq - dg_px + ln_m + x.ln() - ln_xmv);
             acc[1] += w * (dg_pxq - dg_q + ln_v - ln_xmv);

@@ -36,6 +36,7 @@ pub trait PurchaseModel {
 
 mod bgbb;
 mod bgnbd;
+pub mod diagnostics;
 mod fit;
 mod gamma_gamma;
 pub mod value;
