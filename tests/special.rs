@@ -32,7 +32,10 @@ fn closed_forms() {
         let want = -(1.0 - z).ln() / z;
         // Above 0.999 this integer c - a - b is past the series' reach: 1e-11 there.
         let tol = if z > 0.999 { 1e-11 } else { 1e-12 };
-        assert!((hyp2f1(1.0, 1.0, 2.0, z) - want).abs() <= tol * want.abs(), "z = {z}");
+        assert!(
+            (hyp2f1(1.0, 1.0, 2.0, z) - want).abs() <= tol * want.abs(),
+            "z = {z}"
+        );
         // 2F1(a, b; b; z) = (1 - z)^(-a)
         let want = (1.0 - z).powf(-0.7);
         assert!(

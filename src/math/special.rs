@@ -73,7 +73,9 @@ fn hyp2f1_signed(a: f64, b: f64, c: f64, z: f64) -> Signed {
         // The connection formula's Gamma factors diverge at integer c - a - b: average
         // it at c -/+ h and at c -/+ 2h, and extrapolate (Richardson) to h = 0.
         let h = 1e-4 * c.abs().max(1.0);
-        let avg = |h: f64| 0.5 * (connection(a, b, c - h, z).value() + connection(a, b, c + h, z).value());
+        let avg = |h: f64| {
+            0.5 * (connection(a, b, c - h, z).value() + connection(a, b, c + h, z).value())
+        };
         let v = (4.0 * avg(h) - avg(2.0 * h)) / 3.0;
         return Signed {
             log: v.abs().ln(),
