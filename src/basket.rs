@@ -241,12 +241,13 @@ impl<I: Eq + Hash + Clone> Baskets<I> {
         let mut new_offsets = vec![0u32; n_orders + 1];
         for b in 0..n_orders {
             let (lo, hi) = (offsets[b] as usize, offsets[b + 1] as usize);
-            let mut basket = members[lo..hi].to_vec();
-            basket.sort_unstable();
-            basket.dedup();
-            for &i in &basket {
-                members[write] = i;
-                write += 1;
+            members[lo..hi].sort_unstable();
+            // lo >= write: compacting never overwrites an unread basket.
+            for k in lo..hi {
+                if k == lo || members[k] != members[k - 1] {
+                    members[write] = members[k];
+                    write += 1;
+                }
             }
             new_offsets[b + 1] = write as u32;
         }
