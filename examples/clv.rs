@@ -6,22 +6,11 @@
 use patronage::clv::diagnostics::{calibration_holdout_table, model_fit_table};
 use patronage::clv::value::lifetime_value;
 use patronage::clv::{BetaGeo, GammaGamma, PurchaseModel, expected_purchases};
-use patronage::{Day, SummaryParams, Transaction, TransactionLog};
+use patronage::{Day, SummaryParams, TransactionLog};
 
-fn parse_cdnow(text: &str) -> Result<Vec<Transaction<u32>>, Box<dyn std::error::Error>> {
-    let mut rows = Vec::new();
-    for line in text.lines().filter(|l| !l.trim().is_empty()) {
-        let f: Vec<&str> = line.split_whitespace().collect();
-        let ymd: i32 = f.get(2).ok_or("missing date")?.parse()?;
-        let day = Day::from_ymd(ymd / 10_000, (ymd / 100 % 100) as u32, (ymd % 100) as u32)?;
-        rows.push(Transaction {
-            customer: f[1].parse()?,
-            day,
-            amount: f.get(4).ok_or("missing amount")?.parse()?,
-        });
-    }
-    Ok(rows)
-}
+#[path = "common/cdnow.rs"]
+mod cdnow;
+use cdnow::parse_cdnow;
 
 pub fn main() -> Result<(), Box<dyn std::error::Error>> {
     let log = TransactionLog::new(&parse_cdnow(include_str!("data/CDNOW_sample.txt"))?)?;

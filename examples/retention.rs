@@ -3,24 +3,13 @@
 //!
 //! Run with `cargo run --release --example retention`.
 
+use patronage::TransactionLog;
 use patronage::cohort::{CohortPeriod, retention};
 use patronage::survival::{KaplanMeier, lifetimes};
-use patronage::{Day, Transaction, TransactionLog};
 
-fn parse_cdnow(text: &str) -> Result<Vec<Transaction<u32>>, Box<dyn std::error::Error>> {
-    let mut rows = Vec::new();
-    for line in text.lines().filter(|l| !l.trim().is_empty()) {
-        let f: Vec<&str> = line.split_whitespace().collect();
-        let ymd: i32 = f.get(2).ok_or("missing date")?.parse()?;
-        let day = Day::from_ymd(ymd / 10_000, (ymd / 100 % 100) as u32, (ymd % 100) as u32)?;
-        rows.push(Transaction {
-            customer: f[1].parse()?,
-            day,
-            amount: f.get(4).ok_or("missing amount")?.parse()?,
-        });
-    }
-    Ok(rows)
-}
+#[path = "common/cdnow.rs"]
+mod cdnow;
+use cdnow::parse_cdnow;
 
 pub fn main() -> Result<(), Box<dyn std::error::Error>> {
     let log = TransactionLog::new(&parse_cdnow(include_str!("data/CDNOW_sample.txt"))?)?;

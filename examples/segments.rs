@@ -8,22 +8,11 @@ use patronage::profile::{Attributes, Feature, Profile};
 use patronage::segment::quality::choose_k;
 use patronage::segment::scale::{Standardizer, log1p_columns};
 use patronage::segment::{KMeans, profile_clusters};
-use patronage::{Day, SummaryParams, Transaction, TransactionLog};
+use patronage::{SummaryParams, TransactionLog};
 
-fn parse_cdnow(text: &str) -> Result<Vec<Transaction<u32>>, Box<dyn std::error::Error>> {
-    let mut rows = Vec::new();
-    for line in text.lines().filter(|l| !l.trim().is_empty()) {
-        let f: Vec<&str> = line.split_whitespace().collect();
-        let ymd: i32 = f.get(2).ok_or("missing date")?.parse()?;
-        let day = Day::from_ymd(ymd / 10_000, (ymd / 100 % 100) as u32, (ymd % 100) as u32)?;
-        rows.push(Transaction {
-            customer: f[1].parse()?,
-            day,
-            amount: f.get(4).ok_or("missing amount")?.parse()?,
-        });
-    }
-    Ok(rows)
-}
+#[path = "common/cdnow.rs"]
+mod cdnow;
+use cdnow::parse_cdnow;
 
 pub fn main() -> Result<(), Box<dyn std::error::Error>> {
     let log = TransactionLog::new(&parse_cdnow(include_str!("data/CDNOW_sample.txt"))?)?;

@@ -2,10 +2,12 @@
 //! (REFERENCE.md "BG/NBD", "Gamma-Gamma", "Discounted CLV", "Exact-data
 //! log-likelihoods", Hardie's note 027), parameter recovery, and error paths.
 
+mod common;
+
 use patronage::clv::value::{lifetime_value, lifetime_value_continuous};
 use patronage::clv::{BetaGeo, GammaGamma, PurchaseModel};
 use patronage::simulate::Simulation;
-use patronage::{CustomerSummary, Day, Error, SummaryParams, Transaction, TransactionLog};
+use patronage::{CustomerSummary, Day, Error, SummaryParams, TransactionLog};
 
 fn csv(path: &str) -> Vec<Vec<f64>> {
     std::fs::read_to_string(path)
@@ -30,22 +32,7 @@ fn cdnow_csv() -> CustomerSummary {
 }
 
 fn cdnow_exact() -> CustomerSummary {
-    let text = std::fs::read_to_string("tests/data/CDNOW_sample.txt").unwrap();
-    let rows: Vec<Transaction<u32>> = text
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| {
-            let f: Vec<&str> = l.split_whitespace().collect();
-            let ymd: i32 = f[2].parse().unwrap();
-            let day =
-                Day::from_ymd(ymd / 10000, (ymd / 100 % 100) as u32, (ymd % 100) as u32).unwrap();
-            Transaction {
-                customer: f[1].parse().unwrap(),
-                day,
-                amount: f[4].parse().unwrap(),
-            }
-        })
-        .collect();
+    let rows = common::cdnow_rows();
     let log = TransactionLog::new(&rows).unwrap();
     log.summarize(&SummaryParams::new(Day::from_ymd(1997, 9, 30).unwrap()).time_unit_days(7.0))
         .unwrap()

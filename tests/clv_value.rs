@@ -1,27 +1,14 @@
 //! CLV diagnostics on the CDNOW sample: calibration vs holdout table, model fit table,
 //! tracking curve; their error paths.
 
+mod common;
+
 use patronage::clv::diagnostics::{calibration_holdout_table, model_fit_table, tracking};
 use patronage::clv::{BetaGeo, expected_purchases};
-use patronage::{Day, Error, SummaryParams, Transaction, TransactionLog};
+use patronage::{Day, Error, SummaryParams, TransactionLog};
 
 fn cdnow_log() -> TransactionLog<u32> {
-    let text = std::fs::read_to_string("tests/data/CDNOW_sample.txt").unwrap();
-    let rows: Vec<Transaction<u32>> = text
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| {
-            let f: Vec<&str> = l.split_whitespace().collect();
-            let ymd: i32 = f[2].parse().unwrap();
-            let day =
-                Day::from_ymd(ymd / 10000, (ymd / 100 % 100) as u32, (ymd % 100) as u32).unwrap();
-            Transaction {
-                customer: f[1].parse().unwrap(),
-                day,
-                amount: f[4].parse().unwrap(),
-            }
-        })
-        .collect();
+    let rows = common::cdnow_rows();
     TransactionLog::new(&rows).unwrap()
 }
 

@@ -1,28 +1,15 @@
 //! RFM scores and segments against the common pandas recipe on the CDNOW sample
 //! (REFERENCE.md "RFM on the CDNOW sample"), and the error paths.
 
+mod common;
+
 use patronage::Error;
 use patronage::rfm::{RfmParams, SegmentMap, TiePolicy};
 use patronage::summary::SummaryParams;
-use patronage::transactions::{Day, Transaction, TransactionLog};
+use patronage::transactions::{Day, TransactionLog};
 
 fn cdnow() -> TransactionLog<u32> {
-    let text = std::fs::read_to_string("tests/data/CDNOW_sample.txt").unwrap();
-    let rows: Vec<Transaction<u32>> = text
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| {
-            let f: Vec<&str> = l.split_whitespace().collect();
-            let ymd: i32 = f[2].parse().unwrap();
-            let day =
-                Day::from_ymd(ymd / 10000, (ymd / 100 % 100) as u32, (ymd % 100) as u32).unwrap();
-            Transaction {
-                customer: f[1].parse().unwrap(),
-                day,
-                amount: f[4].parse().unwrap(),
-            }
-        })
-        .collect();
+    let rows = common::cdnow_rows();
     TransactionLog::new(&rows).unwrap()
 }
 

@@ -1,27 +1,15 @@
 //! Transaction log and customer summary: the CDNOW reference (lifetimes semantics),
 //! the merge property of partial summaries, and every error path.
 
+mod common;
+
 use patronage::Error;
 use patronage::summary::{CustomerSummary, PartialSummary, SummaryParams};
 use patronage::transactions::{Day, Transaction, TransactionLog};
 use proptest::prelude::*;
 
 fn cdnow() -> Vec<Transaction<u32>> {
-    let text = std::fs::read_to_string("tests/data/CDNOW_sample.txt").unwrap();
-    text.lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| {
-            let f: Vec<&str> = l.split_whitespace().collect();
-            let ymd: i32 = f[2].parse().unwrap();
-            let day =
-                Day::from_ymd(ymd / 10000, (ymd / 100 % 100) as u32, (ymd % 100) as u32).unwrap();
-            Transaction {
-                customer: f[1].parse().unwrap(),
-                day,
-                amount: f[4].parse().unwrap(),
-            }
-        })
-        .collect()
+    common::cdnow_rows()
 }
 
 #[test]
