@@ -375,3 +375,28 @@ fn bgbb_matches_the_paper_on_donations() {
         })
     ));
 }
+
+#[test]
+fn mbgnbd_matches_lifetimes() {
+    let s = cdnow_csv();
+    let m = patronage::clv::ModifiedBetaGeo::params().fit(&s).unwrap();
+    rel(m.r(), 0.524838, 1e-3, "r");
+    rel(m.alpha(), 6.182988, 1e-3, "alpha");
+    rel(m.a(), 0.891356, 1e-3, "a");
+    rel(m.b(), 1.614000, 1e-3, "b");
+    // Predictions are consistent: expectations grow with the horizon, P(alive) in 0..=1,
+    // and a zero-repeat customer may be dead (unlike BG/NBD).
+    assert!(m.probability_alive(0.0, 0.0, 39.0) < 1.0);
+    let (x, tx, t) = (s.frequency(), s.recency(), s.age());
+    for i in 0..50 {
+        let p = m.probability_alive(x[i], tx[i], t[i]);
+        assert!((0.0..=1.0).contains(&p));
+        let (e1, e2) = (
+            m.conditional_expected_purchases(10.0, x[i], tx[i], t[i]),
+            m.conditional_expected_purchases(40.0, x[i], tx[i], t[i]),
+        );
+        assert!(0.0 <= e1 && e1 <= e2);
+    }
+    let new = m.expected_purchases_new_customer(39.0);
+    assert!(new > 0.5 && new < 2.0, "{new}");
+}

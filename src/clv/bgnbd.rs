@@ -140,6 +140,17 @@ impl BetaGeoParams {
 /// per distinct frequency; each row then costs a few logarithms. Rows are summed in
 /// fixed chunks (in parallel), reduced in order.
 fn log_likelihood(data: &CompressedSummary, p: &[f64]) -> (f64, [f64; 4]) {
+    family_log_likelihood(data, p, false)
+}
+
+/// The BG/NBD (`modified = false`) or MBG/NBD (`modified = true`: dropout also possible
+/// right after the first purchase) log-likelihood and gradient.
+pub(crate) fn family_log_likelihood(
+    data: &CompressedSummary,
+    p: &[f64],
+    modified: bool,
+) -> (f64, [f64; 4]) {
+    let shift = if modified { 1.0 } else { 0.0 };
     let (r, alpha, a, b) = (p[0], p[1], p[2], p[3]);
     let (lg_r, ln_alpha, dg_r) = (ln_gamma(r), alpha.ln(), digamma(r));
     let (lg_ab, lg_b, dg_ab, dg_b) = (ln_gamma(a + b), ln_gamma(b), digamma(a + b), digamma(b));
@@ -148,10 +159,10 @@ fn log_likelihood(data: &CompressedSummary, p: &[f64]) -> (f64, [f64; 4]) {
         .distinct_frequencies
         .iter()
         .map(|&x| {
-            let value = ln_gamma(r + x) - lg_r + r * ln_alpha + lg_ab + ln_gamma(b + x)
-                - lg_b
-                - ln_gamma(a + b + x);
-            let (dg_rx, dg_bx, dg_abx) = (digamma(r + x), digamma(b + x), digamma(a + b + x));
+            let (bx, abx) = (b + x + shift, a + b + x + shift);
+            let value =
+                ln_gamma(r + x) - lg_r + r * ln_alpha + lg_ab + ln_gamma(bx) - lg_b - ln_gamma(abx);
+            let (dg_rx, dg_bx, dg_abx) = (digamma(r + x), digamma(bx), digamma(abx));
             (
                 value,
                 [
@@ -173,9 +184,9 @@ fn log_likelihood(data: &CompressedSummary, p: &[f64]) -> (f64, [f64; 4]) {
             let ln_at = (alpha + t).ln();
             let a3 = -(r + x) * ln_at;
             let d3 = [-ln_at, -(r + x) / (alpha + t)];
-            let (tail, g) = if x > 0.0 {
+            let (tail, g) = if x > 0.0 || modified {
                 let ln_atx = (alpha + tx).ln();
-                let a4 = ln_a - (b + x - 1.0).ln() - (r + x) * ln_atx;
+                let a4 = ln_a - (b + x - 1.0 + shift).ln() - (r + x) * ln_atx;
                 let m = a3.max(a4);
                 let (e3, e4) = ((a3 - m).exp(), (a4 - m).exp());
                 let w3 = e3 / (e3 + e4);
@@ -186,7 +197,7 @@ fn log_likelihood(data: &CompressedSummary, p: &[f64]) -> (f64, [f64; 4]) {
                         w3 * d3[0] - w4 * ln_atx,
                         w3 * d3[1] - w4 * (r + x) / (alpha + tx),
                         w4 / a,
-                        -w4 / (b + x - 1.0),
+                        -w4 / (b + x - 1.0 + shift),
                     ],
                 )
             } else {

@@ -1,5 +1,7 @@
-//! Customer lifetime value: the BG/NBD purchase model ([`BetaGeo`]), Gamma-Gamma
-//! spend ([`GammaGamma`]) and discounted CLV ([`value`]).
+//! Customer lifetime value: the BG/NBD and MBG/NBD purchase models ([`BetaGeo`],
+//! [`ModifiedBetaGeo`]), BG/BB for discrete-time data ([`BetaGeoBetaBinom`]),
+//! Gamma-Gamma spend ([`GammaGamma`]), discounted CLV ([`value`]) and the papers'
+//! diagnostic tables ([`diagnostics`]).
 //!
 //! ```
 //! use patronage::clv::{value::lifetime_value, BetaGeo, GammaGamma, PurchaseModel};
@@ -17,7 +19,7 @@
 
 /// A probabilistic model of repeat purchases, fitted to (frequency, recency, T) summaries.
 ///
-/// Implemented by [`BetaGeo`]; [`value`] combines any implementation with a spend model
+/// Implemented by [`BetaGeo`] and [`ModifiedBetaGeo`]; [`value`] combines any implementation with a spend model
 /// into discounted customer lifetime value. Times are in
 /// the unit the model was fitted in (the summary's time unit).
 pub trait PurchaseModel {
@@ -39,12 +41,14 @@ mod bgnbd;
 pub mod diagnostics;
 mod fit;
 mod gamma_gamma;
+mod mbgnbd;
 pub mod value;
 
 pub use bgbb::{BetaGeoBetaBinom, BetaGeoBetaBinomParams};
 pub use bgnbd::{BetaGeo, BetaGeoParams};
 pub use fit::FitReport;
 pub use gamma_gamma::{GammaGamma, GammaGammaParams};
+pub use mbgnbd::{ModifiedBetaGeo, ModifiedBetaGeoParams};
 
 /// Runs `f(row)` for every row, in parallel with the `parallel` feature (each row on
 /// its own, so the result does not depend on threads).
