@@ -338,18 +338,18 @@ impl<I> Baskets<I> {
             rank[i as usize] = r as u32;
         }
         // The FP-tree over ranks.
-        let mut paths: Vec<(Vec<u32>, usize)> = (0..n)
-            .filter_map(|b| {
-                let mut path: Vec<u32> = self
-                    .basket(b)
+        let mut paths = Paths::default();
+        for b in 0..n {
+            let start = paths.flat.len();
+            paths.flat.extend(
+                self.basket(b)
                     .iter()
                     .map(|&i| rank[i as usize])
-                    .filter(|&r| r != u32::MAX)
-                    .collect();
-                path.sort_unstable();
-                (!path.is_empty()).then_some((path, 1))
-            })
-            .collect();
+                    .filter(|&r| r != u32::MAX),
+            );
+            paths.flat[start..].sort_unstable();
+            paths.close(start, 1);
+        }
         let tree = FpTree::from_paths(frequent.len(), &mut paths);
         drop(paths);
         // Each top-level item's itemsets are mined independently (in parallel); the
@@ -515,10 +515,33 @@ struct Node {
 
 const NONE: u32 = u32::MAX;
 
+/// Paths of ranks in one flat buffer: `(start, len, count)` spans, so building a tree
+/// allocates per tree, not per path.
+#[derive(Default)]
+struct Paths {
+    flat: Vec<u32>,
+    spans: Vec<(u32, u32, usize)>,
+}
+
+impl Paths {
+    /// Appends the ranks pushed since `start` as one path (dropped when empty).
+    fn close(&mut self, start: usize, count: usize) {
+        let len = self.flat.len() - start;
+        if len > 0 {
+            self.spans.push((start as u32, len as u32, count));
+        }
+    }
+
+    fn path(&self, span: (u32, u32, usize)) -> &[u32] {
+        &self.flat[span.0 as usize..(span.0 + span.1) as usize]
+    }
+}
+
 impl FpTree {
     /// Builds the tree of `paths` (each ascending in rank, with a count); sorts them.
-    fn from_paths(ranks: usize, paths: &mut [(Vec<u32>, usize)]) -> Self {
-        paths.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    fn from_paths(ranks: usize, paths: &mut Paths) -> Self {
+        let mut spans = std::mem::take(&mut paths.spans);
+        spans.sort_unstable_by(|&a, &b| paths.path(a).cmp(paths.path(b)));
         let mut tree = Self {
             nodes: vec![Node {
                 rank: NONE,
@@ -530,7 +553,8 @@ impl FpTree {
         // chain[d] = node at depth d + 1 of the previous path.
         let mut chain: Vec<u32> = Vec::new();
         let mut prev: &[u32] = &[];
-        for (path, count) in paths.iter() {
+        for &span in &spans {
+            let (path, count) = (paths.path(span), &span.2);
             let common = prev.iter().zip(path).take_while(|(a, b)| a == b).count();
             chain.truncate(common);
             for &c in &chain {
@@ -586,35 +610,32 @@ fn mine_rank(
     suffix.push(r as u32);
     emit(suffix, count);
     if suffix.len() < max_len {
-        // Conditional pattern base: prefix paths of r's nodes.
-        let mut paths: Vec<(Vec<u32>, usize)> = Vec::new();
+        // Conditional pattern base: prefix paths of r's nodes. Count first, then keep
+        // only the ranks frequent in this base.
         let mut cond_counts = vec![0usize; r];
         for &n in &tree.header[r] {
             let c = tree.nodes[n as usize].count;
-            let mut path = Vec::new();
             let mut p = tree.nodes[n as usize].parent;
             while p != 0 && p != NONE {
-                let pr = tree.nodes[p as usize].rank;
-                path.push(pr);
-                cond_counts[pr as usize] += c;
+                cond_counts[tree.nodes[p as usize].rank as usize] += c;
                 p = tree.nodes[p as usize].parent;
-            }
-            if !path.is_empty() {
-                path.reverse();
-                paths.push((path, c));
             }
         }
         if cond_counts.iter().any(|&c| c >= min_count) {
-            let mut kept: Vec<(Vec<u32>, usize)> = paths
-                .into_iter()
-                .filter_map(|(path, c)| {
-                    let p: Vec<u32> = path
-                        .into_iter()
-                        .filter(|&q| cond_counts[q as usize] >= min_count)
-                        .collect();
-                    (!p.is_empty()).then_some((p, c))
-                })
-                .collect();
+            let mut kept = Paths::default();
+            for &n in &tree.header[r] {
+                let start = kept.flat.len();
+                let mut p = tree.nodes[n as usize].parent;
+                while p != 0 && p != NONE {
+                    let pr = tree.nodes[p as usize].rank;
+                    if cond_counts[pr as usize] >= min_count {
+                        kept.flat.push(pr);
+                    }
+                    p = tree.nodes[p as usize].parent;
+                }
+                kept.flat[start..].reverse();
+                kept.close(start, tree.nodes[n as usize].count);
+            }
             let cond = FpTree::from_paths(r, &mut kept);
             mine(&cond, min_count, max_len, suffix, emit);
         }
