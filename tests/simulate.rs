@@ -115,3 +115,26 @@ fn invalid_parameters_are_typed_errors() {
         Err(Error::InvalidParameter { .. })
     ));
 }
+
+#[test]
+fn mean_frequency_matches_the_bgnbd_expectation_with_dropout() {
+    use patronage::clv::{BetaGeo, PurchaseModel};
+    // All born on day 0 and observed 52 weeks: mean repeat purchases = E[X(52)] of BG/NBD.
+    let n = 20_000;
+    let s = Simulation::new(n)
+        .births(Day(0), Day(0))
+        .observation_end(Day(363))
+        .seed(9)
+        .summary_continuous()
+        .unwrap();
+    let x = s.frequency();
+    let mean = x.iter().sum::<f64>() / n as f64;
+    let sd = (x.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n as f64).sqrt();
+    // The simulator's birth falls uniformly within day 0, so ages are 52 weeks less up to one day.
+    let expect =
+        BetaGeo::from_params(0.25, 4.0, 0.8, 2.5).expected_purchases_new_customer(52.0 - 0.5 / 7.0);
+    assert!(
+        (mean - expect).abs() < 4.0 * sd / (n as f64).sqrt(),
+        "mean {mean} vs E[X] {expect}"
+    );
+}
