@@ -120,6 +120,7 @@ pub mod basket;
 pub mod churn;
 pub mod clv;
 pub mod cohort;
+pub mod forecast;
 pub mod segment;
 pub mod survival;
 

@@ -1,0 +1,131 @@
+//! Revenue and demand forecasting: regular series from a transaction log, exponential
+//! smoothing (ETS) and ARIMA models with automatic selection, and accuracy metrics.
+//!
+//! - [`series`]: a [`Series`] per day, week or calendar month (revenue, orders, active or
+//!   new customers) from a [`TransactionLog`](crate::TransactionLog); empty periods are
+//!   zeros, never skipped.
+//! - [`ets`]: the ETS state-space family of Hyndman et al. (2008), fitted by maximum
+//!   likelihood, with [`Ets::auto`](ets::Ets::auto) choosing by AICc as R's `ets()` does.
+//! - [`arima`]: seasonal ARIMA with the exact Gaussian likelihood from a Kalman filter,
+//!   and [`Arima::auto`](arima::Arima::auto) (Hyndman-Khandakar stepwise search).
+//! - [`metrics`]: MAE, RMSE, MAPE, sMAPE, MASE and rolling-origin cross-validation.
+//!
+//! Every fitted model answers `forecast(h, levels)` with a [`Forecast`]: the point
+//! forecasts and, per requested level, lower and upper bounds.
+//!
+//! ```
+//! use patronage::forecast::{ets::Ets, Series};
+//! let y: Vec<f64> = (0..48).map(|t| 100.0 + 2.0 * t as f64 + 10.0 * ((t % 12) as f64 - 5.5).abs()).collect();
+//! let series = Series::new(&y, 12)?;
+//! let model = Ets::auto().fit(&series)?;
+//! let f = model.forecast(12, &[0.8, 0.95])?;
+//! assert_eq!(f.mean.len(), 12);
+//! assert!(f.intervals[1].lower[0] < f.intervals[0].lower[0]); // 95% is wider than 80%
+//! # Ok::<(), patronage::Error>(())
+//! ```
+
+pub mod arima;
+pub mod ets;
+pub mod metrics;
+pub mod series;
+
+pub use series::{Period, Series};
+
+use crate::error::{Error, Result};
+
+/// Point forecasts and prediction intervals for the `h` periods after a series ends.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Forecast {
+    /// Point forecasts (the mean of the predictive distribution), one per step ahead.
+    pub mean: Vec<f64>,
+    /// One interval per requested level, in the order requested.
+    pub intervals: Vec<Interval>,
+}
+
+/// A prediction interval at one coverage level.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Interval {
+    /// Coverage as a fraction (0.95 for a 95% interval).
+    pub level: f64,
+    /// Lower bounds, one per step ahead.
+    pub lower: Vec<f64>,
+    /// Upper bounds, one per step ahead.
+    pub upper: Vec<f64>,
+}
+
+/// Checks a forecast request: `h >= 1` and every level strictly inside (0, 1).
+pub(crate) fn check_request(h: usize, levels: &[f64]) -> Result<()> {
+    if h == 0 {
+        return Err(Error::InvalidParameter {
+            name: "h",
+            value: "0".into(),
+            reason: "forecast at least one period ahead".into(),
+        });
+    }
+    for &level in levels {
+        if !(level > 0.0 && level < 1.0) {
+            return Err(Error::InvalidParameter {
+                name: "levels",
+                value: format!("{level}"),
+                reason: "levels are fractions in (0, 1): 0.8 for an 80% interval".into(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The two-sided standard normal quantile for a coverage level (1.959964 for 0.95).
+pub(crate) fn normal_quantile(level: f64) -> f64 {
+    use statrs::distribution::ContinuousCDF;
+    statrs::distribution::Normal::standard().inverse_cdf(0.5 + level / 2.0)
+}
+
+/// Gaussian intervals `mean ± z sd` for each level.
+pub(crate) fn normal_intervals(mean: &[f64], sd: &[f64], levels: &[f64]) -> Vec<Interval> {
+    levels
+        .iter()
+        .map(|&level| {
+            let z = normal_quantile(level);
+            Interval {
+                level,
+                lower: mean.iter().zip(sd).map(|(m, s)| m - z * s).collect(),
+                upper: mean.iter().zip(sd).map(|(m, s)| m + z * s).collect(),
+            }
+        })
+        .collect()
+}
+
+/// Information criteria from a log-likelihood, `k` estimated parameters (including
+/// the innovation variance where the model counts it) and `n` observations.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct InformationCriteria {
+    /// Log-likelihood.
+    pub log_likelihood: f64,
+    /// Akaike: `-2 logL + 2k`.
+    pub aic: f64,
+    /// Small-sample corrected: `AIC + 2k(k+1)/(n-k-1)` (infinite when `n <= k + 1`).
+    pub aicc: f64,
+    /// Bayesian: `-2 logL + k ln n`.
+    pub bic: f64,
+}
+
+impl InformationCriteria {
+    pub(crate) fn new(log_likelihood: f64, k: usize, n: usize) -> Self {
+        let (kf, nf) = (k as f64, n as f64);
+        let aic = -2.0 * log_likelihood + 2.0 * kf;
+        let aicc = if n > k + 1 {
+            aic + 2.0 * kf * (kf + 1.0) / (nf - kf - 1.0)
+        } else {
+            f64::INFINITY
+        };
+        Self {
+            log_likelihood,
+            aic,
+            aicc,
+            bic: -2.0 * log_likelihood + kf * nf.ln(),
+        }
+    }
+}

@@ -1,0 +1,365 @@
+//! Regular time series, and building them from a transaction log.
+//!
+//! A [`Series`] is a validated vector of finite observations at a regular interval,
+//! with its seasonal period `m` (observations per seasonal cycle: 12 for months, 52 for
+//! weeks, 7 for days; 1 for none) and, when it was built from a log, the calendar
+//! position of its first observation.
+//!
+//! The builders ([`revenue`], [`orders`], [`active_customers`], [`new_customers`]) cover
+//! every period from the one holding the log's first purchase to the one holding its
+//! last: periods without purchases are zeros, never skipped. The last period may be
+//! partial (the log can end mid-week); drop it with [`Series::head`] when it is.
+//! Weeks start on Monday; months are calendar months.
+//!
+//! ```
+//! use patronage::{Day, Transaction, TransactionLog};
+//! use patronage::forecast::series::{revenue, Period};
+//! let t = |c: u8, y: i32, m: u32, amount: f64| Transaction { customer: c, day: Day::from_ymd(y, m, 10).unwrap(), amount };
+//! let log = TransactionLog::new(&[t(1, 2024, 1, 5.0), t(2, 2024, 1, 7.0), t(1, 2024, 4, 3.0)])?;
+//! let monthly = revenue(&log, Period::Month)?;
+//! assert_eq!(monthly.values(), &[12.0, 0.0, 0.0, 3.0]);
+//! assert_eq!(monthly.season_length(), 12);
+//! assert_eq!(monthly.label(1), "2024-02");
+//! # Ok::<(), patronage::Error>(())
+//! ```
+
+use crate::error::{Error, Result};
+use crate::transactions::{Day, TransactionLog};
+
+/// The calendar unit of a series built from a log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub enum Period {
+    /// Calendar days (seasonal period 7).
+    Day,
+    /// Weeks starting on Monday (seasonal period 52).
+    Week,
+    /// Calendar months (seasonal period 12).
+    Month,
+}
+
+impl Period {
+    /// The conventional seasonal period: 7 for days, 52 for weeks, 12 for months.
+    pub fn season_length(self) -> usize {
+        match self {
+            Period::Day => 7,
+            Period::Week => 52,
+            Period::Month => 12,
+        }
+    }
+
+    /// The running index of the period holding `day` (consecutive periods differ by 1).
+    pub fn index(self, day: Day) -> i32 {
+        match self {
+            Period::Day => day.0,
+            // 1970-01-05 (Day 4) was a Monday.
+            Period::Week => (day.0 - 4).div_euclid(7),
+            Period::Month => day.month_index(),
+        }
+    }
+
+    /// The first day of the period with running index `index`.
+    pub fn start_day(self, index: i32) -> Day {
+        match self {
+            Period::Day => Day(index),
+            Period::Week => Day(index * 7 + 4),
+            Period::Month => {
+                // Valid for every month index a `Day` can reach.
+                Day::from_ymd(index.div_euclid(12), index.rem_euclid(12) as u32 + 1, 1)
+                    .unwrap_or_default()
+            }
+        }
+    }
+}
+
+/// A regular series of finite observations (see the [module docs](self)).
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Series {
+    values: Vec<f64>,
+    season_length: usize,
+    calendar: Option<(Period, i32)>,
+}
+
+impl Series {
+    /// A series of `values` with seasonal period `season_length` (1 for a series
+    /// without seasonality).
+    ///
+    /// # Errors
+    /// [`Error::Empty`] for no values, [`Error::NonFinite`] naming the first NaN or
+    /// infinite value, [`Error::InvalidParameter`] for `season_length` 0.
+    ///
+    /// ```
+    /// use patronage::forecast::Series;
+    /// let s = Series::new(&[112.0, 118.0, 132.0], 12)?;
+    /// assert_eq!(s.len(), 3);
+    /// assert!(matches!(Series::new(&[1.0, f64::NAN], 1), Err(patronage::Error::NonFinite { row: 1, .. })));
+    /// # Ok::<(), patronage::Error>(())
+    /// ```
+    pub fn new(values: &[f64], season_length: usize) -> Result<Series> {
+        if values.is_empty() {
+            return Err(Error::Empty { field: "series" });
+        }
+        if let Some((row, &value)) = values.iter().enumerate().find(|(_, v)| !v.is_finite()) {
+            return Err(Error::NonFinite {
+                field: "series",
+                row,
+                value,
+            });
+        }
+        if season_length == 0 {
+            return Err(Error::InvalidParameter {
+                name: "season_length",
+                value: "0".into(),
+                reason: "use 1 for a series without seasonality".into(),
+            });
+        }
+        Ok(Series {
+            values: values.to_vec(),
+            season_length,
+            calendar: None,
+        })
+    }
+
+    /// The observations.
+    pub fn values(&self) -> &[f64] {
+        &self.values
+    }
+
+    /// Number of observations.
+    pub fn len(&self) -> usize {
+        self.values.len()
+    }
+
+    /// Always `false`: a series holds at least one observation.
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty()
+    }
+
+    /// The seasonal period `m`.
+    pub fn season_length(&self) -> usize {
+        self.season_length
+    }
+
+    /// The same observations with another seasonal period.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] for 0.
+    pub fn with_season_length(&self, season_length: usize) -> Result<Series> {
+        let mut s = Series::new(&self.values, season_length)?;
+        s.calendar = self.calendar;
+        Ok(s)
+    }
+
+    /// The calendar unit, when the series was built from a log.
+    pub fn period(&self) -> Option<Period> {
+        self.calendar.map(|(p, _)| p)
+    }
+
+    /// The first day of observation `i`'s period, when the series was built from a log.
+    pub fn day(&self, i: usize) -> Option<Day> {
+        self.calendar
+            .map(|(p, first)| p.start_day(first + i as i32))
+    }
+
+    /// A label for observation `i`: `2024-02` for months, the first day for days and
+    /// weeks, or the index itself for a series without a calendar.
+    pub fn label(&self, i: usize) -> String {
+        match (self.calendar, self.day(i)) {
+            (Some((Period::Month, _)), Some(d)) => d.to_string()[..7].to_string(),
+            (_, Some(d)) => d.to_string(),
+            _ => i.to_string(),
+        }
+    }
+
+    /// The first `n` observations (all of them when `n >= len`).
+    ///
+    /// # Errors
+    /// [`Error::Empty`] for `n = 0`.
+    pub fn head(&self, n: usize) -> Result<Series> {
+        self.slice(0, n.min(self.len()))
+    }
+
+    /// Observations `start..end`, keeping the calendar.
+    ///
+    /// # Errors
+    /// [`Error::Empty`] when the range is empty or outside the series.
+    pub fn slice(&self, start: usize, end: usize) -> Result<Series> {
+        if start >= end || end > self.len() {
+            return Err(Error::Empty { field: "series" });
+        }
+        Ok(Series {
+            values: self.values[start..end].to_vec(),
+            season_length: self.season_length,
+            calendar: self.calendar.map(|(p, first)| (p, first + start as i32)),
+        })
+    }
+
+    /// The natural logarithm of every observation (for models of growth rates; undo with
+    /// `exp` on the forecasts).
+    ///
+    /// # Errors
+    /// [`Error::InvalidValue`] naming the first value that is not positive.
+    pub fn ln(&self) -> Result<Series> {
+        if let Some((row, &value)) = self.values.iter().enumerate().find(|(_, v)| **v <= 0.0) {
+            return Err(Error::InvalidValue {
+                field: "series",
+                row,
+                value,
+                reason: "the logarithm needs positive values".into(),
+            });
+        }
+        Ok(Series {
+            values: self.values.iter().map(|v| v.ln()).collect(),
+            season_length: self.season_length,
+            calendar: self.calendar,
+        })
+    }
+}
+
+/// What a log-derived series counts per period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Measure {
+    /// Sum of amounts.
+    Revenue,
+    /// Number of transaction rows.
+    Orders,
+    /// Distinct customers with at least one purchase in the period.
+    ActiveCustomers,
+    /// Customers whose first purchase falls in the period.
+    NewCustomers,
+}
+
+/// A series of `measure` per `period` over the whole log (see the [module docs](self)).
+///
+/// # Errors
+/// Infallible for a valid log (a log always holds a row); the `Result` is kept for
+/// symmetry with the other constructors.
+pub fn aggregate<C>(log: &TransactionLog<C>, period: Period, measure: Measure) -> Result<Series> {
+    let first = period.index(log.first_day());
+    let width = (period.index(log.last_day()) - first) as usize + 1;
+    let mut values = vec![0.0; width];
+    let (offsets, days, amounts) = (log.offsets(), log.days(), log.amounts());
+    let slot = |d: Day| (period.index(d) - first) as usize;
+    match measure {
+        Measure::Revenue => {
+            for (&d, &a) in days.iter().zip(amounts) {
+                values[slot(d)] += a;
+            }
+        }
+        Measure::Orders => {
+            for &d in days {
+                values[slot(d)] += 1.0;
+            }
+        }
+        Measure::ActiveCustomers => {
+            for c in 0..log.n_customers() {
+                let mut prev = usize::MAX;
+                for &d in &days[offsets[c] as usize..offsets[c + 1] as usize] {
+                    let p = slot(d);
+                    if p != prev {
+                        values[p] += 1.0;
+                        prev = p;
+                    }
+                }
+            }
+        }
+        Measure::NewCustomers => {
+            for c in 0..log.n_customers() {
+                values[slot(days[offsets[c] as usize])] += 1.0;
+            }
+        }
+    }
+    Ok(Series {
+        values,
+        season_length: period.season_length(),
+        calendar: Some((period, first)),
+    })
+}
+
+/// Revenue (sum of amounts) per period.
+///
+/// # Errors
+/// See [`aggregate`].
+pub fn revenue<C>(log: &TransactionLog<C>, period: Period) -> Result<Series> {
+    aggregate(log, period, Measure::Revenue)
+}
+
+/// Orders (transaction rows) per period.
+///
+/// # Errors
+/// See [`aggregate`].
+pub fn orders<C>(log: &TransactionLog<C>, period: Period) -> Result<Series> {
+    aggregate(log, period, Measure::Orders)
+}
+
+/// Distinct purchasing customers per period.
+///
+/// # Errors
+/// See [`aggregate`].
+pub fn active_customers<C>(log: &TransactionLog<C>, period: Period) -> Result<Series> {
+    aggregate(log, period, Measure::ActiveCustomers)
+}
+
+/// Customers making their first purchase per period.
+///
+/// # Errors
+/// See [`aggregate`].
+pub fn new_customers<C>(log: &TransactionLog<C>, period: Period) -> Result<Series> {
+    aggregate(log, period, Measure::NewCustomers)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::transactions::Transaction;
+
+    #[test]
+    fn weekly_measures_fill_gaps_with_zeros() {
+        // Monday 2024-01-01, two weeks later, same customer twice in week 0.
+        let d = |y, m, dd| Day::from_ymd(y, m, dd).unwrap();
+        let rows = [
+            Transaction {
+                customer: 1u32,
+                day: d(2024, 1, 1),
+                amount: 2.0,
+            },
+            Transaction {
+                customer: 1,
+                day: d(2024, 1, 7),
+                amount: 3.0,
+            },
+            Transaction {
+                customer: 2,
+                day: d(2024, 1, 15),
+                amount: 4.0,
+            },
+            Transaction {
+                customer: 1,
+                day: d(2024, 1, 16),
+                amount: 1.0,
+            },
+        ];
+        let log = TransactionLog::new(&rows).unwrap();
+        assert_eq!(
+            revenue(&log, Period::Week).unwrap().values(),
+            &[5.0, 0.0, 5.0]
+        );
+        assert_eq!(
+            orders(&log, Period::Week).unwrap().values(),
+            &[2.0, 0.0, 2.0]
+        );
+        assert_eq!(
+            active_customers(&log, Period::Week).unwrap().values(),
+            &[1.0, 0.0, 2.0]
+        );
+        assert_eq!(
+            new_customers(&log, Period::Week).unwrap().values(),
+            &[1.0, 0.0, 1.0]
+        );
+        let s = revenue(&log, Period::Week).unwrap();
+        assert_eq!(s.label(2), "2024-01-15");
+        assert_eq!(s.slice(1, 3).unwrap().label(0), "2024-01-08");
+        assert_eq!(revenue(&log, Period::Day).unwrap().len(), 16);
+    }
+}
