@@ -15,7 +15,10 @@
 //!
 //! ```
 //! use patronage::forecast::{ets::Ets, Series};
-//! let y: Vec<f64> = (0..48).map(|t| 100.0 + 2.0 * t as f64 + 10.0 * ((t % 12) as f64 - 5.5).abs()).collect();
+//! // Trend, a seasonal pattern and some irregular noise, 4 years of months.
+//! let y: Vec<f64> = (0..48)
+//!     .map(|t| 100.0 + 2.0 * t as f64 + 10.0 * ((t % 12) as f64 - 5.5).abs() + ((t * 7) % 5) as f64)
+//!     .collect();
 //! let series = Series::new(&y, 12)?;
 //! let model = Ets::auto().fit(&series)?;
 //! let f = model.forecast(12, &[0.8, 0.95])?;
