@@ -1,1 +1,319 @@
-//! (in progress)
+//! Forecast accuracy: MAE, RMSE, MAPE, sMAPE, MASE, and rolling-origin
+//! cross-validation.
+//!
+//! Definitions follow Hyndman & Koehler (2006) and R's `forecast::accuracy`, with
+//! errors `e_t = y_t - ŷ_t`:
+//!
+//! | metric | definition |
+//! | --- | --- |
+//! | MAE | `mean |e_t|` |
+//! | RMSE | `sqrt(mean e_t²)` |
+//! | MAPE | `100 · mean |e_t / y_t|` (undefined when an actual is 0: an error) |
+//! | sMAPE | `100 · mean 2|e_t| / (|y_t| + |ŷ_t|)` (a pair of zeros counts 0) |
+//! | MASE | `MAE / mean |y_t - y_{t-m}|`, the scale from the training series' seasonal naive forecast (`m = 1`: naive) |
+//!
+//! ```
+//! use patronage::forecast::{metrics, Series};
+//! let train = Series::new(&[10.0, 12.0, 11.0, 13.0, 12.0], 1)?;
+//! let acc = metrics::accuracy(&[14.0, 13.0], &[13.0, 13.0], &train)?;
+//! assert_eq!(acc.mae, 0.5);
+//! assert_eq!(acc.mase, 0.5 / 1.5); // naive scale: mean of |2|, |1|, |2|, |1|
+//! # Ok::<(), patronage::Error>(())
+//! ```
+
+use super::{Forecast, Series};
+use crate::error::{Error, Result};
+
+/// Accuracy of a forecast against actuals (see the [module docs](self)).
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Accuracy {
+    /// Mean absolute error.
+    pub mae: f64,
+    /// Root mean squared error.
+    pub rmse: f64,
+    /// Mean absolute percentage error, in percent (NaN when an actual is 0).
+    pub mape: f64,
+    /// Symmetric MAPE, in percent.
+    pub smape: f64,
+    /// Mean absolute scaled error (NaN when the training series is constant).
+    pub mase: f64,
+}
+
+fn check_pair(actual: &[f64], forecast: &[f64]) -> Result<()> {
+    if actual.is_empty() {
+        return Err(Error::Empty { field: "actual" });
+    }
+    if forecast.len() != actual.len() {
+        return Err(Error::LengthMismatch {
+            field: "forecast",
+            expected: actual.len(),
+            found: forecast.len(),
+        });
+    }
+    for (field, values) in [("actual", actual), ("forecast", forecast)] {
+        if let Some((row, &value)) = values.iter().enumerate().find(|(_, v)| !v.is_finite()) {
+            return Err(Error::NonFinite { field, row, value });
+        }
+    }
+    Ok(())
+}
+
+/// Mean absolute error.
+///
+/// # Errors
+/// [`Error::Empty`], [`Error::LengthMismatch`] or [`Error::NonFinite`] for bad inputs.
+pub fn mae(actual: &[f64], forecast: &[f64]) -> Result<f64> {
+    check_pair(actual, forecast)?;
+    Ok(actual
+        .iter()
+        .zip(forecast)
+        .map(|(a, f)| (a - f).abs())
+        .sum::<f64>()
+        / actual.len() as f64)
+}
+
+/// Root mean squared error.
+///
+/// # Errors
+/// As [`mae`].
+pub fn rmse(actual: &[f64], forecast: &[f64]) -> Result<f64> {
+    check_pair(actual, forecast)?;
+    let mse = actual
+        .iter()
+        .zip(forecast)
+        .map(|(a, f)| (a - f) * (a - f))
+        .sum::<f64>()
+        / actual.len() as f64;
+    Ok(mse.sqrt())
+}
+
+/// Mean absolute percentage error, in percent.
+///
+/// # Errors
+/// As [`mae`], and [`Error::InvalidValue`] naming the first actual that is 0.
+pub fn mape(actual: &[f64], forecast: &[f64]) -> Result<f64> {
+    check_pair(actual, forecast)?;
+    if let Some(row) = actual.iter().position(|a| *a == 0.0) {
+        return Err(Error::InvalidValue {
+            field: "actual",
+            row,
+            value: 0.0,
+            reason: "MAPE divides by the actual; use sMAPE or MASE for series with zeros".into(),
+        });
+    }
+    Ok(100.0
+        * actual
+            .iter()
+            .zip(forecast)
+            .map(|(a, f)| ((a - f) / a).abs())
+            .sum::<f64>()
+        / actual.len() as f64)
+}
+
+/// Symmetric mean absolute percentage error, in percent (0 to 200).
+///
+/// # Errors
+/// As [`mae`].
+pub fn smape(actual: &[f64], forecast: &[f64]) -> Result<f64> {
+    check_pair(actual, forecast)?;
+    let sum: f64 = actual
+        .iter()
+        .zip(forecast)
+        .map(|(a, f)| {
+            let d = a.abs() + f.abs();
+            if d == 0.0 {
+                0.0
+            } else {
+                2.0 * (a - f).abs() / d
+            }
+        })
+        .sum();
+    Ok(100.0 * sum / actual.len() as f64)
+}
+
+/// The MASE scale: mean absolute error of the seasonal naive forecast
+/// `y_t = y_{t-m}` on the training series (`m` its seasonal period; the naive forecast
+/// when `m = 1` or the series is shorter than `m + 1`).
+///
+/// # Errors
+/// [`Error::InsufficientData`] for a training series of one observation.
+pub fn mase_scale(training: &Series) -> Result<f64> {
+    let y = training.values();
+    let m = if y.len() > training.season_length() {
+        training.season_length()
+    } else {
+        1
+    };
+    if y.len() <= m {
+        return Err(Error::InsufficientData {
+            model: "MASE",
+            reason: "the training series needs at least two observations".into(),
+        });
+    }
+    Ok(y.windows(m + 1).map(|w| (w[m] - w[0]).abs()).sum::<f64>() / (y.len() - m) as f64)
+}
+
+/// Mean absolute scaled error: MAE over [`mase_scale`] of the training series.
+///
+/// # Errors
+/// As [`mae`] and [`mase_scale`].
+pub fn mase(actual: &[f64], forecast: &[f64], training: &Series) -> Result<f64> {
+    Ok(mae(actual, forecast)? / mase_scale(training)?)
+}
+
+/// All metrics at once. MAPE is NaN (not an error) when an actual is 0.
+///
+/// # Errors
+/// As [`mae`] and [`mase_scale`].
+pub fn accuracy(actual: &[f64], forecast: &[f64], training: &Series) -> Result<Accuracy> {
+    Ok(Accuracy {
+        mae: mae(actual, forecast)?,
+        rmse: rmse(actual, forecast)?,
+        mape: mape(actual, forecast).unwrap_or(f64::NAN),
+        smape: smape(actual, forecast)?,
+        mase: mase(actual, forecast, training)?,
+    })
+}
+
+/// Errors of rolling-origin forecasts ([`cross_validate`]).
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct CrossValidation {
+    /// Length of the training window at each origin.
+    pub origins: Vec<usize>,
+    /// `errors[i][h]`: actual minus forecast at origin `i`, `h + 1` steps ahead (NaN
+    /// where the step falls beyond the series).
+    pub errors: Vec<Vec<f64>>,
+    /// Mean absolute error per horizon step over the origins that reach it.
+    pub mae: Vec<f64>,
+    /// Root mean squared error per horizon step.
+    pub rmse: Vec<f64>,
+    /// MASE per horizon step, scaled by the full series' seasonal naive MAE.
+    pub mase: Vec<f64>,
+}
+
+/// Rolling-origin (time-series) cross-validation, as R's `tsCV` with a fixed step:
+/// the model is fitted on the first `initial` observations, then `initial + step`, ...
+/// and each fit forecasts `horizon` steps; errors are grouped by step ahead.
+///
+/// `model(train, h)` fits a model to `train` and returns its forecast `h` steps ahead,
+/// for example `|s, h| Ets::auto().fit(s)?.forecast(h, &[])`.
+///
+/// ```
+/// use patronage::forecast::{ets::Ets, metrics::cross_validate, Series};
+/// let y: Vec<f64> = (0..40).map(|t| 20.0 + t as f64 + [1.0, -1.0][t % 2]).collect();
+/// let cv = cross_validate(&Series::new(&y, 1)?, 3, 5, 20, |s, h| Ets::holt(false).fit(s)?.forecast(h, &[]))?;
+/// assert_eq!(cv.origins, vec![20, 25, 30, 35]);
+/// assert_eq!(cv.mae.len(), 3);
+/// # Ok::<(), patronage::Error>(())
+/// ```
+///
+/// # Errors
+/// [`Error::InvalidParameter`] for `horizon` or `step` 0 or `initial` outside
+/// `1..len`; the first error the model returns.
+pub fn cross_validate<F>(
+    series: &Series,
+    horizon: usize,
+    step: usize,
+    initial: usize,
+    mut model: F,
+) -> Result<CrossValidation>
+where
+    F: FnMut(&Series, usize) -> Result<Forecast>,
+{
+    for (name, v) in [("horizon", horizon), ("step", step)] {
+        if v == 0 {
+            return Err(Error::InvalidParameter {
+                name,
+                value: "0".into(),
+                reason: "must be at least 1".into(),
+            });
+        }
+    }
+    let n = series.len();
+    if initial == 0 || initial >= n {
+        return Err(Error::InvalidParameter {
+            name: "initial",
+            value: initial.to_string(),
+            reason: format!("the first training window must hold 1..{n} observations"),
+        });
+    }
+    let y = series.values();
+    let scale = mase_scale(series).unwrap_or(f64::NAN);
+    let (mut origins, mut errors) = (Vec::new(), Vec::new());
+    let mut end = initial;
+    while end < n {
+        let f = model(&series.head(end)?, horizon)?;
+        let row: Vec<f64> = (0..horizon)
+            .map(|h| match (y.get(end + h), f.mean.get(h)) {
+                (Some(a), Some(p)) => a - p,
+                _ => f64::NAN,
+            })
+            .collect();
+        origins.push(end);
+        errors.push(row);
+        end += step;
+    }
+    let by_step = |g: &dyn Fn(f64) -> f64| -> Vec<f64> {
+        (0..horizon)
+            .map(|h| {
+                let v: Vec<f64> = errors
+                    .iter()
+                    .map(|r| r[h])
+                    .filter(|e| e.is_finite())
+                    .collect();
+                if v.is_empty() {
+                    f64::NAN
+                } else {
+                    v.iter().map(|e| g(*e)).sum::<f64>() / v.len() as f64
+                }
+            })
+            .collect()
+    };
+    let mae = by_step(&|e| e.abs());
+    let rmse = by_step(&|e| e * e).into_iter().map(f64::sqrt).collect();
+    let mase = mae.iter().map(|m| m / scale).collect();
+    Ok(CrossValidation {
+        origins,
+        errors,
+        mae,
+        rmse,
+        mase,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn metrics_by_hand() {
+        let a = [2.0, 4.0, 0.0];
+        let f = [1.0, 5.0, 0.0];
+        assert_eq!(mae(&a, &f).unwrap(), 2.0 / 3.0);
+        assert!((rmse(&a, &f).unwrap() - (2.0f64 / 3.0).sqrt()).abs() < 1e-15);
+        assert!(matches!(
+            mape(&a, &f),
+            Err(Error::InvalidValue { row: 2, .. })
+        ));
+        // 2|e|/(|a|+|f|): 2/3, 2/9, 0.
+        assert!((smape(&a, &f).unwrap() - 100.0 * (2.0 / 3.0 + 2.0 / 9.0) / 3.0).abs() < 1e-12);
+        assert!(matches!(
+            mae(&a, &f[..2]),
+            Err(Error::LengthMismatch { .. })
+        ));
+        assert!(matches!(mae(&[], &[]), Err(Error::Empty { .. })));
+        assert!(matches!(
+            rmse(&[1.0], &[f64::NAN]),
+            Err(Error::NonFinite {
+                field: "forecast",
+                ..
+            })
+        ));
+        let seasonal = Series::new(&[1.0, 5.0, 2.0, 6.0, 4.0, 9.0], 2).unwrap();
+        // |2-1|, |6-5|, |4-2|, |9-6| → 7/4.
+        assert_eq!(mase_scale(&seasonal).unwrap(), 1.75);
+        assert!(mase_scale(&Series::new(&[1.0], 1).unwrap()).is_err());
+    }
+}
