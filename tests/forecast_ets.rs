@@ -277,7 +277,10 @@ fn mase_scale_matches_r_accuracy() {
 fn rolling_origin_cross_validation_counts_origins_and_steps() {
     use patronage::forecast::metrics::cross_validate;
     let y = air_passengers();
-    let cv = cross_validate(&y, 12, 12, 96, |s, h| Ets::params(spec(EM, TA, SM)).fit(s)?.forecast(h, &[])).unwrap();
+    let cv = cross_validate(&y, 12, 12, 96, |s, h| {
+        Ets::params(spec(EM, TA, SM)).fit(s)?.forecast(h, &[])
+    })
+    .unwrap();
     assert_eq!(cv.origins, vec![96, 108, 120, 132]);
     assert!(cv.errors.iter().all(|r| r.len() == 12));
     // Every origin reaches all 12 steps; on average over the year ahead a seasonal model
@@ -285,14 +288,24 @@ fn rolling_origin_cross_validation_counts_origins_and_steps() {
     assert!(cv.mase.iter().all(|m| m.is_finite()), "{:?}", cv.mase);
     assert!(cv.mase.iter().sum::<f64>() / 12.0 < 1.0, "{:?}", cv.mase);
     // Errors are actual minus forecast: recompute one.
-    let f = Ets::params(spec(EM, TA, SM)).fit(&y.head(120).unwrap()).unwrap().forecast(1, &[]).unwrap();
+    let f = Ets::params(spec(EM, TA, SM))
+        .fit(&y.head(120).unwrap())
+        .unwrap()
+        .forecast(1, &[])
+        .unwrap();
     assert!((cv.errors[2][0] - (y.values()[120] - f.mean[0])).abs() < 1e-9);
     assert!(matches!(
         cross_validate(&y, 0, 1, 10, |s, h| Ets::simple().fit(s)?.forecast(h, &[])),
-        Err(Error::InvalidParameter { name: "horizon", .. })
+        Err(Error::InvalidParameter {
+            name: "horizon",
+            ..
+        })
     ));
     assert!(matches!(
         cross_validate(&y, 1, 1, 144, |s, h| Ets::simple().fit(s)?.forecast(h, &[])),
-        Err(Error::InvalidParameter { name: "initial", .. })
+        Err(Error::InvalidParameter {
+            name: "initial",
+            ..
+        })
     ));
 }

@@ -922,35 +922,42 @@ fn admissible(spec: EtsSpec, m: usize, p: &Smoothing) -> bool {
         return false;
     }
     // P(z) = φ(1-α-γ) + (α+β-αφ+γ-1) z + (α+β-αφ) (z² + ... + z^{m-1}) + (α+β-φ) z^m + z^{m+1}
-    let mut c = Vec::with_capacity(m + 2);
-    c.push(phi * (1.0 - a - g));
-    c.push(a + b - a * phi + g - 1.0);
-    c.extend(std::iter::repeat_n(a + b - a * phi, m - 2));
-    c.push(a + b - phi);
-    c.push(1.0);
-    schur_stable(&mut c)
+    let mut c = [0.0; MAX_SEASON_LENGTH + 2];
+    c[0] = phi * (1.0 - a - g);
+    c[1] = a + b - a * phi + g - 1.0;
+    c[2..m].fill(a + b - a * phi);
+    c[m] = a + b - phi;
+    c[m + 1] = 1.0;
+    schur_stable(&mut c[..m + 2])
 }
 
 /// Schur-Cohn test: all roots of `c[0] + c[1] z + ... + c[n] z^n` within the closed unit
 /// disk (up to 1e-10), via the step-down recursion `p ← (c_n p - c_0 p*) / z`.
-fn schur_stable(c: &mut Vec<f64>) -> bool {
-    while c.len() > 1 {
-        let n = c.len() - 1;
+fn schur_stable(c: &mut [f64]) -> bool {
+    let mut next = [0.0; MAX_SEASON_LENGTH + 2];
+    let mut len = c.len();
+    if len > next.len() {
+        return false;
+    }
+    while len > 1 {
+        let n = len - 1;
         let (c0, cn) = (c[0], c[n]);
-        if cn == 0.0 {
+        if cn == 0.0 || (c0 / cn).abs() >= 1.0 + 1e-10 {
             return false;
         }
-        let k = c0 / cn;
-        if k.abs() >= 1.0 + 1e-10 {
-            return false;
+        let mut scale = 0.0f64;
+        for i in 1..=n {
+            next[i - 1] = cn * c[i] - c0 * c[n - i];
+            scale = scale.max(next[i - 1].abs());
         }
-        let next: Vec<f64> = (1..=n).map(|i| cn * c[i] - c0 * c[n - i]).collect();
+        len = n;
         // Rescale to keep magnitudes bounded.
-        let scale = next.iter().fold(0.0f64, |s, v| s.max(v.abs()));
         if scale == 0.0 || !scale.is_finite() {
             return scale == 0.0;
         }
-        *c = next.iter().map(|v| v / scale).collect();
+        for i in 0..len {
+            c[i] = next[i] / scale;
+        }
     }
     true
 }
@@ -1067,6 +1074,11 @@ impl Layout {
 /// Negative log-likelihood per observation (R's `lik / n`) on the scaled series, with
 /// its gradient with respect to `u` when `grad` is non-empty. Returns +inf outside the
 /// parameter region or where a multiplicative model meets a non-positive state.
+///
+/// The gradient is computed in reverse mode: the forward pass records each step's
+/// intermediate values, the backward pass carries adjoints of the level, slope and
+/// seasonal ring back to the smoothing parameters and the initial states, so a gradient
+/// costs about two likelihood evaluations whatever the number of states.
 fn objective(layout: &Layout, y: &[f64], u: &[f64], grad: &mut [f64], work: &mut Work) -> f64 {
     let spec = layout.spec;
     let m = layout.m;
@@ -1075,49 +1087,31 @@ fn objective(layout: &Layout, y: &[f64], u: &[f64], grad: &mut [f64], work: &mut
         return f64::INFINITY;
     }
     let want_grad = !grad.is_empty();
-    // Derivatives are taken with respect to z = (α, β, γ, φ as present, free states),
-    // laid out as u; the chain rule to u happens at the end.
-    let np = layout.len;
     let k = 1 + usize::from(spec.has_trend());
     let ms = if spec.seasonal() { m } else { 0 };
-    work.reset(np, ms, want_grad);
     layout.full_state(u, &mut work.init);
+    work.ring.clear();
+    // ring[j] is the seasonal state for observation j (mod m): the initial states are
+    // stored most recent first, so observation 0 uses the last one.
+    work.ring.extend((0..ms).map(|j| work.init[k + m - 1 - j]));
+    work.trace.clear();
     let mut l = work.init[0];
     let mut b = if k == 2 { work.init[1] } else { 0.0 };
-    // Ring of seasonal states: ring[pos] is the state for the current observation
-    // (oldest), filled from the initial states most recent first.
-    for j in 0..ms {
-        work.ring[j] = work.init[k + m - 1 - j];
-    }
-    if want_grad {
-        work.dl[layout.states] = 1.0;
-        if k == 2 {
-            work.db[layout.states + 1] = 1.0;
-        }
-        // Seasonal state j (ring index) is free state k + m - 1 - j, except the last
-        // initial state (ring index 0) which is total - sum(free).
-        for j in 0..ms {
-            let row = &mut work.dring[j * np..(j + 1) * np];
-            if j == 0 {
-                for f in 0..m - 1 {
-                    row[layout.states + k + f] = -1.0;
-                }
-            } else {
-                row[layout.states + k + m - 1 - j] = 1.0;
-            }
-        }
-    }
-    let (ia, ib, ig, ip) = (0, layout.ib, layout.ig, layout.ip);
     let mult_err = spec.error == ErrorType::Multiplicative;
     let (mut sse, mut slog) = (0.0, 0.0);
     let mut pos = 0;
     for &yt in y {
         let s = if ms > 0 { work.ring[pos] } else { 0.0 };
         let q = l + p.phi * b;
-        let yhat = match spec.season {
-            SeasonType::None => q,
-            SeasonType::Additive => q + s,
-            SeasonType::Multiplicative => q * s,
+        let (yhat, pp, t) = match spec.season {
+            SeasonType::None => (q, yt, 0.0),
+            SeasonType::Additive => (q + s, yt - s, yt - q),
+            SeasonType::Multiplicative => {
+                if s.abs() < 1e-10 || q.abs() < 1e-10 {
+                    return f64::INFINITY;
+                }
+                (q * s, yt / s, yt / q)
+            }
         };
         if spec.multiplicative() && (yhat.abs() < 1e-10 || !yhat.is_finite()) {
             return f64::INFINITY;
@@ -1131,109 +1125,19 @@ fn objective(layout: &Layout, y: &[f64], u: &[f64], grad: &mut [f64], work: &mut
         if mult_err {
             slog += yhat.abs().ln();
         }
-        let pp = match spec.season {
-            SeasonType::None => yt,
-            SeasonType::Additive => yt - s,
-            SeasonType::Multiplicative => {
-                if s.abs() < 1e-10 {
-                    return f64::INFINITY;
-                }
-                yt / s
-            }
-        };
-        let t = match spec.season {
-            SeasonType::Multiplicative => {
-                if q.abs() < 1e-10 {
-                    return f64::INFINITY;
-                }
-                yt / q
-            }
-            _ => yt - q,
-        };
         if want_grad {
-            let Work {
-                dl,
-                db,
-                dring,
-                dq,
-                dyhat,
-                dsse,
-                dslog,
-                ..
-            } = work;
-            let ds = &mut dring[pos * np..(pos + 1) * np];
-            for i in 0..np {
-                dq[i] = dl[i] + p.phi * db[i];
-            }
-            if let Some(ip) = ip {
-                dq[ip] += b;
-            }
-            match spec.season {
-                SeasonType::None => dyhat.copy_from_slice(dq),
-                SeasonType::Additive => {
-                    for i in 0..np {
-                        dyhat[i] = dq[i] + ds[i];
-                    }
-                }
-                SeasonType::Multiplicative => {
-                    for i in 0..np {
-                        dyhat[i] = s * dq[i] + q * ds[i];
-                    }
-                }
-            }
-            // de = -dyhat (A) or -y/ŷ² dyhat (M); dsse += 2 e de.
-            let de_scale = if mult_err { -yt / (yhat * yhat) } else { -1.0 };
-            let f = 2.0 * e * de_scale;
-            for i in 0..np {
-                dsse[i] += f * dyhat[i];
-            }
-            if mult_err {
-                let inv = 1.0 / yhat;
-                for i in 0..np {
-                    dslog[i] += inv * dyhat[i];
-                }
-            }
-            // dp: N 0, A -ds, M -y/s² ds; dt: A -dq, M -y/q² dq.
-            let dp_scale = match spec.season {
-                SeasonType::None => 0.0,
-                SeasonType::Additive => -1.0,
-                SeasonType::Multiplicative => -yt / (s * s),
-            };
-            let dt_scale = match spec.season {
-                SeasonType::Multiplicative => -yt / (q * q),
-                _ => -1.0,
-            };
-            let diff = pp - q;
-            for i in 0..np {
-                let dpi = dp_scale * ds[i];
-                let d_diff = dpi - dq[i];
-                let dli = dq[i] + p.alpha * d_diff;
-                if k == 2 {
-                    db[i] = p.phi * db[i] + p.beta * d_diff;
-                }
-                if ms > 0 {
-                    let dti = dt_scale * dq[i];
-                    ds[i] += p.gamma * (dti - ds[i]);
-                }
-                dl[i] = dli;
-            }
-            dl[ia] += diff;
-            if k == 2 {
-                if let Some(ip) = ip {
-                    db[ip] += b;
-                }
-                if let Some(ib) = ib {
-                    db[ib] += diff;
-                }
-            }
-            if let Some(ig) = ig {
-                ds[ig] += t - s;
-            }
+            work.trace.push(Step {
+                b,
+                s,
+                q,
+                yhat,
+                e,
+                pp,
+                t,
+            });
         }
         l = q + p.alpha * (pp - q);
-        if k == 2 {
-            b = p.phi * b + p.beta * (pp - q);
-        }
+        b = p.phi * b + p.beta * (pp - q);
         if ms > 0 {
             work.ring[pos] = s + p.gamma * (t - s);
             pos = if pos + 1 == ms { 0 } else { pos + 1 };
@@ -1245,31 +1149,100 @@ fn objective(layout: &Layout, y: &[f64], u: &[f64], grad: &mut [f64], work: &mut
     }
     // A series the model fits exactly (a constant, a line) has sse 0: floor it so the
     // likelihood stays finite and the optimizer can still settle.
+    let floored = sse < SSE_FLOOR * n;
     let sse = sse.max(SSE_FLOOR * n);
     let value = sse.ln() + 2.0 * slog / n;
+    if !value.is_finite() {
+        return f64::INFINITY;
+    }
     if want_grad {
-        // dz, then chain rule through the logistic transforms.
-        let mut dz = vec![0.0; np];
-        for i in 0..np {
-            dz[i] = work.dsse[i] / sse + 2.0 * work.dslog[i] / n;
-        }
-        grad.copy_from_slice(&dz);
-        let idx = [Some(0), ib, ig, ip];
-        for (col, ic) in idx.iter().enumerate() {
-            if let Some(ic) = *ic {
-                grad[ic] = idx
-                    .iter()
-                    .enumerate()
-                    .filter_map(|(row, ir)| ir.map(|ir| dz[ir] * jac[row][col]))
-                    .sum();
+        // Adjoints: of the smoothing parameters, and of the state entering each step.
+        let (mut a_bar, mut b_bar_par, mut g_bar, mut phi_bar) = (0.0, 0.0, 0.0, 0.0);
+        let (mut l_bar, mut b_bar) = (0.0, 0.0);
+        work.ring_bar.clear();
+        work.ring_bar.resize(ms, 0.0);
+        let de = if floored { 0.0 } else { 2.0 / sse };
+        let dslog = 2.0 / n;
+        for (t_idx, st) in work.trace.iter().enumerate().rev() {
+            let pos = if ms > 0 { t_idx % ms } else { 0 };
+            let yt = y[t_idx];
+            // s' = s + γ (t - s)
+            let s_out_bar = if ms > 0 { work.ring_bar[pos] } else { 0.0 };
+            let mut s_bar = (1.0 - p.gamma) * s_out_bar;
+            let t_bar = p.gamma * s_out_bar;
+            g_bar += (st.t - st.s) * s_out_bar;
+            // b' = φ b + β (p - q), l' = q + α (p - q)
+            let diff = st.pp - st.q;
+            let mut b_in_bar = p.phi * b_bar;
+            phi_bar += st.b * b_bar;
+            b_bar_par += diff * b_bar;
+            a_bar += diff * l_bar;
+            let p_bar = p.beta * b_bar + p.alpha * l_bar;
+            let mut q_bar = (1.0 - p.alpha) * l_bar - p.beta * b_bar;
+            // p and t from y, s and q; the loss from e and ŷ.
+            let e_bar = de * st.e;
+            let yhat_bar = if mult_err {
+                -yt / (st.yhat * st.yhat) * e_bar + dslog / st.yhat
+            } else {
+                -e_bar
+            };
+            match spec.season {
+                SeasonType::None => q_bar += yhat_bar,
+                SeasonType::Additive => {
+                    s_bar -= p_bar;
+                    q_bar -= t_bar;
+                    q_bar += yhat_bar;
+                    s_bar += yhat_bar;
+                }
+                SeasonType::Multiplicative => {
+                    s_bar -= yt / (st.s * st.s) * p_bar;
+                    q_bar -= yt / (st.q * st.q) * t_bar;
+                    q_bar += st.s * yhat_bar;
+                    s_bar += st.q * yhat_bar;
+                }
+            }
+            // q = l + φ b
+            b_in_bar += p.phi * q_bar;
+            phi_bar += st.b * q_bar;
+            l_bar = q_bar;
+            b_bar = b_in_bar;
+            if ms > 0 {
+                work.ring_bar[pos] = s_bar;
             }
         }
+        // Gradient in z = (α, β, γ, φ as present, free states), then through the
+        // logistic transforms to u.
+        let dz = [a_bar, b_bar_par, g_bar, phi_bar];
+        let idx = [Some(0), layout.ib, layout.ig, layout.ip];
+        for (col, ic) in idx.iter().enumerate() {
+            if let Some(ic) = *ic {
+                grad[ic] = (0..4).map(|row| dz[row] * jac[row][col]).sum();
+            }
+        }
+        let st0 = layout.states;
+        grad[st0] = l_bar;
+        if k == 2 {
+            grad[st0 + 1] = b_bar;
+        }
+        // Free seasonal state f (0-based, most recent first) sits in ring slot m-1-f;
+        // the implied last state (slot 0) is total - sum(free).
+        for f in 0..ms.saturating_sub(1) {
+            grad[st0 + k + f] = work.ring_bar[m - 1 - f] - work.ring_bar[0];
+        }
     }
-    if value.is_finite() {
-        value
-    } else {
-        f64::INFINITY
-    }
+    value
+}
+
+/// One step's intermediate values, kept for the backward pass.
+#[derive(Debug, Clone, Copy)]
+struct Step {
+    b: f64,
+    s: f64,
+    q: f64,
+    yhat: f64,
+    e: f64,
+    pp: f64,
+    t: f64,
 }
 
 /// Scratch buffers for [`objective`].
@@ -1277,35 +1250,8 @@ fn objective(layout: &Layout, y: &[f64], u: &[f64], grad: &mut [f64], work: &mut
 struct Work {
     init: Vec<f64>,
     ring: Vec<f64>,
-    dl: Vec<f64>,
-    db: Vec<f64>,
-    dring: Vec<f64>,
-    dq: Vec<f64>,
-    dyhat: Vec<f64>,
-    dsse: Vec<f64>,
-    dslog: Vec<f64>,
-}
-
-impl Work {
-    fn reset(&mut self, np: usize, ms: usize, grad: bool) {
-        self.ring.clear();
-        self.ring.resize(ms, 0.0);
-        let n = if grad { np } else { 0 };
-        for v in [
-            &mut self.dl,
-            &mut self.db,
-            &mut self.dq,
-            &mut self.dyhat,
-            &mut self.dsse,
-            &mut self.dslog,
-        ] {
-            v.clear();
-            v.resize(n, 0.0);
-        }
-        self.dring.clear();
-        // One zero row even without seasons, so the recursion can borrow it.
-        self.dring.resize(n * ms.max(1), 0.0);
-    }
+    ring_bar: Vec<f64>,
+    trace: Vec<Step>,
 }
 
 /// Initial states as R's `ets`: a classical decomposition of the first three seasons
@@ -1421,6 +1367,9 @@ fn line_fit(w: &[f64]) -> (f64, f64) {
     (ym - b * tm, b)
 }
 
+/// BFGS iterations each start gets before the best is continued.
+const SCOUT_ITERATIONS: usize = 80;
+
 /// Smoothing-parameter starts: R's default, and two others (the likelihood surface of
 /// seasonal models has several local optima; the best of the starts is kept).
 fn starts(spec: EtsSpec, m: usize) -> Vec<Smoothing> {
@@ -1462,21 +1411,36 @@ fn fit_model(spec: EtsSpec, m: usize, y: &[f64], max_iter: usize) -> Result<Fitt
         ftol: 1e-10,
     };
     let mut best: Option<(f64, Vec<f64>)> = None;
+    // Multi-start in two stages: a short run from every start, then the most promising
+    // run continued to convergence.
+    let scout = OptimOptions {
+        max_iter: SCOUT_ITERATIONS.min(max_iter),
+        ..opts
+    };
     for start in starts(spec, m) {
         let mut u = vec![0.0; layout.len];
         layout.unconstrain(&start, &mut u);
         u[layout.states..].copy_from_slice(&init);
-        let mut g = vec![0.0; layout.len];
-        if !objective(&layout, &ys, &u, &mut g, &mut work).is_finite() {
+        if !objective(&layout, &ys, &u, &mut [], &mut work).is_finite() {
             continue;
         }
         let res = bfgs(
             |x: &[f64], g: &mut [f64]| objective(&layout, &ys, x, g, &mut work),
             &u,
-            &opts,
+            &scout,
         );
         if res.value.is_finite() && best.as_ref().is_none_or(|(v, _)| res.value < *v) {
             best = Some((res.value, res.x));
+        }
+    }
+    if let Some((value, x)) = &mut best {
+        let res = bfgs(
+            |x: &[f64], g: &mut [f64]| objective(&layout, &ys, x, g, &mut work),
+            x,
+            &opts,
+        );
+        if res.value.is_finite() && res.value <= *value {
+            (*value, *x) = (res.value, res.x);
         }
     }
     let Some((_, u)) = best else {
@@ -1625,12 +1589,12 @@ mod tests {
     #[test]
     fn schur_cohn_agrees_with_known_roots() {
         // (z - 0.5)(z + 0.8) = z² + 0.3 z - 0.4: stable.
-        assert!(schur_stable(&mut vec![-0.4, 0.3, 1.0]));
+        assert!(schur_stable(&mut [-0.4, 0.3, 1.0]));
         // (z - 1.2)(z + 0.1) = z² - 1.1 z - 0.12: a root outside.
-        assert!(!schur_stable(&mut vec![-0.12, -1.1, 1.0]));
+        assert!(!schur_stable(&mut [-0.12, -1.1, 1.0]));
         // (z² + 0.25)(z - 0.9): complex pair inside, real root inside.
-        assert!(schur_stable(&mut vec![-0.225, 0.25, -0.9, 1.0]));
+        assert!(schur_stable(&mut [-0.225, 0.25, -0.9, 1.0]));
         // (z² + 1.44)(z - 0.5): complex pair outside.
-        assert!(!schur_stable(&mut vec![-0.72, 1.44, -0.5, 1.0]));
+        assert!(!schur_stable(&mut [-0.72, 1.44, -0.5, 1.0]));
     }
 }
