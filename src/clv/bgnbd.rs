@@ -311,21 +311,14 @@ fn logistic_neg(u: f64) -> f64 {
 }
 
 impl PurchaseModel for BetaGeo {
-    fn conditional_expected_purchases(
-        &self,
-        t: f64,
-        frequency: f64,
-        recency: f64,
-        age: f64,
-    ) -> f64 {
+    fn expected_purchases_if_alive(&self, t: f64, frequency: f64, age: f64) -> f64 {
         let (r, alpha, a, b) = (self.r, self.alpha, self.a, self.b);
         let x = frequency;
         let z = t / (alpha + age + t);
         let ln_h = ln_hyp2f1(r + x, b + x, a + b + x - 1.0, z);
         let ln_ratio = (r + x) * ((alpha + age).ln() - (alpha + age + t).ln());
         let bracket = -(ln_ratio + ln_h).exp_m1(); // 1 - ratio * 2F1
-        let front = (a + b + x - 1.0) / (a - 1.0);
-        front * bracket * self.probability_alive(frequency, recency, age)
+        (a + b + x - 1.0) / (a - 1.0) * bracket
     }
 
     fn probability_alive(&self, frequency: f64, recency: f64, age: f64) -> f64 {

@@ -163,19 +163,13 @@ impl ModifiedBetaGeo {
 }
 
 impl PurchaseModel for ModifiedBetaGeo {
-    fn conditional_expected_purchases(
-        &self,
-        t: f64,
-        frequency: f64,
-        recency: f64,
-        age: f64,
-    ) -> f64 {
+    fn expected_purchases_if_alive(&self, t: f64, frequency: f64, age: f64) -> f64 {
         let (r, alpha, a, b) = (self.r, self.alpha, self.a, self.b);
         let x = frequency;
         let ln_h = ln_hyp2f1(r + x, b + x + 1.0, a + b + x, t / (alpha + age + t));
         let ln_ratio = (r + x) * ((alpha + age).ln() - (alpha + age + t).ln());
         let bracket = -(ln_ratio + ln_h).exp_m1();
-        (a + b + x) / (a - 1.0) * bracket * self.probability_alive(frequency, recency, age)
+        (a + b + x) / (a - 1.0) * bracket
     }
 
     fn probability_alive(&self, frequency: f64, recency: f64, age: f64) -> f64 {

@@ -24,9 +24,24 @@
 /// the unit the model was fitted in (the summary's time unit).
 pub trait PurchaseModel {
     /// Expected number of repeat purchases in `(T, T + t]` for a customer with the
-    /// given frequency, recency and age `T`.
-    fn conditional_expected_purchases(&self, t: f64, frequency: f64, recency: f64, age: f64)
-    -> f64;
+    /// given frequency, recency and age `T`: P(alive) times the expectation for a
+    /// customer known to be alive.
+    fn conditional_expected_purchases(
+        &self,
+        t: f64,
+        frequency: f64,
+        recency: f64,
+        age: f64,
+    ) -> f64 {
+        self.expected_purchases_if_alive(t, frequency, age)
+            * self.probability_alive(frequency, recency, age)
+    }
+
+    /// Expected number of repeat purchases in `(T, T + t]` for a customer with
+    /// frequency `x` and age `T` who is alive at `T`. In the BG/NBD family this does
+    /// not depend on recency, which lets the vectorized [`expected_purchases`] compute
+    /// it once per distinct `(x, T)`.
+    fn expected_purchases_if_alive(&self, t: f64, frequency: f64, age: f64) -> f64;
 
     /// Probability that a customer with the given history is still alive at `T`.
     fn probability_alive(&self, frequency: f64, recency: f64, age: f64) -> f64;
@@ -80,9 +95,39 @@ pub fn expected_purchases<M: PurchaseModel + Sync>(
     t: f64,
 ) -> Vec<f64> {
     let (x, tx, age) = (summary.frequency(), summary.recency(), summary.age());
-    per_customer(summary.len(), |i| {
-        model.conditional_expected_purchases(t, x[i], tx[i], age[i])
-    })
+    // The expectation given alive depends on (x, T) only, and customers share few
+    // distinct pairs: each block of customers computes it once per pair it holds.
+    // Blocks are fixed-size and every value is a pure function of its row, so the
+    // result does not depend on the number of threads.
+    let block = |lo: usize, hi: usize| -> Vec<f64> {
+        use std::collections::HashMap;
+        let mut cache: HashMap<(u64, u64), f64, crate::transactions::FxBuildHasher> =
+            HashMap::with_capacity_and_hasher(1024, Default::default());
+        (lo..hi)
+            .map(|i| {
+                let alive = *cache
+                    .entry((x[i].to_bits(), age[i].to_bits()))
+                    .or_insert_with(|| model.expected_purchases_if_alive(t, x[i], age[i]));
+                alive * model.probability_alive(x[i], tx[i], age[i])
+            })
+            .collect()
+    };
+    const BLOCK: usize = 1 << 17;
+    let n = summary.len();
+    let blocks = n.div_ceil(BLOCK);
+    #[cfg(feature = "parallel")]
+    let parts: Vec<Vec<f64>> = {
+        use rayon::prelude::*;
+        (0..blocks)
+            .into_par_iter()
+            .map(|k| block(k * BLOCK, ((k + 1) * BLOCK).min(n)))
+            .collect()
+    };
+    #[cfg(not(feature = "parallel"))]
+    let parts: Vec<Vec<f64>> = (0..blocks)
+        .map(|k| block(k * BLOCK, ((k + 1) * BLOCK).min(n)))
+        .collect();
+    parts.concat()
 }
 
 /// P(alive) for every customer of a summary (vectorized [`PurchaseModel::probability_alive`]).
