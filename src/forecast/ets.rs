@@ -784,7 +784,7 @@ impl FittedEts {
         use rand::SeedableRng;
         use rand_distr::{Distribution, Normal};
         const PATHS: usize = 5_000;
-        let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(0x5eed_e75);
+        let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(0x05ee_de75);
         let Ok(normal) = Normal::new(0.0, self.sigma2.max(0.0).sqrt()) else {
             // Unreachable for a fitted model (σ² is finite); degrade to no intervals' width.
             let intervals = levels
@@ -1275,14 +1275,14 @@ fn initial_states(spec: EtsSpec, m: usize, y: &[f64]) -> Vec<f64> {
         let w = &y[..span];
         // Trend by a centred moving average of order m (2 x m for even m), or by a
         // straight line when fewer than three seasons are available.
-        let trend: Vec<Option<f64>> = if span >= 2 * m + 1 {
+        let trend: Vec<Option<f64>> = if span > 2 * m {
             let half = m / 2;
             (0..span)
                 .map(|t| {
                     if t < half || t + half >= span {
                         return None;
                     }
-                    Some(if m % 2 == 0 {
+                    Some(if m.is_multiple_of(2) {
                         (0.5 * w[t - half]
                             + w[t + 1 - half..t + half].iter().sum::<f64>()
                             + 0.5 * w[t + half])
