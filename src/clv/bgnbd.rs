@@ -174,30 +174,54 @@ pub(crate) fn family_log_likelihood(
             )
         })
         .collect();
+    // Per distinct recency and age: ln(alpha + t) and 1 / (alpha + t).
+    let logs = |v: &[f64]| -> Vec<(f64, f64)> {
+        v.iter()
+            .map(|t| ((alpha + t).ln(), 1.0 / (alpha + t)))
+            .collect()
+    };
+    let (by_tx, by_t) = (logs(&data.distinct_recencies), logs(&data.distinct_ages));
+    // Per distinct frequency: ln(b + x - 1) and its reciprocal (the dropout branch).
+    let by_x: Vec<(f64, f64)> = data
+        .distinct_frequencies
+        .iter()
+        .map(|x| {
+            let bx = b + x - 1.0 + shift;
+            (bx.ln(), 1.0 / bx)
+        })
+        .collect();
     let (ln_a, per_x) = (a.ln(), &per_x);
     let chunk = |lo: usize, hi: usize| {
         let mut acc = [0.0f64; 5];
         for k in lo..hi {
             let w = data.weights[k];
-            let (x, tx, t) = (data.frequency[k], data.recency[k], data.age[k]);
-            let (base, dbase) = per_x[data.frequency_index[k] as usize];
-            let ln_at = (alpha + t).ln();
+            let x = data.frequency[k];
+            let xi = data.frequency_index[k] as usize;
+            let (base, dbase) = per_x[xi];
+            let (ln_at, inv_at) = by_t[data.age_index[k] as usize];
             let a3 = -(r + x) * ln_at;
-            let d3 = [-ln_at, -(r + x) / (alpha + t)];
+            let d3 = [-ln_at, -(r + x) * inv_at];
             let (tail, g) = if x > 0.0 || modified {
-                let ln_atx = (alpha + tx).ln();
-                let a4 = ln_a - (b + x - 1.0 + shift).ln() - (r + x) * ln_atx;
-                let m = a3.max(a4);
-                let (e3, e4) = ((a3 - m).exp(), (a4 - m).exp());
-                let w3 = e3 / (e3 + e4);
-                let w4 = 1.0 - w3;
+                let (ln_atx, inv_atx) = by_tx[data.recency_index[k] as usize];
+                let (ln_bx, inv_bx) = by_x[xi];
+                let a4 = ln_a - ln_bx - (r + x) * ln_atx;
+                // log(e^a3 + e^a4) with one exponential: w4 = 1 / (1 + e^(a3 - a4)).
+                let d = a3 - a4;
+                let (tail, w4) = if d > 0.0 {
+                    let e = (-d).exp();
+                    (a3 + e.ln_1p(), e / (1.0 + e))
+                } else {
+                    let e = d.exp();
+                    (a4 + e.ln_1p(), 1.0 / (1.0 + e))
+                };
+                let w3 = 1.0 - w4;
                 (
-                    m + (e3 + e4).ln(),
+                    tail,
                     [
                         w3 * d3[0] - w4 * ln_atx,
-                        w3 * d3[1] - w4 * (r + x) / (alpha + tx),
+                        w3 * d3[1] - w4 * (r + x) * inv_atx,
                         w4 / a,
-                        -w4 / (b + x - 1.0 + shift),
+                        -w4 * inv_bx,
                     ],
                 )
             } else {

@@ -15,8 +15,31 @@ pub(crate) struct CompressedSummary {
     pub frequency_index: Vec<u32>,
     pub recency: Vec<f64>,
     pub age: Vec<f64>,
+    /// Distinct recencies and ages, and each row's index into them: summaries at day
+    /// or week resolution hold few, so per-value logarithms are computed once each.
+    pub distinct_recencies: Vec<f64>,
+    pub recency_index: Vec<u32>,
+    pub distinct_ages: Vec<f64>,
+    pub age_index: Vec<u32>,
     pub weights: Vec<f64>,
     pub total_weight: f64,
+}
+
+/// Distinct values of `v` (in order of first appearance) and each entry's index.
+fn index_distinct(v: &[f64]) -> (Vec<f64>, Vec<u32>) {
+    use std::collections::HashMap;
+    let mut seen: HashMap<u64, u32, crate::transactions::FxBuildHasher> = HashMap::default();
+    let mut distinct = Vec::new();
+    let index = v
+        .iter()
+        .map(|x| {
+            *seen.entry(x.to_bits()).or_insert_with(|| {
+                distinct.push(*x);
+                (distinct.len() - 1) as u32
+            })
+        })
+        .collect();
+    (distinct, index)
 }
 
 impl CompressedSummary {
@@ -40,6 +63,10 @@ impl CompressedSummary {
             frequency_index: Vec::new(),
             recency: Vec::new(),
             age: Vec::new(),
+            distinct_recencies: Vec::new(),
+            recency_index: Vec::new(),
+            distinct_ages: Vec::new(),
+            age_index: Vec::new(),
             weights: Vec::new(),
             total_weight: 0.0,
         };
@@ -65,6 +92,8 @@ impl CompressedSummary {
             }
             out.total_weight += w;
         }
+        (out.distinct_recencies, out.recency_index) = index_distinct(&out.recency);
+        (out.distinct_ages, out.age_index) = index_distinct(&out.age);
         out
     }
 }
