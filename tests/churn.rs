@@ -330,6 +330,26 @@ fn error_paths() {
         m.predict_proba(Array2::<f64>::zeros((2, 2)).view()),
         Err(Error::LengthMismatch { .. })
     ));
+    // A NaN or infinite feature is reported by row (the first one), whatever its
+    // coefficient; huge but finite features are not errors.
+    let mut bad = x.clone();
+    bad[[5, 2]] = f64::INFINITY;
+    bad[[3, 0]] = f64::NAN;
+    assert!(matches!(
+        m.predict_proba(bad.view()),
+        Err(Error::NonFinite {
+            field: "x",
+            row: 3,
+            ..
+        })
+    ));
+    assert!(matches!(
+        m.decision_function(bad.row(5).insert_axis(ndarray::Axis(0))),
+        Err(Error::NonFinite { row: 0, .. })
+    ));
+    let mut huge = x.clone();
+    huge.row_mut(0).fill(1e308);
+    assert!(m.predict_proba(huge.view()).is_ok());
     assert!(matches!(
         roc_auc(&[1.0, 1.0], &[0.1, 0.2]),
         Err(Error::InsufficientData { .. })

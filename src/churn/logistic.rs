@@ -772,22 +772,13 @@ impl FittedLogistic {
         rows
     }
 
-    fn check(&self, x: &ArrayView2<f64>) -> Result<()> {
+    fn check_columns(&self, x: &ArrayView2<f64>) -> Result<()> {
         if x.ncols() != self.coefficients.len() {
             return Err(Error::LengthMismatch {
                 field: "x columns",
                 expected: self.coefficients.len(),
                 found: x.ncols(),
             });
-        }
-        for (row, r) in x.rows().into_iter().enumerate() {
-            if let Some(&value) = r.iter().find(|v| !v.is_finite()) {
-                return Err(Error::NonFinite {
-                    field: "x",
-                    row,
-                    value,
-                });
-            }
         }
         Ok(())
     }
@@ -809,25 +800,46 @@ impl FittedLogistic {
     }
 
     /// `link(intercept + x . coefficients)` per row, in parallel chunks of rows.
+    ///
+    /// Validation rides along: a NaN or infinite feature makes its row's linear
+    /// predictor non-finite, so only such rows are re-read to find the culprit, and the
+    /// data are read once.
     fn linear(&self, x: ArrayView2<f64>, link: fn(f64) -> f64) -> Result<Array1<f64>> {
-        self.check(&x)?;
+        self.check_columns(&x)?;
         let x = x.as_standard_layout();
         let data = x.as_slice().unwrap_or(&[]);
         let p = self.coefficients.len();
         let mut out = vec![0.0; x.nrows()];
-        let fill = |(c, chunk): (usize, &mut [f64])| {
+        let fill = |(c, chunk): (usize, &mut [f64])| -> Vec<usize> {
+            let mut suspects = Vec::new();
             for (k, o) in chunk.iter_mut().enumerate() {
                 let i = c * CHUNK + k;
-                *o = link(self.intercept + dot(&data[i * p..(i + 1) * p], &self.coefficients));
+                let z = self.intercept + dot(&data[i * p..(i + 1) * p], &self.coefficients);
+                if !z.is_finite() {
+                    suspects.push(i);
+                }
+                *o = link(z);
             }
+            suspects
         };
         #[cfg(feature = "parallel")]
-        {
+        let suspects: Vec<Vec<usize>> = {
             use rayon::prelude::*;
-            out.par_chunks_mut(CHUNK).enumerate().for_each(fill);
-        }
+            out.par_chunks_mut(CHUNK).enumerate().map(fill).collect()
+        };
         #[cfg(not(feature = "parallel"))]
-        out.chunks_mut(CHUNK).enumerate().for_each(fill);
+        let suspects: Vec<Vec<usize>> = out.chunks_mut(CHUNK).enumerate().map(fill).collect();
+        // Rows in order: the first with a non-finite value is the error (a finite row
+        // whose predictor overflowed is fine: its probability is 0 or 1).
+        for row in suspects.into_iter().flatten() {
+            if let Some(&value) = data[row * p..(row + 1) * p].iter().find(|v| !v.is_finite()) {
+                return Err(Error::NonFinite {
+                    field: "x",
+                    row,
+                    value,
+                });
+            }
+        }
         Ok(Array1::from(out))
     }
 
