@@ -309,3 +309,39 @@ fn rolling_origin_cross_validation_counts_origins_and_steps() {
         })
     ));
 }
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(24))]
+
+        /// Every ETS model forecasts a constant series as that constant.
+        #[test]
+        fn constant_series_forecast_the_constant(level in 0.5f64..1e4, n in 12usize..60) {
+            let s = Series::new(&vec![level; n], 4).unwrap();
+            for model in [Ets::simple(), Ets::holt(true), Ets::params(spec(EM, TN, SM)).season_length(4)] {
+                let f = model.fit(&s).unwrap().forecast(6, &[0.9]).unwrap();
+                for v in &f.mean {
+                    prop_assert!((v - level).abs() <= 1e-6 * level, "{} vs {}", v, level);
+                }
+            }
+        }
+
+        /// Revenue per period sums to the log's total, whatever the period.
+        #[test]
+        fn revenue_series_preserve_the_total(rows in proptest::collection::vec((0u8..20, 0i32..400, 0.0f64..100.0), 1..200)) {
+            use patronage::forecast::series::{revenue, orders, Period};
+            use patronage::{Day, Transaction, TransactionLog};
+            let rows: Vec<_> = rows.into_iter().map(|(c, d, a)| Transaction { customer: c, day: Day(d), amount: a }).collect();
+            let log = TransactionLog::new(&rows).unwrap();
+            let total: f64 = rows.iter().map(|t| t.amount).sum();
+            for period in [Period::Day, Period::Week, Period::Month] {
+                let s = revenue(&log, period).unwrap();
+                prop_assert!((s.values().iter().sum::<f64>() - total).abs() <= 1e-9 * (1.0 + total));
+                prop_assert_eq!(orders(&log, period).unwrap().values().iter().sum::<f64>(), rows.len() as f64);
+            }
+        }
+    }
+}
