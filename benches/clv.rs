@@ -1,11 +1,11 @@
 //! CLV benches: BG/NBD on the CDNOW summary and on synthetic-1M summarized at day
-//! resolution (in weeks), predictions for 1M customers, Gamma-Gamma on synthetic-1M's
-//! repeat buyers.
+//! resolution (in weeks), Pareto/NBD on the CDNOW summary, predictions for 1M customers,
+//! Gamma-Gamma on synthetic-1M's repeat buyers.
 
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use patronage::clv::{BetaGeo, GammaGamma, expected_purchases, probability_alive};
+use patronage::clv::{BetaGeo, GammaGamma, ParetoNbd, expected_purchases, probability_alive};
 use patronage::simulate::Simulation;
 use patronage::{CustomerSummary, Day, SummaryParams, TransactionLog};
 
@@ -40,6 +40,9 @@ fn clv(c: &mut Criterion) {
     g.sample_size(10);
     g.bench_function("BG/NBD fit, CDNOW", |b| {
         b.iter(|| BetaGeo::params().fit(black_box(&small)))
+    });
+    g.bench_function("Pareto/NBD fit, CDNOW", |b| {
+        b.iter(|| ParetoNbd::params().fit(black_box(&small)))
     });
     g.bench_function("BG/NBD fit, synthetic-1M (day resolution)", |b| {
         b.iter(|| BetaGeo::params().fit(black_box(&big)))

@@ -1,11 +1,12 @@
 //! Customer lifetime value on the CDNOW sample: BG/NBD and Gamma-Gamma fitted on the
-//! 39-week calibration period, checked against the 39-week holdout, and 12-month CLV.
+//! 39-week calibration period (with Pareto/NBD's fit for comparison), checked against
+//! the 39-week holdout, and 12-month CLV.
 //!
 //! Run with `cargo run --release --example clv`.
 
 use patronage::clv::diagnostics::{calibration_holdout_table, model_fit_table};
 use patronage::clv::value::lifetime_value;
-use patronage::clv::{BetaGeo, GammaGamma, PurchaseModel, expected_purchases};
+use patronage::clv::{BetaGeo, GammaGamma, ParetoNbd, PurchaseModel, expected_purchases};
 use patronage::{Day, SummaryParams, TransactionLog};
 
 #[path = "common/cdnow.rs"]
@@ -38,6 +39,16 @@ pub fn main() -> Result<(), Box<dyn std::error::Error>> {
     {
         println!("  {name:<6} {v:>9.4} (s.e. {:.4})", se(bse, k));
     }
+    let pn = ParetoNbd::params().fit(cal)?;
+    println!(
+        "Pareto/NBD: log-likelihood {:.4}, AIC {:.1} (r {:.4}, alpha {:.4}, s {:.4}, beta {:.4})",
+        pn.report().log_likelihood,
+        pn.report().aic,
+        pn.r(),
+        pn.alpha(),
+        pn.s(),
+        pn.beta()
+    );
     println!(
         "Gamma-Gamma: log-likelihood {:.4}, frequency-spend correlation {:.3}",
         gg.report().log_likelihood,

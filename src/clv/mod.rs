@@ -1,5 +1,5 @@
-//! Customer lifetime value: the BG/NBD and MBG/NBD purchase models ([`BetaGeo`],
-//! [`ModifiedBetaGeo`]), BG/BB for discrete-time data ([`BetaGeoBetaBinom`]),
+//! Customer lifetime value: the BG/NBD, MBG/NBD and Pareto/NBD purchase models
+//! ([`BetaGeo`], [`ModifiedBetaGeo`], [`ParetoNbd`]), BG/BB for discrete-time data ([`BetaGeoBetaBinom`]),
 //! Gamma-Gamma spend ([`GammaGamma`]), discounted CLV ([`value`]) and the papers'
 //! diagnostic tables ([`diagnostics`]).
 //!
@@ -19,7 +19,7 @@
 
 /// A probabilistic model of repeat purchases, fitted to (frequency, recency, T) summaries.
 ///
-/// Implemented by [`BetaGeo`] and [`ModifiedBetaGeo`]; [`value`] combines any implementation with a spend model
+/// Implemented by [`BetaGeo`], [`ModifiedBetaGeo`] and [`ParetoNbd`]; [`value`] combines any implementation with a spend model
 /// into discounted customer lifetime value. Times are in
 /// the unit the model was fitted in (the summary's time unit).
 pub trait PurchaseModel {
@@ -57,6 +57,7 @@ pub mod diagnostics;
 mod fit;
 mod gamma_gamma;
 mod mbgnbd;
+mod pareto_nbd;
 pub mod value;
 
 pub use bgbb::{BetaGeoBetaBinom, BetaGeoBetaBinomParams};
@@ -64,6 +65,7 @@ pub use bgnbd::{BetaGeo, BetaGeoParams};
 pub use fit::FitReport;
 pub use gamma_gamma::{GammaGamma, GammaGammaParams};
 pub use mbgnbd::{ModifiedBetaGeo, ModifiedBetaGeoParams};
+pub use pareto_nbd::{ParetoNbd, ParetoNbdParams};
 
 /// Runs `f(row)` for every row, in parallel with the `parallel` feature (each row on
 /// its own, so the result does not depend on threads).
