@@ -166,3 +166,55 @@ fn bgbb_probability_of_n_transactions_is_a_distribution_with_the_papers_mean() {
     assert!((mean10 - 3.179805).abs() < 1e-4, "{mean10}");
     assert_eq!(m.probability_of_n_transactions(3, 4), 0.0);
 }
+
+#[test]
+fn valuation_margin_scales_value_and_is_validated() {
+    use patronage::clv::GammaGamma;
+    use patronage::clv::value::{Valuation, lifetime_value};
+    let log = cdnow_log();
+    let weekly = log
+        .summarize(&SummaryParams::new(Day::from_ymd(1997, 9, 30).unwrap()).time_unit_days(7.0))
+        .unwrap();
+    let bg = BetaGeo::params().fit(&weekly).unwrap();
+    let gg = GammaGamma::params().fit(&weekly).unwrap();
+    let revenue = lifetime_value(&bg, &gg, &weekly, 12, 0.01, 4.345).unwrap();
+    let profit = Valuation::monthly(12, 0.01, 4.345)
+        .margin(0.25)
+        .value(&bg, &gg, &weekly)
+        .unwrap();
+    for (r, p) in revenue.iter().zip(&profit) {
+        assert!((p - 0.25 * r).abs() <= 1e-12 * r.abs().max(1.0));
+    }
+    // The per-(x, T) cache changes nothing: the value equals the per-customer formula.
+    use patronage::clv::PurchaseModel;
+    let s = gg.conditional_expected_spend(weekly.frequency()[0], weekly.monetary_value()[0]);
+    let mut direct = 0.0;
+    let mut prev = 0.0;
+    for i in 1..=12 {
+        let e = bg.conditional_expected_purchases(
+            4.345 * i as f64,
+            weekly.frequency()[0],
+            weekly.recency()[0],
+            weekly.age()[0],
+        );
+        direct += s * (e - prev) / 1.01f64.powi(i);
+        prev = e;
+    }
+    assert!(
+        (revenue[0] - direct).abs() < 1e-10 * direct.max(1.0),
+        "{} vs {direct}",
+        revenue[0]
+    );
+    for bad in [-0.1, f64::NAN, f64::INFINITY] {
+        assert!(matches!(
+            Valuation::monthly(12, 0.01, 4.345)
+                .margin(bad)
+                .value(&bg, &gg, &weekly),
+            Err(Error::InvalidParameter { name: "margin", .. })
+        ));
+    }
+    assert!(matches!(
+        Valuation::continuous(52.0, 0.01, 0).value(&bg, &gg, &weekly),
+        Err(Error::InvalidParameter { name: "steps", .. })
+    ));
+}

@@ -255,6 +255,25 @@ impl BetaGeo {
         BetaGeoParams::default()
     }
 
+    /// A seeded simulation of `n_customers` customers from this model's purchase
+    /// process (the parameters read in weeks, the simulator's time unit: fit on a
+    /// weekly summary), for what-if runs and checks of fit. Add spend with
+    /// [`Simulation::spend`](crate::simulate::Simulation::spend), e.g. from a fitted
+    /// [`GammaGamma`](super::GammaGamma).
+    ///
+    /// ```
+    /// use patronage::clv::BetaGeo;
+    /// let model = BetaGeo::from_params(0.243, 4.414, 0.793, 2.426);
+    /// let simulated = model.simulation(20_000).seed(3).summary_continuous()?;
+    /// let refit = BetaGeo::params().fit(&simulated)?;
+    /// assert!((refit.r() - 0.243).abs() < 0.05);
+    /// # Ok::<(), patronage::Error>(())
+    /// ```
+    pub fn simulation(&self, n_customers: usize) -> crate::simulate::Simulation {
+        crate::simulate::Simulation::new(n_customers)
+            .purchase_process(self.r, self.alpha, self.a, self.b)
+    }
+
     /// A model with given parameters (e.g. published ones), for predictions.
     pub fn from_params(r: f64, alpha: f64, a: f64, b: f64) -> Self {
         Self {

@@ -8,6 +8,8 @@
 //! model's conditional expected purchases. [`lifetime_value_continuous`] discounts
 //! continuously at rate `δ` per time unit, `∫_0^H spend · dE[X(t)] · e^(-δ t)`, by
 //! the midpoint rule on a fine grid (the papers' definition, truncated at `H`).
+//! [`Valuation`] holds either convention with a profit margin (`margin` times the
+//! discounted revenue).
 
 use crate::clv::{GammaGamma, PurchaseModel};
 use crate::error::{Error, Result};
@@ -31,6 +33,9 @@ fn check(name: &'static str, v: f64, positive: bool) -> Result<()> {
 
 /// Per customer of `summary`: per-period discounted value under a cumulative
 /// expected-purchases curve evaluated at `grid` times, discounted by `discount(i)`.
+///
+/// `E[X(h)] = P(alive) · E[X(h) | alive]` and the second factor depends on (x, T) only,
+/// so each block of customers evaluates the curve once per distinct (x, T) it holds.
 fn discounted<M: PurchaseModel + Sync>(
     purchases: &M,
     spend: &GammaGamma,
@@ -44,34 +49,196 @@ fn discounted<M: PurchaseModel + Sync>(
         summary.age(),
         summary.monetary_value(),
     );
-    let one = |i: usize| {
-        let s = spend.conditional_expected_spend(x[i], m[i]);
+    // Discounted increments of the alive-customer curve, per (x, T).
+    let curve = |i: usize| -> f64 {
         let mut prev = 0.0;
         let mut total = 0.0;
         for (k, &h) in grid.iter().enumerate() {
-            let e = purchases.conditional_expected_purchases(h, x[i], tx[i], t[i]);
-            total += s * (e - prev) * discount(k);
+            let e = purchases.expected_purchases_if_alive(h, x[i], t[i]);
+            total += (e - prev) * discount(k);
             prev = e;
         }
         total
     };
+    let block = |lo: usize, hi: usize| -> Vec<f64> {
+        use std::collections::HashMap;
+        let mut cache: HashMap<(u64, u64), f64, crate::transactions::FxBuildHasher> =
+            HashMap::default();
+        (lo..hi)
+            .map(|i| {
+                let alive_value = *cache
+                    .entry((x[i].to_bits(), t[i].to_bits()))
+                    .or_insert_with(|| curve(i));
+                spend.conditional_expected_spend(x[i], m[i])
+                    * purchases.probability_alive(x[i], tx[i], t[i])
+                    * alive_value
+            })
+            .collect()
+    };
+    const BLOCK: usize = 1 << 16;
+    let n = summary.len();
+    let blocks = n.div_ceil(BLOCK);
     #[cfg(feature = "parallel")]
-    {
+    let parts: Vec<Vec<f64>> = {
         use rayon::prelude::*;
-        (0..summary.len()).into_par_iter().map(one).collect()
-    }
+        (0..blocks)
+            .into_par_iter()
+            .map(|k| block(k * BLOCK, ((k + 1) * BLOCK).min(n)))
+            .collect()
+    };
     #[cfg(not(feature = "parallel"))]
-    {
-        (0..summary.len()).map(one).collect()
+    let parts: Vec<Vec<f64>> = (0..blocks)
+        .map(|k| block(k * BLOCK, ((k + 1) * BLOCK).min(n)))
+        .collect();
+    parts.concat()
+}
+
+/// How future purchases are discounted (see the [module docs](self)).
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub enum Discounting {
+    /// lifetimes' convention: `months` monthly steps of `time_units_per_month` model
+    /// time units, discounted by `(1 + rate)^i` in month `i`.
+    Monthly {
+        /// Number of months valued.
+        months: usize,
+        /// Discount rate per month.
+        rate: f64,
+        /// Model time units per month (4.345 for weeks).
+        time_units_per_month: f64,
+    },
+    /// Continuous discounting `e^(-rate t)` over `horizon` time units, integrated on
+    /// `steps` intervals.
+    Continuous {
+        /// Time units valued.
+        horizon: f64,
+        /// Discount rate per time unit.
+        rate: f64,
+        /// Grid intervals.
+        steps: usize,
+    },
+}
+
+/// A CLV calculation: a discounting convention and a margin (the share of revenue that
+/// is profit; 1 values revenue).
+///
+/// ```
+/// use patronage::clv::{value::Valuation, BetaGeo, GammaGamma};
+/// let summary = patronage::simulate::Simulation::new(2_000).seed(5).summary_continuous()?;
+/// let (bg, gg) = (BetaGeo::params().fit(&summary)?, GammaGamma::params().fit(&summary)?);
+/// let revenue = Valuation::monthly(12, 0.01, 4.345).value(&bg, &gg, &summary)?;
+/// let profit = Valuation::monthly(12, 0.01, 4.345).margin(0.3).value(&bg, &gg, &summary)?;
+/// assert!((profit[0] - 0.3 * revenue[0]).abs() < 1e-12);
+/// # Ok::<(), patronage::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Valuation {
+    /// The discounting convention.
+    pub discounting: Discounting,
+    /// Profit margin applied to the discounted revenue (default 1).
+    pub margin: f64,
+}
+
+impl Valuation {
+    /// lifetimes' monthly convention (see [`Discounting::Monthly`]).
+    pub fn monthly(months: usize, monthly_discount_rate: f64, time_units_per_month: f64) -> Self {
+        Self {
+            discounting: Discounting::Monthly {
+                months,
+                rate: monthly_discount_rate,
+                time_units_per_month,
+            },
+            margin: 1.0,
+        }
+    }
+
+    /// Continuous discounting (see [`Discounting::Continuous`]).
+    pub fn continuous(horizon: f64, rate: f64, steps: usize) -> Self {
+        Self {
+            discounting: Discounting::Continuous {
+                horizon,
+                rate,
+                steps,
+            },
+            margin: 1.0,
+        }
+    }
+
+    /// The profit margin (default 1: the value is revenue).
+    pub fn margin(mut self, margin: f64) -> Self {
+        self.margin = margin;
+        self
+    }
+
+    /// Discounted value per customer of `summary`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] for zero months or steps, a negative or non-finite
+    /// rate, a non-positive `time_units_per_month` or horizon, or a negative or
+    /// non-finite margin.
+    pub fn value<M: PurchaseModel + Sync>(
+        &self,
+        purchases: &M,
+        spend: &GammaGamma,
+        summary: &CustomerSummary,
+    ) -> Result<Vec<f64>> {
+        check("margin", self.margin, false)?;
+        let mut values = match self.discounting {
+            Discounting::Monthly {
+                months,
+                rate,
+                time_units_per_month,
+            } => {
+                if months == 0 {
+                    return Err(Error::InvalidParameter {
+                        name: "months",
+                        value: "0".into(),
+                        reason: "value at least one month".into(),
+                    });
+                }
+                check("monthly_discount_rate", rate, false)?;
+                check("time_units_per_month", time_units_per_month, true)?;
+                let grid: Vec<f64> = (1..=months)
+                    .map(|i| i as f64 * time_units_per_month)
+                    .collect();
+                discounted(purchases, spend, summary, &grid, &|k| {
+                    (1.0 + rate).powi(-(k as i32 + 1))
+                })
+            }
+            Discounting::Continuous {
+                horizon,
+                rate,
+                steps,
+            } => {
+                check("horizon", horizon, true)?;
+                check("rate", rate, false)?;
+                if steps == 0 {
+                    return Err(Error::InvalidParameter {
+                        name: "steps",
+                        value: "0".into(),
+                        reason: "use at least one step".into(),
+                    });
+                }
+                let h = horizon / steps as f64;
+                let grid: Vec<f64> = (1..=steps).map(|k| k as f64 * h).collect();
+                discounted(purchases, spend, summary, &grid, &|k| {
+                    (-rate * (k as f64 + 0.5) * h).exp()
+                })
+            }
+        };
+        if self.margin != 1.0 {
+            values.iter_mut().for_each(|v| *v *= self.margin);
+        }
+        Ok(values)
     }
 }
 
 /// Discounted CLV per customer in lifetimes' monthly convention (see the
-/// [module docs](self)), before margin; multiply by a margin for profit.
+/// [module docs](self)), as revenue (margin 1; see [`Valuation`] for a margin).
 ///
 /// # Errors
-/// [`Error::InvalidParameter`] for zero months, a negative or non-finite discount
-/// rate, or a non-positive `time_units_per_month`.
+/// As [`Valuation::value`].
 pub fn lifetime_value<M: PurchaseModel + Sync>(
     purchases: &M,
     spend: &GammaGamma,
@@ -80,29 +247,16 @@ pub fn lifetime_value<M: PurchaseModel + Sync>(
     monthly_discount_rate: f64,
     time_units_per_month: f64,
 ) -> Result<Vec<f64>> {
-    if months == 0 {
-        return Err(Error::InvalidParameter {
-            name: "months",
-            value: "0".into(),
-            reason: "value at least one month".into(),
-        });
-    }
-    check("monthly_discount_rate", monthly_discount_rate, false)?;
-    check("time_units_per_month", time_units_per_month, true)?;
-    let grid: Vec<f64> = (1..=months)
-        .map(|i| i as f64 * time_units_per_month)
-        .collect();
-    Ok(discounted(purchases, spend, summary, &grid, &|k| {
-        (1.0 + monthly_discount_rate).powi(-(k as i32 + 1))
-    }))
+    Valuation::monthly(months, monthly_discount_rate, time_units_per_month)
+        .value(purchases, spend, summary)
 }
 
 /// CLV per customer with continuous discounting at `rate` per time unit over
-/// `horizon` time units, on `steps` grid intervals (see the [module docs](self)).
+/// `horizon` time units, on `steps` grid intervals (see the [module docs](self)), as
+/// revenue (margin 1; see [`Valuation`] for a margin).
 ///
 /// # Errors
-/// [`Error::InvalidParameter`] for a non-positive horizon, a negative rate, or zero
-/// steps.
+/// As [`Valuation::value`].
 pub fn lifetime_value_continuous<M: PurchaseModel + Sync>(
     purchases: &M,
     spend: &GammaGamma,
@@ -111,18 +265,5 @@ pub fn lifetime_value_continuous<M: PurchaseModel + Sync>(
     rate: f64,
     steps: usize,
 ) -> Result<Vec<f64>> {
-    check("horizon", horizon, true)?;
-    check("rate", rate, false)?;
-    if steps == 0 {
-        return Err(Error::InvalidParameter {
-            name: "steps",
-            value: "0".into(),
-            reason: "use at least one step".into(),
-        });
-    }
-    let h = horizon / steps as f64;
-    let grid: Vec<f64> = (1..=steps).map(|k| k as f64 * h).collect();
-    Ok(discounted(purchases, spend, summary, &grid, &|k| {
-        (-rate * (k as f64 + 0.5) * h).exp()
-    }))
+    Valuation::continuous(horizon, rate, steps).value(purchases, spend, summary)
 }

@@ -100,7 +100,10 @@ fn hyp2f1_signed(a: f64, b: f64, c: f64, z: f64) -> Signed {
     // all positive terms for positive parameters, is then exact if slower. Take the
     // connection only where it is well conditioned or the series would be too long.
     let w = 1.0 - z;
-    let kappa = ((a * b) / (1.0 - s)).abs().max(((c - a) * (c - b) / (1.0 + s)).abs()) * w;
+    let kappa = ((a * b) / (1.0 - s))
+        .abs()
+        .max(((c - a) * (c - b) / (1.0 + s)).abs())
+        * w;
     let series_terms = (a.abs().max(b.abs()) * z + 40.0) / w;
     if kappa > 0.25 && series_terms < 5e6 {
         let direct = (a * b / c).abs();
