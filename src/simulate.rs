@@ -28,10 +28,11 @@
 //! ```
 
 use rand::{Rng, SeedableRng};
-use rand_distr::{Beta, Distribution, Exp, Gamma};
+use rand_distr::{Beta, Distribution, Exp, Gamma, StandardNormal};
 use rand_xoshiro::Xoshiro256PlusPlus;
 
 use crate::error::{Error, Result};
+use crate::forecast::Series;
 use crate::summary::CustomerSummary;
 use crate::transactions::{Day, Transaction};
 
@@ -373,4 +374,54 @@ fn mix(seed: u64, block: u64) -> u64 {
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
     z ^ (z >> 31)
+}
+
+/// The "monthly-1000" forecasting workload: `n_series` monthly series (season length 12)
+/// of `length` observations each, `y_t = level * exp(g t + A sin(2 pi t / 12 + phase) + u_t)`
+/// with level uniform on 50..5000, monthly growth `g ~ N(0.003, 0.004)`, seasonal
+/// amplitude `A` uniform on 0..0.35 with a uniform phase, and log-noise `u_t` an AR(1)
+/// with coefficient 0.5 (started from its stationary distribution) whose innovations have
+/// a standard deviation uniform on 0.02..0.12.
+///
+/// Series `i` is drawn from a generator seeded by `(seed, i)`, so a series does not
+/// depend on how many others are drawn.
+///
+/// ```
+/// use patronage::simulate::monthly_series;
+/// let series = monthly_series(3, 120, 7);
+/// assert_eq!(series.len(), 3);
+/// assert!(series.iter().all(|s| s.len() == 120 && s.season_length() == 12));
+/// assert_eq!(series, monthly_series(3, 120, 7));
+/// ```
+pub fn monthly_series(n_series: usize, length: usize, seed: u64) -> Vec<Series> {
+    (0..n_series)
+        .filter_map(|i| {
+            let mut rng = Xoshiro256PlusPlus::seed_from_u64(
+                seed ^ (i as u64)
+                    .wrapping_add(1)
+                    .wrapping_mul(0x9E37_79B9_7F4A_7C15),
+            );
+            let level = 50.0 + rng.random::<f64>() * 4950.0;
+            let z: f64 = rng.sample(StandardNormal);
+            let growth = 0.003 + 0.004 * z;
+            let amplitude = 0.35 * rng.random::<f64>();
+            let phase = std::f64::consts::TAU * rng.random::<f64>();
+            let sd = 0.02 + 0.10 * rng.random::<f64>();
+            let z0: f64 = rng.sample(StandardNormal);
+            let mut u = z0 * sd / (1.0f64 - 0.25).sqrt();
+            let values: Vec<f64> = (0..length.max(1))
+                .map(|t| {
+                    if t > 0 {
+                        let e: f64 = rng.sample(StandardNormal);
+                        u = 0.5 * u + sd * e;
+                    }
+                    let tf = t as f64;
+                    let season = amplitude * (std::f64::consts::TAU * tf / 12.0 + phase).sin();
+                    level * (growth * tf + season + u).exp()
+                })
+                .collect();
+            // Finite by construction; `ok()` keeps this infallible without a panic path.
+            Series::new(&values, 12).ok()
+        })
+        .collect()
 }

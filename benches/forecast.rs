@@ -1,0 +1,70 @@
+//! Forecasting benches: the airline model ARIMA(0,1,1)(0,1,1)[12] on log(AirPassengers),
+//! and `Arima::auto` on "monthly-1000" (1,000 monthly series of length 120 from
+//! `simulate::monthly_series`, seed 42), timed on its first 20 series.
+
+use std::hint::black_box;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use patronage::forecast::Series;
+use patronage::forecast::arima::Arima;
+use patronage::simulate::monthly_series;
+
+fn air_passengers() -> Series {
+    let text = std::fs::read_to_string("tests/data/air_passengers.csv").expect("test data");
+    let values: Vec<f64> = text
+        .lines()
+        .skip(1)
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| {
+            l.split(',')
+                .nth(1)
+                .expect("column")
+                .trim()
+                .parse()
+                .expect("number")
+        })
+        .collect();
+    Series::new(&values, 12).expect("valid series")
+}
+
+fn benches(c: &mut Criterion) {
+    let log_air = air_passengers().ln().expect("positive");
+    let monthly = monthly_series(1000, 120, 42);
+    let mut g = c.benchmark_group("forecast");
+    g.bench_function(
+        "airline ARIMA(0,1,1)(0,1,1)[12] fit on log AirPassengers",
+        |b| {
+            b.iter(|| {
+                Arima::params(0, 1, 1)
+                    .seasonal(0, 1, 1)
+                    .fit(black_box(&log_air))
+                    .expect("fit")
+            })
+        },
+    );
+    g.bench_function("auto ARIMA on AirPassengers", |b| {
+        let raw = air_passengers();
+        b.iter(|| Arima::auto().fit(black_box(&raw)).expect("fit"))
+    });
+    g.sample_size(10);
+    g.bench_function(
+        "auto ARIMA on 20 monthly-1000 series (divide by 20 per series)",
+        |b| {
+            b.iter(|| {
+                monthly[..20]
+                    .iter()
+                    .map(|s| {
+                        Arima::auto()
+                            .fit(black_box(s))
+                            .map(|f| f.aicc())
+                            .unwrap_or(f64::NAN)
+                    })
+                    .sum::<f64>()
+            })
+        },
+    );
+    g.finish();
+}
+
+criterion_group!(forecast, benches);
+criterion_main!(forecast);
