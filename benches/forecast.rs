@@ -1,12 +1,14 @@
 //! Forecasting benches: the airline model ARIMA(0,1,1)(0,1,1)[12] on log(AirPassengers),
-//! and `Arima::auto` on "monthly-1000" (1,000 monthly series of length 120 from
-//! `simulate::monthly_series`, seed 42), timed on its first 20 series.
+//! ETS(M,Ad,M) on AirPassengers, and `Ets::auto` / `Arima::auto` on "monthly-1000"
+//! (1,000 monthly series of length 120 from `simulate::monthly_series`, seed 42), timed
+//! on its first 20 series. Every fit runs on one thread.
 
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use patronage::forecast::Series;
 use patronage::forecast::arima::Arima;
+use patronage::forecast::ets::{ErrorType, Ets, EtsSpec, SeasonType, TrendType};
 use patronage::simulate::monthly_series;
 
 fn air_passengers() -> Series {
@@ -46,7 +48,36 @@ fn benches(c: &mut Criterion) {
         let raw = air_passengers();
         b.iter(|| Arima::auto().fit(black_box(&raw)).expect("fit"))
     });
+    g.bench_function("ETS(M,Ad,M) fit on AirPassengers", |b| {
+        let raw = air_passengers();
+        let spec = EtsSpec::new(
+            ErrorType::Multiplicative,
+            TrendType::Damped,
+            SeasonType::Multiplicative,
+        );
+        b.iter(|| Ets::params(spec).fit(black_box(&raw)).expect("fit"))
+    });
+    g.bench_function("auto ETS on AirPassengers", |b| {
+        let raw = air_passengers();
+        b.iter(|| Ets::auto().fit(black_box(&raw)).expect("fit"))
+    });
     g.sample_size(10);
+    g.bench_function(
+        "auto ETS on 20 monthly-1000 series (divide by 20 per series)",
+        |b| {
+            b.iter(|| {
+                monthly[..20]
+                    .iter()
+                    .map(|s| {
+                        Ets::auto()
+                            .fit(black_box(s))
+                            .map(|f| f.aicc())
+                            .unwrap_or(f64::NAN)
+                    })
+                    .sum::<f64>()
+            })
+        },
+    );
     g.bench_function(
         "auto ARIMA on 20 monthly-1000 series (divide by 20 per series)",
         |b| {

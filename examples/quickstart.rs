@@ -1,11 +1,14 @@
 //! The crate's tour on the bundled CDNOW sample: parse purchases, build the log, check
-//! data quality, summarize customers, score RFM and print the segment table.
+//! data quality, summarize customers, score RFM and print the segment table, then
+//! lifetime value, churn risk and a revenue forecast.
 //!
 //! Run with `cargo run --release --example quickstart`.
 
 use patronage::churn::{LogisticRegression, label, metrics::roc_auc};
 use patronage::clv::value::lifetime_value;
 use patronage::clv::{BetaGeo, GammaGamma, expected_purchases};
+use patronage::forecast::ets::Ets;
+use patronage::forecast::series::{Period, revenue};
 use patronage::rfm::{RfmParams, SegmentMap};
 use patronage::{Day, SummaryParams, TransactionLog};
 
@@ -95,6 +98,19 @@ pub fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!(
         "churn model ROC AUC (in sample): {:.3}",
         roc_auc(&data.churned, &risk)?
+    );
+
+    // 6. Revenue forecast: monthly revenue after the launch quarter, automatic ETS.
+    let monthly = revenue(&log, Period::Month)?;
+    let monthly = monthly.slice(3, monthly.len())?.with_season_length(1)?;
+    let ets = Ets::auto().fit(&monthly)?;
+    let next = ets.forecast(3, &[0.8])?;
+    println!(
+        "revenue forecast ({}): next 3 months ${:.0} (80% interval for the first month ${:.0} to ${:.0})",
+        ets.spec(),
+        next.mean.iter().sum::<f64>(),
+        next.intervals[0].lower[0],
+        next.intervals[0].upper[0]
     );
     Ok(())
 }

@@ -10,6 +10,8 @@ mod churn;
 mod clv;
 #[path = "../examples/cross_sell.rs"]
 mod cross_sell;
+#[path = "../examples/forecast.rs"]
+mod forecast;
 #[path = "../examples/quickstart.rs"]
 mod quickstart;
 #[path = "../examples/retention.rs"]
@@ -22,6 +24,7 @@ const RUN: &[&str] = &[
     "churn",
     "clv",
     "cross_sell",
+    "forecast",
     "quickstart",
     "retention",
     "segments",
@@ -50,6 +53,11 @@ fn cross_sell_runs() {
 #[test]
 fn retention_runs() {
     retention::main().unwrap();
+}
+
+#[test]
+fn forecast_runs() {
+    forecast::main().unwrap();
 }
 
 #[test]

@@ -942,7 +942,7 @@ fn schur_stable(c: &mut [f64]) -> bool {
     while len > 1 {
         let n = len - 1;
         let (c0, cn) = (c[0], c[n]);
-        if cn == 0.0 || (c0 / cn).abs() >= 1.0 + 1e-10 {
+        if cn == 0.0 || c0.abs() >= (1.0 + 1e-10) * cn.abs() {
             return false;
         }
         let mut scale = 0.0f64;
@@ -955,8 +955,9 @@ fn schur_stable(c: &mut [f64]) -> bool {
         if scale == 0.0 || !scale.is_finite() {
             return scale == 0.0;
         }
+        let inv = 1.0 / scale;
         for i in 0..len {
-            c[i] = next[i] / scale;
+            c[i] = next[i] * inv;
         }
     }
     true
@@ -1098,7 +1099,7 @@ fn objective(layout: &Layout, y: &[f64], u: &[f64], grad: &mut [f64], work: &mut
     let mut l = work.init[0];
     let mut b = if k == 2 { work.init[1] } else { 0.0 };
     let mult_err = spec.error == ErrorType::Multiplicative;
-    let (mut sse, mut slog) = (0.0, 0.0);
+    let (mut sse, mut slog, mut yhat_product) = (0.0, 0.0, 1.0f64);
     let mut pos = 0;
     for &yt in y {
         let s = if ms > 0 { work.ring[pos] } else { 0.0 };
@@ -1123,7 +1124,13 @@ fn objective(layout: &Layout, y: &[f64], u: &[f64], grad: &mut [f64], work: &mut
         };
         sse += e * e;
         if mult_err {
-            slog += yhat.abs().ln();
+            // Σ ln|ŷ| as the log of a running product, renormalized rarely: one
+            // logarithm per many steps instead of one per step.
+            yhat_product *= yhat.abs();
+            if !(1e-150..=1e150).contains(&yhat_product) {
+                slog += yhat_product.ln();
+                yhat_product = 1.0;
+            }
         }
         if want_grad {
             work.trace.push(Step {
@@ -1143,6 +1150,7 @@ fn objective(layout: &Layout, y: &[f64], u: &[f64], grad: &mut [f64], work: &mut
             pos = if pos + 1 == ms { 0 } else { pos + 1 };
         }
     }
+    slog += yhat_product.ln();
     let n = y.len() as f64;
     if !sse.is_finite() {
         return f64::INFINITY;
@@ -1367,8 +1375,11 @@ fn line_fit(w: &[f64]) -> (f64, f64) {
     (ym - b * tm, b)
 }
 
-/// BFGS iterations each start gets before the best is continued.
+/// BFGS iterations each start gets before the best are continued.
 const SCOUT_ITERATIONS: usize = 80;
+
+/// How many of the best scouted starts are continued to convergence.
+const CONTINUED_STARTS: usize = 1;
 
 /// Smoothing-parameter starts: R's default, and two others (the likelihood surface of
 /// seasonal models has several local optima; the best of the starts is kept).
@@ -1410,13 +1421,13 @@ fn fit_model(spec: EtsSpec, m: usize, y: &[f64], max_iter: usize) -> Result<Fitt
         gtol: 1e-6,
         ftol: 1e-10,
     };
-    let mut best: Option<(f64, Vec<f64>)> = None;
-    // Multi-start in two stages: a short run from every start, then the most promising
-    // run continued to convergence.
+    // Multi-start in two stages: a short run from every start, then the most
+    // promising runs continued to convergence.
     let scout = OptimOptions {
         max_iter: SCOUT_ITERATIONS.min(max_iter),
         ..opts
     };
+    let mut scouted: Vec<(f64, Vec<f64>, bool)> = Vec::new();
     for start in starts(spec, m) {
         let mut u = vec![0.0; layout.len];
         layout.unconstrain(&start, &mut u);
@@ -1429,18 +1440,29 @@ fn fit_model(spec: EtsSpec, m: usize, y: &[f64], max_iter: usize) -> Result<Fitt
             &u,
             &scout,
         );
-        if res.value.is_finite() && best.as_ref().is_none_or(|(v, _)| res.value < *v) {
-            best = Some((res.value, res.x));
+        if res.value.is_finite() {
+            scouted.push((res.value, res.x, res.converged));
         }
     }
-    if let Some((value, x)) = &mut best {
-        let res = bfgs(
-            |x: &[f64], g: &mut [f64]| objective(&layout, &ys, x, g, &mut work),
-            x,
-            &opts,
-        );
-        if res.value.is_finite() && res.value <= *value {
-            (*value, *x) = (res.value, res.x);
+    scouted.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let mut best: Option<(f64, Vec<f64>)> = None;
+    for (value, x, converged) in scouted.into_iter().take(CONTINUED_STARTS) {
+        let (value, x) = if converged {
+            (value, x)
+        } else {
+            let res = bfgs(
+                |x: &[f64], g: &mut [f64]| objective(&layout, &ys, x, g, &mut work),
+                &x,
+                &opts,
+            );
+            if res.value.is_finite() && res.value <= value {
+                (res.value, res.x)
+            } else {
+                (value, x)
+            }
+        };
+        if best.as_ref().is_none_or(|(v, _)| value < *v) {
+            best = Some((value, x));
         }
     }
     let Some((_, u)) = best else {
