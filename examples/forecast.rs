@@ -52,11 +52,11 @@ pub fn main() -> Result<(), Box<dyn std::error::Error>> {
         "{:<12} {:>9} | {:>9} {:>21} {:>21} | {:>9} {:>21}",
         "week of", "actual", "ETS", "80%", "95%", "ARIMA", "95%"
     );
-    for h in 0..horizon {
+    for (h, actual) in actual.iter().enumerate() {
         println!(
             "{:<12} {:>9.0} | {:>9.0} [{:>8.0}, {:>8.0}] [{:>8.0}, {:>8.0}] | {:>9.0} [{:>8.0}, {:>8.0}]",
             weekly.label(split + h),
-            actual[h],
+            actual,
             fe.mean[h],
             fe.intervals[0].lower[h],
             fe.intervals[0].upper[h],
