@@ -1,8 +1,9 @@
 //! # patronage
 //!
 //! Typed, in-memory customer analytics: customer summaries, RFM scores and named
-//! segments, k-means clusters, churn models, BG/NBD lifetime value with Gamma-Gamma
-//! spend, market-basket rules, cohort retention and survival curves.
+//! segments, k-means clusters, churn models, BG/NBD-family lifetime value with
+//! Gamma-Gamma spend, revenue forecasts (ETS and ARIMA), market-basket rules, cohort
+//! retention and survival curves.
 //!
 //! Nothing in the crate reads files, opens sockets, prints or keeps global state:
 //! callers hand it data, it hands back results or a typed [`Error`] naming the field,
@@ -99,6 +100,20 @@
 //! let (_, durations, events) = lifetimes(&log, Day(728), 180)?;
 //! let km = KaplanMeier::fit(&durations, &events)?;
 //! assert!(km.survival_at(365.0) < 1.0);
+//! # Ok::<(), patronage::Error>(())
+//! ```
+//!
+//! **7. Forecast revenue** ([`forecast`]): a regular series per day, week or month,
+//! exponential smoothing and ARIMA chosen by AICc, forecasts with intervals.
+//!
+//! ```
+//! # use patronage::{Day, TransactionLog};
+//! # let log = TransactionLog::new(&patronage::simulate::Simulation::new(3_000).seed(1).transactions()?)?;
+//! use patronage::forecast::{arima::Arima, ets::Ets, series::{revenue, Period}};
+//! let weekly = revenue(&log, Period::Week)?.with_season_length(1)?;
+//! let ets = Ets::auto().fit(&weekly)?.forecast(8, &[0.8, 0.95])?;
+//! let arima = Arima::auto().fit(&weekly)?.forecast(8, &[0.95])?;
+//! assert_eq!((ets.mean.len(), arima.intervals[0].upper.len()), (8, 8));
 //! # Ok::<(), patronage::Error>(())
 //! ```
 //!
