@@ -64,20 +64,30 @@ fn both_classes(positives: usize, n: usize) -> Result<()> {
 
 /// Rows sorted by descending score (ties in row order), in parallel for large inputs.
 fn by_score_desc(scores: &[f64]) -> Vec<u32> {
-    let mut order: Vec<u32> = (0..scores.len() as u32).collect();
-    let cmp = |a: &u32, b: &u32| {
-        scores[*b as usize]
-            .total_cmp(&scores[*a as usize])
-            .then(a.cmp(b))
+    // Sort (key, index) pairs by value: the key maps f64's total order to u64 order,
+    // inverted for descending scores, so comparisons read no other memory.
+    let key = |v: f64| {
+        let bits = v.to_bits();
+        let ascending = if bits >> 63 == 1 {
+            !bits
+        } else {
+            bits | (1 << 63)
+        };
+        !ascending
     };
+    let mut pairs: Vec<(u64, u32)> = scores
+        .iter()
+        .enumerate()
+        .map(|(i, &v)| (key(v), i as u32))
+        .collect();
     #[cfg(feature = "parallel")]
     {
         use rayon::prelude::*;
-        order.par_sort_unstable_by(cmp);
+        pairs.par_sort_unstable();
     }
     #[cfg(not(feature = "parallel"))]
-    order.sort_unstable_by(cmp);
-    order
+    pairs.sort_unstable();
+    pairs.into_iter().map(|(_, i)| i).collect()
 }
 
 /// Cumulative true and false positives at each distinct score threshold (descending),
