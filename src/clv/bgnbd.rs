@@ -336,9 +336,11 @@ impl BetaGeo {
     }
 
     fn ln_odds_dead(&self, x: f64, tx: f64, t: f64) -> Option<f64> {
+        // Two logarithms of ratios rather than four of terms: same accuracy, half
+        // the cost in the vectorized P(alive).
         (x > 0.0).then(|| {
-            self.a.ln() - (self.b + x - 1.0).ln()
-                + (self.r + x) * ((self.alpha + t).ln() - (self.alpha + tx).ln())
+            (self.a / (self.b + x - 1.0)).ln()
+                + (self.r + x) * ((self.alpha + t) / (self.alpha + tx)).ln()
         })
     }
 }
