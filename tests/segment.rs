@@ -294,3 +294,79 @@ fn error_paths() {
         Err(Error::InvalidParameter { .. })
     ));
 }
+
+#[test]
+fn fast_assignment_matches_exact_distances_on_hard_inputs() {
+    // A large offset makes |x|^2 - 2 x.c + |c|^2 cancel badly; Hamerly uses the direct
+    // distances, so the two must still agree on every label, for 1 to 6 iterations
+    // (each a different closing E-step).
+    let mut x = blobs(6_000, 11);
+    x.mapv_inplace(|v| v + 1e7);
+    let init = x.slice(s![0..6, ..]).to_owned();
+    for iters in 1..=6 {
+        let fit = |algorithm| {
+            KMeans::params(6)
+                .init(Init::Given(init.clone()))
+                .max_iter(iters)
+                .tol(0.0)
+                .algorithm(algorithm)
+                .fit(x.view())
+                .unwrap()
+        };
+        let (lloyd, hamerly) = (fit(Algorithm::Lloyd), fit(Algorithm::Hamerly));
+        assert_eq!(lloyd.labels(), hamerly.labels(), "{iters} iterations");
+        assert!(close(lloyd.inertia(), hamerly.inertia(), 1e-12));
+    }
+    // Exact ties go to the first centroid, as with the direct distances.
+    let x = ndarray::array![[0.0, 0.0], [2.0, 0.0], [-2.0, 0.0], [0.0, 1.0]];
+    let init = ndarray::array![[1.0, 0.0], [-1.0, 0.0]];
+    let m = KMeans::params(2)
+        .init(Init::Given(init))
+        .max_iter(1)
+        .algorithm(Algorithm::Lloyd)
+        .fit(x.view())
+        .unwrap();
+    assert_eq!(m.iterations(), 1);
+    // First pass: (0,0) and (0,1) tie and go to 0; then centroids (2/3, 1/3), (-2, 0).
+    assert_eq!(m.labels(), &[0, 0, 1, 0]);
+}
+
+#[test]
+fn silhouette_matches_direct_pairs_and_ignores_threads() {
+    let x = blobs(700, 4);
+    let labels: Vec<usize> = (0..700).map(|i| (i * 7 + i / 3) % 5).collect();
+    let dist = |i: usize, j: usize| -> f64 {
+        (0..3)
+            .map(|c| (x[[i, c]] - x[[j, c]]).powi(2))
+            .sum::<f64>()
+            .sqrt()
+    };
+    let size = |c: usize| labels.iter().filter(|&&l| l == c).count();
+    let direct: f64 = (0..700)
+        .map(|i| {
+            let mut sums = [0.0; 5];
+            for j in 0..700 {
+                sums[labels[j]] += dist(i, j);
+            }
+            let own = labels[i];
+            let a = sums[own] / (size(own) - 1) as f64;
+            let b = (0..5)
+                .filter(|&c| c != own)
+                .map(|c| sums[c] / size(c) as f64)
+                .fold(f64::INFINITY, f64::min);
+            (b - a) / a.max(b)
+        })
+        .sum::<f64>()
+        / 700.0;
+    let fast = silhouette(x.view(), &labels).unwrap();
+    assert!(close(fast, direct, 1e-12), "{fast} vs {direct}");
+    let one = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .unwrap();
+    assert_eq!(
+        one.install(|| silhouette(x.view(), &labels).unwrap())
+            .to_bits(),
+        fast.to_bits()
+    );
+}

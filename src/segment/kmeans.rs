@@ -205,7 +205,11 @@ impl KMeans {
         }
 
         let data = Data::new(&x);
-        let tol = self.tol * mean_variance(&data);
+        let tol = if self.tol > 0.0 {
+            self.tol * mean_variance(&data)
+        } else {
+            0.0
+        };
         let hamerly = match self.algorithm {
             Algorithm::Lloyd => false,
             Algorithm::Hamerly => true,
@@ -243,10 +247,16 @@ fn invalid(name: &'static str, value: &str, reason: &str) -> Error {
 }
 
 fn check_finite(x: &ArrayView2<f64>) -> Result<()> {
-    if let Some(all) = x.as_slice()
-        && all.iter().all(|v| v.is_finite())
-    {
-        return Ok(());
+    if let Some(all) = x.as_slice() {
+        let d = x.ncols().max(1);
+        let finite = |lo: usize, hi: usize| {
+            all[lo * d..hi * d]
+                .iter()
+                .fold(true, |ok, v| ok & v.is_finite())
+        };
+        if map_chunks(x.nrows(), finite).iter().all(|&ok| ok) {
+            return Ok(());
+        }
     }
     for (row, r) in x.rows().into_iter().enumerate() {
         if let Some(&v) = r.iter().find(|v| !v.is_finite()) {
@@ -306,38 +316,48 @@ impl<'a> Data<'a> {
     }
 }
 
-/// Mean over columns of the column variances (population), in two chunked passes.
+/// Mean over columns of the column variances (population), in one pass: each fixed
+/// chunk's means and sums of squared deviations (two passes over the chunk, in cache),
+/// merged in chunk order (Chan, Golub & LeVeque).
 fn mean_variance(data: &Data) -> f64 {
     let (n, d) = (data.n, data.d);
-    let reduce = |parts: Vec<Vec<f64>>| -> Vec<f64> {
-        (0..d).map(|j| parts.iter().map(|p| p[j]).sum()).collect()
-    };
-    let sums = reduce(map_chunks(n, |lo, hi| {
-        let mut acc = vec![0.0; d];
-        for i in lo..hi {
-            for (a, &v) in acc.iter_mut().zip(data.row(i)) {
-                *a += v;
+    let parts = map_chunks(n, |lo, hi| {
+        let rows = &data.x[lo * d..hi * d];
+        let mut mean = vec![0.0; d];
+        for r in rows.chunks_exact(d) {
+            for (m, &v) in mean.iter_mut().zip(r) {
+                *m += v;
             }
         }
-        acc
-    }));
-    let means: Vec<f64> = sums.iter().map(|s| s / n as f64).collect();
-    let squares = reduce(map_chunks(n, |lo, hi| {
-        let mut acc = vec![0.0; d];
-        for i in lo..hi {
-            for ((a, &v), m) in acc.iter_mut().zip(data.row(i)).zip(&means) {
-                *a += (v - m) * (v - m);
+        let count = (hi - lo) as f64;
+        mean.iter_mut().for_each(|m| *m /= count);
+        let mut m2 = vec![0.0; d];
+        for r in rows.chunks_exact(d) {
+            for ((s, &v), m) in m2.iter_mut().zip(r).zip(&mean) {
+                *s += (v - m) * (v - m);
             }
         }
-        acc
-    }));
-    squares.iter().sum::<f64>() / (n as f64 * d as f64)
+        (count, mean, m2)
+    });
+    let mut total = 0.0;
+    let mut mean = vec![0.0; d];
+    let mut m2 = vec![0.0; d];
+    for (count, cm, cm2) in parts {
+        let merged = total + count;
+        for j in 0..d {
+            let delta = cm[j] - mean[j];
+            mean[j] += delta * count / merged;
+            m2[j] += cm2[j] + delta * delta * total * count / merged;
+        }
+        total = merged;
+    }
+    m2.iter().sum::<f64>() / (n as f64 * d as f64)
 }
 
 /// Squared distances from `x` to every centroid, with the centroids transposed
 /// (`d x k`, row `j` holding coordinate `j` of every centroid) so the inner loop runs
 /// across centroids and vectorizes. Sums over coordinates in order, as [`sq_dist`].
-#[inline]
+#[inline(always)]
 fn dists_to_all(x: &[f64], transposed: &[f64], k: usize, out: &mut [f64]) {
     let mut c0 = 0;
     while c0 + 8 <= k {
@@ -412,6 +432,29 @@ fn map_chunks<T: Send>(n: usize, f: impl Fn(usize, usize) -> T + Sync + Send) ->
     }
 }
 
+/// Runs `f(chunk_start, chunk)` over fixed chunks of a per-point mutable slice, in
+/// parallel, and returns the results in chunk order.
+fn map_chunks_mut<A: Send, T: Send>(
+    a: &mut [A],
+    f: impl Fn(usize, &mut [A]) -> T + Sync + Send,
+) -> Vec<T> {
+    #[cfg(feature = "parallel")]
+    {
+        use rayon::prelude::*;
+        a.par_chunks_mut(CHUNK)
+            .enumerate()
+            .map(|(c, ca)| f(c * CHUNK, ca))
+            .collect()
+    }
+    #[cfg(not(feature = "parallel"))]
+    {
+        a.chunks_mut(CHUNK)
+            .enumerate()
+            .map(|(c, ca)| f(c * CHUNK, ca))
+            .collect()
+    }
+}
+
 /// Runs `f(chunk_start, chunk_of_a, chunk_of_b)` over matching fixed chunks of two
 /// per-point mutable slices (stride `sa` and `sb` elements per point), in parallel, and
 /// returns the results in chunk order.
@@ -438,6 +481,168 @@ fn zip_chunks_mut<A: Send, B: Send, T: Send>(
             .enumerate()
             .map(|(c, (ca, cb))| f(c * CHUNK, ca, cb))
             .collect()
+    }
+}
+
+/// Nearest-centroid search through `|c|^2 - 2 x.c` (the squared distance less `|x|^2`),
+/// which costs two operations per coordinate instead of three. Its rounding error is
+/// bounded by `(d + 2) eps (|x| + |c|)^2`, so when the two smallest values are further
+/// apart than a safe multiple of that, the smallest is the nearest centroid by the exact
+/// distances too; otherwise the point is resolved with the exact distances. Labels are
+/// therefore exactly those of the direct computation (first index on ties).
+struct Assigner<'c> {
+    k: usize,
+    d: usize,
+    /// `-2 c`, transposed (`d x k`).
+    m2t: Vec<f64>,
+    /// `|c|^2` per centroid.
+    norms: Vec<f64>,
+    /// Largest `|c|^2`.
+    r2: f64,
+    /// Safety factor of the error bound: `16 (d + 2) eps`.
+    factor: f64,
+    /// The centroids transposed, for the exact fallback.
+    exact_t: Vec<f64>,
+    centroids: &'c [f64],
+}
+
+impl<'c> Assigner<'c> {
+    fn new(centroids: &'c [f64], k: usize, d: usize) -> Self {
+        let exact_t = transpose(centroids, k, d);
+        let m2t = exact_t.iter().map(|v| -2.0 * v).collect();
+        let norms: Vec<f64> = (0..k)
+            .map(|c| {
+                centroids[c * d..(c + 1) * d]
+                    .iter()
+                    .map(|v| v * v)
+                    .sum::<f64>()
+            })
+            .collect();
+        let r2 = norms.iter().copied().fold(0.0, f64::max);
+        Self {
+            k,
+            d,
+            m2t,
+            norms,
+            r2,
+            factor: 16.0 * (d as f64 + 2.0) * f64::EPSILON,
+            exact_t,
+            centroids,
+        }
+    }
+
+    /// A scratch buffer for [`nearest`](Self::nearest).
+    fn buffer(&self) -> Vec<f64> {
+        vec![0.0; self.k]
+    }
+
+    /// The nearest centroid of `x` (first index on exact ties); `buf` comes from
+    /// [`buffer`](Self::buffer).
+    #[inline]
+    fn nearest(&self, x: &[f64], buf: &mut [f64]) -> usize {
+        self.nearest_gap::<false>(x, buf).0
+    }
+
+    /// [`nearest`](Self::nearest), and when `GAP` a lower bound on how much farther the
+    /// second-nearest centroid is than the nearest (Euclidean distance; 0 when the
+    /// exact distances were needed).
+    #[inline(always)]
+    fn nearest_gap<const GAP: bool>(&self, x: &[f64], buf: &mut [f64]) -> (usize, f64) {
+        let k = self.k;
+        let mut c0 = 0;
+        while c0 + 16 <= k {
+            self.block::<16>(x, c0, buf);
+            c0 += 16;
+        }
+        if c0 + 8 <= k {
+            self.block::<8>(x, c0, buf);
+            c0 += 8;
+        }
+        if c0 + 4 <= k {
+            self.block::<4>(x, c0, buf);
+            c0 += 4;
+        }
+        if c0 + 2 <= k {
+            self.block::<2>(x, c0, buf);
+            c0 += 2;
+        }
+        if c0 < k {
+            self.block::<1>(x, c0, buf);
+        }
+        // Smallest and second smallest (counting repeats), four lanes at a time.
+        const L: usize = 4;
+        let mut lo = [f64::INFINITY; L];
+        let mut hi = [f64::INFINITY; L];
+        let mut quads = buf.chunks_exact(L);
+        for q in quads.by_ref() {
+            for t in 0..L {
+                hi[t] = fmin(hi[t], fmax(lo[t], q[t]));
+                lo[t] = fmin(lo[t], q[t]);
+            }
+        }
+        for (t, &v) in quads.remainder().iter().enumerate() {
+            hi[t] = fmin(hi[t], fmax(lo[t], v));
+            lo[t] = fmin(lo[t], v);
+        }
+        let merge = |(l1, h1): (f64, f64), (l2, h2): (f64, f64)| {
+            (fmin(l1, l2), fmin(fmax(l1, l2), fmin(h1, h2)))
+        };
+        let (m1, m2) = merge(
+            merge((lo[0], hi[0]), (lo[1], hi[1])),
+            merge((lo[2], hi[2]), (lo[3], hi[3])),
+        );
+        let xx: f64 = x.iter().map(|v| v * v).sum();
+        let scale = xx + self.r2;
+        let bound = self.factor * scale;
+        if scale < 1e300 && m2 - m1 > bound {
+            let gap = if GAP {
+                // The true squared distances are within bound / 2 of m + xx.
+                let far = (m2 + xx - bound).max(0.0).sqrt();
+                let near = (m1 + xx + bound).sqrt();
+                (far - near - 1e-9 * far).max(0.0)
+            } else {
+                0.0
+            };
+            // The unique position of m1, through a bit mask (compares and a mask move).
+            let mut base = 0;
+            for block in buf.chunks(64) {
+                let mut mask = 0u64;
+                for (c, &v) in block.iter().enumerate() {
+                    mask |= u64::from(v == m1) << c;
+                }
+                if mask != 0 {
+                    return (base + mask.trailing_zeros() as usize, gap);
+                }
+                base += 64;
+            }
+            (0, 0.0)
+        } else {
+            let exact = &mut buf[..self.k];
+            dists_to_all(x, &self.exact_t, self.k, exact);
+            let d1 = min_of(exact);
+            (exact.iter().position(|&v| v == d1).unwrap_or(0), 0.0)
+        }
+    }
+
+    /// `|c|^2 - 2 x.c` for centroids `c0..c0 + B`, accumulated in registers.
+    #[inline(always)]
+    fn block<const B: usize>(&self, x: &[f64], c0: usize, out: &mut [f64]) {
+        let k = self.k;
+        let mut acc = [0.0f64; B];
+        acc.copy_from_slice(&self.norms[c0..c0 + B]);
+        for (j, &xj) in x.iter().enumerate() {
+            let row = &self.m2t[j * k + c0..j * k + c0 + B];
+            for t in 0..B {
+                acc[t] += xj * row[t];
+            }
+        }
+        out[c0..c0 + B].copy_from_slice(&acc);
+    }
+
+    /// Exact squared distance from `x` to centroid `c`.
+    #[inline]
+    fn dist(&self, x: &[f64], c: usize) -> f64 {
+        sq_dist(x, &self.centroids[c * self.d..(c + 1) * self.d])
     }
 }
 
@@ -501,9 +706,12 @@ fn kmeans_plus_plus(data: &Data, k: usize, rng: &mut Xoshiro256PlusPlus) -> Vec<
 
 /// `closest[i] = min(closest[i], |x_i - c|^2)`, in parallel chunks.
 fn update_closest(data: &Data, c: &[f64], closest: &mut [f64]) {
+    let d = data.d;
     let update = |(chunk, cl): (usize, &mut [f64])| {
-        for (off, v) in cl.iter_mut().enumerate() {
-            let dist = sq_dist(data.row(chunk * CHUNK + off), c);
+        let lo = chunk * CHUNK;
+        let rows = &data.x[lo * d..(lo + cl.len()) * d];
+        for (v, x) in cl.iter_mut().zip(rows.chunks_exact(d)) {
+            let dist = sq_dist(x, c);
             if dist < *v {
                 *v = dist;
             }
@@ -553,17 +761,18 @@ fn run_kmeans(
 ) -> FittedKMeans {
     let (n, d) = (data.n, data.d);
     let mut labels = vec![usize::MAX; n];
-    // Hamerly bounds per point: [upper, lower].
-    let mut bounds = vec![[0.0f64, 0.0f64]; n];
+    // Hamerly bounds per point: [upper, lower] (none for Lloyd).
+    let mut bounds = vec![[0.0f64, 0.0f64]; if hamerly { n } else { 0 }];
     let mut first = true;
     let mut iterations = 0;
     let mut strict = false;
     let mut half_nearest = vec![0.0; k];
     let mut moved = vec![0.0; k];
+    let mut gaps: Vec<f32> = Vec::new();
     for it in 0..max_iter {
         iterations = it + 1;
-        // Half the distance from each centroid to its nearest other centroid.
-        if hamerly {
+        let passes = if hamerly {
+            // Half the distance from each centroid to its nearest other centroid.
             for a in 0..k {
                 let ca = &centroids[a * d..(a + 1) * d];
                 half_nearest[a] = (0..k)
@@ -573,54 +782,23 @@ fn run_kmeans(
                     .sqrt()
                     / 2.0;
             }
-        }
-        let cents = &centroids;
-        let transposed = transpose(&centroids, k, d);
-        let ct = &transposed;
-        let hn = &half_nearest;
-        let use_bounds = hamerly && !first;
-        let passes = zip_chunks_mut(&mut labels, 1, &mut bounds, 1, |lo, lab, bnd| {
-            let mut pass = Pass {
-                sums: vec![0.0; k * d],
-                counts: vec![0; k],
-                changed: 0,
-            };
-            let mut dists = vec![0.0; k];
-            for (off, (label, b)) in lab.iter_mut().zip(bnd.iter_mut()).enumerate() {
-                let x = data.row(lo + off);
-                let old = *label;
-                let mut skip = false;
-                if use_bounds {
-                    let m = hn[old].max(b[1]);
-                    if b[0] <= m {
-                        skip = true;
-                    } else {
-                        b[0] = sq_dist(x, &cents[old * d..(old + 1) * d]).sqrt();
-                        skip = b[0] <= m;
-                    }
-                }
-                if !skip {
-                    dists_to_all(x, ct, k, &mut dists);
-                    // Branch-free minimum, then its first index.
-                    let d1 = min_of(&dists);
-                    let best = dists.iter().position(|&v| v == d1).unwrap_or(0);
-                    *label = best;
-                    if hamerly {
-                        b[0] = d1.sqrt();
-                        dists[best] = f64::INFINITY;
-                        b[1] = min_of(&dists).sqrt();
-                    }
-                }
-                if *label != old {
-                    pass.changed += 1;
-                }
-                pass.counts[*label] += 1;
-                for (s, v) in pass.sums[*label * d..(*label + 1) * d].iter_mut().zip(x) {
-                    *s += v;
-                }
+            hamerly_pass(
+                data,
+                &centroids,
+                k,
+                &half_nearest,
+                !first,
+                &mut labels,
+                &mut bounds,
+            )
+        } else {
+            if it + 1 == max_iter {
+                // The last iteration: keep the margins so the closing E-step can skip
+                // the points whose nearest centroid provably stays the same.
+                gaps = vec![0.0f32; n];
             }
-            pass
-        });
+            lloyd_pass(data, &centroids, k, &mut labels, &mut gaps)
+        };
         first = false;
         let mut sums = vec![0.0; k * d];
         let mut counts = vec![0usize; k];
@@ -634,14 +812,17 @@ fn run_kmeans(
             }
             changed += p.changed;
         }
-        relocate_empty_clusters(
-            data,
-            &centroids,
-            &mut labels,
-            &mut bounds,
-            &mut sums,
-            &mut counts,
-        );
+        if counts.contains(&0) {
+            gaps.clear();
+            relocate_empty_clusters(
+                data,
+                &centroids,
+                &mut labels,
+                &mut bounds,
+                &mut sums,
+                &mut counts,
+            );
+        }
         // New centroids and how far each moved.
         let mut shift_total = 0.0;
         for c in 0..k {
@@ -685,22 +866,43 @@ fn run_kmeans(
     }
     // Inertia against the final centroids; after a non-strict stop, the labels are
     // first recomputed against them (scikit-learn's closing E-step), in the same pass.
-    let transposed = transpose(&centroids, k, d);
-    let ct = &transposed;
-    let cents = &centroids;
-    let inertia: f64 = zip_chunks_mut(&mut labels, 1, &mut bounds, 1, |lo, lab, _| {
-        let mut dists = vec![0.0; k];
+    // A point keeps its label when its margin from the last pass exceeds how far its
+    // centroid and the farthest-moving other centroid moved (triangle inequality).
+    let assigner = Assigner::new(&centroids, k, d);
+    let asg = &assigner;
+    let (mut top, mut second, mut arg) = (0.0f64, 0.0f64, 0);
+    for (c, &m) in moved.iter().enumerate() {
+        if m > top {
+            second = top;
+            top = m;
+            arg = c;
+        } else if m > second {
+            second = m;
+        }
+    }
+    let keep_above: Vec<f64> = (0..k)
+        .map(|c| (moved[c] + if c == arg { second } else { top }) * (1.0 + 1e-9))
+        .collect();
+    let keep = &keep_above;
+    let final_pass = |lo: usize, lab: &mut [usize], gap: &[f32]| {
+        let mut buf = asg.buffer();
         let mut total = 0.0;
         for (off, label) in lab.iter_mut().enumerate() {
             let x = data.row(lo + off);
-            if !strict {
-                dists_to_all(x, ct, k, &mut dists);
-                *label = argmin(&dists);
+            if !strict && gap.get(off).is_none_or(|&g| f64::from(g) <= keep[*label]) {
+                *label = asg.nearest(x, &mut buf);
             }
-            total += sq_dist(x, &cents[*label * d..(*label + 1) * d]);
+            total += asg.dist(x, *label);
         }
         total
-    })
+    };
+    let inertia: f64 = if gaps.is_empty() {
+        map_chunks_mut(&mut labels, |lo, lab| final_pass(lo, lab, &[]))
+    } else {
+        zip_chunks_mut(&mut labels, 1, &mut gaps, 1, |lo, lab, gap| {
+            final_pass(lo, lab, gap)
+        })
+    }
     .iter()
     .sum();
     FittedKMeans {
@@ -713,11 +915,139 @@ fn run_kmeans(
     }
 }
 
+/// One Lloyd assignment pass: labels, per-chunk sums and counts; with a non-empty
+/// `gaps`, also each point's [`Assigner::nearest_gap`] (as `f32`, rounded down).
+fn lloyd_pass(
+    data: &Data,
+    centroids: &[f64],
+    k: usize,
+    labels: &mut [usize],
+    gaps: &mut [f32],
+) -> Vec<Pass> {
+    let d = data.d;
+    let assigner = Assigner::new(centroids, k, d);
+    let asg = &assigner;
+    let new_pass = || Pass {
+        sums: vec![0.0; k * d],
+        counts: vec![0; k],
+        changed: 0,
+    };
+    let add = |pass: &mut Pass, label: &mut usize, best: usize, x: &[f64]| {
+        pass.changed += usize::from(best != *label);
+        *label = best;
+        pass.counts[best] += 1;
+        for (s, v) in pass.sums[best * d..(best + 1) * d].iter_mut().zip(x) {
+            *s += v;
+        }
+    };
+    if gaps.is_empty() {
+        map_chunks_mut(labels, |lo, lab| {
+            let mut pass = new_pass();
+            let mut buf = asg.buffer();
+            for (off, label) in lab.iter_mut().enumerate() {
+                let x = data.row(lo + off);
+                let best = asg.nearest(x, &mut buf);
+                add(&mut pass, label, best, x);
+            }
+            pass
+        })
+    } else {
+        zip_chunks_mut(labels, 1, gaps, 1, |lo, lab, gap| {
+            let mut pass = new_pass();
+            let mut buf = asg.buffer();
+            for (off, (label, g)) in lab.iter_mut().zip(gap.iter_mut()).enumerate() {
+                let x = data.row(lo + off);
+                let (best, gap) = asg.nearest_gap::<true>(x, &mut buf);
+                *g = f32_below(gap);
+                add(&mut pass, label, best, x);
+            }
+            pass
+        })
+    }
+}
+
+/// The largest `f32` at most `v` (for `v >= 0`).
+fn f32_below(v: f64) -> f32 {
+    let f = v as f32;
+    if f64::from(f) > v {
+        f.next_down().max(0.0)
+    } else {
+        f
+    }
+}
+
+/// One Hamerly assignment pass (`use_bounds` false on the first, which sets the bounds).
+fn hamerly_pass(
+    data: &Data,
+    centroids: &[f64],
+    k: usize,
+    half_nearest: &[f64],
+    use_bounds: bool,
+    labels: &mut [usize],
+    bounds: &mut [[f64; 2]],
+) -> Vec<Pass> {
+    let d = data.d;
+    let transposed = transpose(centroids, k, d);
+    let ct = &transposed;
+    zip_chunks_mut(labels, 1, bounds, 1, |lo, lab, bnd| {
+        let mut pass = Pass {
+            sums: vec![0.0; k * d],
+            counts: vec![0; k],
+            changed: 0,
+        };
+        let mut dists = vec![0.0; k];
+        for (off, (label, b)) in lab.iter_mut().zip(bnd.iter_mut()).enumerate() {
+            let x = data.row(lo + off);
+            let old = *label;
+            let mut skip = false;
+            if use_bounds {
+                let m = half_nearest[old].max(b[1]);
+                if b[0] <= m {
+                    skip = true;
+                } else {
+                    b[0] = sq_dist(x, &centroids[old * d..(old + 1) * d]).sqrt();
+                    skip = b[0] <= m;
+                }
+            }
+            if !skip {
+                dists_to_all(x, ct, k, &mut dists);
+                // Branch-free minimum, then its first index.
+                let d1 = min_of(&dists);
+                let best = dists.iter().position(|&v| v == d1).unwrap_or(0);
+                *label = best;
+                b[0] = d1.sqrt();
+                dists[best] = f64::INFINITY;
+                b[1] = min_of(&dists).sqrt();
+            }
+            if *label != old {
+                pass.changed += 1;
+            }
+            pass.counts[*label] += 1;
+            for (s, v) in pass.sums[*label * d..(*label + 1) * d].iter_mut().zip(x) {
+                *s += v;
+            }
+        }
+        pass
+    })
+}
+
 /// The smallest value, in a form the compiler vectorizes.
 #[inline]
 fn min_of(v: &[f64]) -> f64 {
     v.iter()
         .fold(f64::INFINITY, |m, &x| if x < m { x } else { m })
+}
+
+/// `min` as one instruction (the second operand when either is NaN).
+#[inline(always)]
+fn fmin(a: f64, b: f64) -> f64 {
+    if a < b { a } else { b }
+}
+
+/// `max` as one instruction (the second operand when either is NaN).
+#[inline(always)]
+fn fmax(a: f64, b: f64) -> f64 {
+    if a > b { a } else { b }
 }
 
 /// Index of the smallest value (the first on ties).
@@ -776,8 +1106,10 @@ fn relocate_empty_clusters(
                 labels[i] = c;
                 counts[c] = 1;
                 sums[c * d..(c + 1) * d].copy_from_slice(data.row(i));
-                // Force an exact look at this point next iteration.
-                bounds[i] = [f64::INFINITY, 0.0];
+                // Force an exact look at this point next iteration (Hamerly).
+                if let Some(b) = bounds.get_mut(i) {
+                    *b = [f64::INFINITY, 0.0];
+                }
                 break;
             }
         }

@@ -94,37 +94,95 @@ pub fn silhouette(x: ArrayView2<f64>, labels: &[usize]) -> Result<f64> {
     for c in 0..k {
         start[c + 1] += start[c];
     }
-    let (xt, start) = (&xt, &start);
-    let point = |p: usize| -> f64 {
-        let xi: Vec<f64> = (0..d).map(|j| xt[j * n + p]).collect();
-        let own = labels[order[p]];
-        let size = |c: usize| start[c + 1] - start[c];
-        if size(own) <= 1 {
-            return 0.0;
+    // Per-point sums of distances to each cluster, S[p][c], over pairs p < q only
+    // (d(p, q) = d(q, p)): the sorted points are cut into blocks of at most BLOCK
+    // within one cluster; block b computes its pairs with itself and with every later
+    // block, adding each distance to its own point's row sum (for the other block's
+    // cluster) and to a column sum of the other point (for block b's cluster). Blocks
+    // are fixed and their results are added in block order, so the sums do not depend
+    // on the number of threads.
+    const BLOCK: usize = 64;
+    let mut blocks: Vec<(usize, usize, usize)> = Vec::new();
+    for c in 0..k {
+        let mut lo = start[c];
+        while lo < start[c + 1] {
+            let hi = (lo + BLOCK).min(start[c + 1]);
+            blocks.push((lo, hi, c));
+            lo = hi;
         }
-        let mean_to = |c: usize| distance_sum(&xi, xt, n, start[c], start[c + 1]) / size(c) as f64;
-        let a = distance_sum(&xi, xt, n, start[own], start[own + 1]) / (size(own) - 1) as f64;
-        let b = (0..k)
-            .filter(|&c| c != own && size(c) > 0)
-            .map(mean_to)
-            .fold(f64::INFINITY, f64::min);
-        let m = a.max(b);
-        if m > 0.0 { (b - a) / m } else { 0.0 }
-    };
-    const CHUNK: usize = 64;
-    let chunk = |c: usize| {
-        ((c * CHUNK)..((c + 1) * CHUNK).min(n))
-            .map(point)
-            .sum::<f64>()
+    }
+    // Each block's coordinates as lanes of eight points (`d` lanes per group of eight,
+    // zero-padded), with a 1/0 mask for the padding.
+    let tiles: Vec<(Vec<[f64; 8]>, [f64; 8])> = blocks
+        .iter()
+        .map(|&(lo, hi, _)| {
+            let groups = (hi - lo).div_ceil(8);
+            let mut tile = vec![[0.0; 8]; groups * d];
+            for q in lo..hi {
+                let (g, t) = ((q - lo) / 8, (q - lo) % 8);
+                for j in 0..d {
+                    tile[g * d + j][t] = xt[j * n + q];
+                }
+            }
+            let mut mask = [0.0; 8];
+            let last = (hi - lo) - (groups - 1) * 8;
+            mask[..last].fill(1.0);
+            (tile, mask)
+        })
+        .collect();
+    let tiles = &tiles;
+    let (xt, blocks_ref) = (&xt, &blocks);
+    let task = |b: usize| -> (Vec<f64>, Vec<f64>) {
+        let (lo, hi, _) = blocks_ref[b];
+        let mut rows = vec![0.0; (hi - lo) * k];
+        let mut cols = vec![0.0; n - hi];
+        let mut xi = vec![0.0; d];
+        for i in lo..hi {
+            for (j, v) in xi.iter_mut().enumerate() {
+                *v = xt[j * n + i];
+            }
+            let row = &mut rows[(i - lo) * k..(i - lo + 1) * k];
+            row[labels[order[i]]] += distance_sum(&xi, xt, n, lo, hi);
+            for (&(blo, bhi, bc), (tile, mask)) in blocks_ref[b + 1..].iter().zip(&tiles[b + 1..]) {
+                row[bc] += tile_sum_into(&xi, tile, mask, &mut cols[blo - hi..bhi - hi]);
+            }
+        }
+        (rows, cols)
     };
     #[cfg(feature = "parallel")]
-    let parts: Vec<f64> = {
+    let parts: Vec<(Vec<f64>, Vec<f64>)> = {
         use rayon::prelude::*;
-        (0..n.div_ceil(CHUNK)).into_par_iter().map(chunk).collect()
+        (0..blocks.len()).into_par_iter().map(task).collect()
     };
     #[cfg(not(feature = "parallel"))]
-    let parts: Vec<f64> = (0..n.div_ceil(CHUNK)).map(chunk).collect();
-    Ok(parts.iter().sum::<f64>() / n as f64)
+    let parts: Vec<(Vec<f64>, Vec<f64>)> = (0..blocks.len()).map(task).collect();
+    let mut sums = vec![0.0; n * k];
+    for (&(lo, hi, _), (rows, _)) in blocks.iter().zip(&parts) {
+        sums[lo * k..hi * k].copy_from_slice(rows);
+    }
+    for (&(_, hi, c), (_, cols)) in blocks.iter().zip(&parts) {
+        for (p, v) in cols.iter().enumerate() {
+            sums[(hi + p) * k + c] += v;
+        }
+    }
+    let size = |c: usize| start[c + 1] - start[c];
+    let total: f64 = (0..n)
+        .map(|p| {
+            let own = labels[order[p]];
+            if size(own) <= 1 {
+                return 0.0;
+            }
+            let s = &sums[p * k..(p + 1) * k];
+            let a = s[own] / (size(own) - 1) as f64;
+            let b = (0..k)
+                .filter(|&c| c != own && size(c) > 0)
+                .map(|c| s[c] / size(c) as f64)
+                .fold(f64::INFINITY, f64::min);
+            let m = a.max(b);
+            if m > 0.0 { (b - a) / m } else { 0.0 }
+        })
+        .sum();
+    Ok(total / n as f64)
 }
 
 /// Sum of Euclidean distances from `xi` to the points `lo..hi` of the transposed data
@@ -157,6 +215,45 @@ fn distance_sum(xi: &[f64], xt: &[f64], n: usize, lo: usize, hi: usize) -> f64 {
         rest += acc.sqrt();
     }
     total.iter().sum::<f64>() + rest
+}
+
+/// Sum of Euclidean distances from `xi` to the points of a block tile (groups of eight
+/// points, `d` lanes each; `mask` zeroes the padding of the last group), also adding
+/// each distance to the point's entry of `cols`.
+fn tile_sum_into(xi: &[f64], tile: &[[f64; 8]], mask: &[f64; 8], cols: &mut [f64]) -> f64 {
+    let d = xi.len();
+    let groups = tile.len() / d;
+    let mut total = [0.0f64; 8];
+    for (g, lanes) in tile.chunks_exact(d).enumerate() {
+        let mut acc = [0.0f64; 8];
+        for (&v, row) in xi.iter().zip(lanes) {
+            for t in 0..8 {
+                let e = v - row[t];
+                acc[t] += e * e;
+            }
+        }
+        let mut dist = [0.0f64; 8];
+        for t in 0..8 {
+            dist[t] = acc[t].sqrt();
+        }
+        if g + 1 == groups {
+            for t in 0..8 {
+                dist[t] *= mask[t];
+            }
+            for (c, v) in cols[g * 8..].iter_mut().zip(&dist) {
+                *c += v;
+            }
+        } else {
+            let out = &mut cols[g * 8..g * 8 + 8];
+            for t in 0..8 {
+                out[t] += dist[t];
+            }
+        }
+        for t in 0..8 {
+            total[t] += dist[t];
+        }
+    }
+    total.iter().sum()
 }
 
 /// Silhouette on a seeded random sample of `sample_size` points (without replacement),
