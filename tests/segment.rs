@@ -332,6 +332,44 @@ fn fast_assignment_matches_exact_distances_on_hard_inputs() {
 }
 
 #[test]
+fn near_ties_get_the_exact_nearest_centroid() {
+    // Points within 1e-9 of the bisector of two clusters: the single-precision first
+    // tier cannot separate them and must hand them on. After a non-strict stop every
+    // label is the nearest final centroid by the direct distances (first on ties).
+    let mut pts = Vec::new();
+    for j in -400i32..400 {
+        pts.extend_from_slice(&[0.5 + f64::from(j) * 1e-9, 0.3, -0.2]);
+        pts.extend_from_slice(&[f64::from(j % 7) * 0.01, 0.3 + f64::from(j) * 1e-3, 0.0]);
+        pts.extend_from_slice(&[1.0 - f64::from(j % 5) * 0.01, 0.3, f64::from(j) * 1e-3]);
+    }
+    let x = Array2::from_shape_vec((pts.len() / 3, 3), pts).unwrap();
+    let init = ndarray::array![[0.0, 0.3, -0.2], [1.0, 0.3, -0.2], [0.5, 5.0, 0.0]];
+    for iters in 1..=4 {
+        let fit = |algorithm| {
+            KMeans::params(3)
+                .init(Init::Given(init.clone()))
+                .max_iter(iters)
+                .tol(0.0)
+                .algorithm(algorithm)
+                .fit(x.view())
+                .unwrap()
+        };
+        let (lloyd, hamerly) = (fit(Algorithm::Lloyd), fit(Algorithm::Hamerly));
+        assert_eq!(lloyd.labels(), hamerly.labels(), "{iters} iterations");
+        let c = lloyd.centroids();
+        for (i, r) in x.rows().into_iter().enumerate() {
+            let d: Vec<f64> = c
+                .rows()
+                .into_iter()
+                .map(|cr| r.iter().zip(cr).map(|(a, b)| (a - b) * (a - b)).sum())
+                .collect();
+            let best = (0..3).fold(0, |b, t| if d[t] < d[b] { t } else { b });
+            assert_eq!(lloyd.labels()[i], best, "row {i}, {iters} iterations");
+        }
+    }
+}
+
+#[test]
 fn silhouette_matches_direct_pairs_and_ignores_threads() {
     let x = blobs(700, 4);
     let labels: Vec<usize> = (0..700).map(|i| (i * 7 + i / 3) % 5).collect();

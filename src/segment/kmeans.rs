@@ -504,12 +504,23 @@ struct Assigner<'c> {
     /// The centroids transposed, for the exact fallback.
     exact_t: Vec<f64>,
     centroids: &'c [f64],
+    /// `-2 c` transposed and `|c|^2`, rounded to `f32`, for the first, four-lane tier.
+    m2t32: Vec<f32>,
+    norms32: Vec<f32>,
+    /// Safety factor of the `f32` tier's error bound: `16 (d + 3) eps_f32`.
+    factor32: f64,
+}
+
+/// Scratch space for [`Assigner::nearest_gap`].
+struct Scratch {
+    s32: Vec<f32>,
+    s64: Vec<f64>,
 }
 
 impl<'c> Assigner<'c> {
     fn new(centroids: &'c [f64], k: usize, d: usize) -> Self {
         let exact_t = transpose(centroids, k, d);
-        let m2t = exact_t.iter().map(|v| -2.0 * v).collect();
+        let m2t: Vec<f64> = exact_t.iter().map(|v| -2.0 * v).collect();
         let norms: Vec<f64> = (0..k)
             .map(|c| {
                 centroids[c * d..(c + 1) * d]
@@ -522,24 +533,30 @@ impl<'c> Assigner<'c> {
         Self {
             k,
             d,
-            m2t,
-            norms,
             r2,
             factor: 16.0 * (d as f64 + 2.0) * f64::EPSILON,
+            m2t32: m2t.iter().map(|&v| v as f32).collect(),
+            norms32: norms.iter().map(|&v| v as f32).collect(),
+            factor32: 16.0 * (d as f64 + 3.0) * f64::from(f32::EPSILON),
+            m2t,
+            norms,
             exact_t,
             centroids,
         }
     }
 
     /// A scratch buffer for [`nearest`](Self::nearest).
-    fn buffer(&self) -> Vec<f64> {
-        vec![0.0; self.k]
+    fn buffer(&self) -> Scratch {
+        Scratch {
+            s32: vec![0.0; self.k],
+            s64: vec![0.0; self.k],
+        }
     }
 
     /// The nearest centroid of `x` (first index on exact ties); `buf` comes from
     /// [`buffer`](Self::buffer).
     #[inline]
-    fn nearest(&self, x: &[f64], buf: &mut [f64]) -> usize {
+    fn nearest(&self, x: &[f64], buf: &mut Scratch) -> usize {
         self.nearest_gap::<false>(x, buf).0
     }
 
@@ -547,7 +564,103 @@ impl<'c> Assigner<'c> {
     /// second-nearest centroid is than the nearest (Euclidean distance; 0 when the
     /// exact distances were needed).
     #[inline(always)]
-    fn nearest_gap<const GAP: bool>(&self, x: &[f64], buf: &mut [f64]) -> (usize, f64) {
+    fn nearest_gap<const GAP: bool>(&self, x: &[f64], buf: &mut Scratch) -> (usize, f64) {
+        let xx: f64 = x.iter().map(|v| v * v).sum();
+        self.nearest_gap_xx::<GAP>(x, xx, buf)
+    }
+
+    /// [`nearest_gap`](Self::nearest_gap) given `xx = |x|^2` (summed in order).
+    #[inline(always)]
+    fn nearest_gap_xx<const GAP: bool>(
+        &self,
+        x: &[f64],
+        xx: f64,
+        buf: &mut Scratch,
+    ) -> (usize, f64) {
+        let scale = xx + self.r2;
+        // First tier: the same expression in f32, four lanes per SSE2 register. Its
+        // error (inputs rounded to f32, d + 1 products and sums) is within
+        // gamma_(d+3) (|x| + |c|)^2 <= 2 gamma_(d+3) (|x|^2 + r2) per value, so a gap
+        // above `factor32 * scale` (more than twice that) decides the nearest centroid.
+        // The range keeps f32 clear of overflow and of underflow errors that matter.
+        // The gap pass (the last iteration) keeps the f64 tier for tighter gaps.
+        if !GAP
+            && scale > 1e-20
+            && scale < 1e30
+            && let Some(best) = self.nearest32(x, scale, &mut buf.s32)
+        {
+            return (best, 0.0);
+        }
+        self.nearest64::<GAP>(x, &mut buf.s64)
+    }
+
+    /// The `f32` tier of [`nearest_gap`](Self::nearest_gap); `None` when undecided.
+    #[inline(always)]
+    fn nearest32(&self, x: &[f64], scale: f64, buf: &mut [f32]) -> Option<usize> {
+        let k = self.k;
+        let mut c0 = 0;
+        while c0 + 16 <= k {
+            self.block32::<16>(x, c0, buf);
+            c0 += 16;
+        }
+        if c0 + 8 <= k {
+            self.block32::<8>(x, c0, buf);
+            c0 += 8;
+        }
+        if c0 + 4 <= k {
+            self.block32::<4>(x, c0, buf);
+            c0 += 4;
+        }
+        if c0 + 2 <= k {
+            self.block32::<2>(x, c0, buf);
+            c0 += 2;
+        }
+        if c0 < k {
+            self.block32::<1>(x, c0, buf);
+        }
+        let m1 = min32(buf);
+        // Decided when m1 is the only value within `bound` of m1: every other value
+        // exceeds a threshold rounded up from m1 + bound.
+        let bound = self.factor32 * scale;
+        let thr = (f64::from(m1) + bound) as f32;
+        let thr = if f64::from(thr) < f64::from(m1) + bound {
+            thr.next_up()
+        } else {
+            thr
+        };
+        // How many values are within reach of m1, and (when just one) its position.
+        let (mut count, mut at) = (0u32, 0u32);
+        for (c, &v) in buf.iter().enumerate() {
+            let hit = u32::from(v <= thr);
+            count += hit;
+            at |= 0u32.wrapping_sub(hit) & c as u32;
+        }
+        if count != 1 {
+            return None;
+        }
+        Some(at as usize)
+    }
+
+    /// `|c|^2 - 2 x.c` in f32 for centroids `c0..c0 + B`, accumulated in registers.
+    #[inline(always)]
+    fn block32<const B: usize>(&self, x: &[f64], c0: usize, out: &mut [f32]) {
+        let k = self.k;
+        let mut acc = [0.0f32; B];
+        acc.copy_from_slice(&self.norms32[c0..c0 + B]);
+        for (j, &xj) in x.iter().enumerate() {
+            let xj = xj as f32;
+            let row = &self.m2t32[j * k + c0..j * k + c0 + B];
+            for t in 0..B {
+                acc[t] += xj * row[t];
+            }
+        }
+        out[c0..c0 + B].copy_from_slice(&acc);
+    }
+
+    /// The `f64` tiers of [`nearest_gap`](Self::nearest_gap): `|c|^2 - 2 x.c` in f64,
+    /// then the exact distances.
+    #[inline(always)]
+    fn nearest64<const GAP: bool>(&self, x: &[f64], buf: &mut [f64]) -> (usize, f64) {
         let k = self.k;
         let mut c0 = 0;
         while c0 + 16 <= k {
@@ -603,19 +716,12 @@ impl<'c> Assigner<'c> {
             } else {
                 0.0
             };
-            // The unique position of m1, through a bit mask (compares and a mask move).
-            let mut base = 0;
-            for block in buf.chunks(64) {
-                let mut mask = 0u64;
-                for (c, &v) in block.iter().enumerate() {
-                    mask |= u64::from(v == m1) << c;
-                }
-                if mask != 0 {
-                    return (base + mask.trailing_zeros() as usize, gap);
-                }
-                base += 64;
+            // The unique position of m1 (m2 > m1), as a masked sum of lane indices.
+            let mut at = 0u64;
+            for (c, &v) in buf.iter().enumerate() {
+                at |= 0u64.wrapping_sub(u64::from(v == m1)) & c as u64;
             }
-            (0, 0.0)
+            (at as usize, gap)
         } else {
             let exact = &mut buf[..self.k];
             dists_to_all(x, &self.exact_t, self.k, exact);
@@ -647,87 +753,95 @@ impl<'c> Assigner<'c> {
 }
 
 /// Greedy k-means++ (scikit-learn's `_kmeans_plusplus`).
+///
+/// Each step is one pass over the data: it folds the previously chosen centroid into
+/// every point's closest squared distance and, while the point is in cache, sums
+/// `min(closest, d(candidate))` for every candidate, per fixed chunk. The chunk sums of
+/// the chosen candidate are the next step's sampling weights: a draw picks its chunk
+/// from their running sum, then its point from the running sum inside that chunk
+/// (recomputed, 4096 points). The same draw as scikit-learn's search in the running sum
+/// over all points, up to rounding at chunk boundaries; identical for any thread count.
 fn kmeans_plus_plus(data: &Data, k: usize, rng: &mut Xoshiro256PlusPlus) -> Vec<f64> {
     let (n, d) = (data.n, data.d);
     let trials = 2 + (k as f64).ln().floor() as usize;
     let mut centroids = Vec::with_capacity(k * d);
     let first = rng.random_range(0..n);
     centroids.extend_from_slice(data.row(first));
-    let mut closest: Vec<f64> = map_chunks(n, |lo, hi| {
-        (lo..hi)
-            .map(|i| sq_dist(data.row(i), &centroids[..d]))
-            .collect::<Vec<_>>()
-    })
-    .concat();
-    let mut potential: f64 = chunk_sums(&closest);
-    let mut cumulative = vec![0.0; n];
+    // Squared distance to the nearest chosen centroid, except `pending` (the latest),
+    // which the next pass folds in.
+    let mut closest = vec![0.0; n];
+    let mut chunk_pot: Vec<f64> = map_chunks_mut(&mut closest, |lo, cl| {
+        let mut acc = 0.0;
+        for (off, c) in cl.iter_mut().enumerate() {
+            *c = sq_dist(data.row(lo + off), &centroids[..d]);
+            acc += *c;
+        }
+        acc
+    });
+    let mut pending = first;
+    let mut cumulative = vec![0.0; chunk_pot.len()];
+    let mut cand = vec![0.0; (trials + 1) * d];
     for _ in 1..k {
         let mut acc = 0.0;
-        for (c, &v) in cumulative.iter_mut().zip(&closest) {
+        for (c, &v) in cumulative.iter_mut().zip(&chunk_pot) {
             acc += v;
             *c = acc;
         }
+        let potential = acc;
+        let p = data.row(pending);
         let candidates: Vec<usize> = (0..trials)
             .map(|_| {
                 let target = rng.random::<f64>() * potential;
-                cumulative.partition_point(|&c| c < target).min(n - 1)
+                let chunk = cumulative
+                    .partition_point(|&c| c < target)
+                    .min(cumulative.len() - 1);
+                let lo = chunk * CHUNK;
+                let hi = (lo + CHUNK).min(n);
+                let mut acc = if chunk == 0 {
+                    0.0
+                } else {
+                    cumulative[chunk - 1]
+                };
+                for (i, &c) in closest.iter().enumerate().take(hi).skip(lo) {
+                    acc += fmin(c, sq_dist(data.row(i), p));
+                    if acc >= target {
+                        return i;
+                    }
+                }
+                hi - 1
             })
             .collect();
-        // Potential after adding each candidate, one pass over the points.
-        let cand: Vec<f64> = candidates
-            .iter()
-            .flat_map(|&c| data.row(c).iter().copied())
-            .collect();
-        let cand_t = transpose(&cand, trials, d);
-        let (ct, closest_ref) = (&cand_t, &closest);
-        let partial: Vec<Vec<f64>> = map_chunks(n, |lo, hi| {
+        // Column 0: the pending centroid; then the candidates.
+        cand[..d].copy_from_slice(p);
+        for (t, &c) in candidates.iter().enumerate() {
+            cand[(t + 1) * d..(t + 2) * d].copy_from_slice(data.row(c));
+        }
+        let cand_t = transpose(&cand, trials + 1, d);
+        let ct = &cand_t;
+        let partial: Vec<Vec<f64>> = map_chunks_mut(&mut closest, |lo, cl| {
             let mut pot = vec![0.0; trials];
-            let mut dists = vec![0.0; trials];
-            for (i, &closest_i) in closest_ref.iter().enumerate().take(hi).skip(lo) {
-                dists_to_all(data.row(i), ct, trials, &mut dists);
-                for (p, &dist) in pot.iter_mut().zip(&dists) {
-                    *p += dist.min(closest_i);
+            let mut dists = vec![0.0; trials + 1];
+            for (off, c) in cl.iter_mut().enumerate() {
+                dists_to_all(data.row(lo + off), ct, trials + 1, &mut dists);
+                let near = fmin(*c, dists[0]);
+                *c = near;
+                for (p, &dist) in pot.iter_mut().zip(&dists[1..]) {
+                    *p += fmin(dist, near);
                 }
             }
             pot
         });
         let pots: Vec<f64> = (0..trials)
-            .map(|t| partial.iter().map(|p| p[t]).sum())
+            .map(|t| partial.iter().fold(0.0, |s, p| s + p[t]))
             .collect();
         let best = argmin(&pots);
-        let chosen = candidates[best];
-        potential = pots[best];
-        centroids.extend_from_slice(data.row(chosen));
-        let c = data.row(chosen);
-        update_closest(data, c, &mut closest);
+        pending = candidates[best];
+        for (cp, p) in chunk_pot.iter_mut().zip(&partial) {
+            *cp = p[best];
+        }
+        centroids.extend_from_slice(data.row(pending));
     }
     centroids
-}
-
-/// `closest[i] = min(closest[i], |x_i - c|^2)`, in parallel chunks.
-fn update_closest(data: &Data, c: &[f64], closest: &mut [f64]) {
-    let d = data.d;
-    let update = |(chunk, cl): (usize, &mut [f64])| {
-        let lo = chunk * CHUNK;
-        let rows = &data.x[lo * d..(lo + cl.len()) * d];
-        for (v, x) in cl.iter_mut().zip(rows.chunks_exact(d)) {
-            let dist = sq_dist(x, c);
-            if dist < *v {
-                *v = dist;
-            }
-        }
-    };
-    #[cfg(feature = "parallel")]
-    {
-        use rayon::prelude::*;
-        closest.par_chunks_mut(CHUNK).enumerate().for_each(update);
-    }
-    #[cfg(not(feature = "parallel"))]
-    closest.chunks_mut(CHUNK).enumerate().for_each(update);
-}
-
-fn chunk_sums(v: &[f64]) -> f64 {
-    v.chunks(CHUNK).map(|c| c.iter().sum::<f64>()).sum()
 }
 
 fn random_rows(data: &Data, k: usize, rng: &mut Xoshiro256PlusPlus) -> Vec<f64> {
@@ -944,10 +1058,20 @@ fn lloyd_pass(
         map_chunks_mut(labels, |lo, lab| {
             let mut pass = new_pass();
             let mut buf = asg.buffer();
-            for (off, label) in lab.iter_mut().enumerate() {
-                let x = data.row(lo + off);
-                let best = asg.nearest(x, &mut buf);
-                add(&mut pass, label, best, x);
+            // |x|^2 for a block of points first: independent loads that bring the
+            // block into cache before the dependent work.
+            const B: usize = 32;
+            let mut xxs = [0.0f64; B];
+            for (b, labs) in lab.chunks_mut(B).enumerate() {
+                let first = lo + b * B;
+                for (xx, x) in xxs.iter_mut().zip(data.x[first * d..].chunks_exact(d)) {
+                    *xx = x.iter().map(|v| v * v).sum();
+                }
+                for (off, label) in labs.iter_mut().enumerate() {
+                    let x = data.row(first + off);
+                    let best = asg.nearest_gap_xx::<false>(x, xxs[off], &mut buf).0;
+                    add(&mut pass, label, best, x);
+                }
             }
             pass
         })
@@ -1041,6 +1165,29 @@ fn min_of(v: &[f64]) -> f64 {
 /// `min` as one instruction (the second operand when either is NaN).
 #[inline(always)]
 fn fmin(a: f64, b: f64) -> f64 {
+    if a < b { a } else { b }
+}
+
+/// The smallest value (infinity for none), four lanes at a time.
+#[inline(always)]
+fn min32(v: &[f32]) -> f32 {
+    const L: usize = 4;
+    let mut lo = [f32::INFINITY; L];
+    let mut quads = v.chunks_exact(L);
+    for q in quads.by_ref() {
+        for t in 0..L {
+            lo[t] = fmin32(lo[t], q[t]);
+        }
+    }
+    for (t, &x) in quads.remainder().iter().enumerate() {
+        lo[t] = fmin32(lo[t], x);
+    }
+    fmin32(fmin32(lo[0], lo[1]), fmin32(lo[2], lo[3]))
+}
+
+/// [`fmin`] for `f32`.
+#[inline(always)]
+fn fmin32(a: f32, b: f32) -> f32 {
     if a < b { a } else { b }
 }
 
