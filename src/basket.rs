@@ -199,62 +199,88 @@ impl<I: Eq + Hash + Clone> Baskets<I> {
                 field: "order lines",
             });
         }
+        // Pass 1: intern items (first-seen order) and cut the lines into runs of one
+        // order id, comparing neighbours only.
         let mut item_index: HashMap<I, u32, FxBuildHasher> = HashMap::default();
         let mut items: Vec<I> = Vec::new();
-        let mut order_index: HashMap<O, u32, FxBuildHasher> = HashMap::default();
-        let mut line_order = Vec::with_capacity(lines.len());
-        let mut line_item = Vec::with_capacity(lines.len());
-        let mut prev: Option<(&O, u32)> = None;
-        for l in lines {
-            let o = match prev {
-                Some((o, k)) if *o == l.order => k,
-                _ => {
-                    let next = order_index.len() as u32;
-                    *order_index.entry(l.order.clone()).or_insert(next)
+        let mut members: Vec<u32> = Vec::with_capacity(lines.len());
+        let mut run_start: Vec<u32> = Vec::new();
+        let mut prev: Option<&O> = None;
+        for (k, l) in lines.iter().enumerate() {
+            if prev != Some(&l.order) {
+                run_start.push(k as u32);
+                prev = Some(&l.order);
+            }
+            let i = match item_index.get(&l.item) {
+                Some(&i) => i,
+                None => {
+                    let i = items.len() as u32;
+                    item_index.insert(l.item.clone(), i);
+                    items.push(l.item.clone());
+                    i
                 }
             };
-            prev = Some((&l.order, o));
-            let next = items.len() as u32;
-            let i = *item_index.entry(l.item.clone()).or_insert(next);
-            if i == next {
-                items.push(l.item.clone());
-            }
-            line_order.push(o);
-            line_item.push(i);
+            members.push(i);
+        }
+        let runs = run_start.len();
+        run_start.push(lines.len() as u32);
+        // Pass 2: intern orders, one lookup per run. The lines are already grouped by
+        // order when no run's order was seen before.
+        let mut order_index: HashMap<&O, u32, FxBuildHasher> =
+            HashMap::with_capacity_and_hasher(runs, FxBuildHasher::default());
+        let mut run_order: Vec<u32> = Vec::with_capacity(runs);
+        let mut grouped = true;
+        for &start in &run_start[..runs] {
+            let next = order_index.len() as u32;
+            let o = *order_index
+                .entry(&lines[start as usize].order)
+                .or_insert(next);
+            grouped &= o == next;
+            run_order.push(o);
         }
         let n_orders = order_index.len();
-        let mut offsets = vec![0u32; n_orders + 1];
-        for &o in &line_order {
-            offsets[o as usize + 1] += 1;
-        }
-        for b in 0..n_orders {
-            offsets[b + 1] += offsets[b];
-        }
-        let mut cursor = offsets.clone();
-        let mut members = vec![0u32; lines.len()];
-        for (&o, &i) in line_order.iter().zip(&line_item) {
-            members[cursor[o as usize] as usize] = i;
-            cursor[o as usize] += 1;
-        }
-        // Sort and dedupe each basket, compacting in place.
+        drop(order_index);
+        let mut offsets = if grouped {
+            run_start
+        } else {
+            let mut offsets = vec![0u32; n_orders + 1];
+            for (r, &o) in run_order.iter().enumerate() {
+                offsets[o as usize + 1] += run_start[r + 1] - run_start[r];
+            }
+            for b in 0..n_orders {
+                offsets[b + 1] += offsets[b];
+            }
+            let mut cursor: Vec<u32> = offsets[..n_orders].to_vec();
+            let mut grouped_members = vec![0u32; lines.len()];
+            for (r, &o) in run_order.iter().enumerate() {
+                let (lo, hi) = (run_start[r] as usize, run_start[r + 1] as usize);
+                let at = cursor[o as usize] as usize;
+                grouped_members[at..at + hi - lo].copy_from_slice(&members[lo..hi]);
+                cursor[o as usize] += (hi - lo) as u32;
+            }
+            members = grouped_members;
+            offsets
+        };
+        // Sort and dedupe each basket, compacting in place (the write position never
+        // passes the read position); offsets are rewritten as they are consumed.
         let mut write = 0usize;
-        let mut new_offsets = vec![0u32; n_orders + 1];
+        let mut lo = 0usize;
         for b in 0..n_orders {
-            let (lo, hi) = (offsets[b] as usize, offsets[b + 1] as usize);
-            members[lo..hi].sort_unstable();
-            // lo >= write: compacting never overwrites an unread basket.
+            let hi = offsets[b + 1] as usize;
+            sort_small(&mut members[lo..hi]);
             for k in lo..hi {
                 if k == lo || members[k] != members[k - 1] {
                     members[write] = members[k];
                     write += 1;
                 }
             }
-            new_offsets[b + 1] = write as u32;
+            offsets[b + 1] = write as u32;
+            lo = hi;
         }
         members.truncate(write);
         Ok(Self {
             items,
-            offsets: new_offsets,
+            offsets,
             members,
             item_index,
         })
@@ -338,16 +364,19 @@ impl<I> Baskets<I> {
             rank[i as usize] = r as u32;
         }
         // The FP-tree over ranks.
-        let mut paths = Paths::default();
+        let mut paths = Paths {
+            flat: Vec::with_capacity(self.members.len()),
+            spans: Vec::with_capacity(n),
+        };
         for b in 0..n {
             let start = paths.flat.len();
-            paths.flat.extend(
-                self.basket(b)
-                    .iter()
-                    .map(|&i| rank[i as usize])
-                    .filter(|&r| r != u32::MAX),
-            );
-            paths.flat[start..].sort_unstable();
+            for &i in self.basket(b) {
+                let r = rank[i as usize];
+                if r != u32::MAX {
+                    paths.flat.push(r);
+                }
+            }
+            sort_small(&mut paths.flat[start..]);
             paths.close(start, 1);
         }
         let tree = FpTree::from_paths(frequent.len(), &mut paths);
@@ -496,6 +525,30 @@ impl<I> Baskets<I> {
     }
 }
 
+/// Sorts a short slice (baskets and paths hold a few items) without data-dependent
+/// branches: with its position in the low bits every value is distinct, and its place
+/// is the number of values below it, counted over a fixed 16-wide buffer. Longer
+/// slices, or values of 2^28 or more, use the standard sort.
+fn sort_small(v: &mut [u32]) {
+    const W: usize = 16;
+    let k = v.len();
+    if k > W || v.iter().any(|&x| x >= 1 << 28) {
+        v.sort_unstable();
+        return;
+    }
+    // Padding (u32::MAX) is above every tagged value, so it never counts.
+    let mut tagged = [u32::MAX; W];
+    for (i, (t, &x)) in tagged.iter_mut().zip(v.iter()).enumerate() {
+        *t = (x << 4) | i as u32;
+    }
+    let mut out = [0u32; W];
+    for &x in &tagged[..k] {
+        let place: u32 = tagged.iter().map(|&y| u32::from(y < x)).sum();
+        out[place as usize & (W - 1)] = x >> 4;
+    }
+    v.copy_from_slice(&out[..k]);
+}
+
 /// An FP-tree over item ranks (0 = most frequent), built from lexicographically
 /// sorted paths: paths that share a prefix are then adjacent, so each new path reuses
 /// the previous path's nodes up to their common prefix and creates the rest, with no
@@ -541,7 +594,40 @@ impl FpTree {
     /// Builds the tree of `paths` (each ascending in rank, with a count); sorts them.
     fn from_paths(ranks: usize, paths: &mut Paths) -> Self {
         let mut spans = std::mem::take(&mut paths.spans);
-        spans.sort_unstable_by(|&a, &b| paths.path(a).cmp(paths.path(b)));
+        if ranks < usize::from(u16::MAX) {
+            // Sort by the first eight ranks packed into one integer (rank + 1 in 16
+            // bits each, 0 past the end, so a prefix sorts before its extensions),
+            // comparing the rest only between paths that agree on those.
+            let key = |span: (u32, u32, usize)| {
+                let path = paths.path(span);
+                let mut k = 0u128;
+                for d in 0..8 {
+                    k = (k << 16) | path.get(d).map_or(0, |&r| u128::from(r + 1));
+                }
+                k
+            };
+            let mut keyed: Vec<(u128, u32)> = spans
+                .iter()
+                .enumerate()
+                .map(|(s, &span)| (key(span), s as u32))
+                .collect();
+            keyed.sort_unstable_by(|a, b| {
+                a.0.cmp(&b.0).then_with(|| {
+                    let (x, y) = (
+                        paths.path(spans[a.1 as usize]),
+                        paths.path(spans[b.1 as usize]),
+                    );
+                    if x.len() > 8 && y.len() > 8 {
+                        x[8..].cmp(&y[8..])
+                    } else {
+                        std::cmp::Ordering::Equal
+                    }
+                })
+            });
+            spans = keyed.iter().map(|&(_, s)| spans[s as usize]).collect();
+        } else {
+            spans.sort_unstable_by(|&a, &b| paths.path(a).cmp(paths.path(b)));
+        }
         let mut tree = Self {
             nodes: vec![Node {
                 rank: NONE,

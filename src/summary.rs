@@ -454,10 +454,11 @@ struct ColumnsMut<'a> {
     total_spend: &'a mut [f64],
     first_day: &'a mut [Day],
     last_day: &'a mut [Day],
-    keep: &'a mut [bool],
+    customer: &'a mut [u32],
 }
 
 impl<'a> ColumnsMut<'a> {
+    #[cfg(feature = "parallel")]
     fn split_at(self, k: usize) -> (Self, Self) {
         let (f0, f1) = self.frequency.split_at_mut(k);
         let (r0, r1) = self.recency.split_at_mut(k);
@@ -467,7 +468,7 @@ impl<'a> ColumnsMut<'a> {
         let (t0, t1) = self.total_spend.split_at_mut(k);
         let (d0, d1) = self.first_day.split_at_mut(k);
         let (l0, l1) = self.last_day.split_at_mut(k);
-        let (k0, k1) = self.keep.split_at_mut(k);
+        let (c0, c1) = self.customer.split_at_mut(k);
         (
             ColumnsMut {
                 frequency: f0,
@@ -478,7 +479,7 @@ impl<'a> ColumnsMut<'a> {
                 total_spend: t0,
                 first_day: d0,
                 last_day: l0,
-                keep: k0,
+                customer: c0,
             },
             ColumnsMut {
                 frequency: f1,
@@ -489,27 +490,29 @@ impl<'a> ColumnsMut<'a> {
                 total_spend: t1,
                 first_day: d1,
                 last_day: l1,
-                keep: k1,
+                customer: c1,
             },
         )
     }
 
     /// Writes row `offset + i` for every `i` in range, in parallel halves above a
-    /// chunk size.
-    fn fill<F>(self, offset: usize, row_of: &F)
+    /// chunk size; returns the number of rows written. A customer without a row in the
+    /// window keeps 0 orders (every written row has at least one).
+    fn fill<F>(self, offset: usize, row_of: &F) -> usize
     where
         F: Fn(usize) -> Option<SummaryRow> + Sync,
     {
-        const CHUNK: usize = 16_384;
-        let len = self.keep.len();
+        let len = self.customer.len();
         #[cfg(feature = "parallel")]
-        if len > CHUNK {
+        if len > 16_384 {
             let mid = len / 2;
             let (lo, hi) = self.split_at(mid);
-            rayon::join(|| lo.fill(offset, row_of), || hi.fill(offset + mid, row_of));
-            return;
+            let (a, b) = rayon::join(|| lo.fill(offset, row_of), || hi.fill(offset + mid, row_of));
+            return a + b;
         }
+        let mut written = 0;
         for i in 0..len {
+            self.customer[i] = (offset + i) as u32;
             if let Some(r) = row_of(offset + i) {
                 self.frequency[i] = r.frequency;
                 self.recency[i] = r.recency;
@@ -519,24 +522,63 @@ impl<'a> ColumnsMut<'a> {
                 self.total_spend[i] = r.total_spend;
                 self.first_day[i] = r.first_day;
                 self.last_day[i] = r.last_day;
-                self.keep[i] = true;
+                written += 1;
             }
+        }
+        written
+    }
+}
+
+/// The constants of one summary's window, computed once per call: the period
+/// arithmetic (an `i64` division per use) stays off the per-customer path.
+struct Window {
+    origin: i64,
+    period_days: i64,
+    end_period: i64,
+    /// The last day of the observation end's period.
+    last_day: i64,
+    scale: f64,
+}
+
+impl Window {
+    fn new(params: &SummaryParams) -> Self {
+        let end_period = params.period_of(params.observation_end);
+        let period_days = i64::from(params.period_days.max(1));
+        let origin = i64::from(params.origin.0);
+        Self {
+            origin,
+            period_days,
+            end_period,
+            last_day: origin + (end_period + 1) * period_days - 1,
+            scale: params.scale(),
+        }
+    }
+
+    /// The period of a day, as [`SummaryParams::period_of`].
+    #[inline]
+    fn period(&self, day: Day) -> i64 {
+        let d = i64::from(day.0) - self.origin;
+        if self.period_days == 1 {
+            d
+        } else {
+            d.div_euclid(self.period_days)
         }
     }
 }
 
 /// The window statistics of one customer's sorted rows: rows whose period is at most
 /// `end_period`. `None` when the customer has no row in the window.
-fn window_stats(days: &[Day], amounts: &[f64], params: &SummaryParams) -> Option<Stats> {
-    // The last day of the observation end's period; rows are sorted by day.
-    let end_period = params.period_of(params.observation_end);
-    let period_days = i64::from(params.period_days.max(1));
-    let last_day = i64::from(params.origin.0) + (end_period + 1) * period_days - 1;
-    let n = days.partition_point(|&d| i64::from(d.0) <= last_day);
+fn window_stats(days: &[Day], amounts: &[f64], w: &Window) -> Option<Stats> {
+    // Rows are sorted by day: usually all of them are in the window.
+    let in_window = |d: &Day| i64::from(d.0) <= w.last_day;
+    let n = match days.last() {
+        Some(d) if in_window(d) => days.len(),
+        _ => days.partition_point(in_window),
+    };
     if n == 0 {
         return None;
     }
-    let first_period = params.period_of(days[0]);
+    let first_period = w.period(days[0]);
     let mut s = Stats {
         first_period,
         last_period: first_period,
@@ -552,11 +594,7 @@ fn window_stats(days: &[Day], amounts: &[f64], params: &SummaryParams) -> Option
         if d != prev_day {
             prev_day = d;
             // The period changes only when the day does.
-            let p = if period_days == 1 {
-                i64::from(d.0) - i64::from(params.origin.0)
-            } else {
-                params.period_of(d)
-            };
+            let p = w.period(d);
             if p != s.last_period {
                 s.periods += 1;
                 s.last_period = p;
@@ -586,16 +624,17 @@ impl<C> TransactionLog<C> {
         let n = self.n_customers();
         // Borrow the columns alone: the ids need not be Sync.
         let (offsets, days, amounts) = (self.offsets(), self.days(), self.amounts());
+        let window = Window::new(params);
         let row_of = |c: usize| {
             let rows = offsets[c] as usize..offsets[c + 1] as usize;
-            window_stats(&days[rows.clone()], &amounts[rows], params)
-                .map(|s| SummaryRow::from_stats(&s, params))
+            window_stats(&days[rows.clone()], &amounts[rows], &window)
+                .map(|s| SummaryRow::from_window(&s, &window))
         };
         // Every customer's row is written in place; customers without a purchase in the
-        // window are dropped afterwards. Each row depends on its customer alone, so the
-        // result does not depend on how the work is split.
+        // window (0 orders) are dropped afterwards. Each row depends on its customer
+        // alone, so the result does not depend on how the work is split.
         let mut out = CustomerSummary {
-            customer: (0..n as u32).collect(),
+            customer: vec![0; n],
             frequency: vec![0.0; n],
             recency: vec![0.0; n],
             age: vec![0.0; n],
@@ -608,7 +647,7 @@ impl<C> TransactionLog<C> {
                 observation_end: params.observation_end,
             }),
         };
-        let mut keep = vec![false; n];
+        let mut written = n;
         if let Some(a) = out.activity.as_mut() {
             let cols = ColumnsMut {
                 frequency: &mut out.frequency,
@@ -619,11 +658,14 @@ impl<C> TransactionLog<C> {
                 total_spend: &mut a.total_spend,
                 first_day: &mut a.first_day,
                 last_day: &mut a.last_day,
-                keep: &mut keep,
+                customer: &mut out.customer,
             };
-            cols.fill(0, &row_of);
+            written = cols.fill(0, &row_of);
         }
-        if keep.iter().any(|k| !k) {
+        if written < n {
+            let keep: Vec<bool> = out
+                .orders()
+                .map_or_else(Vec::new, |o| o.iter().map(|&k| k > 0).collect());
             out.retain(&keep);
         }
         if out.is_empty() {
@@ -779,8 +821,12 @@ pub struct SummaryRow {
 impl SummaryRow {
     /// The one definition of a customer's summary from its window statistics.
     fn from_stats(s: &Stats, params: &SummaryParams) -> Self {
-        let scale = params.scale();
-        let end_period = params.period_of(params.observation_end);
+        Self::from_window(s, &Window::new(params))
+    }
+
+    #[inline]
+    fn from_window(s: &Stats, w: &Window) -> Self {
+        let (scale, end_period) = (w.scale, w.end_period);
         let frequency = f64::from(s.periods - 1);
         Self {
             frequency,

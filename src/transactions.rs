@@ -240,17 +240,27 @@ fn hash_id<C: Hash>(id: &C) -> u64 {
 }
 
 impl IdIndex {
+    /// The table size for `n` ids: a power of two, at a load factor of at most 3/4.
+    fn slots_for(n: usize) -> usize {
+        (n + n / 3 + 1).next_power_of_two().max(16)
+    }
+
     /// Room for `n` ids at a load factor of at most 3/4.
     fn with_capacity(n: usize) -> Self {
-        let slots = (n + n / 3 + 1).next_power_of_two().max(16);
+        let slots = Self::slots_for(n);
         Self {
             slots: vec![EMPTY; slots],
             shift: 64 - slots.trailing_zeros(),
         }
     }
 
-    fn rebuild<C: Eq + Hash + Clone>(ids: &[C]) -> Self {
-        let mut index = Self::with_capacity(ids.len());
+    fn rebuild<C: Hash>(ids: &[C]) -> Self {
+        Self::rebuild_for(ids, ids.len())
+    }
+
+    /// An index of `ids` with room for `n >= ids.len()` ids.
+    fn rebuild_for<C: Hash>(ids: &[C], n: usize) -> Self {
+        let mut index = Self::with_capacity(n);
         let mask = index.slots.len() - 1;
         for (k, id) in ids.iter().enumerate() {
             let mut i = (hash_id(id) >> index.shift) as usize;
@@ -262,10 +272,17 @@ impl IdIndex {
         index
     }
 
-    /// The index of `id`, appending it to `ids` if new; `true` when it was new.
-    fn find_or_insert<C: Eq + Hash + Clone>(&mut self, id: &C, ids: &mut Vec<C>) -> (u32, bool) {
+    /// The index of `id` (with hash `hash`), appending it to `ids` if new; `true` when
+    /// it was new.
+    #[inline]
+    fn find_or_insert<C: Eq + Clone>(
+        &mut self,
+        id: &C,
+        hash: u64,
+        ids: &mut Vec<C>,
+    ) -> (u32, bool) {
         let mask = self.slots.len() - 1;
-        let mut i = (hash_id(id) >> self.shift) as usize;
+        let mut i = (hash >> self.shift) as usize;
         loop {
             let s = self.slots[i];
             if s == EMPTY {
@@ -279,6 +296,18 @@ impl IdIndex {
             }
             i = (i + 1) & mask;
         }
+    }
+
+    /// Reads the first slot of each hash's probe: the slots are spread over the table,
+    /// so issuing these independent, branch-free reads together lets their cache misses
+    /// overlap before the probes (which depend on one another through inserts) run.
+    #[inline]
+    fn touch(&self, batch: &[(u32, u64)]) {
+        let mut any = 0u32;
+        for &(_, h) in batch {
+            any ^= self.slots[(h >> self.shift) as usize];
+        }
+        std::hint::black_box(any);
     }
 
     fn get<C: Eq + Hash>(&self, id: &C, ids: &[C]) -> Option<u32> {
@@ -340,11 +369,22 @@ impl<C: Eq + Hash + Clone> TransactionLog<C> {
             });
         }
 
-        // Pass 1 over the caller's rows: validate, copy the day and amount columns in
-        // input order, and cut the rows into runs of one customer id.
+        // One pass over the caller's rows: validate, copy the day and amount columns in
+        // input order, cut the rows into runs of one customer id, and intern each run's
+        // id (first-seen order) while its row is in cache. Rows are already grouped by
+        // customer when no run's id was seen before.
         let mut days: Vec<Day> = Vec::with_capacity(rows.len());
         let mut amounts: Vec<f64> = Vec::with_capacity(rows.len());
         let mut run_start: Vec<u32> = Vec::new();
+        let mut interner = Interner {
+            // Sized once for a few rows per customer; grown if there are more ids.
+            index: IdIndex::with_capacity(rows.len() / 3 + 1),
+            ids: Vec::new(),
+            run_customer: Vec::new(),
+            grouped: true,
+        };
+        let mut batch = [(0u32, 0u64); BATCH];
+        let mut batched = 0;
         let mut prev: Option<&C> = None;
         for (row, t) in rows.iter().enumerate() {
             if !(0.0..=MAX_AMOUNT).contains(&t.amount) {
@@ -355,24 +395,23 @@ impl<C: Eq + Hash + Clone> TransactionLog<C> {
             if prev != Some(&t.customer) {
                 run_start.push(row as u32);
                 prev = Some(&t.customer);
+                batch[batched] = (row as u32, hash_id(&t.customer));
+                batched += 1;
+                if batched == BATCH {
+                    interner.intern(rows, &batch);
+                    batched = 0;
+                }
             }
         }
-        let runs = run_start.len();
+        interner.intern(rows, &batch[..batched]);
         run_start.push(rows.len() as u32);
-
-        // Pass 2: intern ids in first-seen order, one lookup per run, into a map sized
-        // once (growth would dominate otherwise). Rows are already grouped by customer
-        // when no run's id was seen before.
-        let mut index = IdIndex::with_capacity(runs);
-        let mut ids: Vec<C> = Vec::new();
-        let mut run_customer: Vec<u32> = Vec::with_capacity(runs);
-        let mut grouped = true;
-        for &start in &run_start[..runs] {
-            let (i, new) = index.find_or_insert(&rows[start as usize].customer, &mut ids);
-            grouped &= new;
-            run_customer.push(i);
-        }
-        if runs > 2 * ids.len() {
+        let Interner {
+            mut index,
+            ids,
+            run_customer,
+            grouped,
+        } = interner;
+        if index.slots.len() > IdIndex::slots_for(ids.len()) {
             index = IdIndex::rebuild(&ids);
         }
 
@@ -414,16 +453,52 @@ impl<C: Eq + Hash + Clone> TransactionLog<C> {
     }
 }
 
+/// Runs interned at a time: their first slots are read together (see
+/// [`IdIndex::touch`]).
+const BATCH: usize = 16;
+
+/// Interning state while the rows are read.
+struct Interner<C> {
+    index: IdIndex,
+    ids: Vec<C>,
+    /// Each run's customer, kept only once a run repeats an earlier customer (until
+    /// then, run r is customer r).
+    run_customer: Vec<u32>,
+    grouped: bool,
+}
+
+impl<C: Eq + Hash + Clone> Interner<C> {
+    /// Interns the ids of runs given as (first row, hash of its id), in order.
+    fn intern(&mut self, rows: &[Transaction<C>], batch: &[(u32, u64)]) {
+        // Keep the load factor at most 3/4.
+        if (self.ids.len() + batch.len()) * 4 > self.index.slots.len() * 3 {
+            self.index = IdIndex::rebuild_for(&self.ids, 2 * (self.ids.len() + batch.len()));
+        }
+        self.index.touch(batch);
+        for &(row, hash) in batch {
+            let (i, new) =
+                self.index
+                    .find_or_insert(&rows[row as usize].customer, hash, &mut self.ids);
+            if !new && self.grouped {
+                self.grouped = false;
+                // Every earlier run was new: run r is customer r.
+                self.run_customer.extend(0..self.ids.len() as u32);
+            }
+            if !self.grouped {
+                self.run_customer.push(i);
+            }
+        }
+    }
+}
+
 /// Sorts each customer's rows by day, then amount, in place (most are already sorted).
 /// Customers are split in halves across threads; each customer's rows are sorted on
 /// their own, so the result does not depend on the split.
 fn sort_each_customer(offsets: &[u32], days: &mut [Day], amounts: &mut [f64]) {
-    let base = offsets[0] as usize;
-    let customers = offsets.len() - 1;
     #[cfg(feature = "parallel")]
-    if customers > 8192 {
-        let mid = customers / 2;
-        let cut = offsets[mid] as usize - base;
+    if offsets.len() - 1 > 8192 {
+        let mid = (offsets.len() - 1) / 2;
+        let cut = (offsets[mid] - offsets[0]) as usize;
         let (d0, d1) = days.split_at_mut(cut);
         let (a0, a1) = amounts.split_at_mut(cut);
         rayon::join(
@@ -432,6 +507,13 @@ fn sort_each_customer(offsets: &[u32], days: &mut [Day], amounts: &mut [f64]) {
         );
         return;
     }
+    sort_runs(offsets, days, amounts);
+}
+
+/// Sorts each run `offsets[k]..offsets[k + 1]` (relative to `offsets[0]`) of rows by
+/// day, then amount, in place, on the calling thread.
+fn sort_runs(offsets: &[u32], days: &mut [Day], amounts: &mut [f64]) {
+    let base = offsets[0] as usize;
     let mut scratch: Vec<(Day, f64)> = Vec::new();
     for w in offsets.windows(2) {
         let (lo, hi) = (w[0] as usize - base, w[1] as usize - base);
@@ -575,6 +657,50 @@ mod tests {
             assert_eq!(log.customer_rows(k as u32).0.len(), 100);
         }
         assert_eq!(log.customer_index(&"e".to_string()), None);
+    }
+
+    #[test]
+    fn regrouped_runs_match_grouped_rows() {
+        // Customers' rows in runs of up to three, interleaved: the log equals the one
+        // built from the same rows grouped by customer.
+        let grouped: Vec<Transaction<u64>> = (0..3000u64)
+            .map(|k| Transaction {
+                customer: k / 7,
+                day: Day(((k * 37) % 101) as i32),
+                amount: ((k * 13) % 17) as f64,
+            })
+            .collect();
+        let mut runs: Vec<&[Transaction<u64>]> = grouped.chunks(3).collect();
+        runs.reverse();
+        let shuffled: Vec<Transaction<u64>> = runs.concat();
+        let (a, b) = (
+            TransactionLog::new(&grouped).unwrap(),
+            TransactionLog::new(&shuffled).unwrap(),
+        );
+        assert_eq!(a.n_customers(), b.n_customers());
+        for (k, id) in a.customer_ids().iter().enumerate() {
+            let j = b.customer_index(id).unwrap();
+            assert_eq!(a.customer_rows(k as u32), b.customer_rows(j));
+        }
+        assert_eq!(b.customer_ids()[0], 428);
+    }
+
+    #[test]
+    fn one_row_per_customer_grows_the_index() {
+        // The index is first sized for three rows per customer.
+        let rows: Vec<Transaction<String>> = (0..5000)
+            .map(|k| Transaction {
+                customer: format!("c{}", (k * 7919) % 5000),
+                day: Day(k),
+                amount: 1.0,
+            })
+            .collect();
+        let log = TransactionLog::new(&rows).unwrap();
+        assert_eq!(log.n_customers(), 5000);
+        for (k, t) in rows.iter().enumerate() {
+            assert_eq!(log.customer_index(&t.customer), Some(k as u32));
+        }
+        assert_eq!(log.customer_index(&"c5000".to_string()), None);
     }
 
     #[test]

@@ -212,3 +212,77 @@ fn error_paths() {
         })
     ));
 }
+
+#[test]
+fn interleaved_lines_and_long_baskets_match_a_direct_count() {
+    // 300 orders over 30 items, baskets of up to 40 lines (repeats included), lines
+    // shuffled across orders: baskets are the distinct items of each order, and every
+    // itemset of up to three items held by at least 20 orders is found with its count.
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    let mut next = |m: u64| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state % m
+    };
+    let mut lines: Vec<OrderLine<u64, u64>> = Vec::new();
+    for order in 0..300u64 {
+        let n = 1 + next(40);
+        for _ in 0..n {
+            // Low item numbers are more frequent.
+            let bound = if next(2) == 0 { 30 } else { 1 + next(30) };
+            let item = next(bound);
+            lines.push(OrderLine { order, item });
+        }
+    }
+    for k in (1..lines.len()).rev() {
+        let j = next(k as u64 + 1) as usize;
+        lines.swap(k, j);
+    }
+    let b = Baskets::new(&lines).unwrap();
+    // Orders are numbered in first-seen order.
+    let mut seen: Vec<u64> = Vec::new();
+    for l in &lines {
+        if !seen.contains(&l.order) {
+            seen.push(l.order);
+        }
+    }
+    assert_eq!(b.n_orders(), seen.len());
+    for (o, &order) in seen.iter().enumerate() {
+        let mut want: Vec<u32> = lines
+            .iter()
+            .filter(|l| l.order == order)
+            .map(|l| b.item_index(&l.item).unwrap())
+            .collect();
+        want.sort_unstable();
+        want.dedup();
+        assert_eq!(b.basket(o), want.as_slice());
+    }
+    assert!((0..b.n_orders()).any(|o| b.basket(o).len() > 16));
+    let sets = b.frequent_itemsets(MinSupport::Count(20), Some(3)).unwrap();
+    let count = |items: &[u32]| {
+        (0..b.n_orders())
+            .filter(|&o| items.iter().all(|i| b.basket(o).contains(i)))
+            .count()
+    };
+    let n = b.n_items() as u32;
+    let mut want: Vec<(Vec<u32>, usize)> = Vec::new();
+    for i in 0..n {
+        for j in i..n {
+            for k in j..n {
+                let mut items = vec![i, j, k];
+                items.dedup();
+                if (items.len() == 3 || (j == k && (items.len() == 2 || i == j)))
+                    && count(&items) >= 20
+                {
+                    want.push((items.clone(), count(&items)));
+                }
+            }
+        }
+    }
+    want.sort_by(|x, y| x.0.len().cmp(&y.0.len()).then_with(|| x.0.cmp(&y.0)));
+    want.dedup();
+    let got: Vec<(Vec<u32>, usize)> = sets.iter().map(|s| (s.items.clone(), s.count)).collect();
+    assert_eq!(got, want);
+    assert!(got.iter().any(|s| s.0.len() == 3));
+}
