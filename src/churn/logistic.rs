@@ -804,7 +804,7 @@ impl FittedLogistic {
     /// Validation rides along: a NaN or infinite feature makes its row's linear
     /// predictor non-finite, so only such rows are re-read to find the culprit, and the
     /// data are read once.
-    fn linear(&self, x: ArrayView2<f64>, link: fn(f64) -> f64) -> Result<Array1<f64>> {
+    fn linear(&self, x: ArrayView2<f64>, link: impl Fn(f64) -> f64 + Sync) -> Result<Array1<f64>> {
         self.check_columns(&x)?;
         let x = x.as_standard_layout();
         let data = x.as_slice().unwrap_or(&[]);
@@ -818,8 +818,11 @@ impl FittedLogistic {
                 if !z.is_finite() {
                     suspects.push(i);
                 }
-                *o = link(z);
+                *o = z;
             }
+            // The link runs over the chunk afterwards, on cached values, so the row
+            // stream above is not interleaved with exponentials.
+            chunk.iter_mut().for_each(|o| *o = link(*o));
             suspects
         };
         #[cfg(feature = "parallel")]
