@@ -662,6 +662,8 @@ impl FittedEts {
 
     /// Hyndman et al. (2008, sec. 6.4) class 3 mean and variance (multiplicative error
     /// and season): moments of the product of the level-trend and seasonal parts.
+    /// With a damped trend the level-trend block uses `(1, φ)` and `[[1, φ], [0, φ]]`
+    /// (R's implementation puts 1 where the damped forecast needs φ).
     fn class3(&self, h: usize) -> (Vec<f64>, Vec<f64>) {
         let (m, spec, s2) = (self.m, self.spec, self.sigma2);
         let p = self.params();
