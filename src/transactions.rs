@@ -638,6 +638,31 @@ impl<C: Eq + Hash> TransactionLog<C> {
 
 #[cfg(test)]
 mod tests {
+
+    /// Rows grouped by customer but out of (day, amount) order within a customer are
+    /// sorted.
+    #[test]
+    fn grouped_runs_are_sorted_when_out_of_order() {
+        let t = |c: u32, d: i32, a: f64| Transaction {
+            customer: c,
+            day: Day(d),
+            amount: a,
+        };
+        let log = TransactionLog::new(&[
+            t(1, 5, 1.0),
+            t(1, 3, 2.0),
+            t(1, 5, 0.5),
+            t(2, 9, 1.0),
+            t(2, 1, 1.0),
+        ])
+        .unwrap();
+        assert_eq!(log.customer_rows(0).0, &[Day(3), Day(5), Day(5)]);
+        assert_eq!(log.customer_rows(0).1, &[2.0, 0.5, 1.0]);
+        assert_eq!(log.customer_rows(1).0, &[Day(1), Day(9)]);
+        let sorted = TransactionLog::new(&[t(1, 3, 2.0), t(1, 5, 0.5), t(2, 1, 1.0)]).unwrap();
+        assert_eq!(sorted.days(), &[Day(3), Day(5), Day(1)]);
+    }
+
     use super::*;
 
     #[test]
