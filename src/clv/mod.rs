@@ -97,39 +97,54 @@ pub fn expected_purchases<M: PurchaseModel + Sync>(
     t: f64,
 ) -> Vec<f64> {
     let (x, tx, age) = (summary.frequency(), summary.recency(), summary.age());
-    // The expectation given alive depends on (x, T) only, and customers share few
-    // distinct pairs: each block of customers computes it once per pair it holds.
-    // Blocks are fixed-size and every value is a pure function of its row, so the
-    // result does not depend on the number of threads.
+    per_customer_by_history(
+        summary,
+        |i| model.expected_purchases_if_alive(t, x[i], age[i]),
+        |i, alive| alive * model.probability_alive(x[i], tx[i], age[i]),
+    )
+}
+
+/// `combine(i, shared(i))` for every customer, where `shared(i)` depends on the
+/// customer's (frequency, T) only and is computed once per distinct pair in each block
+/// of customers. Customers share few distinct pairs (T takes one value per birth day at
+/// most), so this saves most of the expensive evaluations. There is one block per
+/// thread: every value is a pure function of its row, so the split changes the work,
+/// never the result.
+pub(crate) fn per_customer_by_history(
+    summary: &crate::summary::CustomerSummary,
+    shared: impl Fn(usize) -> f64 + Sync,
+    combine: impl Fn(usize, f64) -> f64 + Sync,
+) -> Vec<f64> {
+    let (x, age) = (summary.frequency(), summary.age());
     let block = |lo: usize, hi: usize| -> Vec<f64> {
         use std::collections::HashMap;
         let mut cache: HashMap<(u64, u64), f64, crate::transactions::FxBuildHasher> =
             HashMap::with_capacity_and_hasher(1024, Default::default());
         (lo..hi)
             .map(|i| {
-                let alive = *cache
+                let value = *cache
                     .entry((x[i].to_bits(), age[i].to_bits()))
-                    .or_insert_with(|| model.expected_purchases_if_alive(t, x[i], age[i]));
-                alive * model.probability_alive(x[i], tx[i], age[i])
+                    .or_insert_with(|| shared(i));
+                combine(i, value)
             })
             .collect()
     };
-    const BLOCK: usize = 1 << 17;
     let n = summary.len();
-    let blocks = n.div_ceil(BLOCK);
     #[cfg(feature = "parallel")]
-    let parts: Vec<Vec<f64>> = {
+    {
         use rayon::prelude::*;
-        (0..blocks)
+        let threads = rayon::current_num_threads().max(1);
+        let size = n.div_ceil(threads).max(4096);
+        let parts: Vec<Vec<f64>> = (0..n.div_ceil(size))
             .into_par_iter()
-            .map(|k| block(k * BLOCK, ((k + 1) * BLOCK).min(n)))
-            .collect()
-    };
+            .map(|k| block(k * size, ((k + 1) * size).min(n)))
+            .collect();
+        parts.concat()
+    }
     #[cfg(not(feature = "parallel"))]
-    let parts: Vec<Vec<f64>> = (0..blocks)
-        .map(|k| block(k * BLOCK, ((k + 1) * BLOCK).min(n)))
-        .collect();
-    parts.concat()
+    {
+        block(0, n)
+    }
 }
 
 /// P(alive) for every customer of a summary (vectorized [`PurchaseModel::probability_alive`]).

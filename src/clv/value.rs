@@ -35,7 +35,7 @@ fn check(name: &'static str, v: f64, positive: bool) -> Result<()> {
 /// expected-purchases curve evaluated at `grid` times, discounted by `discount(i)`.
 ///
 /// `E[X(h)] = P(alive) · E[X(h) | alive]` and the second factor depends on (x, T) only,
-/// so each block of customers evaluates the curve once per distinct (x, T) it holds.
+/// so the curve is evaluated once per distinct (x, T) (see `per_customer_by_history`).
 fn discounted<M: PurchaseModel + Sync>(
     purchases: &M,
     spend: &GammaGamma,
@@ -60,37 +60,11 @@ fn discounted<M: PurchaseModel + Sync>(
         }
         total
     };
-    let block = |lo: usize, hi: usize| -> Vec<f64> {
-        use std::collections::HashMap;
-        let mut cache: HashMap<(u64, u64), f64, crate::transactions::FxBuildHasher> =
-            HashMap::default();
-        (lo..hi)
-            .map(|i| {
-                let alive_value = *cache
-                    .entry((x[i].to_bits(), t[i].to_bits()))
-                    .or_insert_with(|| curve(i));
-                spend.conditional_expected_spend(x[i], m[i])
-                    * purchases.probability_alive(x[i], tx[i], t[i])
-                    * alive_value
-            })
-            .collect()
-    };
-    const BLOCK: usize = 1 << 16;
-    let n = summary.len();
-    let blocks = n.div_ceil(BLOCK);
-    #[cfg(feature = "parallel")]
-    let parts: Vec<Vec<f64>> = {
-        use rayon::prelude::*;
-        (0..blocks)
-            .into_par_iter()
-            .map(|k| block(k * BLOCK, ((k + 1) * BLOCK).min(n)))
-            .collect()
-    };
-    #[cfg(not(feature = "parallel"))]
-    let parts: Vec<Vec<f64>> = (0..blocks)
-        .map(|k| block(k * BLOCK, ((k + 1) * BLOCK).min(n)))
-        .collect();
-    parts.concat()
+    super::per_customer_by_history(summary, curve, |i, alive_value| {
+        spend.conditional_expected_spend(x[i], m[i])
+            * purchases.probability_alive(x[i], tx[i], t[i])
+            * alive_value
+    })
 }
 
 /// How future purchases are discounted (see the [module docs](self)).
