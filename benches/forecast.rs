@@ -6,28 +6,13 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use patronage::forecast::Series;
 use patronage::forecast::arima::Arima;
 use patronage::forecast::ets::{ErrorType, Ets, EtsSpec, SeasonType, TrendType};
 use patronage::simulate::monthly_series;
 
-fn air_passengers() -> Series {
-    let text = std::fs::read_to_string("tests/data/air_passengers.csv").expect("test data");
-    let values: Vec<f64> = text
-        .lines()
-        .skip(1)
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| {
-            l.split(',')
-                .nth(1)
-                .expect("column")
-                .trim()
-                .parse()
-                .expect("number")
-        })
-        .collect();
-    Series::new(&values, 12).expect("valid series")
-}
+#[path = "../tests/common/mod.rs"]
+mod common;
+use common::air_passengers;
 
 fn benches(c: &mut Criterion) {
     let log_air = air_passengers().ln().expect("positive");

@@ -7,47 +7,9 @@ mod common;
 use patronage::clv::value::{lifetime_value, lifetime_value_continuous};
 use patronage::clv::{BetaGeo, GammaGamma, PurchaseModel};
 use patronage::simulate::Simulation;
-use patronage::{CustomerSummary, Day, Error, SummaryParams, TransactionLog};
+use patronage::{CustomerSummary, Day, Error};
 
-fn csv(path: &str) -> Vec<Vec<f64>> {
-    std::fs::read_to_string(path)
-        .unwrap()
-        .lines()
-        .skip(1)
-        .filter(|l| !l.is_empty())
-        .map(|l| l.split(',').map(|v| v.parse().unwrap()).collect())
-        .collect()
-}
-
-fn cdnow_csv() -> CustomerSummary {
-    let rows = csv("tests/data/cdnow_customers_summary_with_transactions.csv");
-    let col = |k: usize| ndarray::Array1::from_iter(rows.iter().map(|r| r[k]));
-    CustomerSummary::from_columns(
-        col(1).view(),
-        col(2).view(),
-        col(3).view(),
-        Some(col(4).view()),
-    )
-    .unwrap()
-}
-
-fn cdnow_exact() -> CustomerSummary {
-    let rows = common::cdnow_rows();
-    let log = TransactionLog::new(&rows).unwrap();
-    log.summarize(&SummaryParams::new(Day::from_ymd(1997, 9, 30).unwrap()).time_unit_days(7.0))
-        .unwrap()
-}
-
-fn rel(got: f64, want: f64, tol: f64, what: &str) {
-    assert!(
-        (got - want).abs() <= tol * want.abs(),
-        "{what}: got {got}, want {want}"
-    );
-}
-
-fn abs(got: f64, want: f64, tol: f64, what: &str) {
-    assert!((got - want).abs() <= tol, "{what}: got {got}, want {want}");
-}
+use common::{abs, cdnow_csv, cdnow_exact, csv, rel};
 
 #[test]
 fn bgnbd_matches_the_paper_and_lifetimes() {

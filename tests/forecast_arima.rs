@@ -8,24 +8,8 @@ use patronage::forecast::arima::{Arima, Method};
 use patronage::simulate::monthly_series;
 use proptest::prelude::*;
 
-fn air_passengers() -> Series {
-    let text = std::fs::read_to_string("tests/data/air_passengers.csv").expect("test data");
-    let values: Vec<f64> = text
-        .lines()
-        .skip(1)
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| {
-            l.split(',')
-                .nth(1)
-                .expect("column")
-                .trim()
-                .parse()
-                .expect("number")
-        })
-        .collect();
-    assert_eq!(values.len(), 144);
-    Series::new(&values, 12).expect("valid series")
-}
+mod common;
+use common::air_passengers;
 
 fn close(got: f64, want: f64, tol: f64, what: &str) {
     assert!(

@@ -5,25 +5,8 @@ use patronage::Error;
 use patronage::forecast::Series;
 use patronage::forecast::ets::{ErrorType, Ets, EtsSpec, SeasonType, TrendType};
 
-fn air_passengers() -> Series {
-    let text =
-        std::fs::read_to_string("tests/data/air_passengers.csv").expect("air_passengers.csv");
-    let y: Vec<f64> = text
-        .lines()
-        .skip(1)
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| {
-            l.split(',')
-                .nth(1)
-                .expect("two columns")
-                .trim()
-                .parse()
-                .expect("number")
-        })
-        .collect();
-    assert_eq!(y.len(), 144);
-    Series::new(&y, 12).unwrap()
-}
+mod common;
+use common::air_passengers;
 
 fn spec(e: ErrorType, t: TrendType, s: SeasonType) -> EtsSpec {
     EtsSpec::new(e, t, s)

@@ -1955,17 +1955,7 @@ fn finish(x: &[f64], spec: &Spec, est: &Estimate) -> Result<FittedArima> {
 // ---------------------------------------------------------------------------------------
 // Automatic selection.
 
-/// The information criterion [`AutoArima`] minimizes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Criterion {
-    /// Akaike.
-    Aic,
-    /// Small-sample corrected Akaike (R's default).
-    #[default]
-    Aicc,
-    /// Bayesian.
-    Bic,
-}
+pub use super::Criterion;
 
 /// Builder for the automatic ARIMA search (R's `forecast::auto.arima`), from
 /// [`Arima::auto`].

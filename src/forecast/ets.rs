@@ -292,28 +292,7 @@ fn check_model(spec: EtsSpec, m: usize, series: &Series) -> Result<()> {
     Ok(())
 }
 
-/// Which information criterion [`AutoEts`] minimizes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-pub enum Criterion {
-    /// Akaike's criterion.
-    Aic,
-    /// Small-sample corrected AIC (R's default).
-    #[default]
-    Aicc,
-    /// Bayesian criterion.
-    Bic,
-}
-
-impl Criterion {
-    fn of(self, ic: &InformationCriteria) -> f64 {
-        match self {
-            Criterion::Aic => ic.aic,
-            Criterion::Aicc => ic.aicc,
-            Criterion::Bic => ic.bic,
-        }
-    }
-}
+pub use super::Criterion;
 
 /// Automatic ETS selection as R's `ets()`: every admissible model is fitted and the one
 /// with the lowest information criterion (AICc by default) is kept.

@@ -100,6 +100,31 @@ pub(crate) fn normal_intervals(mean: &[f64], sd: &[f64], levels: &[f64]) -> Vec<
         .collect()
 }
 
+/// Which information criterion an automatic search ([`ets::AutoEts`],
+/// [`arima::AutoArima`]) minimizes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub enum Criterion {
+    /// Akaike's criterion.
+    Aic,
+    /// Small-sample corrected AIC (R's default).
+    #[default]
+    Aicc,
+    /// Bayesian criterion.
+    Bic,
+}
+
+impl Criterion {
+    /// The criterion's value among a model's criteria.
+    pub fn of(self, ic: &InformationCriteria) -> f64 {
+        match self {
+            Criterion::Aic => ic.aic,
+            Criterion::Aicc => ic.aicc,
+            Criterion::Bic => ic.bic,
+        }
+    }
+}
+
 /// Information criteria from a log-likelihood, `k` estimated parameters (including
 /// the innovation variance where the model counts it) and `n` observations.
 #[derive(Debug, Clone, Copy, PartialEq)]
