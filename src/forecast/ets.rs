@@ -470,7 +470,6 @@ pub struct FittedEts {
     last_state: Vec<f64>,
     sigma2: f64,
     criteria: InformationCriteria,
-    n_params: usize,
     fitted: Vec<f64>,
     residuals: Vec<f64>,
 }
@@ -529,7 +528,7 @@ impl FittedEts {
     /// Number of estimated parameters counted by the criteria (smoothing parameters,
     /// initial states and the variance).
     pub fn n_params(&self) -> usize {
-        self.n_params
+        self.spec.n_smoothing() + self.spec.n_states(self.m) + 1
     }
     /// One-step-ahead fitted values `ŷ_t`.
     pub fn fitted(&self) -> &[f64] {
@@ -1591,7 +1590,6 @@ fn finish(
         last_state: state,
         sigma2: sse / (n - n_params) as f64,
         criteria: InformationCriteria::new(log_likelihood, n_params, n),
-        n_params,
         fitted,
         residuals,
     })

@@ -167,12 +167,13 @@ pub fn mase(actual: &[f64], forecast: &[f64], training: &Series) -> Result<f64> 
 /// # Errors
 /// As [`mae`] and [`mase_scale`].
 pub fn accuracy(actual: &[f64], forecast: &[f64], training: &Series) -> Result<Accuracy> {
+    let mae = mae(actual, forecast)?;
     Ok(Accuracy {
-        mae: mae(actual, forecast)?,
+        mae,
         rmse: rmse(actual, forecast)?,
         mape: mape(actual, forecast).unwrap_or(f64::NAN),
         smape: smape(actual, forecast)?,
-        mase: mase(actual, forecast, training)?,
+        mase: mae / mase_scale(training)?,
     })
 }
 

@@ -58,11 +58,12 @@ impl Period {
         }
     }
 
-    /// The first day of the period with running index `index`.
+    /// The first day of the period with running index `index` (saturating at the ends
+    /// of `Day`'s range for indices no log can reach).
     pub fn start_day(self, index: i32) -> Day {
         match self {
             Period::Day => Day(index),
-            Period::Week => Day(index * 7 + 4),
+            Period::Week => Day(index.saturating_mul(7).saturating_add(4)),
             Period::Month => {
                 // Valid for every month index a `Day` can reach.
                 Day::from_ymd(index.div_euclid(12), index.rem_euclid(12) as u32 + 1, 1)
@@ -158,8 +159,10 @@ impl Series {
 
     /// The first day of observation `i`'s period, when the series was built from a log.
     pub fn day(&self, i: usize) -> Option<Day> {
-        self.calendar
-            .map(|(p, first)| p.start_day(first + i as i32))
+        let (period, first) = self.calendar?;
+        // Indices beyond any representable period have no calendar day.
+        let index = first.checked_add(i32::try_from(i).ok()?)?;
+        Some(period.start_day(index))
     }
 
     /// A label for observation `i`: `2024-02` for months, the first day for days and
@@ -361,5 +364,8 @@ mod tests {
         assert_eq!(s.label(2), "2024-01-15");
         assert_eq!(s.slice(1, 3).unwrap().label(0), "2024-01-08");
         assert_eq!(revenue(&log, Period::Day).unwrap().len(), 16);
+        // Positions no calendar can hold fall back to the index, without overflow.
+        assert_eq!(s.label(usize::MAX), usize::MAX.to_string());
+        assert_eq!(s.day(usize::MAX), None);
     }
 }
