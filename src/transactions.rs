@@ -219,17 +219,30 @@ impl Hasher for FxHasher {
 pub(crate) type FxBuildHasher = BuildHasherDefault<FxHasher>;
 
 /// An id-to-index map that stores no keys: open addressing (linear probing) over `u32`
-/// slots holding indices into the log's id vector, about 4 to 8 bytes per customer.
+/// slots holding one plus an index into the log's id vector (0 is an empty slot, so
+/// a new table is zeroed memory), about 6 bytes per customer.
+///
+/// The table is cut into blocks of equal size, one per value of the top bits of an id's
+/// hash, and a probe wraps around inside its block. Ids are first grouped by block
+/// ([`Partition`]) and [`IdIndex::build`] fills one block at a time, so every
+/// insert lands in a cache-resident region instead of a random place in a table of
+/// megabytes.
 #[derive(Debug, Clone)]
 struct IdIndex {
     slots: Vec<u32>,
-    shift: u32,
+    block_bits: u32,
+    /// Slots per block.
+    per_block: usize,
 }
 
-const EMPTY: u32 = u32::MAX;
+const EMPTY: u32 = 0;
 
-/// The hash of an id: FxHash with a final avalanche, so the top bits (the slot) depend
-/// on every input bit.
+/// Keys per block the layout aims at: a block's slots and tags then stay in a core's
+/// L2 cache, and the bucketing pass writes to few streams (64 per million keys).
+const KEYS_PER_BLOCK: usize = 16_384;
+
+/// The hash of an id: FxHash with a final avalanche, so the top bits (the block) and
+/// the tag below them depend on every input bit.
 fn hash_id<C: Hash>(id: &C) -> u64 {
     let mut h = FxHasher::default();
     id.hash(&mut h);
@@ -239,89 +252,144 @@ fn hash_id<C: Hash>(id: &C) -> u64 {
     x ^ (x >> 33)
 }
 
-impl IdIndex {
-    /// The table size for `n` ids: a power of two, at a load factor of at most 3/4.
-    fn slots_for(n: usize) -> usize {
-        (n + n / 3 + 1).next_power_of_two().max(16)
-    }
+/// The block of a hash (its top `block_bits` bits) and its tag (the 32 bits below).
+#[inline]
+fn block_and_tag(hash: u64, block_bits: u32) -> (usize, u32) {
+    let block = hash.checked_shr(64 - block_bits).unwrap_or(0) as usize;
+    (block, (hash << block_bits >> 32) as u32)
+}
 
-    /// Room for `n` ids at a load factor of at most 3/4.
-    fn with_capacity(n: usize) -> Self {
-        let slots = Self::slots_for(n);
+/// A tag's first slot in a block of `per_block` slots (multiply-shift: the tag's top
+/// bits scaled to the block).
+#[inline]
+fn first_slot(tag: u32, per_block: usize) -> usize {
+    ((u64::from(tag) * per_block as u64) >> 32) as usize
+}
+
+/// Keys grouped by the block of their hash, each as `tag << 32 | key`, in key order
+/// within a block: `keys[start[b]..start[b + 1]]` is block `b`.
+struct Partition {
+    block_bits: u32,
+    start: Vec<u32>,
+    keys: Vec<u64>,
+}
+
+impl Partition {
+    /// Groups keys `0..n` by block, where `hash(k)` is key `k`'s hash: a counting sort
+    /// that hashes each key twice (to count, then to place) rather than storing the
+    /// hashes, since fresh memory costs more than hashing.
+    fn new(n: usize, hash: impl Fn(u32) -> u64) -> Self {
+        let block_bits = (n / KEYS_PER_BLOCK)
+            .max(1)
+            .next_power_of_two()
+            .trailing_zeros()
+            .min(16);
+        let blocks = 1usize << block_bits;
+        let mut start = vec![0u32; blocks + 1];
+        for k in 0..n as u32 {
+            start[block_and_tag(hash(k), block_bits).0 + 1] += 1;
+        }
+        for b in 0..blocks {
+            start[b + 1] += start[b];
+        }
+        let mut cursor = start[..blocks].to_vec();
+        let mut keys = vec![0u64; n];
+        for k in 0..n as u32 {
+            let (block, tag) = block_and_tag(hash(k), block_bits);
+            keys[cursor[block] as usize] = u64::from(tag) << 32 | u64::from(k);
+            cursor[block] += 1;
+        }
         Self {
-            slots: vec![EMPTY; slots],
-            shift: 64 - slots.trailing_zeros(),
+            block_bits,
+            start,
+            keys,
         }
     }
 
-    fn rebuild<C: Hash>(ids: &[C]) -> Self {
-        Self::rebuild_for(ids, ids.len())
+    fn block(&self, b: usize) -> &[u64] {
+        &self.keys[self.start[b] as usize..self.start[b + 1] as usize]
     }
 
-    /// An index of `ids` with room for `n >= ids.len()` ids.
-    fn rebuild_for<C: Hash>(ids: &[C], n: usize) -> Self {
-        let mut index = Self::with_capacity(n);
-        let mask = index.slots.len() - 1;
-        for (k, id) in ids.iter().enumerate() {
-            let mut i = (hash_id(id) >> index.shift) as usize;
-            while index.slots[i] != EMPTY {
-                i = (i + 1) & mask;
+    fn blocks(&self) -> usize {
+        self.start.len() - 1
+    }
+}
+
+impl IdIndex {
+    /// Indexes the keys `0..n` of `keys`, where `same(a, b)` tells whether keys `a` and
+    /// `b` are equal. Each distinct key's slot holds one plus the position of its first
+    /// occurrence. Also returns, when some key repeats an earlier one, the position of
+    /// each key's first occurrence (`None` when all keys are distinct).
+    fn build(
+        keys: Partition,
+        n: usize,
+        same: impl Fn(u32, u32) -> bool,
+    ) -> (Self, Option<Vec<u32>>) {
+        // Blocks at a load factor of at most 2/3.
+        let fullest = (0..keys.blocks())
+            .map(|b| keys.block(b).len())
+            .max()
+            .unwrap_or(0);
+        let per_block = (fullest + fullest / 2 + 1).max(16);
+        let mut slots = vec![EMPTY; keys.blocks() * per_block];
+        // The tag of each occupied slot's key: most mismatches are rejected without
+        // reading the key.
+        let mut tags = vec![0u32; per_block];
+        let mut first: Option<Vec<u32>> = None;
+        for (b, region) in slots.chunks_exact_mut(per_block).enumerate() {
+            // Keys are in order, so the first occurrence of a key is inserted first.
+            for &e in keys.block(b) {
+                let (tag, k) = ((e >> 32) as u32, e as u32);
+                let mut i = first_slot(tag, per_block);
+                loop {
+                    let s = region[i];
+                    if s == EMPTY {
+                        region[i] = k + 1;
+                        tags[i] = tag;
+                        break;
+                    }
+                    if tags[i] == tag && same(s - 1, k) {
+                        first.get_or_insert_with(|| (0..n as u32).collect())[k as usize] = s - 1;
+                        break;
+                    }
+                    i += 1;
+                    if i == per_block {
+                        i = 0;
+                    }
+                }
             }
-            index.slots[i] = k as u32;
         }
-        index
+        let index = Self {
+            slots,
+            block_bits: keys.block_bits,
+            per_block,
+        };
+        (index, first)
     }
 
-    /// The index of `id` (with hash `hash`), appending it to `ids` if new; `true` when
-    /// it was new.
-    #[inline]
-    fn find_or_insert<C: Eq + Clone>(
-        &mut self,
-        id: &C,
-        hash: u64,
-        ids: &mut Vec<C>,
-    ) -> (u32, bool) {
-        let mask = self.slots.len() - 1;
-        let mut i = (hash >> self.shift) as usize;
-        loop {
-            let s = self.slots[i];
-            if s == EMPTY {
-                let k = ids.len() as u32;
-                self.slots[i] = k;
-                ids.push(id.clone());
-                return (k, true);
-            }
-            if ids[s as usize] == *id {
-                return (s, false);
-            }
-            i = (i + 1) & mask;
-        }
-    }
-
-    /// Reads the first slot of each hash's probe: the slots are spread over the table,
-    /// so issuing these independent, branch-free reads together lets their cache misses
-    /// overlap before the probes (which depend on one another through inserts) run.
-    #[inline]
-    fn touch(&self, batch: &[(u32, u64)]) {
-        let mut any = 0u32;
-        for &(_, h) in batch {
-            any ^= self.slots[(h >> self.shift) as usize];
-        }
-        std::hint::black_box(any);
+    /// An index of distinct `ids`.
+    fn of_distinct<C: Hash>(ids: &[C]) -> Self {
+        let keys = Partition::new(ids.len(), |k| hash_id(&ids[k as usize]));
+        // Distinct ids: no two are the same.
+        Self::build(keys, ids.len(), |_, _| false).0
     }
 
     fn get<C: Eq + Hash>(&self, id: &C, ids: &[C]) -> Option<u32> {
-        let mask = self.slots.len() - 1;
-        let mut i = (hash_id(id) >> self.shift) as usize;
+        let (block, tag) = block_and_tag(hash_id(id), self.block_bits);
+        let region = &self.slots[block * self.per_block..(block + 1) * self.per_block];
+        let mut i = first_slot(tag, self.per_block);
         loop {
-            let s = self.slots[i];
+            let s = region[i];
             if s == EMPTY {
                 return None;
             }
-            if ids[s as usize] == *id {
-                return Some(s);
+            if ids[s as usize - 1] == *id {
+                return Some(s - 1);
             }
-            i = (i + 1) & mask;
+            i += 1;
+            if i == self.per_block {
+                i = 0;
+            }
         }
     }
 }
@@ -332,7 +400,7 @@ impl IdIndex {
 ///
 /// Rows are stored in compressed-sparse-row form: customer `i`'s rows are
 /// `offsets()[i]..offsets()[i + 1]` of `days()` and `amounts()`. The log holds the
-/// columns (12 bytes a row), the offsets, the ids and an id-to-index table of 4 to 8
+/// columns (12 bytes a row), the offsets, the ids and an id-to-index table of about 6
 /// bytes per customer.
 #[derive(Debug, Clone)]
 pub struct TransactionLog<C> {
@@ -369,125 +437,121 @@ impl<C: Eq + Hash + Clone> TransactionLog<C> {
             });
         }
 
-        // One pass over the caller's rows: validate, copy the day and amount columns in
-        // input order, cut the rows into runs of one customer id, and intern each run's
-        // id (first-seen order) while its row is in cache. Rows are already grouped by
-        // customer when no run's id was seen before.
+        // One pass over the caller's rows, in chunks that stay in cache: validate, copy
+        // the day and amount columns in input order, cut the rows into runs of one
+        // customer id, and sort each run by (day, amount) where it is not, while it is
+        // in cache.
         let mut days: Vec<Day> = Vec::with_capacity(rows.len());
         let mut amounts: Vec<f64> = Vec::with_capacity(rows.len());
-        let mut run_start: Vec<u32> = Vec::new();
-        let mut interner = Interner {
-            // Sized once for a few rows per customer; grown if there are more ids.
-            index: IdIndex::with_capacity(rows.len() / 3 + 1),
-            ids: Vec::new(),
-            run_customer: Vec::new(),
-            grouped: true,
-        };
-        let mut batch = [(0u32, 0u64); BATCH];
-        let mut batched = 0;
-        let mut prev: Option<&C> = None;
-        for (row, t) in rows.iter().enumerate() {
-            if !(0.0..=MAX_AMOUNT).contains(&t.amount) {
-                check_amount(row, t.amount)?;
-            }
-            days.push(t.day);
-            amounts.push(t.amount + 0.0); // -0.0 becomes 0.0
-            if prev != Some(&t.customer) {
-                run_start.push(row as u32);
-                prev = Some(&t.customer);
-                batch[batched] = (row as u32, hash_id(&t.customer));
-                batched += 1;
-                if batched == BATCH {
-                    interner.intern(rows, &batch);
-                    batched = 0;
+        // Room for a run per two rows costs address space only: pages are touched (and
+        // memory committed) as runs are pushed, and the spare room is released below.
+        // Growing from empty by doubling would copy the vectors several times.
+        let mut run_start: Vec<u32> = Vec::with_capacity(rows.len() / 2 + 2);
+        let mut run_ids: Vec<C> = Vec::with_capacity(rows.len() / 2 + 1);
+        run_start.push(0);
+        run_ids.push(rows[0].customer.clone());
+        let mut scratch = Vec::new();
+        let mut unsorted = false;
+        let mut prev = (&rows[0].customer, Day(i32::MIN), f64::NEG_INFINITY);
+        for (c, chunk) in rows.chunks(4096).enumerate() {
+            let base = c * 4096;
+            if !chunk.iter().all(|t| (0.0..=MAX_AMOUNT).contains(&t.amount)) {
+                for (k, t) in chunk.iter().enumerate() {
+                    check_amount(base + k, t.amount)?;
                 }
             }
+            days.extend(chunk.iter().map(|t| t.day));
+            amounts.extend(chunk.iter().map(|t| t.amount + 0.0)); // -0.0 becomes 0.0
+            for (k, t) in chunk.iter().enumerate() {
+                let amount = t.amount + 0.0;
+                if t.customer == *prev.0 {
+                    unsorted |= (prev.1 > t.day) | ((prev.1 == t.day) & (prev.2 > amount));
+                } else {
+                    let (lo, hi) = (*run_start.last().unwrap_or(&0) as usize, base + k);
+                    if unsorted {
+                        sort_rows(&mut days[lo..hi], &mut amounts[lo..hi], &mut scratch);
+                        unsorted = false;
+                    }
+                    run_start.push(hi as u32);
+                    run_ids.push(t.customer.clone());
+                }
+                prev = (&t.customer, t.day, amount);
+            }
         }
-        interner.intern(rows, &batch[..batched]);
+        if unsorted {
+            let lo = *run_start.last().unwrap_or(&0) as usize;
+            sort_rows(&mut days[lo..], &mut amounts[lo..], &mut scratch);
+        }
+        let runs = run_ids.len();
         run_start.push(rows.len() as u32);
-        let Interner {
-            mut index,
-            ids,
-            run_customer,
-            grouped,
-        } = interner;
-        if index.slots.len() > IdIndex::slots_for(ids.len()) {
-            index = IdIndex::rebuild(&ids);
-        }
+        run_start.shrink_to_fit();
+        run_ids.shrink_to_fit();
 
-        // Pass 3: rows into customer order (nothing to do when already grouped), then
-        // each customer's rows sorted by day, amount.
-        let n = ids.len();
-        let offsets = if grouped {
-            run_start
-        } else {
-            let mut offsets = vec![0u32; n + 1];
-            for (r, &c) in run_customer.iter().enumerate() {
-                offsets[c as usize + 1] += run_start[r + 1] - run_start[r];
-            }
-            for i in 0..n {
-                offsets[i + 1] += offsets[i];
-            }
-            let mut cursor: Vec<u32> = offsets[..n].to_vec();
-            let mut sorted_days = vec![Day(0); rows.len()];
-            let mut sorted_amounts = vec![0.0; rows.len()];
-            for (r, &c) in run_customer.iter().enumerate() {
-                let (lo, hi) = (run_start[r] as usize, run_start[r + 1] as usize);
-                let at = cursor[c as usize] as usize;
-                sorted_days[at..at + hi - lo].copy_from_slice(&days[lo..hi]);
-                sorted_amounts[at..at + hi - lo].copy_from_slice(&amounts[lo..hi]);
-                cursor[c as usize] += (hi - lo) as u32;
-            }
-            days = sorted_days;
-            amounts = sorted_amounts;
-            offsets
+        // Intern the runs' ids in first-seen order. Rows are grouped by customer when
+        // no run repeats an earlier run's id: then run r is customer r.
+        let run_keys = Partition::new(runs, |r| hash_id(&run_ids[r as usize]));
+        let (mut index, first_run) = IdIndex::build(run_keys, runs, |a, b| {
+            run_ids[a as usize] == run_ids[b as usize]
+        });
+        let Some(first_run) = first_run else {
+            return Ok(Self {
+                ids: run_ids,
+                index,
+                offsets: run_start,
+                days,
+                amounts,
+            });
         };
-        sort_each_customer(&offsets, &mut days, &mut amounts);
+
+        // Runs of one customer are scattered: number the customers in first-seen order,
+        // point the index at those numbers, and move each customer's runs together.
+        let mut ids: Vec<C> = Vec::new();
+        let mut run_customer = vec![0u32; runs];
+        for (r, id) in run_ids.into_iter().enumerate() {
+            let f = first_run[r] as usize;
+            run_customer[r] = if f == r {
+                ids.push(id);
+                ids.len() as u32 - 1
+            } else {
+                run_customer[f]
+            };
+        }
+        drop(first_run);
+        let n = ids.len();
+        // The index was sized for the runs; rebuild it if there are far fewer ids.
+        if runs > 2 * n {
+            index = IdIndex::of_distinct(&ids);
+        } else {
+            for s in index.slots.iter_mut().filter(|s| **s != EMPTY) {
+                *s = run_customer[*s as usize - 1] + 1;
+            }
+        }
+        let mut offsets = vec![0u32; n + 1];
+        for (r, &c) in run_customer.iter().enumerate() {
+            offsets[c as usize + 1] += run_start[r + 1] - run_start[r];
+        }
+        for i in 0..n {
+            offsets[i + 1] += offsets[i];
+        }
+        let mut cursor: Vec<u32> = offsets[..n].to_vec();
+        let mut sorted_days = vec![Day(0); rows.len()];
+        let mut sorted_amounts = vec![0.0; rows.len()];
+        for (r, &c) in run_customer.iter().enumerate() {
+            let (lo, hi) = (run_start[r] as usize, run_start[r + 1] as usize);
+            let at = cursor[c as usize] as usize;
+            sorted_days[at..at + hi - lo].copy_from_slice(&days[lo..hi]);
+            sorted_amounts[at..at + hi - lo].copy_from_slice(&amounts[lo..hi]);
+            cursor[c as usize] += (hi - lo) as u32;
+        }
+        drop((days, amounts));
+        sort_each_customer(&offsets, &mut sorted_days, &mut sorted_amounts);
         Ok(Self {
             ids,
             index,
             offsets,
-            days,
-            amounts,
+            days: sorted_days,
+            amounts: sorted_amounts,
         })
-    }
-}
-
-/// Runs interned at a time: their first slots are read together (see
-/// [`IdIndex::touch`]).
-const BATCH: usize = 16;
-
-/// Interning state while the rows are read.
-struct Interner<C> {
-    index: IdIndex,
-    ids: Vec<C>,
-    /// Each run's customer, kept only once a run repeats an earlier customer (until
-    /// then, run r is customer r).
-    run_customer: Vec<u32>,
-    grouped: bool,
-}
-
-impl<C: Eq + Hash + Clone> Interner<C> {
-    /// Interns the ids of runs given as (first row, hash of its id), in order.
-    fn intern(&mut self, rows: &[Transaction<C>], batch: &[(u32, u64)]) {
-        // Keep the load factor at most 3/4.
-        if (self.ids.len() + batch.len()) * 4 > self.index.slots.len() * 3 {
-            self.index = IdIndex::rebuild_for(&self.ids, 2 * (self.ids.len() + batch.len()));
-        }
-        self.index.touch(batch);
-        for &(row, hash) in batch {
-            let (i, new) =
-                self.index
-                    .find_or_insert(&rows[row as usize].customer, hash, &mut self.ids);
-            if !new && self.grouped {
-                self.grouped = false;
-                // Every earlier run was new: run r is customer r.
-                self.run_customer.extend(0..self.ids.len() as u32);
-            }
-            if !self.grouped {
-                self.run_customer.push(i);
-            }
-        }
     }
 }
 
@@ -514,21 +578,41 @@ fn sort_each_customer(offsets: &[u32], days: &mut [Day], amounts: &mut [f64]) {
 /// day, then amount, in place, on the calling thread.
 fn sort_runs(offsets: &[u32], days: &mut [Day], amounts: &mut [f64]) {
     let base = offsets[0] as usize;
-    let mut scratch: Vec<(Day, f64)> = Vec::new();
+    let mut scratch = Vec::new();
     for w in offsets.windows(2) {
         let (lo, hi) = (w[0] as usize - base, w[1] as usize - base);
         let (d, a) = (&mut days[lo..hi], &mut amounts[lo..hi]);
         let sorted =
             (1..d.len()).all(|k| d[k - 1] < d[k] || (d[k - 1] == d[k] && a[k - 1] <= a[k]));
         if !sorted {
-            scratch.clear();
-            scratch.extend(d.iter().copied().zip(a.iter().copied()));
-            scratch.sort_by(|x, y| x.0.cmp(&y.0).then(x.1.total_cmp(&y.1)));
-            for (k, (day, amount)) in scratch.iter().enumerate() {
-                d[k] = *day;
-                a[k] = *amount;
-            }
+            sort_rows(d, a, &mut scratch);
         }
+    }
+}
+
+/// Sorts one customer's rows by day, then amount: in place by insertion for the usual
+/// handful of rows, through `scratch` for long histories.
+fn sort_rows(days: &mut [Day], amounts: &mut [f64], scratch: &mut Vec<(Day, f64)>) {
+    if days.len() <= 16 {
+        for k in 1..days.len() {
+            let (d, a) = (days[k], amounts[k]);
+            let mut j = k;
+            while j > 0 && (days[j - 1] > d || (days[j - 1] == d && amounts[j - 1] > a)) {
+                days[j] = days[j - 1];
+                amounts[j] = amounts[j - 1];
+                j -= 1;
+            }
+            days[j] = d;
+            amounts[j] = a;
+        }
+        return;
+    }
+    scratch.clear();
+    scratch.extend(days.iter().copied().zip(amounts.iter().copied()));
+    scratch.sort_by(|x, y| x.0.cmp(&y.0).then(x.1.total_cmp(&y.1)));
+    for (k, (day, amount)) in scratch.iter().enumerate() {
+        days[k] = *day;
+        amounts[k] = *amount;
     }
 }
 
@@ -708,6 +792,82 @@ mod tests {
             assert_eq!(a.customer_rows(k as u32), b.customer_rows(j));
         }
         assert_eq!(b.customer_ids()[0], 428);
+    }
+
+    /// The log a direct implementation builds: ids in first-seen order, each
+    /// customer's rows sorted by (day, amount).
+    fn naive_log<C: Eq + Hash + Clone>(rows: &[Transaction<C>]) -> (Vec<C>, Vec<Vec<(Day, f64)>>) {
+        let mut seen: std::collections::HashMap<C, usize> = Default::default();
+        let (mut ids, mut per) = (Vec::new(), Vec::<Vec<(Day, f64)>>::new());
+        for t in rows {
+            let k = *seen.entry(t.customer.clone()).or_insert_with(|| {
+                ids.push(t.customer.clone());
+                per.push(Vec::new());
+                ids.len() - 1
+            });
+            per[k].push((t.day, t.amount));
+        }
+        for p in &mut per {
+            p.sort_by(|x, y| x.0.cmp(&y.0).then(x.1.total_cmp(&y.1)));
+        }
+        (ids, per)
+    }
+
+    fn assert_matches_naive(rows: &[Transaction<u64>]) {
+        let log = TransactionLog::new(rows).unwrap();
+        let (ids, per) = naive_log(rows);
+        assert_eq!(log.customer_ids(), &ids[..]);
+        for (k, id) in ids.iter().enumerate() {
+            assert_eq!(log.customer_index(id), Some(k as u32));
+            let (d, a) = log.customer_rows(k as u32);
+            let got: Vec<(Day, f64)> = d.iter().copied().zip(a.iter().copied()).collect();
+            assert_eq!(got, per[k], "customer {id}");
+        }
+        for absent in [u64::MAX, u64::MAX - 1, 1 << 40] {
+            assert_eq!(log.customer_index(&absent), None);
+        }
+    }
+
+    /// Many customers (several index blocks, runs across the 4,096-row chunks, rows out
+    /// of order within customers): grouped rows, interleaved runs (the index is
+    /// renumbered) and shuffled rows (the index is rebuilt) all give the direct
+    /// implementation's log.
+    #[test]
+    fn large_logs_match_a_direct_implementation() {
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move |m: u64| {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1);
+            (state >> 33) % m
+        };
+        let mut grouped = Vec::new();
+        for c in 0..60_000u64 {
+            let id = c.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 7;
+            for _ in 0..1 + next(5) {
+                grouped.push(Transaction {
+                    customer: id,
+                    day: Day(next(30) as i32),
+                    amount: next(4) as f64,
+                });
+            }
+        }
+        assert_matches_naive(&grouped);
+
+        let mut runs: Vec<&[Transaction<u64>]> = grouped.chunks(2).collect();
+        let r = runs.len();
+        for k in (1..r).rev() {
+            if next(3) == 0 {
+                runs.swap(k, next(k as u64 + 1) as usize);
+            }
+        }
+        assert_matches_naive(&runs.concat());
+
+        let mut shuffled = grouped.clone();
+        for k in (1..shuffled.len()).rev() {
+            shuffled.swap(k, next(k as u64 + 1) as usize);
+        }
+        assert_matches_naive(&shuffled);
     }
 
     #[test]
