@@ -1,4 +1,5 @@
 //! Numerical building blocks the models share: special functions and optimizers.
 
 pub mod optim;
+pub(crate) mod simd;
 pub mod special;

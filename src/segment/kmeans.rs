@@ -34,6 +34,7 @@ use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 
 use crate::error::{Error, Result};
+use crate::math::simd::vectorized;
 
 /// How initial centroids are chosen.
 #[derive(Debug, Clone, PartialEq)]
@@ -545,7 +546,7 @@ impl<'c> Assigner<'c> {
         }
     }
 
-    /// A scratch buffer for [`nearest`](Self::nearest).
+    /// A scratch buffer for [`nearest_gap_xx`](Self::nearest_gap_xx).
     fn buffer(&self) -> Scratch {
         Scratch {
             s32: vec![0.0; self.k],
@@ -553,51 +554,30 @@ impl<'c> Assigner<'c> {
         }
     }
 
-    /// The nearest centroid of `x` (first index on exact ties); `buf` comes from
-    /// [`buffer`](Self::buffer).
-    #[inline]
-    fn nearest(&self, x: &[f64], buf: &mut Scratch) -> usize {
-        self.nearest_gap::<false>(x, buf).0
-    }
-
-    /// [`nearest`](Self::nearest), and when `GAP` a lower bound on how much farther the
-    /// second-nearest centroid is than the nearest (Euclidean distance; 0 when the
-    /// exact distances were needed).
+    /// The nearest centroid of `x` (first index on exact ties) given `xx = |x|^2`
+    /// (summed in order); `buf` comes from [`buffer`](Self::buffer).
     #[inline(always)]
-    fn nearest_gap<const GAP: bool>(&self, x: &[f64], buf: &mut Scratch) -> (usize, f64) {
-        let xx: f64 = x.iter().map(|v| v * v).sum();
-        self.nearest_gap_xx::<GAP>(x, xx, buf)
-    }
-
-    /// [`nearest_gap`](Self::nearest_gap) given `xx = |x|^2` (summed in order).
-    #[inline(always)]
-    fn nearest_gap_xx<const GAP: bool>(
-        &self,
-        x: &[f64],
-        xx: f64,
-        buf: &mut Scratch,
-    ) -> (usize, f64) {
+    fn nearest(&self, x: &[f64], xx: f64, buf: &mut Scratch) -> usize {
         let scale = xx + self.r2;
-        // First tier: the same expression in f32, four lanes per SSE2 register. Its
+        // First tier: the same expression in f32, eight lanes per AVX2 register. Its
         // error (inputs rounded to f32, d + 1 products and sums) is within
         // gamma_(d+3) (|x| + |c|)^2 <= 2 gamma_(d+3) (|x|^2 + r2) per value, so a gap
         // above `factor32 * scale` (more than twice that) decides the nearest centroid.
         // The range keeps f32 clear of overflow and of underflow errors that matter.
-        // The gap pass (the last iteration) keeps the f64 tier for tighter gaps.
-        if !GAP
-            && scale > 1e-20
+        if scale > 1e-20
             && scale < 1e30
             && let Some(best) = self.nearest32(x, scale, &mut buf.s32)
         {
-            return (best, 0.0);
+            return best;
         }
-        self.nearest64::<GAP>(x, &mut buf.s64)
+        self.nearest64(x, xx, &mut buf.s64)
     }
 
-    /// The `f32` tier of [`nearest_gap`](Self::nearest_gap); `None` when undecided.
+    /// The `f32` tier of [`nearest`](Self::nearest); `None` when undecided.
     #[inline(always)]
     fn nearest32(&self, x: &[f64], scale: f64, buf: &mut [f32]) -> Option<usize> {
         let k = self.k;
+        let bound = (self.factor32 * scale) as f32;
         let mut c0 = 0;
         while c0 + 16 <= k {
             self.block32::<16>(x, c0, buf);
@@ -619,15 +599,11 @@ impl<'c> Assigner<'c> {
             self.block32::<1>(x, c0, buf);
         }
         let m1 = min32(buf);
-        // Decided when m1 is the only value within `bound` of m1: every other value
-        // exceeds a threshold rounded up from m1 + bound.
-        let bound = self.factor32 * scale;
-        let thr = (f64::from(m1) + bound) as f32;
-        let thr = if f64::from(thr) < f64::from(m1) + bound {
-            thr.next_up()
-        } else {
-            thr
-        };
+        // Decided when m1 is the only value within `bound` of m1. The bound is 16 times
+        // the error bound E = (d + 3) eps_f32 scale, and deciding needs only 2 E, so
+        // rounding `bound` and `m1 + bound` to f32 (at most 2^-23 scale + 2^-24 bound,
+        // since |m1| <= 2 scale) leaves the threshold above m1 + 15 E.
+        let thr = m1 + bound;
         // How many values are within reach of m1, and (when just one) its position.
         let (mut count, mut at) = (0u32, 0u32);
         for (c, &v) in buf.iter().enumerate() {
@@ -635,10 +611,7 @@ impl<'c> Assigner<'c> {
             count += hit;
             at |= 0u32.wrapping_sub(hit) & c as u32;
         }
-        if count != 1 {
-            return None;
-        }
-        Some(at as usize)
+        (count == 1).then_some(at as usize)
     }
 
     /// `|c|^2 - 2 x.c` in f32 for centroids `c0..c0 + B`, accumulated in registers.
@@ -657,10 +630,10 @@ impl<'c> Assigner<'c> {
         out[c0..c0 + B].copy_from_slice(&acc);
     }
 
-    /// The `f64` tiers of [`nearest_gap`](Self::nearest_gap): `|c|^2 - 2 x.c` in f64,
+    /// The `f64` tiers of [`nearest_gap_xx`](Self::nearest_gap_xx): `|c|^2 - 2 x.c` in f64,
     /// then the exact distances.
     #[inline(always)]
-    fn nearest64<const GAP: bool>(&self, x: &[f64], buf: &mut [f64]) -> (usize, f64) {
+    fn nearest64(&self, x: &[f64], xx: f64, buf: &mut [f64]) -> usize {
         let k = self.k;
         let mut c0 = 0;
         while c0 + 16 <= k {
@@ -704,29 +677,20 @@ impl<'c> Assigner<'c> {
             merge((lo[0], hi[0]), (lo[1], hi[1])),
             merge((lo[2], hi[2]), (lo[3], hi[3])),
         );
-        let xx: f64 = x.iter().map(|v| v * v).sum();
         let scale = xx + self.r2;
         let bound = self.factor * scale;
         if scale < 1e300 && m2 - m1 > bound {
-            let gap = if GAP {
-                // The true squared distances are within bound / 2 of m + xx.
-                let far = (m2 + xx - bound).max(0.0).sqrt();
-                let near = (m1 + xx + bound).sqrt();
-                (far - near - 1e-9 * far).max(0.0)
-            } else {
-                0.0
-            };
             // The unique position of m1 (m2 > m1), as a masked sum of lane indices.
             let mut at = 0u64;
             for (c, &v) in buf.iter().enumerate() {
                 at |= 0u64.wrapping_sub(u64::from(v == m1)) & c as u64;
             }
-            (at as usize, gap)
+            at as usize
         } else {
             let exact = &mut buf[..self.k];
             dists_to_all(x, &self.exact_t, self.k, exact);
             let d1 = min_of(exact);
-            (exact.iter().position(|&v| v == d1).unwrap_or(0), 0.0)
+            exact.iter().position(|&v| v == d1).unwrap_or(0)
         }
     }
 
@@ -882,7 +846,6 @@ fn run_kmeans(
     let mut strict = false;
     let mut half_nearest = vec![0.0; k];
     let mut moved = vec![0.0; k];
-    let mut gaps: Vec<f32> = Vec::new();
     for it in 0..max_iter {
         iterations = it + 1;
         let passes = if hamerly {
@@ -906,12 +869,7 @@ fn run_kmeans(
                 &mut bounds,
             )
         } else {
-            if it + 1 == max_iter {
-                // The last iteration: keep the margins so the closing E-step can skip
-                // the points whose nearest centroid provably stays the same.
-                gaps = vec![0.0f32; n];
-            }
-            lloyd_pass(data, &centroids, k, &mut labels, &mut gaps)
+            lloyd_pass(data, &centroids, k, &mut labels)
         };
         first = false;
         let mut sums = vec![0.0; k * d];
@@ -927,7 +885,6 @@ fn run_kmeans(
             changed += p.changed;
         }
         if counts.contains(&0) {
-            gaps.clear();
             relocate_empty_clusters(
                 data,
                 &centroids,
@@ -962,16 +919,8 @@ fn run_kmeans(
             break;
         }
         if hamerly {
-            let (mut m1, mut m2, mut arg) = (0.0f64, 0.0f64, 0);
-            for (c, &m) in moved.iter().enumerate() {
-                if m > m1 {
-                    m2 = m1;
-                    m1 = m;
-                    arg = c;
-                } else if m > m2 {
-                    m2 = m;
-                }
-            }
+            let (m1, m2) = top_two(&moved);
+            let arg = moved.iter().position(|&m| m == m1).unwrap_or(0);
             for (b, &l) in bounds.iter_mut().zip(&labels) {
                 b[0] += moved[l];
                 b[1] -= if l == arg { m2 } else { m1 };
@@ -980,43 +929,14 @@ fn run_kmeans(
     }
     // Inertia against the final centroids; after a non-strict stop, the labels are
     // first recomputed against them (scikit-learn's closing E-step), in the same pass.
-    // A point keeps its label when its margin from the last pass exceeds how far its
-    // centroid and the farthest-moving other centroid moved (triangle inequality).
     let assigner = Assigner::new(&centroids, k, d);
     let asg = &assigner;
-    let (mut top, mut second, mut arg) = (0.0f64, 0.0f64, 0);
-    for (c, &m) in moved.iter().enumerate() {
-        if m > top {
-            second = top;
-            top = m;
-            arg = c;
-        } else if m > second {
-            second = m;
-        }
-    }
-    let keep_above: Vec<f64> = (0..k)
-        .map(|c| (moved[c] + if c == arg { second } else { top }) * (1.0 + 1e-9))
-        .collect();
-    let keep = &keep_above;
-    let final_pass = |lo: usize, lab: &mut [usize], gap: &[f32]| {
-        let mut buf = asg.buffer();
-        let mut total = 0.0;
-        for (off, label) in lab.iter_mut().enumerate() {
-            let x = data.row(lo + off);
-            if !strict && gap.get(off).is_none_or(|&g| f64::from(g) <= keep[*label]) {
-                *label = asg.nearest(x, &mut buf);
-            }
-            total += asg.dist(x, *label);
-        }
-        total
-    };
-    let inertia: f64 = if gaps.is_empty() {
-        map_chunks_mut(&mut labels, |lo, lab| final_pass(lo, lab, &[]))
-    } else {
-        zip_chunks_mut(&mut labels, 1, &mut gaps, 1, |lo, lab, gap| {
-            final_pass(lo, lab, gap)
-        })
-    }
+    let inertia: f64 = map_chunks_mut(&mut labels, |lo, lab| {
+        vectorized(
+            #[inline(always)]
+            || closing_chunk(data, asg, lo, lab, !strict),
+        )
+    })
     .iter()
     .sum();
     FittedKMeans {
@@ -1029,75 +949,95 @@ fn run_kmeans(
     }
 }
 
-/// One Lloyd assignment pass: labels, per-chunk sums and counts; with a non-empty
-/// `gaps`, also each point's [`Assigner::nearest_gap`] (as `f32`, rounded down).
-fn lloyd_pass(
+/// The closing E-step for the points `lo..lo + labels.len()`: each point is
+/// reassigned when `reassign`. Returns the points' inertia against the final centroids.
+#[inline(always)]
+fn closing_chunk(
     data: &Data,
-    centroids: &[f64],
-    k: usize,
+    asg: &Assigner,
+    lo: usize,
     labels: &mut [usize],
-    gaps: &mut [f32],
-) -> Vec<Pass> {
+    reassign: bool,
+) -> f64 {
     let d = data.d;
-    let assigner = Assigner::new(centroids, k, d);
+    let mut buf = asg.buffer();
+    let mut total = 0.0;
+    // As in `lloyd_chunk`: |x|^2 for a block of points first.
+    const B: usize = 32;
+    let mut xxs = [0.0f64; B];
+    for (b, labs) in labels.chunks_mut(B).enumerate() {
+        let first = lo + b * B;
+        for (xx, x) in xxs.iter_mut().zip(data.x[first * d..].chunks_exact(d)) {
+            *xx = x.iter().map(|v| v * v).sum();
+        }
+        for (off, label) in labs.iter_mut().enumerate() {
+            let x = data.row(first + off);
+            if reassign {
+                *label = asg.nearest(x, xxs[off], &mut buf);
+            }
+            total += asg.dist(x, *label);
+        }
+    }
+    total
+}
+
+/// One Lloyd assignment pass: labels, per-chunk sums and counts.
+fn lloyd_pass(data: &Data, centroids: &[f64], k: usize, labels: &mut [usize]) -> Vec<Pass> {
+    let assigner = Assigner::new(centroids, k, data.d);
     let asg = &assigner;
-    let new_pass = || Pass {
+    map_chunks_mut(labels, |lo, lab| {
+        vectorized(
+            #[inline(always)]
+            || lloyd_chunk(data, asg, lo, lab),
+        )
+    })
+}
+
+/// The assignments of the points `lo..lo + labels.len()` (see [`lloyd_pass`]).
+#[inline(always)]
+fn lloyd_chunk(data: &Data, asg: &Assigner, lo: usize, labels: &mut [usize]) -> Pass {
+    let (k, d) = (asg.k, data.d);
+    let mut pass = Pass {
         sums: vec![0.0; k * d],
         counts: vec![0; k],
         changed: 0,
     };
-    let add = |pass: &mut Pass, label: &mut usize, best: usize, x: &[f64]| {
-        pass.changed += usize::from(best != *label);
-        *label = best;
-        pass.counts[best] += 1;
-        for (s, v) in pass.sums[best * d..(best + 1) * d].iter_mut().zip(x) {
-            *s += v;
+    let mut buf = asg.buffer();
+    // |x|^2 for a block of points first: independent loads that bring the block into
+    // cache before the dependent work.
+    const B: usize = 32;
+    let mut xxs = [0.0f64; B];
+    for (b, labs) in labels.chunks_mut(B).enumerate() {
+        let first = lo + b * B;
+        for (xx, x) in xxs.iter_mut().zip(data.x[first * d..].chunks_exact(d)) {
+            *xx = x.iter().map(|v| v * v).sum();
         }
-    };
-    if gaps.is_empty() {
-        map_chunks_mut(labels, |lo, lab| {
-            let mut pass = new_pass();
-            let mut buf = asg.buffer();
-            // |x|^2 for a block of points first: independent loads that bring the
-            // block into cache before the dependent work.
-            const B: usize = 32;
-            let mut xxs = [0.0f64; B];
-            for (b, labs) in lab.chunks_mut(B).enumerate() {
-                let first = lo + b * B;
-                for (xx, x) in xxs.iter_mut().zip(data.x[first * d..].chunks_exact(d)) {
-                    *xx = x.iter().map(|v| v * v).sum();
-                }
-                for (off, label) in labs.iter_mut().enumerate() {
-                    let x = data.row(first + off);
-                    let best = asg.nearest_gap_xx::<false>(x, xxs[off], &mut buf).0;
-                    add(&mut pass, label, best, x);
-                }
+        for (off, label) in labs.iter_mut().enumerate() {
+            let x = data.row(first + off);
+            let best = asg.nearest(x, xxs[off], &mut buf);
+            pass.changed += usize::from(best != *label);
+            *label = best;
+            pass.counts[best] += 1;
+            for (s, v) in pass.sums[best * d..(best + 1) * d].iter_mut().zip(x) {
+                *s += v;
             }
-            pass
-        })
-    } else {
-        zip_chunks_mut(labels, 1, gaps, 1, |lo, lab, gap| {
-            let mut pass = new_pass();
-            let mut buf = asg.buffer();
-            for (off, (label, g)) in lab.iter_mut().zip(gap.iter_mut()).enumerate() {
-                let x = data.row(lo + off);
-                let (best, gap) = asg.nearest_gap::<true>(x, &mut buf);
-                *g = f32_below(gap);
-                add(&mut pass, label, best, x);
-            }
-            pass
-        })
+        }
     }
+    pass
 }
 
-/// The largest `f32` at most `v` (for `v >= 0`).
-fn f32_below(v: f64) -> f32 {
-    let f = v as f32;
-    if f64::from(f) > v {
-        f.next_down().max(0.0)
-    } else {
-        f
+/// The largest and second largest of non-negative values (0 for none).
+fn top_two(v: &[f64]) -> (f64, f64) {
+    let (mut top, mut second) = (0.0f64, 0.0f64);
+    for &m in v {
+        if m > top {
+            second = top;
+            top = m;
+        } else if m > second {
+            second = m;
+        }
     }
+    (top, second)
 }
 
 /// One Hamerly assignment pass (`use_bounds` false on the first, which sets the bounds).

@@ -31,6 +31,7 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 
 use super::KMeans;
 use crate::error::{Error, Result};
+use crate::math::simd::vectorized;
 
 fn validate(x: &ArrayView2<f64>, labels: &[usize]) -> Result<usize> {
     let n = x.nrows();
@@ -133,21 +134,28 @@ pub fn silhouette(x: ArrayView2<f64>, labels: &[usize]) -> Result<f64> {
     let tiles = &tiles;
     let (xt, blocks_ref) = (&xt, &blocks);
     let task = |b: usize| -> (Vec<f64>, Vec<f64>) {
-        let (lo, hi, _) = blocks_ref[b];
-        let mut rows = vec![0.0; (hi - lo) * k];
-        let mut cols = vec![0.0; n - hi];
-        let mut xi = vec![0.0; d];
-        for i in lo..hi {
-            for (j, v) in xi.iter_mut().enumerate() {
-                *v = xt[j * n + i];
-            }
-            let row = &mut rows[(i - lo) * k..(i - lo + 1) * k];
-            row[labels[order[i]]] += distance_sum(&xi, xt, n, lo, hi);
-            for (&(blo, bhi, bc), (tile, mask)) in blocks_ref[b + 1..].iter().zip(&tiles[b + 1..]) {
-                row[bc] += tile_sum_into(&xi, tile, mask, &mut cols[blo - hi..bhi - hi]);
-            }
-        }
-        (rows, cols)
+        vectorized(
+            #[inline(always)]
+            || {
+                let (lo, hi, _) = blocks_ref[b];
+                let mut rows = vec![0.0; (hi - lo) * k];
+                let mut cols = vec![0.0; n - hi];
+                let mut xi = vec![0.0; d];
+                for i in lo..hi {
+                    for (j, v) in xi.iter_mut().enumerate() {
+                        *v = xt[j * n + i];
+                    }
+                    let row = &mut rows[(i - lo) * k..(i - lo + 1) * k];
+                    row[labels[order[i]]] += distance_sum(&xi, xt, n, lo, hi);
+                    for (&(blo, bhi, bc), (tile, mask)) in
+                        blocks_ref[b + 1..].iter().zip(&tiles[b + 1..])
+                    {
+                        row[bc] += tile_sum_into(&xi, tile, mask, &mut cols[blo - hi..bhi - hi]);
+                    }
+                }
+                (rows, cols)
+            },
+        )
     };
     #[cfg(feature = "parallel")]
     let parts: Vec<(Vec<f64>, Vec<f64>)> = {
@@ -187,6 +195,7 @@ pub fn silhouette(x: ArrayView2<f64>, labels: &[usize]) -> Result<f64> {
 
 /// Sum of Euclidean distances from `xi` to the points `lo..hi` of the transposed data
 /// (`d x n`), eight at a time so the arithmetic and square roots vectorize.
+#[inline(always)]
 fn distance_sum(xi: &[f64], xt: &[f64], n: usize, lo: usize, hi: usize) -> f64 {
     const B: usize = 8;
     let mut total = [0.0f64; B];
@@ -220,6 +229,7 @@ fn distance_sum(xi: &[f64], xt: &[f64], n: usize, lo: usize, hi: usize) -> f64 {
 /// Sum of Euclidean distances from `xi` to the points of a block tile (groups of eight
 /// points, `d` lanes each; `mask` zeroes the padding of the last group), also adding
 /// each distance to the point's entry of `cols`.
+#[inline(always)]
 fn tile_sum_into(xi: &[f64], tile: &[[f64; 8]], mask: &[f64; 8], cols: &mut [f64]) -> f64 {
     let d = xi.len();
     let groups = tile.len() / d;
