@@ -122,13 +122,16 @@ fn hamerly_equals_lloyd_and_threads_do_not_matter() {
     assert_eq!(lloyd.labels(), hamerly.labels());
     assert_eq!(lloyd.iterations(), hamerly.iterations());
     assert!(close(lloyd.inertia(), hamerly.inertia(), 1e-12));
-    let one = rayon::ThreadPoolBuilder::new()
-        .num_threads(1)
-        .build()
-        .unwrap();
-    let single = one.install(|| KMeans::params(6).seed(3).n_init(2).fit(x.view()).unwrap());
-    let multi = KMeans::params(6).seed(3).n_init(2).fit(x.view()).unwrap();
-    assert_eq!(single, multi);
+    #[cfg(feature = "parallel")]
+    {
+        let one = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .unwrap();
+        let single = one.install(|| KMeans::params(6).seed(3).n_init(2).fit(x.view()).unwrap());
+        let multi = KMeans::params(6).seed(3).n_init(2).fit(x.view()).unwrap();
+        assert_eq!(single, multi);
+    }
 }
 
 #[test]
@@ -398,13 +401,16 @@ fn silhouette_matches_direct_pairs_and_ignores_threads() {
         / 700.0;
     let fast = silhouette(x.view(), &labels).unwrap();
     assert!(close(fast, direct, 1e-12), "{fast} vs {direct}");
-    let one = rayon::ThreadPoolBuilder::new()
-        .num_threads(1)
-        .build()
-        .unwrap();
-    assert_eq!(
-        one.install(|| silhouette(x.view(), &labels).unwrap())
-            .to_bits(),
-        fast.to_bits()
-    );
+    #[cfg(feature = "parallel")]
+    {
+        let one = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .unwrap();
+        assert_eq!(
+            one.install(|| silhouette(x.view(), &labels).unwrap())
+                .to_bits(),
+            fast.to_bits()
+        );
+    }
 }

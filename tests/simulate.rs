@@ -6,6 +6,7 @@ use patronage::simulate::Simulation;
 use patronage::transactions::{Day, TransactionLog};
 
 #[test]
+#[cfg(feature = "parallel")]
 fn same_seed_same_rows_on_any_thread_count() {
     let sim = Simulation::new(10_000).seed(3);
     let many = sim.transactions().unwrap();

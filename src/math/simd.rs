@@ -11,12 +11,22 @@
 /// Runs `kernel` compiled for the best instruction set available at run time.
 #[inline(always)]
 pub(crate) fn vectorized<R>(kernel: impl FnOnce() -> R) -> R {
-    #[cfg(feature = "simd")]
-    {
-        pulp::Arch::new().dispatch(kernel)
+    #[cfg(all(feature = "simd", target_arch = "x86_64"))]
+    if let Some(v3) = pulp::x86::V3::try_new() {
+        return pulp::Simd::vectorize(v3, kernel);
     }
-    #[cfg(not(feature = "simd"))]
-    {
-        kernel()
+    #[cfg(all(feature = "simd", not(target_arch = "x86_64")))]
+    return pulp::Arch::new().dispatch(kernel);
+    #[allow(unreachable_code)]
+    kernel()
+}
+
+/// [`vectorized`], allowing AVX-512 on x86-64.
+#[inline(always)]
+pub(crate) fn vectorized_wide<R>(kernel: impl FnOnce() -> R) -> R {
+    #[cfg(all(feature = "simd", target_arch = "x86_64"))]
+    if let Some(v4) = pulp::x86::V4::try_new() {
+        return pulp::Simd::vectorize(v4, kernel);
     }
+    vectorized(kernel)
 }

@@ -247,7 +247,9 @@ fn invalid(name: &'static str, value: &str, reason: &str) -> Error {
     }
 }
 
-fn check_finite(x: &ArrayView2<f64>) -> Result<()> {
+/// [`Error::NonFinite`] naming the first row with a NaN or infinite value: one
+/// parallel pass over a contiguous array, the row scan only to name the row.
+pub(crate) fn check_finite(x: &ArrayView2<f64>) -> Result<()> {
     if let Some(all) = x.as_slice() {
         let d = x.ncols().max(1);
         let finite = |lo: usize, hi: usize| {
@@ -512,7 +514,7 @@ struct Assigner<'c> {
     factor32: f64,
 }
 
-/// Scratch space for [`Assigner::nearest_gap`].
+/// Scratch space for [`Assigner::nearest`].
 struct Scratch {
     s32: Vec<f32>,
     s64: Vec<f64>,
@@ -546,7 +548,7 @@ impl<'c> Assigner<'c> {
         }
     }
 
-    /// A scratch buffer for [`nearest_gap_xx`](Self::nearest_gap_xx).
+    /// A scratch buffer for [`nearest`](Self::nearest).
     fn buffer(&self) -> Scratch {
         Scratch {
             s32: vec![0.0; self.k],
@@ -559,7 +561,8 @@ impl<'c> Assigner<'c> {
     #[inline(always)]
     fn nearest(&self, x: &[f64], xx: f64, buf: &mut Scratch) -> usize {
         let scale = xx + self.r2;
-        // First tier: the same expression in f32, eight lanes per AVX2 register. Its
+        // First tier: the same expression in f32, eight lanes per AVX2 register (four
+        // per SSE2 register without the `simd` feature). Its
         // error (inputs rounded to f32, d + 1 products and sums) is within
         // gamma_(d+3) (|x| + |c|)^2 <= 2 gamma_(d+3) (|x|^2 + r2) per value, so a gap
         // above `factor32 * scale` (more than twice that) decides the nearest centroid.
@@ -630,7 +633,7 @@ impl<'c> Assigner<'c> {
         out[c0..c0 + B].copy_from_slice(&acc);
     }
 
-    /// The `f64` tiers of [`nearest_gap_xx`](Self::nearest_gap_xx): `|c|^2 - 2 x.c` in f64,
+    /// The `f64` tiers of [`nearest`](Self::nearest): `|c|^2 - 2 x.c` in f64,
     /// then the exact distances.
     #[inline(always)]
     fn nearest64(&self, x: &[f64], xx: f64, buf: &mut [f64]) -> usize {
@@ -783,17 +786,22 @@ fn kmeans_plus_plus(data: &Data, k: usize, rng: &mut Xoshiro256PlusPlus) -> Vec<
         let cand_t = transpose(&cand, trials + 1, d);
         let ct = &cand_t;
         let partial: Vec<Vec<f64>> = map_chunks_mut(&mut closest, |lo, cl| {
-            let mut pot = vec![0.0; trials];
-            let mut dists = vec![0.0; trials + 1];
-            for (off, c) in cl.iter_mut().enumerate() {
-                dists_to_all(data.row(lo + off), ct, trials + 1, &mut dists);
-                let near = fmin(*c, dists[0]);
-                *c = near;
-                for (p, &dist) in pot.iter_mut().zip(&dists[1..]) {
-                    *p += fmin(dist, near);
-                }
-            }
-            pot
+            vectorized(
+                #[inline(always)]
+                || {
+                    let mut pot = vec![0.0; trials];
+                    let mut dists = vec![0.0; trials + 1];
+                    for (off, c) in cl.iter_mut().enumerate() {
+                        dists_to_all(data.row(lo + off), ct, trials + 1, &mut dists);
+                        let near = fmin(*c, dists[0]);
+                        *c = near;
+                        for (p, &dist) in pot.iter_mut().zip(&dists[1..]) {
+                            *p += fmin(dist, near);
+                        }
+                    }
+                    pot
+                },
+            )
         });
         let pots: Vec<f64> = (0..trials)
             .map(|t| partial.iter().fold(0.0, |s, p| s + p[t]))

@@ -23,6 +23,7 @@
 //! # Ok::<(), patronage::Error>(())
 //! ```
 
+use std::collections::HashMap;
 use std::ops::RangeInclusive;
 
 use ndarray::{Array2, ArrayView2};
@@ -30,8 +31,10 @@ use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 
 use super::KMeans;
+use super::kmeans::check_finite;
 use crate::error::{Error, Result};
-use crate::math::simd::vectorized;
+use crate::math::simd::vectorized_wide;
+use crate::transactions::FxBuildHasher;
 
 fn validate(x: &ArrayView2<f64>, labels: &[usize]) -> Result<usize> {
     let n = x.nrows();
@@ -45,15 +48,7 @@ fn validate(x: &ArrayView2<f64>, labels: &[usize]) -> Result<usize> {
             found: labels.len(),
         });
     }
-    for (row, r) in x.rows().into_iter().enumerate() {
-        if let Some(&value) = r.iter().find(|v| !v.is_finite()) {
-            return Err(Error::NonFinite {
-                field: "x",
-                row,
-                value,
-            });
-        }
-    }
+    check_finite(x)?;
     let k = labels.iter().max().map_or(0, |m| m + 1);
     let used = {
         let mut seen = vec![false; k];
@@ -134,7 +129,7 @@ pub fn silhouette(x: ArrayView2<f64>, labels: &[usize]) -> Result<f64> {
     let tiles = &tiles;
     let (xt, blocks_ref) = (&xt, &blocks);
     let task = |b: usize| -> (Vec<f64>, Vec<f64>) {
-        vectorized(
+        vectorized_wide(
             #[inline(always)]
             || {
                 let (lo, hi, _) = blocks_ref[b];
@@ -291,13 +286,19 @@ pub fn silhouette_sampled(
     if sample_size >= n {
         return silhouette(x, labels);
     }
+    // The first `sample_size` positions of a partial Fisher-Yates shuffle of 0..n,
+    // with the permutation kept sparse (only displaced positions are stored).
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
-    let mut idx: Vec<usize> = (0..n).collect();
-    for i in 0..sample_size {
-        let j = rng.random_range(i..n);
-        idx.swap(i, j);
-    }
-    idx.truncate(sample_size);
+    let mut displaced: HashMap<usize, usize, FxBuildHasher> = HashMap::default();
+    let idx: Vec<usize> = (0..sample_size)
+        .map(|i| {
+            let j = rng.random_range(i..n);
+            let at_j = displaced.get(&j).copied().unwrap_or(j);
+            let at_i = displaced.get(&i).copied().unwrap_or(i);
+            displaced.insert(j, at_i);
+            at_j
+        })
+        .collect();
     let sub = Array2::from_shape_fn((sample_size, x.ncols()), |(i, j)| x[[idx[i], j]]);
     let sub_labels: Vec<usize> = idx.iter().map(|&i| labels[i]).collect();
     silhouette(sub.view(), &sub_labels)
