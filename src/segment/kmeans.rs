@@ -57,7 +57,12 @@ pub enum Algorithm {
     Lloyd,
     /// Hamerly's bounds: the same result as Lloyd, skipping provably unchanged points.
     Hamerly,
-    /// Hamerly when there are at least 1,000 points and more than one cluster, else Lloyd.
+    /// Hamerly when there are at least 1,000 points with 16 or more features and more
+    /// than one cluster, else Lloyd. Lloyd's assignment runs a vectorized `f32` first
+    /// tier whose cost grows with `k d`; Hamerly computes exact distances but skips
+    /// most points once clusters settle. On 200,000 Gaussian points, Hamerly ran
+    /// 1.4 to 2.6 times faster with 32 features, while with 8 features Lloyd was faster
+    /// in five of seven settings (up to 1.7 times at k = 64 and 128).
     Auto,
 }
 
@@ -214,7 +219,7 @@ impl KMeans {
         let hamerly = match self.algorithm {
             Algorithm::Lloyd => false,
             Algorithm::Hamerly => true,
-            Algorithm::Auto => n >= 1000 && self.k > 1,
+            Algorithm::Auto => n >= 1000 && d >= 16 && self.k > 1,
         };
         let runs = if matches!(self.init, Init::Given(_)) {
             1
