@@ -134,6 +134,66 @@ fn hamerly_equals_lloyd_and_threads_do_not_matter() {
     }
 }
 
+/// NaN and infinite values are caught on whichever pass reads the data first (the
+/// variance, k-means++, a Lloyd or a Hamerly pass, or none with `max_iter(0)`), naming
+/// the first bad row; huge but finite values, whose squares overflow, are accepted.
+#[test]
+fn non_finite_values_are_caught_on_every_first_pass() {
+    let x = blobs(3_000, 11);
+    let init = x.slice(s![0..4, ..]).to_owned();
+    let fits: Vec<(&str, KMeans)> = vec![
+        ("variance", KMeans::params(4).seed(1)),
+        ("k-means++", KMeans::params(4).seed(1).tol(0.0)),
+        ("random", KMeans::params(4).init(Init::Random).tol(0.0)),
+        (
+            "lloyd",
+            KMeans::params(4)
+                .init(Init::Given(init.clone()))
+                .tol(0.0)
+                .algorithm(Algorithm::Lloyd),
+        ),
+        (
+            "hamerly",
+            KMeans::params(4)
+                .init(Init::Given(init.clone()))
+                .tol(0.0)
+                .algorithm(Algorithm::Hamerly),
+        ),
+        (
+            "no pass",
+            KMeans::params(4)
+                .init(Init::Given(init.clone()))
+                .tol(0.0)
+                .max_iter(0),
+        ),
+    ];
+    for bad_value in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+        let mut bad = x.clone();
+        bad[[2_500, 1]] = bad_value;
+        bad[[2_900, 0]] = bad_value;
+        for (name, fit) in &fits {
+            match fit.fit(bad.view()) {
+                Err(Error::NonFinite {
+                    field: "x",
+                    row: 2_500,
+                    value,
+                }) => {
+                    assert!(value.is_nan() == bad_value.is_nan(), "{name}")
+                }
+                other => panic!("{name} with {bad_value}: {other:?}"),
+            }
+        }
+    }
+    let mut huge = x.clone();
+    huge[[10, 0]] = 1e200;
+    for (name, fit) in &fits {
+        assert!(
+            fit.fit(huge.view()).is_ok(),
+            "{name}: finite values are valid"
+        );
+    }
+}
+
 #[test]
 fn inertia_never_rises_between_iterations() {
     let x = blobs(3_000, 9);

@@ -171,7 +171,6 @@ impl KMeans {
                 "the data need at least one column",
             ));
         }
-        check_finite(&x)?;
         if self.k == 0 {
             return Err(invalid("k", "0", "ask for at least one cluster"));
         }
@@ -210,9 +209,20 @@ impl KMeans {
             }
         }
 
+        // NaN and infinite values are caught on the data's first full pass (the
+        // variance, the first k-means++ pass, or the first assignment pass): a
+        // non-finite value makes that pass's result non-finite, and only then are the
+        // rows scanned to name the first bad one. That pass's work is wasted on bad
+        // input; on good input the data are read once less.
         let data = Data::new(&x);
+        let mut validated = false;
         let tol = if self.tol > 0.0 {
-            self.tol * mean_variance(&data)
+            let variance = mean_variance(&data);
+            if !variance.is_finite() {
+                check_finite(&x)?;
+            }
+            validated = true;
+            self.tol * variance
         } else {
             0.0
         };
@@ -231,10 +241,19 @@ impl KMeans {
             let mut rng = Xoshiro256PlusPlus::seed_from_u64(mix(self.seed, run as u64));
             let centroids = match &self.init {
                 Init::Given(c) => c.iter().copied().collect(),
-                Init::KMeansPlusPlus => kmeans_plus_plus(&data, self.k, &mut rng),
+                Init::KMeansPlusPlus => {
+                    let (centroids, finite) = kmeans_plus_plus(&data, self.k, &mut rng);
+                    if !validated && !finite {
+                        check_finite(&x)?;
+                    }
+                    validated = true;
+                    centroids
+                }
                 Init::Random => random_rows(&data, self.k, &mut rng),
             };
-            let fit = run_kmeans(&data, centroids, self.k, self.max_iter, tol, hamerly);
+            let check = (!validated).then_some(&x);
+            let fit = run_kmeans(&data, centroids, self.k, self.max_iter, tol, hamerly, check)?;
+            validated = true;
             if best.as_ref().is_none_or(|b| fit.inertia < b.inertia) {
                 best = Some(fit);
             }
@@ -733,7 +752,10 @@ impl<'c> Assigner<'c> {
 /// from their running sum, then its point from the running sum inside that chunk
 /// (recomputed, 4096 points). The same draw as scikit-learn's search in the running sum
 /// over all points, up to rounding at chunk boundaries; identical for any thread count.
-fn kmeans_plus_plus(data: &Data, k: usize, rng: &mut Xoshiro256PlusPlus) -> Vec<f64> {
+///
+/// Also returns whether the first pass's potential was finite (it is not when a value
+/// is NaN or infinite).
+fn kmeans_plus_plus(data: &Data, k: usize, rng: &mut Xoshiro256PlusPlus) -> (Vec<f64>, bool) {
     let (n, d) = (data.n, data.d);
     let trials = 2 + (k as f64).ln().floor() as usize;
     let mut centroids = Vec::with_capacity(k * d);
@@ -750,6 +772,7 @@ fn kmeans_plus_plus(data: &Data, k: usize, rng: &mut Xoshiro256PlusPlus) -> Vec<
         }
         acc
     });
+    let finite = chunk_pot.iter().sum::<f64>().is_finite();
     let mut pending = first;
     let mut cumulative = vec![0.0; chunk_pot.len()];
     let mut cand = vec![0.0; (trials + 1) * d];
@@ -818,7 +841,7 @@ fn kmeans_plus_plus(data: &Data, k: usize, rng: &mut Xoshiro256PlusPlus) -> Vec<
         }
         centroids.extend_from_slice(data.row(pending));
     }
-    centroids
+    (centroids, finite)
 }
 
 fn random_rows(data: &Data, k: usize, rng: &mut Xoshiro256PlusPlus) -> Vec<f64> {
@@ -839,6 +862,9 @@ struct Pass {
     sums: Vec<f64>,
     counts: Vec<usize>,
     changed: usize,
+    /// Whether every point's distances were finite (false when a value is NaN or
+    /// infinite, or a distance overflows).
+    finite: bool,
 }
 
 /// One k-means run from the given centroids.
@@ -849,8 +875,15 @@ fn run_kmeans(
     max_iter: usize,
     tol: f64,
     hamerly: bool,
-) -> FittedKMeans {
+    check: Option<&ArrayView2<f64>>,
+) -> Result<FittedKMeans> {
     let (n, d) = (data.n, data.d);
+    // Without a pass, nothing has read the data yet.
+    if max_iter == 0
+        && let Some(x) = check
+    {
+        check_finite(x)?;
+    }
     let mut labels = vec![usize::MAX; n];
     // Hamerly bounds per point: [upper, lower] (none for Lloyd).
     let mut bounds = vec![[0.0f64, 0.0f64]; if hamerly { n } else { 0 }];
@@ -885,6 +918,13 @@ fn run_kmeans(
             lloyd_pass(data, &centroids, k, &mut labels)
         };
         first = false;
+        // The first pass of an unchecked run reads every value (see `fit`).
+        if let Some(x) = check
+            && it == 0
+            && !passes.iter().all(|p| p.finite)
+        {
+            check_finite(x)?;
+        }
         let mut sums = vec![0.0; k * d];
         let mut counts = vec![0usize; k];
         let mut changed = 0;
@@ -952,14 +992,14 @@ fn run_kmeans(
     })
     .iter()
     .sum();
-    FittedKMeans {
+    Ok(FittedKMeans {
         centroids: Array2::from_shape_vec((k, d), centroids)
             .unwrap_or_else(|_| Array2::zeros((k, d))),
         labels,
         inertia,
         iterations,
         converged: strict || iterations < max_iter,
-    }
+    })
 }
 
 /// The closing E-step for the points `lo..lo + labels.len()`: each point is
@@ -1014,6 +1054,7 @@ fn lloyd_chunk(data: &Data, asg: &Assigner, lo: usize, labels: &mut [usize]) -> 
         sums: vec![0.0; k * d],
         counts: vec![0; k],
         changed: 0,
+        finite: true,
     };
     let mut buf = asg.buffer();
     // |x|^2 for a block of points first: independent loads that bring the block into
@@ -1024,6 +1065,7 @@ fn lloyd_chunk(data: &Data, asg: &Assigner, lo: usize, labels: &mut [usize]) -> 
         let first = lo + b * B;
         for (xx, x) in xxs.iter_mut().zip(data.x[first * d..].chunks_exact(d)) {
             *xx = x.iter().map(|v| v * v).sum();
+            pass.finite &= xx.is_finite();
         }
         for (off, label) in labs.iter_mut().enumerate() {
             let x = data.row(first + off);
@@ -1071,6 +1113,7 @@ fn hamerly_pass(
             sums: vec![0.0; k * d],
             counts: vec![0; k],
             changed: 0,
+            finite: true,
         };
         let mut dists = vec![0.0; k];
         for (off, (label, b)) in lab.iter_mut().zip(bnd.iter_mut()).enumerate() {
@@ -1090,6 +1133,7 @@ fn hamerly_pass(
                 dists_to_all(x, ct, k, &mut dists);
                 // Branch-free minimum, then its first index.
                 let d1 = min_of(&dists);
+                pass.finite &= d1.is_finite();
                 let best = dists.iter().position(|&v| v == d1).unwrap_or(0);
                 *label = best;
                 b[0] = d1.sqrt();
