@@ -7,7 +7,7 @@ use patronage::segment::quality::{
     calinski_harabasz, davies_bouldin, silhouette, silhouette_sampled,
 };
 use patronage::segment::scale::{Standardizer, log1p_columns};
-use patronage::segment::{Algorithm, Init, KMeans, profile_clusters};
+use patronage::segment::{Algorithm, FittedKMeans, Init, KMeans, profile_clusters};
 
 fn iris() -> Array2<f64> {
     let text = std::fs::read_to_string("tests/data/iris.csv").unwrap();
@@ -358,6 +358,24 @@ fn error_paths() {
     ));
 }
 
+/// Lloyd and Hamerly fits from the same centroids for exactly `iters` iterations.
+fn lloyd_and_hamerly(
+    x: &Array2<f64>,
+    init: &Array2<f64>,
+    iters: usize,
+) -> (FittedKMeans, FittedKMeans) {
+    let fit = |algorithm| {
+        KMeans::params(init.nrows())
+            .init(Init::Given(init.clone()))
+            .max_iter(iters)
+            .tol(0.0)
+            .algorithm(algorithm)
+            .fit(x.view())
+            .unwrap()
+    };
+    (fit(Algorithm::Lloyd), fit(Algorithm::Hamerly))
+}
+
 #[test]
 fn fast_assignment_matches_exact_distances_on_hard_inputs() {
     // A large offset makes |x|^2 - 2 x.c + |c|^2 cancel badly; Hamerly uses the direct
@@ -367,16 +385,7 @@ fn fast_assignment_matches_exact_distances_on_hard_inputs() {
     x.mapv_inplace(|v| v + 1e7);
     let init = x.slice(s![0..6, ..]).to_owned();
     for iters in 1..=6 {
-        let fit = |algorithm| {
-            KMeans::params(6)
-                .init(Init::Given(init.clone()))
-                .max_iter(iters)
-                .tol(0.0)
-                .algorithm(algorithm)
-                .fit(x.view())
-                .unwrap()
-        };
-        let (lloyd, hamerly) = (fit(Algorithm::Lloyd), fit(Algorithm::Hamerly));
+        let (lloyd, hamerly) = lloyd_and_hamerly(&x, &init, iters);
         assert_eq!(lloyd.labels(), hamerly.labels(), "{iters} iterations");
         assert!(close(lloyd.inertia(), hamerly.inertia(), 1e-12));
     }
@@ -408,16 +417,7 @@ fn near_ties_get_the_exact_nearest_centroid() {
     let x = Array2::from_shape_vec((pts.len() / 3, 3), pts).unwrap();
     let init = ndarray::array![[0.0, 0.3, -0.2], [1.0, 0.3, -0.2], [0.5, 5.0, 0.0]];
     for iters in 1..=4 {
-        let fit = |algorithm| {
-            KMeans::params(3)
-                .init(Init::Given(init.clone()))
-                .max_iter(iters)
-                .tol(0.0)
-                .algorithm(algorithm)
-                .fit(x.view())
-                .unwrap()
-        };
-        let (lloyd, hamerly) = (fit(Algorithm::Lloyd), fit(Algorithm::Hamerly));
+        let (lloyd, hamerly) = lloyd_and_hamerly(&x, &init, iters);
         assert_eq!(lloyd.labels(), hamerly.labels(), "{iters} iterations");
         let c = lloyd.centroids();
         for (i, r) in x.rows().into_iter().enumerate() {

@@ -29,12 +29,15 @@
 //! # Ok::<(), patronage::Error>(())
 //! ```
 
+use std::collections::HashMap;
+
 use ndarray::{Array2, ArrayView2};
 use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 
 use crate::error::{Error, Result};
 use crate::math::simd::vectorized;
+use crate::transactions::FxBuildHasher;
 
 /// How initial centroids are chosen.
 #[derive(Debug, Clone, PartialEq)]
@@ -845,15 +848,25 @@ fn kmeans_plus_plus(data: &Data, k: usize, rng: &mut Xoshiro256PlusPlus) -> (Vec
 }
 
 fn random_rows(data: &Data, k: usize, rng: &mut Xoshiro256PlusPlus) -> Vec<f64> {
-    // Partial Fisher-Yates: k distinct indices.
-    let mut idx: Vec<usize> = (0..data.n).collect();
-    for i in 0..k {
-        let j = rng.random_range(i..data.n);
-        idx.swap(i, j);
-    }
-    idx[..k]
+    sample_indices(data.n, k, rng)
         .iter()
         .flat_map(|&i| data.row(i).iter().copied())
+        .collect()
+}
+
+/// `m <= n` distinct indices of `0..n`: the first `m` positions of a partial
+/// Fisher-Yates shuffle, with the permutation kept sparse (only displaced positions are
+/// stored), so the cost is `O(m)` whatever `n`.
+pub(crate) fn sample_indices(n: usize, m: usize, rng: &mut Xoshiro256PlusPlus) -> Vec<usize> {
+    let mut displaced: HashMap<usize, usize, FxBuildHasher> = HashMap::default();
+    (0..m)
+        .map(|i| {
+            let j = rng.random_range(i..n);
+            let at_j = displaced.get(&j).copied().unwrap_or(j);
+            let at_i = displaced.get(&i).copied().unwrap_or(i);
+            displaced.insert(j, at_i);
+            at_j
+        })
         .collect()
 }
 

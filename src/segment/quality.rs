@@ -23,18 +23,16 @@
 //! # Ok::<(), patronage::Error>(())
 //! ```
 
-use std::collections::HashMap;
 use std::ops::RangeInclusive;
 
 use ndarray::{Array2, ArrayView2};
-use rand::{Rng, SeedableRng};
+use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 
 use super::KMeans;
-use super::kmeans::check_finite;
+use super::kmeans::{check_finite, sample_indices};
 use crate::error::{Error, Result};
 use crate::math::simd::vectorized_wide;
-use crate::transactions::FxBuildHasher;
 
 fn validate(x: &ArrayView2<f64>, labels: &[usize]) -> Result<usize> {
     let n = x.nrows();
@@ -286,19 +284,8 @@ pub fn silhouette_sampled(
     if sample_size >= n {
         return silhouette(x, labels);
     }
-    // The first `sample_size` positions of a partial Fisher-Yates shuffle of 0..n,
-    // with the permutation kept sparse (only displaced positions are stored).
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
-    let mut displaced: HashMap<usize, usize, FxBuildHasher> = HashMap::default();
-    let idx: Vec<usize> = (0..sample_size)
-        .map(|i| {
-            let j = rng.random_range(i..n);
-            let at_j = displaced.get(&j).copied().unwrap_or(j);
-            let at_i = displaced.get(&i).copied().unwrap_or(i);
-            displaced.insert(j, at_i);
-            at_j
-        })
-        .collect();
+    let idx = sample_indices(n, sample_size, &mut rng);
     let sub = Array2::from_shape_fn((sample_size, x.ncols()), |(i, j)| x[[idx[i], j]]);
     let sub_labels: Vec<usize> = idx.iter().map(|&i| labels[i]).collect();
     silhouette(sub.view(), &sub_labels)
