@@ -29,6 +29,10 @@ fn foundation(c: &mut Criterion) {
     g.bench_function("summarize", |b| {
         b.iter(|| log.summarize(black_box(&params)))
     });
+    let mut reused = summary.clone();
+    g.bench_function("summarize_into (reused output)", |b| {
+        b.iter(|| log.summarize_into(black_box(&params), &mut reused))
+    });
     g.bench_function("rfm score", |b| {
         b.iter(|| RfmParams::default().score(black_box(&summary), Day(729)))
     });

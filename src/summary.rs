@@ -496,11 +496,11 @@ impl<'a> ColumnsMut<'a> {
     }
 
     /// Writes row `offset + i` for every `i` in range, in parallel halves above a
-    /// chunk size; returns the number of rows written. A customer without a row in the
-    /// window keeps 0 orders (every written row has at least one).
+    /// chunk size; returns the number of rows with orders (a customer without a
+    /// purchase in the window gets [`SummaryRow::NONE`], 0 orders).
     fn fill<F>(self, offset: usize, row_of: &F) -> usize
     where
-        F: Fn(usize) -> Option<SummaryRow> + Sync,
+        F: Fn(usize) -> SummaryRow + Sync,
     {
         let len = self.customer.len();
         #[cfg(feature = "parallel")]
@@ -510,23 +510,85 @@ impl<'a> ColumnsMut<'a> {
             let (a, b) = rayon::join(|| lo.fill(offset, row_of), || hi.fill(offset + mid, row_of));
             return a + b;
         }
+        // Every column sliced to `len` up front: the row loop carries no bounds checks.
+        let (frequency, recency, age) = (
+            &mut self.frequency[..len],
+            &mut self.recency[..len],
+            &mut self.age[..len],
+        );
+        let (monetary_value, orders, total_spend) = (
+            &mut self.monetary_value[..len],
+            &mut self.orders[..len],
+            &mut self.total_spend[..len],
+        );
+        let (first_day, last_day) = (&mut self.first_day[..len], &mut self.last_day[..len]);
         let mut written = 0;
-        for i in 0..len {
-            self.customer[i] = (offset + i) as u32;
-            if let Some(r) = row_of(offset + i) {
-                self.frequency[i] = r.frequency;
-                self.recency[i] = r.recency;
-                self.age[i] = r.age;
-                self.monetary_value[i] = r.monetary_value;
-                self.orders[i] = r.orders;
-                self.total_spend[i] = r.total_spend;
-                self.first_day[i] = r.first_day;
-                self.last_day[i] = r.last_day;
-                written += 1;
-            }
+        for (i, customer) in self.customer.iter_mut().enumerate() {
+            let r = row_of(offset + i);
+            *customer = (offset + i) as u32;
+            frequency[i] = r.frequency;
+            recency[i] = r.recency;
+            age[i] = r.age;
+            monetary_value[i] = r.monetary_value;
+            orders[i] = r.orders;
+            total_spend[i] = r.total_spend;
+            first_day[i] = r.first_day;
+            last_day[i] = r.last_day;
+            written += usize::from(r.orders > 0);
         }
         written
     }
+}
+
+impl CustomerSummary {
+    /// Makes every column `n` rows long for [`ColumnsMut::fill`] to overwrite: an
+    /// allocation that is large enough is reused as it is (its old values are
+    /// overwritten, not cleared first); otherwise the column is allocated zeroed, which
+    /// fresh memory is for free.
+    fn columns_mut(&mut self, n: usize, observation_end: Day) -> ColumnsMut<'_> {
+        fn sized<T: Clone>(v: &mut Vec<T>, n: usize, zero: T) -> &mut [T] {
+            if v.capacity() < n {
+                *v = Vec::new();
+                *v = vec![zero.clone(); n];
+            }
+            v.resize(n, zero);
+            v
+        }
+        let a = self.activity.get_or_insert_with(|| Activity {
+            orders: Vec::new(),
+            total_spend: Vec::new(),
+            first_day: Vec::new(),
+            last_day: Vec::new(),
+            observation_end,
+        });
+        a.observation_end = observation_end;
+        ColumnsMut {
+            frequency: sized(&mut self.frequency, n, 0.0),
+            recency: sized(&mut self.recency, n, 0.0),
+            age: sized(&mut self.age, n, 0.0),
+            monetary_value: sized(&mut self.monetary_value, n, 0.0),
+            orders: sized(&mut a.orders, n, 0),
+            total_spend: sized(&mut a.total_spend, n, 0.0),
+            first_day: sized(&mut a.first_day, n, Day(0)),
+            last_day: sized(&mut a.last_day, n, Day(0)),
+            customer: sized(&mut self.customer, n, 0),
+        }
+    }
+}
+
+impl SummaryRow {
+    /// The row of a customer without a purchase in the window: 0 orders (every real
+    /// row has at least one), dropped before the summary is returned.
+    const NONE: Self = Self {
+        frequency: 0.0,
+        recency: 0.0,
+        age: 0.0,
+        monetary_value: 0.0,
+        orders: 0,
+        total_spend: 0.0,
+        first_day: Day(0),
+        last_day: Day(0),
+    };
 }
 
 /// The constants of one summary's window, computed once per call: the period
@@ -568,6 +630,11 @@ impl Window {
 
 /// The window statistics of one customer's sorted rows: rows whose period is at most
 /// `end_period`. `None` when the customer has no row in the window.
+///
+/// Branch-free over the rows: a row opens a new purchase period when its period
+/// differs from the previous row's, and counts toward the first period's spend when
+/// its period is the first.
+#[inline]
 fn window_stats(days: &[Day], amounts: &[f64], w: &Window) -> Option<Stats> {
     // Rows are sorted by day: usually all of them are in the window.
     let in_window = |d: &Day| i64::from(d.0) <= w.last_day;
@@ -575,38 +642,29 @@ fn window_stats(days: &[Day], amounts: &[f64], w: &Window) -> Option<Stats> {
         Some(d) if in_window(d) => days.len(),
         _ => days.partition_point(in_window),
     };
-    if n == 0 {
-        return None;
-    }
-    let first_period = w.period(days[0]);
-    let mut s = Stats {
-        first_period,
-        last_period: first_period,
-        periods: 1,
-        first_period_spend: 0,
-        total_spend: 0,
-        orders: n as u32,
-        first_day: days[0],
-        last_day: days[n - 1],
-    };
-    let mut prev_day = days[0];
-    for (&d, &a) in days[..n].iter().zip(&amounts[..n]) {
-        if d != prev_day {
-            prev_day = d;
-            // The period changes only when the day does.
-            let p = w.period(d);
-            if p != s.last_period {
-                s.periods += 1;
-                s.last_period = p;
-            }
-        }
+    let (days, amounts) = (days.get(..n)?, amounts.get(..n)?);
+    let (&first_day, &last_day) = (days.first()?, days.last()?);
+    let first_period = w.period(first_day);
+    let (mut last_period, mut periods) = (first_period, 1u32);
+    let (mut first_period_spend, mut total_spend) = (0i128, 0i128);
+    for (&d, &a) in days.iter().zip(amounts) {
+        let p = w.period(d);
+        periods += u32::from(p != last_period);
+        last_period = p;
         let micro = to_micro(a);
-        if s.last_period == first_period {
-            s.first_period_spend += micro;
-        }
-        s.total_spend += micro;
+        first_period_spend += if p == first_period { micro } else { 0 };
+        total_spend += micro;
     }
-    Some(s)
+    Some(Stats {
+        first_period,
+        last_period,
+        periods,
+        first_period_spend,
+        total_spend,
+        orders: n as u32,
+        first_day,
+        last_day,
+    })
 }
 
 impl<C> TransactionLog<C> {
@@ -620,60 +678,65 @@ impl<C> TransactionLog<C> {
     /// [`Error::InvalidParameter`] for a zero period or a non-positive time unit;
     /// [`Error::Empty`] when no customer has a purchase in the window.
     pub fn summarize(&self, params: &SummaryParams) -> Result<CustomerSummary> {
+        let mut out = CustomerSummary::with_capacity(0, params.observation_end);
+        self.summarize_into(params, &mut out)?;
+        Ok(out)
+    }
+
+    /// [`summarize`](Self::summarize) into an existing summary, reusing its column
+    /// allocations: for summarizing again and again (a dashboard refresh, a sweep over
+    /// observation ends) without allocating and faulting in fresh memory each time.
+    /// `out`'s previous contents are replaced; on error it is left as it was.
+    ///
+    /// # Errors
+    /// As [`summarize`](Self::summarize).
+    ///
+    /// ```
+    /// use patronage::transactions::{Day, Transaction, TransactionLog};
+    /// use patronage::summary::SummaryParams;
+    /// let t = |c: u32, d: i32| Transaction { customer: c, day: Day(d), amount: 1.0 };
+    /// let log = TransactionLog::new(&[t(1, 0), t(1, 7), t(2, 14)])?;
+    /// let mut summary = log.summarize(&SummaryParams::new(Day(10)))?;
+    /// assert_eq!(summary.len(), 1); // customer 2 buys after day 10
+    /// for end in [20, 30] {
+    ///     log.summarize_into(&SummaryParams::new(Day(end)), &mut summary)?;
+    ///     assert_eq!(summary.len(), 2);
+    ///     assert_eq!(summary.age(), &[f64::from(end), f64::from(end - 14)]);
+    /// }
+    /// # Ok::<(), patronage::Error>(())
+    /// ```
+    pub fn summarize_into(&self, params: &SummaryParams, out: &mut CustomerSummary) -> Result<()> {
         params.validate()?;
         let n = self.n_customers();
         // Borrow the columns alone: the ids need not be Sync.
         let (offsets, days, amounts) = (self.offsets(), self.days(), self.amounts());
         let window = Window::new(params);
+        // A customer's rows are sorted, so it is in the window when its first row is.
+        let in_window = |c: usize| {
+            let first = offsets.get(c).and_then(|&o| days.get(o as usize));
+            first.is_some_and(|d| i64::from(d.0) <= window.last_day)
+        };
+        if !(0..n).any(in_window) {
+            return Err(Error::Empty {
+                field: "transactions in the observation window",
+            });
+        }
+        // Every customer's row is written (0 orders for one without a purchase in the
+        // window, dropped afterwards). Each row depends on its customer alone, so the
+        // result does not depend on how the work is split.
         let row_of = |c: usize| {
             let rows = offsets[c] as usize..offsets[c + 1] as usize;
             window_stats(&days[rows.clone()], &amounts[rows], &window)
-                .map(|s| SummaryRow::from_window(&s, &window))
+                .map_or(SummaryRow::NONE, |s| SummaryRow::from_window(&s, &window))
         };
-        // Every customer's row is written in place; customers without a purchase in the
-        // window (0 orders) are dropped afterwards. Each row depends on its customer
-        // alone, so the result does not depend on how the work is split.
-        let mut out = CustomerSummary {
-            customer: vec![0; n],
-            frequency: vec![0.0; n],
-            recency: vec![0.0; n],
-            age: vec![0.0; n],
-            monetary_value: vec![0.0; n],
-            activity: Some(Activity {
-                orders: vec![0; n],
-                total_spend: vec![0.0; n],
-                first_day: vec![Day(0); n],
-                last_day: vec![Day(0); n],
-                observation_end: params.observation_end,
-            }),
-        };
-        let mut written = n;
-        if let Some(a) = out.activity.as_mut() {
-            let cols = ColumnsMut {
-                frequency: &mut out.frequency,
-                recency: &mut out.recency,
-                age: &mut out.age,
-                monetary_value: &mut out.monetary_value,
-                orders: &mut a.orders,
-                total_spend: &mut a.total_spend,
-                first_day: &mut a.first_day,
-                last_day: &mut a.last_day,
-                customer: &mut out.customer,
-            };
-            written = cols.fill(0, &row_of);
-        }
+        let written = out.columns_mut(n, params.observation_end).fill(0, &row_of);
         if written < n {
             let keep: Vec<bool> = out
                 .orders()
                 .map_or_else(Vec::new, |o| o.iter().map(|&k| k > 0).collect());
             out.retain(&keep);
         }
-        if out.is_empty() {
-            return Err(Error::Empty {
-                field: "transactions in the observation window",
-            });
-        }
-        Ok(out)
+        Ok(())
     }
 
     /// Splits history at `calibration.observation_end()`: the calibration summary, and

@@ -316,6 +316,34 @@ proptest! {
         prop_assert_eq!(one, from_parts);
     }
 
+    /// Summarizing into a previous summary (longer, shorter, from a table or from
+    /// another log) gives exactly the fresh summary; on error the previous one is kept.
+    #[test]
+    fn summarize_into_equals_a_fresh_summary(rows in arb_rows(), other in arb_rows(), period in 1u32..8, end in -5i32..45, prev_end in 0i32..45) {
+        let tx = |rows: &[(u8, i32, u32)]| -> Vec<Transaction<u8>> {
+            rows.iter().map(|&(c, d, a)| Transaction { customer: c, day: Day(d), amount: a as f64 / 100.0 }).collect()
+        };
+        let (log, other_log) = (TransactionLog::new(&tx(&rows)).unwrap(), TransactionLog::new(&tx(&other)).unwrap());
+        let params = SummaryParams::new(Day(end)).period_days(period).time_unit_days(7.0);
+        let fresh = log.summarize(&params);
+        let previous = [
+            other_log.summarize(&SummaryParams::new(Day(prev_end))),
+            log.summarize(&SummaryParams::new(Day(prev_end)).period_days(period)),
+            CustomerSummary::from_columns(ndarray::array![1.0, 0.0, 3.0].view(), ndarray::array![1.0, 0.0, 2.0].view(), ndarray::array![2.0, 1.0, 2.0].view(), None),
+        ];
+        for prev in previous.into_iter().flatten() {
+            let mut out = prev.clone();
+            match (log.summarize_into(&params, &mut out), &fresh) {
+                (Ok(()), Ok(fresh)) => prop_assert_eq!(&out, fresh),
+                (Err(e), Err(f)) => {
+                    prop_assert_eq!(e.to_string(), f.to_string());
+                    prop_assert_eq!(&out, &prev);
+                }
+                (got, want) => prop_assert!(false, "summarize_into {got:?}, summarize {want:?}"),
+            }
+        }
+    }
+
     /// The log does not depend on the order of the caller's rows.
     #[test]
     fn row_order_does_not_matter(rows in arb_rows()) {
