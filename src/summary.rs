@@ -22,6 +22,11 @@
 //! micro-units (1e-6 of a currency unit) and added in `i128`, so sums do not depend on the
 //! order of rows or on how the rows were partitioned ([`PartialSummary`]).
 //!
+//! A summary of many customers is mostly fresh memory: 56 bytes per customer in nine
+//! columns. To summarize the same log again and again (a dashboard refresh, a sweep
+//! over observation ends), [`TransactionLog::summarize_into`] writes into an existing
+//! summary's columns instead, which on 1M customers takes less than half the time.
+//!
 //! ```
 //! use patronage::transactions::{Day, Transaction, TransactionLog};
 //! use patronage::summary::SummaryParams;
