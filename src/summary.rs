@@ -822,7 +822,9 @@ pub struct CalibrationHoldout {
     pub calibration: CustomerSummary,
     /// Purchase periods in the holdout window, aligned with `calibration`'s rows.
     pub frequency_holdout: Vec<f64>,
-    /// Mean spend per holdout purchase period (0 without holdout purchases).
+    /// Mean spend per holdout purchase period (0 without holdout purchases), as
+    /// pymc-marketing's `test_monetary_value`. (lifetimes' `calibration_and_holdout_data`
+    /// averages per order instead, unlike its own calibration monetary value.)
     pub monetary_value_holdout: Vec<f64>,
     /// Length of the holdout window in time units.
     pub duration_holdout: f64,
