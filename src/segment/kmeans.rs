@@ -384,27 +384,30 @@ fn mean_variance(data: &Data) -> f64 {
     m2.iter().sum::<f64>() / (n as f64 * d as f64)
 }
 
+/// Runs `$body` for the centroids `0..k` in register blocks of the given sizes, largest
+/// first (`$c0` the block's first centroid, `$B` its size as a constant), so that each
+/// block's accumulators stay in registers whatever `k`. With sizes down to 1 every
+/// centroid is covered once.
+macro_rules! centroid_blocks {
+    ($k:expr, |$c0:ident, $B:ident| $body:expr; $($size:literal),+) => {{
+        let k = $k;
+        let mut $c0 = 0;
+        $(
+            while $size <= k - $c0 {
+                const $B: usize = $size;
+                $body;
+                $c0 += $size;
+            }
+        )+
+    }};
+}
+
 /// Squared distances from `x` to every centroid, with the centroids transposed
 /// (`d x k`, row `j` holding coordinate `j` of every centroid) so the inner loop runs
 /// across centroids and vectorizes. Sums over coordinates in order, as [`sq_dist`].
 #[inline(always)]
 fn dists_to_all(x: &[f64], transposed: &[f64], k: usize, out: &mut [f64]) {
-    let mut c0 = 0;
-    while c0 + 8 <= k {
-        block_dists::<8>(x, transposed, k, c0, out);
-        c0 += 8;
-    }
-    if c0 + 4 <= k {
-        block_dists::<4>(x, transposed, k, c0, out);
-        c0 += 4;
-    }
-    if c0 + 2 <= k {
-        block_dists::<2>(x, transposed, k, c0, out);
-        c0 += 2;
-    }
-    if c0 < k {
-        block_dists::<1>(x, transposed, k, c0, out);
-    }
+    centroid_blocks!(k, |c0, B| block_dists::<B>(x, transposed, k, c0, out); 8, 4, 2, 1);
 }
 
 /// Distances to centroids `c0..c0 + B`, accumulated in registers.
@@ -608,26 +611,7 @@ impl<'c> Assigner<'c> {
     fn nearest32(&self, x: &[f64], scale: f64, buf: &mut [f32]) -> Option<usize> {
         let k = self.k;
         let bound = (self.factor32 * scale) as f32;
-        let mut c0 = 0;
-        while c0 + 16 <= k {
-            self.block32::<16>(x, c0, buf);
-            c0 += 16;
-        }
-        if c0 + 8 <= k {
-            self.block32::<8>(x, c0, buf);
-            c0 += 8;
-        }
-        if c0 + 4 <= k {
-            self.block32::<4>(x, c0, buf);
-            c0 += 4;
-        }
-        if c0 + 2 <= k {
-            self.block32::<2>(x, c0, buf);
-            c0 += 2;
-        }
-        if c0 < k {
-            self.block32::<1>(x, c0, buf);
-        }
+        centroid_blocks!(k, |c0, B| self.block32::<B>(x, c0, buf); 16, 8, 4, 2, 1);
         let m1 = min32(buf);
         // Decided when m1 is the only value within `bound` of m1. The bound is 16 times
         // the error bound E = (d + 3) eps_f32 scale, and deciding needs only 2 E, so
@@ -665,26 +649,7 @@ impl<'c> Assigner<'c> {
     #[inline(always)]
     fn nearest64(&self, x: &[f64], xx: f64, buf: &mut [f64]) -> usize {
         let k = self.k;
-        let mut c0 = 0;
-        while c0 + 16 <= k {
-            self.block::<16>(x, c0, buf);
-            c0 += 16;
-        }
-        if c0 + 8 <= k {
-            self.block::<8>(x, c0, buf);
-            c0 += 8;
-        }
-        if c0 + 4 <= k {
-            self.block::<4>(x, c0, buf);
-            c0 += 4;
-        }
-        if c0 + 2 <= k {
-            self.block::<2>(x, c0, buf);
-            c0 += 2;
-        }
-        if c0 < k {
-            self.block::<1>(x, c0, buf);
-        }
+        centroid_blocks!(k, |c0, B| self.block::<B>(x, c0, buf); 16, 8, 4, 2, 1);
         // Smallest and second smallest (counting repeats), four lanes at a time.
         const L: usize = 4;
         let mut lo = [f64::INFINITY; L];
