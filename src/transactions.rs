@@ -237,6 +237,10 @@ struct IdIndex {
 
 const EMPTY: u32 = 0;
 
+/// Rows per chunk of [`TransactionLog::new`]'s pass: a chunk of rows and its columns
+/// stay in a core's L2 cache.
+const CHUNK: usize = 4096;
+
 /// Keys per block the layout aims at: a block's slots and tags then stay in a core's
 /// L2 cache, and the bucketing pass writes to few streams (64 per million keys).
 const KEYS_PER_BLOCK: usize = 16_384;
@@ -439,8 +443,8 @@ impl<C: Eq + Hash + Clone> TransactionLog<C> {
 
         // One pass over the caller's rows, in chunks that stay in cache: validate, copy
         // the day and amount columns in input order, cut the rows into runs of one
-        // customer id, and sort each run by (day, amount) where it is not, while it is
-        // in cache.
+        // customer id, and sort the runs whose rows are out of (day, amount) order while
+        // they are in cache.
         let mut days: Vec<Day> = Vec::with_capacity(rows.len());
         let mut amounts: Vec<f64> = Vec::with_capacity(rows.len());
         // Room for a run per two rows costs address space only: pages are touched (and
@@ -450,11 +454,15 @@ impl<C: Eq + Hash + Clone> TransactionLog<C> {
         let mut run_ids: Vec<C> = Vec::with_capacity(rows.len() / 2 + 1);
         run_start.push(0);
         run_ids.push(rows[0].customer.clone());
+        // A chunk's run starts, and the runs with a row out of order, found without a
+        // branch per row: where runs begin is as unpredictable as customers' order
+        // counts. A disordered run is listed once per disordered row.
+        let mut starts = vec![0u32; CHUNK];
+        let mut disordered = vec![0u32; CHUNK + 1];
+        let mut n_disordered = 0;
         let mut scratch = Vec::new();
-        let mut unsorted = false;
-        let mut prev = (&rows[0].customer, Day(i32::MIN), f64::NEG_INFINITY);
-        for (c, chunk) in rows.chunks(4096).enumerate() {
-            let base = c * 4096;
+        for (c, chunk) in rows.chunks(CHUNK).enumerate() {
+            let base = c * CHUNK;
             if !chunk.iter().all(|t| (0.0..=MAX_AMOUNT).contains(&t.amount)) {
                 for (k, t) in chunk.iter().enumerate() {
                     check_amount(base + k, t.amount)?;
@@ -462,28 +470,49 @@ impl<C: Eq + Hash + Clone> TransactionLog<C> {
             }
             days.extend(chunk.iter().map(|t| t.day));
             amounts.extend(chunk.iter().map(|t| t.amount + 0.0)); // -0.0 becomes 0.0
-            for (k, t) in chunk.iter().enumerate() {
-                let amount = t.amount + 0.0;
-                if t.customer == *prev.0 {
-                    unsorted |= (prev.1 > t.day) | ((prev.1 == t.day) & (prev.2 > amount));
-                } else {
-                    let (lo, hi) = (*run_start.last().unwrap_or(&0) as usize, base + k);
-                    if unsorted {
-                        sort_rows(&mut days[lo..hi], &mut amounts[lo..hi], &mut scratch);
-                        unsorted = false;
-                    }
-                    run_start.push(hi as u32);
-                    run_ids.push(t.customer.clone());
-                }
-                prev = (&t.customer, t.day, amount);
+            // Each row against the one before it (the first chunk starts at row 1).
+            let from = base.saturating_sub(1);
+            let open = run_start.len() - 1;
+            let mut m = 0;
+            for (j, w) in rows[from..base + chunk.len()].windows(2).enumerate() {
+                let (a, b) = (&w[0], &w[1]);
+                let starts_run = a.customer != b.customer;
+                starts[m] = (from + j + 1) as u32;
+                m += usize::from(starts_run);
+                let out_of_order =
+                    !starts_run & ((a.day > b.day) | ((a.day == b.day) & (a.amount > b.amount)));
+                disordered[n_disordered] = (open + m) as u32;
+                n_disordered += usize::from(out_of_order);
             }
+            run_start.extend_from_slice(&starts[..m]);
+            run_ids.extend(
+                starts[..m]
+                    .iter()
+                    .map(|&i| rows[i as usize].customer.clone()),
+            );
+            // Sort the disordered runs that are complete; the open one waits.
+            let open = run_start.len() - 1;
+            let mut previous = None;
+            for &r in &disordered[..n_disordered] {
+                if r as usize != open && previous != Some(r) {
+                    let (lo, hi) = (
+                        run_start[r as usize] as usize,
+                        run_start[r as usize + 1] as usize,
+                    );
+                    sort_rows(&mut days[lo..hi], &mut amounts[lo..hi], &mut scratch);
+                }
+                previous = Some(r);
+            }
+            n_disordered = usize::from(previous == Some(open as u32));
+            disordered[0] = open as u32;
         }
-        if unsorted {
-            let lo = *run_start.last().unwrap_or(&0) as usize;
+        run_start.push(rows.len() as u32);
+        if n_disordered == 1 {
+            let lo = *run_start.iter().nth_back(1).unwrap_or(&0) as usize;
             sort_rows(&mut days[lo..], &mut amounts[lo..], &mut scratch);
         }
+        drop((starts, disordered));
         let runs = run_ids.len();
-        run_start.push(rows.len() as u32);
         run_start.shrink_to_fit();
         run_ids.shrink_to_fit();
 
@@ -748,6 +777,105 @@ mod tests {
     }
 
     use super::*;
+
+    /// Runs longer than a chunk of the pass, disorder at and across chunk boundaries,
+    /// and customers whose runs repeat: every customer's rows come out as its input
+    /// rows sorted by (day, amount).
+    #[test]
+    fn runs_across_chunk_boundaries_are_sorted() {
+        use rand::{Rng, SeedableRng};
+        use std::collections::HashMap;
+        let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(7);
+        let mut rows = Vec::new();
+        // Run lengths chosen to end exactly at, just before, and just after a chunk's
+        // end, and to span whole chunks.
+        let lens = [
+            CHUNK - 1,
+            1,
+            1,
+            CHUNK + 2,
+            3,
+            2 * CHUNK,
+            1,
+            CHUNK - 3,
+            5,
+            17,
+        ];
+        for (r, &len) in lens.iter().cycle().take(30).enumerate() {
+            let customer = (r % 12) as u32; // ids repeat across runs
+            let disorder = r % 3 != 0;
+            for k in 0..len {
+                let day = if disorder {
+                    rng.random_range(0..50)
+                } else {
+                    k as i32
+                };
+                let amount = f64::from(rng.random_range(0..4u8));
+                rows.push(Transaction {
+                    customer,
+                    day: Day(day),
+                    amount,
+                });
+            }
+        }
+        let log = TransactionLog::new(&rows).unwrap();
+        let mut expected: HashMap<u32, Vec<(Day, f64)>> = HashMap::new();
+        for t in &rows {
+            expected
+                .entry(t.customer)
+                .or_default()
+                .push((t.day, t.amount));
+        }
+        assert_eq!(log.n_customers(), expected.len());
+        for (id, mut want) in expected {
+            want.sort_by(|x, y| x.0.cmp(&y.0).then(x.1.total_cmp(&y.1)));
+            let (days, amounts) = log.customer_rows(log.customer_index(&id).unwrap());
+            let got: Vec<(Day, f64)> = days.iter().copied().zip(amounts.iter().copied()).collect();
+            assert_eq!(got, want, "customer {id}");
+        }
+        // A run whose only disorder is in the chunk where it begins, and whose rows
+        // in the next chunk are in order, after a disordered run in the same chunk.
+        let mut rows: Vec<Transaction<u32>> = (0..CHUNK as i32 - 5)
+            .map(|d| Transaction {
+                customer: 0,
+                day: Day(-d),
+                amount: 1.0,
+            })
+            .collect();
+        let days = [1, 0].into_iter().chain(2..20);
+        rows.extend(days.map(|d| Transaction {
+            customer: 1,
+            day: Day(d),
+            amount: 1.0,
+        }));
+        rows.push(Transaction {
+            customer: 2,
+            day: Day(0),
+            amount: 1.0,
+        });
+        let log = TransactionLog::new(&rows).unwrap();
+        assert_eq!(
+            log.customer_rows(1).0,
+            &(0..20).map(Day).collect::<Vec<_>>()[..]
+        );
+        // Grouped input (no repeated ids) takes the path without regrouping.
+        let grouped: Vec<_> = rows
+            .iter()
+            .enumerate()
+            .map(|(i, t)| Transaction {
+                customer: (i / 5000) as u32,
+                ..*t
+            })
+            .collect();
+        let log = TransactionLog::new(&grouped).unwrap();
+        for (c, part) in grouped.chunks(5000).enumerate() {
+            let mut want: Vec<(Day, f64)> = part.iter().map(|t| (t.day, t.amount)).collect();
+            want.sort_by(|x, y| x.0.cmp(&y.0).then(x.1.total_cmp(&y.1)));
+            let (days, amounts) = log.customer_rows(c as u32);
+            let got: Vec<(Day, f64)> = days.iter().copied().zip(amounts.iter().copied()).collect();
+            assert_eq!(got, want, "grouped customer {c}");
+        }
+    }
 
     #[test]
     fn string_ids_intern_without_conversion_and_interleaved_rows_regroup() {
