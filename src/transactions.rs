@@ -336,66 +336,30 @@ impl IdIndex {
             .unwrap_or(0);
         let per_block = (fullest + fullest / 2 + 1).max(16);
         let mut slots = vec![EMPTY; keys.blocks() * per_block];
+        // The tag of each occupied slot's key: most mismatches are rejected without
+        // reading the key.
+        let mut tags = vec![0u32; per_block];
         let mut first: Option<Vec<u32>> = None;
-        // Linear probing fills a slot per key, and filling in order of home slot needs
-        // no probe loop: each key goes to its home or, when that is taken, to the slot
-        // after the previous key. So each block's keys are counting-sorted by home
-        // (stably: a key's first occurrence stays first) before they are placed.
-        let mut start = vec![0u32; per_block + 1];
-        let mut by_home = vec![0u64; fullest];
-        let mut wrapped = Vec::new();
         for (b, region) in slots.chunks_exact_mut(per_block).enumerate() {
-            let block = keys.block(b);
-            let home = |e: u64| first_slot((e >> 32) as u32, per_block);
-            start.fill(0);
-            for &e in block {
-                start[home(e) + 1] += 1;
-            }
-            for h in 0..per_block {
-                start[h + 1] += start[h];
-            }
-            for &e in block {
-                let at = &mut start[home(e)];
-                by_home[*at as usize] = e;
-                *at += 1;
-            }
-            let by_home = &by_home[..block.len()];
-            // Equal keys have equal tags, so equal homes: a key can only repeat one of
-            // the earlier keys of its home, the last two of which are compared without
-            // a branch; longer groups (rare) are searched in full.
-            let (mut next, mut group, mut previous_home) = (0, 0, usize::MAX);
-            let (mut tag1, mut tag2) = (0, 0); // the tags of the previous two keys
-            for (i, &e) in by_home.iter().enumerate() {
-                let (tag, k, h) = ((e >> 32) as u32, e as u32, home(e));
-                group = if h == previous_home { group } else { i };
-                previous_home = h;
-                let earlier = i - group;
-                let maybe_repeat = ((earlier >= 1) & (tag1 == tag))
-                    | ((earlier >= 2) & (tag2 == tag))
-                    | (earlier >= 3);
-                (tag1, tag2) = (tag, tag1);
-                if maybe_repeat {
-                    let repeat = by_home[group..i]
-                        .iter()
-                        .find(|&&x| (x >> 32) as u32 == tag && same(x as u32, k));
-                    if let Some(&x) = repeat {
-                        let first = first.get_or_insert_with(|| (0..n as u32).collect());
-                        first[k as usize] = first[x as u32 as usize];
-                        continue;
+            // Keys are in order, so the first occurrence of a key is inserted first.
+            for &e in keys.block(b) {
+                let (tag, k) = ((e >> 32) as u32, e as u32);
+                let mut i = first_slot(tag, per_block);
+                loop {
+                    let s = region[i];
+                    if s == EMPTY {
+                        region[i] = k + 1;
+                        tags[i] = tag;
+                        break;
                     }
-                }
-                let slot = h.max(next);
-                if slot < per_block {
-                    region[slot] = k + 1;
-                    next = slot + 1;
-                } else {
-                    wrapped.push(k);
-                }
-            }
-            // Keys pushed past the block's end probe on from its start.
-            for k in wrapped.drain(..) {
-                if let Some(slot) = region.iter_mut().find(|s| **s == EMPTY) {
-                    *slot = k + 1;
+                    if tags[i] == tag && same(s - 1, k) {
+                        first.get_or_insert_with(|| (0..n as u32).collect())[k as usize] = s - 1;
+                        break;
+                    }
+                    i += 1;
+                    if i == per_block {
+                        i = 0;
+                    }
                 }
             }
         }
@@ -1035,8 +999,8 @@ mod tests {
     }
 
     /// The index finds every key's first occurrence and no absent key, for tables
-    /// from a handful of keys (where placement wraps around a block's end) to many
-    /// blocks, with keys repeated up to eight times (long groups of one home slot).
+    /// from a handful of keys (where probes wrap around a block's end) to many
+    /// blocks, with keys repeated (so most inserts meet an equal key).
     #[test]
     fn index_finds_first_occurrences() {
         let mut state = 0x2545_f491_4f6c_dd1du64;
