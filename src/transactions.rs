@@ -463,13 +463,18 @@ impl<C: Eq + Hash + Clone> TransactionLog<C> {
         let mut scratch = Vec::new();
         for (c, chunk) in rows.chunks(CHUNK).enumerate() {
             let base = c * CHUNK;
-            if !chunk.iter().all(|t| (0.0..=MAX_AMOUNT).contains(&t.amount)) {
+            days.extend(chunk.iter().map(|t| t.day));
+            // Amounts are checked as they are copied; a bad one is found and named after.
+            let mut valid = true;
+            amounts.extend(chunk.iter().map(|t| {
+                valid &= (0.0..=MAX_AMOUNT).contains(&t.amount);
+                t.amount + 0.0 // -0.0 becomes 0.0
+            }));
+            if !valid {
                 for (k, t) in chunk.iter().enumerate() {
                     check_amount(base + k, t.amount)?;
                 }
             }
-            days.extend(chunk.iter().map(|t| t.day));
-            amounts.extend(chunk.iter().map(|t| t.amount + 0.0)); // -0.0 becomes 0.0
             // Each row against the one before it (the first chunk starts at row 1).
             let from = base.saturating_sub(1);
             let open = run_start.len() - 1;

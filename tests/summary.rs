@@ -214,6 +214,13 @@ fn error_paths_name_field_and_row() {
         })
     ));
     assert_eq!(before, format!("{rows:?}"), "input untouched");
+    // Far into the input, past the first chunks of the build's pass.
+    let mut long = vec![t(1.0); 10_000];
+    long[9_001] = t(-1.0);
+    assert!(matches!(
+        TransactionLog::new(&long),
+        Err(Error::Negative { row: 9_001, .. })
+    ));
     assert!(matches!(
         TransactionLog::new(&[t(f64::INFINITY)]),
         Err(Error::NonFinite { row: 0, .. })
