@@ -37,7 +37,7 @@ use std::collections::HashMap;
 use std::hash::Hash;
 
 use crate::error::{Error, Result};
-use crate::transactions::FxBuildHasher;
+use crate::transactions::{FxBuildHasher, gather_runs, group_offsets};
 
 /// One order line: an item bought in an order.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -243,22 +243,8 @@ impl<I: Eq + Hash + Clone> Baskets<I> {
         let mut offsets = if grouped {
             run_start
         } else {
-            let mut offsets = vec![0u32; n_orders + 1];
-            for (r, &o) in run_order.iter().enumerate() {
-                offsets[o as usize + 1] += run_start[r + 1] - run_start[r];
-            }
-            for b in 0..n_orders {
-                offsets[b + 1] += offsets[b];
-            }
-            let mut cursor: Vec<u32> = offsets[..n_orders].to_vec();
-            let mut grouped_members = vec![0u32; lines.len()];
-            for (r, &o) in run_order.iter().enumerate() {
-                let (lo, hi) = (run_start[r] as usize, run_start[r + 1] as usize);
-                let at = cursor[o as usize] as usize;
-                grouped_members[at..at + hi - lo].copy_from_slice(&members[lo..hi]);
-                cursor[o as usize] += (hi - lo) as u32;
-            }
-            members = grouped_members;
+            let offsets = group_offsets(&run_start, &run_order, n_orders);
+            members = gather_runs(&members, &run_start, &run_order, &offsets);
             offsets
         };
         // Sort and dedupe each basket, compacting in place (the write position never

@@ -560,24 +560,12 @@ impl<C: Eq + Hash + Clone> TransactionLog<C> {
                 *s = run_customer[*s as usize - 1] + 1;
             }
         }
-        let mut offsets = vec![0u32; n + 1];
-        for (r, &c) in run_customer.iter().enumerate() {
-            offsets[c as usize + 1] += run_start[r + 1] - run_start[r];
-        }
-        for i in 0..n {
-            offsets[i + 1] += offsets[i];
-        }
-        let mut cursor: Vec<u32> = offsets[..n].to_vec();
-        let mut sorted_days = vec![Day(0); rows.len()];
-        let mut sorted_amounts = vec![0.0; rows.len()];
-        for (r, &c) in run_customer.iter().enumerate() {
-            let (lo, hi) = (run_start[r] as usize, run_start[r + 1] as usize);
-            let at = cursor[c as usize] as usize;
-            sorted_days[at..at + hi - lo].copy_from_slice(&days[lo..hi]);
-            sorted_amounts[at..at + hi - lo].copy_from_slice(&amounts[lo..hi]);
-            cursor[c as usize] += (hi - lo) as u32;
-        }
-        drop((days, amounts));
+        let offsets = group_offsets(&run_start, &run_customer, n);
+        // One column at a time, each freed once moved: the peak stays below two logs.
+        let mut sorted_days = gather_runs(&days, &run_start, &run_customer, &offsets);
+        drop(days);
+        let mut sorted_amounts = gather_runs(&amounts, &run_start, &run_customer, &offsets);
+        drop(amounts);
         sort_each_customer(&offsets, &mut sorted_days, &mut sorted_amounts);
         Ok(Self {
             ids,
@@ -587,6 +575,39 @@ impl<C: Eq + Hash + Clone> TransactionLog<C> {
             amounts: sorted_amounts,
         })
     }
+}
+
+/// Where runs of rows land when they are moved together by group: the row offsets of
+/// each of `groups` groups, given each run's start (`run_start`, one longer than the
+/// runs) and group (`run_group`). A group's runs keep their order.
+pub(crate) fn group_offsets(run_start: &[u32], run_group: &[u32], groups: usize) -> Vec<u32> {
+    let mut offsets = vec![0u32; groups + 1];
+    for (r, &g) in run_group.iter().enumerate() {
+        offsets[g as usize + 1] += run_start[r + 1] - run_start[r];
+    }
+    for g in 0..groups {
+        offsets[g + 1] += offsets[g];
+    }
+    offsets
+}
+
+/// `column` (one value per row, in runs) with each group's runs moved together, at the
+/// [`group_offsets`] computed from the same runs.
+pub(crate) fn gather_runs<T: Copy + Default>(
+    column: &[T],
+    run_start: &[u32],
+    run_group: &[u32],
+    offsets: &[u32],
+) -> Vec<T> {
+    let mut cursor: Vec<u32> = offsets[..offsets.len() - 1].to_vec();
+    let mut out = vec![T::default(); column.len()];
+    for (r, &g) in run_group.iter().enumerate() {
+        let (lo, hi) = (run_start[r] as usize, run_start[r + 1] as usize);
+        let at = cursor[g as usize] as usize;
+        out[at..at + hi - lo].copy_from_slice(&column[lo..hi]);
+        cursor[g as usize] += (hi - lo) as u32;
+    }
+    out
 }
 
 /// Sorts each customer's rows by day, then amount, in place (most are already sorted).
