@@ -1029,13 +1029,9 @@ mod tests {
     /// blocks, with keys repeated (so most inserts meet an equal key).
     #[test]
     fn index_finds_first_occurrences() {
-        let mut state = 0x2545_f491_4f6c_dd1du64;
-        let mut next = move |m: u64| {
-            state = state
-                .wrapping_mul(6_364_136_223_846_793_005)
-                .wrapping_add(1442695040888963407);
-            (state >> 33) % m
-        };
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(11);
+        let mut next = move |m: u64| rng.random_range(0..m);
         for n in (1..300).chain([5_000, 70_000]) {
             let distinct = 1 + n / (1 + next(3) as usize);
             let keys: Vec<u64> = (0..n).map(|_| next(distinct as u64) * 7919).collect();
