@@ -479,6 +479,7 @@ impl<I> Baskets<I> {
     /// let l = |order: u8, item: &'static str| OrderLine { order, item };
     /// let b = Baskets::new(&[l(1, "a"), l(1, "b"), l(2, "a"), l(2, "b"), l(3, "a"), l(3, "c")])?;
     /// let rules = b.rules(&b.frequent_itemsets(MinSupport::Count(1), None)?, Metric::Confidence, 0.0)?;
+    /// // "a" is in the baskets above, so item_index finds it.
     /// let recs = b.recommend(&rules, &[b.item_index(&"a").unwrap()], Metric::Confidence, 5);
     /// assert_eq!(b.item(recs[0].0), &"b"); // confidence 2/3 beats "c" at 1/3
     /// # Ok::<(), patronage::Error>(())

@@ -10,6 +10,7 @@
 //! ```
 //! use patronage::{Day, Transaction, TransactionLog};
 //! use patronage::cohort::{CohortPeriod, retention};
+//! // from_ymd only fails on invalid dates; the 15th of these months is valid.
 //! let t = |c: u8, y: i32, m: u32| Transaction { customer: c, day: Day::from_ymd(y, m, 15).unwrap(), amount: 10.0 };
 //! let log = TransactionLog::new(&[t(1, 2024, 1), t(1, 2024, 2), t(2, 2024, 1), t(3, 2024, 2), t(3, 2024, 3)])?;
 //! let table = retention(&log, CohortPeriod::Month)?;

@@ -852,7 +852,7 @@ pub struct CalibrationHoldout {
 /// b.update(&params, Day(5), 6.0); // same customer-day in another partition
 /// b.update(&params, Day(40), 99.0); // after the observation end: ignored
 /// a.merge(&b);
-/// let row = a.finish(&params).unwrap();
+/// let row = a.finish(&params).unwrap(); // Some: `a` has purchases in the window
 /// assert_eq!((row.frequency, row.recency, row.age, row.monetary_value), (1.0, 5.0, 30.0, 10.0));
 /// assert_eq!(row.orders, 3);
 /// ```

@@ -16,7 +16,7 @@
 //! ];
 //! let log = TransactionLog::new(&rows)?;
 //! assert_eq!((log.n_customers(), log.n_rows()), (2, 3));
-//! let ann = log.customer_index(&"ann").unwrap();
+//! let ann = log.customer_index(&"ann").unwrap(); // "ann" has rows above
 //! let (days, amounts) = log.customer_rows(ann);
 //! assert_eq!(days[0].to_ymd(), (2024, 1, 9)); // sorted by day
 //! assert_eq!(amounts, &[12.5, 20.0]);
@@ -775,6 +775,7 @@ impl<C: Eq + Hash> TransactionLog<C> {
     }
 }
 
+// unwrap/expect in the tests act on fixtures the tests build, never on caller input.
 #[cfg(test)]
 mod tests {
 

@@ -867,6 +867,7 @@ impl FittedLogistic {
     }
 }
 
+// unwrap/expect in the tests act on fixtures the tests build, never on caller input.
 #[cfg(test)]
 mod warm_start_tests {
     use super::*;

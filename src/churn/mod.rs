@@ -13,6 +13,7 @@
 //!     .feature_names(&data.feature_names)
 //!     .fit(data.features.view(), ndarray::ArrayView1::from(&data.churned))?;
 //! let risk = model.predict_proba(data.features.view())?;
+//! // predict_proba returns a fresh contiguous array, so as_slice is Some.
 //! assert!(roc_auc(&data.churned, risk.as_slice().unwrap())? > 0.6);
 //! # Ok::<(), patronage::Error>(())
 //! ```

@@ -2709,6 +2709,7 @@ fn nsdiffs(x: &[f64], m: usize, max_sd: usize) -> usize {
     sd
 }
 
+// unwrap/expect in the tests act on fixtures the tests build, never on caller input.
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -284,6 +284,7 @@ where
     })
 }
 
+// unwrap/expect in the tests act on fixtures the tests build, never on caller input.
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -14,6 +14,7 @@
 //! ```
 //! use patronage::{Day, Transaction, TransactionLog};
 //! use patronage::forecast::series::{revenue, Period};
+//! // from_ymd only fails on invalid dates; the 10th of these months is valid.
 //! let t = |c: u8, y: i32, m: u32, amount: f64| Transaction { customer: c, day: Day::from_ymd(y, m, 10).unwrap(), amount };
 //! let log = TransactionLog::new(&[t(1, 2024, 1, 5.0), t(2, 2024, 1, 7.0), t(1, 2024, 4, 3.0)])?;
 //! let monthly = revenue(&log, Period::Month)?;
@@ -312,6 +313,7 @@ pub fn new_customers<C>(log: &TransactionLog<C>, period: Period) -> Result<Serie
     aggregate(log, period, Measure::NewCustomers)
 }
 
+// unwrap/expect in the tests act on fixtures the tests build, never on caller input.
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -563,6 +563,7 @@ pub fn cholesky(a: &[f64], n: usize) -> Option<Vec<f64>> {
 ///
 /// ```
 /// use patronage::math::optim::cholesky_inverse;
+/// // A literal positive-definite matrix: the inverse exists.
 /// let inv = cholesky_inverse(&[4.0, 2.0, 2.0, 3.0], 2).unwrap();
 /// let want = [0.375, -0.25, -0.25, 0.5];
 /// assert!(inv.iter().zip(want).all(|(a, b)| (a - b).abs() < 1e-12));
@@ -596,6 +597,7 @@ pub fn cholesky_inverse(a: &[f64], n: usize) -> Option<Vec<f64>> {
     Some(inv)
 }
 
+// unwrap/expect in the tests act on fixtures the tests build, never on caller input.
 #[cfg(test)]
 mod tests {
     use super::*;
