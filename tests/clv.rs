@@ -392,3 +392,83 @@ fn day_rounding_biases_alpha_upward_a_little() {
     assert!(daily.alpha() > continuous.alpha());
     assert!((daily.alpha() - 4.0) / 4.0 < 0.10, "{}", daily.alpha());
 }
+
+/// Real logs hold $0 orders: a repeat buyer whose repeat orders were all free has a mean
+/// spend of 0. `fit` rejects that row and names `fit_eligible`, which fits the other
+/// repeat buyers exactly as a fit on the hand-filtered columns and counts what it left
+/// out.
+#[test]
+fn gamma_gamma_fit_eligible_leaves_out_zero_spend() {
+    use common::cdnow_rows;
+    use patronage::{SummaryParams, TransactionLog};
+    let mut rows = cdnow_rows();
+    // Make every order of three customers with several purchase days free.
+    let mut days: std::collections::BTreeMap<u32, std::collections::BTreeSet<Day>> =
+        Default::default();
+    for r in &rows {
+        days.entry(r.customer).or_default().insert(r.day);
+    }
+    let free: Vec<u32> = days
+        .iter()
+        .filter(|(_, d)| d.len() >= 3)
+        .map(|(&c, _)| c)
+        .take(3)
+        .collect();
+    assert_eq!(free.len(), 3);
+    for r in rows.iter_mut().filter(|r| free.contains(&r.customer)) {
+        r.amount = 0.0;
+    }
+    let log = TransactionLog::new(&rows).unwrap();
+    let s = log
+        .summarize(&SummaryParams::new(Day::from_ymd(1998, 6, 30).unwrap()).time_unit_days(7.0))
+        .unwrap();
+
+    let err = GammaGamma::params().fit(&s).unwrap_err();
+    assert!(
+        matches!(err, Error::InvalidValue { field: "monetary_value", value, .. } if value == 0.0),
+        "{err}"
+    );
+    assert!(err.to_string().contains("fit_eligible"), "{err}");
+
+    let gg = GammaGamma::params().fit_eligible(&s).unwrap();
+    let (x, m) = (s.frequency(), s.monetary_value());
+    let keep: Vec<usize> = (0..s.len()).filter(|&i| x[i] > 0.0 && m[i] > 0.0).collect();
+    let by_hand = GammaGamma::params()
+        .fit_columns(
+            &keep.iter().map(|&i| x[i]).collect::<Vec<_>>(),
+            &keep.iter().map(|&i| m[i]).collect::<Vec<_>>(),
+        )
+        .unwrap();
+    assert_eq!(
+        (gg.p(), gg.q(), gg.v()),
+        (by_hand.p(), by_hand.q(), by_hand.v())
+    );
+    let counted = gg.rows();
+    assert_eq!(counted.non_positive_spend, 3);
+    assert_eq!(counted.fitted, keep.len());
+    assert_eq!(counted.no_repeat, x.iter().filter(|&&f| f == 0.0).count());
+    assert_eq!(counted.fitted + counted.no_repeat + 3, s.len());
+    assert_eq!(by_hand.rows().non_positive_spend, 0);
+
+    // Nothing eligible: a typed error, not a fit.
+    let none = CustomerSummary::from_columns(
+        ndarray::array![1.0, 0.0].view(),
+        ndarray::array![3.0, 0.0].view(),
+        ndarray::array![5.0, 5.0].view(),
+        Some(ndarray::array![0.0, 0.0].view()),
+    )
+    .unwrap();
+    assert!(matches!(
+        GammaGamma::params().fit_eligible(&none),
+        Err(Error::InsufficientData { .. })
+    ));
+    // A non-finite spend is still a data error, not an ineligible row.
+    assert!(matches!(
+        GammaGamma::params().fit_columns(&[1.0], &[f64::NAN]),
+        Err(Error::NonFinite {
+            field: "monetary_value",
+            row: 0,
+            ..
+        })
+    ));
+}

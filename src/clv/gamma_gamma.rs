@@ -48,12 +48,49 @@ impl GammaGammaParams {
     /// Fits to the repeat buyers (frequency > 0) of a summary, using frequency and
     /// monetary value.
     ///
+    /// Every repeat buyer must have spent something: real logs with $0 orders (free
+    /// items, fully discounted orders) can leave a repeat buyer with a mean spend of 0,
+    /// which this rejects. [`fit_eligible`](Self::fit_eligible) is the standard path
+    /// for such data.
+    ///
     /// # Errors
     /// [`Error::InsufficientData`] without repeat buyers; [`Error::InvalidValue`] for a
     /// monetary value <= 0 among repeat buyers (naming the row);
     /// [`Error::InvalidParameter`] for a bad penalizer; [`Error::NotConverged`].
     pub fn fit(&self, summary: &CustomerSummary) -> Result<GammaGamma> {
         self.fit_columns(summary.frequency(), summary.monetary_value())
+    }
+
+    /// Fits to the customers the model describes, frequency > 0 and monetary value > 0,
+    /// and leaves the others out, as lifetimes' and pymc-marketing's guides do by
+    /// filtering the summary first. [`GammaGamma::rows`] says how many rows were used
+    /// and how many were left out for each reason.
+    ///
+    /// ```
+    /// use patronage::CustomerSummary;
+    /// use patronage::clv::GammaGamma;
+    /// use ndarray::array;
+    ///
+    /// // frequency, recency, T, monetary value: the third customer's repeat orders were free.
+    /// let summary = CustomerSummary::from_columns(
+    ///     array![2.0, 1.0, 3.0, 0.0, 4.0, 2.0].view(),
+    ///     array![30.0, 12.0, 25.0, 0.0, 35.0, 20.0].view(),
+    ///     array![40.0, 40.0, 40.0, 40.0, 40.0, 40.0].view(),
+    ///     Some(array![25.0, 40.0, 0.0, 0.0, 18.0, 31.0].view()),
+    /// )?;
+    /// assert!(GammaGamma::params().fit(&summary).is_err());
+    /// let spend = GammaGamma::params().fit_eligible(&summary)?;
+    /// let rows = spend.rows();
+    /// assert_eq!((rows.fitted, rows.no_repeat, rows.non_positive_spend), (4, 1, 1));
+    /// # Ok::<(), patronage::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`fit`](Self::fit), except that a monetary value <= 0 is left out, not an
+    /// error; a non-finite monetary value among repeat buyers is still
+    /// [`Error::NonFinite`].
+    pub fn fit_eligible(&self, summary: &CustomerSummary) -> Result<GammaGamma> {
+        self.fit_rows(summary.frequency(), summary.monetary_value(), true)
     }
 
     /// Fits to plain columns of frequency and mean repeat spend; rows with frequency 0
@@ -63,6 +100,17 @@ impl GammaGammaParams {
     /// As [`fit`](Self::fit), plus [`Error::LengthMismatch`], [`Error::NonFinite`] and
     /// [`Error::Negative`] for the columns.
     pub fn fit_columns(&self, frequency: &[f64], monetary_value: &[f64]) -> Result<GammaGamma> {
+        self.fit_rows(frequency, monetary_value, false)
+    }
+
+    /// The fit behind [`fit_columns`](Self::fit_columns) (`leave_out_non_positive`
+    /// false: a monetary value <= 0 is an error) and [`fit_eligible`](Self::fit_eligible).
+    fn fit_rows(
+        &self,
+        frequency: &[f64],
+        monetary_value: &[f64],
+        leave_out_non_positive: bool,
+    ) -> Result<GammaGamma> {
         check_penalizer(self.penalizer)?;
         if monetary_value.len() != frequency.len() {
             return Err(Error::LengthMismatch {
@@ -72,6 +120,7 @@ impl GammaGammaParams {
             });
         }
         let mut rows: Vec<(u64, u64)> = Vec::new();
+        let mut counts = SpendRows::default();
         for (row, (&x, &m)) in frequency.iter().zip(monetary_value).enumerate() {
             if !x.is_finite() {
                 return Err(Error::NonFinite {
@@ -88,6 +137,7 @@ impl GammaGammaParams {
                 });
             }
             if x == 0.0 {
+                counts.no_repeat += 1;
                 continue;
             }
             if !m.is_finite() {
@@ -98,11 +148,18 @@ impl GammaGammaParams {
                 });
             }
             if m <= 0.0 {
+                if leave_out_non_positive {
+                    counts.non_positive_spend += 1;
+                    continue;
+                }
                 return Err(Error::InvalidValue {
                     field: "monetary_value",
                     row,
                     value: m,
-                    reason: "Gamma-Gamma needs positive spend for every repeat buyer".into(),
+                    reason: "Gamma-Gamma needs positive spend for every repeat buyer; \
+                             GammaGammaParams::fit_eligible fits the others and counts \
+                             the rows it leaves out"
+                        .into(),
                 });
             }
             rows.push((x.to_bits(), m.to_bits()));
@@ -110,9 +167,14 @@ impl GammaGammaParams {
         if rows.is_empty() {
             return Err(Error::InsufficientData {
                 model: "Gamma-Gamma",
-                reason: "no repeat buyers (frequency > 0)".into(),
+                reason: if counts.non_positive_spend > 0 {
+                    "no repeat buyer (frequency > 0) with positive spend".into()
+                } else {
+                    "no repeat buyers (frequency > 0)".into()
+                },
             });
         }
+        counts.fitted = rows.len();
         let correlation = pearson(&rows);
         rows.sort_unstable();
         let mut data: Vec<(f64, f64, f64, f64)> = Vec::new();
@@ -159,6 +221,7 @@ impl GammaGammaParams {
             v: params[2],
             frequency_spend_correlation: correlation,
             report: FitReport::new(ll, 3, n, se, iterations),
+            rows: counts,
         })
     }
 }
@@ -224,6 +287,24 @@ pub struct GammaGamma {
     v: f64,
     frequency_spend_correlation: f64,
     report: FitReport,
+    #[cfg_attr(feature = "serde", serde(default))]
+    rows: SpendRows,
+}
+
+/// Rows of the data a Gamma-Gamma fit used and left out
+/// ([`GammaGamma::rows`]); all 0 for [`GammaGamma::from_params`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
+pub struct SpendRows {
+    /// Repeat buyers with positive spend: the rows fitted.
+    pub fitted: usize,
+    /// Rows with frequency 0 (no repeat purchase), which the model does not describe.
+    pub no_repeat: usize,
+    /// Repeat buyers with monetary value <= 0, left out by
+    /// [`GammaGammaParams::fit_eligible`] (always 0 after the other fits, which reject
+    /// them).
+    pub non_positive_spend: usize,
 }
 
 impl GammaGamma {
@@ -240,6 +321,7 @@ impl GammaGamma {
             v,
             frequency_spend_correlation: f64::NAN,
             report: FitReport::default(),
+            rows: SpendRows::default(),
         }
     }
 
@@ -267,6 +349,11 @@ impl GammaGamma {
     /// Log-likelihood, AIC, BIC and standard errors of (p, q, v).
     pub fn report(&self) -> &FitReport {
         &self.report
+    }
+
+    /// How many rows the fit used, and how many it left out and why.
+    pub fn rows(&self) -> SpendRows {
+        self.rows
     }
 
     /// Expected spend per transaction for a customer with `frequency` repeat purchases of

@@ -63,7 +63,7 @@ pub mod value;
 pub use bgbb::{BetaGeoBetaBinom, BetaGeoBetaBinomParams};
 pub use bgnbd::{BetaGeo, BetaGeoParams};
 pub use fit::FitReport;
-pub use gamma_gamma::{GammaGamma, GammaGammaParams};
+pub use gamma_gamma::{GammaGamma, GammaGammaParams, SpendRows};
 pub use mbgnbd::{ModifiedBetaGeo, ModifiedBetaGeoParams};
 pub use pareto_nbd::{ParetoNbd, ParetoNbdParams};
 
