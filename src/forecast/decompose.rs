@@ -702,11 +702,16 @@ fn local_fit(
     }
     let h9 = 0.999 * h;
     let h1 = 0.001 * h;
+    // The window's slices: position j (1-based) is element j - nleft.
+    let y = &y[nleft - 1..nright];
+    let w = &mut w[nleft - 1..nright];
+    let rw = rw.map(|rw| &rw[nleft - 1..nright]);
+    let pos = |k: usize| (nleft + k) as f64;
     let mut a = 0.0;
-    for j in nleft..=nright {
-        let r = (j as f64 - xs).abs();
-        if r <= h9 {
-            let mut wj = if r <= h1 {
+    for (k, wk) in w.iter_mut().enumerate() {
+        let r = (pos(k) - xs).abs();
+        *wk = if r <= h9 {
+            let mut v = if r <= h1 {
                 1.0
             } else {
                 let u = r / h;
@@ -714,41 +719,41 @@ fn local_fit(
                 c * c * c
             };
             if let Some(rw) = rw {
-                wj *= rw[j - 1];
+                v *= rw[k];
             }
-            w[j - 1] = wj;
-            a += wj;
+            a += v;
+            v
         } else {
-            w[j - 1] = 0.0;
-        }
+            0.0
+        };
     }
     if a <= 0.0 {
         return None;
     }
-    for wj in &mut w[nleft - 1..nright] {
-        *wj /= a;
+    for wk in w.iter_mut() {
+        *wk /= a;
     }
     if h > 0.0 && ideg > 0 {
         let mut a = 0.0;
-        for j in nleft..=nright {
-            a += w[j - 1] * j as f64;
+        for (k, wk) in w.iter().enumerate() {
+            a += wk * pos(k);
         }
         let mut b = xs - a;
         let mut c = 0.0;
-        for j in nleft..=nright {
-            let d = j as f64 - a;
-            c += w[j - 1] * d * d;
+        for (k, wk) in w.iter().enumerate() {
+            let d = pos(k) - a;
+            c += wk * (d * d);
         }
         if c.sqrt() > 0.001 * range {
             b /= c;
-            for j in nleft..=nright {
-                w[j - 1] *= b * (j as f64 - a) + 1.0;
+            for (k, wk) in w.iter_mut().enumerate() {
+                *wk *= b * (pos(k) - a) + 1.0;
             }
         }
     }
     let mut ys = 0.0;
-    for j in nleft..=nright {
-        ys += w[j - 1] * y[j - 1];
+    for (wk, yk) in w.iter().zip(y) {
+        ys += wk * yk;
     }
     Some(ys)
 }
