@@ -162,11 +162,11 @@ pub fn stl(
 
 /// R's `nextodd`: the value itself if odd, else the next odd number.
 fn next_odd(x: usize) -> usize {
-    if x % 2 == 0 { x + 1 } else { x }
+    if x.is_multiple_of(2) { x + 1 } else { x }
 }
 
 fn odd_window(name: &'static str, w: usize) -> Result<()> {
-    if w < 3 || w % 2 == 0 {
+    if w < 3 || w.is_multiple_of(2) {
         return Err(Error::InvalidParameter {
             name,
             value: w.to_string(),
@@ -505,8 +505,8 @@ fn inner_loop(
             &mut work.w1[..n],
             &mut work.w5,
         );
-        for i in 0..n {
-            season[i] = work.w2[np + i] - work.w1[i];
+        for ((s, a), b) in season.iter_mut().zip(&work.w2[np..]).zip(&work.w1) {
+            *s = a - b;
         }
         for i in 0..n {
             work.w1[i] = y[i] - season[i];
@@ -646,7 +646,7 @@ fn loess(
             if i < nsh {
                 nleft = 1;
                 nright = len;
-            } else if i >= n - nsh + 1 {
+            } else if i > n - nsh {
                 nleft = n - len + 1;
                 nright = n;
             } else {
@@ -976,9 +976,9 @@ mod tests {
         for sw in [SeasonalWindow::Periodic, SeasonalWindow::Span(7)] {
             for robust in [false, true] {
                 let f = Stl::params(4, sw).robust(robust).fit(&y).unwrap();
-                for t in 0..y.len() {
+                for (t, v) in y.iter().enumerate() {
                     let s = f.trend[t] + f.seasonal[t] + f.remainder[t];
-                    assert!((s - y[t]).abs() < 1e-12);
+                    assert!((s - v).abs() < 1e-12);
                 }
                 assert_eq!(f.weights.len(), y.len());
                 if !robust {
