@@ -706,10 +706,13 @@ fn local_fit(
     let y = &y[nleft - 1..nright];
     let w = &mut w[nleft - 1..nright];
     let rw = rw.map(|rw| &rw[nleft - 1..nright]);
-    let pos = |k: usize| (nleft + k) as f64;
+    // The same operations in the same order as the Fortran, in fewer passes; positions
+    // counted in floating point (exact).
+    let first = nleft as f64;
     let mut a = 0.0;
+    let mut p = first;
     for (k, wk) in w.iter_mut().enumerate() {
-        let r = (pos(k) - xs).abs();
+        let r = (p - xs).abs();
         *wk = if r <= h9 {
             let mut v = if r <= h1 {
                 1.0
@@ -726,34 +729,44 @@ fn local_fit(
         } else {
             0.0
         };
+        p += 1.0;
     }
     if a <= 0.0 {
         return None;
     }
+    let mut ys = 0.0;
+    if !(h > 0.0 && ideg > 0) {
+        for (wk, yk) in w.iter().zip(y) {
+            ys += (wk / a) * yk;
+        }
+        return Some(ys);
+    }
+    // Local line: weighted mean position, spread, then the weights tilted towards xs.
+    let mut mean = 0.0;
+    p = first;
     for wk in w.iter_mut() {
         *wk /= a;
+        mean += *wk * p;
+        p += 1.0;
     }
-    if h > 0.0 && ideg > 0 {
-        let mut a = 0.0;
-        for (k, wk) in w.iter().enumerate() {
-            a += wk * pos(k);
-        }
-        let mut b = xs - a;
-        let mut c = 0.0;
-        for (k, wk) in w.iter().enumerate() {
-            let d = pos(k) - a;
-            c += wk * (d * d);
-        }
-        if c.sqrt() > 0.001 * range {
-            b /= c;
-            for (k, wk) in w.iter_mut().enumerate() {
-                *wk *= b * (pos(k) - a) + 1.0;
-            }
-        }
+    let mut c = 0.0;
+    p = first;
+    for wk in w.iter() {
+        let d = p - mean;
+        c += wk * (d * d);
+        p += 1.0;
     }
-    let mut ys = 0.0;
-    for (wk, yk) in w.iter().zip(y) {
-        ys += wk * yk;
+    if c.sqrt() > 0.001 * range {
+        let b = (xs - mean) / c;
+        p = first;
+        for (wk, yk) in w.iter().zip(y) {
+            ys += (wk * (b * (p - mean) + 1.0)) * yk;
+            p += 1.0;
+        }
+    } else {
+        for (wk, yk) in w.iter().zip(y) {
+            ys += wk * yk;
+        }
     }
     Some(ys)
 }
