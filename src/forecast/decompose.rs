@@ -162,6 +162,10 @@ pub fn stl(
     Stl::params(period, seasonal_window).fit(values)
 }
 
+/// Most inner or outer passes [`Stl::fit`] runs: each pass costs a few loess fits over
+/// the whole series, so the limit bounds the work by the input's size.
+pub const MAX_PASSES: usize = 1_000;
+
 /// R's `nextodd`: the value itself if odd, else the next odd number.
 fn next_odd(x: usize) -> usize {
     if x.is_multiple_of(2) { x + 1 } else { x }
@@ -291,7 +295,8 @@ impl Stl {
     ///
     /// # Errors
     /// - [`Error::InvalidParameter`]: a period below 2; a window that is even or below
-    ///   3; a degree other than 0 or 1; a jump or `inner` of 0.
+    ///   3; a degree other than 0 or 1; a jump or `inner` of 0; more than
+    ///   [`MAX_PASSES`] inner or outer passes.
     /// - [`Error::InsufficientData`]: not more than two full periods of values (R's
     ///   `stl` needs `n > 2 period`).
     /// - [`Error::NonFinite`] (field `values`) naming the first NaN or infinite value.
@@ -305,12 +310,12 @@ impl Stl {
             });
         }
         let n = values.len();
-        if n <= 2 * np {
+        if np.checked_mul(2).is_none_or(|two| n <= two) {
             return Err(Error::InsufficientData {
                 model: MODEL,
                 reason: format!(
-                    "{n} values are not more than two periods of {np}; STL needs at least {}",
-                    2 * np + 1
+                    "{n} values are not more than two periods of {np}; STL needs more than \
+                     two periods"
                 ),
             });
         }
@@ -361,6 +366,18 @@ impl Stl {
         let ni = self.inner.unwrap_or(if self.robust { 1 } else { 2 });
         positive("inner", ni)?;
         let no = self.outer.unwrap_or(if self.robust { 15 } else { 0 });
+        for (name, passes) in [("inner", ni), ("outer", no)] {
+            if passes > MAX_PASSES {
+                return Err(Error::InvalidParameter {
+                    name,
+                    value: passes.to_string(),
+                    reason: format!(
+                        "at most {MAX_PASSES} passes (R's defaults are 2 inner and 0 outer, \
+                         or 1 and 15 when robust)"
+                    ),
+                });
+            }
+        }
 
         let spec = Spans {
             np,
@@ -1062,6 +1079,28 @@ mod tests {
         );
         bad(p.clone().jumps(1, 0, 1).fit(&y).unwrap_err(), "trend_jump");
         bad(p.clone().inner(0).fit(&y).unwrap_err(), "inner");
+        // Extreme but type-valid arguments: typed errors at once, no overflow or hang.
+        bad(p.clone().inner(usize::MAX).fit(&y).unwrap_err(), "inner");
+        bad(
+            p.clone().outer(MAX_PASSES + 1).fit(&y).unwrap_err(),
+            "outer",
+        );
+        assert!(matches!(
+            stl(&y, usize::MAX, SeasonalWindow::Periodic),
+            Err(Error::InsufficientData { .. })
+        ));
+        let huge = Stl::params(4, SeasonalWindow::Span(usize::MAX))
+            .trend_window(usize::MAX)
+            .low_pass_window(usize::MAX)
+            .jumps(usize::MAX, usize::MAX, usize::MAX)
+            .fit(&y)
+            .unwrap();
+        assert!(
+            huge.trend
+                .iter()
+                .chain(&huge.seasonal)
+                .all(|v| v.is_finite())
+        );
         assert!(matches!(
             stl(&y[..8], 4, SeasonalWindow::Periodic),
             Err(Error::InsufficientData { .. })
