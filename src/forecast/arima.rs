@@ -95,7 +95,11 @@ use crate::math::optim::{OptimOptions, bfgs, cholesky_inverse, numerical_hessian
 
 const MODEL: &str = "ARIMA";
 /// Largest AR or MA order (each of p, q, P, Q) accepted.
-const MAX_ORDER: usize = 50;
+pub const MAX_ORDER: usize = 50;
+/// Largest lag a model reaches: `p + m P`, `q + m Q` and `d + m D` are each at most
+/// this, which bounds the state space (and so memory and time) whatever the period;
+/// 400 covers a yearly season of daily data with one seasonal term.
+pub const MAX_LAG: usize = 400;
 
 /// How the coefficients are estimated (R's `method`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -220,8 +224,9 @@ impl Arima {
     /// Fits the model to `series`.
     ///
     /// # Errors
-    /// - [`Error::InvalidParameter`]: an order above 50, d > 3 or D > 2, seasonal orders
-    ///   with a period below 2, a constant with `d + D >= 2`.
+    /// - [`Error::InvalidParameter`]: an order above [`MAX_ORDER`], d > 3 or D > 2,
+    ///   seasonal orders with a period below 2, a lag `p + mP`, `q + mQ` or `d + mD`
+    ///   beyond [`MAX_LAG`], a constant with `d + D >= 2`.
     /// - [`Error::InsufficientData`]: fewer than `k + 2` differenced observations for `k`
     ///   coefficients (or not more than `p + mP` for the CSS step); a differenced series
     ///   that is exactly constant while AR or MA terms are requested; a CSS start with a
@@ -286,6 +291,25 @@ impl Arima {
                 value: m.to_string(),
                 reason: "seasonal orders need a period of at least 2: set the series' season length or call .period(m)".into(),
             });
+        }
+        for (orders, order, seasonal_order) in [
+            ("p + m P", self.p, self.sp),
+            ("q + m Q", self.q, self.sq),
+            ("d + m D", self.d, self.sd),
+        ] {
+            let lag = seasonal_order
+                .checked_mul(m)
+                .and_then(|l| l.checked_add(order));
+            if lag.is_none_or(|l| l > MAX_LAG) {
+                return Err(Error::InvalidParameter {
+                    name: "period",
+                    value: m.to_string(),
+                    reason: format!(
+                        "{orders} reaches past the longest lag, MAX_LAG = {MAX_LAG}: use a \
+                         shorter period or fewer seasonal terms"
+                    ),
+                });
+            }
         }
         if self.constant && self.d + self.sd >= 2 {
             return Err(Error::InvalidParameter {
@@ -2143,8 +2167,10 @@ impl AutoArima {
     /// Chooses and fits a model (see the [type docs](AutoArima)).
     ///
     /// # Errors
-    /// [`Error::InvalidParameter`] for a period of 0; [`Error::InsufficientData`] when
-    /// differencing leaves no observations or no candidate model can be fitted.
+    /// [`Error::InvalidParameter`] for a period of 0 or a largest order above
+    /// [`MAX_ORDER`]; [`Error::InsufficientData`] when differencing leaves no
+    /// observations or no candidate model can be fitted. A period beyond [`MAX_LAG`]
+    /// gets a non-seasonal search, as a period of 1 does.
     pub fn fit(&self, series: &Series) -> Result<FittedArima> {
         let x = series.values();
         let n = x.len();
@@ -2156,7 +2182,21 @@ impl AutoArima {
                 reason: "the seasonal period is at least 1".into(),
             });
         }
-        if !self.seasonal {
+        for (name, p, q) in [
+            ("max_pq", self.max_p, self.max_q),
+            ("max_seasonal_pq", self.max_sp, self.max_sq),
+        ] {
+            if p.max(q) > MAX_ORDER {
+                return Err(Error::InvalidParameter {
+                    name,
+                    value: format!("({p}, {q})"),
+                    reason: format!("AR and MA orders are at most {MAX_ORDER}"),
+                });
+            }
+        }
+        if !self.seasonal || m > MAX_LAG {
+            // No seasonal term fits within MAX_LAG (a seasonal difference alone reaches
+            // lag m): the search is non-seasonal, as for a period of 1.
             m = 1;
         }
         if is_constant(x) {

@@ -211,8 +211,9 @@ pub struct CrossValidation {
 /// ```
 ///
 /// # Errors
-/// [`Error::InvalidParameter`] for `horizon` or `step` 0 or `initial` outside
-/// `1..len`; the first error the model returns.
+/// [`Error::InvalidParameter`] for `horizon` or `step` 0, `horizon` above
+/// [`MAX_HORIZON`](super::MAX_HORIZON) or `initial` outside `1..len`; the first error
+/// the model returns.
 pub fn cross_validate<F>(
     series: &Series,
     horizon: usize,
@@ -232,6 +233,7 @@ where
             });
         }
     }
+    super::check_horizon("horizon", horizon)?;
     let n = series.len();
     if initial == 0 || initial >= n {
         return Err(Error::InvalidParameter {
@@ -254,7 +256,7 @@ where
             .collect();
         origins.push(end);
         errors.push(row);
-        end += step;
+        end = end.saturating_add(step);
     }
     let by_step = |g: &dyn Fn(f64) -> f64| -> Vec<f64> {
         (0..horizon)
@@ -317,5 +319,29 @@ mod tests {
         // |2-1|, |6-5|, |4-2|, |9-6| → 7/4.
         assert_eq!(mase_scale(&seasonal).unwrap(), 1.75);
         assert!(mase_scale(&Series::new(&[1.0], 1).unwrap()).is_err());
+    }
+
+    #[test]
+    fn cross_validate_extreme_arguments_are_bounded() {
+        let y: Vec<f64> = (0..30).map(|t| 10.0 + (t % 4) as f64).collect();
+        let s = Series::new(&y, 1).unwrap();
+        let naive = |s: &Series, h: usize| -> Result<Forecast> {
+            let last = *s.values().last().unwrap();
+            Ok(Forecast {
+                mean: vec![last; h],
+                intervals: vec![],
+            })
+        };
+        assert!(matches!(
+            cross_validate(&s, usize::MAX, 1, 10, naive),
+            Err(Error::InvalidParameter {
+                name: "horizon",
+                ..
+            })
+        ));
+        // A step past the end leaves one origin, without overflowing.
+        let cv = cross_validate(&s, 2, usize::MAX, 10, naive).unwrap();
+        assert_eq!(cv.origins, vec![10]);
+        assert_eq!(cv.errors[0], vec![y[10] - y[9], y[11] - y[9]]);
     }
 }

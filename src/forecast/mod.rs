@@ -61,7 +61,14 @@ pub struct Interval {
     pub upper: Vec<f64>,
 }
 
-/// Checks a forecast request: `h >= 1` and every level strictly inside (0, 1).
+/// The longest forecast horizon, in periods, that `forecast(h, levels)` and
+/// [`metrics::cross_validate`] accept: 10,000 periods (27 years of days), so that a
+/// mistaken `h` (such as `usize::MAX`) is a typed error rather than an allocation that
+/// takes the process down.
+pub const MAX_HORIZON: usize = 10_000;
+
+/// Checks a forecast request: `1 <= h <= MAX_HORIZON` and every level strictly inside
+/// (0, 1).
 pub(crate) fn check_request(h: usize, levels: &[f64]) -> Result<()> {
     if h == 0 {
         return Err(Error::InvalidParameter {
@@ -70,6 +77,7 @@ pub(crate) fn check_request(h: usize, levels: &[f64]) -> Result<()> {
             reason: "forecast at least one period ahead".into(),
         });
     }
+    check_horizon("h", h)?;
     for &level in levels {
         if !(level > 0.0 && level < 1.0) {
             return Err(Error::InvalidParameter {
@@ -78,6 +86,18 @@ pub(crate) fn check_request(h: usize, levels: &[f64]) -> Result<()> {
                 reason: "levels are fractions in (0, 1): 0.8 for an 80% interval".into(),
             });
         }
+    }
+    Ok(())
+}
+
+/// `Error::InvalidParameter` naming `name` when `h` exceeds [`MAX_HORIZON`].
+pub(crate) fn check_horizon(name: &'static str, h: usize) -> Result<()> {
+    if h > MAX_HORIZON {
+        return Err(Error::InvalidParameter {
+            name,
+            value: h.to_string(),
+            reason: format!("forecasts reach at most MAX_HORIZON = {MAX_HORIZON} periods"),
+        });
     }
     Ok(())
 }
