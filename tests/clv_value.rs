@@ -114,7 +114,7 @@ fn diagnostics_error_paths() {
             0
         ),
         Err(Error::InvalidParameter {
-            name: "max_frequency",
+            name: "max_repeats",
             ..
         })
     ));

@@ -55,3 +55,56 @@ fn arima_periods_and_orders_are_bounded() {
         "max_seasonal_pq",
     );
 }
+
+#[test]
+fn clv_grids_tables_and_periods_are_bounded() {
+    use patronage::clv::diagnostics::{
+        MAX_REPEATS, MAX_TRACKING_PERIODS, calibration_holdout_table, model_fit_table, tracking,
+    };
+    use patronage::clv::value::{MAX_STEPS, Valuation, lifetime_value};
+    use patronage::clv::{BetaGeo, GammaGamma};
+    use patronage::{Day, SummaryParams, TransactionLog};
+
+    let s = common::cdnow_csv();
+    let bg = BetaGeo::from_params(0.243, 4.414, 0.793, 2.426);
+    let gg = GammaGamma::from_params(6.25, 3.74, 15.44);
+    for months in [MAX_STEPS + 1, usize::MAX] {
+        invalid(lifetime_value(&bg, &gg, &s, months, 0.01, 4.345), "months");
+        invalid(
+            Valuation::continuous(52.0, 0.01, months).value(&bg, &gg, &s),
+            "steps",
+        );
+    }
+    invalid(
+        lifetime_value(&bg, &gg, &s, 12, 0.01, 1e308),
+        "months * time_units_per_month",
+    );
+
+    let log = TransactionLog::new(&common::cdnow_rows()).unwrap();
+    let split = log
+        .calibration_holdout(
+            &SummaryParams::new(Day::from_ymd(1997, 9, 30).unwrap()).time_unit_days(7.0),
+            Day::from_ymd(1998, 6, 30).unwrap(),
+        )
+        .unwrap();
+    // u32::MAX buckets: one row per frequency present, the largest not open-ended.
+    let wide = calibration_holdout_table(&bg, &split, u32::MAX).unwrap();
+    let narrow = calibration_holdout_table(&bg, &split, 1_000_000).unwrap();
+    assert_eq!(wide, narrow);
+    assert!(wide.iter().all(|r| !r.open_ended));
+
+    let p = |t: f64, n: u32| bg.probability_of_n_purchases(t, n);
+    invalid(model_fit_table(p, &s, MAX_REPEATS + 1), "max_repeats");
+    invalid(model_fit_table(p, &s, u32::MAX), "max_repeats");
+    invalid(model_fit_table(p, &s, 0), "max_repeats");
+
+    for (origin, n) in [
+        (Day(0), usize::MAX),
+        (Day(0), MAX_TRACKING_PERIODS + 1),
+        (Day(i32::MAX - 10), 2),
+    ] {
+        invalid(tracking(&bg, &log, origin, 7, n, 7.0), "n_periods");
+    }
+    let t = tracking(&bg, &log, Day(i32::MAX - 10), 5, 2, 7.0).unwrap();
+    assert_eq!(t.period_end, vec![Day(i32::MAX - 5), Day(i32::MAX)]);
+}

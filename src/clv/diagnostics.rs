@@ -37,16 +37,23 @@ pub struct CalibrationHoldoutRow {
     pub expected: f64,
 }
 
-fn check_max(max: u32) -> Result<()> {
+fn check_max(name: &'static str, max: u32) -> Result<()> {
     if max == 0 {
         return Err(Error::InvalidParameter {
-            name: "max_frequency",
+            name,
             value: "0".into(),
             reason: "at least one bucket below the open-ended one is needed".into(),
         });
     }
     Ok(())
 }
+
+/// Largest `max_repeats` of [`model_fit_table`]: each customer age evaluates
+/// `P(X(T) = n)` for every `n` below it, itself a sum over up to `n` terms.
+pub const MAX_REPEATS: u32 = 1_000;
+
+/// Most periods [`tracking`] reports (27 years of daily periods).
+pub const MAX_TRACKING_PERIODS: usize = 10_000;
 
 /// Actual vs expected holdout purchases grouped by calibration frequency (buckets
 /// `0..max_frequency` and `>= max_frequency`; empty buckets are omitted).
@@ -74,7 +81,7 @@ pub fn calibration_holdout_table<M: PurchaseModel + Sync>(
     split: &CalibrationHoldout,
     max_frequency: u32,
 ) -> Result<Vec<CalibrationHoldoutRow>> {
-    check_max(max_frequency)?;
+    check_max("max_frequency", max_frequency)?;
     let cal = &split.calibration;
     if cal.is_empty() {
         return Err(Error::Empty {
@@ -89,22 +96,24 @@ pub fn calibration_holdout_table<M: PurchaseModel + Sync>(
         });
     }
     let expected = crate::clv::expected_purchases(model, cal, split.duration_holdout);
-    let k = max_frequency as usize + 1;
-    let (mut n, mut act, mut exp) = (vec![0usize; k], vec![0.0; k], vec![0.0; k]);
+    // Buckets that hold customers only: memory follows the data, not `max_frequency`.
+    let mut buckets: BTreeMap<u32, (usize, f64, f64)> = BTreeMap::new();
     for (i, &x) in cal.frequency().iter().enumerate() {
-        let b = (x as usize).min(k - 1);
-        n[b] += 1;
-        act[b] += split.frequency_holdout[i];
-        exp[b] += expected[i];
+        // Frequencies are whole and non-negative; `as` saturates at u32::MAX.
+        let b = (x as u32).min(max_frequency);
+        let bucket = buckets.entry(b).or_insert((0, 0.0, 0.0));
+        bucket.0 += 1;
+        bucket.1 += split.frequency_holdout[i];
+        bucket.2 += expected[i];
     }
-    Ok((0..k)
-        .filter(|&b| n[b] > 0)
-        .map(|b| CalibrationHoldoutRow {
-            frequency: b as u32,
-            open_ended: b == k - 1,
-            customers: n[b],
-            actual: act[b] / n[b] as f64,
-            expected: exp[b] / n[b] as f64,
+    Ok(buckets
+        .into_iter()
+        .map(|(b, (n, act, exp))| CalibrationHoldoutRow {
+            frequency: b,
+            open_ended: b == max_frequency,
+            customers: n,
+            actual: act / n as f64,
+            expected: exp / n as f64,
         })
         .collect())
 }
@@ -131,7 +140,7 @@ pub struct ModelFitRow {
 ///
 /// # Errors
 /// [`Error::Empty`] for an empty summary, [`Error::InvalidParameter`] when
-/// `max_repeats` is 0.
+/// `max_repeats` is 0 or above [`MAX_REPEATS`].
 ///
 /// ```
 /// use patronage::clv::{diagnostics::model_fit_table, BetaGeo};
@@ -150,7 +159,14 @@ pub fn model_fit_table(
     summary: &CustomerSummary,
     max_repeats: u32,
 ) -> Result<Vec<ModelFitRow>> {
-    check_max(max_repeats)?;
+    check_max("max_repeats", max_repeats)?;
+    if max_repeats > MAX_REPEATS {
+        return Err(Error::InvalidParameter {
+            name: "max_repeats",
+            value: max_repeats.to_string(),
+            reason: format!("at most MAX_REPEATS = {MAX_REPEATS} buckets"),
+        });
+    }
     if summary.is_empty() {
         return Err(Error::Empty { field: "summary" });
     }
@@ -206,7 +222,8 @@ pub struct Tracking {
 /// first day share one evaluation.
 ///
 /// # Errors
-/// [`Error::InvalidParameter`] when `period_days` is 0, `n_periods` is 0 or
+/// [`Error::InvalidParameter`] when `period_days` is 0, `n_periods` is 0 or above
+/// [`MAX_TRACKING_PERIODS`] or takes the last period past the last [`Day`], or
 /// `time_unit_days` is not positive and finite.
 ///
 /// ```
@@ -250,6 +267,21 @@ pub fn tracking<C: Eq + Hash + Clone, M: PurchaseModel>(
         });
     }
     let pd = i64::from(period_days);
+    // The last period must end on a representable day: n_periods is at most
+    // MAX_TRACKING_PERIODS, so the product cannot overflow i64.
+    if n_periods > MAX_TRACKING_PERIODS
+        || i64::from(origin.0) + n_periods as i64 * pd > i64::from(i32::MAX)
+    {
+        return Err(Error::InvalidParameter {
+            name: "n_periods",
+            value: n_periods.to_string(),
+            reason: format!(
+                "at most MAX_TRACKING_PERIODS = {MAX_TRACKING_PERIODS} periods, ending by \
+                 day {}",
+                i32::MAX
+            ),
+        });
+    }
     let ends: Vec<i64> = (1..=n_periods as i64)
         .map(|k| i64::from(origin.0) + k * pd)
         .collect();

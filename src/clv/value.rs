@@ -148,9 +148,10 @@ impl Valuation {
     /// Discounted value per customer of `summary`.
     ///
     /// # Errors
-    /// [`Error::InvalidParameter`] for zero months or steps, a negative or non-finite
-    /// rate, a non-positive `time_units_per_month` or horizon, or a negative or
-    /// non-finite margin.
+    /// [`Error::InvalidParameter`] for zero months or steps or more than [`MAX_STEPS`],
+    /// a negative or non-finite rate, a non-positive or non-finite
+    /// `time_units_per_month` (or horizon, or their product with the months), or a
+    /// negative or non-finite margin.
     pub fn value<M: PurchaseModel + Sync>(
         &self,
         purchases: &M,
@@ -164,15 +165,14 @@ impl Valuation {
                 rate,
                 time_units_per_month,
             } => {
-                if months == 0 {
-                    return Err(Error::InvalidParameter {
-                        name: "months",
-                        value: "0".into(),
-                        reason: "value at least one month".into(),
-                    });
-                }
+                check_steps("months", months)?;
                 check("monthly_discount_rate", rate, false)?;
                 check("time_units_per_month", time_units_per_month, true)?;
+                check(
+                    "months * time_units_per_month",
+                    months as f64 * time_units_per_month,
+                    true,
+                )?;
                 let grid: Vec<f64> = (1..=months)
                     .map(|i| i as f64 * time_units_per_month)
                     .collect();
@@ -187,13 +187,7 @@ impl Valuation {
             } => {
                 check("horizon", horizon, true)?;
                 check("rate", rate, false)?;
-                if steps == 0 {
-                    return Err(Error::InvalidParameter {
-                        name: "steps",
-                        value: "0".into(),
-                        reason: "use at least one step".into(),
-                    });
-                }
+                check_steps("steps", steps)?;
                 let h = horizon / steps as f64;
                 let grid: Vec<f64> = (1..=steps).map(|k| k as f64 * h).collect();
                 discounted(purchases, spend, summary, &grid, &|k| {
@@ -206,6 +200,21 @@ impl Valuation {
         }
         Ok(values)
     }
+}
+
+/// Most months or grid steps a [`Valuation`] sums over (833 years of months): each is
+/// one prediction per customer, so the limit bounds the work by the summary's size.
+pub const MAX_STEPS: usize = 10_000;
+
+fn check_steps(name: &'static str, steps: usize) -> Result<()> {
+    if steps == 0 || steps > MAX_STEPS {
+        return Err(Error::InvalidParameter {
+            name,
+            value: steps.to_string(),
+            reason: format!("use 1 to MAX_STEPS = {MAX_STEPS}"),
+        });
+    }
+    Ok(())
 }
 
 /// Discounted CLV per customer in lifetimes' monthly convention (see the
