@@ -383,6 +383,19 @@ impl Attributes {
         }
     }
 
+    /// The log must be the one the attributes were built for (checked by its number of
+    /// customers: the join is by the log's customer indices).
+    fn check_log<C>(&self, log: &TransactionLog<C>) -> Result<()> {
+        if log.n_customers() != self.n_customers {
+            return Err(Error::LengthMismatch {
+                field: "log customers",
+                expected: self.n_customers,
+                found: log.n_customers(),
+            });
+        }
+        Ok(())
+    }
+
     fn check_name(&self, name: &str) -> Result<()> {
         if self.columns.iter().any(|c| c.name == name) {
             return Err(Error::InvalidParameter {
@@ -401,7 +414,8 @@ impl Attributes {
     /// # Errors
     /// [`Error::NonFinite`] for a NaN or infinite value (naming its pair's row);
     /// [`Error::InvalidValue`] when an id appears twice; [`Error::InvalidParameter`]
-    /// when the name is taken.
+    /// when the name is taken; [`Error::LengthMismatch`] when `log` is not the log of
+    /// [`for_log`](Self::for_log) (a different number of customers).
     pub fn numeric<C: Eq + Hash>(
         mut self,
         name: &str,
@@ -409,6 +423,7 @@ impl Attributes {
         values: &[(C, f64)],
     ) -> Result<Self> {
         self.check_name(name)?;
+        self.check_log(log)?;
         let mut col = vec![None; self.n_customers];
         for (row, (id, v)) in values.iter().enumerate() {
             if !v.is_finite() {
@@ -436,7 +451,8 @@ impl Attributes {
     ///
     /// # Errors
     /// [`Error::InvalidValue`] when an id appears twice; [`Error::InvalidParameter`]
-    /// when the name is taken.
+    /// when the name is taken; [`Error::LengthMismatch`] for another log, as for
+    /// [`numeric`](Self::numeric).
     pub fn categorical<C: Eq + Hash, S: AsRef<str>>(
         mut self,
         name: &str,
@@ -444,6 +460,7 @@ impl Attributes {
         values: &[(C, S)],
     ) -> Result<Self> {
         self.check_name(name)?;
+        self.check_log(log)?;
         let mut levels: Vec<String> = Vec::new();
         let mut level_index: HashMap<String, u32> = HashMap::new();
         let mut codes = vec![None; self.n_customers];

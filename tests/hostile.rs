@@ -108,3 +108,60 @@ fn clv_grids_tables_and_periods_are_bounded() {
     let t = tracking(&bg, &log, Day(i32::MAX - 10), 5, 2, 7.0).unwrap();
     assert_eq!(t.period_end, vec![Day(i32::MAX - 5), Day(i32::MAX)]);
 }
+
+#[test]
+fn cluster_labels_are_bounded_by_the_rows() {
+    use patronage::segment::profile_clusters;
+    use patronage::segment::quality::{calinski_harabasz, davies_bouldin, silhouette};
+    let x = ndarray::array![[0.0, 1.0], [0.5, 1.0], [9.0, 9.0], [9.5, 9.0]];
+    for bad in [usize::MAX, 4] {
+        let labels = [0, 0, 1, bad];
+        let check = |r: Result<_, Error>| match r {
+            Err(Error::InvalidValue {
+                field: "labels",
+                row: 3,
+                ..
+            }) => {}
+            other => panic!("{other:?}"),
+        };
+        check(profile_clusters(x.view(), &labels).map(|_| ()));
+        check(silhouette(x.view(), &labels).map(|_| ()));
+        check(davies_bouldin(x.view(), &labels).map(|_| ()));
+        check(calinski_harabasz(x.view(), &labels).map(|_| ()));
+    }
+    assert_eq!(profile_clusters(x.view(), &[0, 0, 3, 3]).unwrap().len(), 4);
+}
+
+#[test]
+fn attributes_refuse_another_log() {
+    use patronage::profile::Attributes;
+    use patronage::{Day, Transaction, TransactionLog};
+    let t = |c: u32, d: i32| Transaction {
+        customer: c,
+        day: Day(d),
+        amount: 1.0,
+    };
+    let small = TransactionLog::new(&[t(1, 0)]).unwrap();
+    let big = TransactionLog::new(&[t(1, 0), t(2, 0), t(3, 1)]).unwrap();
+    let attrs = Attributes::for_log(&small);
+    for r in [
+        attrs.clone().numeric("age", &big, &[(3, 40.0)]).map(|_| ()),
+        attrs
+            .clone()
+            .categorical("region", &big, &[(3, "north")])
+            .map(|_| ()),
+    ] {
+        assert!(
+            matches!(
+                r,
+                Err(Error::LengthMismatch {
+                    field: "log customers",
+                    expected: 1,
+                    found: 3
+                })
+            ),
+            "{r:?}"
+        );
+    }
+    assert!(attrs.numeric("age", &small, &[(1, 40.0)]).is_ok());
+}

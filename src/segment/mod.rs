@@ -16,6 +16,25 @@ use ndarray::ArrayView2;
 
 use crate::error::{Error, Result};
 
+/// The number of clusters `labels` names (largest label + 1), checking that every label
+/// is below the number of points: n points have at most n clusters, so memory stays
+/// bounded by the input whatever the labels hold.
+pub(crate) fn cluster_count(labels: &[usize]) -> Result<usize> {
+    let n = labels.len();
+    if let Some((row, &label)) = labels.iter().enumerate().find(|&(_, &l)| l >= n) {
+        return Err(Error::InvalidValue {
+            field: "labels",
+            row,
+            value: label as f64,
+            reason: format!(
+                "cluster labels run from 0 to n - 1 = {}",
+                n.saturating_sub(1)
+            ),
+        });
+    }
+    Ok(labels.iter().max().map_or(0, |m| m + 1))
+}
+
 /// One cluster described on the original (unscaled) features.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
@@ -37,7 +56,8 @@ pub struct ClusterProfile {
 ///
 /// # Errors
 /// [`Error::LengthMismatch`] when `labels` and `x` differ in rows; [`Error::Empty`] for
-/// no rows; [`Error::NonFinite`] for NaN or infinite features.
+/// no rows; [`Error::NonFinite`] for NaN or infinite features; [`Error::InvalidValue`]
+/// for a label of n (the number of rows) or more.
 ///
 /// ```
 /// use ndarray::array;
@@ -68,7 +88,7 @@ pub fn profile_clusters(x: ArrayView2<f64>, labels: &[usize]) -> Result<Vec<Clus
             });
         }
     }
-    let k = labels.iter().max().map_or(0, |m| m + 1);
+    let k = cluster_count(labels)?;
     let mut members: Vec<Vec<usize>> = vec![Vec::new(); k];
     for (i, &l) in labels.iter().enumerate() {
         members[l].push(i);

@@ -47,7 +47,7 @@ fn validate(x: &ArrayView2<f64>, labels: &[usize]) -> Result<usize> {
         });
     }
     check_finite(x)?;
-    let k = labels.iter().max().map_or(0, |m| m + 1);
+    let k = super::cluster_count(labels)?;
     let used = {
         let mut seen = vec![false; k];
         labels.iter().for_each(|&l| seen[l] = true);
@@ -66,8 +66,9 @@ fn validate(x: &ArrayView2<f64>, labels: &[usize]) -> Result<usize> {
 /// large data).
 ///
 /// # Errors
-/// [`Error::Empty`], [`Error::LengthMismatch`], [`Error::NonFinite`], and
-/// [`Error::InsufficientData`] unless there are 2 to n - 1 clusters.
+/// [`Error::Empty`], [`Error::LengthMismatch`], [`Error::NonFinite`],
+/// [`Error::InvalidValue`] for a label of n or more, and [`Error::InsufficientData`]
+/// unless there are 2 to n - 1 clusters.
 pub fn silhouette(x: ArrayView2<f64>, labels: &[usize]) -> Result<f64> {
     let k = validate(&x, labels)?;
     let (n, d) = x.dim();
