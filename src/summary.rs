@@ -930,12 +930,15 @@ impl PartialSummary {
             Ok(i) => self.periods[i].1 += nano,
             Err(i) => self.periods.insert(i, (p, nano)),
         }
-        self.orders += 1;
+        // Counts saturate at u32::MAX instead of wrapping (crafted merges could double
+        // a count past it).
+        self.orders = self.orders.saturating_add(1);
         self.first_day = Some(self.first_day.map_or(day, |d| d.min(day)));
         self.last_day = Some(self.last_day.map_or(day, |d| d.max(day)));
     }
 
-    /// Merges another partial state of the same customer (and the same params) into this one.
+    /// Merges another partial state of the same customer (and the same params) into this
+    /// one. The order count saturates at `u32::MAX`.
     pub fn merge(&mut self, other: &PartialSummary) {
         let mut merged = Vec::with_capacity(self.periods.len() + other.periods.len());
         let (mut i, mut j) = (0, 0);
@@ -954,7 +957,7 @@ impl PartialSummary {
             }
         }
         self.periods = merged;
-        self.orders += other.orders;
+        self.orders = self.orders.saturating_add(other.orders);
         self.first_day = match (self.first_day, other.first_day) {
             (Some(x), Some(y)) => Some(x.min(y)),
             (x, y) => x.or(y),

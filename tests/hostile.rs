@@ -165,3 +165,21 @@ fn attributes_refuse_another_log() {
     }
     assert!(attrs.numeric("age", &small, &[(1, 40.0)]).is_ok());
 }
+
+#[test]
+fn partial_summary_order_counts_saturate() {
+    use patronage::summary::PartialSummary;
+    use patronage::{Day, SummaryParams};
+    let params = SummaryParams::new(Day(100));
+    let mut a = PartialSummary::default();
+    a.update(&params, Day(1), 5.0);
+    a.update(&params, Day(8), 5.0);
+    // Merging a state with itself 40 times doubles its count past u32::MAX.
+    for _ in 0..40 {
+        let b = a.clone();
+        a.merge(&b);
+    }
+    let row = a.finish(&params).unwrap();
+    assert_eq!(row.orders, u32::MAX);
+    assert_eq!(row.frequency, 1.0);
+}
