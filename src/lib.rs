@@ -121,6 +121,25 @@
 //!
 //! Runnable programs on the bundled CDNOW sample are in `examples/`
 //! (`cargo run --release --example quickstart`).
+//!
+//! ## Limits
+//!
+//! Arguments that set how much work a call does are bounded, so that a mistaken value
+//! (such as `usize::MAX`) is a typed [`Error::InvalidParameter`] naming it rather than
+//! an allocation or a loop that takes the caller down. The limits so far:
+//!
+//! | limit | value | bounds |
+//! | --- | --- | --- |
+//! | [`forecast::MAX_HORIZON`] | 10,000 periods | `forecast(h, ..)` of every forecaster, `cross_validate`'s horizon |
+//! | [`forecast::arima::MAX_ORDER`] | 50 | each of p, q, P, Q, and `Arima::auto`'s largest orders |
+//! | [`forecast::arima::MAX_LAG`] | 400 | the lags `p + mP`, `q + mQ`, `d + mD` of a seasonal ARIMA (`Arima::auto` searches without a season beyond it) |
+//! | [`forecast::decompose::MAX_PASSES`] | 1,000 | STL's inner and outer passes |
+//! | [`clv::value::MAX_STEPS`] | 10,000 | months or grid steps of a discounted CLV |
+//! | [`clv::diagnostics::MAX_REPEATS`] | 1,000 | buckets of the model fit table |
+//! | [`clv::diagnostics::MAX_TRACKING_PERIODS`] | 10,000 | periods of a tracking curve |
+//!
+//! Other sizes follow the data: cluster labels are below the number of rows, and a
+//! calibration/holdout table has one row per frequency present.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
