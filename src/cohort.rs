@@ -37,14 +37,16 @@ impl CohortPeriod {
     fn index(self, day: Day) -> i32 {
         match self {
             // 1970-01-05 (Day 4) was a Monday.
-            CohortPeriod::Week => (day.0 - 4).div_euclid(7),
+            CohortPeriod::Week => (i64::from(day.0) - 4).div_euclid(7) as i32,
             CohortPeriod::Month => day.month_index(),
         }
     }
 
     fn label(self, index: i32) -> String {
         match self {
-            CohortPeriod::Week => format!("week of {}", Day(index * 7 + 4)),
+            CohortPeriod::Week => {
+                format!("week of {}", Day(index.saturating_mul(7).saturating_add(4)))
+            }
             CohortPeriod::Month => format!(
                 "{:04}-{:02}",
                 index.div_euclid(12),
@@ -117,15 +119,29 @@ impl CohortTable {
     }
 }
 
+/// Most periods a cohort table may span (its matrices are square in them): 2,000, that
+/// is 38 years of weeks or 166 years of months.
+pub const MAX_COHORT_PERIODS: usize = 2_000;
+
 /// Builds the retention and revenue matrices of every first-purchase cohort.
 ///
 /// # Errors
-/// Infallible for a valid log today; the `Result` leaves room for period options.
+/// [`Error::LimitExceeded`] when the log spans more than [`MAX_COHORT_PERIODS`]
+/// periods (an outlier date, usually).
 pub fn retention<C>(log: &TransactionLog<C>, period: CohortPeriod) -> Result<CohortTable> {
     let (first, last) = (log.first_day(), log.last_day());
+    let periods = i64::from(period.index(last)) - i64::from(period.index(first)) + 1;
+    if periods > MAX_COHORT_PERIODS as i64 {
+        return Err(Error::LimitExceeded {
+            what: "cohort periods spanned by the log",
+            size: periods as u64,
+            limit: MAX_COHORT_PERIODS as u64,
+            hint: "check the log for an outlier date, or use monthly cohorts",
+        });
+    }
     // Period of every day in range, computed once (calendar months need a division-
-    // heavy conversion).
-    let span = (last - first) as usize + 1;
+    // heavy conversion). At most MAX_COHORT_PERIODS months of days.
+    let span = last.days_since(first) as usize + 1;
     let lookup: Vec<i32> = (0..span).map(|k| period.index(first + k as i32)).collect();
     let base = lookup[0];
     let width = (lookup[span - 1] - base) as usize + 1;

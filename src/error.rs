@@ -113,6 +113,20 @@ pub enum Error {
         last_iterate: Vec<f64>,
     },
 
+    /// An input whose size would pass a documented limit: the limit keeps time and
+    /// memory bounded (see the crate docs' list of limits).
+    #[error("{what} is {size}, more than the limit of {limit}: {hint}")]
+    LimitExceeded {
+        /// What was measured (for example "days spanned by the log").
+        what: &'static str,
+        /// Its size.
+        size: u64,
+        /// The limit.
+        limit: u64,
+        /// What to do about it.
+        hint: &'static str,
+    },
+
     /// A calendar date that does not exist or is outside the supported range.
     #[error("invalid date {year:04}-{month:02}-{day:02}")]
     InvalidDate {

@@ -103,12 +103,12 @@ impl Profile {
             let (days, amounts) = log.customer_rows(c);
             let k = orders[row] as usize;
             let (days, amounts) = (&days[..k.min(days.len())], &amounts[..k.min(amounts.len())]);
-            let tenure = f64::from(end - first[row]);
+            let tenure = end.days_since(first[row]) as f64;
             gaps.clear();
             let mut prev: Option<Day> = None;
             for &d in days {
                 if let Some(q) = prev.filter(|&q| q != d) {
-                    gaps.push(f64::from(d - q));
+                    gaps.push(d.days_since(q) as f64);
                 }
                 if prev != Some(d) {
                     prev = Some(d);
@@ -133,7 +133,7 @@ impl Profile {
             };
             p.tenure_days.push(tenure);
             p.days_since_last
-                .push(days.last().map_or(tenure, |&d| f64::from(end - d)));
+                .push(days.last().map_or(tenure, |&d| end.days_since(d) as f64));
             p.mean_gap_days.push(mean_gap);
             p.median_gap_days.push(median_gap);
             p.order_value_sd.push(sd);

@@ -161,7 +161,10 @@ impl RfmParams {
                 ),
             });
         }
-        let recency: Vec<f64> = last.iter().map(|&d| f64::from(analysis_day - d)).collect();
+        let recency: Vec<f64> = last
+            .iter()
+            .map(|&d| analysis_day.days_since(d) as f64)
+            .collect();
         let frequency: Vec<f64> = orders.iter().map(|&o| f64::from(o)).collect();
         self.score_values(&recency, &frequency, spend)
     }

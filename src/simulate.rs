@@ -248,7 +248,7 @@ impl Simulation {
     /// before the last birth day.
     pub fn transactions(&self) -> Result<Vec<Transaction<u64>>> {
         let dists = self.distributions()?;
-        let end = f64::from(self.observation_end.0 + 1); // purchases before day end+1
+        let end = f64::from(self.observation_end.0) + 1.0; // purchases before day end+1
         Ok(self.run(&dists, |s, customers, out| {
             out.reserve(customers.len() * 3);
             for c in customers {
@@ -280,7 +280,7 @@ impl Simulation {
     /// ```
     pub fn summary_continuous(&self) -> Result<CustomerSummary> {
         let dists = self.distributions()?;
-        let end = f64::from(self.observation_end.0 + 1);
+        let end = f64::from(self.observation_end.0) + 1.0;
         let rows: Vec<[f64; 4]> = self.run(&dists, |s, customers, out| {
             for _ in customers {
                 let mut birth = None;
@@ -335,7 +335,7 @@ impl Sampler {
             nu: dists.nu,
             p: sim.p,
             birth_first: f64::from(sim.birth_first.0),
-            birth_span: f64::from(sim.birth_last.0 - sim.birth_first.0 + 1),
+            birth_span: sim.birth_last.days_since(sim.birth_first) as f64 + 1.0,
         }
     }
 

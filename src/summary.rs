@@ -391,10 +391,13 @@ impl CustomerSummary {
     }
 
     /// Days from each customer's last purchase to the observation end, when built from a log.
-    pub fn days_since_last(&self) -> Option<Vec<i32>> {
-        self.activity
-            .as_ref()
-            .map(|a| a.last_day.iter().map(|&d| a.observation_end - d).collect())
+    pub fn days_since_last(&self) -> Option<Vec<i64>> {
+        self.activity.as_ref().map(|a| {
+            a.last_day
+                .iter()
+                .map(|&d| a.observation_end.days_since(d))
+                .collect()
+        })
     }
 
     fn with_capacity(n: usize, observation_end: Day) -> Self {

@@ -351,11 +351,11 @@ pub fn lifetimes<C>(
         }
         let (first, last) = (days[0], days[k - 1]);
         customers.push(c);
-        if observation_end - last > inactivity_days {
-            durations.push(f64::from(last - first));
+        if observation_end.days_since(last) > i64::from(inactivity_days) {
+            durations.push(last.days_since(first) as f64);
             events.push(1.0);
         } else {
-            durations.push(f64::from(observation_end - first));
+            durations.push(observation_end.days_since(first) as f64);
             events.push(0.0);
         }
     }

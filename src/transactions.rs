@@ -100,6 +100,19 @@ impl Day {
         let (y, m, _) = self.to_ymd();
         y * 12 + m as i32 - 1
     }
+
+    /// Days from `earlier` to `self` (negative when `earlier` is the later day), exact
+    /// for any two days. `self - earlier` gives the same as an `i32`, which overflows
+    /// for days more than `i32::MAX` apart (as integer subtraction does).
+    ///
+    /// ```
+    /// use patronage::Day;
+    /// assert_eq!(Day(10).days_since(Day(3)), 7);
+    /// assert_eq!(Day(i32::MAX).days_since(Day(i32::MIN)), (1i64 << 32) - 1);
+    /// ```
+    pub fn days_since(self, earlier: Day) -> i64 {
+        i64::from(self.0) - i64::from(earlier.0)
+    }
 }
 
 fn days_in_month(year: i32, month: u32) -> u32 {
@@ -135,7 +148,8 @@ impl Sub<i32> for Day {
 
 impl Sub for Day {
     type Output = i32;
-    /// The number of days from `rhs` to `self`.
+    /// The number of days from `rhs` to `self`; overflows (panics in debug builds) for
+    /// days more than `i32::MAX` apart: [`Day::days_since`] is exact.
     fn sub(self, rhs: Day) -> i32 {
         self.0 - rhs.0
     }

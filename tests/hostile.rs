@@ -183,3 +183,71 @@ fn partial_summary_order_counts_saturate() {
     assert_eq!(row.orders, u32::MAX);
     assert_eq!(row.frequency, 1.0);
 }
+
+/// Days near both ends of `i32`: differences and horizons are exact or saturate, never
+/// wrap (a wrapped difference marked buyers as churned and inverted recency).
+#[test]
+fn days_near_the_ends_of_i32() {
+    use patronage::churn::label;
+    use patronage::cohort::{CohortPeriod, MAX_COHORT_PERIODS, retention};
+    use patronage::forecast::series::{MAX_PERIODS, Period, revenue};
+    use patronage::profile::Profile;
+    use patronage::rfm::RfmParams;
+    use patronage::survival::lifetimes;
+    use patronage::{Day, SummaryParams, Transaction, TransactionLog};
+    let t = |c: u32, d: i32| Transaction {
+        customer: c,
+        day: Day(d),
+        amount: 10.0,
+    };
+    let (lo, hi) = (i32::MIN, i32::MAX);
+    // Customer 1 buys at both ends; customer 2 only at the start.
+    let log = TransactionLog::new(&[t(1, lo), t(1, hi - 5), t(2, lo + 1)]).unwrap();
+
+    // Churn: customer 1 buys within 10 days after the cutoff (saturating horizon).
+    let data = label(&log, Day(hi - 6), 10).unwrap();
+    assert_eq!(data.churned, vec![0.0, 1.0]);
+    let data = label(&log, Day(hi - 6), i32::MAX).unwrap();
+    assert_eq!(data.churned, vec![0.0, 1.0]);
+
+    // Summary, profile and RFM across the whole range.
+    let summary = log.summarize(&SummaryParams::new(Day(hi))).unwrap();
+    assert_eq!(
+        summary.days_since_last().unwrap(),
+        vec![5, (1i64 << 32) - 2]
+    );
+    let profile = Profile::new(&log, &summary).unwrap();
+    assert_eq!(profile.tenure_days()[0], ((1i64 << 32) - 1) as f64);
+    assert_eq!(profile.days_since_last()[1], ((1i64 << 32) - 2) as f64);
+    let scores = RfmParams::default().score(&summary, Day(hi)).unwrap();
+    assert!(
+        scores.recency()[0] >= scores.recency()[1],
+        "recent buyer scores higher"
+    );
+
+    // Survival durations are exact and non-negative: customer 1 is still active
+    // (censored at the observation end), customer 2 churned after one day of tenure 0.
+    let (_, durations, events) = lifetimes(&log, Day(hi), 30).unwrap();
+    assert_eq!(durations, vec![((1i64 << 32) - 1) as f64, 0.0]);
+    assert_eq!(events, vec![0.0, 1.0]);
+
+    // A series or cohort table spanning the whole range is a typed limit, not an OOM.
+    for r in [
+        revenue(&log, Period::Day).map(|_| ()),
+        revenue(&log, Period::Week).map(|_| ()),
+    ] {
+        assert!(
+            matches!(r, Err(Error::LimitExceeded { limit, .. }) if limit == MAX_PERIODS as u64),
+            "{r:?}"
+        );
+    }
+    let r = retention(&log, CohortPeriod::Month);
+    assert!(
+        matches!(r, Err(Error::LimitExceeded { limit, .. }) if limit == MAX_COHORT_PERIODS as u64),
+        "{r:?}"
+    );
+    // Near the ends but within the limits, weeks count from Monday without overflow.
+    let edge = TransactionLog::new(&[t(1, lo), t(1, lo + 20), t(2, lo + 3)]).unwrap();
+    assert_eq!(revenue(&edge, Period::Week).unwrap().len(), 4);
+    assert!(retention(&edge, CohortPeriod::Week).is_ok());
+}

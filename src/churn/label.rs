@@ -70,7 +70,8 @@ pub fn label<C>(log: &TransactionLog<C>, cutoff: Day, horizon_days: i32) -> Resu
     let profile = Profile::new(log, &summary)?;
     let names = churn_features();
     let (features, feature_names) = profile.features(&Attributes::for_log(log), &names)?;
-    let end = cutoff + horizon_days;
+    // Past the last representable day every later purchase is inside the horizon.
+    let end = Day(cutoff.0.saturating_add(horizon_days));
     let churned = summary
         .customer()
         .iter()

@@ -54,7 +54,7 @@ impl Period {
         match self {
             Period::Day => day.0,
             // 1970-01-05 (Day 4) was a Monday.
-            Period::Week => (day.0 - 4).div_euclid(7),
+            Period::Week => (i64::from(day.0) - 4).div_euclid(7) as i32,
             Period::Month => day.month_index(),
         }
     }
@@ -234,14 +234,26 @@ pub enum Measure {
     NewCustomers,
 }
 
+/// Most periods a series from a log may span: 1,000,000 (2,700 years of days), so an
+/// outlier date in a log is a typed error rather than a series too large for memory.
+pub const MAX_PERIODS: usize = 1_000_000;
+
 /// A series of `measure` per `period` over the whole log (see the [module docs](self)).
 ///
 /// # Errors
-/// Infallible for a valid log (a log always holds a row); the `Result` is kept for
-/// symmetry with the other constructors.
+/// [`Error::LimitExceeded`] when the log spans more than [`MAX_PERIODS`] periods.
 pub fn aggregate<C>(log: &TransactionLog<C>, period: Period, measure: Measure) -> Result<Series> {
     let first = period.index(log.first_day());
-    let width = (period.index(log.last_day()) - first) as usize + 1;
+    let width = i64::from(period.index(log.last_day())) - i64::from(first) + 1;
+    if width > MAX_PERIODS as i64 {
+        return Err(Error::LimitExceeded {
+            what: "periods spanned by the log",
+            size: width as u64,
+            limit: MAX_PERIODS as u64,
+            hint: "check the log for an outlier date, or use a longer period",
+        });
+    }
+    let width = width as usize;
     let mut values = vec![0.0; width];
     let (offsets, days, amounts) = (log.offsets(), log.days(), log.amounts());
     let slot = |d: Day| (period.index(d) - first) as usize;
