@@ -1407,17 +1407,18 @@ const SCOUT_ITERATIONS: usize = 80;
 const CONTINUED_STARTS: usize = 1;
 
 /// Smoothing-parameter starts, each `(α, β, γ, φ)` with β and γ as fractions of their
-/// ranges `(1e-4, α)` and `(1e-4, 1 - α)`: R's `initparam` start, a start with β near
-/// α (the slope as reactive as the level: R's optimum for a trend on smooth series
-/// such as co2 or nottem), a reactive level, and a strongly damped slow one (damped
-/// models have local optima at both ends of φ's range). The best of the starts is kept.
+/// ranges `(1e-4, α)` and `(1e-4, 1 - α)`: R's `initparam` start, a reactive level
+/// (the generic start [`AutoEts`] runs beside a warm start), a start with β near α (the
+/// slope as reactive as the level: R's optimum for a trend on smooth series such as
+/// `co2` or `nottem`), and a slow, strongly damped one (damped models have local optima
+/// at both ends of φ's range). Models without trend or season use the first two.
 fn starts(spec: EtsSpec, m: usize) -> Vec<Smoothing> {
     let r_alpha = LOWER + 0.2 * (UPPER - LOWER) / m as f64;
     let r_phi = PHI_LOWER + 0.99 * (PHI_UPPER - PHI_LOWER);
     let mut out: Vec<Smoothing> = [
         (r_alpha, 0.1, 0.05, r_phi),
-        (0.5, 0.5, 0.2, 0.9),
         (0.8, 0.05, 0.05, 0.95),
+        (0.5, 0.5, 0.2, 0.9),
         (0.05, 0.1, 0.05, 0.85),
     ]
     .into_iter()
@@ -1451,7 +1452,10 @@ fn descend(layout: &Layout, y: &[f64], u: &[f64], opts: &OptimOptions, work: &mu
     let (mut g0, mut g1) = (vec![0.0; len], vec![0.0; len]);
     if objective(layout, y, u, &mut g0, work).is_finite() {
         let mut probe = u.to_vec();
-        for j in layout.states..len {
+        // Level, slope, and the first free seasonal state for all of them (each enters
+        // every m-th error alike).
+        let k = 1 + usize::from(layout.spec.has_trend());
+        for j in layout.states..(layout.states + k + 1).min(len) {
             let h = 1e-6 * u[j].abs().max(1.0);
             probe[j] = u[j] + h;
             let finite = objective(layout, y, &probe, &mut g1, work).is_finite();
@@ -1460,6 +1464,10 @@ fn descend(layout: &Layout, y: &[f64], u: &[f64], opts: &OptimOptions, work: &mu
             if finite && curvature.is_finite() && curvature > 1.0 {
                 scale[j] = 1.0 / curvature.sqrt();
             }
+        }
+        let first_season = layout.states + k;
+        for j in first_season + 1..len {
+            scale[j] = scale[first_season];
         }
     }
     let z0: Vec<f64> = u.iter().zip(&scale).map(|(u, s)| u / s).collect();
