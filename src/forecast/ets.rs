@@ -34,7 +34,7 @@
 //! curvature (a state's curvature grows like 1/σ², so a closely fitted series is
 //! otherwise too ill-conditioned for BFGS to reach the optimum), run from four
 //! smoothing-parameter starts (R's `initparam` start among them; two for models
-//! without trend or season); initial states start from a classical decomposition of
+//! without trend or season, five for damped trends); initial states start from a classical decomposition of
 //! the first three seasons as R's `ets` does. On twelve R datasets the fit reaches R's
 //! log-likelihood, or a higher one, for every model R's `ets()` considers. AIC, AICc
 //! and BIC count every estimated parameter plus the variance, so they are comparable
@@ -1416,28 +1416,34 @@ const CONTINUED_STARTS: usize = 1;
 /// (the generic start [`AutoEts`] runs beside a warm start), a start with β near α (the
 /// slope as reactive as the level: R's optimum for a trend on smooth series such as
 /// `co2` or `nottem`), and a slow, strongly damped one (damped models have local optima
-/// at both ends of φ's range). Models without trend or season use the first two.
+/// at both ends of φ's range). Models without trend or season use the first two;
+/// damped models add a fifth, a reactive level and slope with strong damping.
 fn starts(spec: EtsSpec, m: usize) -> Vec<Smoothing> {
     let r_alpha = LOWER + 0.2 * (UPPER - LOWER) / m as f64;
     let r_phi = PHI_LOWER + 0.99 * (PHI_UPPER - PHI_LOWER);
-    let mut out: Vec<Smoothing> = [
+    let count = if spec.damped() {
+        5
+    } else if spec.has_trend() || spec.seasonal() {
+        4
+    } else {
+        2
+    };
+    [
         (r_alpha, 0.1, 0.05, r_phi),
         (0.8, 0.05, 0.05, 0.95),
         (0.5, 0.5, 0.2, 0.9),
         (0.05, 0.1, 0.05, 0.85),
+        (0.95, 0.5, 0.2, 0.85),
     ]
     .into_iter()
+    .take(count)
     .map(|(alpha, beta_frac, gamma_frac, phi)| Smoothing {
         alpha,
         beta: LOWER + beta_frac * (alpha - LOWER),
         gamma: LOWER + gamma_frac * (1.0 - alpha - LOWER),
         phi,
     })
-    .collect();
-    if !spec.seasonal() && !spec.has_trend() {
-        out.truncate(2);
-    }
-    out
+    .collect()
 }
 
 /// Minimizes [`objective`] from `u` by BFGS with the initial states rescaled.
