@@ -34,11 +34,11 @@
 //! curvature (a state's curvature grows like 1/σ², so a closely fitted series is
 //! otherwise too ill-conditioned for BFGS to reach the optimum), run from four
 //! smoothing-parameter starts (R's `initparam` start among them; two for models
-//! without trend or season, five for damped trends); initial states start from a classical decomposition of
-//! the first three seasons as R's `ets` does. On twelve R datasets the fit reaches R's
-//! log-likelihood, or a higher one, for every model R's `ets()` considers. AIC, AICc
-//! and BIC count every estimated parameter plus the variance, so they are comparable
-//! with R's.
+//! without trend or season, five for damped trends); initial states start from a
+//! classical decomposition of the first three seasons as R's `ets` does. On twelve R
+//! datasets the fit reaches R's log-likelihood, or a higher one, for every model R's
+//! `ets()` considers. AIC, AICc and BIC count every estimated parameter plus the
+//! variance, so they are comparable with R's.
 //!
 //! **Forecasts.** Point forecasts run the recursions without errors. Intervals are
 //! analytic for Hyndman et al.'s classes 1-3 (every model but additive error with
@@ -1413,10 +1413,11 @@ const CONTINUED_STARTS: usize = 1;
 
 /// Smoothing-parameter starts, each `(α, β, γ, φ)` with β and γ as fractions of their
 /// ranges `(1e-4, α)` and `(1e-4, 1 - α)`: R's `initparam` start, a reactive level
-/// (the generic start [`AutoEts`] runs beside a warm start), a start with β near α (the
-/// slope as reactive as the level: R's optimum for a trend on smooth series such as
-/// `co2` or `nottem`), and a slow, strongly damped one (damped models have local optima
-/// at both ends of φ's range). Models without trend or season use the first two;
+/// (the generic start [`AutoEts`] runs beside a warm start), a start with β half of α
+/// (from which BFGS finds the optima with β next to α, the slope as reactive as the
+/// level, that R reaches for a trend on smooth series such as `co2` or `nottem`), and a
+/// slow, strongly damped one (damped models have local optima at both ends of φ's
+/// range). Models without trend or season use the first two;
 /// damped models add a fifth, a reactive level and slope with strong damping.
 fn starts(spec: EtsSpec, m: usize) -> Vec<Smoothing> {
     let r_alpha = LOWER + 0.2 * (UPPER - LOWER) / m as f64;
@@ -1454,8 +1455,9 @@ fn starts(spec: EtsSpec, m: usize) -> Vec<Smoothing> {
 /// orders of magnitude, and BFGS, which starts from a multiple of the identity, creeps
 /// along the valley and stops on a small change of the objective far from the optimum.
 /// So each state is divided by the square root of the curvature along it at `u` (a
-/// forward difference of the analytic gradient, one gradient per state); states whose
-/// curvature is below 1 keep their scale. The result is in the original coordinates
+/// forward difference of the analytic gradient, for the level, the slope and the first
+/// seasonal state, whose scale the other seasonal states share); states whose curvature
+/// is below 1 keep their scale. The result is in the original coordinates
 /// (its gradient stays in the rescaled ones).
 fn descend(layout: &Layout, y: &[f64], u: &[f64], opts: &OptimOptions, work: &mut Work) -> Minimum {
     let len = u.len();
