@@ -328,3 +328,96 @@ mod properties {
         }
     }
 }
+
+/// One row of `tests/data/ets_r/reference.csv` (made by `make_reference.R` there).
+struct RReference {
+    series: String,
+    frequency: usize,
+    spec: EtsSpec,
+    loglik: f64,
+    aicc: f64,
+}
+
+fn parse_spec(s: &str) -> EtsSpec {
+    let b = s.as_bytes();
+    let error = if b[0] == b'M' { EM } else { EA };
+    let (trend, rest) = match &s[1..] {
+        t if t.starts_with("Ad") => (TD, &t[2..]),
+        t if t.starts_with('A') => (TA, &t[1..]),
+        t => (TN, &t[1..]),
+    };
+    let season = match rest {
+        "A" => SA,
+        "M" => SM,
+        _ => SN,
+    };
+    spec(error, trend, season)
+}
+
+fn r_references() -> Vec<RReference> {
+    let text = std::fs::read_to_string("tests/data/ets_r/reference.csv")
+        .expect("tests/data/ets_r/reference.csv");
+    text.lines()
+        .skip(1)
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            RReference {
+                series: f[0].to_string(),
+                frequency: f[1].parse().unwrap(),
+                spec: parse_spec(f[2]),
+                loglik: f[4].parse().unwrap(),
+                aicc: f[6].parse().unwrap(),
+            }
+        })
+        .collect()
+}
+
+/// An R dataset stored by `make_reference.R` (columns time, value).
+fn r_series(name: &str, frequency: usize) -> Series {
+    let rows = common::csv(&format!("tests/data/ets_r/{name}.csv"));
+    let values: Vec<f64> = rows.iter().map(|r| r[1]).collect();
+    Series::new(&values, frequency).unwrap()
+}
+
+#[test]
+fn every_fixed_specification_reaches_r_likelihood_on_r_datasets() {
+    // R's ets() (forecast 8.20, bounds = "both") on twelve R datasets, every model it
+    // considers with restrict = TRUE. Our optimum may be better than R's (its
+    // Nelder-Mead stops at local optima), never worse by more than 1e-3 in the
+    // log-likelihood (issue 14: co2 ETS(M,Ad,M) stopped at -843.33 against R's
+    // -842.55; seven trend models were further below). The criteria count parameters
+    // as R does: AICc differs from R's by exactly -2 x the log-likelihood difference,
+    // so it agrees with R's wherever the optimum does.
+    const TOL: f64 = 1e-3;
+    let mut failures = Vec::new();
+    let mut cache: Option<(String, Series)> = None;
+    for r in r_references() {
+        if cache.as_ref().is_none_or(|(name, _)| *name != r.series) {
+            cache = Some((r.series.clone(), r_series(&r.series, r.frequency)));
+        }
+        let y = &cache.as_ref().unwrap().1;
+        let f = Ets::params(r.spec).fit(y).unwrap();
+        let gain = f.log_likelihood() - r.loglik;
+        eprintln!(
+            "{:<15} {:<12} R {:>14.6} ours {:>14.6} ({:+.4})",
+            r.series,
+            r.spec.to_string(),
+            r.loglik,
+            f.log_likelihood(),
+            gain
+        );
+        if gain < -TOL {
+            failures.push(format!("{} {} {gain:+.5}", r.series, r.spec));
+        }
+        assert!(
+            (f.aicc() - r.aicc + 2.0 * gain).abs() < 1e-5 * r.aicc.abs().max(1.0),
+            "{} {}: AICc {} vs R {}",
+            r.series,
+            r.spec,
+            f.aicc(),
+            r.aicc
+        );
+    }
+    assert!(failures.is_empty(), "below R's optimum: {failures:#?}");
+}
