@@ -160,6 +160,12 @@ impl ModifiedBetaGeo {
     pub fn report(&self) -> &FitReport {
         &self.report
     }
+
+    /// The log-likelihood of one customer (for checks against published values).
+    pub fn customer_log_likelihood(&self, frequency: f64, recency: f64, age: f64) -> f64 {
+        let data = CompressedSummary::new(&[frequency], &[recency], &[age], None);
+        family_log_likelihood(&data, &[self.r, self.alpha, self.a, self.b], true).0
+    }
 }
 
 impl PurchaseModel for ModifiedBetaGeo {
