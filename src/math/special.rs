@@ -201,7 +201,6 @@ fn series(a: f64, b: f64, c: f64, z: f64) -> SignedLog {
     let ln_rescale = RESCALE.ln();
     // `one` is the leading term in the running scale, `rest` the sum of the others.
     let (mut term, mut one, mut rest, mut log_scale) = (1.0f64, 1.0f64, 0.0f64, 0.0f64);
-    let mut largest = 0.0f64;
     let mut n = 0.0;
     for _ in 0..20_000_000u32 {
         let ratio = (a + n) * (b + n) / ((c + n) * (n + 1.0)) * z;
@@ -212,14 +211,12 @@ fn series(a: f64, b: f64, c: f64, z: f64) -> SignedLog {
             term /= RESCALE;
             rest /= RESCALE;
             one /= RESCALE;
-            largest /= RESCALE;
             log_scale += ln_rescale;
         }
-        largest = largest.max(term.abs());
-        // Converged when the terms fall below 1e-17 of both the sum and its part past
-        // the leading 1 (or of what cancellation among the terms leaves resolvable).
-        let scale = rest.abs().min((one + rest).abs()).max(1e-16 * largest);
-        if term == 0.0 || (ratio.abs() < 1.0 && term.abs() <= 1e-17 * scale) {
+        // Converged when the terms fall below 1e-17 of the part past the leading 1 (of
+        // the sum itself where that part is near -1 and the sum cancels; below 1e-33 of
+        // the leading 1 where the part cancels to near 0).
+        if term == 0.0 || (ratio.abs() < 1.0 && term.abs() <= 1e-17 * rest.abs().max(1e-16 * one)) {
             break;
         }
     }
