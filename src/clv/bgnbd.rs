@@ -21,6 +21,13 @@
 //!   · P(alive)`
 //!
 //! with 2F1 from [`crate::math::special`] in log space, so `x` in the thousands works.
+//! The brackets are computed after Euler's transformation, `1 - (1 - z)^(a - 1)
+//! 2F1(a + b - 1 - r, a - 1; a + b + x - 1; z)`: the powers of order `x` cancel
+//! analytically, the bracket keeps its relative accuracy for `t` far below `α + T`, and
+//! 2F1's sign is carried ([`SignedLog`](crate::math::special::SignedLog)): with
+//! `a + b < 1` its third parameter `a + b + x - 1` is negative at `x = 0` and 2F1 may be
+//! negative (lifetimes issue #302, where taking `ln |2F1|` as `ln 2F1` made expectations
+//! negative).
 //!
 //! ```
 //! use ndarray::array;
@@ -31,12 +38,13 @@
 //! assert!(m.probability_alive(2.0, 30.43, 38.86) < 1.0);
 //! ```
 
+use statrs::function::beta::checked_beta_reg;
 use statrs::function::gamma::{digamma, ln_gamma};
 
 use super::PurchaseModel;
 use super::fit::{CompressedSummary, FitReport, fit_log_params, standard_errors};
 use crate::error::Result;
-use crate::math::special::ln_hyp2f1;
+use crate::math::special::ln_hyp2f1_signed;
 use crate::summary::CustomerSummary;
 
 /// BG/NBD fitting options; [`fit`](BetaGeoParams::fit) returns a [`BetaGeo`].
@@ -325,8 +333,15 @@ impl BetaGeo {
         if n == 0 {
             return first;
         }
+        // 1 - P(N < n) = P(N >= n) for N ~ NBD(r, α / (α + t)): past the median, from
+        // the regularized incomplete beta I_z(n, r) instead of the cancelling difference.
         let partial: f64 = (0..n).map(|j| ln_nbd(f64::from(j)).exp()).sum();
-        first + (ln_beta(a + 1.0, b + x - 1.0) - ln_base).exp() * (1.0 - partial)
+        let survival = if partial < 0.5 {
+            1.0 - partial
+        } else {
+            checked_beta_reg(x, r, t / (alpha + t)).unwrap_or(1.0 - partial)
+        };
+        first + (ln_beta(a + 1.0, b + x - 1.0) - ln_base).exp() * survival
     }
 
     /// The log-likelihood of one customer (for checks against published values).
@@ -355,15 +370,33 @@ fn logistic_neg(u: f64) -> f64 {
     }
 }
 
+/// `1 - (1 - z)^q 2F1(p, q; c; z)` for `z = t / (base + t)`, the bracket of the BG/NBD
+/// and MBG/NBD expectations after Euler's transformation (`q = a - 1`), without
+/// cancellation: `(1 - z)^q` is `exp(-q ln_1p(t / base))`, 2F1's logarithm keeps its
+/// relative accuracy near 1 ([`ln_hyp2f1_signed`]), so for `t << base` the bracket is
+/// `-expm1` of a small, accurate logarithm; where 2F1 is negative (`c < 0`, `a + b < 1`)
+/// the bracket is `1 + |...|`.
+pub(crate) fn euler_bracket(p: f64, q: f64, c: f64, t: f64, base: f64) -> f64 {
+    let h = ln_hyp2f1_signed(p, q, c, t / (base + t));
+    let ln_term = h.ln_abs - q * (t / base).ln_1p();
+    if h.is_negative() {
+        1.0 + ln_term.exp()
+    } else {
+        -ln_term.exp_m1()
+    }
+}
+
 impl PurchaseModel for BetaGeo {
+    /// `(a + b + x - 1) / (a - 1) · [1 - ((α + T) / (α + T + t))^(r + x) 2F1(r + x, b + x;
+    /// a + b + x - 1; z)]`, `z = t / (α + T + t)`, computed after Euler's transformation
+    /// as `(a + b + x - 1) / (a - 1) · [1 - (1 - z)^(a - 1) 2F1(a + b - 1 - r, a - 1;
+    /// a + b + x - 1; z)]`: the powers of order `x` cancel analytically, 2F1's parameters
+    /// stay small, and the bracket keeps its relative accuracy for `t << α + T` and its
+    /// sign where `a + b + x - 1 < 0`.
     fn expected_purchases_if_alive(&self, t: f64, frequency: f64, age: f64) -> f64 {
         let (r, alpha, a, b) = (self.r, self.alpha, self.a, self.b);
-        let x = frequency;
-        let z = t / (alpha + age + t);
-        let ln_h = ln_hyp2f1(r + x, b + x, a + b + x - 1.0, z);
-        let ln_ratio = (r + x) * ((alpha + age).ln() - (alpha + age + t).ln());
-        let bracket = -(ln_ratio + ln_h).exp_m1(); // 1 - ratio * 2F1
-        (a + b + x - 1.0) / (a - 1.0) * bracket
+        let c = a + b + frequency - 1.0;
+        c / (a - 1.0) * euler_bracket(a + b - 1.0 - r, a - 1.0, c, t, alpha + age)
     }
 
     fn probability_alive(&self, frequency: f64, recency: f64, age: f64) -> f64 {
@@ -371,10 +404,10 @@ impl PurchaseModel for BetaGeo {
             .map_or(1.0, logistic_neg)
     }
 
+    /// `(a + b - 1) / (a - 1) · [1 - (α / (α + t))^r 2F1(r, b; a + b - 1; t / (α + t))]`,
+    /// as [`expected_purchases_if_alive`](Self::expected_purchases_if_alive) at
+    /// `x = T = 0`.
     fn expected_purchases_new_customer(&self, t: f64) -> f64 {
-        let (r, alpha, a, b) = (self.r, self.alpha, self.a, self.b);
-        let ln_h = ln_hyp2f1(r, b, a + b - 1.0, t / (alpha + t));
-        let bracket = -(r * (alpha / (alpha + t)).ln() + ln_h).exp_m1();
-        (a + b - 1.0) / (a - 1.0) * bracket
+        self.expected_purchases_if_alive(t, 0.0, 0.0)
     }
 }

@@ -20,12 +20,11 @@
 //! ```
 
 use super::PurchaseModel;
-use super::bgnbd::family_log_likelihood;
+use super::bgnbd::{euler_bracket, family_log_likelihood};
 use super::fit::{
     CompressedSummary, FitReport, check_penalizer, fit_log_params, standard_errors, validate_rows,
 };
 use crate::error::Result;
-use crate::math::special::ln_hyp2f1;
 use crate::summary::CustomerSummary;
 
 /// MBG/NBD fitting options; [`fit`](ModifiedBetaGeoParams::fit) returns a
@@ -160,16 +159,23 @@ impl ModifiedBetaGeo {
     pub fn report(&self) -> &FitReport {
         &self.report
     }
+
+    /// The log-likelihood of one customer (for checks against published values).
+    pub fn customer_log_likelihood(&self, frequency: f64, recency: f64, age: f64) -> f64 {
+        let data = CompressedSummary::new(&[frequency], &[recency], &[age], None);
+        family_log_likelihood(&data, &[self.r, self.alpha, self.a, self.b], true).0
+    }
 }
 
 impl PurchaseModel for ModifiedBetaGeo {
+    /// `(a + b + x) / (a - 1) · [1 - ((α + T) / (α + T + t))^(r + x) 2F1(r + x, b + x + 1;
+    /// a + b + x; z)]`, `z = t / (α + T + t)`, computed after Euler's transformation as
+    /// `(a + b + x) / (a - 1) · [1 - (1 - z)^(a - 1) 2F1(a + b - r, a - 1; a + b + x; z)]`
+    /// (small parameters, no cancellation for `t << α + T`).
     fn expected_purchases_if_alive(&self, t: f64, frequency: f64, age: f64) -> f64 {
         let (r, alpha, a, b) = (self.r, self.alpha, self.a, self.b);
-        let x = frequency;
-        let ln_h = ln_hyp2f1(r + x, b + x + 1.0, a + b + x, t / (alpha + age + t));
-        let ln_ratio = (r + x) * ((alpha + age).ln() - (alpha + age + t).ln());
-        let bracket = -(ln_ratio + ln_h).exp_m1();
-        (a + b + x) / (a - 1.0) * bracket
+        let c = a + b + frequency;
+        c / (a - 1.0) * euler_bracket(a + b - r, a - 1.0, c, t, alpha + age)
     }
 
     fn probability_alive(&self, frequency: f64, recency: f64, age: f64) -> f64 {
@@ -184,9 +190,11 @@ impl PurchaseModel for ModifiedBetaGeo {
         }
     }
 
+    /// `b / (a - 1) · [1 - (α / (α + t))^r 2F1(r, b + 1; a + b; t / (α + t))]`, after
+    /// Euler's transformation `b / (a - 1) · [1 - (1 - z)^(a - 1) 2F1(a + b - r, a - 1;
+    /// a + b; z)]`.
     fn expected_purchases_new_customer(&self, t: f64) -> f64 {
         let (r, alpha, a, b) = (self.r, self.alpha, self.a, self.b);
-        let ln_h = ln_hyp2f1(r, b + 1.0, a + b, t / (alpha + t));
-        b / (a - 1.0) * -(r * (alpha / (alpha + t)).ln() + ln_h).exp_m1()
+        b / (a - 1.0) * euler_bracket(a + b - r, a - 1.0, a + b, t, alpha)
     }
 }

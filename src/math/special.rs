@@ -1,6 +1,7 @@
 //! Special functions: the Gaussian hypergeometric function `2F1(a, b; c; z)`, computed
 //! in log space so it neither overflows nor loses accuracy where the CLV models need
-//! it (parameters in the thousands, `z` close to 1).
+//! it (parameters in the thousands, `z` close to 1), with its sign ([`SignedLog`],
+//! [`ln_hyp2f1_signed`]): 2F1 is negative in parts of the models' range (`c < 0`).
 //!
 //! Method, for real `z < 1`:
 //! - `z < 0`: Pfaff's transformation to `z / (z - 1)` in `(0, 1)`;
@@ -28,42 +29,113 @@
 
 use statrs::function::gamma::{gamma, ln_gamma};
 
-/// A signed number `sign * exp(log)`.
-#[derive(Debug, Clone, Copy)]
-struct Signed {
-    log: f64,
-    sign: f64,
+/// A real number held as the logarithm of its magnitude and its sign,
+/// `sign · exp(ln_abs)`: the form of [`ln_hyp2f1_signed`], whose values may both
+/// overflow f64 and be negative (`2F1(a, b; c; z)` with `c < 0`, as in the BG/NBD
+/// expectations when `a + b < 1`).
+///
+/// ```
+/// use patronage::math::special::{ln_hyp2f1_signed, SignedLog};
+/// // 2F1(1, 1; -0.5; 0.5) = -8.7123889803...: negative, so ln|2F1| alone would mislead.
+/// let v = ln_hyp2f1_signed(1.0, 1.0, -0.5, 0.5);
+/// assert!(v.is_negative());
+/// assert!((v.value() - -8.712388980384690).abs() < 1e-12);
+/// // Products are sums of logs and products of signs.
+/// let p = v * SignedLog::from_value(-2.0);
+/// assert!((p.value() - 17.42477796076938).abs() < 1e-12);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SignedLog {
+    /// `ln |v|` (`-inf` for zero).
+    pub ln_abs: f64,
+    /// The sign of `v`, `1.0` or `-1.0` (`1.0` for zero).
+    pub sign: f64,
 }
 
-impl Signed {
-    fn value(self) -> f64 {
-        self.sign * self.log.exp()
+impl SignedLog {
+    /// The number `v` (`ln |v|` and its sign; `+0` for `v = 0`).
+    pub fn from_value(v: f64) -> Self {
+        Self {
+            ln_abs: v.abs().ln(),
+            sign: if v < 0.0 { -1.0 } else { 1.0 },
+        }
+    }
+
+    /// `sign · exp(ln_abs)`: overflows to `±inf` or underflows to `±0` outside f64's
+    /// range.
+    pub fn value(self) -> f64 {
+        self.sign * self.ln_abs.exp()
+    }
+
+    /// Whether the number is negative.
+    pub fn is_negative(self) -> bool {
+        self.sign < 0.0
+    }
+}
+
+/// The product: logarithms add, signs multiply.
+impl std::ops::Mul for SignedLog {
+    type Output = Self;
+
+    fn mul(self, other: Self) -> Self {
+        Self {
+            ln_abs: self.ln_abs + other.ln_abs,
+            sign: self.sign * other.sign,
+        }
     }
 }
 
 /// `2F1(a, b; c; z)` for real `z < 1` (and `c` not a non-positive integer). Overflows
-/// to infinity where the value exceeds f64: use [`ln_hyp2f1`] there.
+/// to infinity where the value exceeds f64: use [`ln_hyp2f1_signed`] there.
 pub fn hyp2f1(a: f64, b: f64, c: f64, z: f64) -> f64 {
     hyp2f1_signed(a, b, c, z).value()
 }
 
 /// `ln |2F1(a, b; c; z)|` for real `z < 1`, accurate where the value itself overflows.
+///
+/// The absolute value: where 2F1 may be negative (`c < 0`, or `a` or `b` negative) use
+/// [`ln_hyp2f1_signed`], which also gives the sign.
 pub fn ln_hyp2f1(a: f64, b: f64, c: f64, z: f64) -> f64 {
-    hyp2f1_signed(a, b, c, z).log
+    hyp2f1_signed(a, b, c, z).ln_abs
 }
 
-fn hyp2f1_signed(a: f64, b: f64, c: f64, z: f64) -> Signed {
+/// `ln |2F1(a, b; c; z)|` and the sign of `2F1(a, b; c; z)`, for real `z < 1` (and `c`
+/// not a non-positive integer).
+///
+/// Where the power series is summed (`|z|` up to 0.9, and further for small
+/// parameters), its terms after the first are summed apart from the leading 1 and the
+/// logarithm taken with `ln_1p`, so a value near 1 keeps the relative accuracy of
+/// `2F1 - 1` in its logarithm (`ln 2F1 ≈ a b z / c` for small `z`): `1 - x^q 2F1` can
+/// be computed as `-expm1(q ln x + ln 2F1)` without cancellation.
+///
+/// ```
+/// use patronage::math::special::ln_hyp2f1_signed;
+/// // A negative value: 2F1(-0.3, -0.69; -0.19; 0.9) = -0.2057159462502...
+/// let v = ln_hyp2f1_signed(-0.3, -0.69, -0.19, 0.9);
+/// assert!(v.is_negative());
+/// assert!((v.value() - -0.205715946250278).abs() < 1e-12);
+/// // Near 1 the logarithm keeps its relative accuracy: ln 2F1(1, 1; 2; z) = ln(-ln(1 - z) / z).
+/// let z = 1e-9;
+/// let exact = z / 2.0 + 5.0 * z * z / 24.0; // the series of ln(-ln(1 - z) / z)
+/// let got = ln_hyp2f1_signed(1.0, 1.0, 2.0, z).ln_abs;
+/// assert!((got - exact).abs() <= 1e-15 * exact);
+/// ```
+pub fn ln_hyp2f1_signed(a: f64, b: f64, c: f64, z: f64) -> SignedLog {
+    hyp2f1_signed(a, b, c, z)
+}
+
+fn hyp2f1_signed(a: f64, b: f64, c: f64, z: f64) -> SignedLog {
     if z == 0.0 || a == 0.0 || b == 0.0 {
-        return Signed {
-            log: 0.0,
+        return SignedLog {
+            ln_abs: 0.0,
             sign: 1.0,
         };
     }
     if z < 0.0 {
         // Pfaff: (1 - z)^(-a) 2F1(a, c - b; c; z / (z - 1)).
         let inner = hyp2f1_signed(a, c - b, c, z / (z - 1.0));
-        return Signed {
-            log: inner.log - a * (1.0 - z).ln(),
+        return SignedLog {
+            ln_abs: inner.ln_abs - a * (-z).ln_1p(),
             sign: inner.sign,
         };
     }
@@ -77,8 +149,8 @@ fn hyp2f1_signed(a: f64, b: f64, c: f64, z: f64) -> Signed {
             0.5 * (connection(a, b, c - h, z).value() + connection(a, b, c + h, z).value())
         };
         let v = (4.0 * avg(h) - avg(2.0 * h)) / 3.0;
-        return Signed {
-            log: v.abs().ln(),
+        return SignedLog {
+            ln_abs: v.abs().ln(),
             sign: v.signum(),
         };
     }
@@ -88,8 +160,8 @@ fn hyp2f1_signed(a: f64, b: f64, c: f64, z: f64) -> Signed {
         let euler = ((c - a) * (c - b) / c).abs();
         if euler < direct {
             let inner = series(c - a, c - b, c, z);
-            return Signed {
-                log: inner.log + s * (1.0 - z).ln(),
+            return SignedLog {
+                ln_abs: inner.ln_abs + s * (-z).ln_1p(),
                 sign: inner.sign,
             };
         }
@@ -110,8 +182,8 @@ fn hyp2f1_signed(a: f64, b: f64, c: f64, z: f64) -> Signed {
         let euler = ((c - a) * (c - b) / c).abs();
         if euler < direct {
             let inner = series(c - a, c - b, c, z);
-            return Signed {
-                log: inner.log + s * w.ln(),
+            return SignedLog {
+                ln_abs: inner.ln_abs + s * w.ln(),
                 sign: inner.sign,
             };
         }
@@ -121,28 +193,42 @@ fn hyp2f1_signed(a: f64, b: f64, c: f64, z: f64) -> Signed {
 }
 
 /// The power series `sum (a)_n (b)_n / (c)_n z^n / n!`, with a running scale so terms
-/// far beyond f64's range are summed exactly in ratio.
-fn series(a: f64, b: f64, c: f64, z: f64) -> Signed {
+/// far beyond f64's range are summed exactly in ratio. The terms after the leading 1
+/// are summed apart from it, and a sum that stays near 1 is returned as
+/// `ln_1p(rest)`: its logarithm keeps the relative accuracy of `sum - 1`.
+fn series(a: f64, b: f64, c: f64, z: f64) -> SignedLog {
     const RESCALE: f64 = 1e200;
     let ln_rescale = RESCALE.ln();
-    let (mut term, mut sum, mut log_scale) = (1.0f64, 1.0f64, 0.0f64);
+    // `one` is the leading term in the running scale, `rest` the sum of the others.
+    let (mut term, mut one, mut rest, mut log_scale) = (1.0f64, 1.0f64, 0.0f64, 0.0f64);
     let mut n = 0.0;
     for _ in 0..20_000_000u32 {
         let ratio = (a + n) * (b + n) / ((c + n) * (n + 1.0)) * z;
         term *= ratio;
-        sum += term;
+        rest += term;
         n += 1.0;
-        if term.abs() > RESCALE || sum.abs() > RESCALE {
+        if term.abs() > RESCALE || rest.abs() > RESCALE {
             term /= RESCALE;
-            sum /= RESCALE;
+            rest /= RESCALE;
+            one /= RESCALE;
             log_scale += ln_rescale;
         }
-        if term == 0.0 || (ratio.abs() < 1.0 && term.abs() <= 1e-17 * sum.abs()) {
+        // Converged when the terms fall below 1e-17 of the part past the leading 1 (of
+        // the sum itself where that part is near -1 and the sum cancels; below 1e-33 of
+        // the leading 1 where the part cancels to near 0).
+        if term == 0.0 || (ratio.abs() < 1.0 && term.abs() <= 1e-17 * rest.abs().max(1e-16 * one)) {
             break;
         }
     }
-    Signed {
-        log: sum.abs().ln() + log_scale,
+    if log_scale == 0.0 && rest > -1.0 {
+        return SignedLog {
+            ln_abs: rest.ln_1p(),
+            sign: 1.0,
+        };
+    }
+    let sum = one + rest;
+    SignedLog {
+        ln_abs: sum.abs().ln() + log_scale,
         sign: sum.signum(),
     }
 }
@@ -150,19 +236,19 @@ fn series(a: f64, b: f64, c: f64, z: f64) -> Signed {
 /// Abramowitz & Stegun 15.3.6, for `c - a - b` not an integer:
 /// `2F1(a,b;c;z) = G1 2F1(a, b; a+b-c+1; 1-z) + (1-z)^(c-a-b) G2 2F1(c-a, c-b; c-a-b+1; 1-z)`
 /// with `G1 = Γ(c)Γ(c-a-b) / (Γ(c-a)Γ(c-b))`, `G2 = Γ(c)Γ(a+b-c) / (Γ(a)Γ(b))`.
-fn connection(a: f64, b: f64, c: f64, z: f64) -> Signed {
+fn connection(a: f64, b: f64, c: f64, z: f64) -> SignedLog {
     let w = 1.0 - z;
     let s = c - a - b;
-    let g = |x: f64| -> Signed {
+    let g = |x: f64| -> SignedLog {
         if x > 0.0 {
-            Signed {
-                log: ln_gamma(x),
+            SignedLog {
+                ln_abs: ln_gamma(x),
                 sign: 1.0,
             }
         } else {
             let v = gamma(x);
-            Signed {
-                log: v.abs().ln(),
+            SignedLog {
+                ln_abs: v.abs().ln(),
                 sign: v.signum(),
             }
         }
@@ -171,24 +257,24 @@ fn connection(a: f64, b: f64, c: f64, z: f64) -> Signed {
     let first = {
         let f = series(a, b, 1.0 - s, w);
         let (gca, gcb) = (g(c - a), g(c - b));
-        Signed {
-            log: gc.log + gs.log - gca.log - gcb.log + f.log,
+        SignedLog {
+            ln_abs: gc.ln_abs + gs.ln_abs - gca.ln_abs - gcb.ln_abs + f.ln_abs,
             sign: gc.sign * gs.sign * gca.sign * gcb.sign * f.sign,
         }
     };
     let second = {
         let f = series(c - a, c - b, 1.0 + s, w);
         let (ga, gb) = (g(a), g(b));
-        Signed {
-            log: gc.log + gms.log - ga.log - gb.log + f.log + s * w.ln(),
+        SignedLog {
+            ln_abs: gc.ln_abs + gms.ln_abs - ga.ln_abs - gb.ln_abs + f.ln_abs + s * w.ln(),
             sign: gc.sign * gms.sign * ga.sign * gb.sign * f.sign,
         }
     };
     // Sum two signed logs.
-    let m = first.log.max(second.log);
-    let total = first.sign * (first.log - m).exp() + second.sign * (second.log - m).exp();
-    Signed {
-        log: m + total.abs().ln(),
+    let m = first.ln_abs.max(second.ln_abs);
+    let total = first.sign * (first.ln_abs - m).exp() + second.sign * (second.ln_abs - m).exp();
+    SignedLog {
+        ln_abs: m + total.abs().ln(),
         sign: total.signum(),
     }
 }
