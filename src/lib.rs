@@ -137,9 +137,12 @@
 //! | [`clv::value::MAX_STEPS`] | 10,000 | months or grid steps of a discounted CLV |
 //! | [`clv::diagnostics::MAX_REPEATS`] | 1,000 | buckets of the model fit table |
 //! | [`clv::diagnostics::MAX_TRACKING_PERIODS`] | 10,000 | periods of a tracking curve |
+//! | [`forecast::series::MAX_PERIODS`] | 1,000,000 | periods a series from a log spans ([`Error::LimitExceeded`]) |
+//! | [`cohort::MAX_COHORT_PERIODS`] | 2,000 | periods a cohort table spans ([`Error::LimitExceeded`]) |
 //!
 //! Other sizes follow the data: cluster labels are below the number of rows, and a
-//! calibration/holdout table has one row per frequency present.
+//! calibration/holdout table has one row per frequency present. Day differences are
+//! exact for any two days ([`Day::days_since`]).
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
