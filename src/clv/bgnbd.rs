@@ -109,10 +109,16 @@ impl BetaGeoParams {
 
     fn fit_compressed(&self, data: &CompressedSummary) -> Result<BetaGeo> {
         super::fit::check_penalizer(self.penalizer)?;
+        super::fit::check_identifiable("BG/NBD", data)?;
         let penalizer = self.penalizer;
         let start = [1.0f64.ln(), 1.0f64.ln(), 1.0f64.ln(), 1.0f64.ln()];
-        let (params, report) =
-            fit_log_params("BG/NBD", &start, self.max_iter, self.tol, |p, g| {
+        let (params, report) = fit_log_params(
+            "BG/NBD",
+            &["r", "alpha", "a", "b"],
+            &start,
+            self.max_iter,
+            self.tol,
+            |p, g| {
                 let (ll, grad) = log_likelihood(data, p);
                 let mut value = -ll / data.total_weight;
                 for k in 0..4 {
@@ -121,7 +127,8 @@ impl BetaGeoParams {
                     g[k] += 2.0 * penalizer * p[k];
                 }
                 value
-            })?;
+            },
+        )?;
         let (ll, _) = log_likelihood(data, &params);
         let se = standard_errors(&params, |p| log_likelihood(data, p).1);
         Ok(BetaGeo {

@@ -190,15 +190,22 @@ impl GammaGammaParams {
         let penalizer = self.penalizer;
         let fit = |data: &[(f64, f64, f64, f64)], start: &[f64]| {
             let n: f64 = data.iter().map(|d| d.2).sum();
-            fit_log_params("Gamma-Gamma", start, self.max_iter, self.tol, |p, g| {
-                let (ll, grad) = log_likelihood(data, p);
-                let mut value = -ll / n;
-                for k in 0..3 {
-                    g[k] = -grad[k] / n + 2.0 * penalizer * p[k];
-                    value += penalizer * p[k] * p[k];
-                }
-                value
-            })
+            fit_log_params(
+                "Gamma-Gamma",
+                &["p", "q", "v"],
+                start,
+                self.max_iter,
+                self.tol,
+                |p, g| {
+                    let (ll, grad) = log_likelihood(data, p);
+                    let mut value = -ll / n;
+                    for k in 0..3 {
+                        g[k] = -grad[k] / n + 2.0 * penalizer * p[k];
+                        value += penalizer * p[k] * p[k];
+                    }
+                    value
+                },
+            )
         };
         // Large inputs: start from the fit to an evenly strided subsample (rows are
         // sorted by frequency and spend, so the stride keeps both distributions), which

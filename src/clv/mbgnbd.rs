@@ -85,9 +85,15 @@ impl ModifiedBetaGeoParams {
 
     fn fit_compressed(&self, data: &CompressedSummary) -> Result<ModifiedBetaGeo> {
         check_penalizer(self.penalizer)?;
+        super::fit::check_identifiable("MBG/NBD", data)?;
         let penalizer = self.penalizer;
-        let (params, iterations) =
-            fit_log_params("MBG/NBD", &[0.0; 4], self.max_iter, self.tol, |p, g| {
+        let (params, iterations) = fit_log_params(
+            "MBG/NBD",
+            &["r", "alpha", "a", "b"],
+            &[0.0; 4],
+            self.max_iter,
+            self.tol,
+            |p, g| {
                 let (ll, grad) = family_log_likelihood(data, p, true);
                 let mut value = -ll / data.total_weight;
                 for k in 0..4 {
@@ -95,7 +101,8 @@ impl ModifiedBetaGeoParams {
                     value += penalizer * p[k] * p[k];
                 }
                 value
-            })?;
+            },
+        )?;
         let (ll, _) = family_log_likelihood(data, &params, true);
         let se = standard_errors(&params, |p| family_log_likelihood(data, p, true).1);
         Ok(ModifiedBetaGeo {

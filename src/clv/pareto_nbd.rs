@@ -137,10 +137,16 @@ impl ParetoNbdParams {
 
     fn fit_compressed(&self, data: &CompressedSummary) -> Result<ParetoNbd> {
         check_penalizer(self.penalizer)?;
+        super::fit::check_identifiable("Pareto/NBD", data)?;
         let penalizer = self.penalizer;
         let start = start_values(data);
-        let (params, iterations) =
-            fit_log_params("Pareto/NBD", &start, self.max_iter, self.tol, |p, g| {
+        let (params, iterations) = fit_log_params(
+            "Pareto/NBD",
+            &["r", "alpha", "s", "beta"],
+            &start,
+            self.max_iter,
+            self.tol,
+            |p, g| {
                 let (ll, grad) = log_likelihood(data, p);
                 let mut value = -ll / data.total_weight;
                 for k in 0..4 {
@@ -148,7 +154,8 @@ impl ParetoNbdParams {
                     value += penalizer * p[k] * p[k];
                 }
                 value
-            })?;
+            },
+        )?;
         let (ll, _) = log_likelihood(data, &params);
         let se = standard_errors(&params, |p| log_likelihood(data, p).1);
         Ok(ParetoNbd {
