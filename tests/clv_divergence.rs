@@ -211,3 +211,78 @@ fn zero_weights_are_a_typed_error() {
         "every weight is 0",
     );
 }
+
+/// Repeat buyers who all spend the same: no between-customer variation for the
+/// Gamma-Gamma's heterogeneity (q, v grow together without bound).
+#[test]
+fn gamma_gamma_identical_spend_returns_promptly() {
+    let f = [1.0, 2.0, 3.0, 1.0, 4.0];
+    for spend in [[20.0; 5], [20.0, 20.5, 19.5, 20.0, 20.1]] {
+        match GammaGamma::params().fit_columns(&f, &spend) {
+            Err(Error::InsufficientData { reason, .. }) => {
+                assert!(reason.contains("not identif"), "{reason}")
+            }
+            Err(e) => panic!("unexpected error {e:?}"),
+            Ok(m) => {
+                assert!([m.p(), m.q(), m.v()].iter().all(|v| v.is_finite()), "{m:?}");
+                for (x, s) in f.iter().zip(&spend) {
+                    let e = m.conditional_expected_spend(*x, *s);
+                    assert!(e.is_finite() && e > 0.0, "{m:?}: {e}");
+                }
+            }
+        }
+    }
+}
+
+/// Small BG/BB data: everyone transacting at every opportunity (no sign of dropout), and
+/// a handful of ordinary rows.
+#[test]
+fn bgbb_small_data_returns_promptly() {
+    let cases: [(&[f64], &[f64], &[f64]); 2] = [
+        (&[6.0, 6.0, 6.0, 6.0], &[6.0, 6.0, 6.0, 6.0], &[6.0; 4]),
+        (
+            &[1.0, 3.0, 0.0, 2.0, 4.0],
+            &[2.0, 5.0, 0.0, 6.0, 4.0],
+            &[6.0; 5],
+        ),
+    ];
+    for (x, tx, n) in cases {
+        match BetaGeoBetaBinom::params().fit(x, tx, n, None) {
+            Err(Error::InsufficientData { reason, .. }) => {
+                assert!(reason.contains("not identif"), "{reason}")
+            }
+            Err(e) => panic!("unexpected error {e:?}"),
+            Ok(m) => {
+                let p = [m.alpha(), m.beta(), m.gamma(), m.delta()];
+                assert!(p.iter().all(|v| v.is_finite()), "{m:?}");
+                for i in 0..x.len() {
+                    let (x, tx, n) = (x[i] as u32, tx[i] as u32, n[i] as u32);
+                    prob(m.probability_alive(x, tx, n), "P(alive)");
+                    let e = m.conditional_expected_transactions(5, x, tx, n);
+                    assert!(e.is_finite() && e >= 0.0, "{m:?}: {e}");
+                }
+            }
+        }
+    }
+}
+
+/// BG/NBD family on repeat buyers whose last purchase is at T (no sign of dropout) and
+/// on a few ordinary customers.
+#[test]
+fn bgnbd_small_data_returns_promptly() {
+    bgnbd_sane(&summary(
+        &[1.0, 2.0, 3.0, 1.0, 2.0],
+        &[10.0, 20.0, 30.0, 5.0, 12.0],
+        &[10.0, 20.0, 30.0, 5.0, 12.0],
+    ));
+    bgnbd_sane(&summary(
+        &[0.0, 0.0, 1.0, 0.0, 0.0, 0.0],
+        &[0.0, 0.0, 3.0, 0.0, 0.0, 0.0],
+        &[20.0, 31.0, 39.0, 4.0, 12.0, 25.0],
+    ));
+    pareto_sane(&summary(
+        &[0.0, 0.0, 1.0, 0.0, 0.0, 0.0],
+        &[0.0, 0.0, 3.0, 0.0, 0.0, 0.0],
+        &[20.0, 31.0, 39.0, 4.0, 12.0, 25.0],
+    ));
+}

@@ -82,6 +82,11 @@ impl BetaGeoParams {
     ///
     /// # Errors
     /// [`crate::Error::InvalidParameter`] for a negative or non-finite penalizer;
+    /// [`crate::Error::InsufficientData`] when no customer has a repeat purchase, every T
+    /// is 0 or every weight is 0, or when the likelihood keeps rising towards the edge of
+    /// the parameter box (each parameter is kept in `[1e-8, 1e8]`; an optimum within a
+    /// factor 10 of its edge means the data do not identify the model, typically too few
+    /// customers to estimate the heterogeneity of their rates);
     /// [`crate::Error::NotConverged`] when BFGS stops early (with the last log-parameters).
     pub fn fit(&self, summary: &CustomerSummary) -> Result<BetaGeo> {
         let data =

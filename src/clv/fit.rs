@@ -199,6 +199,10 @@ pub(crate) const PARAM_MAX: f64 = 1e8;
 /// A fit whose optimum lies within this factor of the box's edge is reported as not
 /// identified rather than returned.
 const EDGE_FACTOR: f64 = 10.0;
+/// A fit that stops without converging with a parameter beyond
+/// `[1 / DRIFT_FACTOR, DRIFT_FACTOR]` was drifting towards a limit (a line search
+/// stalled on the flat likelihood before the box's edge): reported as not identified.
+const DRIFT_FACTOR: f64 = 1e4;
 
 /// Checks that (frequency, recency, T) rows can identify a purchase-and-dropout model:
 /// some weight, some customer observed for a time (`T > 0`) and some repeat purchase.
@@ -239,7 +243,8 @@ pub(crate) fn check_identifiable(model: &'static str, data: &CompressedSummary) 
 /// outside, the line search backs off instead), so every evaluation is bounded work.
 /// When the optimum sits within a factor 10 of that box's edge the likelihood keeps
 /// improving towards a limit the data do not identify: that is reported as
-/// [`Error::InsufficientData`] naming the parameters (`names`, in order), not returned.
+/// [`Error::InsufficientData`] naming the parameters (`names`, in order), not returned;
+/// so is a fit that stops without converging with a parameter beyond `[1e-4, 1e4]`.
 pub(crate) fn fit_log_params(
     model: &'static str,
     names: &[&'static str],
@@ -278,27 +283,42 @@ pub(crate) fn fit_log_params(
         &start,
         &opts,
     );
-    let edge = EDGE_FACTOR.ln();
-    let at_edge: Vec<String> = (0..n)
-        .filter(|&k| m.x[k] >= hi - edge || m.x[k] <= lo + edge)
-        .map(|k| {
-            let dir = if m.x[k] > 0.0 { "grows" } else { "shrinks" };
-            format!(
-                "{} {dir} ({:.3e})",
-                names.get(k).unwrap_or(&"?"),
-                m.x[k].exp()
-            )
-        })
-        .collect();
+    let describe = |limit: f64| -> Vec<String> {
+        (0..n)
+            .filter(|&k| m.x[k].abs() >= limit)
+            .map(|k| {
+                let dir = if m.x[k] > 0.0 { "grows" } else { "shrinks" };
+                format!(
+                    "{} {dir} ({:.3e})",
+                    names.get(k).unwrap_or(&"?"),
+                    m.x[k].exp()
+                )
+            })
+            .collect()
+    };
+    const CAUSE: &str = "the data do not identify the model (too few customers, or too \
+                         little variation in purchases or dropout, for its heterogeneity to \
+                         be estimated)";
+    // The box is symmetric in logs: |ln p| near ln PARAM_MAX is near its edge.
+    let at_edge = describe(hi - EDGE_FACTOR.ln());
     if !at_edge.is_empty() {
         return Err(Error::InsufficientData {
             model,
             reason: format!(
                 "the likelihood keeps rising as {} towards the limit of [{PARAM_MIN:e}, \
-                 {PARAM_MAX:e}]: the data do not identify the model (too few customers, \
-                 or too little variation in purchases or dropout, for its heterogeneity \
-                 to be estimated)",
+                 {PARAM_MAX:e}]: {CAUSE}",
                 at_edge.join(", ")
+            ),
+        });
+    }
+    let drifting = describe(DRIFT_FACTOR.ln());
+    if !m.converged && !drifting.is_empty() {
+        return Err(Error::InsufficientData {
+            model,
+            reason: format!(
+                "the fit stopped without converging ({}) as {}: {CAUSE}",
+                m.message,
+                drifting.join(", ")
             ),
         });
     }

@@ -56,7 +56,11 @@ impl GammaGammaParams {
     /// # Errors
     /// [`Error::InsufficientData`] without repeat buyers; [`Error::InvalidValue`] for a
     /// monetary value <= 0 among repeat buyers (naming the row);
-    /// [`Error::InvalidParameter`] for a bad penalizer; [`Error::NotConverged`].
+    /// [`Error::InvalidParameter`] for a bad penalizer; [`Error::InsufficientData`] also
+    /// when the likelihood keeps rising towards the edge of the parameter box (each of
+    /// p, q, v is kept in `[1e-8, 1e8]`; an optimum within a factor 10 of its edge means
+    /// the spends do not identify the model, e.g. no variation between customers);
+    /// [`Error::NotConverged`].
     pub fn fit(&self, summary: &CustomerSummary) -> Result<GammaGamma> {
         self.fit_columns(summary.frequency(), summary.monetary_value())
     }

@@ -58,7 +58,13 @@ impl ModifiedBetaGeoParams {
     /// Fits to a customer summary (frequency, recency, T).
     ///
     /// # Errors
-    /// [`crate::Error::InvalidParameter`] for a bad penalizer; [`crate::Error::NotConverged`].
+    /// [`crate::Error::InvalidParameter`] for a bad penalizer;
+    /// [`crate::Error::InsufficientData`] when no customer has a repeat purchase, every T
+    /// is 0 or every weight is 0, or when the likelihood keeps rising towards the edge of
+    /// the parameter box (each parameter is kept in `[1e-8, 1e8]`; an optimum within a
+    /// factor 10 of its edge means the data do not identify the model, typically too few
+    /// customers to estimate the heterogeneity of their rates);
+    /// [`crate::Error::NotConverged`].
     pub fn fit(&self, summary: &CustomerSummary) -> Result<ModifiedBetaGeo> {
         self.fit_compressed(&CompressedSummary::new(
             summary.frequency(),
