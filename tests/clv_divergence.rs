@@ -286,3 +286,22 @@ fn bgnbd_small_data_returns_promptly() {
         &[20.0, 31.0, 39.0, 4.0, 12.0, 25.0],
     ));
 }
+
+/// Pareto/NBD likelihood terms with parameters far outside the fits' box (as an
+/// unbounded optimizer used to reach) are a bounded amount of work.
+#[test]
+fn pareto_nbd_likelihood_work_is_bounded_for_extreme_parameters() {
+    for p in [
+        [2.2e123, 1.0e124, 0.5, 3.0],
+        [1e300, 1e300, 1e-300, 1.0],
+        [0.5, 1e-300, 1e300, 1e300],
+        [f64::MAX, 1.0, 1.0, f64::MIN_POSITIVE],
+    ] {
+        let m = ParetoNbd::from_params(p[0], p[1], p[2], p[3]);
+        for (x, tx, t) in [(0.0, 0.0, 39.0), (2.0, 30.4, 38.9), (4.0, 1.0, 30.0)] {
+            // Only that these return: the values at such parameters are not meaningful.
+            let _ = m.customer_log_likelihood(x, tx, t);
+            let _ = m.probability_alive(x, tx, t);
+        }
+    }
+}
