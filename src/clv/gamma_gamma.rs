@@ -77,15 +77,15 @@ impl GammaGammaParams {
     ///
     /// // frequency, recency, T, monetary value: the third customer's repeat orders were free.
     /// let summary = CustomerSummary::from_columns(
-    ///     array![2.0, 1.0, 3.0, 0.0, 4.0, 2.0].view(),
-    ///     array![30.0, 12.0, 25.0, 0.0, 35.0, 20.0].view(),
-    ///     array![40.0, 40.0, 40.0, 40.0, 40.0, 40.0].view(),
-    ///     Some(array![25.0, 40.0, 0.0, 0.0, 18.0, 31.0].view()),
+    ///     array![2.0, 1.0, 3.0, 0.0, 4.0, 2.0, 1.0, 1.0, 3.0].view(),
+    ///     array![30.0, 12.0, 25.0, 0.0, 35.0, 20.0, 5.0, 18.0, 33.0].view(),
+    ///     ndarray::Array1::from_elem(9, 40.0).view(),
+    ///     Some(array![25.0, 40.0, 0.0, 0.0, 18.0, 31.0, 8.0, 90.0, 21.0].view()),
     /// )?;
     /// assert!(GammaGamma::params().fit(&summary).is_err());
     /// let spend = GammaGamma::params().fit_eligible(&summary)?;
     /// let rows = spend.rows();
-    /// assert_eq!((rows.fitted, rows.no_repeat, rows.non_positive_spend), (4, 1, 1));
+    /// assert_eq!((rows.fitted, rows.no_repeat, rows.non_positive_spend), (7, 1, 1));
     /// # Ok::<(), patronage::Error>(())
     /// ```
     ///
