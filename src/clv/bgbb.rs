@@ -78,7 +78,10 @@ impl BetaGeoBetaBinomParams {
     /// # Errors
     /// [`Error::Empty`], [`Error::LengthMismatch`], [`Error::NonFinite`],
     /// [`Error::Negative`] (naming the row); [`Error::InvalidValue`] for non-integer
-    /// counts, `x > t_x`, `t_x > n`, or `t_x = 0` with `x > 0`; [`Error::NotConverged`].
+    /// counts, `x > t_x`, `t_x > n`, or `t_x = 0` with `x > 0`;
+    /// [`Error::InsufficientData`] when no row has weight, every `n` is 0 or every `x` is
+    /// 0, or when the likelihood rises towards a parameter limit (each parameter is kept
+    /// in `[1e-8, 1e8]`: the data do not identify the model); [`Error::NotConverged`].
     pub fn fit(
         &self,
         frequency: &[f64],
@@ -187,6 +190,25 @@ impl BetaGeoBetaBinomParams {
             })
             .collect();
         let total: f64 = rows.iter().map(|r| r.3).sum();
+        let weighted = || rows.iter().filter(|r| r.3 > 0.0);
+        let unidentified = if weighted().next().is_none() {
+            Some("every weight is 0: there is no customer to fit")
+        } else if weighted().all(|r| r.2 == 0.0) {
+            Some("every customer has 0 opportunities: nothing was observed")
+        } else if weighted().all(|r| r.0 == 0.0) {
+            Some(
+                "no repeat transactions (every frequency is 0): the transaction and \
+                 dropout probabilities are not identified",
+            )
+        } else {
+            None
+        };
+        if let Some(reason) = unidentified {
+            return Err(Error::InsufficientData {
+                model: "BG/BB",
+                reason: reason.into(),
+            });
+        }
         let ll = |p: &[f64]| {
             rows.iter()
                 .map(|&(x, tx, np, w)| w * ln_l(p, x, tx, np))
@@ -195,11 +217,17 @@ impl BetaGeoBetaBinomParams {
         let penalizer = self.penalizer;
         let objective =
             |p: &[f64]| -ll(p) / total + penalizer * p.iter().map(|v| v * v).sum::<f64>();
-        let (params, iterations) =
-            fit_log_params("BG/BB", &[0.0; 4], self.max_iter, self.tol, |p, g| {
+        let (params, iterations) = fit_log_params(
+            "BG/BB",
+            &["alpha", "beta", "gamma", "delta"],
+            &[0.0; 4],
+            self.max_iter,
+            self.tol,
+            |p, g| {
                 numerical_gradient(objective, p, g);
                 objective(p)
-            })?;
+            },
+        )?;
         let hess = numerical_hessian(|p| -ll(p), &params);
         let se = cholesky_inverse(&hess, 4).map(|c| (0..4).map(|k| c[k * 4 + k].sqrt()).collect());
         Ok(BetaGeoBetaBinom {

@@ -90,6 +90,11 @@ impl BetaGeoParams {
     ///
     /// # Errors
     /// [`crate::Error::InvalidParameter`] for a negative or non-finite penalizer;
+    /// [`crate::Error::InsufficientData`] when no customer has a repeat purchase, every T
+    /// is 0 or every weight is 0, or when the likelihood keeps rising towards the edge of
+    /// the parameter box (each parameter is kept in `[1e-8, 1e8]`; an optimum within a
+    /// factor 10 of its edge means the data do not identify the model, typically too few
+    /// customers to estimate the heterogeneity of their rates);
     /// [`crate::Error::NotConverged`] when BFGS stops early (with the last log-parameters).
     pub fn fit(&self, summary: &CustomerSummary) -> Result<BetaGeo> {
         let data =
@@ -117,10 +122,16 @@ impl BetaGeoParams {
 
     fn fit_compressed(&self, data: &CompressedSummary) -> Result<BetaGeo> {
         super::fit::check_penalizer(self.penalizer)?;
+        super::fit::check_identifiable("BG/NBD", data)?;
         let penalizer = self.penalizer;
         let start = [1.0f64.ln(), 1.0f64.ln(), 1.0f64.ln(), 1.0f64.ln()];
-        let (params, report) =
-            fit_log_params("BG/NBD", &start, self.max_iter, self.tol, |p, g| {
+        let (params, report) = fit_log_params(
+            "BG/NBD",
+            &["r", "alpha", "a", "b"],
+            &start,
+            self.max_iter,
+            self.tol,
+            |p, g| {
                 let (ll, grad) = log_likelihood(data, p);
                 let mut value = -ll / data.total_weight;
                 for k in 0..4 {
@@ -129,7 +140,8 @@ impl BetaGeoParams {
                     g[k] += 2.0 * penalizer * p[k];
                 }
                 value
-            })?;
+            },
+        )?;
         let (ll, _) = log_likelihood(data, &params);
         let se = standard_errors(&params, |p| log_likelihood(data, p).1);
         Ok(BetaGeo {

@@ -182,17 +182,85 @@ pub(crate) fn check_penalizer(penalizer: f64) -> Result<()> {
     Ok(())
 }
 
+/// Every parameter the CLV fits estimate is kept in `[PARAM_MIN, PARAM_MAX]`.
+///
+/// The models' parameters are shapes and scales: the published fits (CDNOW's BG/NBD,
+/// Pareto/NBD and Gamma-Gamma, the donations' BG/BB) lie between 0.2 and 16, and a
+/// change of time unit (days to years) scales a rate parameter by at most 365. Where
+/// the likelihood keeps rising towards 0 or infinity the data do not identify the
+/// model (e.g. `r, α → ∞` with `r / α` fixed: purchase rates without heterogeneity), and
+/// an unbounded optimizer wanders there, each evaluation costing more (Pareto/NBD's tail
+/// quadrature needs about `ln(b z / (a (1 - z)))` times more nodes, 2F1 series in the
+/// predictions `max(a, b) / (1 - z)` terms) and the parameters ending as garbage such as
+/// `r = 2e123`. Within the box every likelihood evaluation is a bounded amount of work
+/// (Pareto/NBD: at most about 3,300 quadrature nodes or 470 series terms per tail
+/// integral, two per customer row).
+pub(crate) const PARAM_MIN: f64 = 1e-8;
+/// The upper end of the box, see [`PARAM_MIN`].
+pub(crate) const PARAM_MAX: f64 = 1e8;
+/// A fit whose optimum lies within this factor of the box's edge is reported as not
+/// identified rather than returned.
+const EDGE_FACTOR: f64 = 10.0;
+/// A fit that stops without converging with a parameter beyond
+/// `[1 / DRIFT_FACTOR, DRIFT_FACTOR]` was drifting towards a limit (a line search
+/// stalled on the flat likelihood before the box's edge): reported as not identified.
+const DRIFT_FACTOR: f64 = 1e4;
+
+/// Checks that (frequency, recency, T) rows can identify a purchase-and-dropout model:
+/// some weight, some customer observed for a time (`T > 0`) and some repeat purchase.
+/// Without these the likelihood does not depend on some parameters (the fit would
+/// return its start values) or is maximal at the parameters' limits.
+pub(crate) fn check_identifiable(model: &'static str, data: &CompressedSummary) -> Result<()> {
+    let rows = || (0..data.weights.len()).filter(|&k| data.weights[k] > 0.0);
+    if rows().next().is_none() {
+        return Err(Error::InsufficientData {
+            model,
+            reason: "every weight is 0: there is no customer to fit".into(),
+        });
+    }
+    if rows().all(|k| data.age[k] == 0.0) {
+        return Err(Error::InsufficientData {
+            model,
+            reason: "every T is 0: no customer was observed for any time after their first \
+                     purchase, so purchase and dropout rates are not identified"
+                .into(),
+        });
+    }
+    if rows().all(|k| data.frequency[k] == 0.0) {
+        return Err(Error::InsufficientData {
+            model,
+            reason: "no repeat purchases (every frequency is 0): the purchase rate and the \
+                     dropout process are not identified"
+                .into(),
+        });
+    }
+    Ok(())
+}
+
 /// Minimizes `objective(params, grad_natural)` over positive parameters by BFGS on
 /// their logs; the objective receives natural parameters and writes the gradient with
 /// respect to them. Returns the natural parameters and iterations.
+///
+/// Each parameter is kept in `[PARAM_MIN, PARAM_MAX]` (the objective is not evaluated
+/// outside, the line search backs off instead), so every evaluation is bounded work.
+/// When the optimum sits within a factor 10 of that box's edge the likelihood keeps
+/// improving towards a limit the data do not identify: that is reported as
+/// [`Error::InsufficientData`] naming the parameters (`names`, in order), not returned;
+/// so is a fit that stops without converging with a parameter beyond `[1e-4, 1e4]`.
 pub(crate) fn fit_log_params(
     model: &'static str,
+    names: &[&'static str],
     start_log: &[f64],
     max_iter: usize,
     tol: f64,
     mut objective: impl FnMut(&[f64], &mut [f64]) -> f64,
 ) -> Result<(Vec<f64>, usize)> {
     let n = start_log.len();
+    let (lo, hi) = (PARAM_MIN.ln(), PARAM_MAX.ln());
+    let start: Vec<f64> = start_log
+        .iter()
+        .map(|&t| if t.is_finite() { t.clamp(lo, hi) } else { 0.0 })
+        .collect();
     let mut natural = vec![0.0; n];
     let mut g_nat = vec![0.0; n];
     let opts = OptimOptions {
@@ -202,11 +270,11 @@ pub(crate) fn fit_log_params(
     };
     let m = bfgs(
         |theta, g| {
+            if theta.iter().any(|t| !(lo..=hi).contains(t)) {
+                return f64::INFINITY;
+            }
             for k in 0..n {
                 natural[k] = theta[k].exp();
-            }
-            if natural.iter().any(|v| !v.is_finite() || *v <= 0.0) {
-                return f64::INFINITY;
             }
             let v = objective(&natural, &mut g_nat);
             for k in 0..n {
@@ -214,9 +282,48 @@ pub(crate) fn fit_log_params(
             }
             v
         },
-        start_log,
+        &start,
         &opts,
     );
+    let describe = |limit: f64| -> Vec<String> {
+        (0..n)
+            .filter(|&k| m.x[k].abs() >= limit)
+            .map(|k| {
+                let dir = if m.x[k] > 0.0 { "grows" } else { "shrinks" };
+                format!(
+                    "{} {dir} ({:.3e})",
+                    names.get(k).unwrap_or(&"?"),
+                    m.x[k].exp()
+                )
+            })
+            .collect()
+    };
+    const CAUSE: &str = "the data do not identify the model (too few customers, or too \
+                         little variation in purchases or dropout, for its heterogeneity to \
+                         be estimated)";
+    // The box is symmetric in logs: |ln p| near ln PARAM_MAX is near its edge.
+    let at_edge = describe(hi - EDGE_FACTOR.ln());
+    if !at_edge.is_empty() {
+        return Err(Error::InsufficientData {
+            model,
+            reason: format!(
+                "the likelihood keeps rising as {} towards the limit of [{PARAM_MIN:e}, \
+                 {PARAM_MAX:e}]: {CAUSE}",
+                at_edge.join(", ")
+            ),
+        });
+    }
+    let drifting = describe(DRIFT_FACTOR.ln());
+    if !m.converged && !drifting.is_empty() {
+        return Err(Error::InsufficientData {
+            model,
+            reason: format!(
+                "the fit stopped without converging ({}) as {}: {CAUSE}",
+                m.message,
+                drifting.join(", ")
+            ),
+        });
+    }
     let params: Vec<f64> = m.x.iter().map(|t| t.exp()).collect();
     if !m.converged || params.iter().any(|p| !p.is_finite()) || !m.value.is_finite() {
         return Err(Error::NotConverged {

@@ -56,7 +56,11 @@ impl GammaGammaParams {
     /// # Errors
     /// [`Error::InsufficientData`] without repeat buyers; [`Error::InvalidValue`] for a
     /// monetary value <= 0 among repeat buyers (naming the row);
-    /// [`Error::InvalidParameter`] for a bad penalizer; [`Error::NotConverged`].
+    /// [`Error::InvalidParameter`] for a bad penalizer; [`Error::InsufficientData`] also
+    /// when the likelihood keeps rising towards the edge of the parameter box (each of
+    /// p, q, v is kept in `[1e-8, 1e8]`; an optimum within a factor 10 of its edge means
+    /// the spends do not identify the model, e.g. no variation between customers);
+    /// [`Error::NotConverged`].
     pub fn fit(&self, summary: &CustomerSummary) -> Result<GammaGamma> {
         self.fit_columns(summary.frequency(), summary.monetary_value())
     }
@@ -73,15 +77,15 @@ impl GammaGammaParams {
     ///
     /// // frequency, recency, T, monetary value: the third customer's repeat orders were free.
     /// let summary = CustomerSummary::from_columns(
-    ///     array![2.0, 1.0, 3.0, 0.0, 4.0, 2.0].view(),
-    ///     array![30.0, 12.0, 25.0, 0.0, 35.0, 20.0].view(),
-    ///     array![40.0, 40.0, 40.0, 40.0, 40.0, 40.0].view(),
-    ///     Some(array![25.0, 40.0, 0.0, 0.0, 18.0, 31.0].view()),
+    ///     array![2.0, 1.0, 3.0, 0.0, 4.0, 2.0, 1.0, 1.0, 3.0].view(),
+    ///     array![30.0, 12.0, 25.0, 0.0, 35.0, 20.0, 5.0, 18.0, 33.0].view(),
+    ///     ndarray::Array1::from_elem(9, 40.0).view(),
+    ///     Some(array![25.0, 40.0, 0.0, 0.0, 18.0, 31.0, 8.0, 90.0, 21.0].view()),
     /// )?;
     /// assert!(GammaGamma::params().fit(&summary).is_err());
     /// let spend = GammaGamma::params().fit_eligible(&summary)?;
     /// let rows = spend.rows();
-    /// assert_eq!((rows.fitted, rows.no_repeat, rows.non_positive_spend), (4, 1, 1));
+    /// assert_eq!((rows.fitted, rows.no_repeat, rows.non_positive_spend), (7, 1, 1));
     /// # Ok::<(), patronage::Error>(())
     /// ```
     ///
@@ -190,15 +194,22 @@ impl GammaGammaParams {
         let penalizer = self.penalizer;
         let fit = |data: &[(f64, f64, f64, f64)], start: &[f64]| {
             let n: f64 = data.iter().map(|d| d.2).sum();
-            fit_log_params("Gamma-Gamma", start, self.max_iter, self.tol, |p, g| {
-                let (ll, grad) = log_likelihood(data, p);
-                let mut value = -ll / n;
-                for k in 0..3 {
-                    g[k] = -grad[k] / n + 2.0 * penalizer * p[k];
-                    value += penalizer * p[k] * p[k];
-                }
-                value
-            })
+            fit_log_params(
+                "Gamma-Gamma",
+                &["p", "q", "v"],
+                start,
+                self.max_iter,
+                self.tol,
+                |p, g| {
+                    let (ll, grad) = log_likelihood(data, p);
+                    let mut value = -ll / n;
+                    for k in 0..3 {
+                        g[k] = -grad[k] / n + 2.0 * penalizer * p[k];
+                        value += penalizer * p[k] * p[k];
+                    }
+                    value
+                },
+            )
         };
         // Large inputs: start from the fit to an evenly strided subsample (rows are
         // sorted by frequency and spend, so the stride keeps both distributions), which

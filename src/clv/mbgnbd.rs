@@ -57,7 +57,13 @@ impl ModifiedBetaGeoParams {
     /// Fits to a customer summary (frequency, recency, T).
     ///
     /// # Errors
-    /// [`crate::Error::InvalidParameter`] for a bad penalizer; [`crate::Error::NotConverged`].
+    /// [`crate::Error::InvalidParameter`] for a bad penalizer;
+    /// [`crate::Error::InsufficientData`] when no customer has a repeat purchase, every T
+    /// is 0 or every weight is 0, or when the likelihood keeps rising towards the edge of
+    /// the parameter box (each parameter is kept in `[1e-8, 1e8]`; an optimum within a
+    /// factor 10 of its edge means the data do not identify the model, typically too few
+    /// customers to estimate the heterogeneity of their rates);
+    /// [`crate::Error::NotConverged`].
     pub fn fit(&self, summary: &CustomerSummary) -> Result<ModifiedBetaGeo> {
         self.fit_compressed(&CompressedSummary::new(
             summary.frequency(),
@@ -84,9 +90,15 @@ impl ModifiedBetaGeoParams {
 
     fn fit_compressed(&self, data: &CompressedSummary) -> Result<ModifiedBetaGeo> {
         check_penalizer(self.penalizer)?;
+        super::fit::check_identifiable("MBG/NBD", data)?;
         let penalizer = self.penalizer;
-        let (params, iterations) =
-            fit_log_params("MBG/NBD", &[0.0; 4], self.max_iter, self.tol, |p, g| {
+        let (params, iterations) = fit_log_params(
+            "MBG/NBD",
+            &["r", "alpha", "a", "b"],
+            &[0.0; 4],
+            self.max_iter,
+            self.tol,
+            |p, g| {
                 let (ll, grad) = family_log_likelihood(data, p, true);
                 let mut value = -ll / data.total_weight;
                 for k in 0..4 {
@@ -94,7 +106,8 @@ impl ModifiedBetaGeoParams {
                     value += penalizer * p[k] * p[k];
                 }
                 value
-            })?;
+            },
+        )?;
         let (ll, _) = family_log_likelihood(data, &params, true);
         let se = standard_errors(&params, |p| family_log_likelihood(data, p, true).1);
         Ok(ModifiedBetaGeo {

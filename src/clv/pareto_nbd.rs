@@ -102,6 +102,11 @@ impl ParetoNbdParams {
     ///
     /// # Errors
     /// [`crate::Error::InvalidParameter`] for a negative or non-finite penalizer;
+    /// [`crate::Error::InsufficientData`] when no customer has a repeat purchase, every T
+    /// is 0 or every weight is 0, or when the likelihood keeps rising towards the edge of
+    /// the parameter box (each parameter is kept in `[1e-8, 1e8]`; an optimum within a
+    /// factor 10 of its edge means the data do not identify the model, typically too few
+    /// customers to estimate the heterogeneity of their rates);
     /// [`crate::Error::NotConverged`] when BFGS stops early (with the last log-parameters).
     ///
     /// ```
@@ -137,10 +142,16 @@ impl ParetoNbdParams {
 
     fn fit_compressed(&self, data: &CompressedSummary) -> Result<ParetoNbd> {
         check_penalizer(self.penalizer)?;
+        super::fit::check_identifiable("Pareto/NBD", data)?;
         let penalizer = self.penalizer;
         let start = start_values(data);
-        let (params, iterations) =
-            fit_log_params("Pareto/NBD", &start, self.max_iter, self.tol, |p, g| {
+        let (params, iterations) = fit_log_params(
+            "Pareto/NBD",
+            &["r", "alpha", "s", "beta"],
+            &start,
+            self.max_iter,
+            self.tol,
+            |p, g| {
                 let (ll, grad) = log_likelihood(data, p);
                 let mut value = -ll / data.total_weight;
                 for k in 0..4 {
@@ -148,7 +159,8 @@ impl ParetoNbdParams {
                     value += penalizer * p[k] * p[k];
                 }
                 value
-            })?;
+            },
+        )?;
         let (ll, _) = log_likelihood(data, &params);
         let se = standard_errors(&params, |p| log_likelihood(data, p).1);
         Ok(ParetoNbd {
@@ -217,7 +229,9 @@ fn ln_j_series(a: f64, b: f64, z: f64, w: f64) -> (f64, [f64; 3]) {
         sum_p += term * hp;
         sum_q += term * hq;
         sum_z += n * dz;
-        if term * n <= tail * sum || n > 1e7 {
+        // Terms shrink at least as fast as z^n <= 0.9^n (p < q): about 470 suffice for
+        // any parameters; the cap only bounds the work for non-finite input.
+        if term * n <= tail * sum || n > 1e4 {
             break;
         }
     }
@@ -243,7 +257,10 @@ fn ln_j_quadrature(a: f64, b: f64, z: f64, w: f64) -> (f64, [f64; 3]) {
     // The spacing at ln(v / c) = -spread, where (π/2) sinh(t) = -spread, is
     // (π/2) cosh(t) h.
     let spread = (c / fast).ln();
-    let h = (0.2 / (half_pi * (1.0 + (spread / half_pi).powi(2)).sqrt())).min(1.0 / 16.0);
+    // The step floor bounds the work (at most 2 x 2,250 nodes): within the fits' parameter
+    // box (`fit::PARAM_MAX`) the spread is at most about 75 and h about 2.7e-3, above it;
+    // for parameters far outside, h would tend to 0 and the nodes to 2^31 (NaN: one node).
+    let h = (0.2 / (half_pi * (1.0 + (spread / half_pi).powi(2)).sqrt())).clamp(2e-3, 1.0 / 16.0);
     // t = k h within [-4.5, 4.5]: v / c from e^-70 to e^70.
     let kmax = (4.5 / h).ceil() as i32;
     let ln_w = w.ln();
