@@ -131,14 +131,12 @@ pub const MAX_COHORT_PERIODS: usize = 2_000;
 pub fn retention<C>(log: &TransactionLog<C>, period: CohortPeriod) -> Result<CohortTable> {
     let (first, last) = (log.first_day(), log.last_day());
     let periods = i64::from(period.index(last)) - i64::from(period.index(first)) + 1;
-    if periods > MAX_COHORT_PERIODS as i64 {
-        return Err(Error::LimitExceeded {
-            what: "cohort periods spanned by the log",
-            size: periods as u64,
-            limit: MAX_COHORT_PERIODS as u64,
-            hint: "check the log for an outlier date, or use monthly cohorts",
-        });
-    }
+    Error::check_limit(
+        "cohort periods spanned by the log",
+        periods,
+        MAX_COHORT_PERIODS,
+        "check the log for an outlier date, or use monthly cohorts",
+    )?;
     // Period of every day in range, computed once (calendar months need a division-
     // heavy conversion). At most MAX_COHORT_PERIODS months of days.
     let span = last.days_since(first) as usize + 1;

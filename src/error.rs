@@ -138,3 +138,23 @@ pub enum Error {
         day: u32,
     },
 }
+
+impl Error {
+    /// `Err(LimitExceeded)` when `size` passes `limit`.
+    pub(crate) fn check_limit(
+        what: &'static str,
+        size: i64,
+        limit: usize,
+        hint: &'static str,
+    ) -> Result<()> {
+        if size > limit as i64 {
+            return Err(Error::LimitExceeded {
+                what,
+                size: size as u64,
+                limit: limit as u64,
+                hint,
+            });
+        }
+        Ok(())
+    }
+}

@@ -245,14 +245,12 @@ pub const MAX_PERIODS: usize = 1_000_000;
 pub fn aggregate<C>(log: &TransactionLog<C>, period: Period, measure: Measure) -> Result<Series> {
     let first = period.index(log.first_day());
     let width = i64::from(period.index(log.last_day())) - i64::from(first) + 1;
-    if width > MAX_PERIODS as i64 {
-        return Err(Error::LimitExceeded {
-            what: "periods spanned by the log",
-            size: width as u64,
-            limit: MAX_PERIODS as u64,
-            hint: "check the log for an outlier date, or use a longer period",
-        });
-    }
+    Error::check_limit(
+        "periods spanned by the log",
+        width,
+        MAX_PERIODS,
+        "check the log for an outlier date, or use a longer period",
+    )?;
     let width = width as usize;
     let mut values = vec![0.0; width];
     let (offsets, days, amounts) = (log.offsets(), log.days(), log.amounts());
