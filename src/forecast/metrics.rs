@@ -137,7 +137,8 @@ pub fn smape(actual: &[f64], forecast: &[f64]) -> Result<f64> {
 /// when `m = 1` or the series is shorter than `m + 1`).
 ///
 /// # Errors
-/// [`Error::InsufficientData`] for a training series of one observation.
+/// [`Error::InsufficientData`] for a training series of one observation, or one whose
+/// naive forecast has no error (the scale would be 0 and MASE infinite or NaN).
 pub fn mase_scale(training: &Series) -> Result<f64> {
     let y = training.values();
     let m = if y.len() > training.season_length() {
@@ -151,7 +152,16 @@ pub fn mase_scale(training: &Series) -> Result<f64> {
             reason: "the training series needs at least two observations".into(),
         });
     }
-    Ok(y.windows(m + 1).map(|w| (w[m] - w[0]).abs()).sum::<f64>() / (y.len() - m) as f64)
+    let scale = y.windows(m + 1).map(|w| (w[m] - w[0]).abs()).sum::<f64>() / (y.len() - m) as f64;
+    if scale == 0.0 {
+        return Err(Error::InsufficientData {
+            model: "MASE",
+            reason: "the training series' naive forecast has no error (a constant or exactly \
+                     repeating series), so MASE is undefined"
+                .into(),
+        });
+    }
+    Ok(scale)
 }
 
 /// Mean absolute scaled error: MAE over [`mase_scale`] of the training series.
@@ -162,18 +172,24 @@ pub fn mase(actual: &[f64], forecast: &[f64], training: &Series) -> Result<f64> 
     Ok(mae(actual, forecast)? / mase_scale(training)?)
 }
 
-/// All metrics at once. MAPE is NaN (not an error) when an actual is 0.
+/// All metrics at once. MAPE is NaN (not an error) when an actual is 0, and MASE is
+/// NaN when the training series' naive forecast has no error (see [`mase_scale`]).
 ///
 /// # Errors
-/// As [`mae`] and [`mase_scale`].
+/// As [`mae`], and [`mase_scale`]'s error for a training series of one observation.
 pub fn accuracy(actual: &[f64], forecast: &[f64], training: &Series) -> Result<Accuracy> {
     let mae = mae(actual, forecast)?;
+    let mase = match mase_scale(training) {
+        Ok(scale) => mae / scale,
+        Err(_) if training.len() > 1 => f64::NAN,
+        Err(e) => return Err(e),
+    };
     Ok(Accuracy {
         mae,
         rmse: rmse(actual, forecast)?,
         mape: mape(actual, forecast).unwrap_or(f64::NAN),
         smape: smape(actual, forecast)?,
-        mase: mae / mase_scale(training)?,
+        mase,
     })
 }
 
@@ -319,6 +335,16 @@ mod tests {
         // |2-1|, |6-5|, |4-2|, |9-6| → 7/4.
         assert_eq!(mase_scale(&seasonal).unwrap(), 1.75);
         assert!(mase_scale(&Series::new(&[1.0], 1).unwrap()).is_err());
+        // A constant (or exactly seasonal) training series: an error, not inf/NaN.
+        let flat = Series::new(&[3.0; 6], 1).unwrap();
+        assert!(matches!(
+            mase(&[1.0], &[2.0], &flat),
+            Err(Error::InsufficientData { .. })
+        ));
+        let repeating = Series::new(&[1.0, 5.0, 1.0, 5.0], 2).unwrap();
+        assert!(mase_scale(&repeating).is_err());
+        let all = accuracy(&[1.0, 2.0], &[2.0, 2.0], &flat).unwrap();
+        assert!(all.mase.is_nan() && all.mae == 0.5);
     }
 
     #[test]
