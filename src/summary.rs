@@ -172,6 +172,15 @@ impl SummaryParams {
                 reason: "must be a positive, finite number of days".into(),
             });
         }
+        // Every time (recency, T) is at most 2^33 periods (any two days) times the
+        // scale: keep that finite, so a tiny unit is an error, not an infinite T.
+        if !(self.scale() * 2f64.powi(33)).is_finite() {
+            return Err(Error::InvalidParameter {
+                name: "time_unit_days",
+                value: unit.to_string(),
+                reason: "so small that recency and T overflow to infinity".into(),
+            });
+        }
         Ok(())
     }
 

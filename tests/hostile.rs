@@ -251,3 +251,22 @@ fn days_near_the_ends_of_i32() {
     assert_eq!(revenue(&edge, Period::Week).unwrap().len(), 4);
     assert!(retention(&edge, CohortPeriod::Week).is_ok());
 }
+
+#[test]
+fn tiny_time_units_are_an_error_not_infinite_times() {
+    use patronage::{Day, SummaryParams, Transaction, TransactionLog};
+    let t = |c: u32, d: i32| Transaction {
+        customer: c,
+        day: Day(d),
+        amount: 1.0,
+    };
+    let log = TransactionLog::new(&[t(1, 0), t(1, 30)]).unwrap();
+    invalid(
+        log.summarize(&SummaryParams::new(Day(60)).time_unit_days(1e-300)),
+        "time_unit_days",
+    );
+    let s = log
+        .summarize(&SummaryParams::new(Day(60)).time_unit_days(1e-200))
+        .unwrap();
+    assert!(s.age()[0].is_finite() && s.recency()[0].is_finite());
+}
