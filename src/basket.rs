@@ -308,11 +308,29 @@ impl<I> Baskets<I> {
     ///
     /// # Errors
     /// [`Error::InvalidParameter`] for a fraction outside `(0, 1]`, a count of 0, or
-    /// `max_len` of 0.
+    /// `max_len` of 0; [`Error::LimitExceeded`] when there are more than
+    /// [`MAX_ITEMSETS`] frequent itemsets (mining stops there: one basket of n items
+    /// holds 2^n); [`frequent_itemsets_up_to`](Self::frequent_itemsets_up_to) sets
+    /// another limit.
     pub fn frequent_itemsets(
         &self,
         min_support: MinSupport,
         max_len: Option<usize>,
+    ) -> Result<Vec<Itemset>> {
+        self.frequent_itemsets_up_to(min_support, max_len, MAX_ITEMSETS)
+    }
+
+    /// [`frequent_itemsets`](Self::frequent_itemsets) with at most `max_itemsets`
+    /// itemsets instead of [`MAX_ITEMSETS`] (each costs about a hundred bytes).
+    ///
+    /// # Errors
+    /// As [`frequent_itemsets`](Self::frequent_itemsets), with `max_itemsets` as the
+    /// limit.
+    pub fn frequent_itemsets_up_to(
+        &self,
+        min_support: MinSupport,
+        max_len: Option<usize>,
+        max_itemsets: usize,
     ) -> Result<Vec<Itemset>> {
         let n = self.n_orders();
         let min_count = match min_support {
@@ -368,7 +386,10 @@ impl<I> Baskets<I> {
         let tree = FpTree::from_paths(frequent.len(), &mut paths);
         drop(paths);
         // Each top-level item's itemsets are mined independently (in parallel); the
-        // final sort makes the order independent of scheduling.
+        // final sort makes the order independent of scheduling. One count across the
+        // parts stops every part once max_itemsets is passed: whether that happens
+        // depends only on the data, not on the schedule.
+        let emitted = std::sync::atomic::AtomicUsize::new(0);
         let top = |r: usize| {
             let mut found: Vec<Itemset> = Vec::new();
             let mut suffix: Vec<u32> = Vec::new();
@@ -386,6 +407,7 @@ impl<I> Baskets<I> {
                         count,
                         support: count as f64 / n as f64,
                     });
+                    emitted.fetch_add(1, std::sync::atomic::Ordering::Relaxed) < max_itemsets
                 },
             );
             found
@@ -397,6 +419,13 @@ impl<I> Baskets<I> {
         };
         #[cfg(not(feature = "parallel"))]
         let parts: Vec<Vec<Itemset>> = (0..frequent.len()).map(top).collect();
+        let total = emitted.into_inner();
+        Error::check_limit(
+            "frequent itemsets",
+            i64::try_from(total).unwrap_or(i64::MAX),
+            max_itemsets,
+            "raise min_support or set max_len (a wide basket holds 2^n itemsets)",
+        )?;
         let mut out: Vec<Itemset> = parts.into_iter().flatten().collect();
         out.sort_by(|a, b| {
             a.items
@@ -650,39 +679,45 @@ impl FpTree {
     }
 }
 
+/// Most frequent itemsets [`Baskets::frequent_itemsets`] returns (10 million, about a
+/// gigabyte of itemsets): past it, mining stops with [`Error::LimitExceeded`].
+pub const MAX_ITEMSETS: usize = 10_000_000;
+
 /// FP-growth: for each rank (least frequent first), emit `suffix + rank` and recurse
 /// into its conditional tree.
+/// Stops (returning false) as soon as `emit` returns false.
 fn mine(
     tree: &FpTree,
     min_count: usize,
     max_len: usize,
     suffix: &mut Vec<u32>,
-    emit: &mut dyn FnMut(&[u32], usize),
-) {
-    for r in (0..tree.header.len()).rev() {
-        mine_rank(tree, r, min_count, max_len, suffix, emit);
-    }
+    emit: &mut dyn FnMut(&[u32], usize) -> bool,
+) -> bool {
+    (0..tree.header.len())
+        .rev()
+        .all(|r| mine_rank(tree, r, min_count, max_len, suffix, emit))
 }
 
-/// Emits `suffix + r` if frequent and mines its conditional tree.
+/// Emits `suffix + r` if frequent and mines its conditional tree; false when `emit`
+/// asked to stop.
 fn mine_rank(
     tree: &FpTree,
     r: usize,
     min_count: usize,
     max_len: usize,
     suffix: &mut Vec<u32>,
-    emit: &mut dyn FnMut(&[u32], usize),
-) {
+    emit: &mut dyn FnMut(&[u32], usize) -> bool,
+) -> bool {
     let count: usize = tree.header[r]
         .iter()
         .map(|&n| tree.nodes[n as usize].count)
         .sum();
     if count < min_count {
-        return;
+        return true;
     }
     suffix.push(r as u32);
-    emit(suffix, count);
-    if suffix.len() < max_len {
+    let mut go_on = emit(suffix, count);
+    if go_on && suffix.len() < max_len {
         // Conditional pattern base: prefix paths of r's nodes. Count first, then keep
         // only the ranks frequent in this base.
         let mut cond_counts = vec![0usize; r];
@@ -710,8 +745,9 @@ fn mine_rank(
                 kept.close(start, tree.nodes[n as usize].count);
             }
             let cond = FpTree::from_paths(r, &mut kept);
-            mine(&cond, min_count, max_len, suffix, emit);
+            go_on = mine(&cond, min_count, max_len, suffix, emit);
         }
     }
     suffix.pop();
+    go_on
 }

@@ -147,7 +147,7 @@ impl Error {
         limit: usize,
         hint: &'static str,
     ) -> Result<()> {
-        if size > limit as i64 {
+        if size > i64::try_from(limit).unwrap_or(i64::MAX) {
             return Err(Error::LimitExceeded {
                 what,
                 size: size as u64,

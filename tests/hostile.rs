@@ -270,3 +270,34 @@ fn tiny_time_units_are_an_error_not_infinite_times() {
         .unwrap();
     assert!(s.age()[0].is_finite() && s.recency()[0].is_finite());
 }
+
+#[test]
+fn one_wide_basket_stops_at_the_itemset_limit() {
+    use patronage::basket::{Baskets, MinSupport, OrderLine};
+    // One order of 40 items holds 2^40 - 1 itemsets, all with support 1.
+    let lines: Vec<OrderLine<u32, u32>> =
+        (0..40).map(|item| OrderLine { order: 1, item }).collect();
+    let b = Baskets::new(&lines).unwrap();
+    match b.frequent_itemsets_up_to(MinSupport::Count(1), None, 10_000) {
+        Err(Error::LimitExceeded {
+            what: "frequent itemsets",
+            limit: 10_000,
+            ..
+        }) => {}
+        other => panic!("{other:?}"),
+    }
+    // No limit at all is allowed too (usize::MAX), with max_len keeping it small.
+    assert_eq!(
+        b.frequent_itemsets_up_to(MinSupport::Count(1), Some(1), usize::MAX)
+            .unwrap()
+            .len(),
+        40
+    );
+    // Within the limit the answer is complete: 40 + 780 itemsets of one and two items.
+    assert_eq!(
+        b.frequent_itemsets_up_to(MinSupport::Count(1), Some(2), 10_000)
+            .unwrap()
+            .len(),
+        820
+    );
+}
