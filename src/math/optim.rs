@@ -534,7 +534,8 @@ where
 /// Cholesky factor `L` (lower triangular, row-major) of a symmetric positive-definite
 /// `n x n` matrix, or `None` when a pivot is not positive and finite.
 pub fn cholesky(a: &[f64], n: usize) -> Option<Vec<f64>> {
-    if a.len() != n * n {
+    // `a` holds n^2 values, so n^2 cannot overflow once the length matches.
+    if n.checked_mul(n) != Some(a.len()) {
         return None;
     }
     let mut l = vec![0.0; n * n];
@@ -698,6 +699,12 @@ mod tests {
             assert!((h1[k] - want[k]).abs() < 1e-5, "{k}: {}", h1[k]);
             assert!((h2[k] - want[k]).abs() < 1e-7, "{k}: {}", h2[k]);
         }
+    }
+
+    #[test]
+    fn cholesky_size_whose_square_overflows_is_none() {
+        assert!(cholesky(&[1.0], 1usize << 33).is_none());
+        assert!(cholesky_inverse(&[], usize::MAX).is_none());
     }
 
     #[test]
