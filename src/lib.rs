@@ -140,6 +140,7 @@
 //! | [`forecast::series::MAX_PERIODS`] | 1,000,000 | periods a series from a log spans ([`Error::LimitExceeded`]) |
 //! | [`cohort::MAX_COHORT_PERIODS`] | 2,000 | periods a cohort table spans ([`Error::LimitExceeded`]) |
 //! | [`basket::MAX_ITEMSETS`] | 10,000,000 | frequent itemsets (`frequent_itemsets_up_to` sets another) |
+//! | [`simulate::MAX_PURCHASES_PER_CUSTOMER`] | 1,000,000 | purchases of one simulated customer |
 //!
 //! Other sizes follow the data: cluster labels are below the number of rows, and a
 //! calibration/holdout table has one row per frequency present. Day differences are

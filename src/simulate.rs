@@ -27,6 +27,8 @@
 //! # Ok::<(), patronage::Error>(())
 //! ```
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use rand::{Rng, SeedableRng};
 use rand_distr::{Beta, Distribution, Exp, Gamma, StandardNormal};
 use rand_xoshiro::Xoshiro256PlusPlus;
@@ -209,15 +211,21 @@ impl Simulation {
 
     /// Runs `visit(customer, birth_days, purchase_times_days, spends)` for every customer,
     /// block by block, and concatenates the blocks' outputs in order.
-    fn run<T, F>(&self, dists: &Distributions, per_block: F) -> Vec<T>
+    ///
+    /// # Errors
+    /// [`Error::LimitExceeded`] when a customer draws more than
+    /// [`MAX_PURCHASES_PER_CUSTOMER`] purchases (every block then stops early; whether
+    /// it happens depends only on the seed and parameters).
+    fn run<T, F>(&self, dists: &Distributions, per_block: F) -> Result<Vec<T>>
     where
         T: Send,
         F: Fn(&mut Sampler, std::ops::Range<usize>, &mut Vec<T>) + Sync,
     {
         let blocks = self.n_customers.div_ceil(BLOCK);
+        let capped = AtomicBool::new(false);
         let block = |k: usize| {
             let mut out = Vec::new();
-            let mut s = Sampler::new(self, dists, k);
+            let mut s = Sampler::new(self, dists, k, &capped);
             per_block(
                 &mut s,
                 k * BLOCK..((k + 1) * BLOCK).min(self.n_customers),
@@ -232,11 +240,20 @@ impl Simulation {
         };
         #[cfg(not(feature = "parallel"))]
         let parts: Vec<Vec<T>> = (0..blocks).map(block).collect();
+        if capped.into_inner() {
+            return Err(Error::LimitExceeded {
+                what: "purchases of one simulated customer",
+                size: MAX_PURCHASES_PER_CUSTOMER as u64 + 1,
+                limit: MAX_PURCHASES_PER_CUSTOMER as u64,
+                hint: "the purchase rate (r / alpha) or the dropout (a, b) make purchases \
+                       nearly endless over the observation window",
+            });
+        }
         let mut all = Vec::with_capacity(parts.iter().map(Vec::len).sum());
         for mut p in parts {
             all.append(&mut p);
         }
-        all
+        Ok(all)
     }
 
     /// The simulated purchases, customers numbered `0..n_customers` (as `u64`), each
@@ -245,11 +262,12 @@ impl Simulation {
     /// # Errors
     /// [`Error::InvalidParameter`] for zero customers, a non-positive or non-finite model
     /// parameter, a birth window that ends before it starts, or an observation end
-    /// before the last birth day.
+    /// before the last birth day; [`Error::LimitExceeded`] when a customer draws more
+    /// than [`MAX_PURCHASES_PER_CUSTOMER`] purchases.
     pub fn transactions(&self) -> Result<Vec<Transaction<u64>>> {
         let dists = self.distributions()?;
         let end = f64::from(self.observation_end.0) + 1.0; // purchases before day end+1
-        Ok(self.run(&dists, |s, customers, out| {
+        self.run(&dists, |s, customers, out| {
             out.reserve(customers.len() * 3);
             for c in customers {
                 s.customer(end, |t_days, amount| {
@@ -260,7 +278,7 @@ impl Simulation {
                     })
                 });
             }
-        }))
+        })
     }
 
     /// Each customer's exact continuous-time summary at the observation end (the end
@@ -297,7 +315,7 @@ impl Simulation {
                 let m = if x > 0.0 { spend / x } else { 0.0 };
                 out.push([x, last, (end - b) / 7.0, m]);
             }
-        });
+        })?;
         let col = |k: usize| ndarray::Array1::from_iter(rows.iter().map(|r| r[k]));
         CustomerSummary::from_columns(
             col(0).view(),
@@ -315,8 +333,12 @@ struct Distributions {
     nu: Gamma<f64>,
 }
 
+/// Most purchases one simulated customer may make before [`Simulation::transactions`]
+/// and [`Simulation::summary_continuous`] stop with [`Error::LimitExceeded`].
+pub const MAX_PURCHASES_PER_CUSTOMER: usize = 1_000_000;
+
 /// The random draws of one block of customers.
-struct Sampler {
+struct Sampler<'a> {
     rng: Xoshiro256PlusPlus,
     lambda: Gamma<f64>,
     dropout: Beta<f64>,
@@ -324,10 +346,12 @@ struct Sampler {
     p: f64,
     birth_first: f64,
     birth_span: f64,
+    /// Set when any customer passes the purchase limit; every block then stops.
+    capped: &'a AtomicBool,
 }
 
-impl Sampler {
-    fn new(sim: &Simulation, dists: &Distributions, block: usize) -> Self {
+impl<'a> Sampler<'a> {
+    fn new(sim: &Simulation, dists: &Distributions, block: usize, capped: &'a AtomicBool) -> Self {
         Self {
             rng: Xoshiro256PlusPlus::seed_from_u64(mix(sim.seed, block as u64)),
             lambda: dists.lambda,
@@ -336,12 +360,16 @@ impl Sampler {
             p: sim.p,
             birth_first: f64::from(sim.birth_first.0),
             birth_span: sim.birth_last.days_since(sim.birth_first) as f64 + 1.0,
+            capped,
         }
     }
 
     /// Draws one customer and calls `purchase(time_in_days, amount)` for each purchase
     /// before `end` (in days), the first at birth.
     fn customer(&mut self, end: f64, mut purchase: impl FnMut(f64, f64)) {
+        if self.capped.load(Ordering::Relaxed) {
+            return;
+        }
         let birth = self.birth_first + self.rng.random::<f64>() * self.birth_span;
         let lambda = self.lambda.sample(&mut self.rng) / 7.0; // per day
         let p_drop = self.dropout.sample(&mut self.rng);
@@ -354,7 +382,7 @@ impl Sampler {
         purchase(birth, first);
         let Ok(gap) = Exp::new(lambda) else { return };
         let mut t = birth;
-        loop {
+        for _ in 0..MAX_PURCHASES_PER_CUSTOMER {
             t += gap.sample(&mut self.rng);
             if t >= end {
                 return;
@@ -365,6 +393,7 @@ impl Sampler {
                 return;
             }
         }
+        self.capped.store(true, Ordering::Relaxed);
     }
 }
 
