@@ -321,3 +321,14 @@ fn a_nearly_endless_purchase_rate_stops_at_the_limit() {
         }
     }
 }
+
+#[test]
+fn calibration_bins_follow_the_data() {
+    use patronage::churn::metrics::calibration_table;
+    let (y, p) = ([0.0, 1.0, 1.0, 0.0], [0.1, 0.9, 0.7, 0.3]);
+    let rows = calibration_table(&y, &p, usize::MAX).unwrap();
+    assert_eq!(rows.len(), 4);
+    // Edges this narrow round to one value; they stay finite and ordered.
+    assert!(rows.iter().all(|r| r.count == 1 && r.lower <= r.upper && r.upper <= 1.0));
+    assert_eq!(calibration_table(&y, &p, 2).unwrap().len(), 2);
+}

@@ -412,18 +412,18 @@ pub fn calibration_table(y: &[f64], p: &[f64], bins: usize) -> Result<Vec<Calibr
             reason: "use at least one bin".into(),
         });
     }
-    let mut acc = vec![(0usize, 0.0, 0.0); bins];
+    // Only bins that hold rows: memory follows the data, not `bins`.
+    let mut acc: std::collections::BTreeMap<usize, (usize, f64, f64)> = Default::default();
     for (&t, &q) in y.iter().zip(p) {
         let b = ((q * bins as f64) as usize).min(bins - 1);
-        acc[b].0 += 1;
-        acc[b].1 += q;
-        acc[b].2 += t;
+        let a = acc.entry(b).or_insert((0, 0.0, 0.0));
+        a.0 += 1;
+        a.1 += q;
+        a.2 += t;
     }
     Ok(acc
-        .iter()
-        .enumerate()
-        .filter(|(_, a)| a.0 > 0)
-        .map(|(b, &(count, sp, st))| CalibrationRow {
+        .into_iter()
+        .map(|(b, (count, sp, st))| CalibrationRow {
             lower: b as f64 / bins as f64,
             upper: (b + 1) as f64 / bins as f64,
             count,
