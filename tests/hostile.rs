@@ -329,6 +329,20 @@ fn calibration_bins_follow_the_data() {
     let rows = calibration_table(&y, &p, usize::MAX).unwrap();
     assert_eq!(rows.len(), 4);
     // Edges this narrow round to one value; they stay finite and ordered.
-    assert!(rows.iter().all(|r| r.count == 1 && r.lower <= r.upper && r.upper <= 1.0));
+    assert!(
+        rows.iter()
+            .all(|r| r.count == 1 && r.lower <= r.upper && r.upper <= 1.0)
+    );
     assert_eq!(calibration_table(&y, &p, 2).unwrap().len(), 2);
+}
+
+#[test]
+fn kmeans_restarts_are_bounded() {
+    use patronage::segment::{KMeans, MAX_N_INIT};
+    let x = ndarray::array![[0.0, 1.0], [0.5, 1.0], [9.0, 9.0], [9.5, 9.0]];
+    for n in [MAX_N_INIT + 1, usize::MAX] {
+        invalid(KMeans::params(2).n_init(n).fit(x.view()), "n_init");
+    }
+    invalid(KMeans::params(usize::MAX).fit(x.view()), "k");
+    assert!(KMeans::params(2).n_init(MAX_N_INIT).fit(x.view()).is_ok());
 }

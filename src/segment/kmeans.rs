@@ -159,7 +159,8 @@ impl KMeans {
     ///
     /// # Errors
     /// [`Error::Empty`] for no rows; [`Error::InvalidParameter`] for zero columns,
-    /// `k = 0`, `k` larger than the number of distinct rows, `n_init = 0`, a negative or
+    /// `k = 0`, `k` larger than the number of distinct rows, `n_init` of 0 or above
+    /// [`MAX_N_INIT`], a negative or
     /// non-finite `tol`, or given centroids of the wrong shape or with non-finite
     /// values; [`Error::NonFinite`] for a NaN or infinite value in `x` (naming its row).
     pub fn fit(&self, x: ArrayView2<f64>) -> Result<FittedKMeans> {
@@ -177,8 +178,12 @@ impl KMeans {
         if self.k == 0 {
             return Err(invalid("k", "0", "ask for at least one cluster"));
         }
-        if self.n_init == 0 {
-            return Err(invalid("n_init", "0", "run at least once"));
+        if self.n_init == 0 || self.n_init > MAX_N_INIT {
+            return Err(invalid(
+                "n_init",
+                &self.n_init.to_string(),
+                &format!("run 1 to MAX_N_INIT = {MAX_N_INIT} times"),
+            ));
         }
         if !(self.tol.is_finite() && self.tol >= 0.0) {
             return Err(invalid(
@@ -301,6 +306,10 @@ pub(crate) fn check_finite(x: &ArrayView2<f64>) -> Result<()> {
 }
 
 /// Distinct rows, counting no further than `stop` (enough to validate k).
+/// Most restarts (`n_init`) a k-means fit runs: each is a whole fit, so the limit
+/// bounds the work by the data's size (scikit-learn's default is 1 to 10).
+pub const MAX_N_INIT: usize = 1_000;
+
 fn count_distinct_rows(x: &ArrayView2<f64>, stop: usize) -> usize {
     let mut seen: std::collections::HashSet<Vec<u64>> = std::collections::HashSet::new();
     for r in x.rows() {

@@ -10,7 +10,7 @@ mod kmeans;
 pub mod quality;
 pub mod scale;
 
-pub use kmeans::{Algorithm, FittedKMeans, Init, KMeans};
+pub use kmeans::{Algorithm, FittedKMeans, Init, KMeans, MAX_N_INIT};
 
 use ndarray::ArrayView2;
 
