@@ -141,6 +141,7 @@
 //! | [`cohort::MAX_COHORT_PERIODS`] | 2,000 | periods a cohort table spans ([`Error::LimitExceeded`]) |
 //! | [`basket::MAX_ITEMSETS`] | 10,000,000 | frequent itemsets (`frequent_itemsets_up_to` sets another) |
 //! | [`simulate::MAX_PURCHASES_PER_CUSTOMER`] | 1,000,000 | purchases of one simulated customer |
+//! | [`segment::MAX_N_INIT`] | 1,000 | k-means restarts |
 //!
 //! Other sizes follow the data: cluster labels are below the number of rows, and a
 //! calibration/holdout table has one row per frequency present. Day differences are
