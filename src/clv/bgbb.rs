@@ -241,14 +241,59 @@ impl BetaGeoBetaBinomParams {
 }
 
 /// A fitted BG/BB model.
+///
+/// With the `serde` feature a saved model is checked as it loads: a file with a
+/// parameter that is not finite and > 0, a non-finite log-likelihood, AIC or BIC, an AIC
+/// that is not `2k - 2 LL`, or standard errors that are not one finite value >= 0 per
+/// parameter is an error naming the field, not a model.
 #[derive(Debug, Clone, PartialEq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(try_from = "RawBetaGeoBetaBinom")
+)]
 pub struct BetaGeoBetaBinom {
     alpha: f64,
     beta: f64,
     gamma: f64,
     delta: f64,
     report: FitReport,
+}
+
+/// What a saved [`BetaGeoBetaBinom`] holds, checked before it becomes one.
+#[cfg(feature = "serde")]
+#[derive(serde::Deserialize)]
+struct RawBetaGeoBetaBinom {
+    alpha: f64,
+    beta: f64,
+    gamma: f64,
+    delta: f64,
+    report: FitReport,
+}
+
+#[cfg(feature = "serde")]
+impl TryFrom<RawBetaGeoBetaBinom> for BetaGeoBetaBinom {
+    type Error = crate::Error;
+
+    fn try_from(raw: RawBetaGeoBetaBinom) -> Result<Self> {
+        super::fit::check_loaded(
+            "BG/BB",
+            &[
+                ("alpha", raw.alpha),
+                ("beta", raw.beta),
+                ("gamma", raw.gamma),
+                ("delta", raw.delta),
+            ],
+            &raw.report,
+        )?;
+        Ok(Self {
+            alpha: raw.alpha,
+            beta: raw.beta,
+            gamma: raw.gamma,
+            delta: raw.delta,
+            report: raw.report,
+        })
+    }
 }
 
 impl BetaGeoBetaBinom {

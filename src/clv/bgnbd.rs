@@ -259,14 +259,59 @@ pub(crate) fn family_log_likelihood(
 }
 
 /// A fitted BG/NBD model.
+///
+/// With the `serde` feature a saved model is checked as it loads: a file with a
+/// parameter that is not finite and > 0, a non-finite log-likelihood, AIC or BIC, an AIC
+/// that is not `2k - 2 LL`, or standard errors that are not one finite value >= 0 per
+/// parameter is an error naming the field, not a model.
 #[derive(Debug, Clone, PartialEq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(try_from = "RawBetaGeo")
+)]
 pub struct BetaGeo {
     r: f64,
     alpha: f64,
     a: f64,
     b: f64,
     report: FitReport,
+}
+
+/// What a saved [`BetaGeo`] holds, checked before it becomes one.
+#[cfg(feature = "serde")]
+#[derive(serde::Deserialize)]
+struct RawBetaGeo {
+    r: f64,
+    alpha: f64,
+    a: f64,
+    b: f64,
+    report: FitReport,
+}
+
+#[cfg(feature = "serde")]
+impl TryFrom<RawBetaGeo> for BetaGeo {
+    type Error = crate::Error;
+
+    fn try_from(raw: RawBetaGeo) -> Result<Self> {
+        super::fit::check_loaded(
+            "BG/NBD",
+            &[
+                ("r", raw.r),
+                ("alpha", raw.alpha),
+                ("a", raw.a),
+                ("b", raw.b),
+            ],
+            &raw.report,
+        )?;
+        Ok(Self {
+            r: raw.r,
+            alpha: raw.alpha,
+            a: raw.a,
+            b: raw.b,
+            report: raw.report,
+        })
+    }
 }
 
 impl BetaGeo {

@@ -392,3 +392,106 @@ impl FitReport {
         }
     }
 }
+
+/// Checks a model read from a file (serde's `try_from` of each fitted CLV model): every
+/// parameter finite and `> 0` (the fits keep them in `[PARAM_MIN, PARAM_MAX]`, and
+/// `from_params` models with published values outside that box are still usable, so
+/// the box itself is not required), and the report consistent with `params.len()`
+/// parameters: log-likelihood, AIC and BIC finite, AIC equal to `2k - 2 LL` (to
+/// rounding) unless the report is the empty one of `from_params`, and standard errors,
+/// when present, one per parameter, each finite and `>= 0`.
+#[cfg(feature = "serde")]
+pub(crate) fn check_loaded(
+    model: &'static str,
+    params: &[(&'static str, f64)],
+    report: &FitReport,
+) -> Result<()> {
+    for &(name, value) in params {
+        if !(value.is_finite() && value > 0.0) {
+            return Err(Error::InvalidParameter {
+                name,
+                value: value.to_string(),
+                reason: format!("a saved {model} model needs finite parameters > 0"),
+            });
+        }
+    }
+    let k = params.len();
+    for (name, value) in [
+        ("report.log_likelihood", report.log_likelihood),
+        ("report.aic", report.aic),
+        ("report.bic", report.bic),
+    ] {
+        if !value.is_finite() {
+            return Err(Error::InvalidParameter {
+                name,
+                value: value.to_string(),
+                reason: format!("a saved {model} model's fit report must be finite"),
+            });
+        }
+    }
+    let unfitted = *report == FitReport::default();
+    let aic = 2.0 * k as f64 - 2.0 * report.log_likelihood;
+    if !unfitted && (report.aic - aic).abs() > 1e-9 * aic.abs().max(1.0) {
+        return Err(Error::InvalidParameter {
+            name: "report.aic",
+            value: report.aic.to_string(),
+            reason: format!(
+                "a saved {model} model's AIC must be 2k - 2 LL = {aic} for its {k} parameters \
+                 and log-likelihood {}",
+                report.log_likelihood
+            ),
+        });
+    }
+    if let Some(se) = &report.standard_errors {
+        if se.len() != k {
+            return Err(Error::LengthMismatch {
+                field: "report.standard_errors",
+                expected: k,
+                found: se.len(),
+            });
+        }
+        for (row, &value) in se.iter().enumerate() {
+            if !value.is_finite() {
+                return Err(Error::NonFinite {
+                    field: "report.standard_errors",
+                    row,
+                    value,
+                });
+            }
+            if value < 0.0 {
+                return Err(Error::Negative {
+                    field: "report.standard_errors",
+                    row,
+                    value,
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `serde(with = ...)` for an `f64` that may be NaN (Gamma-Gamma's frequency-spend
+/// correlation of a `from_params` model): human-readable formats such as JSON, which
+/// have no NaN, get `null` for a non-finite value and read `null` back as NaN (so NaN
+/// round-trips bit for bit); a number loads as itself, so files written before this
+/// still load. Binary formats, which carry NaN, get the plain `f64`.
+#[cfg(feature = "serde")]
+pub(crate) mod nan_as_null {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub(crate) fn serialize<S: Serializer>(value: &f64, serializer: S) -> Result<S::Ok, S::Error> {
+        if serializer.is_human_readable() {
+            value.is_finite().then_some(*value).serialize(serializer)
+        } else {
+            value.serialize(serializer)
+        }
+    }
+
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<f64, D::Error> {
+        if deserializer.is_human_readable() {
+            Ok(Option::<f64>::deserialize(deserializer)?.unwrap_or(f64::NAN))
+        } else {
+            f64::deserialize(deserializer)
+        }
+    }
+}

@@ -290,16 +290,75 @@ fn log_likelihood(data: &[(f64, f64, f64, f64)], par: &[f64]) -> (f64, [f64; 3])
 }
 
 /// A fitted Gamma-Gamma spend model.
+///
+/// With the `serde` feature a saved model is checked as it loads: a file with a
+/// parameter that is not finite and > 0, a non-finite log-likelihood, AIC or BIC, an AIC
+/// that is not `2k - 2 LL`, or standard errors that are not one finite value >= 0 per
+/// parameter is an error naming the field, not a model.
+/// The frequency-spend correlation must be in `[-1, 1]` or NaN (that of
+/// [`from_params`](Self::from_params), written as `null` in JSON and read back as NaN).
 #[derive(Debug, Clone, PartialEq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(try_from = "RawGammaGamma")
+)]
 pub struct GammaGamma {
     p: f64,
     q: f64,
     v: f64,
+    #[cfg_attr(feature = "serde", serde(with = "super::fit::nan_as_null"))]
     frequency_spend_correlation: f64,
     report: FitReport,
     #[cfg_attr(feature = "serde", serde(default))]
     rows: SpendRows,
+}
+
+/// What a saved [`GammaGamma`] holds, checked before it becomes one (files written
+/// before `rows` existed load with zero counts).
+#[cfg(feature = "serde")]
+#[derive(serde::Deserialize)]
+struct RawGammaGamma {
+    p: f64,
+    q: f64,
+    v: f64,
+    #[serde(with = "super::fit::nan_as_null")]
+    frequency_spend_correlation: f64,
+    report: FitReport,
+    #[serde(default)]
+    rows: SpendRows,
+}
+
+#[cfg(feature = "serde")]
+impl TryFrom<RawGammaGamma> for GammaGamma {
+    type Error = Error;
+
+    fn try_from(raw: RawGammaGamma) -> Result<Self> {
+        super::fit::check_loaded(
+            "Gamma-Gamma",
+            &[("p", raw.p), ("q", raw.q), ("v", raw.v)],
+            &raw.report,
+        )?;
+        let c = raw.frequency_spend_correlation;
+        // A Pearson correlation, up to rounding; NaN for from_params.
+        if !(c.is_nan() || c.abs() <= 1.0 + 1e-12) {
+            return Err(Error::InvalidParameter {
+                name: "frequency_spend_correlation",
+                value: c.to_string(),
+                reason: "a saved Gamma-Gamma model's correlation must be in [-1, 1] \
+                         (or NaN, null in JSON, for a model from parameters)"
+                    .into(),
+            });
+        }
+        Ok(Self {
+            p: raw.p,
+            q: raw.q,
+            v: raw.v,
+            frequency_spend_correlation: c,
+            report: raw.report,
+            rows: raw.rows,
+        })
+    }
 }
 
 /// Rows of the data a Gamma-Gamma fit used and left out

@@ -121,14 +121,59 @@ impl ModifiedBetaGeoParams {
 }
 
 /// A fitted MBG/NBD model.
+///
+/// With the `serde` feature a saved model is checked as it loads: a file with a
+/// parameter that is not finite and > 0, a non-finite log-likelihood, AIC or BIC, an AIC
+/// that is not `2k - 2 LL`, or standard errors that are not one finite value >= 0 per
+/// parameter is an error naming the field, not a model.
 #[derive(Debug, Clone, PartialEq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(try_from = "RawModifiedBetaGeo")
+)]
 pub struct ModifiedBetaGeo {
     r: f64,
     alpha: f64,
     a: f64,
     b: f64,
     report: FitReport,
+}
+
+/// What a saved [`ModifiedBetaGeo`] holds, checked before it becomes one.
+#[cfg(feature = "serde")]
+#[derive(serde::Deserialize)]
+struct RawModifiedBetaGeo {
+    r: f64,
+    alpha: f64,
+    a: f64,
+    b: f64,
+    report: FitReport,
+}
+
+#[cfg(feature = "serde")]
+impl TryFrom<RawModifiedBetaGeo> for ModifiedBetaGeo {
+    type Error = crate::Error;
+
+    fn try_from(raw: RawModifiedBetaGeo) -> Result<Self> {
+        super::fit::check_loaded(
+            "MBG/NBD",
+            &[
+                ("r", raw.r),
+                ("alpha", raw.alpha),
+                ("a", raw.a),
+                ("b", raw.b),
+            ],
+            &raw.report,
+        )?;
+        Ok(Self {
+            r: raw.r,
+            alpha: raw.alpha,
+            a: raw.a,
+            b: raw.b,
+            report: raw.report,
+        })
+    }
 }
 
 impl ModifiedBetaGeo {

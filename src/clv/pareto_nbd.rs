@@ -430,14 +430,59 @@ fn log_likelihood(data: &CompressedSummary, p: &[f64]) -> (f64, [f64; 4]) {
 }
 
 /// A fitted Pareto/NBD model.
+///
+/// With the `serde` feature a saved model is checked as it loads: a file with a
+/// parameter that is not finite and > 0, a non-finite log-likelihood, AIC or BIC, an AIC
+/// that is not `2k - 2 LL`, or standard errors that are not one finite value >= 0 per
+/// parameter is an error naming the field, not a model.
 #[derive(Debug, Clone, PartialEq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(try_from = "RawParetoNbd")
+)]
 pub struct ParetoNbd {
     r: f64,
     alpha: f64,
     s: f64,
     beta: f64,
     report: FitReport,
+}
+
+/// What a saved [`ParetoNbd`] holds, checked before it becomes one.
+#[cfg(feature = "serde")]
+#[derive(serde::Deserialize)]
+struct RawParetoNbd {
+    r: f64,
+    alpha: f64,
+    s: f64,
+    beta: f64,
+    report: FitReport,
+}
+
+#[cfg(feature = "serde")]
+impl TryFrom<RawParetoNbd> for ParetoNbd {
+    type Error = crate::Error;
+
+    fn try_from(raw: RawParetoNbd) -> Result<Self> {
+        super::fit::check_loaded(
+            "Pareto/NBD",
+            &[
+                ("r", raw.r),
+                ("alpha", raw.alpha),
+                ("s", raw.s),
+                ("beta", raw.beta),
+            ],
+            &raw.report,
+        )?;
+        Ok(Self {
+            r: raw.r,
+            alpha: raw.alpha,
+            s: raw.s,
+            beta: raw.beta,
+            report: raw.report,
+        })
+    }
 }
 
 impl ParetoNbd {
