@@ -346,3 +346,30 @@ fn kmeans_restarts_are_bounded() {
     invalid(KMeans::params(usize::MAX).fit(x.view()), "k");
     assert!(KMeans::params(2).n_init(MAX_N_INIT).fit(x.view()).is_ok());
 }
+
+/// Gamma-Gamma with q <= 1 (lifetimes #146, #370): never a negative spend or CLV.
+#[test]
+fn heavy_tailed_spend_is_never_negative() {
+    use patronage::clv::value::lifetime_value;
+    use patronage::clv::{BetaGeo, GammaGamma};
+    let gg = GammaGamma::from_params(0.5, 0.3, 10.0);
+    // p x + q - 1 is -0.7, -0.2, 0.3, 0.8 for x = 0..=3.
+    assert_eq!(gg.conditional_expected_spend(0.0, 0.0), f64::INFINITY);
+    assert_eq!(gg.conditional_expected_spend(1.0, 20.0), f64::INFINITY);
+    let e = gg.conditional_expected_spend(2.0, 20.0);
+    assert!((e - 0.5 * (10.0 + 40.0) / 0.3).abs() < 1e-12);
+    let s = common::cdnow_csv();
+    let bg = BetaGeo::from_params(0.243, 4.414, 0.793, 2.426);
+    match lifetime_value(&bg, &gg, &s, 12, 0.01, 4.345) {
+        Err(Error::InvalidValue {
+            field: "frequency",
+            row,
+            ..
+        }) => assert!(s.frequency()[row] < 2.0),
+        other => panic!("{other:?}"),
+    }
+    // A spend model with a mean values every customer, finitely and non-negatively.
+    let fine = GammaGamma::from_params(6.25, 3.74, 15.44);
+    let v = lifetime_value(&bg, &fine, &s, 12, 0.01, 4.345).unwrap();
+    assert!(v.iter().all(|c| c.is_finite() && *c >= 0.0));
+}

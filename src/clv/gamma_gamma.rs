@@ -428,8 +428,19 @@ impl GammaGamma {
 
     /// Expected spend per transaction for a customer with `frequency` repeat purchases of
     /// mean value `monetary_value` (the population mean `p v / (q - 1)` at frequency 0).
+    ///
+    /// The posterior of the customer's mean spend has a mean only where
+    /// `p · frequency + q > 1`. Elsewhere (heavy-tailed spend, `q <= 1`, as lifetimes
+    /// issues #146 and #370 report on real data) the expectation is infinite, and this
+    /// returns `f64::INFINITY`, never the negative value the formula would give;
+    /// [`Valuation::value`](super::value::Valuation::value) reports such customers as an
+    /// error rather than an infinite CLV.
     pub fn conditional_expected_spend(&self, frequency: f64, monetary_value: f64) -> f64 {
         let (p, q, v) = (self.p, self.q, self.v);
-        p * (v + frequency * monetary_value) / (p * frequency + q - 1.0)
+        let shape = p * frequency + q - 1.0;
+        if shape <= 0.0 {
+            return f64::INFINITY;
+        }
+        p * (v + frequency * monetary_value) / shape
     }
 }

@@ -67,6 +67,27 @@ fn discounted<M: PurchaseModel + Sync>(
     })
 }
 
+/// The first customer whose expected spend is infinite (Gamma-Gamma's
+/// `p x + q <= 1`), as an error naming its row.
+fn check_spend(spend: &GammaGamma, summary: &CustomerSummary) -> Result<()> {
+    let (x, m) = (summary.frequency(), summary.monetary_value());
+    match (0..summary.len()).find(|&i| !spend.conditional_expected_spend(x[i], m[i]).is_finite()) {
+        Some(row) => Err(Error::InvalidValue {
+            field: "frequency",
+            row,
+            value: x[row],
+            reason: format!(
+                "the Gamma-Gamma spend model (p = {}, q = {}) has no finite expected spend \
+                 for this customer (p x + q <= 1): the spend distribution is too heavy-tailed \
+                 to value",
+                spend.p(),
+                spend.q()
+            ),
+        }),
+        None => Ok(()),
+    }
+}
+
 /// How future purchases are discounted (see the [module docs](self)).
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
@@ -151,7 +172,8 @@ impl Valuation {
     /// [`Error::InvalidParameter`] for zero months or steps or more than [`MAX_STEPS`],
     /// a negative or non-finite rate, a non-positive or non-finite
     /// `time_units_per_month` (or horizon, or their product with the months), or a
-    /// negative or non-finite margin.
+    /// negative or non-finite margin; [`Error::InvalidValue`] naming the first customer
+    /// whose expected spend is infinite (Gamma-Gamma with `p x + q <= 1`).
     pub fn value<M: PurchaseModel + Sync>(
         &self,
         purchases: &M,
@@ -159,6 +181,7 @@ impl Valuation {
         summary: &CustomerSummary,
     ) -> Result<Vec<f64>> {
         check("margin", self.margin, false)?;
+        check_spend(spend, summary)?;
         let mut values = match self.discounting {
             Discounting::Monthly {
                 months,
