@@ -1,0 +1,165 @@
+//! Issue 15, class 5: fitted models read from files are checked, not trusted.
+//!
+//! Each model round-trips through JSON bit for bit (the same value, the same JSON, the
+//! same forecasts), including an ARIMA on a short series whose AICc is infinite; a
+//! hand-edited file that breaks an invariant the prediction code relies on is an error
+//! at load time that names the field.
+#![cfg(feature = "serde")]
+
+use patronage::forecast::Series;
+use patronage::forecast::arima::{Arima, FittedArima};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+
+mod common;
+use common::air_passengers;
+
+fn bits(v: &[f64]) -> Vec<u64> {
+    v.iter().map(|x| x.to_bits()).collect()
+}
+
+/// Writes, reads and writes again: the two texts agree and the value is unchanged.
+fn round_trip<T: Serialize + DeserializeOwned>(model: &T) -> T {
+    let json = serde_json::to_string(model).unwrap();
+    let back: T = serde_json::from_str(&json)
+        .unwrap_or_else(|e| panic!("a model just written does not load: {e}\n{json}"));
+    assert_eq!(serde_json::to_string(&back).unwrap(), json);
+    back
+}
+
+/// The model's JSON with `edit` applied, read back.
+fn tampered<T: Serialize + DeserializeOwned>(
+    model: &T,
+    edit: impl FnOnce(&mut Value),
+) -> Result<T, serde_json::Error> {
+    let mut v = serde_json::to_value(model).unwrap();
+    edit(&mut v);
+    serde_json::from_value(v)
+}
+
+/// A tampered model must fail to load, naming `field` in the message.
+fn rejects<T: Serialize + DeserializeOwned>(model: &T, field: &str, edit: impl FnOnce(&mut Value)) {
+    match tampered(model, edit) {
+        Ok(_) => panic!("a model with a bad {field} loaded"),
+        Err(e) => assert!(
+            e.to_string().contains(field),
+            "the error for a bad {field} does not name it: {e}"
+        ),
+    }
+}
+
+fn same_forecasts(a: &patronage::forecast::Forecast, b: &patronage::forecast::Forecast) {
+    assert_eq!(bits(&a.mean), bits(&b.mean));
+    for (x, y) in a.intervals.iter().zip(&b.intervals) {
+        assert_eq!(bits(&x.lower), bits(&y.lower));
+        assert_eq!(bits(&x.upper), bits(&y.upper));
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// ARIMA
+
+fn airline() -> FittedArima {
+    let y = air_passengers().ln().unwrap();
+    Arima::params(1, 1, 1).seasonal(0, 1, 1).fit(&y).unwrap()
+}
+
+fn short_arima() -> FittedArima {
+    // Four observations, one MA coefficient after a difference: n_used = 3 = k + 1,
+    // so AICc is infinite (serde_json used to write it as null and fail to read it).
+    let s = Series::new(&[1.0, 3.0, 2.0, 4.0], 1).unwrap();
+    let fit = Arima::params(0, 1, 1).fit(&s).unwrap();
+    assert!(fit.aicc().is_infinite());
+    fit
+}
+
+#[test]
+fn arima_round_trips_bit_for_bit() {
+    for fit in [airline(), short_arima()] {
+        let back = round_trip(&fit);
+        assert_eq!(back, fit);
+        assert_eq!(back.aicc().to_bits(), fit.aicc().to_bits());
+        same_forecasts(
+            &back.forecast(12, &[0.8, 0.95]).unwrap(),
+            &fit.forecast(12, &[0.8, 0.95]).unwrap(),
+        );
+    }
+}
+
+#[test]
+fn arima_nan_standard_errors_round_trip_bit_for_bit() {
+    // A singular Hessian leaves NaN standard errors: written as strings, read back
+    // with the same bits (sign and payload included).
+    let fit = airline();
+    let weird = f64::from_bits(0x7ff0_0000_0000_0001);
+    let back: FittedArima = tampered(&fit, |v| {
+        v["std_errors"] = json!(["NaN", "-NaN", 0.25]);
+        v["covariance"][1] = json!(format!("NaN:{:#018x}", weird.to_bits()));
+    })
+    .unwrap();
+    assert_eq!(back.std_errors()[0].to_bits(), f64::NAN.to_bits());
+    assert_eq!(back.std_errors()[1].to_bits(), (-f64::NAN).to_bits());
+    assert_eq!(back.covariance()[1].to_bits(), weird.to_bits());
+    let again = round_trip(&back);
+    assert_eq!(bits(again.std_errors()), bits(back.std_errors()));
+    assert_eq!(bits(again.covariance()), bits(back.covariance()));
+}
+
+#[test]
+fn arima_files_from_earlier_versions_still_load() {
+    // Written before the change: the short model's AICc as null (read as NaN).
+    let fit = airline();
+    let mut v = serde_json::to_value(&fit).unwrap();
+    let plain = serde_json::to_string(&v).unwrap();
+    assert_eq!(serde_json::from_str::<FittedArima>(&plain).unwrap(), fit);
+    v["criteria"]["aicc"] = Value::Null;
+    let back: FittedArima = serde_json::from_value(v).unwrap();
+    assert!(back.aicc().is_nan());
+}
+
+#[test]
+fn tampered_arima_files_are_load_errors() {
+    let fit = airline();
+    rejects(&fit, "state", |v| {
+        v["state"].as_array_mut().unwrap().pop();
+    });
+    rejects(&fit, "state", |v| v["state"] = json!([]));
+    rejects(&fit, "state_cov", |v| {
+        v["state_cov"].as_array_mut().unwrap().truncate(3);
+    });
+    rejects(&fit, "tail", |v| {
+        v["tail"].as_array_mut().unwrap().pop();
+    });
+    rejects(&fit, "delta", |v| v["delta"][0] = json!(7.0));
+    rejects(&fit, "phi", |v| v["phi"] = json!([]));
+    rejects(&fit, "theta", |v| {
+        v["theta"].as_array_mut().unwrap().pop();
+    });
+    rejects(&fit, "std_errors", |v| {
+        v["std_errors"].as_array_mut().unwrap().pop();
+    });
+    rejects(&fit, "std_errors", |v| v["std_errors"][0] = json!(-1.0));
+    rejects(&fit, "covariance", |v| {
+        v["covariance"].as_array_mut().unwrap().pop();
+    });
+    rejects(&fit, "coef", |v| {
+        v["coef"].as_array_mut().unwrap().pop();
+    });
+    rejects(&fit, "names", |v| v["names"][0] = json!("ar9"));
+    rejects(&fit, "residual_variance", |v| {
+        v["residual_variance"] = json!(-1.0)
+    });
+    rejects(&fit, "sigma2", |v| v["sigma2"] = json!(-0.5));
+    rejects(&fit, "order.period", |v| v["order"]["period"] = json!(0));
+    rejects(&fit, "order.period", |v| v["order"]["period"] = json!(1));
+    rejects(&fit, "order.period", |v| {
+        v["order"]["period"] = json!(u64::MAX)
+    });
+    rejects(&fit, "order.p", |v| v["order"]["p"] = json!(1_000_000));
+    rejects(&fit, "residuals", |v| {
+        v["residuals"].as_array_mut().unwrap().pop();
+    });
+    rejects(&fit, "n_used", |v| v["n_used"] = json!(10_000));
+    rejects(&fit, "constant", |v| v["constant"] = json!("Mean"));
+}
