@@ -163,3 +163,66 @@ fn tampered_arima_files_are_load_errors() {
     rejects(&fit, "n_used", |v| v["n_used"] = json!(10_000));
     rejects(&fit, "constant", |v| v["constant"] = json!("Mean"));
 }
+
+// ---------------------------------------------------------------------------------------
+// ETS
+
+use patronage::forecast::ets::{
+    ErrorType::{Additive as EA, Multiplicative as EM},
+    Ets, EtsSpec, FittedEts,
+    SeasonType::{Additive as SA, Multiplicative as SM, None as SN},
+    TrendType::{Additive as TA, Damped as TD, None as TN},
+};
+
+fn ets(spec: EtsSpec) -> FittedEts {
+    Ets::params(spec).fit(&air_passengers()).unwrap()
+}
+
+#[test]
+fn ets_round_trips_bit_for_bit() {
+    for spec in [
+        EtsSpec::new(EA, TN, SN),
+        EtsSpec::new(EA, TA, SA),
+        EtsSpec::new(EM, TD, SM),
+        EtsSpec::new(EA, TN, SM),
+    ] {
+        let fit = ets(spec);
+        let back = round_trip(&fit);
+        assert_eq!(back, fit);
+        same_forecasts(
+            &back.forecast(12, &[0.8, 0.95]).unwrap(),
+            &fit.forecast(12, &[0.8, 0.95]).unwrap(),
+        );
+    }
+}
+
+#[test]
+fn tampered_ets_files_are_load_errors() {
+    let fit = ets(EtsSpec::new(EM, TD, SM));
+    rejects(&fit, "last_state", |v| {
+        v["last_state"].as_array_mut().unwrap().pop();
+    });
+    rejects(&fit, "last_state", |v| v["last_state"] = json!([]));
+    rejects(&fit, "initial_state", |v| {
+        v["initial_state"].as_array_mut().unwrap().truncate(2);
+    });
+    rejects(&fit, "m", |v| v["m"] = json!(0));
+    rejects(&fit, "m", |v| v["m"] = json!(1));
+    // A season length that no longer matches the states.
+    rejects(&fit, "state", |v| v["m"] = json!(4));
+    rejects(&fit, "alpha", |v| v["alpha"] = json!(-0.5));
+    rejects(&fit, "alpha", |v| v["alpha"] = json!(3.0));
+    rejects(&fit, "gamma", |v| v["gamma"] = Value::Null);
+    rejects(&fit, "phi", |v| v["phi"] = json!(-1.0));
+    rejects(&fit, "phi", |v| v["phi"] = json!(0.0));
+    rejects(&fit, "sigma2", |v| v["sigma2"] = json!(-1e-3));
+    rejects(&fit, "residuals", |v| {
+        v["residuals"].as_array_mut().unwrap().pop();
+    });
+    let simple = ets(EtsSpec::new(EA, TN, SN));
+    rejects(&simple, "beta", |v| v["beta"] = json!(0.1));
+    rejects(&simple, "last_state", |v| {
+        v["last_state"].as_array_mut().unwrap().push(json!(1.0));
+    });
+    rejects(&simple, "m", |v| v["m"] = json!(0));
+}
