@@ -1,4 +1,5 @@
-//! Issue 15, class 5: fitted models read from files are checked, not trusted.
+//! Issue 15, class 5: fitted models read from files (ARIMA, ETS, k-means, the
+//! standardizer, logistic regression) are checked, not trusted.
 //!
 //! Each model round-trips through JSON bit for bit (the same value, the same JSON, the
 //! same forecasts), including an ARIMA on a short series whose AICc is infinite; a
@@ -225,4 +226,70 @@ fn tampered_ets_files_are_load_errors() {
         v["last_state"].as_array_mut().unwrap().push(json!(1.0));
     });
     rejects(&simple, "m", |v| v["m"] = json!(0));
+}
+
+// ---------------------------------------------------------------------------------------
+// k-means and the standardizer
+
+use ndarray::Array2;
+use patronage::segment::scale::Standardizer;
+use patronage::segment::{FittedKMeans, KMeans};
+
+fn blobs() -> Array2<f64> {
+    Array2::from_shape_fn((60, 3), |(i, j)| {
+        let c = (i % 3) as f64 * 10.0;
+        c + ((i * 7 + j * 13) % 11) as f64 * 0.37 - j as f64
+    })
+}
+
+#[test]
+fn kmeans_and_standardizer_round_trip_bit_for_bit() {
+    let x = blobs();
+    let scaler = Standardizer::fit(x.view()).unwrap();
+    let back = round_trip(&scaler);
+    assert_eq!(back, scaler);
+    let z = scaler.transform(x.view()).unwrap();
+    assert_eq!(
+        back.transform(x.view()).unwrap().map(|v| v.to_bits()),
+        z.map(|v| v.to_bits())
+    );
+    let km = KMeans::params(3).seed(7).fit(z.view()).unwrap();
+    let back = round_trip(&km);
+    assert_eq!(back, km);
+    assert_eq!(
+        back.predict(z.view()).unwrap(),
+        km.predict(z.view()).unwrap()
+    );
+    assert_eq!(
+        back.transform(z.view()).unwrap().map(|v| v.to_bits()),
+        km.transform(z.view()).unwrap().map(|v| v.to_bits())
+    );
+}
+
+#[test]
+fn tampered_kmeans_and_standardizer_files_are_load_errors() {
+    let x = blobs();
+    let km: FittedKMeans = KMeans::params(3).seed(7).fit(x.view()).unwrap();
+    rejects(&km, "labels", |v| v["labels"][5] = json!(3));
+    rejects(&km, "centroids", |v| {
+        v["centroids"] = json!({"v": 1, "dim": [0, 3], "data": []})
+    });
+    rejects(&km, "centroids", |v| {
+        v["centroids"] = json!({"v": 1, "dim": [3, 0], "data": []})
+    });
+    rejects(&km, "inertia", |v| v["inertia"] = json!(-1.0));
+    // Centroids and their shape disagreeing is refused by ndarray itself.
+    assert!(
+        tampered(&km, |v| {
+            v["centroids"]["data"].as_array_mut().unwrap().pop();
+        })
+        .is_err()
+    );
+
+    let scaler = Standardizer::fit(x.view()).unwrap();
+    rejects(&scaler, "scales", |v| {
+        v["scales"].as_array_mut().unwrap().pop();
+    });
+    rejects(&scaler, "scales", |v| v["scales"][1] = json!(0.0));
+    rejects(&scaler, "scales", |v| v["scales"][0] = json!(-2.0));
 }
