@@ -293,3 +293,74 @@ fn tampered_kmeans_and_standardizer_files_are_load_errors() {
     rejects(&scaler, "scales", |v| v["scales"][1] = json!(0.0));
     rejects(&scaler, "scales", |v| v["scales"][0] = json!(-2.0));
 }
+
+// ---------------------------------------------------------------------------------------
+// Logistic regression
+
+use ndarray::Array1;
+use patronage::churn::{FittedLogistic, LogisticRegression};
+
+fn churn_data() -> (Array2<f64>, Array1<f64>) {
+    let x = Array2::from_shape_fn((80, 2), |(i, j)| {
+        ((i * 31 + j * 17) % 23) as f64 / 7.0 - 1.5 + j as f64 * 0.3
+    });
+    let y = Array1::from_shape_fn(80, |i| {
+        let z = 1.2 * x[[i, 0]] - 0.8 * x[[i, 1]] + 0.2;
+        f64::from(u8::from(z + ((i * 13) % 7) as f64 / 3.0 - 1.0 > 0.0))
+    });
+    (x, y)
+}
+
+fn logistic() -> FittedLogistic {
+    let (x, y) = churn_data();
+    LogisticRegression::params()
+        .feature_names(&["recency", "frequency"])
+        .fit(x.view(), y.view())
+        .unwrap()
+}
+
+#[test]
+fn logistic_round_trips_bit_for_bit() {
+    let (x, _) = churn_data();
+    let fit = logistic();
+    assert!(fit.standard_errors().is_some());
+    let back = round_trip(&fit);
+    assert_eq!(back, fit);
+    assert_eq!(
+        back.predict_proba(x.view()).unwrap().map(|v| v.to_bits()),
+        fit.predict_proba(x.view()).unwrap().map(|v| v.to_bits())
+    );
+    assert_eq!(back.summary(), fit.summary());
+
+    // Penalized, without an intercept: no standard errors.
+    let (x, y) = churn_data();
+    let ridge = LogisticRegression::params()
+        .penalty(0.5)
+        .fit_intercept(false)
+        .fit(x.view(), y.view())
+        .unwrap();
+    assert!(ridge.standard_errors().is_none());
+    assert_eq!(round_trip(&ridge), ridge);
+}
+
+#[test]
+fn tampered_logistic_files_are_load_errors() {
+    let fit = logistic();
+    rejects(&fit, "standard_errors", |v| {
+        v["standard_errors"].as_array_mut().unwrap().pop();
+    });
+    rejects(&fit, "standard_errors", |v| {
+        v["standard_errors"][0] = json!(-1.0)
+    });
+    rejects(&fit, "feature_names", |v| {
+        v["feature_names"].as_array_mut().unwrap().pop();
+    });
+    rejects(&fit, "standard_errors", |v| {
+        v["coefficients"].as_array_mut().unwrap().push(json!(0.5));
+        v["feature_names"]
+            .as_array_mut()
+            .unwrap()
+            .push(json!("monetary"));
+    });
+    rejects(&fit, "intercept", |v| v["fit_intercept"] = json!(false));
+}
