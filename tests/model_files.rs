@@ -77,7 +77,16 @@ fn short_arima() -> FittedArima {
 
 #[test]
 fn arima_round_trips_bit_for_bit() {
-    for fit in [airline(), short_arima()] {
+    let y = air_passengers().ln().unwrap();
+    let drift = Arima::params(1, 1, 0).constant(true).fit(&y).unwrap();
+    assert!(drift.drift().is_some());
+    let css = Arima::params(2, 0, 0)
+        .constant(true)
+        .method(patronage::forecast::arima::Method::Css)
+        .fit(&y)
+        .unwrap();
+    let auto = Arima::auto().fit(&y).unwrap();
+    for fit in [airline(), short_arima(), drift, css, auto] {
         let back = round_trip(&fit);
         assert_eq!(back, fit);
         assert_eq!(back.aicc().to_bits(), fit.aicc().to_bits());
