@@ -158,6 +158,11 @@ pub mod simulate;
 pub mod summary;
 pub mod transactions;
 
+#[cfg(feature = "serde")]
+mod loaded;
+#[cfg(feature = "serde")]
+mod serde_float;
+
 pub mod basket;
 pub mod churn;
 pub mod clv;

@@ -1,337 +1,375 @@
-//! Saved CLV models (issue 15, "deserialized models are trusted"): fitted and
-//! `from_params` models round-trip through JSON bit for bit, files written by earlier
-//! versions still load, and hand-edited files (negative or null parameters, missing
-//! fields, standard errors of the wrong length, an AIC that does not match) are errors
-//! at load time naming the field, not models that panic or predict garbage.
+//! Issue 15, class 5: fitted models read from files (ARIMA, ETS, k-means, the
+//! standardizer, logistic regression) are checked, not trusted.
+//!
+//! Each model round-trips through JSON bit for bit (the same value, the same JSON, the
+//! same forecasts), including an ARIMA on a short series whose AICc is infinite; a
+//! hand-edited file that breaks an invariant the prediction code relies on is an error
+//! at load time that names the field.
 #![cfg(feature = "serde")]
 
-mod common;
-
-use patronage::clv::{
-    BetaGeo, BetaGeoBetaBinom, GammaGamma, ModifiedBetaGeo, ParetoNbd, PurchaseModel,
-};
+use patronage::forecast::Series;
+use patronage::forecast::arima::{Arima, FittedArima};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use serde_json::Value;
+use serde_json::{Value, json};
 
-use common::{cdnow_csv, csv};
-
-/// Writes `model` to JSON and reads it back; the JSON written again is the same text.
-fn round_trip<T: Serialize + DeserializeOwned>(model: &T) -> T {
-    let json = serde_json::to_string(model).unwrap();
-    let back: T = serde_json::from_str(&json)
-        .unwrap_or_else(|e| panic!("{e}: a model this crate wrote must load: {json}"));
-    assert_eq!(
-        serde_json::to_string(&back).unwrap(),
-        json,
-        "rewritten JSON"
-    );
-    back
-}
-
-/// Loads `json` edited by `edit` as a `T`, which must fail with a message containing
-/// `needle`.
-fn rejects<T: Serialize + DeserializeOwned + std::fmt::Debug>(
-    model: &T,
-    edit: impl FnOnce(&mut Value),
-    needle: &str,
-) {
-    let mut v = serde_json::to_value(model).unwrap();
-    edit(&mut v);
-    let text = v.to_string();
-    match serde_json::from_str::<T>(&text) {
-        Ok(m) => panic!("{text} loaded as {m:?}"),
-        Err(e) => assert!(
-            e.to_string().contains(needle),
-            "error {e:?} does not mention {needle:?} ({text})"
-        ),
-    }
-}
-
-/// The hand edits every model with parameter `first` (and `k` parameters) rejects.
-fn rejects_hand_edits<T: Serialize + DeserializeOwned + std::fmt::Debug>(
-    fitted: &T,
-    first: &str,
-    k: usize,
-) {
-    rejects(
-        fitted,
-        |v| v[first] = (-1.0).into(),
-        &format!("{first} = -1"),
-    );
-    rejects(fitted, |v| v[first] = 0.0.into(), &format!("{first} = 0"));
-    // serde_json writes NaN and infinities as null.
-    rejects(fitted, |v| v[first] = Value::Null, "null");
-    rejects(
-        fitted,
-        |v| {
-            v.as_object_mut().unwrap().remove(first);
-        },
-        &format!("missing field `{first}`"),
-    );
-    rejects(
-        fitted,
-        |v| {
-            v.as_object_mut().unwrap().remove("report");
-        },
-        "missing field `report`",
-    );
-    rejects(
-        fitted,
-        |v| {
-            v["report"]["standard_errors"].as_array_mut().unwrap().pop();
-        },
-        &format!(
-            "report.standard_errors has {} rows but {k} were expected",
-            k - 1
-        ),
-    );
-    rejects(
-        fitted,
-        |v| {
-            v["report"]["standard_errors"]
-                .as_array_mut()
-                .unwrap()
-                .push(1.0.into());
-        },
-        &format!(
-            "report.standard_errors has {} rows but {k} were expected",
-            k + 1
-        ),
-    );
-    rejects(
-        fitted,
-        |v| v["report"]["standard_errors"][0] = (-0.5).into(),
-        "report.standard_errors at row 0 is negative",
-    );
-    rejects(
-        fitted,
-        |v| v["report"]["standard_errors"][1] = Value::Null,
-        "null",
-    );
-    rejects(
-        fitted,
-        |v| v["report"]["aic"] = 12.5.into(),
-        "parameter report.aic = 12.5",
-    );
-    rejects(
-        fitted,
-        |v| v["report"]["log_likelihood"] = Value::Null,
-        "null",
-    );
-}
-
-/// A string edit of the JSON text (as by hand), which must fail to load.
-fn rejects_text<T: DeserializeOwned + std::fmt::Debug>(json: &str, from: &str, to: &str) {
-    assert!(json.contains(from), "{from} not in {json}");
-    let edited = json.replacen(from, to, 1);
-    let err = serde_json::from_str::<T>(&edited).expect_err(&edited);
-    assert!(err.to_string().contains("is invalid"), "{err}");
-}
+mod common;
+use common::air_passengers;
 
 fn bits(v: &[f64]) -> Vec<u64> {
     v.iter().map(|x| x.to_bits()).collect()
 }
 
-/// Predictions of two purchase models at a few customers, bit for bit.
-fn same_predictions(a: &impl PurchaseModel, b: &impl PurchaseModel) {
-    for (x, tx, t) in [(0.0, 0.0, 38.86), (2.0, 30.43, 38.86), (7.0, 35.0, 39.0)] {
-        let pa = [
-            a.conditional_expected_purchases(39.0, x, tx, t),
-            a.probability_alive(x, tx, t),
-            a.expected_purchases_new_customer(10.0),
-        ];
-        let pb = [
-            b.conditional_expected_purchases(39.0, x, tx, t),
-            b.probability_alive(x, tx, t),
-            b.expected_purchases_new_customer(10.0),
-        ];
-        assert_eq!(bits(&pa), bits(&pb));
+/// Writes, reads and writes again: the two texts agree and the value is unchanged.
+fn round_trip<T: Serialize + DeserializeOwned>(model: &T) -> T {
+    let json = serde_json::to_string(model).unwrap();
+    let back: T = serde_json::from_str(&json)
+        .unwrap_or_else(|e| panic!("a model just written does not load: {e}\n{json}"));
+    assert_eq!(serde_json::to_string(&back).unwrap(), json);
+    back
+}
+
+/// The model's JSON with `edit` applied, read back.
+fn tampered<T: Serialize + DeserializeOwned>(
+    model: &T,
+    edit: impl FnOnce(&mut Value),
+) -> Result<T, serde_json::Error> {
+    let mut v = serde_json::to_value(model).unwrap();
+    edit(&mut v);
+    serde_json::from_value(v)
+}
+
+/// A tampered model must fail to load, naming `field` in the message.
+fn rejects<T: Serialize + DeserializeOwned>(model: &T, field: &str, edit: impl FnOnce(&mut Value)) {
+    match tampered(model, edit) {
+        Ok(_) => panic!("a model with a bad {field} loaded"),
+        Err(e) => assert!(
+            e.to_string().contains(field),
+            "the error for a bad {field} does not name it: {e}"
+        ),
     }
 }
 
-fn bgnbd() -> BetaGeo {
-    BetaGeo::params().fit(&cdnow_csv()).unwrap()
+fn same_forecasts(a: &patronage::forecast::Forecast, b: &patronage::forecast::Forecast) {
+    assert_eq!(bits(&a.mean), bits(&b.mean));
+    for (x, y) in a.intervals.iter().zip(&b.intervals) {
+        assert_eq!(bits(&x.lower), bits(&y.lower));
+        assert_eq!(bits(&x.upper), bits(&y.upper));
+    }
 }
 
-fn mbgnbd() -> ModifiedBetaGeo {
-    ModifiedBetaGeo::params().fit(&cdnow_csv()).unwrap()
+// ---------------------------------------------------------------------------------------
+// ARIMA
+
+fn airline() -> FittedArima {
+    let y = air_passengers().ln().unwrap();
+    Arima::params(1, 1, 1).seasonal(0, 1, 1).fit(&y).unwrap()
 }
 
-fn pareto_nbd() -> ParetoNbd {
-    ParetoNbd::params().fit(&cdnow_csv()).unwrap()
+fn short_arima() -> FittedArima {
+    // Four observations, one MA coefficient after a difference: n_used = 3 = k + 1,
+    // so AICc is infinite (serde_json used to write it as null and fail to read it).
+    let s = Series::new(&[1.0, 3.0, 2.0, 4.0], 1).unwrap();
+    let fit = Arima::params(0, 1, 1).fit(&s).unwrap();
+    assert!(fit.aicc().is_infinite());
+    fit
 }
 
-fn bgbb() -> BetaGeoBetaBinom {
-    let rows = csv("tests/data/donations.csv");
-    let col = |k: usize| rows.iter().map(|r| r[k]).collect::<Vec<f64>>();
-    BetaGeoBetaBinom::params()
-        .fit(&col(0), &col(1), &col(2), Some(&col(3)))
+#[test]
+fn arima_round_trips_bit_for_bit() {
+    let y = air_passengers().ln().unwrap();
+    let drift = Arima::params(1, 1, 0).constant(true).fit(&y).unwrap();
+    assert!(drift.drift().is_some());
+    let css = Arima::params(2, 0, 0)
+        .constant(true)
+        .method(patronage::forecast::arima::Method::Css)
+        .fit(&y)
+        .unwrap();
+    let auto = Arima::auto().fit(&y).unwrap();
+    for fit in [airline(), short_arima(), drift, css, auto] {
+        let back = round_trip(&fit);
+        assert_eq!(back, fit);
+        assert_eq!(back.aicc().to_bits(), fit.aicc().to_bits());
+        same_forecasts(
+            &back.forecast(12, &[0.8, 0.95]).unwrap(),
+            &fit.forecast(12, &[0.8, 0.95]).unwrap(),
+        );
+    }
+}
+
+#[test]
+fn arima_nan_standard_errors_round_trip_bit_for_bit() {
+    // A singular Hessian leaves NaN standard errors: written as strings, read back
+    // with the same bits (sign and payload included).
+    let fit = airline();
+    let weird = f64::from_bits(0x7ff0_0000_0000_0001);
+    let back: FittedArima = tampered(&fit, |v| {
+        v["std_errors"] = json!(["NaN", "-NaN", 0.25]);
+        v["covariance"][1] = json!(format!("NaN:{:#018x}", weird.to_bits()));
+    })
+    .unwrap();
+    assert_eq!(back.std_errors()[0].to_bits(), f64::NAN.to_bits());
+    assert_eq!(back.std_errors()[1].to_bits(), (-f64::NAN).to_bits());
+    assert_eq!(back.covariance()[1].to_bits(), weird.to_bits());
+    let again = round_trip(&back);
+    assert_eq!(bits(again.std_errors()), bits(back.std_errors()));
+    assert_eq!(bits(again.covariance()), bits(back.covariance()));
+}
+
+#[test]
+fn arima_files_from_earlier_versions_still_load() {
+    // Written before the change: the short model's AICc as null (read as NaN).
+    let fit = airline();
+    let mut v = serde_json::to_value(&fit).unwrap();
+    let plain = serde_json::to_string(&v).unwrap();
+    assert_eq!(serde_json::from_str::<FittedArima>(&plain).unwrap(), fit);
+    v["criteria"]["aicc"] = Value::Null;
+    let back: FittedArima = serde_json::from_value(v).unwrap();
+    assert!(back.aicc().is_nan());
+}
+
+#[test]
+fn tampered_arima_files_are_load_errors() {
+    let fit = airline();
+    rejects(&fit, "state", |v| {
+        v["state"].as_array_mut().unwrap().pop();
+    });
+    rejects(&fit, "state", |v| v["state"] = json!([]));
+    rejects(&fit, "state_cov", |v| {
+        v["state_cov"].as_array_mut().unwrap().truncate(3);
+    });
+    rejects(&fit, "tail", |v| {
+        v["tail"].as_array_mut().unwrap().pop();
+    });
+    rejects(&fit, "delta", |v| v["delta"][0] = json!(7.0));
+    rejects(&fit, "phi", |v| v["phi"] = json!([]));
+    rejects(&fit, "theta", |v| {
+        v["theta"].as_array_mut().unwrap().pop();
+    });
+    rejects(&fit, "std_errors", |v| {
+        v["std_errors"].as_array_mut().unwrap().pop();
+    });
+    rejects(&fit, "std_errors", |v| v["std_errors"][0] = json!(-1.0));
+    rejects(&fit, "covariance", |v| {
+        v["covariance"].as_array_mut().unwrap().pop();
+    });
+    rejects(&fit, "coef", |v| {
+        v["coef"].as_array_mut().unwrap().pop();
+    });
+    rejects(&fit, "names", |v| v["names"][0] = json!("ar9"));
+    rejects(&fit, "residual_variance", |v| {
+        v["residual_variance"] = json!(-1.0)
+    });
+    rejects(&fit, "sigma2", |v| v["sigma2"] = json!(-0.5));
+    rejects(&fit, "order.period", |v| v["order"]["period"] = json!(0));
+    rejects(&fit, "order.period", |v| v["order"]["period"] = json!(1));
+    rejects(&fit, "order.period", |v| {
+        v["order"]["period"] = json!(u64::MAX)
+    });
+    rejects(&fit, "order.p", |v| v["order"]["p"] = json!(1_000_000));
+    rejects(&fit, "residuals", |v| {
+        v["residuals"].as_array_mut().unwrap().pop();
+    });
+    rejects(&fit, "n_used", |v| v["n_used"] = json!(10_000));
+    rejects(&fit, "constant", |v| v["constant"] = json!("Mean"));
+}
+
+// ---------------------------------------------------------------------------------------
+// ETS
+
+use patronage::forecast::ets::{
+    ErrorType::{Additive as EA, Multiplicative as EM},
+    Ets, EtsSpec, FittedEts,
+    SeasonType::{Additive as SA, Multiplicative as SM, None as SN},
+    TrendType::{Additive as TA, Damped as TD, None as TN},
+};
+
+fn ets(spec: EtsSpec) -> FittedEts {
+    Ets::params(spec).fit(&air_passengers()).unwrap()
+}
+
+#[test]
+fn ets_round_trips_bit_for_bit() {
+    for spec in [
+        EtsSpec::new(EA, TN, SN),
+        EtsSpec::new(EA, TA, SA),
+        EtsSpec::new(EM, TD, SM),
+        EtsSpec::new(EA, TN, SM),
+    ] {
+        let fit = ets(spec);
+        let back = round_trip(&fit);
+        assert_eq!(back, fit);
+        same_forecasts(
+            &back.forecast(12, &[0.8, 0.95]).unwrap(),
+            &fit.forecast(12, &[0.8, 0.95]).unwrap(),
+        );
+    }
+}
+
+#[test]
+fn tampered_ets_files_are_load_errors() {
+    let fit = ets(EtsSpec::new(EM, TD, SM));
+    rejects(&fit, "last_state", |v| {
+        v["last_state"].as_array_mut().unwrap().pop();
+    });
+    rejects(&fit, "last_state", |v| v["last_state"] = json!([]));
+    rejects(&fit, "initial_state", |v| {
+        v["initial_state"].as_array_mut().unwrap().truncate(2);
+    });
+    rejects(&fit, "m", |v| v["m"] = json!(0));
+    rejects(&fit, "m", |v| v["m"] = json!(1));
+    // A season length that no longer matches the states.
+    rejects(&fit, "state", |v| v["m"] = json!(4));
+    rejects(&fit, "alpha", |v| v["alpha"] = json!(-0.5));
+    rejects(&fit, "alpha", |v| v["alpha"] = json!(3.0));
+    rejects(&fit, "gamma", |v| v["gamma"] = Value::Null);
+    rejects(&fit, "phi", |v| v["phi"] = json!(-1.0));
+    rejects(&fit, "phi", |v| v["phi"] = json!(0.0));
+    rejects(&fit, "sigma2", |v| v["sigma2"] = json!(-1e-3));
+    rejects(&fit, "residuals", |v| {
+        v["residuals"].as_array_mut().unwrap().pop();
+    });
+    let simple = ets(EtsSpec::new(EA, TN, SN));
+    rejects(&simple, "beta", |v| v["beta"] = json!(0.1));
+    rejects(&simple, "last_state", |v| {
+        v["last_state"].as_array_mut().unwrap().push(json!(1.0));
+    });
+    rejects(&simple, "m", |v| v["m"] = json!(0));
+}
+
+// ---------------------------------------------------------------------------------------
+// k-means and the standardizer
+
+use ndarray::Array2;
+use patronage::segment::scale::Standardizer;
+use patronage::segment::{FittedKMeans, KMeans};
+
+fn blobs() -> Array2<f64> {
+    Array2::from_shape_fn((60, 3), |(i, j)| {
+        let c = (i % 3) as f64 * 10.0;
+        c + ((i * 7 + j * 13) % 11) as f64 * 0.37 - j as f64
+    })
+}
+
+#[test]
+fn kmeans_and_standardizer_round_trip_bit_for_bit() {
+    let x = blobs();
+    let scaler = Standardizer::fit(x.view()).unwrap();
+    let back = round_trip(&scaler);
+    assert_eq!(back, scaler);
+    let z = scaler.transform(x.view()).unwrap();
+    assert_eq!(
+        back.transform(x.view()).unwrap().map(|v| v.to_bits()),
+        z.map(|v| v.to_bits())
+    );
+    let km = KMeans::params(3).seed(7).fit(z.view()).unwrap();
+    let back = round_trip(&km);
+    assert_eq!(back, km);
+    assert_eq!(
+        back.predict(z.view()).unwrap(),
+        km.predict(z.view()).unwrap()
+    );
+    assert_eq!(
+        back.transform(z.view()).unwrap().map(|v| v.to_bits()),
+        km.transform(z.view()).unwrap().map(|v| v.to_bits())
+    );
+}
+
+#[test]
+fn tampered_kmeans_and_standardizer_files_are_load_errors() {
+    let x = blobs();
+    let km: FittedKMeans = KMeans::params(3).seed(7).fit(x.view()).unwrap();
+    rejects(&km, "labels", |v| v["labels"][5] = json!(3));
+    rejects(&km, "centroids", |v| {
+        v["centroids"] = json!({"v": 1, "dim": [0, 3], "data": []})
+    });
+    rejects(&km, "centroids", |v| {
+        v["centroids"] = json!({"v": 1, "dim": [3, 0], "data": []})
+    });
+    rejects(&km, "inertia", |v| v["inertia"] = json!(-1.0));
+    // Centroids and their shape disagreeing is refused by ndarray itself.
+    assert!(
+        tampered(&km, |v| {
+            v["centroids"]["data"].as_array_mut().unwrap().pop();
+        })
+        .is_err()
+    );
+
+    let scaler = Standardizer::fit(x.view()).unwrap();
+    rejects(&scaler, "scales", |v| {
+        v["scales"].as_array_mut().unwrap().pop();
+    });
+    rejects(&scaler, "scales", |v| v["scales"][1] = json!(0.0));
+    rejects(&scaler, "scales", |v| v["scales"][0] = json!(-2.0));
+}
+
+// ---------------------------------------------------------------------------------------
+// Logistic regression
+
+use ndarray::Array1;
+use patronage::churn::{FittedLogistic, LogisticRegression};
+
+fn churn_data() -> (Array2<f64>, Array1<f64>) {
+    let x = Array2::from_shape_fn((80, 2), |(i, j)| {
+        ((i * 31 + j * 17) % 23) as f64 / 7.0 - 1.5 + j as f64 * 0.3
+    });
+    let y = Array1::from_shape_fn(80, |i| {
+        let z = 1.2 * x[[i, 0]] - 0.8 * x[[i, 1]] + 0.2;
+        f64::from(u8::from(z + ((i * 13) % 7) as f64 / 3.0 - 1.0 > 0.0))
+    });
+    (x, y)
+}
+
+fn logistic() -> FittedLogistic {
+    let (x, y) = churn_data();
+    LogisticRegression::params()
+        .feature_names(&["recency", "frequency"])
+        .fit(x.view(), y.view())
         .unwrap()
 }
 
-fn gamma_gamma() -> GammaGamma {
-    let fitted = GammaGamma::params().fit(&cdnow_csv()).unwrap();
-    assert!(fitted.frequency_spend_correlation().is_finite());
-    fitted
-}
-
 #[test]
-fn bgnbd_round_trips() {
-    let fitted = bgnbd();
-    let back = round_trip(&fitted);
-    assert_eq!(back, fitted);
-    same_predictions(&back, &fitted);
-    let published = BetaGeo::from_params(0.243, 4.414, 0.793, 2.426);
-    assert_eq!(round_trip(&published), published);
-    // As this crate wrote BG/NBD models before loads were checked.
-    let old = r#"{"r":0.243,"alpha":4.414,"a":0.793,"b":2.426,"report":{"log_likelihood":0.0,"aic":0.0,"bic":0.0,"standard_errors":null,"iterations":0}}"#;
-    let loaded: BetaGeo = serde_json::from_str(old).unwrap();
-    assert_eq!(loaded, published);
-}
-
-#[test]
-fn bgnbd_rejects_hand_edits() {
-    let fitted = bgnbd();
-    rejects_hand_edits(&fitted, "r", 4);
-    rejects_hand_edits(&fitted, "b", 4);
-    let old = serde_json::to_string(&BetaGeo::from_params(0.243, 4.414, 0.793, 2.426)).unwrap();
-    rejects_text::<BetaGeo>(&old, "\"r\":0.243", "\"r\":-1.0");
-    rejects_text::<BetaGeo>(&old, "\"alpha\":4.414", "\"alpha\":-0.0");
-}
-
-#[test]
-fn mbgnbd_round_trips() {
-    let fitted = mbgnbd();
-    let back = round_trip(&fitted);
-    assert_eq!(back, fitted);
-    same_predictions(&back, &fitted);
-    let published = ModifiedBetaGeo::from_params(0.525, 6.183, 0.891, 1.614);
-    assert_eq!(round_trip(&published), published);
-}
-
-#[test]
-fn mbgnbd_rejects_hand_edits() {
-    let fitted = mbgnbd();
-    rejects_hand_edits(&fitted, "a", 4);
-    let json = serde_json::to_string(&fitted).unwrap();
-    rejects_text::<ModifiedBetaGeo>(&json, "\"r\":", "\"r\":-");
-}
-
-#[test]
-fn pareto_nbd_round_trips() {
-    let fitted = pareto_nbd();
-    let back = round_trip(&fitted);
-    assert_eq!(back, fitted);
-    same_predictions(&back, &fitted);
-    let published = ParetoNbd::from_params(0.5534, 10.5802, 0.6061, 11.6562);
-    assert_eq!(round_trip(&published), published);
-}
-
-#[test]
-fn pareto_nbd_rejects_hand_edits() {
-    let fitted = pareto_nbd();
-    rejects_hand_edits(&fitted, "s", 4);
-    rejects_hand_edits(&fitted, "beta", 4);
-}
-
-#[test]
-fn bgbb_round_trips() {
-    let fitted = bgbb();
-    let back = round_trip(&fitted);
-    assert_eq!(back, fitted);
-    let predict = |m: &BetaGeoBetaBinom| {
-        bits(&[
-            m.expected_transactions_new_customer(10),
-            m.probability_alive(3, 5, 6),
-            m.conditional_expected_transactions(5, 3, 5, 6),
-            m.probability_of_n_transactions(6, 2),
-        ])
-    };
-    assert_eq!(predict(&back), predict(&fitted));
-    let published = BetaGeoBetaBinom::from_params(1.204, 0.750, 0.657, 2.783);
-    assert_eq!(round_trip(&published), published);
-}
-
-#[test]
-fn bgbb_rejects_hand_edits() {
-    let fitted = bgbb();
-    rejects_hand_edits(&fitted, "alpha", 4);
-    rejects_hand_edits(&fitted, "delta", 4);
-}
-
-#[test]
-fn gamma_gamma_round_trips() {
-    let fitted = gamma_gamma();
-    let back = round_trip(&fitted);
-    assert_eq!(back, fitted);
+fn logistic_round_trips_bit_for_bit() {
+    let (x, _) = churn_data();
+    let fit = logistic();
+    assert!(fit.standard_errors().is_some());
+    let back = round_trip(&fit);
+    assert_eq!(back, fit);
     assert_eq!(
-        back.conditional_expected_spend(3.0, 25.0).to_bits(),
-        fitted.conditional_expected_spend(3.0, 25.0).to_bits()
+        back.predict_proba(x.view()).unwrap().map(|v| v.to_bits()),
+        fit.predict_proba(x.view()).unwrap().map(|v| v.to_bits())
     );
+    assert_eq!(back.summary(), fit.summary());
+
+    // Penalized, without an intercept: no standard errors.
+    let (x, y) = churn_data();
+    let ridge = LogisticRegression::params()
+        .penalty(0.5)
+        .fit_intercept(false)
+        .fit(x.view(), y.view())
+        .unwrap();
+    assert!(ridge.standard_errors().is_none());
+    assert_eq!(round_trip(&ridge), ridge);
 }
 
 #[test]
-fn gamma_gamma_from_params_round_trips() {
-    // The correlation is NaN (so `==` is false), written as null and read back as the
-    // same NaN.
-    let published = GammaGamma::from_params(6.25, 3.74, 15.44);
-    let json = serde_json::to_string(&published).unwrap();
-    assert!(
-        json.contains("\"frequency_spend_correlation\":null"),
-        "{json}"
-    );
-    let back = round_trip(&published);
-    assert_eq!(
-        back.frequency_spend_correlation().to_bits(),
-        published.frequency_spend_correlation().to_bits()
-    );
-    assert_eq!(
-        bits(&[back.p(), back.q(), back.v()]),
-        bits(&[published.p(), published.q(), published.v()])
-    );
-    assert_eq!(back.report(), published.report());
-    assert_eq!(back.rows(), published.rows());
-}
-
-#[test]
-fn gamma_gamma_old_files_load() {
-    // Files written before `rows` existed load, with zero counts.
-    let fitted = gamma_gamma();
-    let mut old = serde_json::to_value(&fitted).unwrap();
-    old.as_object_mut().unwrap().remove("rows");
-    let loaded: GammaGamma = serde_json::from_value(old).unwrap();
-    assert_eq!(loaded.p().to_bits(), fitted.p().to_bits());
-    assert_eq!(loaded.report(), fitted.report());
-    assert_eq!(loaded.rows(), GammaGamma::from_params(1.0, 1.0, 1.0).rows());
-    let old = r#"{"p":6.25,"q":3.74,"v":15.44,"frequency_spend_correlation":0.11,"report":{"log_likelihood":0.0,"aic":0.0,"bic":0.0,"standard_errors":null,"iterations":0}}"#;
-    let loaded: GammaGamma = serde_json::from_str(old).unwrap();
-    assert_eq!(loaded.frequency_spend_correlation(), 0.11);
-}
-
-#[test]
-fn gamma_gamma_rejects_hand_edits() {
-    let fitted = gamma_gamma();
-    rejects_hand_edits(&fitted, "p", 3);
-    rejects_hand_edits(&fitted, "v", 3);
-    rejects(
-        &fitted,
-        |v| v["frequency_spend_correlation"] = 5.0.into(),
-        "parameter frequency_spend_correlation = 5",
-    );
-    let old = r#"{"p":6.25,"q":3.74,"v":15.44,"frequency_spend_correlation":0.11,"report":{"log_likelihood":0.0,"aic":0.0,"bic":0.0,"standard_errors":null,"iterations":0}}"#;
-    rejects_text::<GammaGamma>(old, "\"v\":15.44", "\"v\":-15.44");
-    rejects_text::<GammaGamma>(old, "\"q\":3.74", "\"q\":-1.0");
-}
-
-/// A model built from bad parameters is written, but not loaded back.
-#[test]
-fn from_params_outside_the_domain_does_not_load() {
-    let bad = BetaGeo::from_params(-0.243, 4.414, 0.793, 2.426);
-    let json = serde_json::to_string(&bad).unwrap();
-    let err = serde_json::from_str::<BetaGeo>(&json).unwrap_err();
-    assert!(err.to_string().contains("parameter r = -0.243"), "{err}");
-    let nan = GammaGamma::from_params(f64::NAN, 1.0, 1.0);
-    let json = serde_json::to_string(&nan).unwrap();
-    assert!(serde_json::from_str::<GammaGamma>(&json).is_err());
+fn tampered_logistic_files_are_load_errors() {
+    let fit = logistic();
+    rejects(&fit, "standard_errors", |v| {
+        v["standard_errors"].as_array_mut().unwrap().pop();
+    });
+    rejects(&fit, "standard_errors", |v| {
+        v["standard_errors"][0] = json!(-1.0)
+    });
+    rejects(&fit, "feature_names", |v| {
+        v["feature_names"].as_array_mut().unwrap().pop();
+    });
+    rejects(&fit, "standard_errors", |v| {
+        v["coefficients"].as_array_mut().unwrap().push(json!(0.5));
+        v["feature_names"]
+            .as_array_mut()
+            .unwrap()
+            .push(json!("monetary"));
+    });
+    rejects(&fit, "intercept", |v| v["fit_intercept"] = json!(false));
 }

@@ -682,8 +682,19 @@ pub struct CoefficientRow {
 }
 
 /// A fitted logistic regression.
+///
+/// With serde, a model is checked as it is read: finite coefficients and intercept
+/// (0 without one), one feature name per coefficient when names are given, one
+/// standard error per coefficient plus one for the intercept when standard errors are
+/// given, each finite and non-negative, a finite log-likelihood. A file that breaks one
+/// of these is an [`Error`] (naming the field) at load time, not a panic in
+/// [`summary`](Self::summary).
 #[derive(Debug, Clone, PartialEq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(try_from = "RawLogistic")
+)]
 pub struct FittedLogistic {
     coefficients: Vec<f64>,
     intercept: f64,
@@ -692,6 +703,59 @@ pub struct FittedLogistic {
     log_likelihood: f64,
     iterations: usize,
     fit_intercept: bool,
+}
+
+/// [`FittedLogistic`] as written to a file, before its checks.
+#[cfg(feature = "serde")]
+#[derive(serde::Deserialize)]
+struct RawLogistic {
+    coefficients: Vec<f64>,
+    intercept: f64,
+    feature_names: Option<Vec<String>>,
+    standard_errors: Option<Vec<f64>>,
+    log_likelihood: f64,
+    iterations: usize,
+    fit_intercept: bool,
+}
+
+#[cfg(feature = "serde")]
+impl TryFrom<RawLogistic> for FittedLogistic {
+    type Error = Error;
+
+    fn try_from(raw: RawLogistic) -> Result<FittedLogistic> {
+        use crate::loaded::{finite, invalid, len, non_negative};
+        let p = raw.coefficients.len();
+        finite("coefficients", &raw.coefficients)?;
+        finite("intercept", &[raw.intercept])?;
+        if !raw.fit_intercept && raw.intercept != 0.0 {
+            return Err(invalid(
+                "intercept",
+                raw.intercept,
+                "a model fitted without an intercept has intercept 0",
+            ));
+        }
+        if let Some(names) = &raw.feature_names {
+            len("feature_names", p, names.len())?;
+        }
+        if let Some(se) = &raw.standard_errors {
+            len(
+                "standard_errors",
+                p + usize::from(raw.fit_intercept),
+                se.len(),
+            )?;
+            non_negative("standard_errors", se)?;
+        }
+        finite("log_likelihood", &[raw.log_likelihood])?;
+        Ok(FittedLogistic {
+            coefficients: raw.coefficients,
+            intercept: raw.intercept,
+            feature_names: raw.feature_names,
+            standard_errors: raw.standard_errors,
+            log_likelihood: raw.log_likelihood,
+            iterations: raw.iterations,
+            fit_intercept: raw.fit_intercept,
+        })
+    }
 }
 
 impl FittedLogistic {

@@ -337,14 +337,34 @@ impl Arima {
 }
 
 /// A fitted seasonal ARIMA model (see the [module docs](self)).
+///
+/// With serde, a model is checked as it is read: orders within the fitting limits,
+/// coefficient, standard-error and covariance lengths matching the orders, state,
+/// state covariance and differencing tail of the dimensions the orders imply, finite
+/// coefficients and states, non-negative variances. A file that breaks one of these is
+/// an [`Error`] (naming the field) at load time, not a panic in
+/// [`forecast`](Self::forecast). NaN standard errors (a singular Hessian) and an
+/// infinite AICc (a short series) are written as strings and read back exactly.
 #[derive(Debug, Clone, PartialEq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(try_from = "RawArima")
+)]
 pub struct FittedArima {
     order: Order,
     method: Method,
     names: Vec<String>,
     coef: Vec<f64>,
+    #[cfg_attr(
+        feature = "serde",
+        serde(serialize_with = "crate::serde_float::vec::serialize")
+    )]
     std_errors: Vec<f64>,
+    #[cfg_attr(
+        feature = "serde",
+        serde(serialize_with = "crate::serde_float::vec::serialize")
+    )]
     covariance: Vec<f64>,
     sigma2: f64,
     residual_variance: f64,
@@ -370,6 +390,200 @@ enum ConstantKind {
     None,
     Mean,
     Drift,
+}
+
+/// [`FittedArima`] as written to a file, before its checks.
+#[cfg(feature = "serde")]
+#[derive(serde::Deserialize)]
+struct RawArima {
+    order: Order,
+    method: Method,
+    names: Vec<String>,
+    coef: Vec<f64>,
+    #[serde(deserialize_with = "crate::serde_float::vec::deserialize")]
+    std_errors: Vec<f64>,
+    #[serde(deserialize_with = "crate::serde_float::vec::deserialize")]
+    covariance: Vec<f64>,
+    sigma2: f64,
+    residual_variance: f64,
+    criteria: InformationCriteria,
+    n_used: usize,
+    residuals: Vec<f64>,
+    fitted: Vec<f64>,
+    phi: Vec<f64>,
+    theta: Vec<f64>,
+    delta: Vec<f64>,
+    state: Vec<f64>,
+    state_cov: Vec<f64>,
+    tail: Vec<f64>,
+    constant: ConstantKind,
+    constant_value: f64,
+    n: usize,
+}
+
+#[cfg(feature = "serde")]
+impl TryFrom<RawArima> for FittedArima {
+    type Error = Error;
+
+    fn try_from(raw: RawArima) -> Result<FittedArima> {
+        use crate::loaded::{finite, invalid, len, non_negative};
+        let o = raw.order;
+        for (name, v) in [
+            ("order.p", o.p),
+            ("order.q", o.q),
+            ("order.seasonal_p", o.seasonal_p),
+            ("order.seasonal_q", o.seasonal_q),
+        ] {
+            if v > MAX_ORDER {
+                return Err(invalid(
+                    name,
+                    v,
+                    format!("AR and MA orders are at most {MAX_ORDER}"),
+                ));
+            }
+        }
+        if o.d > 3 {
+            return Err(invalid("order.d", o.d, "at most 3 differences"));
+        }
+        if o.seasonal_d > 2 {
+            return Err(invalid(
+                "order.seasonal_d",
+                o.seasonal_d,
+                "at most 2 seasonal differences",
+            ));
+        }
+        let seasonal = o.seasonal_p + o.seasonal_d + o.seasonal_q > 0;
+        if o.period == 0 || (seasonal && o.period < 2) {
+            return Err(invalid(
+                "order.period",
+                o.period,
+                "the period is at least 1, and at least 2 with seasonal orders",
+            ));
+        }
+        for (orders, order, seasonal_order) in [
+            ("p + m P", o.p, o.seasonal_p),
+            ("q + m Q", o.q, o.seasonal_q),
+            ("d + m D", o.d, o.seasonal_d),
+        ] {
+            let lag = seasonal_order
+                .checked_mul(o.period)
+                .and_then(|l| l.checked_add(order));
+            if lag.is_none_or(|l| l > MAX_LAG) {
+                return Err(invalid(
+                    "order.period",
+                    o.period,
+                    format!("{orders} reaches past the longest lag, MAX_LAG = {MAX_LAG}"),
+                ));
+            }
+        }
+        let spec = Spec {
+            p: o.p,
+            d: o.d,
+            q: o.q,
+            sp: o.seasonal_p,
+            sd: o.seasonal_d,
+            sq: o.seasonal_q,
+            m: o.period,
+            constant: raw.constant != ConstantKind::None,
+            fixed_constant: None,
+            method: raw.method,
+        };
+        if raw.constant != ConstantKind::None && spec.kind() != raw.constant {
+            return Err(invalid(
+                "constant",
+                format!("{:?}", raw.constant),
+                "a mean needs d + D = 0 and a drift d + D >= 1",
+            ));
+        }
+        let k = spec.n_coef();
+        if raw.names != spec.names() {
+            return Err(invalid(
+                "names",
+                raw.names.join(", "),
+                format!("the coefficients of {} are {}", o, spec.names().join(", ")),
+            ));
+        }
+        len("coef", k, raw.coef.len())?;
+        finite("coef", &raw.coef)?;
+        len("std_errors", k, raw.std_errors.len())?;
+        if let Some(row) = raw
+            .std_errors
+            .iter()
+            .position(|v| v.is_infinite() || *v < 0.0)
+        {
+            return Err(Error::InvalidValue {
+                field: "std_errors",
+                row,
+                value: raw.std_errors[row],
+                reason: "a standard error is zero or more (or NaN where undefined)".into(),
+            });
+        }
+        len("covariance", k * k, raw.covariance.len())?;
+        if let Some(row) = raw.covariance.iter().position(|v| v.is_infinite()) {
+            return Err(Error::NonFinite {
+                field: "covariance",
+                row,
+                value: raw.covariance[row],
+            });
+        }
+        non_negative("sigma2", &[raw.sigma2])?;
+        non_negative("residual_variance", &[raw.residual_variance])?;
+        if raw.n_used > raw.n {
+            return Err(invalid(
+                "n_used",
+                raw.n_used,
+                format!("at most n = {}", raw.n),
+            ));
+        }
+        len("residuals", raw.n, raw.residuals.len())?;
+        finite("residuals", &raw.residuals)?;
+        len("fitted", raw.n, raw.fitted.len())?;
+        finite("fitted", &raw.fitted)?;
+        len("phi", spec.p_full(), raw.phi.len())?;
+        finite("phi", &raw.phi)?;
+        len("theta", spec.q_full(), raw.theta.len())?;
+        finite("theta", &raw.theta)?;
+        let delta = delta_poly(spec.d, spec.sd, spec.m);
+        len("delta", delta.len(), raw.delta.len())?;
+        if raw.delta != delta {
+            return Err(invalid(
+                "delta",
+                format!("{:?}", raw.delta),
+                format!("the differencing polynomial of {o} is {delta:?}"),
+            ));
+        }
+        let r = spec.state_dim();
+        len("state", r, raw.state.len())?;
+        finite("state", &raw.state)?;
+        len("state_cov", r * r, raw.state_cov.len())?;
+        finite("state_cov", &raw.state_cov)?;
+        len("tail", delta.len(), raw.tail.len())?;
+        finite("tail", &raw.tail)?;
+        finite("constant_value", &[raw.constant_value])?;
+        Ok(FittedArima {
+            order: raw.order,
+            method: raw.method,
+            names: raw.names,
+            coef: raw.coef,
+            std_errors: raw.std_errors,
+            covariance: raw.covariance,
+            sigma2: raw.sigma2,
+            residual_variance: raw.residual_variance,
+            criteria: raw.criteria,
+            n_used: raw.n_used,
+            residuals: raw.residuals,
+            fitted: raw.fitted,
+            phi: raw.phi,
+            theta: raw.theta,
+            delta: raw.delta,
+            state: raw.state,
+            state_cov: raw.state_cov,
+            tail: raw.tail,
+            constant: raw.constant,
+            constant_value: raw.constant_value,
+            n: raw.n,
+        })
+    }
 }
 
 impl FittedArima {

@@ -460,8 +460,20 @@ impl AutoEts {
 }
 
 /// A fitted ETS model: parameters, initial and final states, fit statistics.
+///
+/// With serde, a model is checked as it is read: a season length of at least 1 (2 to
+/// [`MAX_SEASON_LENGTH`] for seasonal models), β, γ and φ present exactly when the
+/// model has a trend, a season and damping, finite smoothing parameters in `[0, 1]`
+/// (φ in `(0, 1]`) inside the admissible region, states of length
+/// `1 + trend + season length` (seasonal models), finite, a finite non-negative σ².
+/// A file that breaks one of these is an [`Error`] (naming the field) at load time,
+/// not a panic in [`forecast`](Self::forecast).
 #[derive(Debug, Clone, PartialEq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(try_from = "RawEts")
+)]
 pub struct FittedEts {
     spec: EtsSpec,
     m: usize,
@@ -477,6 +489,112 @@ pub struct FittedEts {
     criteria: InformationCriteria,
     fitted: Vec<f64>,
     residuals: Vec<f64>,
+}
+
+/// [`FittedEts`] as written to a file, before its checks.
+#[cfg(feature = "serde")]
+#[derive(serde::Deserialize)]
+struct RawEts {
+    spec: EtsSpec,
+    m: usize,
+    alpha: f64,
+    beta: Option<f64>,
+    gamma: Option<f64>,
+    phi: Option<f64>,
+    initial_state: Vec<f64>,
+    last_state: Vec<f64>,
+    sigma2: f64,
+    criteria: InformationCriteria,
+    fitted: Vec<f64>,
+    residuals: Vec<f64>,
+}
+
+#[cfg(feature = "serde")]
+impl TryFrom<RawEts> for FittedEts {
+    type Error = Error;
+
+    fn try_from(raw: RawEts) -> Result<FittedEts> {
+        use crate::loaded::{finite, invalid, len, non_negative};
+        let spec = raw.spec;
+        let m = raw.m;
+        if m == 0 || (spec.seasonal() && !(2..=MAX_SEASON_LENGTH).contains(&m)) {
+            return Err(invalid(
+                "m",
+                m,
+                format!(
+                    "the season length is at least 1, and between 2 and {MAX_SEASON_LENGTH} for a seasonal model"
+                ),
+            ));
+        }
+        for (name, value, present) in [
+            ("beta", raw.beta, spec.has_trend()),
+            ("gamma", raw.gamma, spec.seasonal()),
+            ("phi", raw.phi, spec.damped()),
+        ] {
+            if value.is_some() != present {
+                return Err(invalid(
+                    name,
+                    format!("{value:?}"),
+                    format!(
+                        "{spec} {} this parameter",
+                        if present { "needs" } else { "has no" }
+                    ),
+                ));
+            }
+        }
+        for (name, value) in [
+            ("alpha", Some(raw.alpha)),
+            ("beta", raw.beta),
+            ("gamma", raw.gamma),
+        ] {
+            if let Some(v) = value
+                && !(0.0..=1.0).contains(&v)
+            {
+                return Err(invalid(name, v, "a smoothing parameter is in [0, 1]"));
+            }
+        }
+        if let Some(v) = raw.phi
+            && !(v > 0.0 && v <= 1.0)
+        {
+            return Err(invalid("phi", v, "the damping parameter is in (0, 1]"));
+        }
+        let p = Smoothing {
+            alpha: raw.alpha,
+            beta: raw.beta.unwrap_or(0.0),
+            gamma: raw.gamma.unwrap_or(0.0),
+            phi: raw.phi.unwrap_or(1.0),
+        };
+        if !admissible(spec, if spec.seasonal() { m } else { 1 }, &p) {
+            return Err(invalid(
+                "alpha",
+                format!("{p:?}"),
+                format!("the smoothing parameters are outside {spec}'s admissible region"),
+            ));
+        }
+        let states = 1 + usize::from(spec.has_trend()) + if spec.seasonal() { m } else { 0 };
+        len("initial_state", states, raw.initial_state.len())?;
+        finite("initial_state", &raw.initial_state)?;
+        len("last_state", states, raw.last_state.len())?;
+        finite("last_state", &raw.last_state)?;
+        non_negative("sigma2", &[raw.sigma2])?;
+        finite("fitted", &raw.fitted)?;
+        len("residuals", raw.fitted.len(), raw.residuals.len())?;
+        finite("residuals", &raw.residuals)?;
+        Ok(FittedEts {
+            spec,
+            m,
+            alpha: raw.alpha,
+            beta: raw.beta,
+            gamma: raw.gamma,
+            phi: raw.phi,
+            initial_state: raw.initial_state,
+            last_state: raw.last_state,
+            sigma2: raw.sigma2,
+            criteria: raw.criteria,
+            fitted: raw.fitted,
+            residuals: raw.residuals,
+        })
+    }
 }
 
 impl FittedEts {

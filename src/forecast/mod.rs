@@ -150,16 +150,23 @@ impl Criterion {
 
 /// Information criteria from a log-likelihood, `k` estimated parameters (including
 /// the innovation variance where the model counts it) and `n` observations.
+///
+/// With serde, a non-finite criterion (AICc on a short series is infinite) is written
+/// as a string (`"inf"`) so that it reads back exactly; JSON has no infinity.
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct InformationCriteria {
     /// Log-likelihood.
+    #[cfg_attr(feature = "serde", serde(with = "crate::serde_float"))]
     pub log_likelihood: f64,
     /// Akaike: `-2 logL + 2k`.
+    #[cfg_attr(feature = "serde", serde(with = "crate::serde_float"))]
     pub aic: f64,
     /// Small-sample corrected: `AIC + 2k(k+1)/(n-k-1)` (infinite when `n <= k + 1`).
+    #[cfg_attr(feature = "serde", serde(with = "crate::serde_float"))]
     pub aicc: f64,
     /// Bayesian: `-2 logL + k ln n`.
+    #[cfg_attr(feature = "serde", serde(with = "crate::serde_float"))]
     pub bic: f64,
 }
 

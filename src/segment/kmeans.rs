@@ -1248,14 +1248,76 @@ fn relocate_empty_clusters(
 }
 
 /// A fitted k-means model: centroids, the training labels, inertia and how the fit went.
+///
+/// With serde, a model is checked as it is read: at least one centroid with at least
+/// one column, finite centroids, every label below the number of centroids, a finite
+/// non-negative inertia. A file that breaks one of these is an [`Error`] (naming the
+/// field) at load time.
 #[derive(Debug, Clone, PartialEq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(try_from = "RawKMeans")
+)]
 pub struct FittedKMeans {
     centroids: Array2<f64>,
     labels: Vec<usize>,
     inertia: f64,
     iterations: usize,
     converged: bool,
+}
+
+/// [`FittedKMeans`] as written to a file, before its checks.
+#[cfg(feature = "serde")]
+#[derive(serde::Deserialize)]
+struct RawKMeans {
+    centroids: Array2<f64>,
+    labels: Vec<usize>,
+    inertia: f64,
+    iterations: usize,
+    converged: bool,
+}
+
+#[cfg(feature = "serde")]
+impl TryFrom<RawKMeans> for FittedKMeans {
+    type Error = Error;
+
+    fn try_from(raw: RawKMeans) -> Result<FittedKMeans> {
+        let (k, d) = raw.centroids.dim();
+        if k == 0 {
+            return Err(Error::Empty { field: "centroids" });
+        }
+        if d == 0 {
+            return Err(Error::Empty {
+                field: "centroids columns",
+            });
+        }
+        for (row, r) in raw.centroids.rows().into_iter().enumerate() {
+            if let Some(&value) = r.iter().find(|v| !v.is_finite()) {
+                return Err(Error::NonFinite {
+                    field: "centroids",
+                    row,
+                    value,
+                });
+            }
+        }
+        if let Some((row, &label)) = raw.labels.iter().enumerate().find(|(_, l)| **l >= k) {
+            return Err(Error::InvalidValue {
+                field: "labels",
+                row,
+                value: label as f64,
+                reason: format!("a label is below the number of centroids, {k}"),
+            });
+        }
+        crate::loaded::non_negative("inertia", &[raw.inertia])?;
+        Ok(FittedKMeans {
+            centroids: raw.centroids,
+            labels: raw.labels,
+            inertia: raw.inertia,
+            iterations: raw.iterations,
+            converged: raw.converged,
+        })
+    }
 }
 
 impl FittedKMeans {

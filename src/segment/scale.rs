@@ -37,11 +37,49 @@ fn check(x: &ArrayView2<f64>) -> Result<()> {
 
 /// Per-column mean and standard deviation (population, as scikit-learn's
 /// `StandardScaler`); a constant column gets scale 1 so it maps to zeros.
+///
+/// With serde, it is checked as it is read: as many scales as means, all finite, every
+/// scale positive; a file that breaks one of these is an [`Error`] at load time.
 #[derive(Debug, Clone, PartialEq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(try_from = "RawStandardizer")
+)]
 pub struct Standardizer {
     means: Vec<f64>,
     scales: Vec<f64>,
+}
+
+/// [`Standardizer`] as written to a file, before its checks.
+#[cfg(feature = "serde")]
+#[derive(serde::Deserialize)]
+struct RawStandardizer {
+    means: Vec<f64>,
+    scales: Vec<f64>,
+}
+
+#[cfg(feature = "serde")]
+impl TryFrom<RawStandardizer> for Standardizer {
+    type Error = Error;
+
+    fn try_from(raw: RawStandardizer) -> Result<Standardizer> {
+        crate::loaded::finite("means", &raw.means)?;
+        crate::loaded::len("scales", raw.means.len(), raw.scales.len())?;
+        crate::loaded::finite("scales", &raw.scales)?;
+        if let Some((row, &value)) = raw.scales.iter().enumerate().find(|(_, s)| **s <= 0.0) {
+            return Err(Error::InvalidValue {
+                field: "scales",
+                row,
+                value,
+                reason: "a scale is positive".into(),
+            });
+        }
+        Ok(Standardizer {
+            means: raw.means,
+            scales: raw.scales,
+        })
+    }
 }
 
 impl Standardizer {
