@@ -9,6 +9,8 @@
 //! so every value reads back bit for bit. `null` (written by earlier versions) reads as
 //! `f64::NAN`.
 //!
+//! Binary formats carry NaN and infinity themselves and get the plain `f64`.
+//!
 //! Use as `#[serde(with = "crate::serde_float")]` on an `f64` field and
 //! `#[serde(with = "crate::serde_float::vec")]` on a `Vec<f64>` field.
 
@@ -19,10 +21,11 @@ use std::fmt;
 const NAN_BITS: u64 = 0x7ff8_0000_0000_0000;
 const NEG_NAN_BITS: u64 = 0xfff8_0000_0000_0000;
 
-/// Writes `v`: a number when finite, a string otherwise.
+/// Writes `v`: a number when finite, a string otherwise (in human-readable formats;
+/// binary formats, which carry every `f64`, get the plain value).
 pub(crate) fn serialize<S: Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error> {
     let v = *v;
-    if v.is_finite() {
+    if v.is_finite() || !s.is_human_readable() {
         s.serialize_f64(v)
     } else if v == f64::INFINITY {
         s.serialize_str("inf")
@@ -39,7 +42,11 @@ pub(crate) fn serialize<S: Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error>
 
 /// Reads what [`serialize`] writes (and `null` as NaN).
 pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
-    d.deserialize_any(FloatVisitor)
+    if d.is_human_readable() {
+        d.deserialize_any(FloatVisitor)
+    } else {
+        d.deserialize_f64(FloatVisitor)
+    }
 }
 
 fn parse(text: &str) -> Option<f64> {

@@ -273,14 +273,17 @@ fn gamma_gamma_round_trips() {
 
 #[test]
 fn gamma_gamma_from_params_round_trips() {
-    // The correlation is NaN (so `==` is false), written as null and read back as the
-    // same NaN.
+    // The correlation is NaN (so `==` is false), written as "NaN" and read back as the
+    // same NaN; `null`, as some writers put it, reads as NaN too.
     let published = GammaGamma::from_params(6.25, 3.74, 15.44);
     let json = serde_json::to_string(&published).unwrap();
     assert!(
-        json.contains("\"frequency_spend_correlation\":null"),
+        json.contains("\"frequency_spend_correlation\":\"NaN\""),
         "{json}"
     );
+    let with_null = json.replace("\"NaN\"", "null");
+    let from_null: GammaGamma = serde_json::from_str(&with_null).unwrap();
+    assert!(from_null.frequency_spend_correlation().is_nan());
     let back = round_trip(&published);
     assert_eq!(
         back.frequency_spend_correlation().to_bits(),

@@ -443,55 +443,8 @@ pub(crate) fn check_loaded(
         });
     }
     if let Some(se) = &report.standard_errors {
-        if se.len() != k {
-            return Err(Error::LengthMismatch {
-                field: "report.standard_errors",
-                expected: k,
-                found: se.len(),
-            });
-        }
-        for (row, &value) in se.iter().enumerate() {
-            if !value.is_finite() {
-                return Err(Error::NonFinite {
-                    field: "report.standard_errors",
-                    row,
-                    value,
-                });
-            }
-            if value < 0.0 {
-                return Err(Error::Negative {
-                    field: "report.standard_errors",
-                    row,
-                    value,
-                });
-            }
-        }
+        crate::loaded::len("report.standard_errors", k, se.len())?;
+        crate::loaded::non_negative("report.standard_errors", se)?;
     }
     Ok(())
-}
-
-/// `serde(with = ...)` for an `f64` that may be NaN (Gamma-Gamma's frequency-spend
-/// correlation of a `from_params` model): human-readable formats such as JSON, which
-/// have no NaN, get `null` for a non-finite value and read `null` back as NaN (so NaN
-/// round-trips bit for bit); a number loads as itself, so files written before this
-/// still load. Binary formats, which carry NaN, get the plain `f64`.
-#[cfg(feature = "serde")]
-pub(crate) mod nan_as_null {
-    use serde::{Deserialize, Deserializer, Serialize, Serializer};
-
-    pub(crate) fn serialize<S: Serializer>(value: &f64, serializer: S) -> Result<S::Ok, S::Error> {
-        if serializer.is_human_readable() {
-            value.is_finite().then_some(*value).serialize(serializer)
-        } else {
-            value.serialize(serializer)
-        }
-    }
-
-    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<f64, D::Error> {
-        if deserializer.is_human_readable() {
-            Ok(Option::<f64>::deserialize(deserializer)?.unwrap_or(f64::NAN))
-        } else {
-            f64::deserialize(deserializer)
-        }
-    }
 }

@@ -307,7 +307,7 @@ pub struct GammaGamma {
     p: f64,
     q: f64,
     v: f64,
-    #[cfg_attr(feature = "serde", serde(with = "super::fit::nan_as_null"))]
+    #[cfg_attr(feature = "serde", serde(with = "crate::serde_float"))]
     frequency_spend_correlation: f64,
     report: FitReport,
     #[cfg_attr(feature = "serde", serde(default))]
@@ -322,7 +322,7 @@ struct RawGammaGamma {
     p: f64,
     q: f64,
     v: f64,
-    #[serde(with = "super::fit::nan_as_null")]
+    #[serde(with = "crate::serde_float")]
     frequency_spend_correlation: f64,
     report: FitReport,
     #[serde(default)]
