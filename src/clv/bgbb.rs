@@ -260,41 +260,15 @@ pub struct BetaGeoBetaBinom {
     report: FitReport,
 }
 
-/// What a saved [`BetaGeoBetaBinom`] holds, checked before it becomes one.
-#[cfg(feature = "serde")]
-#[derive(serde::Deserialize)]
-struct RawBetaGeoBetaBinom {
-    alpha: f64,
-    beta: f64,
-    gamma: f64,
-    delta: f64,
-    report: FitReport,
-}
-
-#[cfg(feature = "serde")]
-impl TryFrom<RawBetaGeoBetaBinom> for BetaGeoBetaBinom {
-    type Error = crate::Error;
-
-    fn try_from(raw: RawBetaGeoBetaBinom) -> Result<Self> {
-        super::fit::check_loaded(
-            "BG/BB",
-            &[
-                ("alpha", raw.alpha),
-                ("beta", raw.beta),
-                ("gamma", raw.gamma),
-                ("delta", raw.delta),
-            ],
-            &raw.report,
-        )?;
-        Ok(Self {
-            alpha: raw.alpha,
-            beta: raw.beta,
-            gamma: raw.gamma,
-            delta: raw.delta,
-            report: raw.report,
-        })
-    }
-}
+super::fit::checked_on_load!(
+    BetaGeoBetaBinom,
+    RawBetaGeoBetaBinom,
+    "BG/BB",
+    alpha,
+    beta,
+    gamma,
+    delta
+);
 
 impl BetaGeoBetaBinom {
     /// Default fitting options.

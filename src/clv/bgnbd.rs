@@ -278,41 +278,7 @@ pub struct BetaGeo {
     report: FitReport,
 }
 
-/// What a saved [`BetaGeo`] holds, checked before it becomes one.
-#[cfg(feature = "serde")]
-#[derive(serde::Deserialize)]
-struct RawBetaGeo {
-    r: f64,
-    alpha: f64,
-    a: f64,
-    b: f64,
-    report: FitReport,
-}
-
-#[cfg(feature = "serde")]
-impl TryFrom<RawBetaGeo> for BetaGeo {
-    type Error = crate::Error;
-
-    fn try_from(raw: RawBetaGeo) -> Result<Self> {
-        super::fit::check_loaded(
-            "BG/NBD",
-            &[
-                ("r", raw.r),
-                ("alpha", raw.alpha),
-                ("a", raw.a),
-                ("b", raw.b),
-            ],
-            &raw.report,
-        )?;
-        Ok(Self {
-            r: raw.r,
-            alpha: raw.alpha,
-            a: raw.a,
-            b: raw.b,
-            report: raw.report,
-        })
-    }
-}
+super::fit::checked_on_load!(BetaGeo, RawBetaGeo, "BG/NBD", r, alpha, a, b);
 
 impl BetaGeo {
     /// Default fitting options.

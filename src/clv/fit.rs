@@ -393,6 +393,40 @@ impl FitReport {
     }
 }
 
+/// The validating deserializer of a fitted CLV model whose fields are its parameters
+/// and a [`FitReport`]: a private mirror struct with the same fields (so files written
+/// by 0.1 load unchanged) and a `TryFrom` that runs [`check_loaded`]. The model names
+/// `#[serde(try_from = "Raw...")]` on its own derive.
+macro_rules! checked_on_load {
+    ($model:ident, $raw:ident, $name:literal, $($param:ident),+) => {
+        /// What a saved model holds, checked before it becomes one.
+        #[cfg(feature = "serde")]
+        #[derive(serde::Deserialize)]
+        struct $raw {
+            $($param: f64,)+
+            report: FitReport,
+        }
+
+        #[cfg(feature = "serde")]
+        impl TryFrom<$raw> for $model {
+            type Error = crate::Error;
+
+            fn try_from(raw: $raw) -> crate::Result<Self> {
+                super::fit::check_loaded(
+                    $name,
+                    &[$((stringify!($param), raw.$param)),+],
+                    &raw.report,
+                )?;
+                Ok(Self {
+                    $($param: raw.$param,)+
+                    report: raw.report,
+                })
+            }
+        }
+    };
+}
+pub(crate) use checked_on_load;
+
 /// Checks a model read from a file (serde's `try_from` of each fitted CLV model): every
 /// parameter finite and `> 0` (the fits keep them in `[PARAM_MIN, PARAM_MAX]`, and
 /// `from_params` models with published values outside that box are still usable, so

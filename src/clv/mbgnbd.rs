@@ -140,41 +140,15 @@ pub struct ModifiedBetaGeo {
     report: FitReport,
 }
 
-/// What a saved [`ModifiedBetaGeo`] holds, checked before it becomes one.
-#[cfg(feature = "serde")]
-#[derive(serde::Deserialize)]
-struct RawModifiedBetaGeo {
-    r: f64,
-    alpha: f64,
-    a: f64,
-    b: f64,
-    report: FitReport,
-}
-
-#[cfg(feature = "serde")]
-impl TryFrom<RawModifiedBetaGeo> for ModifiedBetaGeo {
-    type Error = crate::Error;
-
-    fn try_from(raw: RawModifiedBetaGeo) -> Result<Self> {
-        super::fit::check_loaded(
-            "MBG/NBD",
-            &[
-                ("r", raw.r),
-                ("alpha", raw.alpha),
-                ("a", raw.a),
-                ("b", raw.b),
-            ],
-            &raw.report,
-        )?;
-        Ok(Self {
-            r: raw.r,
-            alpha: raw.alpha,
-            a: raw.a,
-            b: raw.b,
-            report: raw.report,
-        })
-    }
-}
+super::fit::checked_on_load!(
+    ModifiedBetaGeo,
+    RawModifiedBetaGeo,
+    "MBG/NBD",
+    r,
+    alpha,
+    a,
+    b
+);
 
 impl ModifiedBetaGeo {
     /// Default fitting options.

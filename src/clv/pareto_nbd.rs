@@ -449,41 +449,7 @@ pub struct ParetoNbd {
     report: FitReport,
 }
 
-/// What a saved [`ParetoNbd`] holds, checked before it becomes one.
-#[cfg(feature = "serde")]
-#[derive(serde::Deserialize)]
-struct RawParetoNbd {
-    r: f64,
-    alpha: f64,
-    s: f64,
-    beta: f64,
-    report: FitReport,
-}
-
-#[cfg(feature = "serde")]
-impl TryFrom<RawParetoNbd> for ParetoNbd {
-    type Error = crate::Error;
-
-    fn try_from(raw: RawParetoNbd) -> Result<Self> {
-        super::fit::check_loaded(
-            "Pareto/NBD",
-            &[
-                ("r", raw.r),
-                ("alpha", raw.alpha),
-                ("s", raw.s),
-                ("beta", raw.beta),
-            ],
-            &raw.report,
-        )?;
-        Ok(Self {
-            r: raw.r,
-            alpha: raw.alpha,
-            s: raw.s,
-            beta: raw.beta,
-            report: raw.report,
-        })
-    }
-}
+super::fit::checked_on_load!(ParetoNbd, RawParetoNbd, "Pareto/NBD", r, alpha, s, beta);
 
 impl ParetoNbd {
     /// Default fitting options.
