@@ -140,6 +140,25 @@ pub enum Error {
 }
 
 impl Error {
+    /// `Err(InvalidParameter)` naming `name` unless `min <= value <= max`, for the
+    /// arguments that set how much work a call does (`limit` is the constant's name).
+    pub(crate) fn check_count(
+        name: &'static str,
+        value: usize,
+        min: usize,
+        limit: &'static str,
+        max: usize,
+    ) -> Result<()> {
+        if value < min || value > max {
+            return Err(Error::InvalidParameter {
+                name,
+                value: value.to_string(),
+                reason: format!("use {min} to {limit} = {max}"),
+            });
+        }
+        Ok(())
+    }
+
     /// `Err(LimitExceeded)` when `size` passes `limit`.
     pub(crate) fn check_limit(
         what: &'static str,

@@ -159,14 +159,13 @@ pub fn model_fit_table(
     summary: &CustomerSummary,
     max_repeats: u32,
 ) -> Result<Vec<ModelFitRow>> {
-    check_max("max_repeats", max_repeats)?;
-    if max_repeats > MAX_REPEATS {
-        return Err(Error::InvalidParameter {
-            name: "max_repeats",
-            value: max_repeats.to_string(),
-            reason: format!("at most MAX_REPEATS = {MAX_REPEATS} buckets"),
-        });
-    }
+    Error::check_count(
+        "max_repeats",
+        max_repeats as usize,
+        1,
+        "MAX_REPEATS",
+        MAX_REPEATS as usize,
+    )?;
     if summary.is_empty() {
         return Err(Error::Empty { field: "summary" });
     }
@@ -252,13 +251,13 @@ pub fn tracking<C: Eq + Hash + Clone, M: PurchaseModel>(
             reason: "a period must last at least one day".into(),
         });
     }
-    if n_periods == 0 {
-        return Err(Error::InvalidParameter {
-            name: "n_periods",
-            value: "0".into(),
-            reason: "at least one period is needed".into(),
-        });
-    }
+    Error::check_count(
+        "n_periods",
+        n_periods,
+        1,
+        "MAX_TRACKING_PERIODS",
+        MAX_TRACKING_PERIODS,
+    )?;
     if !(time_unit_days.is_finite() && time_unit_days > 0.0) {
         return Err(Error::InvalidParameter {
             name: "time_unit_days",
@@ -267,19 +266,13 @@ pub fn tracking<C: Eq + Hash + Clone, M: PurchaseModel>(
         });
     }
     let pd = i64::from(period_days);
-    // The last period must end on a representable day: n_periods is at most
-    // MAX_TRACKING_PERIODS, so the product cannot overflow i64.
-    if n_periods > MAX_TRACKING_PERIODS
-        || i64::from(origin.0) + n_periods as i64 * pd > i64::from(i32::MAX)
-    {
+    // The last period must end on a representable day (n_periods is at most
+    // MAX_TRACKING_PERIODS, so the product cannot overflow i64).
+    if i64::from(origin.0) + n_periods as i64 * pd > i64::from(i32::MAX) {
         return Err(Error::InvalidParameter {
             name: "n_periods",
             value: n_periods.to_string(),
-            reason: format!(
-                "at most MAX_TRACKING_PERIODS = {MAX_TRACKING_PERIODS} periods, ending by \
-                 day {}",
-                i32::MAX
-            ),
+            reason: format!("the last period would end after day {}", i32::MAX),
         });
     }
     let ends: Vec<i64> = (1..=n_periods as i64)

@@ -230,14 +230,7 @@ impl Valuation {
 pub const MAX_STEPS: usize = 10_000;
 
 fn check_steps(name: &'static str, steps: usize) -> Result<()> {
-    if steps == 0 || steps > MAX_STEPS {
-        return Err(Error::InvalidParameter {
-            name,
-            value: steps.to_string(),
-            reason: format!("use 1 to MAX_STEPS = {MAX_STEPS}"),
-        });
-    }
-    Ok(())
+    Error::check_count(name, steps, 1, "MAX_STEPS", MAX_STEPS)
 }
 
 /// Discounted CLV per customer in lifetimes' monthly convention (see the

@@ -364,20 +364,9 @@ impl Stl {
         positive("trend_jump", ntjump)?;
         positive("low_pass_jump", nljump)?;
         let ni = self.inner.unwrap_or(if self.robust { 1 } else { 2 });
-        positive("inner", ni)?;
+        Error::check_count("inner", ni, 1, "MAX_PASSES", MAX_PASSES)?;
         let no = self.outer.unwrap_or(if self.robust { 15 } else { 0 });
-        for (name, passes) in [("inner", ni), ("outer", no)] {
-            if passes > MAX_PASSES {
-                return Err(Error::InvalidParameter {
-                    name,
-                    value: passes.to_string(),
-                    reason: format!(
-                        "at most {MAX_PASSES} passes (R's defaults are 2 inner and 0 outer, \
-                         or 1 and 15 when robust)"
-                    ),
-                });
-            }
-        }
+        Error::check_count("outer", no, 0, "MAX_PASSES", MAX_PASSES)?;
 
         let spec = Spans {
             np,

@@ -70,13 +70,6 @@ pub const MAX_HORIZON: usize = 10_000;
 /// Checks a forecast request: `1 <= h <= MAX_HORIZON` and every level strictly inside
 /// (0, 1).
 pub(crate) fn check_request(h: usize, levels: &[f64]) -> Result<()> {
-    if h == 0 {
-        return Err(Error::InvalidParameter {
-            name: "h",
-            value: "0".into(),
-            reason: "forecast at least one period ahead".into(),
-        });
-    }
     check_horizon("h", h)?;
     for &level in levels {
         if !(level > 0.0 && level < 1.0) {
@@ -90,16 +83,9 @@ pub(crate) fn check_request(h: usize, levels: &[f64]) -> Result<()> {
     Ok(())
 }
 
-/// `Error::InvalidParameter` naming `name` when `h` exceeds [`MAX_HORIZON`].
+/// `Error::InvalidParameter` naming `name` unless `1 <= h <=` [`MAX_HORIZON`].
 pub(crate) fn check_horizon(name: &'static str, h: usize) -> Result<()> {
-    if h > MAX_HORIZON {
-        return Err(Error::InvalidParameter {
-            name,
-            value: h.to_string(),
-            reason: format!("forecasts reach at most MAX_HORIZON = {MAX_HORIZON} periods"),
-        });
-    }
-    Ok(())
+    Error::check_count(name, h, 1, "MAX_HORIZON", MAX_HORIZON)
 }
 
 /// The two-sided standard normal quantile for a coverage level (1.959964 for 0.95).

@@ -178,13 +178,7 @@ impl KMeans {
         if self.k == 0 {
             return Err(invalid("k", "0", "ask for at least one cluster"));
         }
-        if self.n_init == 0 || self.n_init > MAX_N_INIT {
-            return Err(invalid(
-                "n_init",
-                &self.n_init.to_string(),
-                &format!("run 1 to MAX_N_INIT = {MAX_N_INIT} times"),
-            ));
-        }
+        Error::check_count("n_init", self.n_init, 1, "MAX_N_INIT", MAX_N_INIT)?;
         if !(self.tol.is_finite() && self.tol >= 0.0) {
             return Err(invalid(
                 "tol",
