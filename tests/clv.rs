@@ -450,6 +450,20 @@ fn gamma_gamma_fit_eligible_leaves_out_zero_spend() {
     assert_eq!(counted.fitted + counted.no_repeat + 3, s.len());
     assert_eq!(by_hand.rows().non_positive_spend, 0);
 
+    // The same rows as a log arrives, in time order with customers interleaved.
+    let mut by_day = rows.clone();
+    by_day.sort_by_key(|r| r.day);
+    let s_by_day = TransactionLog::new(&by_day)
+        .unwrap()
+        .summarize(&SummaryParams::new(Day::from_ymd(1998, 6, 30).unwrap()).time_unit_days(7.0))
+        .unwrap();
+    let gg_by_day = GammaGamma::params().fit_eligible(&s_by_day).unwrap();
+    assert_eq!(
+        (gg_by_day.p(), gg_by_day.q(), gg_by_day.v()),
+        (gg.p(), gg.q(), gg.v())
+    );
+    assert_eq!(gg_by_day.rows(), counted);
+
     // Nothing eligible: a typed error, not a fit.
     let none = CustomerSummary::from_columns(
         ndarray::array![1.0, 0.0].view(),
