@@ -48,7 +48,7 @@ fn clv(c: &mut Criterion) {
         b.iter(|| BetaGeo::params().fit(black_box(&big)))
     });
     g.bench_function("conditional expected purchases, 1M", |b| {
-        b.iter(|| expected_purchases(&model, black_box(&big), 52.0))
+        b.iter(|| expected_purchases(&model, black_box(&big), 52.0).unwrap())
     });
     g.bench_function("P(alive), 1M", |b| {
         b.iter(|| probability_alive(&model, black_box(&big)))

@@ -62,7 +62,7 @@ pub fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
 
     // Calibration vs holdout: actual and expected holdout purchases by calibration frequency.
-    let expected = expected_purchases(&bg, cal, split.duration_holdout);
+    let expected = expected_purchases(&bg, cal, split.duration_holdout)?;
     println!(
         "\n{:>10} {:>10} {:>10} {:>10}",
         "cal. freq.", "customers", "actual", "expected"
@@ -102,8 +102,8 @@ pub fn main() -> Result<(), Box<dyn std::error::Error>> {
             x,
             tx,
             t,
-            bg.probability_alive(x, tx, t),
-            gg.conditional_expected_spend(x, cal.monetary_value()[i]),
+            bg.probability_alive(x, tx, t)?,
+            gg.conditional_expected_spend(x, cal.monetary_value()[i])?,
             clv[i]
         );
     }

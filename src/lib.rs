@@ -162,6 +162,7 @@ pub mod transactions;
 mod loaded;
 #[cfg(feature = "serde")]
 mod serde_float;
+mod validate;
 
 pub mod basket;
 pub mod churn;

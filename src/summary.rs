@@ -276,57 +276,10 @@ impl CustomerSummary {
                 });
             }
         }
-        let check = |field: &'static str, row: usize, v: f64| -> Result<()> {
-            if !v.is_finite() {
-                return Err(Error::NonFinite {
-                    field,
-                    row,
-                    value: v,
-                });
-            }
-            if v < 0.0 {
-                return Err(Error::Negative {
-                    field,
-                    row,
-                    value: v,
-                });
-            }
-            Ok(())
-        };
-        let invalid = |field: &'static str, row: usize, value: f64, reason: &str| {
-            Err(Error::InvalidValue {
-                field,
-                row,
-                value,
-                reason: reason.into(),
-            })
-        };
         for row in 0..n {
-            let (x, tx, t) = (frequency[row], recency[row], age[row]);
-            check("frequency", row, x)?;
-            check("recency", row, tx)?;
-            check("age", row, t)?;
+            crate::validate::history(row, frequency[row], recency[row], age[row])?;
             if let Some(m) = monetary_value {
-                check("monetary_value", row, m[row])?;
-            }
-            if x.fract() != 0.0 {
-                return invalid(
-                    "frequency",
-                    row,
-                    x,
-                    "frequency counts repeat purchases and must be a whole number",
-                );
-            }
-            if tx > t {
-                return invalid("recency", row, tx, "recency cannot exceed T (age)");
-            }
-            if x > 0.0 && tx == 0.0 {
-                return invalid(
-                    "recency",
-                    row,
-                    tx,
-                    "recency is 0 but frequency is positive: repeat purchases come after the first",
-                );
+                crate::validate::non_negative("monetary_value", row, m[row])?;
             }
         }
         Ok(Self {

@@ -132,8 +132,10 @@ fn mean_frequency_matches_the_bgnbd_expectation_with_dropout() {
     let mean = x.iter().sum::<f64>() / n as f64;
     let sd = (x.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n as f64).sqrt();
     // The simulator's birth falls uniformly within day 0, so ages are 52 weeks less up to one day.
-    let expect =
-        BetaGeo::from_params(0.25, 4.0, 0.8, 2.5).expected_purchases_new_customer(52.0 - 0.5 / 7.0);
+    let expect = BetaGeo::from_params(0.25, 4.0, 0.8, 2.5)
+        .unwrap()
+        .expected_purchases_new_customer(52.0 - 0.5 / 7.0)
+        .unwrap();
     assert!(
         (mean - expect).abs() < 4.0 * sd / (n as f64).sqrt(),
         "mean {mean} vs E[X] {expect}"

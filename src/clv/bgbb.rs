@@ -16,8 +16,9 @@
 //!
 //! ```
 //! use patronage::clv::BetaGeoBetaBinom;
-//! let m = BetaGeoBetaBinom::from_params(1.204, 0.750, 0.657, 2.783);
+//! let m = BetaGeoBetaBinom::from_params(1.204, 0.750, 0.657, 2.783)?;
 //! assert!((m.expected_transactions_new_customer(10) - 3.18).abs() < 0.01);
+//! # Ok::<(), patronage::Error>(())
 //! ```
 
 use statrs::function::gamma::ln_gamma;
@@ -25,23 +26,35 @@ use statrs::function::gamma::ln_gamma;
 use super::fit::{FitReport, check_penalizer, fit_log_params};
 use crate::error::{Error, Result};
 use crate::math::optim::{cholesky_inverse, numerical_gradient, numerical_hessian};
+use crate::validate;
 
 fn ln_beta(a: f64, b: f64) -> f64 {
     ln_gamma(a) + ln_gamma(b) - ln_gamma(a + b)
 }
 
-/// One customer's log-likelihood.
+/// One customer's log-likelihood: the alive-throughout term plus the sum over the
+/// opportunities after `t_x` at which the customer may have dropped out. Successive
+/// terms of that sum differ by the factor `(β + t_x - x + i) / (α + β + t_x + i) ·
+/// (δ + t_x + i) / (γ + δ + t_x + 1 + i)`, below 1, so the sum is accumulated relative
+/// to its first term with one multiplication per opportunity instead of four
+/// log-gamma functions, and in constant memory.
 fn ln_l(p: &[f64], x: f64, tx: f64, n: f64) -> f64 {
     let (al, be, ga, de) = (p[0], p[1], p[2], p[3]);
     let (b_ab, b_gd) = (ln_beta(al, be), ln_beta(ga, de));
-    let mut terms = vec![ln_beta(al + x, be + n - x) - b_ab + ln_beta(ga, de + n) - b_gd];
-    let extra = (n - tx - 1.0).max(-1.0) as i64;
-    for i in 0..=extra {
-        let i = i as f64;
-        terms.push(ln_beta(al + x, be + tx - x + i) - b_ab + ln_beta(ga + 1.0, de + tx + i) - b_gd);
+    let alive = ln_beta(al + x, be + n - x) - b_ab + ln_beta(ga, de + n) - b_gd;
+    if n <= tx {
+        return alive;
     }
-    let m = terms.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    m + terms.iter().map(|t| (t - m).exp()).sum::<f64>().ln()
+    let first = ln_beta(al + x, be + tx - x) - b_ab + ln_beta(ga + 1.0, de + tx) - b_gd;
+    let (mut term, mut sum) = (1.0, 1.0);
+    for i in 0..(n - tx) as u64 - 1 {
+        let i = i as f64;
+        term *= (be + tx - x + i) / (al + be + tx + i) * (de + tx + i) / (ga + de + tx + 1.0 + i);
+        sum += term;
+    }
+    let dropped = first + sum.ln();
+    let m = alive.max(dropped);
+    m + ((alive - m).exp() + (dropped - m).exp()).ln()
 }
 
 /// BG/BB fitting options; [`fit`](BetaGeoBetaBinomParams::fit) returns a
@@ -108,75 +121,9 @@ impl BetaGeoBetaBinomParams {
             }
         }
         for row in 0..n {
-            for (field, v) in [
-                ("frequency", frequency[row]),
-                ("recency", recency[row]),
-                ("periods", periods[row]),
-            ] {
-                if !v.is_finite() {
-                    return Err(Error::NonFinite {
-                        field,
-                        row,
-                        value: v,
-                    });
-                }
-                if v < 0.0 {
-                    return Err(Error::Negative {
-                        field,
-                        row,
-                        value: v,
-                    });
-                }
-                if v.fract() != 0.0 {
-                    return Err(Error::InvalidValue {
-                        field,
-                        row,
-                        value: v,
-                        reason: "BG/BB counts opportunities: whole numbers".into(),
-                    });
-                }
-            }
-            let (x, tx, np) = (frequency[row], recency[row], periods[row]);
-            let bad = |field: &'static str, value: f64, reason: &str| {
-                Err(Error::InvalidValue {
-                    field,
-                    row,
-                    value,
-                    reason: reason.into(),
-                })
-            };
-            if x > tx {
-                return bad(
-                    "frequency",
-                    x,
-                    "more transactions than opportunities up to the last one",
-                );
-            }
-            if tx > np {
-                return bad(
-                    "recency",
-                    tx,
-                    "the last transaction is after the last opportunity",
-                );
-            }
-            if x > 0.0 && tx == 0.0 {
-                return bad("recency", tx, "recency is 0 but frequency is positive");
-            }
+            validate::discrete_history(row, frequency[row], recency[row], periods[row])?;
             if let Some(w) = weights {
-                if !w[row].is_finite() {
-                    return Err(Error::NonFinite {
-                        field: "weights",
-                        row,
-                        value: w[row],
-                    });
-                }
-                if w[row] < 0.0 {
-                    return Err(Error::Negative {
-                        field: "weights",
-                        row,
-                        value: w[row],
-                    });
-                }
+                validate::non_negative("weights", row, w[row])?;
             }
         }
         let rows: Vec<(f64, f64, f64, f64)> = (0..n)
@@ -277,14 +224,26 @@ impl BetaGeoBetaBinom {
     }
 
     /// A model with given parameters.
-    pub fn from_params(alpha: f64, beta: f64, gamma: f64, delta: f64) -> Self {
-        Self {
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] unless every parameter is finite and `> 0`.
+    pub fn from_params(alpha: f64, beta: f64, gamma: f64, delta: f64) -> Result<Self> {
+        validate::positive_params(
+            "BG/BB",
+            &[
+                ("alpha", alpha),
+                ("beta", beta),
+                ("gamma", gamma),
+                ("delta", delta),
+            ],
+        )?;
+        Ok(Self {
             alpha,
             beta,
             gamma,
             delta,
             report: FitReport::default(),
-        }
+        })
     }
 
     /// α of the transaction-probability Beta.
@@ -313,39 +272,63 @@ impl BetaGeoBetaBinom {
     }
 
     /// Expected transactions in the first `n` opportunities of a new customer.
+    ///
+    /// At `γ = 1` the closed form is `0 / 0`; its limit is taken by
+    /// [`across_unit_pole`](super::across_unit_pole).
     pub fn expected_transactions_new_customer(&self, n: u32) -> f64 {
-        let (a, b, g, d) = (self.alpha, self.beta, self.gamma, self.delta);
+        let (a, b, d) = (self.alpha, self.beta, self.delta);
         let n = f64::from(n);
-        let ratio = (ln_gamma(g + d) - ln_gamma(g + d + n) + ln_gamma(1.0 + d + n)
-            - ln_gamma(1.0 + d))
-        .exp();
-        a / (a + b) * d / (g - 1.0) * (1.0 - ratio)
+        super::across_unit_pole(self.gamma, |g| {
+            let ln_ratio =
+                ln_gamma(g + d) - ln_gamma(g + d + n) + ln_gamma(1.0 + d + n) - ln_gamma(1.0 + d);
+            a / (a + b) * d / (g - 1.0) * -ln_ratio.exp_m1()
+        })
     }
 
     /// P(alive at opportunity `n + 1`) for a customer with `x` transactions, the last at
     /// `t_x`, out of `n` opportunities.
-    pub fn probability_alive(&self, x: u32, tx: u32, n: u32) -> f64 {
+    ///
+    /// # Errors
+    /// The history's rules, as for [`fit`](BetaGeoBetaBinomParams::fit):
+    /// [`Error::InvalidValue`] for `x > t_x` or `t_x > n`;
+    /// [`Error::LimitExceeded`] for `n` above [`MAX_OPPORTUNITIES`](super::MAX_OPPORTUNITIES).
+    pub fn probability_alive(&self, x: u32, tx: u32, n: u32) -> Result<f64> {
         let p = [self.alpha, self.beta, self.gamma, self.delta];
         let (x, tx, n) = (f64::from(x), f64::from(tx), f64::from(n));
+        validate::discrete_history(0, x, tx, n)?;
         let alive = ln_beta(p[0] + x, p[1] + n - x) - ln_beta(p[0], p[1])
             + ln_beta(p[2], p[3] + n + 1.0)
             - ln_beta(p[2], p[3]);
-        (alive - ln_l(&p, x, tx, n)).exp()
+        Ok((alive - ln_l(&p, x, tx, n)).exp().min(1.0))
     }
 
     /// Expected transactions in the next `n_star` opportunities for a customer with `x`
     /// transactions, the last at `t_x`, out of `n` (the paper's equation 13).
-    pub fn conditional_expected_transactions(&self, n_star: u32, x: u32, tx: u32, n: u32) -> f64 {
-        let (a, b, g, d) = (self.alpha, self.beta, self.gamma, self.delta);
-        let p = [a, b, g, d];
+    ///
+    /// # Errors
+    /// As [`probability_alive`](Self::probability_alive).
+    pub fn conditional_expected_transactions(
+        &self,
+        n_star: u32,
+        x: u32,
+        tx: u32,
+        n: u32,
+    ) -> Result<f64> {
+        let (a, b, d) = (self.alpha, self.beta, self.delta);
         let (xf, txf, nf, ns) = (f64::from(x), f64::from(tx), f64::from(n), f64::from(n_star));
-        // δ / (γ - 1) and the bracket change sign together when γ < 1: keep them out of logs.
-        let ln_front = -ln_l(&p, xf, txf, nf) + ln_beta(a + xf + 1.0, b + nf - xf) - ln_beta(a, b)
-            + ln_gamma(g + d)
-            - ln_gamma(1.0 + d);
-        let tail = (ln_gamma(1.0 + d + nf) - ln_gamma(g + d + nf)).exp()
-            - (ln_gamma(1.0 + d + nf + ns) - ln_gamma(g + d + nf + ns)).exp();
-        ln_front.exp() * d / (g - 1.0) * tail
+        validate::discrete_history(0, xf, txf, nf)?;
+        Ok(super::across_unit_pole(self.gamma, |g| {
+            let p = [a, b, g, d];
+            // δ / (γ - 1) and the bracket change sign together when γ < 1: keep them out
+            // of logs. The bracket is e^u - e^w = e^w (e^(u - w) - 1).
+            let ln_front = -ln_l(&p, xf, txf, nf) + ln_beta(a + xf + 1.0, b + nf - xf)
+                - ln_beta(a, b)
+                + ln_gamma(g + d)
+                - ln_gamma(1.0 + d);
+            let u = ln_gamma(1.0 + d + nf) - ln_gamma(g + d + nf);
+            let w = ln_gamma(1.0 + d + nf + ns) - ln_gamma(g + d + nf + ns);
+            (ln_front + w).exp() * d / (g - 1.0) * (u - w).exp_m1()
+        }))
     }
 
     /// `P(X(n) = x)`: probability that a new customer makes exactly `x` transactions in
@@ -354,17 +337,23 @@ impl BetaGeoBetaBinom {
     /// `C(n, x) B(α + x, β + n - x)/B(α, β) · B(γ, δ + n)/B(γ, δ)
     ///  + Σ_{i=x}^{n-1} C(i, x) B(α + x, β + i - x)/B(α, β) · B(γ + 1, δ + i)/B(γ, δ)`,
     ///
-    /// each term computed in log space. Zero when `x > n`.
+    /// each term in log space, the sum's terms by the ratio of successive ones. Zero
+    /// when `x > n`.
     ///
     /// ```
     /// use patronage::clv::BetaGeoBetaBinom;
-    /// let m = BetaGeoBetaBinom::from_params(1.204, 0.750, 0.657, 2.783);
-    /// let total: f64 = (0..=6).map(|x| m.probability_of_n_transactions(6, x)).sum();
+    /// let m = BetaGeoBetaBinom::from_params(1.204, 0.750, 0.657, 2.783)?;
+    /// let total: f64 = (0..=6).map(|x| m.probability_of_n_transactions(6, x)).sum::<patronage::Result<f64>>()?;
     /// assert!((total - 1.0).abs() < 1e-12);
+    /// # Ok::<(), patronage::Error>(())
     /// ```
-    pub fn probability_of_n_transactions(&self, n: u32, x: u32) -> f64 {
+    ///
+    /// # Errors
+    /// [`Error::LimitExceeded`] for `n` above [`MAX_OPPORTUNITIES`](super::MAX_OPPORTUNITIES).
+    pub fn probability_of_n_transactions(&self, n: u32, x: u32) -> Result<f64> {
+        validate::opportunities(f64::from(n))?;
         if x > n {
-            return 0.0;
+            return Ok(0.0);
         }
         let (a, b, g, d) = (self.alpha, self.beta, self.gamma, self.delta);
         let (b_ab, b_gd) = (ln_beta(a, b), ln_beta(g, d));
@@ -373,12 +362,19 @@ impl BetaGeoBetaBinom {
         let nf = f64::from(n);
         let mut total =
             (ln_choose(nf) + ln_beta(a + xf, b + nf - xf) - b_ab + ln_beta(g, d + nf) - b_gd).exp();
-        for i in x..n {
-            let i = f64::from(i);
-            total += (ln_choose(i) + ln_beta(a + xf, b + i - xf) - b_ab + ln_beta(g + 1.0, d + i)
-                - b_gd)
-                .exp();
+        if x < n {
+            // Term i = x, then each next one by the ratio C(i + 1, x) / C(i, x) ·
+            // (β + i - x) / (α + β + i) · (δ + i) / (γ + 1 + δ + i).
+            let mut ln_term = ln_beta(a + xf, b) - b_ab + ln_beta(g + 1.0, d + xf) - b_gd;
+            total += ln_term.exp();
+            for i in x..n - 1 {
+                let i = f64::from(i);
+                ln_term += ((i + 1.0) / (i + 1.0 - xf) * (b + i - xf) / (a + b + i) * (d + i)
+                    / (g + 1.0 + d + i))
+                    .ln();
+                total += ln_term.exp();
+            }
         }
-        total
+        Ok(total.min(1.0))
     }
 }

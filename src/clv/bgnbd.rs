@@ -32,10 +32,11 @@
 //! ```
 //! use ndarray::array;
 //! use patronage::clv::{BetaGeo, PurchaseModel};
-//! let m = BetaGeo::from_params(0.243, 4.414, 0.793, 2.426);
-//! let e = m.conditional_expected_purchases(39.0, 2.0, 30.43, 38.86);
+//! let m = BetaGeo::from_params(0.243, 4.414, 0.793, 2.426)?;
+//! let e = m.conditional_expected_purchases(39.0, 2.0, 30.43, 38.86)?;
 //! assert!((e - 1.2259).abs() < 1e-3);
-//! assert!(m.probability_alive(2.0, 30.43, 38.86) < 1.0);
+//! assert!(m.probability_alive(2.0, 30.43, 38.86)? < 1.0);
+//! # Ok::<(), patronage::Error>(())
 //! ```
 
 use statrs::function::beta::checked_beta_reg;
@@ -294,7 +295,7 @@ impl BetaGeo {
     ///
     /// ```
     /// use patronage::clv::BetaGeo;
-    /// let model = BetaGeo::from_params(0.243, 4.414, 0.793, 2.426);
+    /// let model = BetaGeo::from_params(0.243, 4.414, 0.793, 2.426)?;
     /// let simulated = model.simulation(20_000).seed(3).summary_continuous()?;
     /// let refit = BetaGeo::params().fit(&simulated)?;
     /// assert!((refit.r() - 0.243).abs() < 0.05);
@@ -306,14 +307,21 @@ impl BetaGeo {
     }
 
     /// A model with given parameters (e.g. published ones), for predictions.
-    pub fn from_params(r: f64, alpha: f64, a: f64, b: f64) -> Self {
-        Self {
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] unless every parameter is finite and `> 0`.
+    pub fn from_params(r: f64, alpha: f64, a: f64, b: f64) -> Result<Self> {
+        crate::validate::positive_params(
+            "BG/NBD",
+            &[("r", r), ("alpha", alpha), ("a", a), ("b", b)],
+        )?;
+        Ok(Self {
             r,
             alpha,
             a,
             b,
             report: FitReport::default(),
-        }
+        })
     }
 
     /// Shape of the purchase-rate Gamma.
@@ -343,7 +351,11 @@ impl BetaGeo {
 
     /// `P(X(t) = n)` for a customer who has just made a first purchase (the paper's
     /// equation 8).
-    pub fn probability_of_n_purchases(&self, t: f64, n: u32) -> f64 {
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] for a negative or non-finite `t`.
+    pub fn probability_of_n_purchases(&self, t: f64, n: u32) -> Result<f64> {
+        crate::validate::horizon("t", t)?;
         let (r, alpha, a, b) = (self.r, self.alpha, self.a, self.b);
         let x = f64::from(n);
         let ln_beta = |p: f64, q: f64| ln_gamma(p) + ln_gamma(q) - ln_gamma(p + q);
@@ -354,7 +366,7 @@ impl BetaGeo {
             |j: f64| ln_gamma(r + j) - ln_gamma(r) - ln_gamma(j + 1.0) + r * ln_frac + j * ln_z;
         let first = (ln_beta(a, b + x) - ln_base + ln_nbd(x)).exp();
         if n == 0 {
-            return first;
+            return Ok(first);
         }
         // 1 - P(N < n) = P(N >= n) for N ~ NBD(r, α / (α + t)): past the median, from
         // the regularized incomplete beta I_z(n, r) instead of the cancelling difference.
@@ -364,13 +376,17 @@ impl BetaGeo {
         } else {
             checked_beta_reg(x, r, t / (alpha + t)).unwrap_or(1.0 - partial)
         };
-        first + (ln_beta(a + 1.0, b + x - 1.0) - ln_base).exp() * survival
+        Ok(first + (ln_beta(a + 1.0, b + x - 1.0) - ln_base).exp() * survival)
     }
 
     /// The log-likelihood of one customer (for checks against published values).
-    pub fn customer_log_likelihood(&self, frequency: f64, recency: f64, age: f64) -> f64 {
+    ///
+    /// # Errors
+    /// The history's errors, as [`PurchaseModel::probability_alive`].
+    pub fn customer_log_likelihood(&self, frequency: f64, recency: f64, age: f64) -> Result<f64> {
+        crate::validate::history(0, frequency, recency, age)?;
         let data = CompressedSummary::new(&[frequency], &[recency], &[age], None);
-        log_likelihood(&data, &[self.r, self.alpha, self.a, self.b]).0
+        Ok(log_likelihood(&data, &[self.r, self.alpha, self.a, self.b]).0)
     }
 
     fn ln_odds_dead(&self, x: f64, tx: f64, t: f64) -> Option<f64> {
@@ -409,28 +425,34 @@ pub(crate) fn euler_bracket(p: f64, q: f64, c: f64, t: f64, base: f64) -> f64 {
     }
 }
 
-impl PurchaseModel for BetaGeo {
+impl PurchaseModel for BetaGeo {}
+
+impl super::Formulas for BetaGeo {
     /// `(a + b + x - 1) / (a - 1) · [1 - ((α + T) / (α + T + t))^(r + x) 2F1(r + x, b + x;
     /// a + b + x - 1; z)]`, `z = t / (α + T + t)`, computed after Euler's transformation
     /// as `(a + b + x - 1) / (a - 1) · [1 - (1 - z)^(a - 1) 2F1(a + b - 1 - r, a - 1;
     /// a + b + x - 1; z)]`: the powers of order `x` cancel analytically, 2F1's parameters
     /// stay small, and the bracket keeps its relative accuracy for `t << α + T` and its
     /// sign where `a + b + x - 1 < 0`.
-    fn expected_purchases_if_alive(&self, t: f64, frequency: f64, age: f64) -> f64 {
-        let (r, alpha, a, b) = (self.r, self.alpha, self.a, self.b);
-        let c = a + b + frequency - 1.0;
-        c / (a - 1.0) * euler_bracket(a + b - 1.0 - r, a - 1.0, c, t, alpha + age)
+    ///
+    /// At `a = 1` the expression is `0 / 0`; its limit is taken by
+    /// [`across_unit_pole`](super::across_unit_pole).
+    fn if_alive(&self, t: f64, frequency: f64, age: f64) -> f64 {
+        let (r, alpha, b) = (self.r, self.alpha, self.b);
+        super::across_unit_pole(self.a, |a| {
+            let c = a + b + frequency - 1.0;
+            c / (a - 1.0) * euler_bracket(a + b - 1.0 - r, a - 1.0, c, t, alpha + age)
+        })
     }
 
-    fn probability_alive(&self, frequency: f64, recency: f64, age: f64) -> f64 {
+    fn alive(&self, frequency: f64, recency: f64, age: f64) -> f64 {
         self.ln_odds_dead(frequency, recency, age)
             .map_or(1.0, logistic_neg)
     }
 
     /// `(a + b - 1) / (a - 1) · [1 - (α / (α + t))^r 2F1(r, b; a + b - 1; t / (α + t))]`,
-    /// as [`expected_purchases_if_alive`](Self::expected_purchases_if_alive) at
-    /// `x = T = 0`.
-    fn expected_purchases_new_customer(&self, t: f64) -> f64 {
-        self.expected_purchases_if_alive(t, 0.0, 0.0)
+    /// as the expectation for an alive customer at `x = T = 0`.
+    fn new_customer(&self, t: f64) -> f64 {
+        self.if_alive(t, 0.0, 0.0)
     }
 }

@@ -70,7 +70,7 @@ pub const MAX_TRACKING_PERIODS: usize = 10_000;
 /// let t = |c: u8, d: i32| Transaction { customer: c, day: Day(d), amount: 1.0 };
 /// let log = TransactionLog::new(&[t(1, 0), t(1, 7), t(1, 30), t(2, 3)])?;
 /// let split = log.calibration_holdout(&SummaryParams::new(Day(20)).time_unit_days(7.0), Day(40))?;
-/// let model = BetaGeo::from_params(0.25, 4.0, 0.8, 2.5);
+/// let model = BetaGeo::from_params(0.25, 4.0, 0.8, 2.5)?;
 /// let table = calibration_holdout_table(&model, &split, 5)?;
 /// assert_eq!(table.len(), 2); // frequencies 0 and 1
 /// assert_eq!(table[1].actual, 1.0);
@@ -95,7 +95,7 @@ pub fn calibration_holdout_table<M: PurchaseModel + Sync>(
             found: split.frequency_holdout.len(),
         });
     }
-    let expected = crate::clv::expected_purchases(model, cal, split.duration_holdout);
+    let expected = crate::clv::expected_purchases(model, cal, split.duration_holdout)?;
     // Buckets that hold customers only: memory follows the data, not `max_frequency`.
     let mut buckets: BTreeMap<u32, (usize, f64, f64)> = BTreeMap::new();
     for (i, &x) in cal.frequency().iter().enumerate() {
@@ -148,14 +148,14 @@ pub struct ModelFitRow {
 /// use patronage::summary::CustomerSummary;
 /// let (x, tx, age) = (array![0.0, 1.0, 3.0], array![0.0, 5.0, 20.0], array![30.0, 30.0, 25.0]);
 /// let s = CustomerSummary::from_columns(x.view(), tx.view(), age.view(), None)?;
-/// let m = BetaGeo::from_params(0.25, 4.0, 0.8, 2.5);
+/// let m = BetaGeo::from_params(0.25, 4.0, 0.8, 2.5)?;
 /// let table = model_fit_table(|t, n| m.probability_of_n_purchases(t, n), &s, 2)?;
 /// let total: f64 = table.iter().map(|r| r.expected).sum();
 /// assert!((total - 3.0).abs() < 1e-9);
 /// # Ok::<(), patronage::Error>(())
 /// ```
 pub fn model_fit_table(
-    probability_of_n: impl Fn(f64, u32) -> f64,
+    probability_of_n: impl Fn(f64, u32) -> Result<f64>,
     summary: &CustomerSummary,
     max_repeats: u32,
 ) -> Result<Vec<ModelFitRow>> {
@@ -181,7 +181,7 @@ pub fn model_fit_table(
         let t = f64::from_bits(bits);
         let mut below = 0.0;
         for (n, e) in expected.iter_mut().take(k - 1).enumerate() {
-            let p = probability_of_n(t, n as u32);
+            let p = probability_of_n(t, n as u32)?;
             below += p;
             *e += count as f64 * p;
         }
@@ -230,7 +230,7 @@ pub struct Tracking {
 /// use patronage::transactions::{Day, Transaction, TransactionLog};
 /// let t = |c: u8, d: i32| Transaction { customer: c, day: Day(d), amount: 1.0 };
 /// let log = TransactionLog::new(&[t(1, 0), t(1, 7), t(1, 7), t(2, 3), t(2, 20)])?;
-/// let m = BetaGeo::from_params(0.25, 4.0, 0.8, 2.5);
+/// let m = BetaGeo::from_params(0.25, 4.0, 0.8, 2.5)?;
 /// let track = tracking(&m, &log, Day(0), 7, 3, 7.0)?;
 /// assert_eq!(track.actual, vec![0.0, 1.0, 2.0]);
 /// assert!(track.expected.windows(2).all(|w| w[0] <= w[1]));
@@ -311,10 +311,7 @@ pub fn tracking<C: Eq + Hash + Clone, M: PurchaseModel>(
         .map(|&e| {
             births
                 .range(..e)
-                .map(|(&b, &n)| {
-                    n as f64
-                        * model.expected_purchases_new_customer((e - b) as f64 / time_unit_days)
-                })
+                .map(|(&b, &n)| n as f64 * model.new_customer((e - b) as f64 / time_unit_days))
                 .sum()
         })
         .collect();

@@ -384,15 +384,19 @@ impl GammaGamma {
     }
 
     /// A model with given parameters.
-    pub fn from_params(p: f64, q: f64, v: f64) -> Self {
-        Self {
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] unless every parameter is finite and `> 0`.
+    pub fn from_params(p: f64, q: f64, v: f64) -> Result<Self> {
+        crate::validate::positive_params("Gamma-Gamma", &[("p", p), ("q", q), ("v", v)])?;
+        Ok(Self {
             p,
             q,
             v,
             frequency_spend_correlation: f64::NAN,
             report: FitReport::default(),
             rows: SpendRows::default(),
-        }
+        })
     }
 
     /// Shape of each transaction's value.
@@ -432,10 +436,37 @@ impl GammaGamma {
     /// The posterior of the customer's mean spend has a mean only where
     /// `p · frequency + q > 1`. Elsewhere (heavy-tailed spend, `q <= 1`, as lifetimes
     /// issues #146 and #370 report on real data) the expectation is infinite, and this
-    /// returns `f64::INFINITY`, never the negative value the formula would give;
-    /// [`Valuation::value`](super::value::Valuation::value) reports such customers as an
-    /// error rather than an infinite CLV.
-    pub fn conditional_expected_spend(&self, frequency: f64, monetary_value: f64) -> f64 {
+    /// is an error, never the negative value the formula would give;
+    /// [`Valuation::value`](super::value::Valuation::value) reports such customers the
+    /// same way rather than as an infinite CLV.
+    ///
+    /// # Errors
+    /// [`Error::NonFinite`] / [`Error::Negative`] for a bad frequency or monetary value,
+    /// [`Error::InvalidValue`] for a fractional frequency, or naming `frequency` when
+    /// the expectation is infinite (`p · frequency + q <= 1`).
+    pub fn conditional_expected_spend(&self, frequency: f64, monetary_value: f64) -> Result<f64> {
+        crate::validate::frequency(0, frequency)?;
+        crate::validate::non_negative("monetary_value", 0, monetary_value)?;
+        let spend = self.expected_spend(frequency, monetary_value);
+        if spend.is_finite() {
+            Ok(spend)
+        } else {
+            Err(Error::InvalidValue {
+                field: "frequency",
+                row: 0,
+                value: frequency,
+                reason: format!(
+                    "the Gamma-Gamma spend model (p = {}, q = {}) has no finite expected \
+                     spend at this frequency (p · frequency + q <= 1)",
+                    self.p, self.q
+                ),
+            })
+        }
+    }
+
+    /// [`conditional_expected_spend`](Self::conditional_expected_spend) on checked
+    /// arguments: `f64::INFINITY` where the expectation is infinite.
+    pub(crate) fn expected_spend(&self, frequency: f64, monetary_value: f64) -> f64 {
         let (p, q, v) = (self.p, self.q, self.v);
         let shape = p * frequency + q - 1.0;
         if shape <= 0.0 {

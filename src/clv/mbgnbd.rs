@@ -15,8 +15,9 @@
 //!
 //! ```
 //! use patronage::clv::{ModifiedBetaGeo, PurchaseModel};
-//! let m = ModifiedBetaGeo::from_params(0.525, 6.183, 0.891, 1.614);
-//! assert!(m.probability_alive(0.0, 0.0, 30.0) < 1.0); // may have left after the first purchase
+//! let m = ModifiedBetaGeo::from_params(0.525, 6.183, 0.891, 1.614)?;
+//! assert!(m.probability_alive(0.0, 0.0, 30.0)? < 1.0); // may have left after the first purchase
+//! # Ok::<(), patronage::Error>(())
 //! ```
 
 use super::PurchaseModel;
@@ -157,14 +158,21 @@ impl ModifiedBetaGeo {
     }
 
     /// A model with given parameters.
-    pub fn from_params(r: f64, alpha: f64, a: f64, b: f64) -> Self {
-        Self {
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] unless every parameter is finite and `> 0`.
+    pub fn from_params(r: f64, alpha: f64, a: f64, b: f64) -> Result<Self> {
+        crate::validate::positive_params(
+            "MBG/NBD",
+            &[("r", r), ("alpha", alpha), ("a", a), ("b", b)],
+        )?;
+        Ok(Self {
             r,
             alpha,
             a,
             b,
             report: FitReport::default(),
-        }
+        })
     }
 
     /// Shape of the purchase-rate Gamma.
@@ -193,24 +201,33 @@ impl ModifiedBetaGeo {
     }
 
     /// The log-likelihood of one customer (for checks against published values).
-    pub fn customer_log_likelihood(&self, frequency: f64, recency: f64, age: f64) -> f64 {
+    ///
+    /// # Errors
+    /// The history's errors, as [`PurchaseModel::probability_alive`].
+    pub fn customer_log_likelihood(&self, frequency: f64, recency: f64, age: f64) -> Result<f64> {
+        crate::validate::history(0, frequency, recency, age)?;
         let data = CompressedSummary::new(&[frequency], &[recency], &[age], None);
-        family_log_likelihood(&data, &[self.r, self.alpha, self.a, self.b], true).0
+        Ok(family_log_likelihood(&data, &[self.r, self.alpha, self.a, self.b], true).0)
     }
 }
 
-impl PurchaseModel for ModifiedBetaGeo {
+impl PurchaseModel for ModifiedBetaGeo {}
+
+impl super::Formulas for ModifiedBetaGeo {
     /// `(a + b + x) / (a - 1) · [1 - ((α + T) / (α + T + t))^(r + x) 2F1(r + x, b + x + 1;
     /// a + b + x; z)]`, `z = t / (α + T + t)`, computed after Euler's transformation as
     /// `(a + b + x) / (a - 1) · [1 - (1 - z)^(a - 1) 2F1(a + b - r, a - 1; a + b + x; z)]`
     /// (small parameters, no cancellation for `t << α + T`).
-    fn expected_purchases_if_alive(&self, t: f64, frequency: f64, age: f64) -> f64 {
-        let (r, alpha, a, b) = (self.r, self.alpha, self.a, self.b);
-        let c = a + b + frequency;
-        c / (a - 1.0) * euler_bracket(a + b - r, a - 1.0, c, t, alpha + age)
+    /// At `a = 1` the limit is taken by [`across_unit_pole`](super::across_unit_pole).
+    fn if_alive(&self, t: f64, frequency: f64, age: f64) -> f64 {
+        let (r, alpha, b) = (self.r, self.alpha, self.b);
+        super::across_unit_pole(self.a, |a| {
+            let c = a + b + frequency;
+            c / (a - 1.0) * euler_bracket(a + b - r, a - 1.0, c, t, alpha + age)
+        })
     }
 
-    fn probability_alive(&self, frequency: f64, recency: f64, age: f64) -> f64 {
+    fn alive(&self, frequency: f64, recency: f64, age: f64) -> f64 {
         let (r, alpha, a, b) = (self.r, self.alpha, self.a, self.b);
         let x = frequency;
         let u = a.ln() - (b + x).ln() + (r + x) * ((alpha + age).ln() - (alpha + recency).ln());
@@ -225,8 +242,10 @@ impl PurchaseModel for ModifiedBetaGeo {
     /// `b / (a - 1) · [1 - (α / (α + t))^r 2F1(r, b + 1; a + b; t / (α + t))]`, after
     /// Euler's transformation `b / (a - 1) · [1 - (1 - z)^(a - 1) 2F1(a + b - r, a - 1;
     /// a + b; z)]`.
-    fn expected_purchases_new_customer(&self, t: f64) -> f64 {
-        let (r, alpha, a, b) = (self.r, self.alpha, self.a, self.b);
-        b / (a - 1.0) * euler_bracket(a + b - r, a - 1.0, a + b, t, alpha)
+    fn new_customer(&self, t: f64) -> f64 {
+        let (r, alpha, b) = (self.r, self.alpha, self.b);
+        super::across_unit_pole(self.a, |a| {
+            b / (a - 1.0) * euler_bracket(a + b - r, a - 1.0, a + b, t, alpha)
+        })
     }
 }

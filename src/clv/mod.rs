@@ -10,45 +10,119 @@
 //! let summary = Simulation::new(5_000).seed(3).summary_continuous()?;
 //! let purchases = BetaGeo::params().fit(&summary)?;
 //! let spend = GammaGamma::params().fit(&summary)?;
-//! let p_alive = purchases.probability_alive(2.0, 30.0, 52.0);
+//! let p_alive = purchases.probability_alive(2.0, 30.0, 52.0)?;
 //! assert!((0.0..=1.0).contains(&p_alive));
 //! let clv = lifetime_value(&purchases, &spend, &summary, 12, 0.01, 4.345)?;
 //! assert_eq!(clv.len(), summary.len());
 //! # Ok::<(), patronage::Error>(())
 //! ```
 
+use crate::error::Result;
+
 /// A probabilistic model of repeat purchases, fitted to (frequency, recency, T) summaries.
 ///
-/// Implemented by [`BetaGeo`], [`ModifiedBetaGeo`] and [`ParetoNbd`]; [`value`] combines any implementation with a spend model
-/// into discounted customer lifetime value. Times are in
-/// the unit the model was fitted in (the summary's time unit).
-pub trait PurchaseModel {
+/// Implemented by [`BetaGeo`], [`ModifiedBetaGeo`] and [`ParetoNbd`]; [`value`] combines any
+/// implementation with a spend model into discounted customer lifetime value. Times are
+/// in the unit the model was fitted in (the summary's time unit).
+///
+/// Every method checks its arguments as a summary's rows are checked (frequency,
+/// recency and T finite and `>= 0`, frequency whole, recency `<= T` and `> 0` when
+/// frequency is) and the horizon `t` (finite, `>= 0`), and returns an [`Error`] naming
+/// the bad one; the vectorized [`expected_purchases`] and [`probability_alive`] take a
+/// [`CustomerSummary`], whose rows were checked when it was built.
+///
+/// The trait is sealed (the formulas behind it are the crate's): it is implemented by
+/// the crate's purchase models only.
+///
+/// [`Error`]: crate::Error
+/// [`CustomerSummary`]: crate::summary::CustomerSummary
+pub trait PurchaseModel: formulas::Formulas {
     /// Expected number of repeat purchases in `(T, T + t]` for a customer with the
     /// given frequency, recency and age `T`: P(alive) times the expectation for a
     /// customer known to be alive.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`](crate::Error::InvalidParameter) for a negative or
+    /// non-finite `t`; for the history, the errors
+    /// [`CustomerSummary::from_columns`](crate::summary::CustomerSummary::from_columns)
+    /// returns for a bad row (here row 0).
     fn conditional_expected_purchases(
         &self,
         t: f64,
         frequency: f64,
         recency: f64,
         age: f64,
-    ) -> f64 {
-        self.expected_purchases_if_alive(t, frequency, age)
-            * self.probability_alive(frequency, recency, age)
+    ) -> Result<f64> {
+        crate::validate::horizon("t", t)?;
+        crate::validate::history(0, frequency, recency, age)?;
+        Ok(self.if_alive(t, frequency, age) * self.alive(frequency, recency, age))
     }
 
     /// Expected number of repeat purchases in `(T, T + t]` for a customer with
-    /// frequency `x` and age `T` who is alive at `T`. In the BG/NBD family this does
-    /// not depend on recency, which lets the vectorized [`expected_purchases`] compute
-    /// it once per distinct `(x, T)`.
-    fn expected_purchases_if_alive(&self, t: f64, frequency: f64, age: f64) -> f64;
+    /// frequency `x` and age `T` who is alive at `T`.
+    ///
+    /// # Errors
+    /// As [`conditional_expected_purchases`](Self::conditional_expected_purchases).
+    fn expected_purchases_if_alive(&self, t: f64, frequency: f64, age: f64) -> Result<f64> {
+        crate::validate::horizon("t", t)?;
+        crate::validate::frequency_and_age(0, frequency, age)?;
+        Ok(self.if_alive(t, frequency, age))
+    }
 
     /// Probability that a customer with the given history is still alive at `T`.
-    fn probability_alive(&self, frequency: f64, recency: f64, age: f64) -> f64;
+    ///
+    /// # Errors
+    /// The history's errors, as [`conditional_expected_purchases`](Self::conditional_expected_purchases).
+    fn probability_alive(&self, frequency: f64, recency: f64, age: f64) -> Result<f64> {
+        crate::validate::history(0, frequency, recency, age)?;
+        Ok(self.alive(frequency, recency, age))
+    }
 
     /// Expected number of purchases in `(0, t]` for a customer who has just made a
     /// first purchase at time 0.
-    fn expected_purchases_new_customer(&self, t: f64) -> f64;
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`](crate::Error::InvalidParameter) for a negative or
+    /// non-finite `t`.
+    fn expected_purchases_new_customer(&self, t: f64) -> Result<f64> {
+        crate::validate::horizon("t", t)?;
+        Ok(self.new_customer(t))
+    }
+}
+
+/// The formulas behind [`PurchaseModel`], on arguments already checked.
+mod formulas {
+    /// Implemented by each purchase model; public in a private module, so the trait
+    /// that requires it is sealed.
+    pub trait Formulas {
+        /// E[X(T, T + t] | alive at T, x, T].
+        fn if_alive(&self, t: f64, frequency: f64, age: f64) -> f64;
+        /// P(alive at T | x, t_x, T).
+        fn alive(&self, frequency: f64, recency: f64, age: f64) -> f64;
+        /// E[X(t)] for a new customer.
+        fn new_customer(&self, t: f64) -> f64;
+    }
+}
+pub(crate) use formulas::Formulas;
+
+/// The largest number of opportunities (periods) a BG/BB history or prediction may
+/// span: BG/BB sums over the opportunities after a customer's last transaction, so
+/// this bounds the work per customer (about a millisecond at the limit).
+pub const MAX_OPPORTUNITIES: u32 = 1_000_000;
+
+/// `f(v)` for a formula with a removable `0 / 0` at `v = 1` (such as `δ / (γ - 1)`
+/// times a bracket that vanishes at `γ = 1`): within `1e-5` of 1 it is the straight
+/// line through `f(1 - 1e-5)` and `f(1 + 1e-5)`; elsewhere `f(v)` itself. The gap
+/// balances the line's error (`~1e-10` relative for these smooth functions) against
+/// the cancellation in the bracket close to 1 (log-gamma differences of size `|v - 1|`
+/// carry absolute errors near `1e-15`).
+pub(crate) fn across_unit_pole(v: f64, f: impl Fn(f64) -> f64) -> f64 {
+    const GAP: f64 = 1e-5;
+    if (v - 1.0).abs() >= GAP {
+        return f(v);
+    }
+    let (lo, hi) = (f(1.0 - GAP), f(1.0 + GAP));
+    lo + (hi - lo) * (v - (1.0 - GAP)) / (2.0 * GAP)
 }
 
 mod bgbb;
@@ -84,10 +158,14 @@ fn per_customer(n: usize, f: impl Fn(usize) -> f64 + Sync + Send) -> Vec<f64> {
 /// Conditional expected purchases in the next `t` time units for every customer of a
 /// summary (vectorized [`PurchaseModel::conditional_expected_purchases`]).
 ///
+/// # Errors
+/// [`Error::InvalidParameter`](crate::Error::InvalidParameter) for a negative or
+/// non-finite `t`.
+///
 /// ```
 /// use patronage::clv::{expected_purchases, BetaGeo};
 /// let s = patronage::simulate::Simulation::new(100).summary_continuous()?;
-/// let e = expected_purchases(&BetaGeo::from_params(0.25, 4.0, 0.8, 2.5), &s, 52.0);
+/// let e = expected_purchases(&BetaGeo::from_params(0.25, 4.0, 0.8, 2.5)?, &s, 52.0)?;
 /// assert!(e.iter().all(|v| v.is_finite() && *v >= 0.0));
 /// # Ok::<(), patronage::Error>(())
 /// ```
@@ -95,13 +173,14 @@ pub fn expected_purchases<M: PurchaseModel + Sync>(
     model: &M,
     summary: &crate::summary::CustomerSummary,
     t: f64,
-) -> Vec<f64> {
+) -> crate::Result<Vec<f64>> {
+    crate::validate::horizon("t", t)?;
     let (x, tx, age) = (summary.frequency(), summary.recency(), summary.age());
-    per_customer_by_history(
+    Ok(per_customer_by_history(
         summary,
-        |i| model.expected_purchases_if_alive(t, x[i], age[i]),
-        |i, alive| alive * model.probability_alive(x[i], tx[i], age[i]),
-    )
+        |i| model.if_alive(t, x[i], age[i]),
+        |i, alive| alive * model.alive(x[i], tx[i], age[i]),
+    ))
 }
 
 /// `combine(i, shared(i))` for every customer, where `shared(i)` depends on the
@@ -153,7 +232,5 @@ pub fn probability_alive<M: PurchaseModel + Sync>(
     summary: &crate::summary::CustomerSummary,
 ) -> Vec<f64> {
     let (x, tx, age) = (summary.frequency(), summary.recency(), summary.age());
-    per_customer(summary.len(), |i| {
-        model.probability_alive(x[i], tx[i], age[i])
-    })
+    per_customer(summary.len(), |i| model.alive(x[i], tx[i], age[i]))
 }

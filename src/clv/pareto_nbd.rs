@@ -42,10 +42,11 @@
 //!
 //! ```
 //! use patronage::clv::{ParetoNbd, PurchaseModel};
-//! let m = ParetoNbd::from_params(0.553, 10.578, 0.606, 11.669);
-//! let e = m.conditional_expected_purchases(39.0, 2.0, 30.43, 38.86);
+//! let m = ParetoNbd::from_params(0.553, 10.578, 0.606, 11.669)?;
+//! let e = m.conditional_expected_purchases(39.0, 2.0, 30.43, 38.86)?;
 //! assert!((e - 1.455).abs() < 1e-2);
-//! assert!((m.expected_purchases_new_customer(52.0) - 1.4734).abs() < 1e-3);
+//! assert!((m.expected_purchases_new_customer(52.0)? - 1.4734).abs() < 1e-3);
+//! # Ok::<(), patronage::Error>(())
 //! ```
 
 use statrs::function::gamma::{digamma, ln_gamma};
@@ -458,14 +459,21 @@ impl ParetoNbd {
     }
 
     /// A model with given parameters (e.g. published ones), for predictions.
-    pub fn from_params(r: f64, alpha: f64, s: f64, beta: f64) -> Self {
-        Self {
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] unless every parameter is finite and `> 0`.
+    pub fn from_params(r: f64, alpha: f64, s: f64, beta: f64) -> Result<Self> {
+        crate::validate::positive_params(
+            "Pareto/NBD",
+            &[("r", r), ("alpha", alpha), ("s", s), ("beta", beta)],
+        )?;
+        Ok(Self {
             r,
             alpha,
             s,
             beta,
             report: FitReport::default(),
-        }
+        })
     }
 
     /// Shape of the purchase-rate Gamma.
@@ -498,9 +506,13 @@ impl ParetoNbd {
     }
 
     /// The log-likelihood of one customer (for checks against published values).
-    pub fn customer_log_likelihood(&self, frequency: f64, recency: f64, age: f64) -> f64 {
+    ///
+    /// # Errors
+    /// The history's errors, as [`PurchaseModel::probability_alive`].
+    pub fn customer_log_likelihood(&self, frequency: f64, recency: f64, age: f64) -> Result<f64> {
+        crate::validate::history(0, frequency, recency, age)?;
         let data = CompressedSummary::new(&[frequency], &[recency], &[age], None);
-        log_likelihood(&data, &self.as_array()).0
+        Ok(log_likelihood(&data, &self.as_array()).0)
     }
 
     /// `P(X(t) = n)` for a customer who has just made a first purchase (Fader & Hardie's
@@ -513,12 +525,17 @@ impl ParetoNbd {
     ///
     /// ```
     /// use patronage::clv::ParetoNbd;
-    /// let m = ParetoNbd::from_params(0.553, 10.578, 0.606, 11.669);
-    /// let total: f64 = (0..200).map(|n| m.probability_of_n_purchases(39.0, n)).sum();
+    /// let m = ParetoNbd::from_params(0.553, 10.578, 0.606, 11.669)?;
+    /// let total: f64 = (0..200).map(|n| m.probability_of_n_purchases(39.0, n)).sum::<patronage::Result<f64>>()?;
     /// assert!((total - 1.0).abs() < 1e-9);
+    /// # Ok::<(), patronage::Error>(())
     /// ```
-    pub fn probability_of_n_purchases(&self, t: f64, n: u32) -> f64 {
-        pmf(&self.as_array(), t, n)
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] for a negative or non-finite `t`.
+    pub fn probability_of_n_purchases(&self, t: f64, n: u32) -> Result<f64> {
+        crate::validate::horizon("t", t)?;
+        Ok(pmf(&self.as_array(), t, n))
     }
 
     /// `P(X(T, T + t] = n | x, t_x, T)`: the probability of exactly `n` purchases in the
@@ -526,12 +543,13 @@ impl ParetoNbd {
     ///
     /// ```
     /// use patronage::clv::{ParetoNbd, PurchaseModel};
-    /// let m = ParetoNbd::from_params(0.553, 10.578, 0.606, 11.669);
+    /// let m = ParetoNbd::from_params(0.553, 10.578, 0.606, 11.669)?;
     /// let (x, tx, age) = (2.0, 30.43, 38.86);
     /// let mean: f64 = (1..300)
-    ///     .map(|n| f64::from(n) * m.conditional_probability_of_n_purchases(39.0, n, x, tx, age))
-    ///     .sum();
-    /// assert!((mean - m.conditional_expected_purchases(39.0, x, tx, age)).abs() < 1e-8);
+    ///     .map(|n| Ok(f64::from(n) * m.conditional_probability_of_n_purchases(39.0, n, x, tx, age)?))
+    ///     .sum::<patronage::Result<f64>>()?;
+    /// assert!((mean - m.conditional_expected_purchases(39.0, x, tx, age)?).abs() < 1e-8);
+    /// # Ok::<(), patronage::Error>(())
     /// ```
     pub fn conditional_probability_of_n_purchases(
         &self,
@@ -540,8 +558,9 @@ impl ParetoNbd {
         frequency: f64,
         recency: f64,
         age: f64,
-    ) -> f64 {
-        let alive = self.probability_alive(frequency, recency, age);
+    ) -> Result<f64> {
+        crate::validate::horizon("t", t)?;
+        let alive = self.probability_alive(frequency, recency, age)?;
         let posterior = [
             self.r + frequency,
             self.alpha + age,
@@ -549,7 +568,7 @@ impl ParetoNbd {
             self.beta + age,
         ];
         let dead = if n == 0 { 1.0 - alive } else { 0.0 };
-        alive * pmf(&posterior, t, n) + dead
+        Ok(alive * pmf(&posterior, t, n) + dead)
     }
 }
 
@@ -714,19 +733,21 @@ fn expected_new(r: f64, alpha: f64, s: f64, beta: f64, t: f64) -> f64 {
     r * beta / alpha * factor
 }
 
-impl PurchaseModel for ParetoNbd {
-    fn expected_purchases_if_alive(&self, t: f64, frequency: f64, age: f64) -> f64 {
+impl PurchaseModel for ParetoNbd {}
+
+impl super::Formulas for ParetoNbd {
+    fn if_alive(&self, t: f64, frequency: f64, age: f64) -> f64 {
         // Alive at T, the posterior is Pareto/NBD with r + x, alpha + T, s, beta + T.
         let (r, alpha, s, beta) = (self.r, self.alpha, self.s, self.beta);
         expected_new(r + frequency, alpha + age, s, beta + age, t)
     }
 
-    fn probability_alive(&self, frequency: f64, recency: f64, age: f64) -> f64 {
+    fn alive(&self, frequency: f64, recency: f64, age: f64) -> f64 {
         let ((l1, _), (l2, _)) = likelihood_terms(&self.as_array(), frequency, recency, age, None);
         logistic_neg(l2 - l1)
     }
 
-    fn expected_purchases_new_customer(&self, t: f64) -> f64 {
+    fn new_customer(&self, t: f64) -> f64 {
         expected_new(self.r, self.alpha, self.s, self.beta, t)
     }
 }
@@ -837,9 +858,9 @@ mod tests {
             (1000.0, 10.0, 100.0),
         ];
         for (p, want) in cases {
-            let m = ParetoNbd::from_params(p[0], p[1], p[2], p[3]);
+            let m = ParetoNbd::from_params(p[0], p[1], p[2], p[3]).unwrap();
             for ((x, tx, t), want) in rows.iter().zip(want) {
-                let got = m.customer_log_likelihood(*x, *tx, *t);
+                let got = m.customer_log_likelihood(*x, *tx, *t).unwrap();
                 assert!(
                     (got - want).abs() <= 1e-10 * want.abs().max(1.0),
                     "{p:?} ({x}, {tx}, {t}): {got} vs {want}"

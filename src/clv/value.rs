@@ -54,16 +54,14 @@ fn discounted<M: PurchaseModel + Sync>(
         let mut prev = 0.0;
         let mut total = 0.0;
         for (k, &h) in grid.iter().enumerate() {
-            let e = purchases.expected_purchases_if_alive(h, x[i], t[i]);
+            let e = purchases.if_alive(h, x[i], t[i]);
             total += (e - prev) * discount(k);
             prev = e;
         }
         total
     };
     super::per_customer_by_history(summary, curve, |i, alive_value| {
-        spend.conditional_expected_spend(x[i], m[i])
-            * purchases.probability_alive(x[i], tx[i], t[i])
-            * alive_value
+        spend.expected_spend(x[i], m[i]) * purchases.alive(x[i], tx[i], t[i]) * alive_value
     })
 }
 
@@ -71,7 +69,7 @@ fn discounted<M: PurchaseModel + Sync>(
 /// `p x + q <= 1`), as an error naming its row.
 fn check_spend(spend: &GammaGamma, summary: &CustomerSummary) -> Result<()> {
     let (x, m) = (summary.frequency(), summary.monetary_value());
-    match (0..summary.len()).find(|&i| !spend.conditional_expected_spend(x[i], m[i]).is_finite()) {
+    match (0..summary.len()).find(|&i| !spend.expected_spend(x[i], m[i]).is_finite()) {
         Some(row) => Err(Error::InvalidValue {
             field: "frequency",
             row,

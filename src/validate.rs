@@ -1,0 +1,157 @@
+//! Checks of caller values shared by the columns a model is fitted on and the scalars
+//! a prediction takes, so that a customer history passed to a prediction obeys exactly
+//! the rules a summary's rows obey, and errors name the same fields.
+
+use crate::error::{Error, Result};
+
+/// `value` finite and zero or more, else [`Error::NonFinite`] / [`Error::Negative`]
+/// naming `field` and `row`.
+pub(crate) fn non_negative(field: &'static str, row: usize, value: f64) -> Result<()> {
+    if !value.is_finite() {
+        return Err(Error::NonFinite { field, row, value });
+    }
+    if value < 0.0 {
+        return Err(Error::Negative { field, row, value });
+    }
+    Ok(())
+}
+
+fn invalid(field: &'static str, row: usize, value: f64, reason: &str) -> Error {
+    Error::InvalidValue {
+        field,
+        row,
+        value,
+        reason: reason.into(),
+    }
+}
+
+/// A continuous-time history (frequency `x`, recency `t_x`, age `T`): each finite and
+/// `>= 0`, `x` whole, `t_x <= T`, and `t_x > 0` when `x > 0`.
+pub(crate) fn history(row: usize, frequency: f64, recency: f64, age: f64) -> Result<()> {
+    self::frequency(row, frequency)?;
+    non_negative("recency", row, recency)?;
+    non_negative("age", row, age)?;
+    if recency > age {
+        return Err(invalid(
+            "recency",
+            row,
+            recency,
+            "recency cannot exceed T (age)",
+        ));
+    }
+    if frequency > 0.0 && recency == 0.0 {
+        return Err(invalid(
+            "recency",
+            row,
+            recency,
+            "recency is 0 but frequency is positive: repeat purchases come after the first",
+        ));
+    }
+    Ok(())
+}
+
+/// A frequency (repeat purchases): finite, `>= 0` and whole.
+pub(crate) fn frequency(row: usize, frequency: f64) -> Result<()> {
+    non_negative("frequency", row, frequency)?;
+    if frequency.fract() != 0.0 {
+        return Err(invalid(
+            "frequency",
+            row,
+            frequency,
+            "frequency counts repeat purchases and must be a whole number",
+        ));
+    }
+    Ok(())
+}
+
+/// A frequency and age `T` without a recency (the expectation for a customer alive
+/// at `T`): the frequency's rules, `T` finite and `>= 0`, and `T > 0` when `x > 0`.
+pub(crate) fn frequency_and_age(row: usize, frequency: f64, age: f64) -> Result<()> {
+    self::frequency(row, frequency)?;
+    non_negative("age", row, age)?;
+    if frequency > 0.0 && age == 0.0 {
+        return Err(invalid(
+            "age",
+            row,
+            age,
+            "T is 0 but frequency is positive: repeat purchases come after the first",
+        ));
+    }
+    Ok(())
+}
+
+/// A discrete-time (BG/BB) history: `x` transactions, the last at opportunity `t_x`,
+/// out of `n` opportunities, with `x <= t_x <= n` and `n` at
+/// most [`crate::clv::MAX_OPPORTUNITIES`].
+pub(crate) fn discrete_history(row: usize, x: f64, tx: f64, n: f64) -> Result<()> {
+    for (field, v) in [("frequency", x), ("recency", tx), ("periods", n)] {
+        non_negative(field, row, v)?;
+        if v.fract() != 0.0 {
+            return Err(invalid(
+                field,
+                row,
+                v,
+                "BG/BB counts opportunities: whole numbers",
+            ));
+        }
+    }
+    if x > tx {
+        return Err(invalid(
+            "frequency",
+            row,
+            x,
+            "more transactions than opportunities up to the last one",
+        ));
+    }
+    if tx > n {
+        return Err(invalid(
+            "recency",
+            row,
+            tx,
+            "the last transaction is after the last opportunity",
+        ));
+    }
+    // x <= t_x also rules out t_x = 0 with x > 0.
+    opportunities(n)
+}
+
+/// `n` opportunities at most [`crate::clv::MAX_OPPORTUNITIES`].
+pub(crate) fn opportunities(n: f64) -> Result<()> {
+    let limit = crate::clv::MAX_OPPORTUNITIES;
+    if n > f64::from(limit) {
+        return Err(Error::LimitExceeded {
+            what: "BG/BB opportunities",
+            size: n as u64,
+            limit: u64::from(limit),
+            hint: "BG/BB sums over opportunities; aggregate them into coarser periods",
+        });
+    }
+    Ok(())
+}
+
+/// A prediction horizon or elapsed time `t` (in the model's time unit): finite and
+/// `>= 0`, else [`Error::InvalidParameter`] naming it.
+pub(crate) fn horizon(name: &'static str, t: f64) -> Result<()> {
+    if t.is_finite() && t >= 0.0 {
+        Ok(())
+    } else {
+        Err(Error::InvalidParameter {
+            name,
+            value: t.to_string(),
+            reason: "a time span must be finite and zero or more".into(),
+        })
+    }
+}
+
+/// Model parameters `(name, value)` each finite and `> 0`, else
+/// [`Error::InvalidParameter`] naming the first bad one.
+pub(crate) fn positive_params(model: &'static str, params: &[(&'static str, f64)]) -> Result<()> {
+    match params.iter().find(|(_, v)| !(v.is_finite() && *v > 0.0)) {
+        Some(&(name, value)) => Err(Error::InvalidParameter {
+            name,
+            value: value.to_string(),
+            reason: format!("{model} parameters must be finite and > 0"),
+        }),
+        None => Ok(()),
+    }
+}
