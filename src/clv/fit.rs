@@ -428,9 +428,10 @@ macro_rules! checked_on_load {
 pub(crate) use checked_on_load;
 
 /// Checks a model read from a file (serde's `try_from` of each fitted CLV model): every
-/// parameter finite and `> 0` (the fits keep them in `[PARAM_MIN, PARAM_MAX]`, and
-/// `from_params` models with published values outside that box are still usable, so
-/// the box itself is not required), and the report consistent with `params.len()`
+/// parameter finite and `> 0` as [`from_params`](super::BetaGeo::from_params) requires
+/// (the fits keep them in `[PARAM_MIN, PARAM_MAX]`, and `from_params` models with
+/// published values outside that box are still usable, so the box itself is not
+/// required), and the report consistent with `params.len()`
 /// parameters: log-likelihood, AIC and BIC finite, AIC equal to `2k - 2 LL` (to
 /// rounding) unless the report is the empty one of `from_params`, and standard errors,
 /// when present, one per parameter, each finite and `>= 0`.
@@ -440,15 +441,7 @@ pub(crate) fn check_loaded(
     params: &[(&'static str, f64)],
     report: &FitReport,
 ) -> Result<()> {
-    for &(name, value) in params {
-        if !(value.is_finite() && value > 0.0) {
-            return Err(Error::InvalidParameter {
-                name,
-                value: value.to_string(),
-                reason: format!("a saved {model} model needs finite parameters > 0"),
-            });
-        }
-    }
+    crate::validate::positive_params(model, params)?;
     let k = params.len();
     for (name, value) in [
         ("report.log_likelihood", report.log_likelihood),
