@@ -142,6 +142,7 @@
 //! | [`basket::MAX_ITEMSETS`] | 10,000,000 | frequent itemsets (`frequent_itemsets_up_to` sets another) |
 //! | [`simulate::MAX_PURCHASES_PER_CUSTOMER`] | 1,000,000 | purchases of one simulated customer |
 //! | [`segment::MAX_N_INIT`] | 1,000 | k-means restarts |
+//! | [`clv::MAX_OPPORTUNITIES`] | 1,000,000 | opportunities of a BG/BB history, fit or prediction ([`Error::LimitExceeded`]) |
 //!
 //! Other sizes follow the data: cluster labels are below the number of rows, and a
 //! calibration/holdout table has one row per frequency present. Day differences are
