@@ -132,15 +132,64 @@ pub(crate) fn opportunities(n: f64) -> Result<()> {
 /// A prediction horizon or elapsed time `t` (in the model's time unit): finite and
 /// `>= 0`, else [`Error::InvalidParameter`] naming it.
 pub(crate) fn horizon(name: &'static str, t: f64) -> Result<()> {
-    if t.is_finite() && t >= 0.0 {
+    argument(name, t, false)
+}
+
+/// A scalar argument (a rate, a penalty, a time span) finite and `>= 0`, or `> 0` when
+/// `positive`, else [`Error::InvalidParameter`] naming it.
+pub(crate) fn argument(name: &'static str, value: f64, positive: bool) -> Result<()> {
+    if value.is_finite() && (value > 0.0 || (!positive && value == 0.0)) {
+        return Ok(());
+    }
+    Err(Error::InvalidParameter {
+        name,
+        value: value.to_string(),
+        reason: if positive {
+            "must be finite and > 0"
+        } else {
+            "must be finite and >= 0"
+        }
+        .into(),
+    })
+}
+
+/// `found == expected`, else [`Error::LengthMismatch`] naming `field`.
+pub(crate) fn same_len(field: &'static str, expected: usize, found: usize) -> Result<()> {
+    if found == expected {
         Ok(())
     } else {
-        Err(Error::InvalidParameter {
-            name,
-            value: t.to_string(),
-            reason: "a time span must be finite and zero or more".into(),
+        Err(Error::LengthMismatch {
+            field,
+            expected,
+            found,
         })
     }
+}
+
+/// (frequency, recency, T) columns with optional weights, row by row as
+/// [`history`] (the rules of a summary's rows), weights finite and `>= 0`.
+pub(crate) fn history_columns(
+    frequency: &[f64],
+    recency: &[f64],
+    age: &[f64],
+    weights: Option<&[f64]>,
+) -> Result<()> {
+    let n = frequency.len();
+    if n == 0 {
+        return Err(Error::Empty { field: "frequency" });
+    }
+    same_len("recency", n, recency.len())?;
+    same_len("age", n, age.len())?;
+    if let Some(w) = weights {
+        same_len("weights", n, w.len())?;
+    }
+    for row in 0..n {
+        history(row, frequency[row], recency[row], age[row])?;
+        if let Some(w) = weights {
+            non_negative("weights", row, w[row])?;
+        }
+    }
+    Ok(())
 }
 
 /// Model parameters `(name, value)` each finite and `> 0`, else

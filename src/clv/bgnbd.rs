@@ -117,7 +117,7 @@ impl BetaGeoParams {
         age: &[f64],
         weights: Option<&[f64]>,
     ) -> Result<BetaGeo> {
-        super::fit::validate_rows(frequency, recency, age, weights)?;
+        crate::validate::history_columns(frequency, recency, age, weights)?;
         self.fit_compressed(&CompressedSummary::new(frequency, recency, age, weights))
     }
 

@@ -129,57 +129,8 @@ pub(crate) fn sum_chunks<const K: usize>(
     total
 }
 
-/// Validates raw (frequency, recency, T) columns and weights as a summary would.
-pub(crate) fn validate_rows(
-    frequency: &[f64],
-    recency: &[f64],
-    age: &[f64],
-    weights: Option<&[f64]>,
-) -> Result<()> {
-    let view = |v: &[f64]| ndarray::ArrayView1::from(v).to_owned();
-    crate::summary::CustomerSummary::from_columns(
-        view(frequency).view(),
-        view(recency).view(),
-        view(age).view(),
-        None,
-    )?;
-    if let Some(w) = weights {
-        if w.len() != frequency.len() {
-            return Err(Error::LengthMismatch {
-                field: "weights",
-                expected: frequency.len(),
-                found: w.len(),
-            });
-        }
-        for (row, &v) in w.iter().enumerate() {
-            if !v.is_finite() {
-                return Err(Error::NonFinite {
-                    field: "weights",
-                    row,
-                    value: v,
-                });
-            }
-            if v < 0.0 {
-                return Err(Error::Negative {
-                    field: "weights",
-                    row,
-                    value: v,
-                });
-            }
-        }
-    }
-    Ok(())
-}
-
 pub(crate) fn check_penalizer(penalizer: f64) -> Result<()> {
-    if !(penalizer.is_finite() && penalizer >= 0.0) {
-        return Err(Error::InvalidParameter {
-            name: "penalizer",
-            value: penalizer.to_string(),
-            reason: "must be finite and >= 0".into(),
-        });
-    }
-    Ok(())
+    crate::validate::argument("penalizer", penalizer, false)
 }
 
 /// Every parameter the CLV fits estimate is kept in `[PARAM_MIN, PARAM_MAX]`.

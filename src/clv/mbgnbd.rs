@@ -22,9 +22,7 @@
 
 use super::PurchaseModel;
 use super::bgnbd::{euler_bracket, family_log_likelihood};
-use super::fit::{
-    CompressedSummary, FitReport, check_penalizer, fit_log_params, standard_errors, validate_rows,
-};
+use super::fit::{CompressedSummary, FitReport, check_penalizer, fit_log_params, standard_errors};
 use crate::error::Result;
 use crate::summary::CustomerSummary;
 
@@ -85,7 +83,7 @@ impl ModifiedBetaGeoParams {
         age: &[f64],
         weights: Option<&[f64]>,
     ) -> Result<ModifiedBetaGeo> {
-        validate_rows(frequency, recency, age, weights)?;
+        crate::validate::history_columns(frequency, recency, age, weights)?;
         self.fit_compressed(&CompressedSummary::new(frequency, recency, age, weights))
     }
 

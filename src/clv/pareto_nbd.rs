@@ -54,7 +54,6 @@ use statrs::function::gamma::{digamma, ln_gamma};
 use super::PurchaseModel;
 use super::fit::{
     CompressedSummary, FitReport, check_penalizer, fit_log_params, standard_errors, sum_chunks,
-    validate_rows,
 };
 use crate::error::Result;
 use crate::math::special::ln_hyp2f1;
@@ -137,7 +136,7 @@ impl ParetoNbdParams {
         age: &[f64],
         weights: Option<&[f64]>,
     ) -> Result<ParetoNbd> {
-        validate_rows(frequency, recency, age, weights)?;
+        crate::validate::history_columns(frequency, recency, age, weights)?;
         self.fit_compressed(&CompressedSummary::new(frequency, recency, age, weights))
     }
 

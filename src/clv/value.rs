@@ -15,22 +15,6 @@ use crate::clv::{GammaGamma, PurchaseModel};
 use crate::error::{Error, Result};
 use crate::summary::CustomerSummary;
 
-fn check(name: &'static str, v: f64, positive: bool) -> Result<()> {
-    if !v.is_finite() || v < 0.0 || (positive && v == 0.0) {
-        return Err(Error::InvalidParameter {
-            name,
-            value: v.to_string(),
-            reason: if positive {
-                "must be positive and finite"
-            } else {
-                "must be finite and >= 0"
-            }
-            .into(),
-        });
-    }
-    Ok(())
-}
-
 /// Per customer of `summary`: per-period discounted value under a cumulative
 /// expected-purchases curve evaluated at `grid` times, discounted by `discount(i)`.
 ///
@@ -178,7 +162,7 @@ impl Valuation {
         spend: &GammaGamma,
         summary: &CustomerSummary,
     ) -> Result<Vec<f64>> {
-        check("margin", self.margin, false)?;
+        crate::validate::argument("margin", self.margin, false)?;
         check_spend(spend, summary)?;
         let mut values = match self.discounting {
             Discounting::Monthly {
@@ -187,9 +171,9 @@ impl Valuation {
                 time_units_per_month,
             } => {
                 check_steps("months", months)?;
-                check("monthly_discount_rate", rate, false)?;
-                check("time_units_per_month", time_units_per_month, true)?;
-                check(
+                crate::validate::argument("monthly_discount_rate", rate, false)?;
+                crate::validate::argument("time_units_per_month", time_units_per_month, true)?;
+                crate::validate::argument(
                     "months * time_units_per_month",
                     months as f64 * time_units_per_month,
                     true,
@@ -206,8 +190,8 @@ impl Valuation {
                 rate,
                 steps,
             } => {
-                check("horizon", horizon, true)?;
-                check("rate", rate, false)?;
+                crate::validate::argument("horizon", horizon, true)?;
+                crate::validate::argument("rate", rate, false)?;
                 check_steps("steps", steps)?;
                 let h = horizon / steps as f64;
                 let grid: Vec<f64> = (1..=steps).map(|k| k as f64 * h).collect();
