@@ -501,3 +501,101 @@ fn gamma_gamma_fit_eligible_leaves_out_zero_spend() {
         })
     ));
 }
+
+/// Each model evaluates the total log-likelihood of data at given parameters: the
+/// papers' printed (rounded) parameters reach the papers' log-likelihoods on the exact
+/// CDNOW data and the donations (to within what rounding the parameters to 3-4 digits
+/// moves them near an optimum), and at a fit's own parameters it is the report's value.
+#[test]
+fn log_likelihood_at_given_parameters() {
+    use patronage::clv::{BetaGeoBetaBinom, ModifiedBetaGeo, ParetoNbd};
+    let exact = cdnow_exact();
+    let bg = BetaGeo::from_params(0.243, 4.414, 0.793, 2.426).unwrap();
+    abs(
+        bg.log_likelihood(&exact),
+        -9582.4292,
+        0.05,
+        "BG/NBD at the paper's",
+    );
+    let pn = ParetoNbd::from_params(0.553, 10.578, 0.606, 11.669).unwrap();
+    abs(
+        pn.log_likelihood(&exact),
+        -9594.9762,
+        0.05,
+        "Pareto/NBD at the note's",
+    );
+    let gg = GammaGamma::from_params(6.25, 3.74, 15.44).unwrap();
+    abs(
+        gg.log_likelihood(&exact).unwrap(),
+        -4055.9177,
+        0.05,
+        "Gamma-Gamma at the paper's",
+    );
+    let rows = csv("tests/data/donations.csv");
+    let col = |k: usize| rows.iter().map(|r| r[k]).collect::<Vec<f64>>();
+    let (x, tx, n, w) = (col(0), col(1), col(2), col(3));
+    let bb = BetaGeoBetaBinom::from_params(1.204, 0.750, 0.657, 2.783).unwrap();
+    abs(
+        bb.log_likelihood(&x, &tx, &n, Some(&w)).unwrap(),
+        -33225.58,
+        0.05,
+        "BG/BB at the paper's",
+    );
+
+    // At the fit's parameters: the report's value, and no other parameters do better.
+    let csv_summary = cdnow_csv();
+    let fitted = BetaGeo::params().fit(&csv_summary).unwrap();
+    rel(
+        fitted.log_likelihood(&csv_summary),
+        fitted.report().log_likelihood,
+        1e-12,
+        "BG/NBD fitted",
+    );
+    assert!(bg.log_likelihood(&csv_summary) <= fitted.log_likelihood(&csv_summary));
+    let mbg = ModifiedBetaGeo::params().fit(&csv_summary).unwrap();
+    rel(
+        mbg.log_likelihood(&csv_summary),
+        mbg.report().log_likelihood,
+        1e-12,
+        "MBG/NBD fitted",
+    );
+    let pn_fit = ParetoNbd::params().fit(&csv_summary).unwrap();
+    rel(
+        pn_fit.log_likelihood(&csv_summary),
+        pn_fit.report().log_likelihood,
+        1e-12,
+        "Pareto/NBD fitted",
+    );
+    let gg_fit = GammaGamma::params().fit(&csv_summary).unwrap();
+    rel(
+        gg_fit.log_likelihood(&csv_summary).unwrap(),
+        gg_fit.report().log_likelihood,
+        1e-12,
+        "Gamma-Gamma fitted",
+    );
+    let bb_fit = BetaGeoBetaBinom::params()
+        .fit(&x, &tx, &n, Some(&w))
+        .unwrap();
+    rel(
+        bb_fit.log_likelihood(&x, &tx, &n, Some(&w)).unwrap(),
+        bb_fit.report().log_likelihood,
+        1e-12,
+        "BG/BB fitted",
+    );
+    // One customer's log-likelihood sums to the total.
+    let one: f64 = (0..exact.len())
+        .map(|i| {
+            bg.customer_log_likelihood(exact.frequency()[i], exact.recency()[i], exact.age()[i])
+                .unwrap()
+        })
+        .sum();
+    rel(one, bg.log_likelihood(&exact), 1e-10, "sum of customers");
+    // Bad columns are the fit's errors.
+    assert!(matches!(
+        bb.log_likelihood(&[2.0], &[1.0], &[6.0], None),
+        Err(Error::InvalidValue {
+            field: "frequency",
+            ..
+        })
+    ));
+}

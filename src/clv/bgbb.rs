@@ -57,6 +57,32 @@ fn ln_l(p: &[f64], x: f64, tx: f64, n: f64) -> f64 {
     m + ((alive - m).exp() + (dropped - m).exp()).ln()
 }
 
+/// BG/BB columns: equal lengths, at least one row, each row a valid discrete history
+/// ([`validate::discrete_history`]) with a finite weight `>= 0`.
+fn check_columns(
+    frequency: &[f64],
+    recency: &[f64],
+    periods: &[f64],
+    weights: Option<&[f64]>,
+) -> Result<()> {
+    let n = frequency.len();
+    if n == 0 {
+        return Err(Error::Empty { field: "frequency" });
+    }
+    validate::same_len("recency", n, recency.len())?;
+    validate::same_len("periods", n, periods.len())?;
+    if let Some(w) = weights {
+        validate::same_len("weights", n, w.len())?;
+    }
+    for row in 0..n {
+        validate::discrete_history(row, frequency[row], recency[row], periods[row])?;
+        if let Some(w) = weights {
+            validate::non_negative("weights", row, w[row])?;
+        }
+    }
+    Ok(())
+}
+
 /// BG/BB fitting options; [`fit`](BetaGeoBetaBinomParams::fit) returns a
 /// [`BetaGeoBetaBinom`].
 #[derive(Debug, Clone, PartialEq)]
@@ -104,28 +130,7 @@ impl BetaGeoBetaBinomParams {
     ) -> Result<BetaGeoBetaBinom> {
         check_penalizer(self.penalizer)?;
         let n = frequency.len();
-        if n == 0 {
-            return Err(Error::Empty { field: "frequency" });
-        }
-        for (field, len) in [
-            ("recency", recency.len()),
-            ("periods", periods.len()),
-            ("weights", weights.map_or(n, <[f64]>::len)),
-        ] {
-            if len != n {
-                return Err(Error::LengthMismatch {
-                    field,
-                    expected: n,
-                    found: len,
-                });
-            }
-        }
-        for row in 0..n {
-            validate::discrete_history(row, frequency[row], recency[row], periods[row])?;
-            if let Some(w) = weights {
-                validate::non_negative("weights", row, w[row])?;
-            }
-        }
+        check_columns(frequency, recency, periods, weights)?;
         let rows: Vec<(f64, f64, f64, f64)> = (0..n)
             .map(|i| {
                 (
@@ -269,6 +274,26 @@ impl BetaGeoBetaBinom {
     /// Log-likelihood, AIC, BIC and standard errors of (α, β, γ, δ).
     pub fn report(&self) -> &FitReport {
         &self.report
+    }
+
+    /// The total log-likelihood of (frequency, recency, opportunities) rows with
+    /// optional weights under these parameters: the quantity the fit maximizes (without
+    /// its penalty), so at a fit's parameters it is the report's log-likelihood.
+    ///
+    /// # Errors
+    /// As [`fit`](BetaGeoBetaBinomParams::fit) for the columns.
+    pub fn log_likelihood(
+        &self,
+        frequency: &[f64],
+        recency: &[f64],
+        periods: &[f64],
+        weights: Option<&[f64]>,
+    ) -> Result<f64> {
+        check_columns(frequency, recency, periods, weights)?;
+        let p = [self.alpha, self.beta, self.gamma, self.delta];
+        Ok((0..frequency.len())
+            .map(|i| weights.map_or(1.0, |w| w[i]) * ln_l(&p, frequency[i], recency[i], periods[i]))
+            .sum())
     }
 
     /// Expected transactions in the first `n` opportunities of a new customer.

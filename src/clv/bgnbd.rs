@@ -379,16 +379,6 @@ impl BetaGeo {
         Ok(first + (ln_beta(a + 1.0, b + x - 1.0) - ln_base).exp() * survival)
     }
 
-    /// The log-likelihood of one customer (for checks against published values).
-    ///
-    /// # Errors
-    /// The history's errors, as [`PurchaseModel::probability_alive`].
-    pub fn customer_log_likelihood(&self, frequency: f64, recency: f64, age: f64) -> Result<f64> {
-        crate::validate::history(0, frequency, recency, age)?;
-        let data = CompressedSummary::new(&[frequency], &[recency], &[age], None);
-        Ok(log_likelihood(&data, &[self.r, self.alpha, self.a, self.b]).0)
-    }
-
     fn ln_odds_dead(&self, x: f64, tx: f64, t: f64) -> Option<f64> {
         // Two logarithms of ratios rather than four of terms: same accuracy, half
         // the cost in the vectorized P(alive).
@@ -454,5 +444,10 @@ impl super::Formulas for BetaGeo {
     /// as the expectation for an alive customer at `x = T = 0`.
     fn new_customer(&self, t: f64) -> f64 {
         self.if_alive(t, 0.0, 0.0)
+    }
+
+    fn ln_likelihood(&self, frequency: &[f64], recency: &[f64], age: &[f64]) -> f64 {
+        let data = CompressedSummary::new(frequency, recency, age, None);
+        log_likelihood(&data, &[self.r, self.alpha, self.a, self.b]).0
     }
 }

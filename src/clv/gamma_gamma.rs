@@ -116,81 +116,8 @@ impl GammaGammaParams {
         leave_out_non_positive: bool,
     ) -> Result<GammaGamma> {
         check_penalizer(self.penalizer)?;
-        if monetary_value.len() != frequency.len() {
-            return Err(Error::LengthMismatch {
-                field: "monetary_value",
-                expected: frequency.len(),
-                found: monetary_value.len(),
-            });
-        }
-        let mut rows: Vec<(u64, u64)> = Vec::new();
-        let mut counts = SpendRows::default();
-        for (row, (&x, &m)) in frequency.iter().zip(monetary_value).enumerate() {
-            if !x.is_finite() {
-                return Err(Error::NonFinite {
-                    field: "frequency",
-                    row,
-                    value: x,
-                });
-            }
-            if x < 0.0 {
-                return Err(Error::Negative {
-                    field: "frequency",
-                    row,
-                    value: x,
-                });
-            }
-            if x == 0.0 {
-                counts.no_repeat += 1;
-                continue;
-            }
-            if !m.is_finite() {
-                return Err(Error::NonFinite {
-                    field: "monetary_value",
-                    row,
-                    value: m,
-                });
-            }
-            if m <= 0.0 {
-                if leave_out_non_positive {
-                    counts.non_positive_spend += 1;
-                    continue;
-                }
-                return Err(Error::InvalidValue {
-                    field: "monetary_value",
-                    row,
-                    value: m,
-                    reason: "Gamma-Gamma needs positive spend for every repeat buyer; \
-                             GammaGammaParams::fit_eligible fits the others and counts \
-                             the rows it leaves out"
-                        .into(),
-                });
-            }
-            rows.push((x.to_bits(), m.to_bits()));
-        }
-        if rows.is_empty() {
-            return Err(Error::InsufficientData {
-                model: "Gamma-Gamma",
-                reason: if counts.non_positive_spend > 0 {
-                    "no repeat buyer (frequency > 0) with positive spend".into()
-                } else {
-                    "no repeat buyers (frequency > 0)".into()
-                },
-            });
-        }
-        counts.fitted = rows.len();
-        let correlation = pearson(&rows);
-        rows.sort_unstable();
-        let mut data: Vec<(f64, f64, f64, f64)> = Vec::new();
-        for (x, m) in rows {
-            match data.last_mut() {
-                Some(last) if last.0.to_bits() == x && last.1.to_bits() == m => last.2 += 1.0,
-                _ => {
-                    let m = f64::from_bits(m);
-                    data.push((f64::from_bits(x), m, 1.0, m.ln()));
-                }
-            }
-        }
+        let (data, correlation, counts) =
+            spend_rows(frequency, monetary_value, leave_out_non_positive)?;
         let penalizer = self.penalizer;
         let fit = |data: &[(f64, f64, f64, f64)], start: &[f64]| {
             let n: f64 = data.iter().map(|d| d.2).sum();
@@ -235,6 +162,93 @@ impl GammaGammaParams {
             rows: counts,
         })
     }
+}
+
+/// The rows a Gamma-Gamma fit or likelihood uses: repeat buyers' (frequency, mean
+/// spend, count, ln spend), distinct and sorted by frequency; with the frequency-spend
+/// correlation and the counts of rows used and left out. Monetary values <= 0 are
+/// left out when `leave_out_non_positive`, else an error naming the row.
+fn spend_rows(
+    frequency: &[f64],
+    monetary_value: &[f64],
+    leave_out_non_positive: bool,
+) -> Result<(Vec<(f64, f64, f64, f64)>, f64, SpendRows)> {
+    if monetary_value.len() != frequency.len() {
+        return Err(Error::LengthMismatch {
+            field: "monetary_value",
+            expected: frequency.len(),
+            found: monetary_value.len(),
+        });
+    }
+    let mut rows: Vec<(u64, u64)> = Vec::new();
+    let mut counts = SpendRows::default();
+    for (row, (&x, &m)) in frequency.iter().zip(monetary_value).enumerate() {
+        if !x.is_finite() {
+            return Err(Error::NonFinite {
+                field: "frequency",
+                row,
+                value: x,
+            });
+        }
+        if x < 0.0 {
+            return Err(Error::Negative {
+                field: "frequency",
+                row,
+                value: x,
+            });
+        }
+        if x == 0.0 {
+            counts.no_repeat += 1;
+            continue;
+        }
+        if !m.is_finite() {
+            return Err(Error::NonFinite {
+                field: "monetary_value",
+                row,
+                value: m,
+            });
+        }
+        if m <= 0.0 {
+            if leave_out_non_positive {
+                counts.non_positive_spend += 1;
+                continue;
+            }
+            return Err(Error::InvalidValue {
+                field: "monetary_value",
+                row,
+                value: m,
+                reason: "Gamma-Gamma needs positive spend for every repeat buyer; \
+                             GammaGammaParams::fit_eligible fits the others and counts \
+                             the rows it leaves out"
+                    .into(),
+            });
+        }
+        rows.push((x.to_bits(), m.to_bits()));
+    }
+    if rows.is_empty() {
+        return Err(Error::InsufficientData {
+            model: "Gamma-Gamma",
+            reason: if counts.non_positive_spend > 0 {
+                "no repeat buyer (frequency > 0) with positive spend".into()
+            } else {
+                "no repeat buyers (frequency > 0)".into()
+            },
+        });
+    }
+    counts.fitted = rows.len();
+    let correlation = pearson(&rows);
+    rows.sort_unstable();
+    let mut data: Vec<(f64, f64, f64, f64)> = Vec::new();
+    for (x, m) in rows {
+        match data.last_mut() {
+            Some(last) if last.0.to_bits() == x && last.1.to_bits() == m => last.2 += 1.0,
+            _ => {
+                let m = f64::from_bits(m);
+                data.push((f64::from_bits(x), m, 1.0, m.ln()));
+            }
+        }
+    }
+    Ok((data, correlation, counts))
 }
 
 fn pearson(rows: &[(u64, u64)]) -> f64 {
@@ -462,6 +476,18 @@ impl GammaGamma {
                 ),
             })
         }
+    }
+
+    /// The log-likelihood of a summary's repeat buyers' spend under these parameters
+    /// (the same rows and formula as [`GammaGammaParams::fit`]; at a fit's parameters it
+    /// is the report's log-likelihood), for comparing fits or published parameters.
+    ///
+    /// # Errors
+    /// As [`GammaGammaParams::fit`] for the rows: [`Error::InsufficientData`] without
+    /// repeat buyers, [`Error::InvalidValue`] for a monetary value <= 0 among them.
+    pub fn log_likelihood(&self, summary: &CustomerSummary) -> Result<f64> {
+        let (data, _, _) = spend_rows(summary.frequency(), summary.monetary_value(), false)?;
+        Ok(log_likelihood(&data, &[self.p, self.q, self.v]).0)
     }
 
     /// [`conditional_expected_spend`](Self::conditional_expected_spend) on checked

@@ -197,16 +197,6 @@ impl ModifiedBetaGeo {
     pub fn report(&self) -> &FitReport {
         &self.report
     }
-
-    /// The log-likelihood of one customer (for checks against published values).
-    ///
-    /// # Errors
-    /// The history's errors, as [`PurchaseModel::probability_alive`].
-    pub fn customer_log_likelihood(&self, frequency: f64, recency: f64, age: f64) -> Result<f64> {
-        crate::validate::history(0, frequency, recency, age)?;
-        let data = CompressedSummary::new(&[frequency], &[recency], &[age], None);
-        Ok(family_log_likelihood(&data, &[self.r, self.alpha, self.a, self.b], true).0)
-    }
 }
 
 impl PurchaseModel for ModifiedBetaGeo {}
@@ -245,5 +235,10 @@ impl super::Formulas for ModifiedBetaGeo {
         super::across_unit_pole(self.a, |a| {
             b / (a - 1.0) * euler_bracket(a + b - r, a - 1.0, a + b, t, alpha)
         })
+    }
+
+    fn ln_likelihood(&self, frequency: &[f64], recency: &[f64], age: &[f64]) -> f64 {
+        let data = CompressedSummary::new(frequency, recency, age, None);
+        family_log_likelihood(&data, &[self.r, self.alpha, self.a, self.b], true).0
     }
 }

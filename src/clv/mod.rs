@@ -88,6 +88,34 @@ pub trait PurchaseModel: formulas::Formulas {
         crate::validate::horizon("t", t)?;
         Ok(self.new_customer(t))
     }
+
+    /// The total log-likelihood of a summary under this model's parameters: the
+    /// quantity a fit maximizes (without its penalty), so at a fit's parameters it is
+    /// the report's log-likelihood. For comparing fits, or published parameters, on
+    /// the same data.
+    ///
+    /// ```
+    /// use patronage::clv::{BetaGeo, PurchaseModel};
+    /// let s = patronage::simulate::Simulation::new(2_000).seed(7).summary_continuous()?;
+    /// let fitted = BetaGeo::params().fit(&s)?;
+    /// assert!((fitted.log_likelihood(&s) - fitted.report().log_likelihood).abs() < 1e-9);
+    /// let other = BetaGeo::from_params(0.5, 8.0, 0.5, 2.0)?;
+    /// assert!(other.log_likelihood(&s) < fitted.log_likelihood(&s));
+    /// # Ok::<(), patronage::Error>(())
+    /// ```
+    fn log_likelihood(&self, summary: &crate::summary::CustomerSummary) -> f64 {
+        self.ln_likelihood(summary.frequency(), summary.recency(), summary.age())
+    }
+
+    /// The log-likelihood of one customer's history (for checks against published
+    /// values).
+    ///
+    /// # Errors
+    /// The history's errors, as [`probability_alive`](Self::probability_alive).
+    fn customer_log_likelihood(&self, frequency: f64, recency: f64, age: f64) -> Result<f64> {
+        crate::validate::history(0, frequency, recency, age)?;
+        Ok(self.ln_likelihood(&[frequency], &[recency], &[age]))
+    }
 }
 
 /// The formulas behind [`PurchaseModel`], on arguments already checked.
@@ -101,6 +129,8 @@ mod formulas {
         fn alive(&self, frequency: f64, recency: f64, age: f64) -> f64;
         /// E[X(t)] for a new customer.
         fn new_customer(&self, t: f64) -> f64;
+        /// The total log-likelihood of checked (frequency, recency, T) columns.
+        fn ln_likelihood(&self, frequency: &[f64], recency: &[f64], age: &[f64]) -> f64;
     }
 }
 pub(crate) use formulas::Formulas;

@@ -504,16 +504,6 @@ impl ParetoNbd {
         [self.r, self.alpha, self.s, self.beta]
     }
 
-    /// The log-likelihood of one customer (for checks against published values).
-    ///
-    /// # Errors
-    /// The history's errors, as [`PurchaseModel::probability_alive`].
-    pub fn customer_log_likelihood(&self, frequency: f64, recency: f64, age: f64) -> Result<f64> {
-        crate::validate::history(0, frequency, recency, age)?;
-        let data = CompressedSummary::new(&[frequency], &[recency], &[age], None);
-        Ok(log_likelihood(&data, &self.as_array()).0)
-    }
-
     /// `P(X(t) = n)` for a customer who has just made a first purchase (Fader & Hardie's
     /// 2006 note), from `n + 2` values of 2F1.
     ///
@@ -748,6 +738,11 @@ impl super::Formulas for ParetoNbd {
 
     fn new_customer(&self, t: f64) -> f64 {
         expected_new(self.r, self.alpha, self.s, self.beta, t)
+    }
+
+    fn ln_likelihood(&self, frequency: &[f64], recency: &[f64], age: &[f64]) -> f64 {
+        let data = CompressedSummary::new(frequency, recency, age, None);
+        log_likelihood(&data, &self.as_array()).0
     }
 }
 
