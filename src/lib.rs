@@ -151,7 +151,7 @@
 #![warn(missing_docs)]
 
 pub mod error;
-pub mod math;
+pub(crate) mod math;
 pub mod profile;
 pub mod quality;
 pub mod rfm;
@@ -174,6 +174,9 @@ pub mod segment;
 pub mod survival;
 
 pub use error::{Error, Result};
+/// The `ndarray` version this crate's matrices and views use, so callers need not pin
+/// the same one.
+pub use ndarray;
 pub use summary::{CalibrationHoldout, CustomerSummary, PartialSummary, SummaryParams};
 pub use transactions::{Day, Transaction, TransactionLog};
 

@@ -299,7 +299,7 @@ impl BetaGeoBetaBinom {
     /// Expected transactions in the first `n` opportunities of a new customer.
     ///
     /// At `γ = 1` the closed form is `0 / 0`; its limit is taken by
-    /// [`across_unit_pole`](super::across_unit_pole).
+    /// a line through values either side of 1.
     pub fn expected_transactions_new_customer(&self, n: u32) -> f64 {
         let (a, b, d) = (self.alpha, self.beta, self.delta);
         let n = f64::from(n);

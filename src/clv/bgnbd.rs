@@ -20,11 +20,11 @@
 //!   · [1 - ((α + T) / (α + T + t))^(r + x) · 2F1(r + x, b + x; a + b + x - 1; t / (α + T + t))]
 //!   · P(alive)`
 //!
-//! with 2F1 from [`crate::math::special`] in log space, so `x` in the thousands works.
+//! with 2F1 in log space, so `x` in the thousands works.
 //! The brackets are computed after Euler's transformation, `1 - (1 - z)^(a - 1)
 //! 2F1(a + b - 1 - r, a - 1; a + b + x - 1; z)`: the powers of order `x` cancel
 //! analytically, the bracket keeps its relative accuracy for `t` far below `α + T`, and
-//! 2F1's sign is carried ([`SignedLog`](crate::math::special::SignedLog)): with
+//! 2F1's sign is carried with its logarithm: with
 //! `a + b < 1` its third parameter `a + b + x - 1` is negative at `x = 0` and 2F1 may be
 //! negative (lifetimes issue #302, where taking `ln |2F1|` as `ln 2F1` made expectations
 //! negative).
@@ -309,7 +309,7 @@ impl BetaGeo {
     /// A model with given parameters (e.g. published ones), for predictions.
     ///
     /// # Errors
-    /// [`Error::InvalidParameter`] unless every parameter is finite and `> 0`.
+    /// [`Error::InvalidParameter`](crate::Error::InvalidParameter) unless every parameter is finite and `> 0`.
     pub fn from_params(r: f64, alpha: f64, a: f64, b: f64) -> Result<Self> {
         crate::validate::positive_params(
             "BG/NBD",
@@ -353,7 +353,7 @@ impl BetaGeo {
     /// equation 8).
     ///
     /// # Errors
-    /// [`Error::InvalidParameter`] for a negative or non-finite `t`.
+    /// [`Error::InvalidParameter`](crate::Error::InvalidParameter) for a negative or non-finite `t`.
     pub fn probability_of_n_purchases(&self, t: f64, n: u32) -> Result<f64> {
         crate::validate::horizon("t", t)?;
         let (r, alpha, a, b) = (self.r, self.alpha, self.a, self.b);
@@ -426,7 +426,7 @@ impl super::Formulas for BetaGeo {
     /// sign where `a + b + x - 1 < 0`.
     ///
     /// At `a = 1` the expression is `0 / 0`; its limit is taken by
-    /// [`across_unit_pole`](super::across_unit_pole).
+    /// a line through values either side of 1.
     fn if_alive(&self, t: f64, frequency: f64, age: f64) -> f64 {
         let (r, alpha, b) = (self.r, self.alpha, self.b);
         super::across_unit_pole(self.a, |a| {

@@ -119,7 +119,7 @@ impl GammaGammaParams {
         let (data, correlation, counts) =
             spend_rows(frequency, monetary_value, leave_out_non_positive)?;
         let penalizer = self.penalizer;
-        let fit = |data: &[(f64, f64, f64, f64)], start: &[f64]| {
+        let fit = |data: &[SpendRow], start: &[f64]| {
             let n: f64 = data.iter().map(|d| d.2).sum();
             fit_log_params(
                 "Gamma-Gamma",
@@ -164,6 +164,9 @@ impl GammaGammaParams {
     }
 }
 
+/// A repeat buyer's (frequency, mean spend, weight, ln mean spend).
+type SpendRow = (f64, f64, f64, f64);
+
 /// The rows a Gamma-Gamma fit or likelihood uses: repeat buyers' (frequency, mean
 /// spend, count, ln spend), distinct and sorted by frequency; with the frequency-spend
 /// correlation and the counts of rows used and left out. Monetary values <= 0 are
@@ -172,7 +175,7 @@ fn spend_rows(
     frequency: &[f64],
     monetary_value: &[f64],
     leave_out_non_positive: bool,
-) -> Result<(Vec<(f64, f64, f64, f64)>, f64, SpendRows)> {
+) -> Result<(Vec<SpendRow>, f64, SpendRows)> {
     if monetary_value.len() != frequency.len() {
         return Err(Error::LengthMismatch {
             field: "monetary_value",
@@ -238,7 +241,7 @@ fn spend_rows(
     counts.fitted = rows.len();
     let correlation = pearson(&rows);
     rows.sort_unstable();
-    let mut data: Vec<(f64, f64, f64, f64)> = Vec::new();
+    let mut data: Vec<SpendRow> = Vec::new();
     for (x, m) in rows {
         match data.last_mut() {
             Some(last) if last.0.to_bits() == x && last.1.to_bits() == m => last.2 += 1.0,
@@ -276,7 +279,7 @@ const WARM_START_ROWS: usize = 20_000;
 
 /// Weighted log-likelihood and gradient in (p, q, v) over (x, m, weight, ln m) rows sorted
 /// by x. Gamma-function terms depend on x alone and are computed once per distinct x.
-fn log_likelihood(data: &[(f64, f64, f64, f64)], par: &[f64]) -> (f64, [f64; 3]) {
+fn log_likelihood(data: &[SpendRow], par: &[f64]) -> (f64, [f64; 3]) {
     let (p, q, v) = (par[0], par[1], par[2]);
     let (lg_q, dg_q, ln_v) = (ln_gamma(q), digamma(q), v.ln());
     let chunk = |lo: usize, hi: usize| {

@@ -158,7 +158,7 @@ impl ModifiedBetaGeo {
     /// A model with given parameters.
     ///
     /// # Errors
-    /// [`Error::InvalidParameter`] unless every parameter is finite and `> 0`.
+    /// [`Error::InvalidParameter`](crate::Error::InvalidParameter) unless every parameter is finite and `> 0`.
     pub fn from_params(r: f64, alpha: f64, a: f64, b: f64) -> Result<Self> {
         crate::validate::positive_params(
             "MBG/NBD",
@@ -206,7 +206,7 @@ impl super::Formulas for ModifiedBetaGeo {
     /// a + b + x; z)]`, `z = t / (α + T + t)`, computed after Euler's transformation as
     /// `(a + b + x) / (a - 1) · [1 - (1 - z)^(a - 1) 2F1(a + b - r, a - 1; a + b + x; z)]`
     /// (small parameters, no cancellation for `t << α + T`).
-    /// At `a = 1` the limit is taken by [`across_unit_pole`](super::across_unit_pole).
+    /// At `a = 1` the limit is taken by a line through values either side of 1.
     fn if_alive(&self, t: f64, frequency: f64, age: f64) -> f64 {
         let (r, alpha, b) = (self.r, self.alpha, self.b);
         super::across_unit_pole(self.a, |a| {

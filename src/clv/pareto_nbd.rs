@@ -460,7 +460,7 @@ impl ParetoNbd {
     /// A model with given parameters (e.g. published ones), for predictions.
     ///
     /// # Errors
-    /// [`Error::InvalidParameter`] unless every parameter is finite and `> 0`.
+    /// [`Error::InvalidParameter`](crate::Error::InvalidParameter) unless every parameter is finite and `> 0`.
     pub fn from_params(r: f64, alpha: f64, s: f64, beta: f64) -> Result<Self> {
         crate::validate::positive_params(
             "Pareto/NBD",
@@ -521,7 +521,7 @@ impl ParetoNbd {
     /// ```
     ///
     /// # Errors
-    /// [`Error::InvalidParameter`] for a negative or non-finite `t`.
+    /// [`Error::InvalidParameter`](crate::Error::InvalidParameter) for a negative or non-finite `t`.
     pub fn probability_of_n_purchases(&self, t: f64, n: u32) -> Result<f64> {
         crate::validate::horizon("t", t)?;
         Ok(pmf(&self.as_array(), t, n))

@@ -3,19 +3,17 @@
 //! - [`bfgs`]: quasi-Newton minimization with an analytic gradient, for smooth
 //!   likelihoods (BG/NBD family, Gamma-Gamma, ARIMA). The objective returns its value and
 //!   writes its gradient in one call, so models compute both in one pass.
-//! - [`nelder_mead`]: derivative-free simplex search, for objectives with kinks or
-//!   expensive gradients (ETS, as R's `ets` does).
 //! - [`numerical_gradient`], [`numerical_hessian`], [`hessian_from_gradient`]: central
 //!   differences, for gradients nobody wrote and for standard errors at an optimum.
 //! - [`cholesky_inverse`]: the inverse of a symmetric positive-definite matrix (the
 //!   observed information), `None` when it is not positive definite.
 //!
 //! The optimizers never panic and never return NaN parameters: a non-finite objective
-//! value is treated as `+inf`, which makes the line search (or simplex) back off.
+//! value is treated as `+inf`, which makes the line search back off.
 //! Whether a fit that stopped early is an error is the model's call: [`Minimum::converged`]
 //! says which criterion, if any, was met.
 //!
-//! ```
+//! ```text
 //! use patronage::math::optim::{bfgs, OptimOptions};
 //! // Rosenbrock's banana, value and gradient in one pass.
 //! let rosen = |x: &[f64], g: &mut [f64]| {
@@ -290,127 +288,6 @@ where
     )
 }
 
-/// Minimizes a function without derivatives by the Nelder-Mead simplex method
-/// (reflection 1, expansion 2, contraction 0.5, shrink 0.5, as R's `optim`).
-///
-/// The initial simplex is `x0` plus `step` added to each coordinate in turn. A
-/// non-finite value counts as `+inf`. Stops when the simplex's values span at most
-/// `opts.ftol * (|f_best| + ftol)` (R's `reltol`) or after `opts.max_iter` iterations.
-///
-/// ```
-/// use patronage::math::optim::{nelder_mead, OptimOptions};
-/// let f = |x: &[f64]| (x[0] - 3.0).powi(2) + (x[1] + 1.0).powi(2);
-/// let opts = OptimOptions { ftol: 1e-12, ..OptimOptions::default() };
-/// let m = nelder_mead(f, &[0.0, 0.0], 0.5, &opts);
-/// assert!(m.converged && (m.x[0] - 3.0).abs() < 1e-4 && (m.x[1] + 1.0).abs() < 1e-4);
-/// ```
-pub fn nelder_mead<F>(mut f: F, x0: &[f64], step: f64, opts: &OptimOptions) -> Minimum
-where
-    F: FnMut(&[f64]) -> f64,
-{
-    let n = x0.len();
-    let mut evaluations = 0;
-    let mut eval = |x: &[f64], evaluations: &mut usize| {
-        *evaluations += 1;
-        let v = f(x);
-        if v.is_finite() { v } else { f64::INFINITY }
-    };
-    let mut pts: Vec<Vec<f64>> = Vec::with_capacity(n + 1);
-    pts.push(x0.to_vec());
-    for i in 0..n {
-        let mut p = x0.to_vec();
-        p[i] += step;
-        pts.push(p);
-    }
-    let mut vals: Vec<f64> = pts.iter().map(|p| eval(p, &mut evaluations)).collect();
-    let mut order: Vec<usize> = (0..=n).collect();
-    let mut centroid = vec![0.0; n];
-    let mut xr = vec![0.0; n];
-    let mut xe = vec![0.0; n];
-    let mut xc = vec![0.0; n];
-    let mut iterations = 0;
-    let mut converged = false;
-
-    while iterations < opts.max_iter {
-        order.sort_by(|&a, &b| vals[a].total_cmp(&vals[b]));
-        let (best, worst, second) = (order[0], order[n], order[n.saturating_sub(1)]);
-        let (fb, fw) = (vals[best], vals[worst]);
-        if n == 0 || (fb.is_finite() && fw - fb <= opts.ftol * (fb.abs() + opts.ftol)) {
-            converged = true;
-            break;
-        }
-        iterations += 1;
-        centroid.iter_mut().for_each(|c| *c = 0.0);
-        for &i in &order[..n] {
-            for (c, p) in centroid.iter_mut().zip(&pts[i]) {
-                *c += p / n as f64;
-            }
-        }
-        for j in 0..n {
-            xr[j] = centroid[j] + (centroid[j] - pts[worst][j]);
-        }
-        let fr = eval(&xr, &mut evaluations);
-        if fr < fb {
-            for j in 0..n {
-                xe[j] = centroid[j] + 2.0 * (centroid[j] - pts[worst][j]);
-            }
-            let fe = eval(&xe, &mut evaluations);
-            if fe < fr {
-                pts[worst].copy_from_slice(&xe);
-                vals[worst] = fe;
-            } else {
-                pts[worst].copy_from_slice(&xr);
-                vals[worst] = fr;
-            }
-            continue;
-        }
-        if fr < vals[second] {
-            pts[worst].copy_from_slice(&xr);
-            vals[worst] = fr;
-            continue;
-        }
-        // Contraction: outside if the reflection improved on the worst, else inside.
-        let outside = fr < fw;
-        for j in 0..n {
-            xc[j] = if outside {
-                centroid[j] + 0.5 * (xr[j] - centroid[j])
-            } else {
-                centroid[j] + 0.5 * (pts[worst][j] - centroid[j])
-            };
-        }
-        let fc = eval(&xc, &mut evaluations);
-        if fc < fr.min(fw) {
-            pts[worst].copy_from_slice(&xc);
-            vals[worst] = fc;
-            continue;
-        }
-        // Shrink towards the best vertex.
-        let xb = pts[best].clone();
-        for &i in &order[1..] {
-            for j in 0..n {
-                pts[i][j] = xb[j] + 0.5 * (pts[i][j] - xb[j]);
-            }
-            vals[i] = eval(&pts[i], &mut evaluations);
-        }
-    }
-    let best = (0..=n)
-        .min_by(|&a, &b| vals[a].total_cmp(&vals[b]))
-        .unwrap_or(0);
-    Minimum {
-        x: pts.swap_remove(best),
-        value: vals[best],
-        gradient: Vec::new(),
-        iterations,
-        evaluations,
-        converged,
-        message: if converged {
-            "simplex values within tolerance"
-        } else {
-            "iteration limit reached"
-        },
-    }
-}
-
 fn fd_step(x: f64, power: f64) -> f64 {
     f64::EPSILON.powf(power) * x.abs().max(1.0)
 }
@@ -418,7 +295,7 @@ fn fd_step(x: f64, power: f64) -> f64 {
 /// Central-difference gradient of `f` at `x`, written into `grad`
 /// (step `eps^(1/3) * max(|x_i|, 1)`).
 ///
-/// ```
+/// ```text
 /// use patronage::math::optim::numerical_gradient;
 /// let mut g = [0.0; 2];
 /// numerical_gradient(|x: &[f64]| x[0] * x[0] + 3.0 * x[1], &[2.0, 5.0], &mut g);
@@ -444,7 +321,7 @@ where
 /// (step `eps^(1/4) * max(|x_i|, 1)`). Costs `2n^2 + 1` evaluations; prefer
 /// [`hessian_from_gradient`] when an analytic gradient exists.
 ///
-/// ```
+/// ```text
 /// use patronage::math::optim::numerical_hessian;
 /// let h = numerical_hessian(|x: &[f64]| x[0] * x[0] * x[1] + x[1] * x[1], &[1.0, 2.0]);
 /// let want = [4.0, 2.0, 2.0, 2.0];
@@ -490,7 +367,7 @@ where
 /// `n x n`. `grad(x, g)` writes the gradient at `x` into `g` (its return value, if the
 /// closure computes the objective too, is ignored).
 ///
-/// ```
+/// ```text
 /// use patronage::math::optim::hessian_from_gradient;
 /// let grad = |x: &[f64], g: &mut [f64]| {
 ///     g[0] = 2.0 * x[0] * x[1];
@@ -562,7 +439,7 @@ pub fn cholesky(a: &[f64], n: usize) -> Option<Vec<f64>> {
 /// Cholesky factor, or `None` when the matrix is not positive definite. Used for
 /// standard errors: the inverse of the observed information.
 ///
-/// ```
+/// ```text
 /// use patronage::math::optim::cholesky_inverse;
 /// // A literal positive-definite matrix: the inverse exists.
 /// let inv = cholesky_inverse(&[4.0, 2.0, 2.0, 3.0], 2).unwrap();
@@ -664,22 +541,6 @@ mod tests {
         let m = bfgs(rosen, &[-1.2, 1.0], &opts);
         assert!(!m.converged);
         assert_eq!(m.iterations, 3);
-    }
-
-    #[test]
-    fn nelder_mead_rosenbrock() {
-        let f = |x: &[f64]| (1.0 - x[0]).powi(2) + 100.0 * (x[1] - x[0] * x[0]).powi(2);
-        let opts = OptimOptions {
-            max_iter: 5000,
-            ftol: 1e-16,
-            ..OptimOptions::default()
-        };
-        let m = nelder_mead(f, &[-1.2, 1.0], 0.1, &opts);
-        assert!(m.converged);
-        assert!(
-            (m.x[0] - 1.0).abs() < 1e-4 && (m.x[1] - 1.0).abs() < 1e-4,
-            "{m:?}"
-        );
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! 2F1 against 20-digit mpmath values, including arguments where the value overflows
 //! f64 (compared in logs) and z close to 1.
 
-use patronage::math::special::{hyp2f1, ln_hyp2f1};
+use super::{hyp2f1, ln_hyp2f1};
 
 #[test]
 fn hyp2f1_matches_mpmath() {
@@ -51,7 +51,7 @@ fn closed_forms() {
 #[test]
 #[allow(clippy::excessive_precision)] // the mpmath values as printed, 20 digits
 fn signed_and_near_one_match_mpmath() {
-    use patronage::math::special::ln_hyp2f1_signed;
+    use super::ln_hyp2f1_signed;
     let cases: [(f64, f64, f64, f64, f64, f64); 13] = [
         (
             1.0,
