@@ -160,8 +160,6 @@ pub mod summary;
 pub mod transactions;
 
 #[cfg(feature = "serde")]
-mod loaded;
-#[cfg(feature = "serde")]
 mod serde_float;
 mod validate;
 

@@ -1,6 +1,10 @@
-//! Checks of caller values shared by the columns a model is fitted on and the scalars
-//! a prediction takes, so that a customer history passed to a prediction obeys exactly
-//! the rules a summary's rows obey, and errors name the same fields.
+//! The crate's checks of caller values, in one place: the columns a model is fitted on
+//! and the scalars a prediction takes (so a customer history passed to a prediction
+//! obeys exactly the rules a summary's rows obey, and errors name the same fields), and
+//! the fields of a saved model as it loads (a model read from a file, edited by hand
+//! or written by a buggy writer, is checked for every invariant its prediction code
+//! relies on, so a bad file is an [`Error`] at load time rather than a panic or garbage
+//! at prediction time).
 
 use crate::error::{Error, Result};
 
@@ -202,5 +206,41 @@ pub(crate) fn positive_params(model: &'static str, params: &[(&'static str, f64)
             reason: format!("{model} parameters must be finite and > 0"),
         }),
         None => Ok(()),
+    }
+}
+
+/// Every value finite, else [`Error::NonFinite`] naming `field` and the row.
+#[cfg(feature = "serde")]
+pub(crate) fn all_finite(field: &'static str, values: &[f64]) -> Result<()> {
+    match values.iter().position(|v| !v.is_finite()) {
+        Some(row) => Err(Error::NonFinite {
+            field,
+            row,
+            value: values[row],
+        }),
+        None => Ok(()),
+    }
+}
+
+/// Every value finite and zero or more, else an error naming `field` and the row.
+#[cfg(feature = "serde")]
+pub(crate) fn all_non_negative(field: &'static str, values: &[f64]) -> Result<()> {
+    values
+        .iter()
+        .enumerate()
+        .try_for_each(|(row, &v)| non_negative(field, row, v))
+}
+
+/// A parameter outside its range: [`Error::InvalidParameter`].
+#[cfg(feature = "serde")]
+pub(crate) fn invalid_parameter(
+    name: &'static str,
+    value: impl ToString,
+    reason: impl Into<String>,
+) -> Error {
+    Error::InvalidParameter {
+        name,
+        value: value.to_string(),
+        reason: reason.into(),
     }
 }

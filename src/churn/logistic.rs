@@ -723,7 +723,10 @@ impl TryFrom<RawLogistic> for FittedLogistic {
     type Error = Error;
 
     fn try_from(raw: RawLogistic) -> Result<FittedLogistic> {
-        use crate::loaded::{finite, invalid, len, non_negative};
+        use crate::validate::{
+            all_finite as finite, all_non_negative as non_negative, invalid_parameter as invalid,
+            same_len as len,
+        };
         let p = raw.coefficients.len();
         finite("coefficients", &raw.coefficients)?;
         finite("intercept", &[raw.intercept])?;

@@ -421,8 +421,8 @@ pub(crate) fn check_loaded(
         });
     }
     if let Some(se) = &report.standard_errors {
-        crate::loaded::len("report.standard_errors", k, se.len())?;
-        crate::loaded::non_negative("report.standard_errors", se)?;
+        crate::validate::same_len("report.standard_errors", k, se.len())?;
+        crate::validate::all_non_negative("report.standard_errors", se)?;
     }
     Ok(())
 }

@@ -176,30 +176,11 @@ fn spend_rows(
     monetary_value: &[f64],
     leave_out_non_positive: bool,
 ) -> Result<(Vec<SpendRow>, f64, SpendRows)> {
-    if monetary_value.len() != frequency.len() {
-        return Err(Error::LengthMismatch {
-            field: "monetary_value",
-            expected: frequency.len(),
-            found: monetary_value.len(),
-        });
-    }
+    crate::validate::same_len("monetary_value", frequency.len(), monetary_value.len())?;
     let mut rows: Vec<(u64, u64)> = Vec::new();
     let mut counts = SpendRows::default();
     for (row, (&x, &m)) in frequency.iter().zip(monetary_value).enumerate() {
-        if !x.is_finite() {
-            return Err(Error::NonFinite {
-                field: "frequency",
-                row,
-                value: x,
-            });
-        }
-        if x < 0.0 {
-            return Err(Error::Negative {
-                field: "frequency",
-                row,
-                value: x,
-            });
-        }
+        crate::validate::non_negative("frequency", row, x)?;
         if x == 0.0 {
             counts.no_repeat += 1;
             continue;

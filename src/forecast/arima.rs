@@ -426,7 +426,10 @@ impl TryFrom<RawArima> for FittedArima {
     type Error = Error;
 
     fn try_from(raw: RawArima) -> Result<FittedArima> {
-        use crate::loaded::{finite, invalid, len, non_negative};
+        use crate::validate::{
+            all_finite as finite, all_non_negative as non_negative, invalid_parameter as invalid,
+            same_len as len,
+        };
         let o = raw.order;
         for (name, v) in [
             ("order.p", o.p),

@@ -514,7 +514,10 @@ impl TryFrom<RawEts> for FittedEts {
     type Error = Error;
 
     fn try_from(raw: RawEts) -> Result<FittedEts> {
-        use crate::loaded::{finite, invalid, len, non_negative};
+        use crate::validate::{
+            all_finite as finite, all_non_negative as non_negative, invalid_parameter as invalid,
+            same_len as len,
+        };
         let spec = raw.spec;
         let m = raw.m;
         if m == 0 || (spec.seasonal() && !(2..=MAX_SEASON_LENGTH).contains(&m)) {

@@ -1303,7 +1303,7 @@ impl TryFrom<RawKMeans> for FittedKMeans {
                 reason: format!("a label is below the number of centroids, {k}"),
             });
         }
-        crate::loaded::non_negative("inertia", &[raw.inertia])?;
+        crate::validate::all_non_negative("inertia", &[raw.inertia])?;
         Ok(FittedKMeans {
             centroids: raw.centroids,
             labels: raw.labels,

@@ -64,9 +64,9 @@ impl TryFrom<RawStandardizer> for Standardizer {
     type Error = Error;
 
     fn try_from(raw: RawStandardizer) -> Result<Standardizer> {
-        crate::loaded::finite("means", &raw.means)?;
-        crate::loaded::len("scales", raw.means.len(), raw.scales.len())?;
-        crate::loaded::finite("scales", &raw.scales)?;
+        crate::validate::all_finite("means", &raw.means)?;
+        crate::validate::same_len("scales", raw.means.len(), raw.scales.len())?;
+        crate::validate::all_finite("scales", &raw.scales)?;
         if let Some((row, &value)) = raw.scales.iter().enumerate().find(|(_, s)| **s <= 0.0) {
             return Err(Error::InvalidValue {
                 field: "scales",
