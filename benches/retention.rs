@@ -6,8 +6,9 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
+use patronage::Period;
 use patronage::basket::{Baskets, Metric, MinSupport, OrderLine};
-use patronage::cohort::{CohortPeriod, retention};
+use patronage::cohort::retention;
 use patronage::simulate::Simulation;
 use patronage::survival::KaplanMeier;
 use patronage::{Day, TransactionLog};
@@ -66,7 +67,7 @@ fn benches(c: &mut Criterion) {
     let log = TransactionLog::new(&Simulation::synthetic_1m().transactions().expect("valid"))
         .expect("valid");
     g.bench_function("synthetic-1M: monthly cohort matrix", |b| {
-        b.iter(|| retention(black_box(&log), CohortPeriod::Month))
+        b.iter(|| retention(black_box(&log), Period::Month))
     });
     let (_, durations, events) =
         patronage::survival::lifetimes(&log, Day(728), 180).expect("valid");

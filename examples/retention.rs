@@ -3,8 +3,9 @@
 //!
 //! Run with `cargo run --release --example retention`.
 
+use patronage::Period;
 use patronage::TransactionLog;
-use patronage::cohort::{CohortPeriod, retention};
+use patronage::cohort::retention;
 use patronage::survival::{KaplanMeier, lifetimes};
 
 #[path = "common/cdnow.rs"]
@@ -13,7 +14,7 @@ use cdnow::parse_cdnow;
 
 pub fn main() -> Result<(), Box<dyn std::error::Error>> {
     let log = TransactionLog::new(&parse_cdnow(include_str!("data/CDNOW_sample.txt"))?)?;
-    let table = retention(&log, CohortPeriod::Month)?;
+    let table = retention(&log, Period::Month)?;
     println!("monthly cohort retention (% of the cohort buying in month k after the first):\n");
     print!("{:<8} {:>5}", "cohort", "size");
     let width = table.active.iter().map(Vec::len).max().unwrap_or(0);

@@ -9,11 +9,11 @@
 //!
 //! ```
 //! use patronage::{Day, Transaction, TransactionLog};
-//! use patronage::cohort::{CohortPeriod, retention};
+//! use patronage::{cohort::retention, Period};
 //! // from_ymd only fails on invalid dates; the 15th of these months is valid.
 //! let t = |c: u8, y: i32, m: u32| Transaction { customer: c, day: Day::from_ymd(y, m, 15).unwrap(), amount: 10.0 };
 //! let log = TransactionLog::new(&[t(1, 2024, 1), t(1, 2024, 2), t(2, 2024, 1), t(3, 2024, 2), t(3, 2024, 3)])?;
-//! let table = retention(&log, CohortPeriod::Month)?;
+//! let table = retention(&log, Period::Month)?;
 //! assert_eq!(table.labels, vec!["2024-01", "2024-02"]);
 //! assert_eq!(table.active[0], vec![2, 1, 0]); // January cohort: 2, then 1 in February
 //! assert_eq!(table.rates()[1], vec![1.0, 1.0]); // February cohort: 1 customer, back in March
@@ -21,47 +21,15 @@
 //! ```
 
 use crate::error::{Error, Result};
-use crate::transactions::{Day, TransactionLog};
-
-/// The period cohorts and offsets are counted in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-pub enum CohortPeriod {
-    /// Weeks starting on Monday.
-    Week,
-    /// Calendar months.
-    Month,
-}
-
-impl CohortPeriod {
-    fn index(self, day: Day) -> i32 {
-        match self {
-            // 1970-01-05 (Day 4) was a Monday.
-            CohortPeriod::Week => (i64::from(day.0) - 4).div_euclid(7) as i32,
-            CohortPeriod::Month => day.month_index(),
-        }
-    }
-
-    fn label(self, index: i32) -> String {
-        match self {
-            CohortPeriod::Week => {
-                format!("week of {}", Day(index.saturating_mul(7).saturating_add(4)))
-            }
-            CohortPeriod::Month => format!(
-                "{:04}-{:02}",
-                index.div_euclid(12),
-                index.rem_euclid(12) + 1
-            ),
-        }
-    }
-}
+use crate::period::Period;
+use crate::transactions::TransactionLog;
 
 /// A cohort retention table (see the [module docs](self)).
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct CohortTable {
     /// The period unit.
-    pub period: CohortPeriod,
+    pub period: Period,
     /// Each cohort's label (`2024-01`, `week of 2024-01-01`), in time order.
     pub labels: Vec<String>,
     /// Customers per cohort.
@@ -128,7 +96,7 @@ pub const MAX_COHORT_PERIODS: usize = 2_000;
 /// # Errors
 /// [`Error::LimitExceeded`] when the log spans more than [`MAX_COHORT_PERIODS`]
 /// periods (an outlier date, usually).
-pub fn retention<C>(log: &TransactionLog<C>, period: CohortPeriod) -> Result<CohortTable> {
+pub fn retention<C>(log: &TransactionLog<C>, period: Period) -> Result<CohortTable> {
     let (first, last) = (log.first_day(), log.last_day());
     let periods = i64::from(period.index(last)) - i64::from(period.index(first)) + 1;
     Error::check_limit(

@@ -95,9 +95,9 @@
 //! ```
 //! # use patronage::{Day, TransactionLog};
 //! # let log = TransactionLog::new(&patronage::simulate::Simulation::new(3_000).seed(1).transactions()?)?;
-//! use patronage::cohort::{retention, CohortPeriod};
+//! use patronage::{cohort::retention, Period};
 //! use patronage::survival::{lifetimes, KaplanMeier};
-//! let cohorts = retention(&log, CohortPeriod::Month)?;
+//! let cohorts = retention(&log, Period::Month)?;
 //! assert!(cohorts.average_rates()[0] == 1.0);
 //! let (_, durations, events) = lifetimes(&log, Day(728), 180)?;
 //! let km = KaplanMeier::fit(&durations, &events)?;
@@ -152,6 +152,7 @@
 
 pub mod error;
 pub(crate) mod math;
+pub mod period;
 pub mod profile;
 pub mod quality;
 pub mod rfm;
@@ -175,6 +176,7 @@ pub use error::{Error, Result};
 /// The `ndarray` version this crate's matrices and views use, so callers need not pin
 /// the same one.
 pub use ndarray;
+pub use period::Period;
 pub use summary::{CalibrationHoldout, CustomerSummary, PartialSummary, SummaryParams};
 pub use transactions::{Day, Transaction, TransactionLog};
 

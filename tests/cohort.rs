@@ -1,6 +1,7 @@
 //! Cohort retention: invariants on simulated data, and a hand-checked table.
 
-use patronage::cohort::{CohortPeriod, retention};
+use patronage::Period;
+use patronage::cohort::retention;
 use patronage::simulate::Simulation;
 use patronage::{Day, Transaction, TransactionLog};
 
@@ -8,7 +9,7 @@ use patronage::{Day, Transaction, TransactionLog};
 fn retention_invariants_on_simulated_customers() {
     let log =
         TransactionLog::new(&Simulation::new(20_000).seed(3).transactions().unwrap()).unwrap();
-    for period in [CohortPeriod::Week, CohortPeriod::Month] {
+    for period in [Period::Day, Period::Week, Period::Month, Period::Quarter] {
         let t = retention(&log, period).unwrap();
         assert_eq!(t.sizes.iter().sum::<usize>(), 20_000);
         for (c, row) in t.active.iter().enumerate() {
@@ -43,7 +44,7 @@ fn hand_checked_weekly_table() {
         t(3, d(1, 9), 9.0),
     ])
     .unwrap();
-    let table = retention(&log, CohortPeriod::Week).unwrap();
+    let table = retention(&log, Period::Week).unwrap();
     assert_eq!(
         table.labels,
         vec!["week of 2024-01-01", "week of 2024-01-08"]

@@ -188,9 +188,10 @@ fn partial_summary_order_counts_saturate() {
 /// wrap (a wrapped difference marked buyers as churned and inverted recency).
 #[test]
 fn days_near_the_ends_of_i32() {
+    use patronage::Period;
     use patronage::churn::label;
-    use patronage::cohort::{CohortPeriod, MAX_COHORT_PERIODS, retention};
-    use patronage::forecast::series::{MAX_PERIODS, Period, revenue};
+    use patronage::cohort::{MAX_COHORT_PERIODS, retention};
+    use patronage::forecast::series::{MAX_PERIODS, revenue};
     use patronage::profile::Profile;
     use patronage::rfm::RfmParams;
     use patronage::survival::lifetimes;
@@ -241,7 +242,7 @@ fn days_near_the_ends_of_i32() {
             "{r:?}"
         );
     }
-    let r = retention(&log, CohortPeriod::Month);
+    let r = retention(&log, Period::Month);
     assert!(
         matches!(r, Err(Error::LimitExceeded { limit, .. }) if limit == MAX_COHORT_PERIODS as u64),
         "{r:?}"
@@ -249,7 +250,7 @@ fn days_near_the_ends_of_i32() {
     // Near the ends but within the limits, weeks count from Monday without overflow.
     let edge = TransactionLog::new(&[t(1, lo), t(1, lo + 20), t(2, lo + 3)]).unwrap();
     assert_eq!(revenue(&edge, Period::Week).unwrap().len(), 4);
-    assert!(retention(&edge, CohortPeriod::Week).is_ok());
+    assert!(retention(&edge, Period::Week).is_ok());
 }
 
 #[test]

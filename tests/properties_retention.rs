@@ -3,8 +3,9 @@
 //! issue names (support anti-monotone, rules above their threshold, retention at
 //! period 0 is 100%, survival non-increasing and within [0, 1]).
 
+use patronage::Period;
 use patronage::basket::{Baskets, Metric, MinSupport, OrderLine};
-use patronage::cohort::{CohortPeriod, retention};
+use patronage::cohort::retention;
 use patronage::survival::KaplanMeier;
 use patronage::{Day, Transaction, TransactionLog};
 use proptest::prelude::*;
@@ -60,7 +61,7 @@ proptest! {
     fn retention_invariants(rows in proptest::collection::vec((0u16..50, 0i32..800, 0.0f64..50.0), 1..300)) {
         let rows: Vec<_> = rows.into_iter().map(|(c, d, a)| Transaction { customer: c, day: Day(d), amount: a }).collect();
         let log = TransactionLog::new(&rows).unwrap();
-        for period in [CohortPeriod::Week, CohortPeriod::Month] {
+        for period in [Period::Day, Period::Week, Period::Month, Period::Quarter] {
             let t = retention(&log, period).unwrap();
             prop_assert_eq!(t.sizes.iter().sum::<usize>(), log.n_customers());
             for (c, row) in t.active.iter().enumerate() {

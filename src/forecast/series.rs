@@ -9,7 +9,8 @@
 //! every period from the one holding the log's first purchase to the one holding its
 //! last: periods without purchases are zeros, never skipped. The last period may be
 //! partial (the log can end mid-week); drop it with [`Series::head`] when it is.
-//! Weeks start on Monday; months are calendar months.
+//! Periods are the crate's [`Period`]: weeks start on Monday; months and quarters are
+//! calendar ones.
 //!
 //! ```
 //! use patronage::{Day, Transaction, TransactionLog};
@@ -21,58 +22,15 @@
 //! assert_eq!(monthly.values(), &[12.0, 0.0, 0.0, 3.0]);
 //! assert_eq!(monthly.season_length(), 12);
 //! assert_eq!(monthly.label(1), "2024-02");
+//! let quarterly = revenue(&log, Period::Quarter)?;
+//! assert_eq!((quarterly.values(), quarterly.season_length()), (&[12.0, 3.0][..], 4));
+//! assert_eq!(quarterly.label(1), "2024-Q2");
 //! # Ok::<(), patronage::Error>(())
 //! ```
 
 use crate::error::{Error, Result};
+pub use crate::period::Period;
 use crate::transactions::{Day, TransactionLog};
-
-/// The calendar unit of a series built from a log.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-pub enum Period {
-    /// Calendar days (seasonal period 7).
-    Day,
-    /// Weeks starting on Monday (seasonal period 52).
-    Week,
-    /// Calendar months (seasonal period 12).
-    Month,
-}
-
-impl Period {
-    /// The conventional seasonal period: 7 for days, 52 for weeks, 12 for months.
-    pub fn season_length(self) -> usize {
-        match self {
-            Period::Day => 7,
-            Period::Week => 52,
-            Period::Month => 12,
-        }
-    }
-
-    /// The running index of the period holding `day` (consecutive periods differ by 1).
-    pub fn index(self, day: Day) -> i32 {
-        match self {
-            Period::Day => day.0,
-            // 1970-01-05 (Day 4) was a Monday.
-            Period::Week => (i64::from(day.0) - 4).div_euclid(7) as i32,
-            Period::Month => day.month_index(),
-        }
-    }
-
-    /// The first day of the period with running index `index` (saturating at the ends
-    /// of `Day`'s range for indices no log can reach).
-    pub fn start_day(self, index: i32) -> Day {
-        match self {
-            Period::Day => Day(index),
-            Period::Week => Day(index.saturating_mul(7).saturating_add(4)),
-            Period::Month => {
-                // Valid for every month index a `Day` can reach.
-                Day::from_ymd(index.div_euclid(12), index.rem_euclid(12) as u32 + 1, 1)
-                    .unwrap_or_default()
-            }
-        }
-    }
-}
 
 /// A regular series of finite observations (see the [module docs](self)).
 #[derive(Debug, Clone, PartialEq)]
@@ -166,13 +124,16 @@ impl Series {
         Some(period.start_day(index))
     }
 
-    /// A label for observation `i`: `2024-02` for months, the first day for days and
-    /// weeks, or the index itself for a series without a calendar.
+    /// A label for observation `i`: its period's [`Period::label`] (`2024-02` for a
+    /// month, `week of 2024-02-05`, `2024-Q1`, the day for days), or the index itself
+    /// for a series without a calendar or past the calendar's range.
     pub fn label(&self, i: usize) -> String {
-        match (self.calendar, self.day(i)) {
-            (Some((Period::Month, _)), Some(d)) => d.to_string()[..7].to_string(),
-            (_, Some(d)) => d.to_string(),
-            _ => i.to_string(),
+        match self.calendar {
+            Some((period, first)) => i32::try_from(i)
+                .ok()
+                .and_then(|i| first.checked_add(i))
+                .map_or_else(|| i.to_string(), |index| period.label(index)),
+            None => i.to_string(),
         }
     }
 

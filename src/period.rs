@@ -1,0 +1,124 @@
+//! Calendar periods shared by every part of the crate that buckets days: revenue and
+//! order series for forecasting ([`crate::forecast::series`]) and cohort tables
+//! ([`crate::cohort`]). Weeks start on Monday (ISO 8601); months and quarters are
+//! calendar months and quarters.
+
+use crate::transactions::Day;
+
+/// A calendar period: the unit of a series built from a log, or of a cohort table.
+///
+/// ```
+/// use patronage::{Day, Period};
+/// let d = Day::from_ymd(2024, 5, 17)?; // a Friday
+/// assert_eq!(Period::Week.start_day(Period::Week.index(d)), Day::from_ymd(2024, 5, 13)?);
+/// assert_eq!(Period::Quarter.label(Period::Quarter.index(d)), "2024-Q2");
+/// assert_eq!(Period::Month.label(Period::Month.index(d)), "2024-05");
+/// # Ok::<(), patronage::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub enum Period {
+    /// Calendar days (seasonal period 7).
+    Day,
+    /// Weeks starting on Monday, as ISO 8601 (seasonal period 52).
+    Week,
+    /// Calendar months (seasonal period 12).
+    Month,
+    /// Calendar quarters, January to March first (seasonal period 4).
+    Quarter,
+}
+
+/// 1970-01-05 (`Day(4)`) was a Monday.
+const FIRST_MONDAY: i64 = 4;
+
+impl Period {
+    /// The conventional seasonal period: 7 for days, 52 for weeks, 12 for months, 4 for
+    /// quarters.
+    pub fn season_length(self) -> usize {
+        match self {
+            Period::Day => 7,
+            Period::Week => 52,
+            Period::Month => 12,
+            Period::Quarter => 4,
+        }
+    }
+
+    /// The running index of the period holding `day` (consecutive periods differ by 1).
+    pub fn index(self, day: Day) -> i32 {
+        match self {
+            Period::Day => day.0,
+            // Within i32: a week index is at most a seventh of a day number.
+            Period::Week => (i64::from(day.0) - FIRST_MONDAY).div_euclid(7) as i32,
+            Period::Month => day.month_index(),
+            Period::Quarter => day.month_index().div_euclid(3),
+        }
+    }
+
+    /// The first day of the period with running index `index` (saturating at the ends
+    /// of `Day`'s range for indices no log can reach).
+    pub fn start_day(self, index: i32) -> Day {
+        let month_start = |month: i32| {
+            // Valid for every month index a `Day` can reach.
+            Day::from_ymd(month.div_euclid(12), month.rem_euclid(12) as u32 + 1, 1)
+                .unwrap_or_default()
+        };
+        match self {
+            Period::Day => Day(index),
+            Period::Week => Day(index.saturating_mul(7).saturating_add(FIRST_MONDAY as i32)),
+            Period::Month => month_start(index),
+            Period::Quarter => month_start(index.saturating_mul(3)),
+        }
+    }
+
+    /// A label for the period with running index `index`: `2024-05-17` for a day,
+    /// `week of 2024-05-13` (its Monday), `2024-05`, `2024-Q2`.
+    pub fn label(self, index: i32) -> String {
+        match self {
+            Period::Day => self.start_day(index).to_string(),
+            Period::Week => format!("week of {}", self.start_day(index)),
+            Period::Month => format!(
+                "{:04}-{:02}",
+                index.div_euclid(12),
+                index.rem_euclid(12) + 1
+            ),
+            Period::Quarter => format!("{:04}-Q{}", index.div_euclid(4), index.rem_euclid(4) + 1),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every day lies in the period its index names, and periods tile the days.
+    #[test]
+    fn periods_tile_the_days() {
+        for period in [Period::Day, Period::Week, Period::Month, Period::Quarter] {
+            let mut previous = period.index(Day(-800));
+            for d in -800..800 {
+                let day = Day(d);
+                let i = period.index(day);
+                assert!(period.start_day(i) <= day, "{period:?} {d}");
+                assert!(period.start_day(i + 1) > day, "{period:?} {d}");
+                assert!(i == previous || i == previous + 1, "{period:?} {d}");
+                previous = i;
+            }
+        }
+        assert_eq!(Period::Week.start_day(0), Day(4));
+        assert_eq!(
+            Period::Quarter.label(Period::Quarter.index(Day(0))),
+            "1970-Q1"
+        );
+        // The ends of Day's range have indices and start days (saturating).
+        for period in [Period::Day, Period::Week, Period::Month, Period::Quarter] {
+            for d in [i32::MIN, i32::MAX] {
+                let i = period.index(Day(d));
+                assert!(
+                    period.start_day(i) <= Day(d) || d == i32::MIN,
+                    "{period:?} {d}"
+                );
+                assert!(!period.label(i).is_empty());
+            }
+        }
+    }
+}
