@@ -16,7 +16,7 @@ use common::air_passengers;
 
 fn benches(c: &mut Criterion) {
     let log_air = air_passengers().ln().expect("positive");
-    let monthly = monthly_series(1000, 120, 42);
+    let monthly = monthly_series(1000, 120, 42).expect("1,000 series are within MAX_SERIES");
     let mut g = c.benchmark_group("forecast");
     g.bench_function(
         "airline ARIMA(0,1,1)(0,1,1)[12] fit on log AirPassengers",

@@ -141,6 +141,8 @@
 //! | [`cohort::MAX_COHORT_PERIODS`] | 2,000 | periods a cohort table spans ([`Error::LimitExceeded`]) |
 //! | [`basket::MAX_ITEMSETS`] | 10,000,000 | frequent itemsets (`frequent_itemsets_up_to` sets another) |
 //! | [`simulate::MAX_PURCHASES_PER_CUSTOMER`] | 1,000,000 | purchases of one simulated customer |
+//! | [`simulate::MAX_CUSTOMERS`] | 1,000,000,000 | customers of one simulation |
+//! | [`simulate::MAX_SERIES`] | 1,000,000 | series, and observations per series, of `monthly_series` |
 //! | [`segment::MAX_N_INIT`] | 1,000 | k-means restarts |
 //! | [`clv::MAX_OPPORTUNITIES`] | 1,000,000 | opportunities of a BG/BB history, fit or prediction ([`Error::LimitExceeded`]) |
 //!

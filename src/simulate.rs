@@ -168,13 +168,13 @@ impl Simulation {
     }
 
     fn validate(&self) -> Result<()> {
-        if self.n_customers == 0 {
-            return Err(Error::InvalidParameter {
-                name: "n_customers",
-                value: "0".into(),
-                reason: "simulate at least one customer".into(),
-            });
-        }
+        Error::check_count(
+            "n_customers",
+            self.n_customers,
+            1,
+            "MAX_CUSTOMERS",
+            MAX_CUSTOMERS,
+        )?;
         for (name, value) in [
             ("r", self.r),
             ("alpha", self.alpha),
@@ -337,6 +337,14 @@ struct Distributions {
 /// and [`Simulation::summary_continuous`] stop with [`Error::LimitExceeded`].
 pub const MAX_PURCHASES_PER_CUSTOMER: usize = 1_000_000;
 
+/// Most customers one [`Simulation`] may draw (about 40 GB of transactions at the
+/// default rates): a mistaken count such as `usize::MAX` is an error, not an attempt
+/// to fill memory.
+pub const MAX_CUSTOMERS: usize = 1_000_000_000;
+
+/// Most series, and most observations per series, [`monthly_series`] draws.
+pub const MAX_SERIES: usize = 1_000_000;
+
 /// The random draws of one block of customers.
 struct Sampler<'a> {
     rng: Xoshiro256PlusPlus,
@@ -417,13 +425,20 @@ fn mix(seed: u64, block: u64) -> u64 {
 ///
 /// ```
 /// use patronage::simulate::monthly_series;
-/// let series = monthly_series(3, 120, 7);
+/// let series = monthly_series(3, 120, 7)?;
 /// assert_eq!(series.len(), 3);
 /// assert!(series.iter().all(|s| s.len() == 120 && s.season_length() == 12));
-/// assert_eq!(series, monthly_series(3, 120, 7));
+/// assert_eq!(series, monthly_series(3, 120, 7)?);
+/// # Ok::<(), patronage::Error>(())
 /// ```
-pub fn monthly_series(n_series: usize, length: usize, seed: u64) -> Vec<Series> {
-    (0..n_series)
+///
+/// # Errors
+/// [`Error::InvalidParameter`] for `n_series` or `length` above [`MAX_SERIES`], or a
+/// `length` of 0.
+pub fn monthly_series(n_series: usize, length: usize, seed: u64) -> Result<Vec<Series>> {
+    Error::check_count("n_series", n_series, 0, "MAX_SERIES", MAX_SERIES)?;
+    Error::check_count("length", length, 1, "MAX_SERIES", MAX_SERIES)?;
+    Ok((0..n_series)
         .filter_map(|i| {
             let mut rng = Xoshiro256PlusPlus::seed_from_u64(
                 seed ^ (i as u64)
@@ -438,7 +453,7 @@ pub fn monthly_series(n_series: usize, length: usize, seed: u64) -> Vec<Series> 
             let sd = 0.02 + 0.10 * rng.random::<f64>();
             let z0: f64 = rng.sample(StandardNormal);
             let mut u = z0 * sd / (1.0f64 - 0.25).sqrt();
-            let values: Vec<f64> = (0..length.max(1))
+            let values: Vec<f64> = (0..length)
                 .map(|t| {
                     if t > 0 {
                         let e: f64 = rng.sample(StandardNormal);
@@ -452,5 +467,5 @@ pub fn monthly_series(n_series: usize, length: usize, seed: u64) -> Vec<Series> 
             // Finite by construction; `ok()` keeps this infallible without a panic path.
             Series::new(&values, 12).ok()
         })
-        .collect()
+        .collect())
 }

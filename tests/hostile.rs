@@ -323,6 +323,22 @@ fn a_nearly_endless_purchase_rate_stops_at_the_limit() {
     }
 }
 
+/// Simulation sizes are bounded: `usize::MAX` customers or series is an error naming
+/// the count, not an attempt to fill memory.
+#[test]
+fn simulation_sizes_are_bounded() {
+    use patronage::simulate::{MAX_CUSTOMERS, MAX_SERIES, Simulation, monthly_series};
+    for n in [MAX_CUSTOMERS + 1, usize::MAX, 0] {
+        invalid(Simulation::new(n).transactions(), "n_customers");
+        invalid(Simulation::new(n).summary_continuous(), "n_customers");
+    }
+    invalid(monthly_series(usize::MAX, 12, 1), "n_series");
+    invalid(monthly_series(MAX_SERIES + 1, 12, 1), "n_series");
+    invalid(monthly_series(2, usize::MAX, 1), "length");
+    invalid(monthly_series(2, 0, 1), "length");
+    assert!(monthly_series(0, 12, 1).unwrap().is_empty());
+}
+
 #[test]
 fn calibration_bins_follow_the_data() {
     use patronage::churn::metrics::calibration_table;
