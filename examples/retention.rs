@@ -49,7 +49,7 @@ pub fn main() -> Result<(), Box<dyn std::error::Error>> {
         let (lo, hi) = km.interval_at(t, 0.95)?;
         println!(
             "{t:>6} {:>9.3} {:>17}",
-            km.survival_at(t),
+            km.survival_at(t)?,
             format!("[{lo:.3}, {hi:.3}]")
         );
     }

@@ -101,7 +101,7 @@
 //! assert!(cohorts.average_rates()[0] == 1.0);
 //! let (_, durations, events) = lifetimes(&log, Day(728), 180)?;
 //! let km = KaplanMeier::fit(&durations, &events)?;
-//! assert!(km.survival_at(365.0) < 1.0);
+//! assert!(km.survival_at(365.0)? < 1.0);
 //! # Ok::<(), patronage::Error>(())
 //! ```
 //!

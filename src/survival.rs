@@ -13,7 +13,7 @@
 //! let durations = [1.0, 2.0, 2.0, 3.0, 4.0];
 //! let events = [1.0, 1.0, 0.0, 1.0, 0.0]; // 0 = censored
 //! let km = KaplanMeier::fit(&durations, &events)?;
-//! assert!((km.survival_at(2.5) - 0.6).abs() < 1e-12); // (1 - 1/5)(1 - 1/4)
+//! assert!((km.survival_at(2.5)? - 0.6).abs() < 1e-12); // (1 - 1/5)(1 - 1/4)
 //! assert_eq!(km.median(), Some(3.0));
 //! # Ok::<(), patronage::Error>(())
 //! ```
@@ -22,6 +22,18 @@ use statrs::distribution::{ChiSquared, ContinuousCDF, Normal};
 
 use crate::error::{Error, Result};
 use crate::transactions::{Day, TransactionLog};
+
+/// A time to read a curve at: anything but NaN.
+fn check_time(t: f64) -> Result<()> {
+    if t.is_nan() {
+        return Err(Error::InvalidParameter {
+            name: "t",
+            value: t.to_string(),
+            reason: "a time to read the curve at, not NaN".into(),
+        });
+    }
+    Ok(())
+}
 
 fn validate(durations: &[f64], events: &[f64]) -> Result<()> {
     if durations.is_empty() {
@@ -168,9 +180,14 @@ impl KaplanMeier {
         k.checked_sub(1)
     }
 
-    /// `S(t)`: the step function at any time (1 before the first time).
-    pub fn survival_at(&self, t: f64) -> f64 {
-        self.index_at(t).map_or(1.0, |k| self.survival[k])
+    /// `S(t)`: the step function at any time (1 before the first time, the last value
+    /// from the last time on, infinities included).
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] for a NaN `t`.
+    pub fn survival_at(&self, t: f64) -> Result<f64> {
+        check_time(t)?;
+        Ok(self.index_at(t).map_or(1.0, |k| self.survival[k]))
     }
 
     /// The Greenwood confidence interval of `S(t)` at `level` (e.g. 0.95), in
@@ -178,8 +195,9 @@ impl KaplanMeier {
     /// degenerate `(S, S)` where `S` is 0 or 1.
     ///
     /// # Errors
-    /// [`Error::InvalidParameter`] for a level outside `(0, 1)`.
+    /// [`Error::InvalidParameter`] for a level outside `(0, 1)` or a NaN `t`.
     pub fn interval_at(&self, t: f64, level: f64) -> Result<(f64, f64)> {
+        check_time(t)?;
         if !(level > 0.0 && level < 1.0) {
             return Err(Error::InvalidParameter {
                 name: "level",

@@ -85,7 +85,7 @@ proptest! {
         prop_assert!(s.iter().all(|v| (0.0..=1.0).contains(v)));
         prop_assert!(s.windows(2).all(|w| w[1] <= w[0] + 1e-15));
         for &t in km.times() {
-            let v = km.survival_at(t);
+            let v = km.survival_at(t).unwrap();
             if let Ok((lo, hi)) = km.interval_at(t, 0.95) {
                 prop_assert!(lo <= v + 1e-12 && v <= hi + 1e-12, "{} not in [{}, {}]", v, lo, hi);
             }

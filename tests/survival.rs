@@ -28,9 +28,9 @@ fn waltons_matches_lifelines() {
         (60.0, 0.311524),
     ] {
         assert!(
-            (km.survival_at(time) - want).abs() < 1e-6,
+            (km.survival_at(time).unwrap() - want).abs() < 1e-6,
             "S({time}) = {}",
-            km.survival_at(time)
+            km.survival_at(time).unwrap()
         );
     }
     assert_eq!(km.median(), Some(56.0));
@@ -41,7 +41,7 @@ fn waltons_matches_lifelines() {
     );
     // Survival is non-increasing and starts at 1.
     assert!(km.survival().windows(2).all(|w| w[1] <= w[0]));
-    assert_eq!(km.survival_at(-1.0), 1.0);
+    assert_eq!(km.survival_at(-1.0).unwrap(), 1.0);
 }
 
 #[test]
@@ -78,7 +78,7 @@ fn lifetimes_from_a_log() {
     assert_eq!(durations, vec![30.0, 190.0, 0.0]);
     assert_eq!(events, vec![1.0, 0.0, 1.0]);
     let km = KaplanMeier::fit(&durations, &events).unwrap();
-    assert!((km.survival_at(0.0) - 2.0 / 3.0).abs() < 1e-12);
+    assert!((km.survival_at(0.0).unwrap() - 2.0 / 3.0).abs() < 1e-12);
 }
 
 #[test]
@@ -130,4 +130,20 @@ fn error_paths() {
         lifetimes(&log, Day(10), -1),
         Err(Error::InvalidParameter { .. })
     ));
+}
+
+/// Reading a curve at NaN is an error (it read as S = 1); infinities read the ends.
+#[test]
+fn curves_are_read_at_real_times_only() {
+    let km = KaplanMeier::fit(&[1.0, 2.0, 3.0], &[1.0, 1.0, 0.0]).unwrap();
+    assert!(matches!(
+        km.survival_at(f64::NAN),
+        Err(patronage::Error::InvalidParameter { name: "t", .. })
+    ));
+    assert!(km.interval_at(f64::NAN, 0.95).is_err());
+    assert_eq!(km.survival_at(f64::NEG_INFINITY).unwrap(), 1.0);
+    assert_eq!(
+        km.survival_at(f64::INFINITY).unwrap(),
+        km.survival_at(3.0).unwrap()
+    );
 }
