@@ -4,8 +4,9 @@
 //! Customer ids ([`crate::TransactionLog`]), order and item ids ([`crate::basket`]) and
 //! the floats of caller summaries are interned or cached in hash tables. An unkeyed
 //! hash lets whoever controls those values choose many with one hash, and each such
-//! value then costs a probe through all the others: a log of a few hundred thousand
-//! crafted ids would take hours to build (HashDoS). The crate hashes them with
+//! value then costs a probe through all the others, so the work grows with the square
+//! of their number (HashDoS; 200,000 crafted ids kept the old code busy for more than
+//! a minute, `tests/hostile.rs`). The crate hashes them with
 //! [foldhash](https://docs.rs/foldhash)'s fast variant (hashbrown's default hasher,
 //! as fast as a multiply-rotate hash on integers and faster on strings), keyed with
 //! 64 bits of operating-system randomness drawn once per process through std's

@@ -378,9 +378,9 @@ fn heavy_tailed_spend_is_never_negative() {
 // Hash flooding (issue 15, class 3): ids crafted so that all of them collide under the
 // crate's old fixed hash (FxHash, plus an avalanche for customer ids) must not make
 // building a log or baskets quadratic. Each case runs in a child process of this test
-// binary, which fails the test if it does not finish within `FLOOD_LIMIT`: the old
-// hash took far longer on every case (the customer id cases did not finish in
-// minutes), the keyed hash well under a second.
+// binary, which fails the test if it does not finish within `FLOOD_LIMIT`: with the
+// old hash the u64 customer id case and the basket case did not finish within it; with
+// the keyed hash each takes well under a second.
 // ---------------------------------------------------------------------------------
 
 /// The old fixed hash, and ids chosen to collide under it.
