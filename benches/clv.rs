@@ -36,6 +36,11 @@ fn clv(c: &mut Criterion) {
         .summarize(&SummaryParams::new(Day(728)).time_unit_days(7.0))
         .expect("valid");
     let model = BetaGeo::params().fit(&big).expect("fits");
+    // Time unit one day: frequency and T are integer-valued floats.
+    let days = log
+        .summarize(&SummaryParams::new(Day(728)).time_unit_days(1.0))
+        .expect("valid");
+    let day_model = BetaGeo::params().fit(&days).expect("fits");
     let mut g = c.benchmark_group("clv");
     g.sample_size(10);
     g.bench_function("BG/NBD fit, CDNOW", |b| {
@@ -49,6 +54,9 @@ fn clv(c: &mut Criterion) {
     });
     g.bench_function("conditional expected purchases, 1M", |b| {
         b.iter(|| expected_purchases(&model, black_box(&big), 52.0).unwrap())
+    });
+    g.bench_function("conditional expected purchases, 1M, time unit 1 day", |b| {
+        b.iter(|| expected_purchases(&day_model, black_box(&days), 365.0))
     });
     g.bench_function("P(alive), 1M", |b| {
         b.iter(|| probability_alive(&model, black_box(&big)))

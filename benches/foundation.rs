@@ -23,6 +23,39 @@ fn foundation(c: &mut Criterion) {
     g.bench_function("new + summarize", |b| {
         b.iter(|| TransactionLog::new(black_box(&rows)).and_then(|log| log.summarize(&params)))
     });
+    // The same rows in day order (how exports usually come) and shuffled: interning
+    // then meets every customer's id in many runs.
+    let mut by_day = rows.clone();
+    by_day.sort_by_key(|t| t.day);
+    let mut shuffled = rows.clone();
+    let mut state = 0x9e37_79b9_7f4a_7c15u64;
+    for k in (1..shuffled.len()).rev() {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        shuffled.swap(k, ((state >> 33) % (k as u64 + 1)) as usize);
+    }
+    g.bench_function("TransactionLog::new (day order)", |b| {
+        b.iter(|| TransactionLog::new(black_box(&by_day)))
+    });
+    g.bench_function("new + summarize (day order)", |b| {
+        b.iter(|| TransactionLog::new(black_box(&by_day)).and_then(|log| log.summarize(&params)))
+    });
+    g.bench_function("TransactionLog::new (shuffled)", |b| {
+        b.iter(|| TransactionLog::new(black_box(&shuffled)))
+    });
+    let strings: Vec<_> = by_day
+        .iter()
+        .map(|t| patronage::Transaction {
+            customer: format!("customer-{}", t.customer),
+            day: t.day,
+            amount: t.amount,
+        })
+        .collect();
+    g.bench_function("TransactionLog::new (String ids, day order)", |b| {
+        b.iter(|| TransactionLog::new(black_box(&strings)))
+    });
+    drop((by_day, shuffled, strings));
     g.bench_function("summarize (drop excluded)", |b| {
         b.iter_with_large_drop(|| log.summarize(black_box(&params)))
     });

@@ -37,7 +37,8 @@ use std::collections::HashMap;
 use std::hash::Hash;
 
 use crate::error::{Error, Result};
-use crate::transactions::{FxBuildHasher, gather_runs, group_offsets};
+use crate::hashing::KeyedMap;
+use crate::transactions::{gather_runs, group_offsets};
 
 /// One order line: an item bought in an order.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -50,13 +51,27 @@ pub struct OrderLine<O, I> {
 }
 
 /// Orders as sets of interned items.
-#[derive(Debug, Clone)]
+///
+/// Its `Debug` shows the items and baskets, not the item table (whose order depends on
+/// the process's hash key).
+#[derive(Clone)]
 pub struct Baskets<I> {
     items: Vec<I>,
     /// CSR: basket b holds `members[offsets[b]..offsets[b + 1]]`, sorted, distinct.
     offsets: Vec<u32>,
     members: Vec<u32>,
-    item_index: HashMap<I, u32, FxBuildHasher>,
+    /// Keyed with the crate's keyed hash: item ids are caller data. Never iterated.
+    item_index: KeyedMap<I, u32>,
+}
+
+impl<I: std::fmt::Debug> std::fmt::Debug for Baskets<I> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Baskets")
+            .field("items", &self.items)
+            .field("offsets", &self.offsets)
+            .field("members", &self.members)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Minimum support of a frequent itemset.
@@ -201,7 +216,7 @@ impl<I: Eq + Hash + Clone> Baskets<I> {
         }
         // Pass 1: intern items (first-seen order) and cut the lines into runs of one
         // order id, comparing neighbours only.
-        let mut item_index: HashMap<I, u32, FxBuildHasher> = HashMap::default();
+        let mut item_index: KeyedMap<I, u32> = KeyedMap::default();
         let mut items: Vec<I> = Vec::new();
         let mut members: Vec<u32> = Vec::with_capacity(lines.len());
         let mut run_start: Vec<u32> = Vec::new();
@@ -226,8 +241,8 @@ impl<I: Eq + Hash + Clone> Baskets<I> {
         run_start.push(lines.len() as u32);
         // Pass 2: intern orders, one lookup per run. The lines are already grouped by
         // order when no run's order was seen before.
-        let mut order_index: HashMap<&O, u32, FxBuildHasher> =
-            HashMap::with_capacity_and_hasher(runs, FxBuildHasher::default());
+        let mut order_index: KeyedMap<&O, u32> =
+            KeyedMap::with_capacity_and_hasher(runs, Default::default());
         let mut run_order: Vec<u32> = Vec::with_capacity(runs);
         let mut grouped = true;
         for &start in &run_start[..runs] {

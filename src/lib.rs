@@ -5,7 +5,8 @@
 //! Gamma-Gamma spend, revenue forecasts (ETS and ARIMA), market-basket rules, cohort
 //! retention and survival curves.
 //!
-//! Nothing in the crate reads files, opens sockets, prints or keeps global state:
+//! Nothing in the crate reads files, opens sockets, prints or keeps global state
+//! (beyond the random key of its id hash, drawn once per process; see Limits):
 //! callers hand it data, it hands back results or a typed [`Error`] naming the field,
 //! row and value at fault. Every random step takes a seed, and parallel work (feature
 //! `parallel`, on by default) gives the same result on any number of threads. The
@@ -149,10 +150,20 @@
 //! Other sizes follow the data: cluster labels are below the number of rows, and a
 //! calibration/holdout table has one row per frequency present. Day differences are
 //! exact for any two days ([`Day::days_since`]).
+//!
+//! Ids cannot be chosen to collide: customer, order and item ids, and the floats of
+//! summaries that models cache per distinct value, are hashed with a fast hash
+//! (foldhash) keyed with a random key drawn once per process from the operating
+//! system. Many ids with one hash would otherwise make building a
+//! [`TransactionLog`] or [`basket::Baskets`] quadratic in time (and the log's id table
+//! large in memory). Every output is independent of the key: ids are numbered in
+//! first-seen order and no result depends on a hash table's order, so results are the
+//! same in every run and on any number of threads.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod error;
+mod hashing;
 pub(crate) mod math;
 pub mod period;
 pub mod profile;

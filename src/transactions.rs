@@ -23,10 +23,11 @@
 //! # Ok::<(), patronage::Error>(())
 //! ```
 
-use std::hash::{BuildHasherDefault, Hash, Hasher};
+use std::hash::Hash;
 use std::ops::{Add, Sub};
 
 use crate::error::{Error, Result};
+use crate::hashing::KeyedState;
 
 /// A calendar day, as a count of days since an epoch.
 ///
@@ -174,64 +175,6 @@ pub struct Transaction<C> {
 /// amount.
 pub const MAX_AMOUNT: f64 = 1e12;
 
-/// A small, fast, non-cryptographic hasher (the multiply-rotate scheme of rustc's
-/// FxHasher) for interning customer ids. Ids are caller data, not attacker input to a
-/// long-lived server map, so HashDoS resistance is not needed here.
-#[derive(Default, Clone, Copy)]
-pub(crate) struct FxHasher {
-    hash: u64,
-}
-
-const FX_SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
-
-impl FxHasher {
-    #[inline]
-    fn add(&mut self, word: u64) {
-        self.hash = (self.hash.rotate_left(5) ^ word).wrapping_mul(FX_SEED);
-    }
-}
-
-impl Hasher for FxHasher {
-    #[inline]
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            let mut w = [0u8; 8];
-            w.copy_from_slice(c);
-            self.add(u64::from_le_bytes(w));
-        }
-        let rest = chunks.remainder();
-        if !rest.is_empty() {
-            let mut w = [0u8; 8];
-            w[..rest.len()].copy_from_slice(rest);
-            self.add(u64::from_le_bytes(w));
-        }
-    }
-    #[inline]
-    fn write_u8(&mut self, i: u8) {
-        self.add(u64::from(i));
-    }
-    #[inline]
-    fn write_u32(&mut self, i: u32) {
-        self.add(u64::from(i));
-    }
-    #[inline]
-    fn write_u64(&mut self, i: u64) {
-        self.add(i);
-    }
-    #[inline]
-    fn write_usize(&mut self, i: usize) {
-        self.add(i as u64);
-    }
-    #[inline]
-    fn finish(&self) -> u64 {
-        self.hash
-    }
-}
-
-/// A `HashMap` builder with [`FxHasher`], for the crate's internal integer-keyed maps.
-pub(crate) type FxBuildHasher = BuildHasherDefault<FxHasher>;
-
 /// An id-to-index map that stores no keys: open addressing (linear probing) over `u32`
 /// slots holding one plus an index into the log's id vector (0 is an empty slot, so
 /// a new table is zeroed memory), about 6 bytes per customer.
@@ -241,12 +184,18 @@ pub(crate) type FxBuildHasher = BuildHasherDefault<FxHasher>;
 /// ([`Partition`]) and [`IdIndex::build`] fills one block at a time, so every
 /// insert lands in a cache-resident region instead of a random place in a table of
 /// megabytes.
-#[derive(Debug, Clone)]
+///
+/// Ids are hashed with the crate's keyed hash ([`KeyedState`]): ids chosen to collide
+/// would otherwise all fill one block (sized for the fullest, times the number of
+/// blocks) and probe through each other. Where an id lands depends on the key, what
+/// the index answers does not.
+#[derive(Clone)]
 struct IdIndex {
     slots: Vec<u32>,
     block_bits: u32,
     /// Slots per block.
     per_block: usize,
+    hasher: KeyedState,
 }
 
 const EMPTY: u32 = 0;
@@ -258,17 +207,6 @@ const CHUNK: usize = 4096;
 /// Keys per block the layout aims at: a block's slots and tags then stay in a core's
 /// L2 cache, and the bucketing pass writes to few streams (64 per million keys).
 const KEYS_PER_BLOCK: usize = 16_384;
-
-/// The hash of an id: FxHash with a final avalanche, so the top bits (the block) and
-/// the tag below them depend on every input bit.
-fn hash_id<C: Hash>(id: &C) -> u64 {
-    let mut h = FxHasher::default();
-    id.hash(&mut h);
-    let mut x = h.finish();
-    x ^= x >> 33;
-    x = x.wrapping_mul(0xff51_afd7_ed55_8ccd);
-    x ^ (x >> 33)
-}
 
 /// The block of a hash (its top `block_bits` bits) and its tag (the 32 bits below).
 #[inline]
@@ -338,10 +276,12 @@ impl IdIndex {
     /// `b` are equal. Each distinct key's slot holds one plus the position of its first
     /// occurrence. Also returns, when some key repeats an earlier one, the position of
     /// each key's first occurrence (`None` when all keys are distinct).
+    /// `keys` are grouped by their hashes with `hasher`.
     fn build(
         keys: Partition,
         n: usize,
         same: impl Fn(u32, u32) -> bool,
+        hasher: KeyedState,
     ) -> (Self, Option<Vec<u32>>) {
         // Blocks at a load factor of at most 2/3.
         let fullest = (0..keys.blocks())
@@ -381,19 +321,21 @@ impl IdIndex {
             slots,
             block_bits: keys.block_bits,
             per_block,
+            hasher,
         };
         (index, first)
     }
 
     /// An index of distinct `ids`.
     fn of_distinct<C: Hash>(ids: &[C]) -> Self {
-        let keys = Partition::new(ids.len(), |k| hash_id(&ids[k as usize]));
+        let hasher = KeyedState::default();
+        let keys = Partition::new(ids.len(), |k| hasher.hash(&ids[k as usize]));
         // Distinct ids: no two are the same.
-        Self::build(keys, ids.len(), |_, _| false).0
+        Self::build(keys, ids.len(), |_, _| false, hasher).0
     }
 
     fn get<C: Eq + Hash>(&self, id: &C, ids: &[C]) -> Option<u32> {
-        let (block, tag) = block_and_tag(hash_id(id), self.block_bits);
+        let (block, tag) = block_and_tag(self.hasher.hash(id), self.block_bits);
         let region = &self.slots[block * self.per_block..(block + 1) * self.per_block];
         let mut i = first_slot(tag, self.per_block);
         loop {
@@ -420,13 +362,27 @@ impl IdIndex {
 /// `offsets()[i]..offsets()[i + 1]` of `days()` and `amounts()`. The log holds the
 /// columns (12 bytes a row), the offsets, the ids and an id-to-index table of about 6
 /// bytes per customer.
-#[derive(Debug, Clone)]
+///
+/// Its `Debug` shows the ids and columns, not the id table (whose layout depends on
+/// the process's hash key).
+#[derive(Clone)]
 pub struct TransactionLog<C> {
     ids: Vec<C>,
     index: IdIndex,
     offsets: Vec<u32>,
     days: Vec<Day>,
     amounts: Vec<f64>,
+}
+
+impl<C: std::fmt::Debug> std::fmt::Debug for TransactionLog<C> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TransactionLog")
+            .field("ids", &self.ids)
+            .field("offsets", &self.offsets)
+            .field("days", &self.days)
+            .field("amounts", &self.amounts)
+            .finish_non_exhaustive()
+    }
 }
 
 impl<C: Eq + Hash + Clone> TransactionLog<C> {
@@ -537,10 +493,14 @@ impl<C: Eq + Hash + Clone> TransactionLog<C> {
 
         // Intern the runs' ids in first-seen order. Rows are grouped by customer when
         // no run repeats an earlier run's id: then run r is customer r.
-        let run_keys = Partition::new(runs, |r| hash_id(&run_ids[r as usize]));
-        let (mut index, first_run) = IdIndex::build(run_keys, runs, |a, b| {
-            run_ids[a as usize] == run_ids[b as usize]
-        });
+        let hasher = KeyedState::default();
+        let run_keys = Partition::new(runs, |r| hasher.hash(&run_ids[r as usize]));
+        let (mut index, first_run) = IdIndex::build(
+            run_keys,
+            runs,
+            |a, b| run_ids[a as usize] == run_ids[b as usize],
+            hasher,
+        );
         let Some(first_run) = first_run else {
             return Ok(Self {
                 ids: run_ids,
@@ -1050,9 +1010,14 @@ mod tests {
         for n in (1..300).chain([5_000, 70_000]) {
             let distinct = 1 + n / (1 + next(3) as usize);
             let keys: Vec<u64> = (0..n).map(|_| next(distinct as u64) * 7919).collect();
-            let partition = Partition::new(n, |k| hash_id(&keys[k as usize]));
-            let (index, first) =
-                IdIndex::build(partition, n, |a, b| keys[a as usize] == keys[b as usize]);
+            let hasher = KeyedState::default();
+            let partition = Partition::new(n, |k| hasher.hash(&keys[k as usize]));
+            let (index, first) = IdIndex::build(
+                partition,
+                n,
+                |a, b| keys[a as usize] == keys[b as usize],
+                hasher,
+            );
             for (k, key) in keys.iter().enumerate() {
                 let want = keys.iter().position(|x| x == key).unwrap() as u32;
                 assert_eq!(index.get(key, &keys), Some(want), "n {n}, key {k}");
@@ -1081,6 +1046,88 @@ mod tests {
             assert_eq!(log.customer_index(&t.customer), Some(k as u32));
         }
         assert_eq!(log.customer_index(&"c5000".to_string()), None);
+    }
+
+    /// The log's outputs, as `Debug` shows them (ids, offsets, columns).
+    fn outputs<C: std::fmt::Debug>(log: &TransactionLog<C>) -> String {
+        format!("{log:?}")
+    }
+
+    /// Each id's rows in two runs, interleaved (so the index meets every id twice), and
+    /// the log checked against the direct implementation and against a second build
+    /// (which draws another per-table key).
+    fn assert_crafted_ids_intern<C: Eq + Hash + Clone + std::fmt::Debug>(ids: &[C]) {
+        let rows: Vec<Transaction<C>> = (0..2 * ids.len())
+            .map(|k| Transaction {
+                customer: ids[k % ids.len()].clone(),
+                day: Day((k % 7) as i32 - (k / ids.len()) as i32 * 3),
+                amount: (k % 5) as f64,
+            })
+            .collect();
+        let log = TransactionLog::new(&rows).unwrap();
+        let (want_ids, per) = naive_log(&rows);
+        assert_eq!(log.customer_ids(), &want_ids[..]);
+        for (k, id) in want_ids.iter().enumerate() {
+            assert_eq!(log.customer_index(id), Some(k as u32));
+            let (d, a) = log.customer_rows(k as u32);
+            let got: Vec<(Day, f64)> = d.iter().copied().zip(a.iter().copied()).collect();
+            assert_eq!(got, per[k]);
+        }
+        assert_eq!(outputs(&log), outputs(&TransactionLog::new(&rows).unwrap()));
+        // No block is much fuller than the mean: the table is not sized by a flood.
+        let blocks = 1usize << log.index.block_bits;
+        let mean = rows.len() / blocks;
+        assert!(
+            log.index.per_block < 2 * mean + 64,
+            "{} slots per block for {mean} keys per block",
+            log.index.per_block
+        );
+    }
+
+    /// Ids that all share a block, a tag and a first slot under the crate's old fixed
+    /// hash (Fx with an avalanche, inverted to pick the ids), and `(u64, u64)` ids that
+    /// share the whole old hash (the second word cancels the first): the same log as
+    /// for any ids, from a table of the usual size.
+    #[test]
+    fn ids_colliding_under_the_old_hash_intern_like_any_ids() {
+        use crate::hashing::old_fx;
+        let top = 0x5eed_u64 << 48;
+        let ids: Vec<u64> = (0..40_000)
+            .map(|j| old_fx::u64_with_hash(top | j))
+            .collect();
+        for w in ids.windows(2) {
+            let h = |x: u64| old_fx::avalanche(old_fx::fx_words(&[x]));
+            assert_eq!(h(w[0]) >> 16, h(w[1]) >> 16); // same block, tag, first slot
+        }
+        assert_crafted_ids_intern(&ids);
+        let pairs: Vec<(u64, u64)> = (0..40_000u64)
+            .map(|a| (a, old_fx::second_word(a, 0x0bad_cafe)))
+            .collect();
+        assert!(
+            pairs
+                .iter()
+                .all(|&(a, b)| old_fx::fx_words(&[a, b]) == 0x0bad_cafe)
+        );
+        assert_crafted_ids_intern(&pairs);
+    }
+
+    /// Two logs from the same rows draw different keys, and agree in every output.
+    #[test]
+    fn outputs_do_not_depend_on_the_key() {
+        let rows: Vec<Transaction<String>> = (0..20_000)
+            .map(|k| Transaction {
+                customer: format!("c{}", (k * 7919) % 6007),
+                day: Day(k % 97),
+                amount: f64::from(k % 13),
+            })
+            .collect();
+        let a = TransactionLog::new(&rows).unwrap();
+        let b = TransactionLog::new(&rows).unwrap();
+        assert_eq!(outputs(&a), outputs(&b));
+        assert!(!outputs(&a).contains("index"));
+        for id in a.customer_ids() {
+            assert_eq!(a.customer_index(id), b.customer_index(id));
+        }
     }
 
     #[test]

@@ -396,3 +396,173 @@ fn heavy_tailed_spend_is_never_negative() {
     let v = lifetime_value(&bg, &fine, &s, 12, 0.01, 4.345).unwrap();
     assert!(v.iter().all(|c| c.is_finite() && *c >= 0.0));
 }
+
+// ---------------------------------------------------------------------------------
+// Hash flooding (issue 15, class 3): ids crafted so that all of them collide under the
+// crate's old fixed hash (FxHash, plus an avalanche for customer ids) must not make
+// building a log or baskets quadratic. Each case runs in a child process of this test
+// binary, which fails the test if it does not finish within `FLOOD_LIMIT`: with the
+// old hash the u64 customer id case and the basket case did not finish within it; with
+// the keyed hash each takes well under a second.
+// ---------------------------------------------------------------------------------
+
+/// The old fixed hash, and ids chosen to collide under it.
+mod old_fx {
+    const FX_SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+
+    /// FxHash of 64-bit words, as `Hash` for `u64` and `(u64, u64)` feeds it.
+    pub fn fx_words(words: &[u64]) -> u64 {
+        words
+            .iter()
+            .fold(0u64, |h, &w| (h.rotate_left(5) ^ w).wrapping_mul(FX_SEED))
+    }
+
+    /// The multiplicative inverse of an odd `a` modulo 2^64 (Newton's iteration).
+    fn inverse(a: u64) -> u64 {
+        let mut x = a;
+        for _ in 0..5 {
+            x = x.wrapping_mul(2u64.wrapping_sub(a.wrapping_mul(x)));
+        }
+        x
+    }
+
+    /// The `u64` whose old customer-id hash (Fx, then a multiply-xorshift avalanche,
+    /// a bijection) is `hash`.
+    pub fn u64_with_id_hash(hash: u64) -> u64 {
+        let unshift = |y: u64| y ^ (y >> 33);
+        let x = unshift(hash).wrapping_mul(inverse(0xff51_afd7_ed55_8ccd));
+        unshift(x).wrapping_mul(inverse(FX_SEED))
+    }
+
+    /// The `u64` whose plain Fx hash (the old hasher of the crate's hash maps) is
+    /// `hash`.
+    pub fn u64_with_fx(hash: u64) -> u64 {
+        hash.wrapping_mul(inverse(FX_SEED))
+    }
+
+    /// The second word `b` that makes Fx of `[a, b]` equal `state` for any `a`: the
+    /// state after `a` is rotated and xored with `b` before the multiply, so `b`
+    /// cancels it (flipping bit 63 of `a` and bit 4 of `b` is the smallest case).
+    pub fn second_word(a: u64, state: u64) -> u64 {
+        fx_words(&[a]).rotate_left(5) ^ state.wrapping_mul(inverse(FX_SEED))
+    }
+}
+
+/// Crafted ids per case.
+const FLOOD_IDS: u64 = 200_000;
+/// How long a case may take (the keyed hash needs well under a second).
+const FLOOD_LIMIT: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Runs the ignored test `case` of this binary in a child process and fails unless it
+/// passes within `FLOOD_LIMIT` (the child is killed then).
+fn passes_within_limit(case: &str) {
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(std::env::current_exe().unwrap())
+        .args([case, "--exact", "--ignored", "--test-threads=1"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if start.elapsed() > FLOOD_LIMIT {
+            child.kill().unwrap();
+            child.wait().unwrap();
+            panic!("{case} did not finish within {FLOOD_LIMIT:?}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        status.success() && stdout.contains("1 passed"),
+        "{case}: {status}\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A log of `ids`, each with two rows in two interleaved passes (every row starts a
+/// run, so the index meets each id twice), checked for its customers.
+fn log_of_crafted_ids<C: Eq + std::hash::Hash + Clone + std::fmt::Debug>(ids: &[C]) {
+    use patronage::{Day, Transaction, TransactionLog};
+    let rows: Vec<Transaction<C>> = (0..2 * ids.len())
+        .map(|k| Transaction {
+            customer: ids[k % ids.len()].clone(),
+            day: Day((k / ids.len()) as i32),
+            amount: 1.0,
+        })
+        .collect();
+    let log = TransactionLog::new(&rows).unwrap();
+    assert_eq!(log.n_customers(), ids.len());
+    assert_eq!(log.customer_ids(), ids);
+    for k in [0, ids.len() / 2, ids.len() - 1] {
+        assert_eq!(log.customer_index(&ids[k]), Some(k as u32));
+        assert_eq!(log.customer_rows(k as u32).0, &[Day(0), Day(1)]);
+    }
+}
+
+#[test]
+#[ignore = "a case of crafted_customer_ids_do_not_flood_the_log, run in a child process"]
+fn flood_case_u64_customer_ids() {
+    // One block, one tag and one first slot under the old hash: its top 48 bits agree.
+    let top = 0xa5a5_u64 << 48;
+    let ids: Vec<u64> = (0..FLOOD_IDS)
+        .map(|j| old_fx::u64_with_id_hash(top | j))
+        .collect();
+    log_of_crafted_ids(&ids);
+}
+
+#[test]
+#[ignore = "a case of crafted_customer_ids_do_not_flood_the_log, run in a child process"]
+fn flood_case_pair_customer_ids() {
+    // The whole old hash agrees: the second word cancels the first.
+    let ids: Vec<(u64, u64)> = (0..FLOOD_IDS)
+        .map(|a| (a, old_fx::second_word(a, 0x0bad_cafe)))
+        .collect();
+    assert!(
+        ids.iter()
+            .all(|&(a, b)| old_fx::fx_words(&[a, b]) == 0x0bad_cafe)
+    );
+    log_of_crafted_ids(&ids);
+}
+
+#[test]
+#[ignore = "a case of crafted_basket_ids_do_not_flood_baskets, run in a child process"]
+fn flood_case_basket_ids() {
+    use patronage::basket::{Baskets, OrderLine};
+    // Fx hashes j << 32: the low bits (a hash map's bucket) and the top 7 bits (its
+    // tag) agree for every id, so every lookup probes through all earlier ids.
+    let ids: Vec<u64> = (1..=FLOOD_IDS + 1)
+        .map(|j| old_fx::u64_with_fx(j << 32))
+        .collect();
+    let n = FLOOD_IDS as usize;
+    // Order j holds items j and j + 1; orders come in two interleaved passes.
+    let lines: Vec<OrderLine<u64, u64>> = (0..2 * n)
+        .map(|k| {
+            let j = k % n;
+            OrderLine {
+                order: ids[j],
+                item: ids[j + k / n],
+            }
+        })
+        .collect();
+    let b = Baskets::new(&lines).unwrap();
+    assert_eq!((b.n_orders(), b.n_items()), (n, n + 1));
+    for j in [0, n / 2, n] {
+        assert_eq!(b.item(b.item_index(&ids[j]).unwrap()), &ids[j]);
+    }
+}
+
+#[test]
+fn crafted_customer_ids_do_not_flood_the_log() {
+    passes_within_limit("flood_case_u64_customer_ids");
+    passes_within_limit("flood_case_pair_customer_ids");
+}
+
+#[test]
+fn crafted_basket_ids_do_not_flood_baskets() {
+    passes_within_limit("flood_case_basket_ids");
+}

@@ -27,8 +27,7 @@ pub(crate) struct CompressedSummary {
 
 /// Distinct values of `v` (in order of first appearance) and each entry's index.
 fn index_distinct(v: &[f64]) -> (Vec<f64>, Vec<u32>) {
-    use std::collections::HashMap;
-    let mut seen: HashMap<u64, u32, crate::transactions::FxBuildHasher> = HashMap::default();
+    let mut seen: crate::hashing::KeyedMap<u64, u32> = Default::default();
     let mut distinct = Vec::new();
     let index = v
         .iter()

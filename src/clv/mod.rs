@@ -226,9 +226,10 @@ pub(crate) fn per_customer_by_history(
 ) -> Vec<f64> {
     let (x, age) = (summary.frequency(), summary.age());
     let block = |lo: usize, hi: usize| -> Vec<f64> {
-        use std::collections::HashMap;
-        let mut cache: HashMap<(u64, u64), f64, crate::transactions::FxBuildHasher> =
-            HashMap::with_capacity_and_hasher(1024, Default::default());
+        // Keyed: the floats are caller data (and integer-valued floats, whose low bits
+        // are all zero, would share one bucket under an unkeyed multiply-rotate hash).
+        let mut cache: crate::hashing::KeyedMap<(u64, u64), f64> =
+            crate::hashing::KeyedMap::with_capacity_and_hasher(1024, Default::default());
         (lo..hi)
             .map(|i| {
                 let value = *cache

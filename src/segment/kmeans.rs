@@ -29,15 +29,13 @@
 //! # Ok::<(), patronage::Error>(())
 //! ```
 
-use std::collections::HashMap;
-
 use ndarray::{Array2, ArrayView2};
 use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 
 use crate::error::{Error, Result};
+use crate::hashing::KeyedMap;
 use crate::math::simd::vectorized;
-use crate::transactions::FxBuildHasher;
 
 /// How initial centroids are chosen.
 #[derive(Debug, Clone, PartialEq)]
@@ -824,9 +822,11 @@ fn random_rows(data: &Data, k: usize, rng: &mut Xoshiro256PlusPlus) -> Vec<f64> 
 
 /// `m <= n` distinct indices of `0..n`: the first `m` positions of a partial
 /// Fisher-Yates shuffle, with the permutation kept sparse (only displaced positions are
-/// stored), so the cost is `O(m)` whatever `n`.
+/// stored), so the cost is `O(m)` whatever `n`. The map's keys are indices from the
+/// seeded generator, not caller data; it takes the crate's keyed hash all the same
+/// (one hash for every map, and this is not a hot path: one map per sample).
 pub(crate) fn sample_indices(n: usize, m: usize, rng: &mut Xoshiro256PlusPlus) -> Vec<usize> {
-    let mut displaced: HashMap<usize, usize, FxBuildHasher> = HashMap::default();
+    let mut displaced: KeyedMap<usize, usize> = KeyedMap::default();
     (0..m)
         .map(|i| {
             let j = rng.random_range(i..n);
