@@ -334,8 +334,8 @@ mod tests {
             &[1.0, 0.0, 1.0]
         );
         let s = revenue(&log, Period::Week).unwrap();
-        assert_eq!(s.label(2), "2024-01-15");
-        assert_eq!(s.slice(1, 3).unwrap().label(0), "2024-01-08");
+        assert_eq!(s.label(2), "week of 2024-01-15");
+        assert_eq!(s.slice(1, 3).unwrap().label(0), "week of 2024-01-08");
         assert_eq!(revenue(&log, Period::Day).unwrap().len(), 16);
         // Positions no calendar can hold fall back to the index, without overflow.
         assert_eq!(s.label(usize::MAX), usize::MAX.to_string());
