@@ -470,3 +470,15 @@ fn pareto_nbd_fit_at_extreme_ages() {
         }
     });
 }
+
+#[test]
+#[ignore = "issue 15 finding: BetaGeoBetaBinom::params().fit(&[1.0, 2.0], &[5.0, 14.0], &[1e12, 17.0], None) runs for 15 s and then aborts on a 1 GiB allocation under a 1 GiB address-space limit (found by properties_api::clv_fits_of_wild_columns with n = 1e12 opportunities): time and memory grow with n, which has no limit"]
+fn bgbb_fit_with_a_huge_number_of_opportunities() {
+    bounded("bgbb_fit_with_a_huge_number_of_opportunities", || {
+        use patronage::clv::BetaGeoBetaBinom;
+        let r = BetaGeoBetaBinom::params().fit(&[1.0, 2.0], &[5.0, 14.0], &[1e12, 17.0], None);
+        if let Err(e) = r {
+            hostile::check_error(&e, 2);
+        }
+    });
+}

@@ -136,7 +136,19 @@ pub fn check_error(e: &Error, rows: usize) {
 }
 
 /// `Ok(v)` as `Some(v)`; an error is checked with [`check_error`] and gives `None`.
+/// With `HOSTILE_STATS` set, each outcome is printed with the test's name (to see how
+/// often a property reaches the code past validation).
 pub fn ok_or_typed<T>(r: Result<T, Error>, rows: usize) -> Option<T> {
+    if std::env::var_os("HOSTILE_STATS").is_some() {
+        let test = std::thread::current().name().unwrap_or("?").to_string();
+        match &r {
+            Ok(_) => eprintln!("STATS {test} Ok"),
+            Err(e) => eprintln!(
+                "STATS {test} {}",
+                format!("{e:?}").split([' ', '(']).next().unwrap()
+            ),
+        }
+    }
     match r {
         Ok(v) => Some(v),
         Err(e) => {
@@ -203,4 +215,20 @@ pub fn capped_f64() -> impl Strategy<Value = f64> {
             v
         }
     })
+}
+
+/// `valid` most of the time, a [`wild_f64`] now and then: inputs that get past the
+/// first validation often enough to reach the code behind it.
+pub fn mostly(valid: impl Strategy<Value = f64>) -> impl Strategy<Value = f64> {
+    prop_oneof![12 => valid, 1 => wild_f64()]
+}
+
+/// `valid` most of the time, a [`wild_usize`] now and then.
+pub fn mostly_usize(valid: impl Strategy<Value = usize>) -> impl Strategy<Value = usize> {
+    prop_oneof![8 => valid, 1 => wild_usize()]
+}
+
+/// A day in `0..span` most of the time, a [`wild_day`] now and then.
+pub fn mostly_day(span: i32) -> impl Strategy<Value = Day> {
+    prop_oneof![8 => (0..span).prop_map(Day), 1 => wild_day()]
 }
