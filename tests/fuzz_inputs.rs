@@ -238,7 +238,15 @@ fn finite_out(values: &[f64], what: &str) {
 }
 
 fn load<T: DeserializeOwned>(text: &str) -> Option<T> {
-    serde_json::from_str(text).ok()
+    let r = serde_json::from_str(text).ok();
+    if std::env::var_os("HOSTILE_STATS").is_some() {
+        let test = std::thread::current().name().unwrap_or("?").to_string();
+        eprintln!(
+            "LOAD {test} {}",
+            if r.is_some() { "loaded" } else { "refused" }
+        );
+    }
+    r
 }
 
 fn check_forecast(f: &patronage::forecast::Forecast, h: usize) {
