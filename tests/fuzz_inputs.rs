@@ -701,7 +701,7 @@ fuzz_json! {
     // The validated models (issue 15: "deserialized models are validated on load").
     #[ignore = "issue 15 finding: a FittedArima whose state_cov holds 1.8e308 (e.g. state_cov[159] of a (1,1,1)(0,1,1)[12] fit) loads, and forecast(12, &[0.8, 0.95]) gives lower = -inf; lenient_model_json runs the rest"]
     arima_json: "FittedArima",
-    #[ignore = "issue 15 finding: a FittedEts (M,Ad,M) with last_state[9] = 1e308 loads and forecast(12, &[0.8, 0.95]) has mean[1] = NaN; last_state[0] = 1e308 gives lower[0] = -inf"]
+    #[ignore = "issue 15 finding: a FittedEts (M,Ad,M) with last_state[9] = 1e308 loads and forecast(12, &[0.8, 0.95]) has mean[1] = NaN; last_state[0] = 1e308 gives lower[0] = -inf (found with PROPTEST_RNG_SEED=1 and 5; the fixed seed misses it: see ets_with_a_huge_state_is_refused_or_finite)"]
     ets_json: "FittedEts",
     #[ignore = "issue 15: overflow fix in progress (segment/): a FittedKMeans with a centroid coordinate of 2e300 loads, and transform() gives distance inf; lenient_model_json runs the rest"]
     kmeans_json: "FittedKMeans",
@@ -715,7 +715,7 @@ fuzz_json! {
     bgbb_json: "BetaGeoBetaBinom",
     gamma_gamma_json: "GammaGamma",
     // Data values that other calls take as input.
-    #[ignore = "issue 15 finding: CustomerSummary is not validated on load: \"age\" truncated to [] (13 rows elsewhere) loads and BetaGeo::params().fit(&s) panics (index out of bounds, src/clv/fit.rs:53)"]
+    #[ignore = "issue 15 finding: CustomerSummary is not validated on load: \"age\" truncated to [] (13 rows elsewhere) loads and BetaGeo::params().fit(&s) panics (index out of bounds, src/clv/fit.rs:53) (found with PROPTEST_RNG_SEED=3 and 6; see summary_with_a_short_column_is_refused)"]
     customer_summary_json: "CustomerSummary",
     series_json: "Series",
     #[ignore = "issue 15 finding: KaplanMeier is not validated on load: survival[2] = -335.2 loads and survival_at(5.0) = -335.2; greenwood[2] = -335.2 gives interval_at(5.0, 0.95) = (NaN, NaN)"]
@@ -726,7 +726,7 @@ fuzz_json! {
     cohort_table_json: "CohortTable",
     #[ignore = "issue 15 finding: Profile is not validated on load: orders_per_30_days truncated to [] (13 rows elsewhere) loads and features(.., &[OrdersPer30Days, ..]) panics (index out of bounds, src/profile.rs:297)"]
     profile_json: "Profile",
-    #[ignore = "issue 15 finding: PartialSummary is not validated on load: periods [[0, ..], [1, ..], [-9223372036854775808, ..]] loads and finish() panics (attempt to subtract with overflow, src/summary.rs:915); a last period of 101 (after the observation end's 100) gives a row with recency 14.29 > T 14.14"]
+    #[ignore = "issue 15 finding: PartialSummary is not validated on load: periods [[0, ..], [1, ..], [-9223372036854775808, ..]] loads and finish() panics (attempt to subtract with overflow, src/summary.rs:915); a last period of 101 (after the observation end's 100) gives a row with recency 14.29 > T 14.14 (found with PROPTEST_RNG_SEED=2 and 5; see the partial_summary_* tests below)"]
     partial_summary_json: "PartialSummary",
     itemsets_json: "Vec<Itemset>",
 }
@@ -853,4 +853,39 @@ proptest! {
             analyse(&rows);
         }
     }
+}
+
+// ---------------------------------------------------------------------------------------
+// The minimal cases of the findings the fixed seed above does not reach (other seeds
+// do), written out so that `--ignored` shows each one.
+
+fn edited(name: &str, edit: impl FnOnce(&mut Value)) {
+    let t = targets().iter().find(|t| t.name == name).unwrap();
+    let mut v = t.json.clone();
+    edit(&mut v);
+    (t.check)(&serde_json::to_string(&v).unwrap());
+}
+
+#[test]
+#[ignore = "issue 15 finding: a FittedEts (M,Ad,M) with last_state[9] = 1e308 loads and forecast(12, &[0.8, 0.95]) has mean[1] = NaN"]
+fn ets_with_a_huge_state_is_refused_or_finite() {
+    edited("FittedEts", |v| v["last_state"][9] = json!(1e308));
+}
+
+#[test]
+#[ignore = "issue 15 finding: a CustomerSummary with \"age\": [] (13 rows elsewhere) loads and BetaGeo::params().fit(&s) panics (index out of bounds, src/clv/fit.rs:53)"]
+fn summary_with_a_short_column_is_refused() {
+    edited("CustomerSummary", |v| v["age"] = json!([]));
+}
+
+#[test]
+#[ignore = "issue 15 finding: a PartialSummary with periods[2][0] = i64::MIN loads and finish() panics (attempt to subtract with overflow, src/summary.rs:915)"]
+fn partial_summary_with_an_extreme_period_is_refused() {
+    edited("PartialSummary", |v| v["periods"][2][0] = json!(i64::MIN));
+}
+
+#[test]
+#[ignore = "issue 15 finding: a PartialSummary whose last period is 101 (after the observation end's 100) loads and finish() gives recency 14.29 > T 14.14"]
+fn partial_summary_after_the_observation_end_is_refused() {
+    edited("PartialSummary", |v| v["periods"][2][0] = json!(101));
 }
