@@ -428,7 +428,9 @@ fn use_kaplan_meier(text: &str) {
     use patronage::survival::KaplanMeier;
     if let Some(km) = load::<KaplanMeier>(text) {
         for t in [-1.0, 0.0, 5.0, 1e9, f64::NAN] {
-            all_probabilities(&[km.survival_at(t)], "survival_at");
+            if let Ok(p) = km.survival_at(t) {
+                all_probabilities(&[p], "survival_at");
+            }
             if let Some((lo, hi)) = ok_or_typed(km.interval_at(t, 0.95), 1) {
                 all_probabilities(&[lo, hi], "interval_at");
             }
@@ -530,7 +532,6 @@ fn build_targets() -> Vec<Target> {
     use patronage::basket::{Baskets, MinSupport, OrderLine};
     use patronage::churn::LogisticRegression;
     use patronage::clv::{BetaGeo, BetaGeoBetaBinom, GammaGamma, ModifiedBetaGeo, ParetoNbd};
-    use patronage::cohort::{CohortPeriod, retention};
     use patronage::forecast::Series;
     use patronage::forecast::arima::Arima;
     use patronage::forecast::ets::{ErrorType, Ets, EtsSpec, SeasonType, TrendType};
@@ -540,6 +541,7 @@ fn build_targets() -> Vec<Target> {
     use patronage::segment::scale::Standardizer;
     use patronage::summary::PartialSummary;
     use patronage::survival::KaplanMeier;
+    use patronage::{Period, cohort::retention};
 
     let air = common::air_passengers();
     let short = Series::new(&air.values()[..48], 12).unwrap();
@@ -594,7 +596,7 @@ fn build_targets() -> Vec<Target> {
     let scores = RfmParams::default()
         .score(&sub_summary, sub_log.last_day())
         .unwrap();
-    let cohorts = retention(&sub_log, CohortPeriod::Month).unwrap();
+    let cohorts = retention(&sub_log, Period::Month).unwrap();
     let km_curve =
         KaplanMeier::fit(&[1.0, 2.0, 2.0, 5.0, 7.0], &[1.0, 0.0, 1.0, 1.0, 0.0]).unwrap();
     let mut partial = PartialSummary::default();
@@ -769,11 +771,11 @@ proptest! {
 fn analyse(rows: &[Transaction<u8>]) {
     use patronage::basket::{Baskets, MinSupport, OrderLine};
     use patronage::churn::label;
-    use patronage::cohort::{CohortPeriod, retention};
     use patronage::forecast::series::{Period, revenue};
     use patronage::profile::{Attributes, Feature, Profile};
     use patronage::rfm::RfmParams;
     use patronage::survival::lifetimes;
+    use patronage::cohort::retention;
 
     let n = rows.len();
     let Some(log) = ok_or_typed(TransactionLog::new(rows), n) else {
@@ -801,7 +803,7 @@ fn analyse(rows: &[Transaction<u8>]) {
             }
         }
     }
-    for period in [CohortPeriod::Week, CohortPeriod::Month] {
+    for period in [Period::Week, Period::Month] {
         if let Some(t) = ok_or_typed(retention(&log, period), n) {
             for r in t.rates() {
                 all_probabilities(&r, "rates");

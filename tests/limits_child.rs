@@ -122,10 +122,11 @@ fn log_with_an_outlier_date() -> TransactionLog<u32> {
 #[test]
 fn cohort_table_spanning_5000_years() {
     bounded("cohort_table_spanning_5000_years", || {
-        use patronage::cohort::{CohortPeriod, MAX_COHORT_PERIODS, retention};
+        use patronage::Period;
+        use patronage::cohort::{MAX_COHORT_PERIODS, retention};
         let log = log_with_an_outlier_date();
-        limit_exceeded(retention(&log, CohortPeriod::Month), MAX_COHORT_PERIODS);
-        limit_exceeded(retention(&log, CohortPeriod::Week), MAX_COHORT_PERIODS);
+        limit_exceeded(retention(&log, Period::Month), MAX_COHORT_PERIODS);
+        limit_exceeded(retention(&log, Period::Week), MAX_COHORT_PERIODS);
     });
 }
 
@@ -225,11 +226,11 @@ fn diagnostics_tables_with_huge_repeats() {
         // A model-free probability: the table's size is what is bounded.
         let table = model_fit_table(
             |_, n| {
-                if n == 0 {
+                Ok(if n == 0 {
                     0.5
                 } else {
                     0.5f64.powi(n as i32 + 1)
-                }
+                })
             },
             &weekly,
             MAX_REPEATS,
