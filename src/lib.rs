@@ -141,6 +141,7 @@
 //! | [`forecast::series::MAX_PERIODS`] | 1,000,000 | periods a series from a log spans ([`Error::LimitExceeded`]) |
 //! | [`cohort::MAX_COHORT_PERIODS`] | 2,000 | periods a cohort table spans ([`Error::LimitExceeded`]) |
 //! | [`basket::MAX_ITEMSETS`] | 10,000,000 | frequent itemsets (`frequent_itemsets_up_to` sets another) |
+//! | [`simulate::MAX_PURCHASES`] | 100,000,000 | purchases of one simulation (`Simulation::max_purchases` sets another) |
 //! | [`simulate::MAX_PURCHASES_PER_CUSTOMER`] | 1,000,000 | purchases of one simulated customer |
 //! | [`simulate::MAX_CUSTOMERS`] | 1,000,000,000 | customers of one simulation |
 //! | [`simulate::MAX_SERIES`] | 1,000,000 | series, and observations per series, of `monthly_series` |

@@ -27,7 +27,7 @@
 //! # Ok::<(), patronage::Error>(())
 //! ```
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use rand::{Rng, SeedableRng};
 use rand_distr::{Beta, Distribution, Exp, Gamma, StandardNormal};
@@ -57,6 +57,13 @@ pub struct Simulation {
     birth_last: Day,
     observation_end: Day,
     seed: u64,
+    #[cfg_attr(feature = "serde", serde(default = "default_max_purchases"))]
+    max_purchases: usize,
+}
+
+#[cfg(feature = "serde")]
+fn default_max_purchases() -> usize {
+    MAX_PURCHASES
 }
 
 impl Simulation {
@@ -77,6 +84,7 @@ impl Simulation {
             birth_last: Day(364),
             observation_end: Day(728),
             seed: 42,
+            max_purchases: MAX_PURCHASES,
         }
     }
 
@@ -99,6 +107,9 @@ impl Simulation {
     }
 
     /// Gamma-Gamma spend: per purchase `Gamma(p, rate nu)`, `nu ~ Gamma(q, rate v)`.
+    /// Amounts are rounded to cents and capped at
+    /// [`MAX_AMOUNT`](crate::transactions::MAX_AMOUNT), the most a log row may hold (only
+    /// absurd parameters reach it).
     ///
     /// ```
     /// let sim = patronage::simulate::Simulation::new(10).spend(6.0, 4.0, 15.0);
@@ -144,6 +155,22 @@ impl Simulation {
     /// ```
     pub fn seed(mut self, seed: u64) -> Self {
         self.seed = seed;
+        self
+    }
+
+    /// The most purchases the simulation may draw in all (default [`MAX_PURCHASES`]);
+    /// past it, [`transactions`](Self::transactions) and
+    /// [`summary_continuous`](Self::summary_continuous) stop with
+    /// [`Error::LimitExceeded`]. Raise it for larger workloads: memory is about 24 bytes
+    /// a purchase for `transactions`.
+    ///
+    /// ```
+    /// use patronage::simulate::Simulation;
+    /// let small = Simulation::new(10_000).max_purchases(1_000);
+    /// assert!(matches!(small.transactions(), Err(patronage::Error::LimitExceeded { limit: 1_000, .. })));
+    /// ```
+    pub fn max_purchases(mut self, max_purchases: usize) -> Self {
+        self.max_purchases = max_purchases;
         self
     }
 
@@ -213,24 +240,29 @@ impl Simulation {
     /// block by block, and concatenates the blocks' outputs in order.
     ///
     /// # Errors
-    /// [`Error::LimitExceeded`] when a customer draws more than
-    /// [`MAX_PURCHASES_PER_CUSTOMER`] purchases (every block then stops early; whether
-    /// it happens depends only on the seed and parameters).
+    /// [`Error::LimitExceeded`] when the customers draw more than the simulation's
+    /// `max_purchases` purchases in all (every block then stops early; whether it
+    /// happens depends only on the seed and parameters).
     fn run<T, F>(&self, dists: &Distributions, per_block: F) -> Result<Vec<T>>
     where
         T: Send,
         F: Fn(&mut Sampler, std::ops::Range<usize>, &mut Vec<T>) + Sync,
     {
         let blocks = self.n_customers.div_ceil(BLOCK);
-        let capped = AtomicBool::new(false);
+        let budget = Budget {
+            drawn: AtomicUsize::new(0),
+            limit: self.max_purchases,
+            exceeded: AtomicBool::new(false),
+        };
         let block = |k: usize| {
             let mut out = Vec::new();
-            let mut s = Sampler::new(self, dists, k, &capped);
+            let mut s = Sampler::new(self, dists, k, &budget);
             per_block(
                 &mut s,
                 k * BLOCK..((k + 1) * BLOCK).min(self.n_customers),
                 &mut out,
             );
+            s.flush();
             out
         };
         #[cfg(feature = "parallel")]
@@ -240,13 +272,14 @@ impl Simulation {
         };
         #[cfg(not(feature = "parallel"))]
         let parts: Vec<Vec<T>> = (0..blocks).map(block).collect();
-        if capped.into_inner() {
+        if budget.exceeded.into_inner() {
             return Err(Error::LimitExceeded {
-                what: "purchases of one simulated customer",
-                size: MAX_PURCHASES_PER_CUSTOMER as u64 + 1,
-                limit: MAX_PURCHASES_PER_CUSTOMER as u64,
-                hint: "the purchase rate (r / alpha) or the dropout (a, b) make purchases \
-                       nearly endless over the observation window",
+                what: "purchases drawn by the simulation (or by one customer, past \
+                       MAX_PURCHASES_PER_CUSTOMER)",
+                size: self.max_purchases as u64 + 1,
+                limit: self.max_purchases as u64,
+                hint: "fewer customers, a lower purchase rate (r / alpha) or more dropout \
+                       (a, b); or raise Simulation::max_purchases",
             });
         }
         let mut all = Vec::with_capacity(parts.iter().map(Vec::len).sum());
@@ -262,8 +295,8 @@ impl Simulation {
     /// # Errors
     /// [`Error::InvalidParameter`] for zero customers, a non-positive or non-finite model
     /// parameter, a birth window that ends before it starts, or an observation end
-    /// before the last birth day; [`Error::LimitExceeded`] when a customer draws more
-    /// than [`MAX_PURCHASES_PER_CUSTOMER`] purchases.
+    /// before the last birth day; [`Error::LimitExceeded`] when the customers draw
+    /// more than [`max_purchases`](Self::max_purchases) purchases in all.
     pub fn transactions(&self) -> Result<Vec<Transaction<u64>>> {
         let dists = self.distributions()?;
         let end = f64::from(self.observation_end.0) + 1.0; // purchases before day end+1
@@ -333,9 +366,46 @@ struct Distributions {
     nu: Gamma<f64>,
 }
 
-/// Most purchases one simulated customer may make before [`Simulation::transactions`]
-/// and [`Simulation::summary_continuous`] stop with [`Error::LimitExceeded`].
+/// The default most purchases one simulation may draw in all, one customer or many
+/// (about 2.4 GB as transactions; [`Simulation::max_purchases`] sets another): past it
+/// [`Simulation::transactions`] and [`Simulation::summary_continuous`] stop with
+/// [`Error::LimitExceeded`] instead of filling memory or running without end (a
+/// nearly endless purchase rate).
+pub const MAX_PURCHASES: usize = 100_000_000;
+
+/// Most purchases one simulated customer may draw (a nearly endless purchase rate
+/// stops there rather than at [`MAX_PURCHASES`]); past it the simulation stops with the
+/// same [`Error::LimitExceeded`].
 pub const MAX_PURCHASES_PER_CUSTOMER: usize = 1_000_000;
+
+/// Purchases a customer draws between checks of the shared budget.
+const BUDGET_STEP: usize = 4096;
+
+/// The purchases all blocks have drawn, against the limit. Once the count passes the
+/// limit every block stops; whether it does depends only on the seed and parameters
+/// (the count passes the limit exactly when the whole simulation would), so the result
+/// is the same on any thread count.
+struct Budget {
+    drawn: AtomicUsize,
+    limit: usize,
+    exceeded: AtomicBool,
+}
+
+impl Budget {
+    /// Adds `n` purchases; false once the limit is passed (by anyone).
+    fn spend(&self, n: usize) -> bool {
+        let total = self.drawn.fetch_add(n, Ordering::Relaxed).saturating_add(n);
+        if total > self.limit {
+            self.exceeded.store(true, Ordering::Relaxed);
+        }
+        self.open()
+    }
+
+    /// Whether the limit is still unpassed.
+    fn open(&self) -> bool {
+        !self.exceeded.load(Ordering::Relaxed)
+    }
+}
 
 /// Most customers one [`Simulation`] may draw (about 40 GB of transactions at the
 /// default rates): a mistaken count such as `usize::MAX` is an error, not an attempt
@@ -354,12 +424,14 @@ struct Sampler<'a> {
     p: f64,
     birth_first: f64,
     birth_span: f64,
-    /// Set when any customer passes the purchase limit; every block then stops.
-    capped: &'a AtomicBool,
+    /// The simulation's purchase budget, shared by every block, and the purchases
+    /// this block drew since it last added to it (added every `BUDGET_STEP`).
+    budget: &'a Budget,
+    unspent: usize,
 }
 
 impl<'a> Sampler<'a> {
-    fn new(sim: &Simulation, dists: &Distributions, block: usize, capped: &'a AtomicBool) -> Self {
+    fn new(sim: &Simulation, dists: &Distributions, block: usize, budget: &'a Budget) -> Self {
         Self {
             rng: Xoshiro256PlusPlus::seed_from_u64(mix(sim.seed, block as u64)),
             lambda: dists.lambda,
@@ -368,14 +440,15 @@ impl<'a> Sampler<'a> {
             p: sim.p,
             birth_first: f64::from(sim.birth_first.0),
             birth_span: sim.birth_last.days_since(sim.birth_first) as f64 + 1.0,
-            capped,
+            budget,
+            unspent: 0,
         }
     }
 
     /// Draws one customer and calls `purchase(time_in_days, amount)` for each purchase
     /// before `end` (in days), the first at birth.
     fn customer(&mut self, end: f64, mut purchase: impl FnMut(f64, f64)) {
-        if self.capped.load(Ordering::Relaxed) {
+        if !self.budget.open() {
             return;
         }
         let birth = self.birth_first + self.rng.random::<f64>() * self.birth_span;
@@ -384,24 +457,48 @@ impl<'a> Sampler<'a> {
         let nu = self.nu.sample(&mut self.rng);
         let spend = Gamma::new(self.p, 1.0 / nu).ok();
         let amount = |rng: &mut Xoshiro256PlusPlus| {
-            spend.map_or(0.0, |g| (g.sample(rng) * 100.0).round() / 100.0)
+            // Rounded to cents and capped at the most a log row holds: spend models with
+            // absurd parameters (a q near 0 gives rates near 0) draw infinite amounts.
+            spend.map_or(0.0, |g| {
+                ((g.sample(rng) * 100.0).round() / 100.0).min(crate::transactions::MAX_AMOUNT)
+            })
         };
         let first = amount(&mut self.rng);
         purchase(birth, first);
+        if !self.count_purchase() {
+            return;
+        }
         let Ok(gap) = Exp::new(lambda) else { return };
         let mut t = birth;
-        for _ in 0..MAX_PURCHASES_PER_CUSTOMER {
+        for _ in 1..MAX_PURCHASES_PER_CUSTOMER {
             t += gap.sample(&mut self.rng);
             if t >= end {
                 return;
             }
             let a = amount(&mut self.rng);
             purchase(t, a);
-            if self.rng.random::<f64>() < p_drop {
+            if !self.count_purchase() || self.rng.random::<f64>() < p_drop {
                 return;
             }
         }
-        self.capped.store(true, Ordering::Relaxed);
+        // One customer alone passed its limit: the whole simulation stops.
+        self.budget.exceeded.store(true, Ordering::Relaxed);
+    }
+
+    /// Counts one purchase against the budget; false once the budget is passed.
+    fn count_purchase(&mut self) -> bool {
+        self.unspent += 1;
+        if self.unspent < BUDGET_STEP {
+            return true;
+        }
+        let n = std::mem::take(&mut self.unspent);
+        self.budget.spend(n)
+    }
+
+    /// Adds the purchases not yet counted (at the end of a block).
+    fn flush(&mut self) {
+        let n = std::mem::take(&mut self.unspent);
+        self.budget.spend(n);
     }
 }
 

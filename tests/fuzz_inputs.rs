@@ -771,11 +771,11 @@ proptest! {
 fn analyse(rows: &[Transaction<u8>]) {
     use patronage::basket::{Baskets, MinSupport, OrderLine};
     use patronage::churn::label;
+    use patronage::cohort::retention;
     use patronage::forecast::series::{Period, revenue};
     use patronage::profile::{Attributes, Feature, Profile};
     use patronage::rfm::RfmParams;
     use patronage::survival::lifetimes;
-    use patronage::cohort::retention;
 
     let n = rows.len();
     let Some(log) = ok_or_typed(TransactionLog::new(rows), n) else {

@@ -305,7 +305,7 @@ fn one_wide_basket_stops_at_the_itemset_limit() {
 
 #[test]
 fn a_nearly_endless_purchase_rate_stops_at_the_limit() {
-    use patronage::simulate::{MAX_PURCHASES_PER_CUSTOMER, Simulation};
+    use patronage::simulate::{MAX_PURCHASES, Simulation};
     // About 1e9 purchases a week and almost no dropout.
     let sim = Simulation::new(4)
         .purchase_process(1e6, 1e-3, 1e-3, 1e6)
@@ -316,7 +316,7 @@ fn a_nearly_endless_purchase_rate_stops_at_the_limit() {
     ] {
         match r {
             Err(Error::LimitExceeded { limit, .. }) => {
-                assert_eq!(limit, MAX_PURCHASES_PER_CUSTOMER as u64)
+                assert_eq!(limit, MAX_PURCHASES as u64)
             }
             other => panic!("{other:?}"),
         }

@@ -262,30 +262,30 @@ fn diagnostics_tables_with_huge_repeats() {
 #[test]
 fn simulation_with_an_extreme_purchase_rate() {
     bounded("simulation_with_an_extreme_purchase_rate", || {
-        use patronage::simulate::{MAX_PURCHASES_PER_CUSTOMER, Simulation};
+        use patronage::simulate::{MAX_PURCHASES, Simulation};
         // About 1e9 purchases a week: each customer stops at the per-customer limit.
         let sim = Simulation::new(1_000)
             .purchase_process(1e6, 1e-3, 1e-3, 1e6)
             .seed(5);
-        limit_exceeded(sim.transactions(), MAX_PURCHASES_PER_CUSTOMER);
-        limit_exceeded(sim.summary_continuous(), MAX_PURCHASES_PER_CUSTOMER);
+        limit_exceeded(sim.transactions(), MAX_PURCHASES);
+        limit_exceeded(sim.summary_continuous(), MAX_PURCHASES);
     });
 }
 
 #[test]
-#[ignore = "issue 15 finding: only purchases per customer are bounded: Simulation::new(200).purchase_process(5e5, 100.0, 1e-3, 1e9).transactions() tries to allocate about 100 million rows (a 944 MB allocation fails after 1.2 s under 1 GiB) instead of a typed LimitExceeded"]
 fn simulation_just_under_the_per_customer_limit() {
     bounded("simulation_just_under_the_per_customer_limit", || {
         use patronage::simulate::Simulation;
         // About 5,000 purchases a week for 104 weeks (520,000 per customer, under the
         // per-customer limit) for 200 customers: 100 million rows, about 2.4 GB.
+        // The default budget (MAX_PURCHASES, 2.4 GB as rows) is above this test's
+        // 1 GiB; a budget of 10 million stops the simulation within it.
         let sim = Simulation::new(200)
             .purchase_process(5e5, 100.0, 1e-3, 1e9)
-            .seed(5);
-        match sim.transactions() {
-            Ok(rows) => assert!(!rows.is_empty()),
-            Err(e) => assert!(matches!(e, Error::LimitExceeded { .. }), "{e:?}"),
-        }
+            .seed(5)
+            .max_purchases(10_000_000);
+        limit_exceeded(sim.transactions(), 10_000_000);
+        limit_exceeded(sim.summary_continuous(), 10_000_000);
     });
 }
 
@@ -473,7 +473,6 @@ fn pareto_nbd_fit_at_extreme_ages() {
 }
 
 #[test]
-#[ignore = "issue 15 finding: BetaGeoBetaBinom::params().fit(&[1.0, 2.0], &[5.0, 14.0], &[1e12, 17.0], None) runs for 15 s and then aborts on a 1 GiB allocation under a 1 GiB address-space limit (found by properties_api::clv_fits_of_wild_columns with n = 1e12 opportunities): time and memory grow with n, which has no limit"]
 fn bgbb_fit_with_a_huge_number_of_opportunities() {
     bounded("bgbb_fit_with_a_huge_number_of_opportunities", || {
         use patronage::clv::BetaGeoBetaBinom;
