@@ -694,9 +694,11 @@ impl FpTree {
     }
 }
 
-/// Most frequent itemsets [`Baskets::frequent_itemsets`] returns (10 million, about a
-/// gigabyte of itemsets): past it, mining stops with [`Error::LimitExceeded`].
-pub const MAX_ITEMSETS: usize = 10_000_000;
+/// Most frequent itemsets [`Baskets::frequent_itemsets`] returns (2 million, about a
+/// quarter of a gigabyte while mining; far more than rules anyone reads): past it,
+/// mining stops with [`Error::LimitExceeded`]. [`Baskets::frequent_itemsets_up_to`]
+/// sets another limit.
+pub const MAX_ITEMSETS: usize = 2_000_000;
 
 /// FP-growth: for each rank (least frequent first), emit `suffix + rank` and recurse
 /// into its conditional tree.

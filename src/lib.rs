@@ -140,7 +140,7 @@
 //! | [`clv::diagnostics::MAX_TRACKING_PERIODS`] | 10,000 | periods of a tracking curve |
 //! | [`forecast::series::MAX_PERIODS`] | 1,000,000 | periods a series from a log spans ([`Error::LimitExceeded`]) |
 //! | [`cohort::MAX_COHORT_PERIODS`] | 2,000 | periods a cohort table spans ([`Error::LimitExceeded`]) |
-//! | [`basket::MAX_ITEMSETS`] | 10,000,000 | frequent itemsets (`frequent_itemsets_up_to` sets another) |
+//! | [`basket::MAX_ITEMSETS`] | 2,000,000 | frequent itemsets (`frequent_itemsets_up_to` sets another) |
 //! | [`simulate::MAX_PURCHASES`] | 100,000,000 | purchases of one simulation (`Simulation::max_purchases` sets another) |
 //! | [`simulate::MAX_PURCHASES_PER_CUSTOMER`] | 1,000,000 | purchases of one simulated customer |
 //! | [`simulate::MAX_CUSTOMERS`] | 1,000,000,000 | customers of one simulation |

@@ -154,7 +154,6 @@ fn revenue_series_spanning_5000_years() {
 }
 
 #[test]
-#[ignore = "issue 15 finding: Baskets::frequent_itemsets(MinSupport::Count(1), None) on one order of 64 items reaches LimitExceeded at MAX_ITEMSETS = 10,000,000 only after a peak RSS of 1.2 GB (3 s): it aborts under a 1 GiB address-space limit; passes with PATRONAGE_LIMIT_KIB=2097152"]
 fn fp_growth_on_one_very_wide_basket() {
     bounded("fp_growth_on_one_very_wide_basket", || {
         use patronage::basket::{Baskets, MAX_ITEMSETS, MinSupport, OrderLine};
