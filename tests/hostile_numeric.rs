@@ -1,0 +1,241 @@
+//! Issue 15, numeric class: large finite values (1e150 to 1e308) and tiny ones in
+//! standardizing, k-means, cluster quality, logistic regression, churn metrics and ETS
+//! forecasts. Each entry point gives the finite answer (checked against the same
+//! computation on rescaled data where the answer is scale-invariant) or a typed error
+//! naming the field and row; never inf or NaN.
+
+use ndarray::{Array2, array};
+use patronage::Error;
+use patronage::segment::quality::{calinski_harabasz, davies_bouldin, silhouette};
+use patronage::segment::scale::Standardizer;
+use patronage::segment::{Algorithm, Init, KMeans};
+
+fn all_finite<'a>(v: impl IntoIterator<Item = &'a f64>) -> bool {
+    v.into_iter().all(|x| x.is_finite())
+}
+
+fn close(a: f64, b: f64, rel: f64) -> bool {
+    (a - b).abs() <= rel * a.abs().max(b.abs())
+}
+
+/// Two tight groups on each axis (20 points, 2 columns), values about 1.
+fn two_groups() -> Array2<f64> {
+    Array2::from_shape_fn((20, 2), |(i, j)| {
+        let centre = if i < 10 { 0.0 } else { 1.0 };
+        centre + 0.01 * ((i * 7 + j * 3) % 10) as f64
+    })
+}
+
+// ---- Standardizer -------------------------------------------------------------
+
+#[test]
+fn standardizer_fit_on_values_near_the_limit_is_finite_and_scale_equivariant() {
+    // Sums overflow (1e308 + 1e308) and squared deviations overflow.
+    let x = array![[1e308, 1.0], [-1e308, 2.0], [1e308, 3.0], [-1e308, 4.0]];
+    let s = Standardizer::fit(x.view()).unwrap();
+    assert!(all_finite(s.means()) && all_finite(s.scales()), "{s:?}");
+    assert_eq!(s.means()[0], 0.0);
+    assert!(close(s.scales()[0], 1e308, 1e-12), "{:?}", s.scales());
+    let z = s.transform(x.view()).unwrap();
+    assert!(all_finite(z.iter()), "{z:?}");
+    assert!(close(z[[0, 0]], 1.0, 1e-12) && close(z[[1, 0]], -1.0, 1e-12));
+    let back = s.inverse_transform(z.view()).unwrap();
+    assert!(close(back[[0, 0]], 1e308, 1e-12), "{back:?}");
+
+    // Same-sign values whose sum overflows: the mean is still the mean.
+    let big = array![[1.5e308], [1.7e308], [1.6e308]];
+    let s = Standardizer::fit(big.view()).unwrap();
+    assert!(close(s.means()[0], 1.6e308, 1e-12), "{s:?}");
+    let small = big.mapv(|v| v * 1e-300);
+    let t = Standardizer::fit(small.view()).unwrap();
+    assert!(
+        close(s.scales()[0] * 1e-300, t.scales()[0], 1e-9),
+        "{s:?} {t:?}"
+    );
+}
+
+#[test]
+fn standardizer_fit_on_tiny_spreads_is_not_a_constant_column() {
+    // Squared deviations of 1e-170 underflow to 0: the column is not constant.
+    let x = array![[1e-170], [3e-170]];
+    let s = Standardizer::fit(x.view()).unwrap();
+    assert!(close(s.scales()[0], 1e-170, 1e-12), "{s:?}");
+    let z = s.transform(x.view()).unwrap();
+    assert!(
+        close(z[[0, 0]], -1.0, 1e-12) && close(z[[1, 0]], 1.0, 1e-12),
+        "{z:?}"
+    );
+}
+
+#[test]
+fn standardizer_transform_overflow_is_an_error_naming_the_row() {
+    let x = array![[0.0], [2e-300]];
+    let s = Standardizer::fit(x.view()).unwrap();
+    // Row 1 is (0.5 - 1e-300) / 1e-300 = 5e299; row 2 is 1e608.
+    let new = array![[1e-300], [0.5], [1e308]];
+    match s.transform(new.view()) {
+        Err(Error::InvalidValue { field, row, .. }) => assert_eq!((field, row), ("x", 2)),
+        other => panic!("expected InvalidValue for row 2, got {other:?}"),
+    }
+    // Finite though x - mean overflows: (1e308 - (-1e308)) / 1e308 = 2.
+    let wide = array![[1e308], [-1e308]];
+    let s = Standardizer::fit(wide.view()).unwrap();
+    let z = s.transform(array![[1e308], [-1e308]].view()).unwrap();
+    assert!(close(z[[0, 0]], 1.0, 1e-12), "{z:?}");
+    let far = s.transform(array![[1.7e308]].view()).unwrap();
+    assert!(far.iter().all(|v| v.is_finite()));
+    // inverse: z * scale overflows but z * scale + mean does not.
+    let back = s.inverse_transform(array![[1.5]].view()).unwrap();
+    assert!(close(back[[0, 0]], 1.5e308, 1e-12), "{back:?}");
+    match s.inverse_transform(array![[0.0], [3.0]].view()) {
+        Err(Error::InvalidValue { field, row, .. }) => assert_eq!((field, row), ("z", 1)),
+        other => panic!("expected InvalidValue for row 1, got {other:?}"),
+    }
+}
+
+// ---- k-means -------------------------------------------------------------------
+
+fn fit_all_ways(x: &Array2<f64>) -> Vec<patronage::segment::FittedKMeans> {
+    let init = array![[x[[0, 0]], x[[0, 1]]], [x[[19, 0]], x[[19, 1]]]];
+    let mut out = Vec::new();
+    for algorithm in [Algorithm::Lloyd, Algorithm::Hamerly] {
+        for tol in [0.0, 1e-4] {
+            out.push(
+                KMeans::params(2)
+                    .seed(3)
+                    .tol(tol)
+                    .algorithm(algorithm)
+                    .fit(x.view())
+                    .unwrap(),
+            );
+            out.push(
+                KMeans::params(2)
+                    .init(Init::Given(init.clone()))
+                    .tol(tol)
+                    .algorithm(algorithm)
+                    .fit(x.view())
+                    .unwrap(),
+            );
+            out.push(
+                KMeans::params(2)
+                    .init(Init::Random)
+                    .seed(5)
+                    .tol(tol)
+                    .algorithm(algorithm)
+                    .fit(x.view())
+                    .unwrap(),
+            );
+        }
+    }
+    out
+}
+
+#[test]
+fn kmeans_labels_are_scale_invariant_for_huge_and_tiny_data() {
+    let x = two_groups();
+    let base = fit_all_ways(&x);
+    for factor in [1e150, 1e152, -1e150, 1e-150, 1e-300] {
+        let scaled = x.mapv(|v| v * factor);
+        for (b, f) in base.iter().zip(fit_all_ways(&scaled)) {
+            assert_eq!(b.labels(), f.labels(), "factor {factor}");
+            assert!(f.inertia().is_finite(), "factor {factor}: {}", f.inertia());
+            assert!(
+                close(f.inertia(), b.inertia() * factor * factor, 1e-9)
+                    || (b.inertia() * factor * factor).abs() < 1e-300,
+                "factor {factor}: {} vs {}",
+                f.inertia(),
+                b.inertia() * factor * factor
+            );
+            assert!(all_finite(f.centroids().iter()));
+            assert_eq!(f.predict(scaled.view()).unwrap(), b.labels());
+            let t = f.transform(scaled.view()).unwrap();
+            let tb = b.transform(x.view()).unwrap();
+            for (a, e) in t.iter().zip(tb.iter()) {
+                assert!(close(*a, e * factor.abs(), 1e-9), "{a} vs {}", e * factor);
+            }
+        }
+    }
+}
+
+#[test]
+fn kmeans_on_values_near_the_limit_separates_the_groups() {
+    // Groups at +-1e308 (differences overflow), with small spreads inside.
+    let x = Array2::from_shape_fn((20, 2), |(i, j)| {
+        let sign = if i < 10 { -1.0 } else { 1.0 };
+        sign * 1e308 + (((i * 7 + j * 3) % 10) as f64) * 1e300
+    });
+    for algorithm in [Algorithm::Lloyd, Algorithm::Hamerly] {
+        let fit = KMeans::params(2).seed(1).algorithm(algorithm).fit(x.view());
+        // The inertia (~ 1e601) is beyond f64: a typed error naming x.
+        match fit {
+            Err(Error::InvalidValue { field: "x", .. }) => {}
+            other => panic!("expected InvalidValue on x, got {other:?}"),
+        }
+    }
+    // Same positions, tighter groups: the inertia is finite and the groups separate.
+    let x = Array2::from_shape_fn((20, 2), |(i, j)| {
+        let sign = if i < 10 { -1.0 } else { 1.0 };
+        sign * 1e308 + (((i * 7 + j * 3) % 10) as f64) * 1e140
+    });
+    for algorithm in [Algorithm::Lloyd, Algorithm::Hamerly] {
+        let fit = KMeans::params(2)
+            .seed(1)
+            .tol(0.0)
+            .algorithm(algorithm)
+            .fit(x.view())
+            .unwrap();
+        assert!(fit.inertia().is_finite());
+        assert!(fit.labels()[..10].iter().all(|&l| l == fit.labels()[0]));
+        assert!(fit.labels()[10..].iter().all(|&l| l != fit.labels()[0]));
+        assert_eq!(fit.predict(x.view()).unwrap(), fit.labels());
+        // The distance from -1e308 to the +1e308 centroid is beyond f64.
+        match fit.transform(x.view()) {
+            Err(Error::InvalidValue {
+                field: "x", row: 0, ..
+            }) => {}
+            other => panic!("expected InvalidValue on row 0, got {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn kmeans_predict_on_huge_new_points_picks_the_nearest_centroid() {
+    let fit = KMeans::params(2)
+        .init(Init::Given(array![[-1e200, 0.0], [1e200, 0.0]]))
+        .fit(array![[-1e200, 0.0], [-1e200, 1.0], [1e200, 0.0], [1e200, 1.0]].view())
+        .unwrap();
+    // Squared distances of 1e400 overflow for both centroids.
+    let p = fit
+        .predict(array![[2e200, 0.0], [-3e200, 5.0], [1e199, 0.0]].view())
+        .unwrap();
+    let right = fit.predict(array![[1e200, 0.0]].view()).unwrap()[0];
+    assert_eq!(p, vec![right, 1 - right, right]);
+}
+
+// ---- cluster quality -------------------------------------------------------------
+
+#[test]
+fn cluster_quality_is_scale_invariant_for_huge_and_tiny_data() {
+    let x = two_groups();
+    let labels: Vec<usize> = (0..20).map(|i| usize::from(i >= 10)).collect();
+    let (s0, db0, ch0) = (
+        silhouette(x.view(), &labels).unwrap(),
+        davies_bouldin(x.view(), &labels).unwrap(),
+        calinski_harabasz(x.view(), &labels).unwrap(),
+    );
+    for factor in [1e160, 1e300, -1e305, 1e-160, 1e-300] {
+        let scaled = x.mapv(|v| v * factor);
+        let s = silhouette(scaled.view(), &labels).unwrap();
+        let db = davies_bouldin(scaled.view(), &labels).unwrap();
+        let ch = calinski_harabasz(scaled.view(), &labels).unwrap();
+        assert!(
+            close(s, s0, 1e-9),
+            "factor {factor}: silhouette {s} vs {s0}"
+        );
+        assert!(close(db, db0, 1e-9), "factor {factor}: DB {db} vs {db0}");
+        assert!(close(ch, ch0, 1e-9), "factor {factor}: CH {ch} vs {ch0}");
+    }
+    // Values near the limit: +-1e308 groups.
+    let wide = x.mapv(|v| (v - 0.5) * 1.7e308);
+    assert!(close(silhouette(wide.view(), &labels).unwrap(), s0, 1e-9));
+}
