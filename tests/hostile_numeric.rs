@@ -239,3 +239,120 @@ fn cluster_quality_is_scale_invariant_for_huge_and_tiny_data() {
     let wide = x.mapv(|v| (v - 0.5) * 1.7e308);
     assert!(close(silhouette(wide.view(), &labels).unwrap(), s0, 1e-9));
 }
+
+// ---- logistic regression ---------------------------------------------------------
+
+use ndarray::Array1;
+use patronage::churn::LogisticRegression;
+
+/// 300 rows, two features in about -0.1..0.1, labels drawn from log-odds
+/// 0.3 + 20 x0 - 12 x1 with a fixed generator (not separable).
+fn churn_data() -> (Array2<f64>, Array1<f64>) {
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    let mut uniform = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state >> 11) as f64 / (1u64 << 53) as f64
+    };
+    let x = Array2::from_shape_fn((300, 2), |_| 0.2 * uniform() - 0.1);
+    let y = Array1::from_shape_fn(300, |i| {
+        let z = 0.3 + 20.0 * x[[i, 0]] - 12.0 * x[[i, 1]];
+        f64::from(uniform() < 1.0 / (1.0 + (-z).exp()))
+    });
+    (x, y)
+}
+
+#[test]
+fn logistic_fit_on_huge_features_matches_the_fit_on_the_data() {
+    let (x, y) = churn_data();
+    let base = LogisticRegression::params()
+        .fit(x.view(), y.view())
+        .unwrap();
+    let p0 = base.predict_proba(x.view()).unwrap();
+    for factor in [1e150, 1e300, -1e306] {
+        let big = x.mapv(|v| v * factor);
+        let fit = LogisticRegression::params()
+            .fit(big.view(), y.view())
+            .unwrap();
+        for (a, b) in fit.coefficients().iter().zip(base.coefficients()) {
+            assert!(close(a * factor, *b, 1e-6), "factor {factor}: {a} vs {b}");
+        }
+        assert!(close(fit.intercept(), base.intercept(), 1e-6));
+        let se = fit.standard_errors().unwrap();
+        let se0 = base.standard_errors().unwrap();
+        assert!(close(se[0] * factor.abs(), se0[0], 1e-6), "{se:?} {se0:?}");
+        assert!(close(se[2], se0[2], 1e-6));
+        assert!(close(fit.log_likelihood(), base.log_likelihood(), 1e-9));
+        let p = fit.predict_proba(big.view()).unwrap();
+        for (a, b) in p.iter().zip(&p0) {
+            assert!((a - b).abs() < 1e-9, "factor {factor}: {a} vs {b}");
+        }
+        // With a penalty the scaled data make it negligible: nearly the plain fit.
+        let pen = LogisticRegression::params()
+            .penalty(1.0)
+            .fit(big.view(), y.view())
+            .unwrap();
+        let p = pen.predict_proba(big.view()).unwrap();
+        for (a, b) in p.iter().zip(&p0) {
+            assert!(
+                (a - b).abs() < 1e-6,
+                "penalized, factor {factor}: {a} vs {b}"
+            );
+        }
+    }
+}
+
+#[test]
+fn logistic_predictions_on_huge_rows_saturate_or_name_the_row() {
+    let (x, y) = churn_data();
+    let fit = LogisticRegression::params()
+        .fit(x.view(), y.view())
+        .unwrap();
+    let b = fit.coefficients();
+    assert!(
+        b[0].abs() > 1.0 && b[1].abs() > 1.0 && b[0].abs() > b[1].abs(),
+        "{b:?}"
+    );
+    // Both terms overflow with opposite signs (inf - inf); the first term dominates.
+    let row = [1e308 * b[0].signum(), -1e308 * b[1].signum()];
+    let new = array![[0.01, 0.02], [row[0], row[1]], [-row[0], -row[1]]];
+    let p = fit.predict_proba(new.view()).unwrap();
+    assert!(p.iter().all(|v| v.is_finite()), "{p:?}");
+    assert_eq!((p[1], p[2]), (1.0, 0.0));
+    match fit.decision_function(new.view()) {
+        Err(Error::InvalidValue {
+            field: "x", row: 1, ..
+        }) => {}
+        other => panic!("expected InvalidValue for row 1, got {other:?}"),
+    }
+    // One finite term with the sum beyond f64 (2e308).
+    let t = 1e308 / b[0].abs();
+    let beyond = array![[t * b[0].signum() * 2.0, 0.0]];
+    let z = fit.decision_function(beyond.view());
+    assert!(
+        matches!(z, Err(Error::InvalidValue { row: 0, .. })),
+        "{z:?}"
+    );
+    // Terms that overflow (about +-2e308) but whose sum does not: the log-odds are finite.
+    let fine = array![[1e307, -(1e307 / b[1]) * b[0]]];
+    let z = fit.decision_function(fine.view()).unwrap();
+    assert!(z[0].is_finite(), "{z:?}");
+    assert!(fit.predict(new.view(), 0.5).is_ok());
+}
+
+#[test]
+fn logistic_weights_summing_beyond_f64_are_an_error_naming_the_row() {
+    let (x, y) = churn_data();
+    let mut w = Array1::from_elem(300, 1.0);
+    w[7] = 1e308;
+    w[8] = 1e308;
+    match LogisticRegression::params().fit_weighted(x.view(), y.view(), Some(w.view())) {
+        Err(Error::InvalidValue {
+            field: "sample_weight",
+            row,
+            ..
+        }) => assert!(row == 7 || row == 8),
+        other => panic!("expected InvalidValue on sample_weight, got {other:?}"),
+    }
+}
