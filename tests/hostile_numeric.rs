@@ -356,3 +356,101 @@ fn logistic_weights_summing_beyond_f64_are_an_error_naming_the_row() {
         other => panic!("expected InvalidValue on sample_weight, got {other:?}"),
     }
 }
+
+// ---- ETS forecasts -----------------------------------------------------------------
+
+use patronage::forecast::ets::{ErrorType, Ets, EtsSpec, SeasonType, TrendType};
+use patronage::forecast::{MAX_HORIZON, Series};
+
+fn seasonal_series(scale: f64) -> Series {
+    let y: Vec<f64> = (0..150)
+        .map(|t| {
+            scale
+                * (100.0
+                    * (1.0 + 0.3 * ((t % 24) as f64 / 24.0 * std::f64::consts::TAU).sin())
+                    * 1.002f64.powi(t)
+                    + ((t * 37) % 11) as f64)
+        })
+        .collect();
+    Series::new(&y, 24).unwrap()
+}
+
+#[test]
+fn ets_multiplicative_intervals_of_large_series_stay_finite() {
+    // Forecasts near 1e150: their squares (the variance recursion) pass 1e300, the
+    // standard deviations do not.
+    let s = seasonal_series(1e150);
+    for spec in [
+        EtsSpec::new(ErrorType::Multiplicative, TrendType::None, SeasonType::None),
+        EtsSpec::new(
+            ErrorType::Multiplicative,
+            TrendType::Damped,
+            SeasonType::Additive,
+        ),
+        EtsSpec::new(
+            ErrorType::Multiplicative,
+            TrendType::Additive,
+            SeasonType::Multiplicative,
+        ),
+    ] {
+        let fit = Ets::params(spec).fit(&s).unwrap();
+        match fit.forecast(MAX_HORIZON, &[0.95]) {
+            Ok(f) => {
+                assert!(all_finite(&f.mean), "{spec}");
+                assert!(all_finite(&f.intervals[0].lower), "{spec}");
+                assert!(all_finite(&f.intervals[0].upper), "{spec}");
+            }
+            // Only a genuinely unrepresentable bound may fail, and then typed.
+            Err(Error::NonFinite { field, row, .. }) => {
+                assert!(
+                    field.starts_with("forecast") && row > 0,
+                    "{spec}: {field} {row}"
+                )
+            }
+            Err(e) => panic!("{spec}: {e:?}"),
+        }
+    }
+    // ETS(M,N,N): the variance grows only linearly in h, so every bound is finite.
+    let fit = Ets::params(EtsSpec::new(
+        ErrorType::Multiplicative,
+        TrendType::None,
+        SeasonType::None,
+    ))
+    .fit(&s)
+    .unwrap();
+    let f = fit.forecast(MAX_HORIZON, &[0.8, 0.95]).unwrap();
+    assert!(
+        f.intervals
+            .iter()
+            .all(|i| all_finite(&i.upper) && all_finite(&i.lower))
+    );
+}
+
+#[test]
+fn ets_forecasts_beyond_f64_are_an_error_naming_the_step() {
+    // A valid model (as read from a file) whose level 1e308 and slope 1e305 carry the
+    // forecast past f64::MAX within the horizon.
+    let y: Vec<f64> = (0..60)
+        .map(|t| 100.0 + 2.0 * t as f64 + ((t * 7) % 5) as f64)
+        .collect();
+    let s = Series::new(&y, 1).unwrap();
+    for error in [ErrorType::Additive, ErrorType::Multiplicative] {
+        let fit = Ets::params(EtsSpec::new(error, TrendType::Additive, SeasonType::None))
+            .fit(&s)
+            .unwrap();
+        let mut v = serde_json::to_value(&fit).unwrap();
+        v["last_state"] = serde_json::json!([1e308, 1e305]);
+        let fit: patronage::forecast::ets::FittedEts = serde_json::from_value(v).unwrap();
+        assert!(fit.forecast(10, &[0.95]).is_ok());
+        match fit.forecast(MAX_HORIZON, &[0.95]) {
+            Err(Error::NonFinite { field, row, value }) => {
+                assert!(field.starts_with("forecast"), "{field}");
+                assert!(
+                    (10..1000).contains(&row) && !value.is_finite(),
+                    "{row} {value}"
+                );
+            }
+            other => panic!("expected NonFinite, got {:?}", other.map(|f| f.mean[999])),
+        }
+    }
+}
