@@ -454,3 +454,33 @@ fn ets_forecasts_beyond_f64_are_an_error_naming_the_step() {
         }
     }
 }
+
+// ---- churn metrics -------------------------------------------------------------------
+
+#[test]
+fn churn_metrics_on_extreme_scores_and_probabilities_are_finite() {
+    use patronage::churn::metrics::{average_precision, brier, log_loss, roc_auc};
+    let y = [0.0, 1.0, 0.0, 1.0, 1.0, 0.0];
+    let p = [
+        0.0,
+        1.0,
+        1.0,
+        0.0,
+        f64::MIN_POSITIVE,
+        1.0 - f64::EPSILON / 2.0,
+    ];
+    let ll = log_loss(&y, &p).unwrap();
+    assert!(ll.is_finite() && ll > 0.0, "{ll}");
+    assert!(brier(&y, &p).unwrap().is_finite());
+    let s = [-f64::MAX, f64::MAX, -1e308, 1e308, 5e-324, -5e-324];
+    let auc = roc_auc(&y, &s).unwrap();
+    assert!(auc.is_finite());
+    assert!(average_precision(&y, &s).unwrap().is_finite());
+    // Ranking metrics depend only on the order: the same ranks in small numbers.
+    let ranks = [-3.0, 3.0, -2.0, 2.0, 1.0, -1.0];
+    assert_eq!(auc, roc_auc(&y, &ranks).unwrap());
+    assert_eq!(
+        average_precision(&y, &s).unwrap(),
+        average_precision(&y, &ranks).unwrap()
+    );
+}
