@@ -185,13 +185,18 @@ impl LogisticRegression {
                 reason: "must be positive and finite".into(),
             });
         }
+        // Largest |value| per column, read with the finiteness check.
+        let mut col_max = vec![0.0f64; p];
         for (row, r) in x.rows().into_iter().enumerate() {
-            if let Some(&value) = r.iter().find(|v| !v.is_finite()) {
-                return Err(Error::NonFinite {
-                    field: "x",
-                    row,
-                    value,
-                });
+            for (m, &value) in col_max.iter_mut().zip(r) {
+                if !value.is_finite() {
+                    return Err(Error::NonFinite {
+                        field: "x",
+                        row,
+                        value,
+                    });
+                }
+                *m = m.max(value.abs());
             }
         }
         for (row, &v) in y.iter().enumerate() {
@@ -243,20 +248,59 @@ impl LogisticRegression {
             .map(|i| sample_weight.map_or(1.0, |w| w[i]) * if y[i] == 1.0 { w1 } else { w0 })
             .collect();
         let total_weight: f64 = weights.iter().sum();
+        if !total_weight.is_finite() {
+            let row = (0..n)
+                .max_by(|&a, &b| weights[a].total_cmp(&weights[b]))
+                .unwrap_or(0);
+            return Err(Error::InvalidValue {
+                field: "sample_weight",
+                row,
+                value: sample_weight.map_or(weights[row], |w| w[row]),
+                reason: "the weights sum beyond the range of f64; rescale them".into(),
+            });
+        }
         if total_weight <= 0.0 {
             return Err(Error::InsufficientData {
                 model: "logistic regression",
                 reason: "all sample weights are zero".into(),
             });
         }
+        // Columns with values so large that the gradient and Hessian sums (squares of
+        // the values) could overflow are fitted scaled by a power of two c_j, exactly:
+        // the coefficient on the scaled column is w_j / c_j, and the penalty on it is
+        // scaled by c_j^2 so the objective is unchanged.
+        let col_scale: Vec<f64> = col_max
+            .iter()
+            .map(|&m| {
+                if m > LARGE_FEATURE {
+                    crate::segment::scale::pow2_scale(m)
+                } else {
+                    1.0
+                }
+            })
+            .collect();
+        let rescaled = col_scale.iter().any(|&c| c != 1.0);
         let problem = Problem {
-            x: x.as_standard_layout(),
+            x: if rescaled {
+                let mut owned = x.to_owned();
+                for (mut col, &c) in owned.columns_mut().into_iter().zip(&col_scale) {
+                    col.mapv_inplace(|v| v * c);
+                }
+                ndarray::CowArray::from(owned)
+            } else {
+                x.as_standard_layout()
+            },
             y: y.to_vec(),
             weights,
             p,
             intercept: self.fit_intercept,
             // Mean objective: loss / W + ||w||^2 / (2 C W).
             ridge: self.c.map_or(0.0, |c| 1.0 / (c * total_weight)),
+            ridge_scale: if rescaled {
+                col_scale.iter().map(|c| c * c).collect()
+            } else {
+                Vec::new()
+            },
             total_weight,
         };
         let dim = p + usize::from(self.fit_intercept);
@@ -268,11 +312,14 @@ impl LogisticRegression {
         if self.c.is_none() && problem.max_abs_linear_predictor(&beta) > SEPARATION_Z {
             return Err(separated());
         }
-        let (coef, intercept) = if self.fit_intercept {
+        let (mut coef, intercept) = if self.fit_intercept {
             (beta[..p].to_vec(), beta[p])
         } else {
             (beta.clone(), 0.0)
         };
+        for (w, c) in coef.iter_mut().zip(&col_scale) {
+            *w *= c;
+        }
         let mut model = FittedLogistic {
             coefficients: coef,
             intercept,
@@ -289,7 +336,11 @@ impl LogisticRegression {
             let (_, grad_hess) = problem.evaluate(&beta, true);
             let info: Vec<f64> = grad_hess[dim..].iter().map(|h| h * total_weight).collect();
             let cov = cholesky_inverse(&info, dim).ok_or_else(separated)?;
-            model.standard_errors = Some((0..dim).map(|i| cov[i * dim + i].sqrt()).collect());
+            model.standard_errors = Some(
+                (0..dim)
+                    .map(|i| cov[i * dim + i].sqrt() * col_scale.get(i).copied().unwrap_or(1.0))
+                    .collect(),
+            );
         }
         Ok(model)
     }
@@ -310,6 +361,9 @@ struct Problem<'a> {
     p: usize,
     intercept: bool,
     ridge: f64,
+    /// Per-coefficient factors of the ridge (c_j^2 for a rescaled column); empty when
+    /// no column is rescaled.
+    ridge_scale: Vec<f64>,
     total_weight: f64,
 }
 
@@ -320,6 +374,10 @@ const SEPARATION_Z: f64 = 30.0;
 
 /// Rows per chunk of parallel work.
 const CHUNK: usize = 8192;
+
+/// Feature columns with a |value| above this are fitted rescaled (see `fit_weighted`):
+/// the Hessian sums squares of the values over the rows.
+const LARGE_FEATURE: f64 = 1e100;
 
 /// Rows above which Newton starts from a subsample's fit (see `newton_warm`).
 const WARM_START_ROWS: usize = 50_000;
@@ -349,6 +407,20 @@ fn log1p_exp(z: f64) -> f64 {
     } else {
         z.exp().ln_1p()
     }
+}
+
+/// `intercept + x . coefficients` with `x` and the coefficients scaled by powers of two
+/// so that no product or partial sum overflows (each term is at most 1), scaled back:
+/// infinite only when the true value is beyond f64, never NaN.
+fn scaled_linear(intercept: f64, x: &[f64], coef: &[f64]) -> f64 {
+    use crate::segment::scale::pow2_scale;
+    let sx = pow2_scale(x.iter().fold(1.0f64, |m, v| m.max(v.abs())));
+    let sb = pow2_scale(coef.iter().fold(intercept.abs(), |m, v| m.max(v.abs())));
+    let z = x
+        .iter()
+        .zip(coef)
+        .fold(intercept * sb * sx, |acc, (v, b)| acc + (v * sx) * (b * sb));
+    z / sx / sb
 }
 
 /// The logistic function, stable for large `|z|`.
@@ -448,8 +520,9 @@ impl Problem<'_> {
         let mut loss = total[len] / w;
         // Ridge on the coefficients, not the intercept.
         for j in 0..p {
-            loss += 0.5 * self.ridge * beta[j] * beta[j];
-            out[j] += self.ridge * beta[j];
+            let ridge = self.ridge * self.ridge_scale.get(j).copied().unwrap_or(1.0);
+            loss += 0.5 * ridge * beta[j] * beta[j];
+            out[j] += ridge * beta[j];
         }
         if hessian {
             let hh = &mut out[dim..];
@@ -459,7 +532,7 @@ impl Problem<'_> {
                 }
             }
             for j in 0..p {
-                hh[j * dim + j] += self.ridge;
+                hh[j * dim + j] += self.ridge * self.ridge_scale.get(j).copied().unwrap_or(1.0);
             }
         }
         (loss, out)
@@ -501,6 +574,7 @@ impl Problem<'_> {
             p: self.p,
             intercept: self.intercept,
             ridge: self.ridge,
+            ridge_scale: self.ridge_scale.clone(),
             total_weight: sub_total,
         };
         let start = match sub.newton(vec![0.0; dim], tol, max_iter) {
@@ -855,7 +929,7 @@ impl FittedLogistic {
     /// # Errors
     /// [`Error::LengthMismatch`] for the wrong number of columns; [`Error::NonFinite`].
     pub fn decision_function(&self, x: ArrayView2<f64>) -> Result<Array1<f64>> {
-        self.linear(x, |z| z)
+        self.linear(x, |z| z, false)
     }
 
     /// The probability of class 1 (churn) for each row.
@@ -863,7 +937,7 @@ impl FittedLogistic {
     /// # Errors
     /// As [`decision_function`](Self::decision_function).
     pub fn predict_proba(&self, x: ArrayView2<f64>) -> Result<Array1<f64>> {
-        self.linear(x, sigmoid)
+        self.linear(x, sigmoid, true)
     }
 
     /// `link(intercept + x . coefficients)` per row, in parallel chunks of rows.
@@ -871,7 +945,17 @@ impl FittedLogistic {
     /// Validation rides along: a NaN or infinite feature makes its row's linear
     /// predictor non-finite, so only such rows are re-read to find the culprit, and the
     /// data are read once.
-    fn linear(&self, x: ArrayView2<f64>, link: impl Fn(f64) -> f64 + Sync) -> Result<Array1<f64>> {
+    ///
+    /// A finite row whose predictor overflowed (or became NaN as inf - inf) is
+    /// recomputed with scaling: its sign and size then give a probability of 0 or 1
+    /// (`saturate`), or, for the log-odds themselves, an error naming the row when they
+    /// are beyond f64.
+    fn linear(
+        &self,
+        x: ArrayView2<f64>,
+        link: impl Fn(f64) -> f64 + Sync,
+        saturate: bool,
+    ) -> Result<Array1<f64>> {
         self.check_columns(&x)?;
         let x = x.as_standard_layout();
         let data = x.as_slice().unwrap_or(&[]);
@@ -899,16 +983,31 @@ impl FittedLogistic {
         };
         #[cfg(not(feature = "parallel"))]
         let suspects: Vec<Vec<usize>> = out.chunks_mut(CHUNK).enumerate().map(fill).collect();
-        // Rows in order: the first with a non-finite value is the error (a finite row
-        // whose predictor overflowed is fine: its probability is 0 or 1).
+        // Rows in order: the first with a non-finite value is the error.
         for row in suspects.into_iter().flatten() {
-            if let Some(&value) = data[row * p..(row + 1) * p].iter().find(|v| !v.is_finite()) {
+            let r = &data[row * p..(row + 1) * p];
+            if let Some(&value) = r.iter().find(|v| !v.is_finite()) {
                 return Err(Error::NonFinite {
                     field: "x",
                     row,
                     value,
                 });
             }
+            let z = scaled_linear(self.intercept, r, &self.coefficients);
+            if !z.is_finite() && !saturate {
+                let value = r
+                    .iter()
+                    .fold(0.0f64, |m, &v| if v.abs() > m.abs() { v } else { m });
+                return Err(Error::InvalidValue {
+                    field: "x",
+                    row,
+                    value,
+                    reason:
+                        "its log-odds (intercept + x . coefficients) are beyond the range of f64"
+                            .into(),
+                });
+            }
+            out[row] = link(z);
         }
         Ok(Array1::from(out))
     }
@@ -967,6 +1066,7 @@ mod warm_start_tests {
                 p,
                 intercept: true,
                 ridge,
+                ridge_scale: Vec::new(),
                 total_weight: n as f64,
             };
             let (warm, _) = problem.newton_warm(1e-10, 100).unwrap();

@@ -42,6 +42,13 @@ fn validate(y: &[f64], scores: &[f64]) -> Result<usize> {
             });
         }
     }
+    // Rankings index rows with u32 (half the memory of the sort).
+    Error::check_limit(
+        "rows",
+        i64::try_from(y.len()).unwrap_or(i64::MAX),
+        u32::MAX as usize,
+        "evaluate on a sample or in parts",
+    )?;
     if let Some(row) = scores.iter().position(|v| !v.is_finite()) {
         return Err(Error::NonFinite {
             field: "scores",
@@ -360,7 +367,9 @@ pub fn lift_table(y: &[f64], scores: &[f64], groups: usize) -> Result<Vec<LiftRo
     let mut rows = Vec::with_capacity(groups);
     let (mut cum_count, mut cum_pos) = (0usize, 0usize);
     for g in 0..groups {
-        let (lo, hi) = (g * n / groups, (g + 1) * n / groups);
+        // In u128: g n can pass usize::MAX for very large n.
+        let bound = |g: usize| (g as u128 * n as u128 / groups as u128) as usize;
+        let (lo, hi) = (bound(g), bound(g + 1));
         let pos = order[lo..hi]
             .iter()
             .filter(|&&i| y[i as usize] == 1.0)

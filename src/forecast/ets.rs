@@ -709,8 +709,17 @@ impl FittedEts {
     /// from 5,000 simulated paths with a fixed seed (see the [module docs](self)).
     ///
     /// # Errors
-    /// [`Error::InvalidParameter`] for `h = 0` or a level outside (0, 1).
+    /// [`Error::InvalidParameter`] for `h = 0` or a level outside (0, 1);
+    /// [`Error::NonFinite`] naming the first step (row 0 is one step ahead) whose
+    /// forecast or interval bound is beyond the range of f64 (the multiplicative
+    /// models' variances grow geometrically with the horizon).
     pub fn forecast(&self, h: usize, levels: &[f64]) -> Result<Forecast> {
+        let f = self.forecast_unchecked(h, levels)?;
+        check_finite_forecast(&f)?;
+        Ok(f)
+    }
+
+    fn forecast_unchecked(&self, h: usize, levels: &[f64]) -> Result<Forecast> {
         check_request(h, levels)?;
         let point = self.point_forecasts(h);
         let p = self.params();
@@ -728,36 +737,59 @@ impl FittedEts {
             };
             c.push(p.alpha + p.beta * phi_j + seasonal);
         }
-        let (mean, var) = match (spec.error, spec.season) {
+        // Variances are computed in units scaled by a power of two (`unit`, exact) so
+        // that squares of large forecasts do not overflow where the standard deviation
+        // itself is finite; sd = sqrt(scaled variance) / unit.
+        let (mean, var, unit) = match (spec.error, spec.season) {
             (ErrorType::Additive, SeasonType::None | SeasonType::Additive) => {
+                let unit = crate::segment::scale::pow2_scale(sigma2.sqrt());
+                let s2 = sigma2 * unit * unit;
                 let mut acc = 0.0;
                 let var = (0..h)
                     .map(|i| {
                         if i > 0 {
                             acc += c[i - 1] * c[i - 1];
                         }
-                        sigma2 * (1.0 + acc)
+                        s2 * (1.0 + acc)
                     })
                     .collect();
-                (point, var)
+                (point, var, unit)
             }
             (ErrorType::Multiplicative, SeasonType::None | SeasonType::Additive) => {
+                // Over the finite forecasts: an overflowed one is reported at its step.
+                let unit = crate::segment::scale::pow2_scale(
+                    point
+                        .iter()
+                        .filter(|v| v.is_finite())
+                        .fold(0.0f64, |m, v| m.max(v.abs())),
+                );
+                let scaled: Vec<f64> = point.iter().map(|v| v * unit).collect();
                 let mut theta = vec![0.0; h];
                 for j in 0..h {
-                    theta[j] = point[j] * point[j]
+                    theta[j] = scaled[j] * scaled[j]
                         + sigma2 * (0..j).map(|i| c[i] * c[i] * theta[j - 1 - i]).sum::<f64>();
                 }
                 let var = (0..h)
-                    .map(|j| (1.0 + sigma2) * theta[j] - point[j] * point[j])
+                    .map(|j| (1.0 + sigma2) * theta[j] - scaled[j] * scaled[j])
                     .collect();
-                (point, var)
+                (point, var, unit)
             }
             (ErrorType::Multiplicative, SeasonType::Multiplicative) => self.class3(h),
             (ErrorType::Additive, SeasonType::Multiplicative) => {
                 return Ok(self.simulated_forecast(point, h, levels));
             }
         };
-        let sd: Vec<f64> = var.iter().map(|v: &f64| v.max(0.0).sqrt()).collect();
+        // A NaN variance (inf - inf after overflow) stays NaN, for the finiteness check.
+        let sd: Vec<f64> = var
+            .iter()
+            .map(|&v: &f64| {
+                if v.is_nan() {
+                    v
+                } else {
+                    v.max(0.0).sqrt() / unit
+                }
+            })
+            .collect();
         Ok(Forecast {
             intervals: normal_intervals(&mean, &sd, levels),
             mean,
@@ -768,7 +800,11 @@ impl FittedEts {
     /// and season): moments of the product of the level-trend and seasonal parts.
     /// With a damped trend the level-trend block uses `(1, φ)` and `[[1, φ], [0, φ]]`
     /// (R's implementation puts 1 where the damped forecast needs φ).
-    fn class3(&self, h: usize) -> (Vec<f64>, Vec<f64>) {
+    ///
+    /// The level and trend are scaled by a power of two (`unit`, returned) so that the
+    /// variance recursion does not overflow where the standard deviation is finite:
+    /// the mean is returned unscaled, the variance in `unit^2` units.
+    fn class3(&self, h: usize) -> (Vec<f64>, Vec<f64>, f64) {
         let (m, spec, s2) = (self.m, self.spec, self.sigma2);
         let p = self.params();
         let k = 1 + usize::from(spec.has_trend());
@@ -832,18 +868,33 @@ impl FittedEts {
             }
             out
         };
-        let transpose = |a: &[f64]| -> Vec<f64> {
+        // a v b': a and b are sparse (Kronecker products of shifts and 2 x 2 blocks), so
+        // both products skip their zeros, O(n nnz) rather than O(n^3) per step. Each
+        // entry sums its terms in the same order as the dense product.
+        let sandwich = |a: &[f64], v: &[f64], b: &[f64]| {
+            let av = matmul(a, v);
             let mut out = vec![0.0; n * n];
-            for i in 0..n {
-                for j in 0..n {
-                    out[j * n + i] = a[i * n + j];
+            for j in 0..n {
+                for l in 0..n {
+                    let bjl = b[j * n + l];
+                    if bjl == 0.0 {
+                        continue;
+                    }
+                    for i in 0..n {
+                        out[i * n + j] += av[i * n + l] * bjl;
+                    }
                 }
             }
             out
         };
-        let sandwich = |a: &[f64], v: &[f64], b: &[f64]| matmul(&matmul(a, v), &transpose(b));
         let h1 = [1.0, p.phi];
-        let x1 = &self.last_state[..k];
+        let unit = crate::segment::scale::pow2_scale(
+            self.last_state[..k]
+                .iter()
+                .fold(0.0f64, |m, v| m.max(v.abs())),
+        );
+        let x1_scaled: Vec<f64> = self.last_state[..k].iter().map(|v| v * unit).collect();
+        let x1 = &x1_scaled;
         let x2 = &self.last_state[k..];
         // Mh (k x m), stored row-major as mh[i * m + j].
         let mut mh: Vec<f64> = (0..k)
@@ -905,7 +956,8 @@ impl FittedEts {
             let b = prod(&g1, &g2);
             mh = a.iter().zip(&b).map(|(x, y)| x + s2 * y).collect();
         }
-        (mean, var)
+        let mean = mean.iter().map(|v| v / unit).collect();
+        (mean, var, unit)
     }
 
     /// Intervals from simulated sample paths (ETS(A,·,M)); the mean stays the point
@@ -930,38 +982,77 @@ impl FittedEts {
                 intervals,
             };
         };
-        let mut paths = vec![vec![0.0; PATHS]; h];
+        // All paths advance one step at a time and each step's quantiles are taken
+        // before the next: memory is PATHS states, not PATHS x h values (400 MB at
+        // h = MAX_HORIZON).
         let p = self.params();
         let k = 1 + usize::from(self.spec.has_trend());
-        for path in 0..PATHS {
-            let mut state = self.last_state.clone();
-            for row in paths.iter_mut() {
-                let e = normal.sample(&mut rng);
-                let y = step_state(self.spec, self.m, &p, &mut state, k, |yhat| yhat + e);
-                row[path] = y;
-            }
-        }
-        let intervals = levels
+        let width = self.last_state.len();
+        let mut states: Vec<f64> = (0..PATHS)
+            .flat_map(|_| self.last_state.iter().copied())
+            .collect();
+        let mut row = vec![0.0; PATHS];
+        let mut intervals: Vec<Interval> = levels
             .iter()
-            .map(|&level| {
-                let (mut lower, mut upper) = (Vec::with_capacity(h), Vec::with_capacity(h));
-                for row in &mut paths {
-                    row.sort_by(f64::total_cmp);
-                    lower.push(quantile_sorted(row, 0.5 - level / 2.0));
-                    upper.push(quantile_sorted(row, 0.5 + level / 2.0));
-                }
-                Interval {
-                    level,
-                    lower,
-                    upper,
-                }
+            .map(|&level| Interval {
+                level,
+                lower: Vec::with_capacity(h),
+                upper: Vec::with_capacity(h),
             })
             .collect();
+        for _ in 0..h {
+            for (state, y) in states.chunks_exact_mut(width).zip(row.iter_mut()) {
+                let e = normal.sample(&mut rng);
+                *y = step_state(self.spec, self.m, &p, state, k, |yhat| yhat + e);
+            }
+            row.sort_by(f64::total_cmp);
+            for interval in &mut intervals {
+                let level = interval.level;
+                interval
+                    .lower
+                    .push(quantile_sorted(&row, 0.5 - level / 2.0));
+                interval
+                    .upper
+                    .push(quantile_sorted(&row, 0.5 + level / 2.0));
+            }
+        }
         Forecast {
             mean: point,
             intervals,
         }
     }
+}
+
+/// [`Error::NonFinite`] for the first step whose mean or an interval bound is not
+/// finite: field `forecast` for the mean, `forecast interval` for a bound.
+fn check_finite_forecast(f: &Forecast) -> Result<()> {
+    let bad_mean = f.mean.iter().position(|v| !v.is_finite());
+    let bad_bound = f
+        .intervals
+        .iter()
+        .flat_map(|i| {
+            let lo = i.lower.iter().position(|v| !v.is_finite());
+            let hi = i.upper.iter().position(|v| !v.is_finite());
+            [lo, hi]
+        })
+        .flatten()
+        .min();
+    let (field, row, values) = match (bad_mean, bad_bound) {
+        (Some(m), Some(b)) if b < m => ("forecast interval", b, None),
+        (Some(m), _) => ("forecast", m, Some(&f.mean)),
+        (None, Some(b)) => ("forecast interval", b, None),
+        (None, None) => return Ok(()),
+    };
+    let value = match values {
+        Some(v) => v[row],
+        None => f
+            .intervals
+            .iter()
+            .flat_map(|i| [i.lower[row], i.upper[row]])
+            .find(|v| !v.is_finite())
+            .unwrap_or(f64::INFINITY),
+    };
+    Err(Error::NonFinite { field, row, value })
 }
 
 /// Linear-interpolation quantile of sorted data (R's type 7).

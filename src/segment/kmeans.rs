@@ -162,6 +162,63 @@ impl KMeans {
     /// non-finite `tol`, or given centroids of the wrong shape or with non-finite
     /// values; [`Error::NonFinite`] for a NaN or infinite value in `x` (naming its row).
     pub fn fit(&self, x: ArrayView2<f64>) -> Result<FittedKMeans> {
+        match self.fit_guarded(x, true)? {
+            Some(fit) => Ok(fit),
+            None => self.fit_rescaled(x),
+        }
+    }
+
+    /// The fit on `x` scaled by a power of two so that its largest |value| is about 1:
+    /// for data whose squared distances or sums would overflow (or underflow) f64.
+    /// Scaling by a power of two is exact, so the labels are those of the data, and
+    /// the centroids and inertia are scaled back.
+    fn fit_rescaled(&self, x: ArrayView2<f64>) -> Result<FittedKMeans> {
+        check_finite(&x)?;
+        let max_abs = x.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+        let s = super::scale::pow2_scale(max_abs);
+        let scaled = x.mapv(|v| v * s);
+        let mut params = self.clone();
+        if let Init::Given(c) = &self.init {
+            let c = c.mapv(|v| v * s);
+            if c.iter().any(|v| !v.is_finite()) {
+                return Err(invalid(
+                    "init",
+                    "centroids far from the data",
+                    "the given centroids are so far from the data that their distances overflow f64",
+                ));
+            }
+            params.init = Init::Given(c);
+        }
+        let mut fit = params
+            .fit_guarded(scaled.view(), false)?
+            .ok_or_else(|| invalid("x", "unscalable", "the data could not be rescaled"))?;
+        fit.centroids.mapv_inplace(|v| v / s);
+        fit.inertia = fit.inertia / s / s;
+        if !fit.inertia.is_finite() {
+            // Name the row with the largest value: the one that makes the spread so wide.
+            let (row, value) = x
+                .rows()
+                .into_iter()
+                .enumerate()
+                .flat_map(|(i, r)| r.iter().map(move |&v| (i, v)).collect::<Vec<_>>())
+                .fold((0, 0.0f64), |best, (i, v)| {
+                    if v.abs() > best.1.abs() { (i, v) } else { best }
+                });
+            return Err(Error::InvalidValue {
+                field: "x",
+                row,
+                value,
+                reason: "the inertia (summed squared distances to the centroids) of these \
+                         data is beyond the range of f64; rescale the features"
+                    .into(),
+            });
+        }
+        Ok(fit)
+    }
+
+    /// The fit, or `None` (when `guard`) if the data's scale is outside the range where
+    /// squared distances and sums are safe in f64: the caller then refits rescaled.
+    fn fit_guarded(&self, x: ArrayView2<f64>, guard: bool) -> Result<Option<FittedKMeans>> {
         let (n, d) = x.dim();
         if n == 0 {
             return Err(Error::Empty { field: "x" });
@@ -216,12 +273,16 @@ impl KMeans {
         // input; on good input the data are read once less.
         let data = Data::new(&x);
         let mut validated = false;
+        let safe = SafeScale::new(n, d);
         let tol = if self.tol > 0.0 {
-            let variance = mean_variance(&data);
+            let (variance, max_abs) = mean_variance(&data);
             if !variance.is_finite() {
                 check_finite(&x)?;
             }
             validated = true;
+            if guard && !safe.holds(max_abs) {
+                return Ok(None);
+            }
             self.tol * variance
         } else {
             0.0
@@ -231,6 +292,16 @@ impl KMeans {
             Algorithm::Hamerly => true,
             Algorithm::Auto => n >= 1000 && d >= 16 && self.k > 1,
         };
+        // Without a pass before the first assignment, scan the data now (max_iter = 0
+        // is the only such case that skips the assignment's check).
+        if guard && self.max_iter == 0 {
+            check_finite(&x)?;
+            let max_abs = x.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+            if !safe.holds(max_abs) {
+                return Ok(None);
+            }
+        }
+        let guard = guard.then_some(safe);
         let runs = if matches!(self.init, Init::Given(_)) {
             1
         } else {
@@ -252,7 +323,19 @@ impl KMeans {
                 Init::Random => random_rows(&data, self.k, &mut rng),
             };
             let check = (!validated).then_some(&x);
-            let fit = run_kmeans(&data, centroids, self.k, self.max_iter, tol, hamerly, check)?;
+            let Some(fit) = run_kmeans(
+                &data,
+                centroids,
+                self.k,
+                self.max_iter,
+                tol,
+                hamerly,
+                check,
+                guard,
+            )?
+            else {
+                return Ok(None);
+            };
             validated = true;
             if best.as_ref().is_none_or(|b| fit.inertia < b.inertia) {
                 best = Some(fit);
@@ -260,6 +343,34 @@ impl KMeans {
         }
         // runs >= 1, so best is set.
         best.ok_or_else(|| invalid("n_init", "0", "run at least once"))
+            .map(Some)
+    }
+}
+
+/// The range of squared magnitudes (of |x|^2 or max |x|^2) within which k-means's
+/// sums, squared distances and inertia cannot overflow, nor the squares underflow.
+#[derive(Clone, Copy)]
+struct SafeScale {
+    hi: f64,
+}
+
+impl SafeScale {
+    fn new(n: usize, d: usize) -> Self {
+        // Inertia and the centroid sums are at most 4 n d max|x|^2.
+        Self {
+            hi: 1e300 / (4.0 * n as f64 * d as f64),
+        }
+    }
+
+    /// Whether a squared magnitude `m2` is safe; false for NaN, and for 0 (which may
+    /// be an underflow: all-zero data then take the rescaled path, harmlessly).
+    fn holds_squared(self, m2: f64) -> bool {
+        (1e-280..=self.hi).contains(&m2)
+    }
+
+    /// Whether the largest |value| `a` is safe (0 for all-zero data is).
+    fn holds(self, a: f64) -> bool {
+        a == 0.0 || (a >= 1e-140 && a * a <= self.hi)
     }
 }
 
@@ -274,27 +385,40 @@ fn invalid(name: &'static str, value: &str, reason: &str) -> Error {
 /// [`Error::NonFinite`] naming the first row with a NaN or infinite value: one
 /// parallel pass over a contiguous array, the row scan only to name the row.
 pub(crate) fn check_finite(x: &ArrayView2<f64>) -> Result<()> {
+    check_finite_max_abs(x).map(|_| ())
+}
+
+/// [`check_finite`] that also returns the largest |value| (0 for no values), read in
+/// the same pass.
+pub(crate) fn check_finite_max_abs(x: &ArrayView2<f64>) -> Result<f64> {
     if let Some(all) = x.as_slice() {
         let d = x.ncols().max(1);
-        let finite = |lo: usize, hi: usize| {
+        let scan = |lo: usize, hi: usize| {
             all[lo * d..hi * d]
                 .iter()
-                .fold(true, |ok, v| ok & v.is_finite())
+                .fold((true, 0.0f64), |(ok, m), v| {
+                    (ok & v.is_finite(), fmax(m, v.abs()))
+                })
         };
-        if map_chunks(x.nrows(), finite).iter().all(|&ok| ok) {
-            return Ok(());
+        let parts = map_chunks(x.nrows(), scan);
+        if parts.iter().all(|&(ok, _)| ok) {
+            return Ok(parts.iter().fold(0.0, |m, &(_, v)| fmax(m, v)));
         }
     }
+    let mut max_abs = 0.0f64;
     for (row, r) in x.rows().into_iter().enumerate() {
-        if let Some(&v) = r.iter().find(|v| !v.is_finite()) {
-            return Err(Error::NonFinite {
-                field: "x",
-                row,
-                value: v,
-            });
+        for &v in r {
+            if !v.is_finite() {
+                return Err(Error::NonFinite {
+                    field: "x",
+                    row,
+                    value: v,
+                });
+            }
+            max_abs = max_abs.max(v.abs());
         }
     }
-    Ok(())
+    Ok(max_abs)
 }
 
 /// Distinct rows, counting no further than `stop` (enough to validate k).
@@ -350,14 +474,16 @@ impl<'a> Data<'a> {
 /// Mean over columns of the column variances (population), in one pass: each fixed
 /// chunk's means and sums of squared deviations (two passes over the chunk, in cache),
 /// merged in chunk order (Chan, Golub & LeVeque).
-fn mean_variance(data: &Data) -> f64 {
+fn mean_variance(data: &Data) -> (f64, f64) {
     let (n, d) = (data.n, data.d);
     let parts = map_chunks(n, |lo, hi| {
         let rows = &data.x[lo * d..hi * d];
         let mut mean = vec![0.0; d];
+        let mut max_abs = 0.0f64;
         for r in rows.chunks_exact(d) {
             for (m, &v) in mean.iter_mut().zip(r) {
                 *m += v;
+                max_abs = fmax(max_abs, v.abs());
             }
         }
         let count = (hi - lo) as f64;
@@ -368,12 +494,14 @@ fn mean_variance(data: &Data) -> f64 {
                 *s += (v - m) * (v - m);
             }
         }
-        (count, mean, m2)
+        (count, mean, m2, max_abs)
     });
     let mut total = 0.0;
+    let mut max_abs = 0.0f64;
     let mut mean = vec![0.0; d];
     let mut m2 = vec![0.0; d];
-    for (count, cm, cm2) in parts {
+    for (count, cm, cm2, cmax) in parts {
+        max_abs = fmax(max_abs, cmax);
         let merged = total + count;
         for j in 0..d {
             let delta = cm[j] - mean[j];
@@ -382,7 +510,7 @@ fn mean_variance(data: &Data) -> f64 {
         }
         total = merged;
     }
-    m2.iter().sum::<f64>() / (n as f64 * d as f64)
+    (m2.iter().sum::<f64>() / (n as f64 * d as f64), max_abs)
 }
 
 /// Runs `$body` for the centroids `0..k` in register blocks of the given sizes, largest
@@ -846,9 +974,14 @@ struct Pass {
     /// Whether every point's distances were finite (false when a value is NaN or
     /// infinite, or a distance overflows).
     finite: bool,
+    /// The largest |x|^2 of the chunk's points (first pass only; 0 otherwise).
+    max_xx: f64,
 }
 
-/// One k-means run from the given centroids.
+/// One k-means run from the given centroids; `None` when `guard` finds the data's
+/// scale unsafe on the first pass.
+// The run's settings are independent values; a struct for them would only rename them.
+#[allow(clippy::too_many_arguments)]
 fn run_kmeans(
     data: &Data,
     mut centroids: Vec<f64>,
@@ -857,7 +990,8 @@ fn run_kmeans(
     tol: f64,
     hamerly: bool,
     check: Option<&ArrayView2<f64>>,
-) -> Result<FittedKMeans> {
+    guard: Option<SafeScale>,
+) -> Result<Option<FittedKMeans>> {
     let (n, d) = (data.n, data.d);
     // Without a pass, nothing has read the data yet.
     if max_iter == 0
@@ -905,6 +1039,17 @@ fn run_kmeans(
             && !passes.iter().all(|p| p.finite)
         {
             check_finite(x)?;
+        }
+        // The first pass read every point's |x|^2: data too large or too small for
+        // safe squared distances are refitted rescaled (see `KMeans::fit`).
+        if it == 0
+            && let Some(safe) = guard
+        {
+            let max_xx = passes.iter().fold(0.0f64, |m, p| fmax(m, p.max_xx));
+            let finite = passes.iter().all(|p| p.finite);
+            if !(finite && safe.holds_squared(max_xx)) {
+                return Ok(None);
+            }
         }
         let mut sums = vec![0.0; k * d];
         let mut counts = vec![0usize; k];
@@ -973,14 +1118,14 @@ fn run_kmeans(
     })
     .iter()
     .sum();
-    Ok(FittedKMeans {
+    Ok(Some(FittedKMeans {
         centroids: Array2::from_shape_vec((k, d), centroids)
             .unwrap_or_else(|_| Array2::zeros((k, d))),
         labels,
         inertia,
         iterations,
         converged: strict || iterations < max_iter,
-    })
+    }))
 }
 
 /// The closing E-step for the points `lo..lo + labels.len()`: each point is
@@ -1036,6 +1181,7 @@ fn lloyd_chunk(data: &Data, asg: &Assigner, lo: usize, labels: &mut [usize]) -> 
         counts: vec![0; k],
         changed: 0,
         finite: true,
+        max_xx: 0.0,
     };
     let mut buf = asg.buffer();
     // |x|^2 for a block of points first: independent loads that bring the block into
@@ -1047,6 +1193,7 @@ fn lloyd_chunk(data: &Data, asg: &Assigner, lo: usize, labels: &mut [usize]) -> 
         for (xx, x) in xxs.iter_mut().zip(data.x[first * d..].chunks_exact(d)) {
             *xx = x.iter().map(|v| v * v).sum();
             pass.finite &= xx.is_finite();
+            pass.max_xx = fmax(pass.max_xx, *xx);
         }
         for (off, label) in labs.iter_mut().enumerate() {
             let x = data.row(first + off);
@@ -1095,6 +1242,7 @@ fn hamerly_pass(
             counts: vec![0; k],
             changed: 0,
             finite: true,
+            max_xx: 0.0,
         };
         let mut dists = vec![0.0; k];
         for (off, (label, b)) in lab.iter_mut().zip(bnd.iter_mut()).enumerate() {
@@ -1109,6 +1257,9 @@ fn hamerly_pass(
                     b[0] = sq_dist(x, &centroids[old * d..(old + 1) * d]).sqrt();
                     skip = b[0] <= m;
                 }
+            }
+            if !use_bounds {
+                pass.max_xx = fmax(pass.max_xx, x.iter().map(|v| v * v).sum());
             }
             if !skip {
                 dists_to_all(x, ct, k, &mut dists);
@@ -1368,7 +1519,21 @@ impl FittedKMeans {
             .into_iter()
             .map(|r| {
                 let row: Vec<f64> = r.to_vec();
-                nearest(&row, &c, k, d).0
+                let (best, dist) = nearest(&row, &c, k, d);
+                // Squared distances that overflowed or may have underflowed: compare
+                // the distances computed with scaling instead.
+                if dist.is_finite() && dist >= 1e-280 {
+                    best
+                } else {
+                    (0..k)
+                        .map(|j| scaled_distance(&row, &c[j * d..(j + 1) * d]))
+                        .enumerate()
+                        .fold(
+                            (0, f64::INFINITY),
+                            |b, (j, v)| if v.1 < b.1 { (j, v.1) } else { b },
+                        )
+                        .0
+                }
             })
             .collect())
     }
@@ -1376,17 +1541,63 @@ impl FittedKMeans {
     /// Euclidean distance of each row of `x` to each centroid (`n x k`).
     ///
     /// # Errors
-    /// As [`predict`](Self::predict).
+    /// As [`predict`](Self::predict); [`Error::InvalidValue`] naming the row when a
+    /// distance is beyond the range of f64.
     pub fn transform(&self, x: ArrayView2<f64>) -> Result<Array2<f64>> {
         self.check(&x)?;
         let k = self.k();
-        Ok(Array2::from_shape_fn((x.nrows(), k), |(i, c)| {
+        let mut out = Array2::from_shape_fn((x.nrows(), k), |(i, c)| {
             x.row(i)
                 .iter()
                 .zip(self.centroids.row(c))
                 .map(|(a, b)| (a - b) * (a - b))
                 .sum::<f64>()
                 .sqrt()
-        }))
+        });
+        // Overflowed or possibly underflowed squares: recompute those with scaling.
+        for ((i, c), o) in out.indexed_iter_mut() {
+            if !(o.is_finite() && *o >= 1e-140) {
+                let row = x.row(i).to_vec();
+                let centroid = self.centroids.row(c).to_vec();
+                let (half, _) = scaled_distance(&row, &centroid);
+                *o = 2.0 * half;
+                if !o.is_finite() {
+                    let value = row
+                        .iter()
+                        .fold(0.0f64, |m, v| if v.abs() > m.abs() { *v } else { m });
+                    return Err(Error::InvalidValue {
+                        field: "x",
+                        row: i,
+                        value,
+                        reason: format!("its distance to centroid {c} is beyond the range of f64"),
+                    });
+                }
+            }
+        }
+        Ok(out)
     }
+}
+
+/// Half the Euclidean distance from `a` to `b` computed without overflow or underflow
+/// of the squares (as `hypot`), and its logarithm (which orders distances even when
+/// the distance itself is beyond f64): `(t sqrt(s), ln t + ln(s) / 2)` with `t` the
+/// largest half-difference.
+fn scaled_distance(a: &[f64], b: &[f64]) -> (f64, f64) {
+    // Halved, a difference of finite values cannot overflow.
+    let t = a
+        .iter()
+        .zip(b)
+        .fold(0.0f64, |m, (x, y)| m.max((x * 0.5 - y * 0.5).abs()));
+    if t == 0.0 {
+        return (0.0, f64::NEG_INFINITY);
+    }
+    let ss: f64 = a
+        .iter()
+        .zip(b)
+        .map(|(x, y)| {
+            let e = (x * 0.5 - y * 0.5) / t;
+            e * e
+        })
+        .sum();
+    (t * ss.sqrt(), t.ln() + 0.5 * ss.ln())
 }

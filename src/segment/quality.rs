@@ -30,11 +30,15 @@ use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 
 use super::KMeans;
-use super::kmeans::{check_finite, sample_indices};
+use super::kmeans::{check_finite_max_abs, sample_indices};
 use crate::error::{Error, Result};
 use crate::math::simd::vectorized_wide;
 
-fn validate(x: &ArrayView2<f64>, labels: &[usize]) -> Result<usize> {
+/// Checks the inputs and returns the number of clusters, with `x` scaled by a power of
+/// two when its values are so large (or so small) that squared distances or sums would
+/// overflow (or underflow) f64. Every index here is scale-invariant, and scaling by a
+/// power of two is exact, so the scaled data give the data's answer.
+fn validate(x: &ArrayView2<f64>, labels: &[usize]) -> Result<(usize, Option<Array2<f64>>)> {
     let n = x.nrows();
     if n == 0 {
         return Err(Error::Empty { field: "x" });
@@ -46,7 +50,7 @@ fn validate(x: &ArrayView2<f64>, labels: &[usize]) -> Result<usize> {
             found: labels.len(),
         });
     }
-    check_finite(x)?;
+    let max_abs = check_finite_max_abs(x)?;
     let k = super::cluster_count(labels)?;
     let used = {
         let mut seen = vec![false; k];
@@ -59,7 +63,13 @@ fn validate(x: &ArrayView2<f64>, labels: &[usize]) -> Result<usize> {
             reason: format!("needs 2 to n - 1 clusters, found {used} for {n} points"),
         });
     }
-    Ok(k)
+    // Sums of n d squared differences of values up to max_abs stay far below f64::MAX.
+    let hi = (1e300 / (4.0 * n as f64 * x.ncols() as f64)).sqrt();
+    let scaled = (max_abs > hi || (max_abs > 0.0 && max_abs < 1e-140)).then(|| {
+        let s = super::scale::pow2_scale(max_abs);
+        x.mapv(|v| v * s)
+    });
+    Ok((k, scaled))
 }
 
 /// Mean silhouette over all points (exact, `O(n^2 d)`; see [`silhouette_sampled`] for
@@ -70,7 +80,8 @@ fn validate(x: &ArrayView2<f64>, labels: &[usize]) -> Result<usize> {
 /// [`Error::InvalidValue`] for a label of n or more, and [`Error::InsufficientData`]
 /// unless there are 2 to n - 1 clusters.
 pub fn silhouette(x: ArrayView2<f64>, labels: &[usize]) -> Result<f64> {
-    let k = validate(&x, labels)?;
+    let (k, scaled) = validate(&x, labels)?;
+    let x = scaled.as_ref().map_or(x, |s| s.view());
     let (n, d) = x.dim();
     // Points sorted by cluster, coordinates transposed (d x n): the distances from one
     // point to a run of others then vectorize, and each cluster is one contiguous run.
@@ -317,7 +328,8 @@ fn centroids(x: &ArrayView2<f64>, labels: &[usize], k: usize) -> (Array2<f64>, V
 /// # Errors
 /// As [`silhouette`].
 pub fn davies_bouldin(x: ArrayView2<f64>, labels: &[usize]) -> Result<f64> {
-    let k = validate(&x, labels)?;
+    let (k, scaled) = validate(&x, labels)?;
+    let x = scaled.as_ref().map_or(x, |s| s.view());
     let (c, sizes) = centroids(&x, labels, k);
     let mut spread = vec![0.0; k];
     for (r, &l) in x.rows().into_iter().zip(labels) {
@@ -362,7 +374,8 @@ pub fn davies_bouldin(x: ArrayView2<f64>, labels: &[usize]) -> Result<f64> {
 /// # Errors
 /// As [`silhouette`].
 pub fn calinski_harabasz(x: ArrayView2<f64>, labels: &[usize]) -> Result<f64> {
-    let k = validate(&x, labels)?;
+    let (k, scaled) = validate(&x, labels)?;
+    let x = scaled.as_ref().map_or(x, |s| s.view());
     let n = x.nrows();
     let (c, sizes) = centroids(&x, labels, k);
     let mean: Vec<f64> = x

@@ -83,23 +83,34 @@ impl TryFrom<RawStandardizer> for Standardizer {
 }
 
 impl Standardizer {
-    /// Learns each column's mean and standard deviation.
+    /// Learns each column's mean and standard deviation (computed on the column scaled
+    /// by a power of two when its values are so large or so close together that the
+    /// plain sums overflow or underflow).
     ///
     /// # Errors
     /// [`Error::Empty`] for no rows; [`Error::NonFinite`] naming the row.
     pub fn fit(x: ArrayView2<f64>) -> Result<Self> {
         check(&x)?;
         let n = x.nrows() as f64;
-        let means: Vec<f64> = x.columns().into_iter().map(|c| c.sum() / n).collect();
-        let scales = x
+        let (means, scales) = x
             .columns()
             .into_iter()
-            .zip(&means)
-            .map(|(c, m)| {
-                let sd = (c.iter().map(|v| (v - m).powi(2)).sum::<f64>() / n).sqrt();
-                if sd > 0.0 { sd } else { 1.0 }
+            .map(|c| {
+                let m = c.sum() / n;
+                let sd = (c.iter().map(|v| (v - m) * (v - m)).sum::<f64>() / n).sqrt();
+                // A sum or square that overflowed (values near f64::MAX) or a spread
+                // whose squares underflowed (values near 1e-160 or below): redo the
+                // column scaled by a power of two, which is exact.
+                let first = c[0];
+                if m.is_finite() && sd.is_finite() && (sd > 1e-150 || c.iter().all(|&v| v == first))
+                {
+                    (m, sd)
+                } else {
+                    scaled_moments(c.iter().copied(), n)
+                }
             })
-            .collect();
+            .map(|(m, sd)| (m, if sd > 0.0 { sd } else { 1.0 }))
+            .unzip();
         Ok(Self { means, scales })
     }
 
@@ -127,12 +138,29 @@ impl Standardizer {
     /// `(x - mean) / scale` per column.
     ///
     /// # Errors
-    /// [`Error::LengthMismatch`] for a different number of columns; as [`fit`](Self::fit).
+    /// [`Error::LengthMismatch`] for a different number of columns; as [`fit`](Self::fit);
+    /// [`Error::InvalidValue`] naming the row when a standardized value is beyond the
+    /// range of f64 (a huge value in a column of tiny scale).
     pub fn transform(&self, x: ArrayView2<f64>) -> Result<Array2<f64>> {
         self.check_cols(&x)?;
-        Ok(Array2::from_shape_fn(x.dim(), |(i, j)| {
+        let mut out = Array2::from_shape_fn(x.dim(), |(i, j)| {
             (x[[i, j]] - self.means[j]) / self.scales[j]
-        }))
+        });
+        // Overflow is rare: look for it after the fast pass and redo only those values.
+        if !out.iter().all(|v| v.is_finite()) {
+            for ((i, j), o) in out.indexed_iter_mut() {
+                if !o.is_finite() {
+                    let (v, m, sd) = (x[[i, j]], self.means[j], self.scales[j]);
+                    // (v - m) / sd = ((v s - m s) / sd) / s with s a power of two.
+                    let s = pow2_scale(v.abs().max(m.abs()));
+                    *o = ((v * s - m * s) / sd) / s;
+                    if !o.is_finite() {
+                        return Err(overflow("x", i, v, j, "(x - mean) / scale"));
+                    }
+                }
+            }
+        }
+        Ok(out)
     }
 
     /// `z * scale + mean` per column.
@@ -141,9 +169,63 @@ impl Standardizer {
     /// As [`transform`](Self::transform).
     pub fn inverse_transform(&self, z: ArrayView2<f64>) -> Result<Array2<f64>> {
         self.check_cols(&z)?;
-        Ok(Array2::from_shape_fn(z.dim(), |(i, j)| {
-            z[[i, j]] * self.scales[j] + self.means[j]
-        }))
+        let mut out =
+            Array2::from_shape_fn(z.dim(), |(i, j)| z[[i, j]] * self.scales[j] + self.means[j]);
+        if !out.iter().all(|v| v.is_finite()) {
+            for ((i, j), o) in out.indexed_iter_mut() {
+                if !o.is_finite() {
+                    let (v, m, sd) = (z[[i, j]], self.means[j], self.scales[j]);
+                    let s = pow2_scale(v.abs().max(m.abs()).max(1.0));
+                    *o = ((v * s) * sd + m * s) / s;
+                    if !o.is_finite() {
+                        return Err(overflow("z", i, v, j, "z * scale + mean"));
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Mean and population standard deviation of values scaled by a power of two so that
+/// neither the sum nor the squares can overflow nor the squares underflow, scaled back.
+fn scaled_moments(values: impl Iterator<Item = f64> + Clone, n: f64) -> (f64, f64) {
+    let s = pow2_scale(values.clone().fold(0.0, |a, v| a.max(v.abs())));
+    let m = values.clone().map(|v| v * s).sum::<f64>() / n;
+    let var = values.map(|v| (v * s - m) * (v * s - m)).sum::<f64>() / n;
+    // |m| <= max |v| s and sd <= max |v| s: both finite once scaled back.
+    (m / s, var.sqrt() / s)
+}
+
+/// A power of two `s` with `max_abs * s` in `[0.5, 1)` (1 for 0), so that values up to
+/// `max_abs` scaled by `s` can be summed and squared without overflow. Scaling by a
+/// power of two is exact (barring underflow of values far below `max_abs`).
+pub(crate) fn pow2_scale(max_abs: f64) -> f64 {
+    if !(max_abs > 0.0 && max_abs.is_finite()) {
+        return 1.0;
+    }
+    // Exponent of max_abs from its bits (subnormals through their leading bit).
+    let bits = max_abs.to_bits();
+    let biased = ((bits >> 52) & 0x7ff) as i32;
+    let e = if biased == 0 {
+        // Subnormal: value = mantissa * 2^-1074.
+        -1074 + 63 - (bits & ((1u64 << 52) - 1)).leading_zeros() as i32
+    } else {
+        biased - 1023
+    };
+    // max_abs in [2^e, 2^(e+1)): scale by 2^-(e+1) (at most 2^1000, for subnormals).
+    // Two factors keep each in range.
+    let k = (-(e + 1)).min(1000);
+    let half = k / 2;
+    2f64.powi(half) * 2f64.powi(k - half)
+}
+
+fn overflow(field: &'static str, row: usize, value: f64, column: usize, what: &str) -> Error {
+    Error::InvalidValue {
+        field,
+        row,
+        value,
+        reason: format!("{what} in column {column} is beyond the range of f64; rescale the column"),
     }
 }
 
