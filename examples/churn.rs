@@ -45,7 +45,7 @@ pub fn main() -> Result<(), Box<dyn std::error::Error>> {
             r.standard_error.unwrap_or(f64::NAN),
             r.z.unwrap_or(f64::NAN),
             r.p_value.unwrap_or(f64::NAN),
-            r.odds_ratio
+            r.odds_ratio.unwrap_or(f64::NAN)
         );
     }
 

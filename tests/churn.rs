@@ -49,7 +49,13 @@ fn unpenalized_matches_statsmodels() {
     // statsmodels: GPA z = 2.238, p = 0.025.
     assert_close(table[0].z.unwrap(), 2.238, 1e-3, "z");
     assert_close(table[0].p_value.unwrap(), 0.025, 1e-3, "p-value");
-    assert_close(table[0].odds_ratio, 2.8261f64.exp(), 1e-3, "odds ratio");
+    assert_close(
+        table[0].odds_ratio.unwrap(),
+        2.8261f64.exp(),
+        1e-3,
+        "odds ratio",
+    );
+    assert_eq!(m.odds_ratios().unwrap()[0], table[0].odds_ratio.unwrap());
 }
 
 #[test]

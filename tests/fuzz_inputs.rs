@@ -326,7 +326,9 @@ fn use_logistic(text: &str) {
     if let Some(m) = load::<FittedLogistic>(text) {
         finite_out(m.coefficients(), "coefficients");
         let _ = m.summary();
-        finite_out(&m.odds_ratios(), "odds_ratios");
+        if let Ok(or) = m.odds_ratios() {
+            finite_out(&or, "odds_ratios");
+        }
         for d in [m.coefficients().len(), 1, 7] {
             let x = probe_matrix(d);
             if let Some(p) = ok_or_typed(m.predict_proba(x.view()), x.nrows()) {
@@ -705,11 +707,8 @@ fuzz_json! {
     arima_json: "FittedArima",
     #[ignore = "issue 15 finding: a FittedEts (M,Ad,M) with last_state[9] = 1e308 loads and forecast(12, &[0.8, 0.95]) has mean[1] = NaN; last_state[0] = 1e308 gives lower[0] = -inf (found with PROPTEST_RNG_SEED=1 and 5; the fixed seed misses it: see ets_with_a_huge_state_is_refused_or_finite)"]
     ets_json: "FittedEts",
-    #[ignore = "issue 15: overflow fix in progress (segment/): a FittedKMeans with a centroid coordinate of 2e300 loads, and transform() gives distance inf; lenient_model_json runs the rest"]
     kmeans_json: "FittedKMeans",
-    #[ignore = "issue 15: overflow fix in progress (segment/scale.rs): a Standardizer with scales[0] = 5e-324 loads and transform() gives -inf (scales[0] = 1.8e308: inverse_transform() gives -inf); lenient_model_json runs the rest"]
     standardizer_json: "Standardizer",
-    #[ignore = "issue 15: overflow fix in progress (churn/logistic.rs): a FittedLogistic with coefficients[0] = 4.06e10 loads and odds_ratios() is [inf, ..]; lenient_model_json runs the rest"]
     logistic_json: "FittedLogistic",
     bgnbd_json: "BetaGeo",
     mbgnbd_json: "ModifiedBetaGeo",

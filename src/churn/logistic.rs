@@ -735,6 +735,11 @@ fn solve_spd(a: &[f64], b: &[f64], n: usize) -> Option<Vec<f64>> {
     Some(x)
 }
 
+/// `exp(coefficient)` where it is finite.
+fn odds_ratio(coefficient: f64) -> Option<f64> {
+    Some(coefficient.exp()).filter(|v| v.is_finite())
+}
+
 /// One row of [`FittedLogistic::summary`].
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
@@ -743,8 +748,9 @@ pub struct CoefficientRow {
     pub name: String,
     /// The coefficient (log-odds per unit).
     pub coefficient: f64,
-    /// `exp(coefficient)`.
-    pub odds_ratio: f64,
+    /// `exp(coefficient)`, or `None` where it is beyond f64 (a coefficient above about
+    /// 709, as a feature on a tiny scale gives).
+    pub odds_ratio: Option<f64>,
     /// Standard error (unpenalized fits).
     pub standard_error: Option<f64>,
     /// z value.
@@ -867,8 +873,25 @@ impl FittedLogistic {
     }
 
     /// Odds ratios `exp(coefficient)`, one per feature.
-    pub fn odds_ratios(&self) -> Vec<f64> {
-        self.coefficients.iter().map(|c| c.exp()).collect()
+    ///
+    /// # Errors
+    /// [`Error::InvalidValue`] naming the first coefficient whose exponential is beyond
+    /// f64 (above about 709: rescale that feature, or read the coefficient itself).
+    pub fn odds_ratios(&self) -> Result<Vec<f64>> {
+        self.coefficients
+            .iter()
+            .enumerate()
+            .map(|(row, &c)| {
+                odds_ratio(c).ok_or_else(|| Error::InvalidValue {
+                    field: "coefficients",
+                    row,
+                    value: c,
+                    reason: "its odds ratio exp(coefficient) is beyond f64; rescale the \
+                             feature or read the log-odds coefficient"
+                        .into(),
+                })
+            })
+            .collect()
     }
 
     /// The coefficient table: estimates, odds ratios, and for unpenalized fits standard
@@ -882,7 +905,7 @@ impl FittedLogistic {
             rows.push(CoefficientRow {
                 name,
                 coefficient: coef,
-                odds_ratio: coef.exp(),
+                odds_ratio: odds_ratio(coef),
                 standard_error: se,
                 z,
                 p_value: z.map(|z| 2.0 * normal.cdf(-z.abs())),

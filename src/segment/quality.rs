@@ -325,6 +325,10 @@ fn centroids(x: &ArrayView2<f64>, labels: &[usize], k: usize) -> (Array2<f64>, V
 
 /// Davies-Bouldin index (lower is better).
 ///
+/// As scikit-learn's `davies_bouldin_score`, a pair of clusters with the same centroid
+/// adds nothing (their ratio would be infinite), so the index is always finite: 0 when
+/// every centroid coincides or no cluster has spread.
+///
 /// # Errors
 /// As [`silhouette`].
 pub fn davies_bouldin(x: ArrayView2<f64>, labels: &[usize]) -> Result<f64> {
@@ -360,7 +364,7 @@ pub fn davies_bouldin(x: ArrayView2<f64>, labels: &[usize]) -> Result<f64> {
                 if dc > 0.0 {
                     (spread[i] + spread[j]) / dc
                 } else {
-                    f64::INFINITY
+                    0.0
                 }
             })
             .fold(0.0, f64::max);
@@ -370,6 +374,9 @@ pub fn davies_bouldin(x: ArrayView2<f64>, labels: &[usize]) -> Result<f64> {
 }
 
 /// Calinski-Harabasz index (higher is better).
+///
+/// As scikit-learn's `calinski_harabasz_score`, it is 1 when no cluster has spread
+/// (the ratio would be infinite), so the index is always finite.
 ///
 /// # Errors
 /// As [`silhouette`].
@@ -408,7 +415,7 @@ pub fn calinski_harabasz(x: ArrayView2<f64>, labels: &[usize]) -> Result<f64> {
     Ok(if within > 0.0 {
         between * (n - used) as f64 / (within * (used - 1) as f64)
     } else {
-        f64::INFINITY
+        1.0
     })
 }
 
