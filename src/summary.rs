@@ -221,8 +221,19 @@ struct Activity {
 ///
 /// Columnar: each getter returns one column, aligned by row. [`customer`](Self::customer)
 /// maps rows back to the log's customer indices.
+///
+/// A summary read with serde is checked as it loads (a hand-edited file or a buggy
+/// writer is an [`Error`] then, not a panic or garbage in a later fit): every column has
+/// one value per row, each row obeys the rules of
+/// [`from_columns`](Self::from_columns), and the order activity, when present, has at
+/// least one order per row and more orders than repeat purchase periods, a finite,
+/// non-negative total spend, and a first purchase day no later than the last.
 #[derive(Debug, Clone, PartialEq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(try_from = "RawCustomerSummary")
+)]
 pub struct CustomerSummary {
     customer: Vec<u32>,
     frequency: Vec<f64>,
@@ -230,6 +241,76 @@ pub struct CustomerSummary {
     age: Vec<f64>,
     monetary_value: Vec<f64>,
     activity: Option<Activity>,
+}
+
+/// [`CustomerSummary`] as written to a file, before its checks.
+#[cfg(feature = "serde")]
+#[derive(serde::Deserialize)]
+struct RawCustomerSummary {
+    customer: Vec<u32>,
+    frequency: Vec<f64>,
+    recency: Vec<f64>,
+    age: Vec<f64>,
+    monetary_value: Vec<f64>,
+    activity: Option<Activity>,
+}
+
+#[cfg(feature = "serde")]
+impl TryFrom<RawCustomerSummary> for CustomerSummary {
+    type Error = Error;
+
+    fn try_from(raw: RawCustomerSummary) -> Result<CustomerSummary> {
+        use crate::validate::{invalid_value, non_empty, non_negative, same_len};
+        let n = raw.customer.len();
+        non_empty("customer", n)?;
+        same_len("frequency", n, raw.frequency.len())?;
+        same_len("recency", n, raw.recency.len())?;
+        same_len("age", n, raw.age.len())?;
+        same_len("monetary_value", n, raw.monetary_value.len())?;
+        for row in 0..n {
+            crate::validate::history(row, raw.frequency[row], raw.recency[row], raw.age[row])?;
+            non_negative("monetary_value", row, raw.monetary_value[row])?;
+        }
+        if let Some(a) = &raw.activity {
+            same_len("orders", n, a.orders.len())?;
+            same_len("total_spend", n, a.total_spend.len())?;
+            same_len("first_day", n, a.first_day.len())?;
+            same_len("last_day", n, a.last_day.len())?;
+            for row in 0..n {
+                let orders = a.orders[row];
+                // Each purchase period holds at least one order (the count saturates
+                // at u32::MAX).
+                if orders == 0 || (orders < u32::MAX && f64::from(orders) <= raw.frequency[row]) {
+                    return Err(invalid_value(
+                        "orders",
+                        row,
+                        f64::from(orders),
+                        "a customer of a summary has at least one order per purchase period (frequency + 1)",
+                    ));
+                }
+                non_negative("total_spend", row, a.total_spend[row])?;
+                if a.first_day[row] > a.last_day[row] {
+                    return Err(invalid_value(
+                        "first_day",
+                        row,
+                        f64::from(a.first_day[row].0),
+                        format!(
+                            "the first purchase day is after the last ({})",
+                            a.last_day[row].0
+                        ),
+                    ));
+                }
+            }
+        }
+        Ok(CustomerSummary {
+            customer: raw.customer,
+            frequency: raw.frequency,
+            recency: raw.recency,
+            age: raw.age,
+            monetary_value: raw.monetary_value,
+            activity: raw.activity,
+        })
+    }
 }
 
 impl CustomerSummary {
@@ -817,18 +898,140 @@ pub struct CalibrationHoldout {
 /// b.update(&params, Day(5), 6.0); // same customer-day in another partition
 /// b.update(&params, Day(40), 99.0); // after the observation end: ignored
 /// a.merge(&b);
-/// let row = a.finish(&params).unwrap(); // Some: `a` has purchases in the window
+/// let row = a.finish(&params)?.unwrap(); // Some: `a` has purchases in the window
 /// assert_eq!((row.frequency, row.recency, row.age, row.monetary_value), (1.0, 5.0, 30.0, 10.0));
 /// assert_eq!(row.orders, 3);
+/// # Ok::<(), patronage::Error>(())
 /// ```
+///
+/// A state read with serde is checked as it loads: periods sorted and distinct, each
+/// the period of an `i32` day (at most `2^32 - 1` from 0), spends `>= 0` and in all at
+/// most the orders times [`MAX_AMOUNT`](crate::transactions::MAX_AMOUNT); no periods,
+/// orders or days in an empty state, and otherwise at least one order per period and a
+/// first day no later than the last.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(try_from = "RawPartialSummary")
+)]
 pub struct PartialSummary {
     /// (period, spend in micro-units), sorted by period, periods distinct.
     periods: Vec<(i64, i128)>,
     orders: u32,
     first_day: Option<Day>,
     last_day: Option<Day>,
+}
+
+/// The largest period magnitude: the period of an `i32` day counted from an `i32`
+/// origin, in periods of at least one day.
+const MAX_PERIOD: u64 = u32::MAX as u64;
+
+/// [`PartialSummary`] as written to a file, before its checks.
+#[cfg(feature = "serde")]
+#[derive(serde::Deserialize)]
+struct RawPartialSummary {
+    periods: Vec<(i64, i128)>,
+    orders: u32,
+    first_day: Option<Day>,
+    last_day: Option<Day>,
+}
+
+#[cfg(feature = "serde")]
+impl TryFrom<RawPartialSummary> for PartialSummary {
+    type Error = Error;
+
+    fn try_from(raw: RawPartialSummary) -> Result<PartialSummary> {
+        use crate::validate::{invalid_parameter, invalid_value};
+        let mut total: i128 = 0;
+        for (row, &(period, spend)) in raw.periods.iter().enumerate() {
+            if period.unsigned_abs() > MAX_PERIOD {
+                return Err(invalid_value(
+                    "periods",
+                    row,
+                    period as f64,
+                    format!("a period of an i32 day is at most {MAX_PERIOD} from 0"),
+                ));
+            }
+            if row > 0 && period <= raw.periods[row - 1].0 {
+                return Err(invalid_value(
+                    "periods",
+                    row,
+                    period as f64,
+                    "periods are sorted and distinct",
+                ));
+            }
+            if spend < 0 {
+                return Err(Error::Negative {
+                    field: "spend",
+                    row,
+                    value: from_micro(spend),
+                });
+            }
+            // Saturating: a sum past i128 is far above the cap checked below.
+            total = total.saturating_add(spend);
+        }
+        let days = (raw.first_day, raw.last_day);
+        if raw.periods.is_empty() {
+            if raw.orders != 0 {
+                return Err(invalid_parameter(
+                    "orders",
+                    raw.orders,
+                    "a state without purchase periods has no orders",
+                ));
+            }
+            if days != (None, None) {
+                return Err(invalid_parameter(
+                    "first_day",
+                    format!("{days:?}"),
+                    "a state without purchase periods has no purchase days",
+                ));
+            }
+        } else {
+            let (Some(first), Some(last)) = days else {
+                return Err(invalid_parameter(
+                    "first_day",
+                    format!("{days:?}"),
+                    "a state with purchase periods has a first and a last purchase day",
+                ));
+            };
+            if first > last {
+                return Err(invalid_parameter(
+                    "first_day",
+                    first.0,
+                    format!("the first purchase day is after the last ({})", last.0),
+                ));
+            }
+            if (raw.orders as usize) < raw.periods.len() {
+                return Err(invalid_parameter(
+                    "orders",
+                    raw.orders,
+                    format!(
+                        "each of the {} purchase periods holds at least one order",
+                        raw.periods.len()
+                    ),
+                ));
+            }
+            let cap = i128::from(raw.orders) * to_micro(crate::transactions::MAX_AMOUNT);
+            if total > cap {
+                return Err(invalid_parameter(
+                    "periods",
+                    format!("total spend {}", from_micro(total)),
+                    format!(
+                        "more than {} orders of at most {} each",
+                        raw.orders,
+                        crate::transactions::MAX_AMOUNT
+                    ),
+                ));
+            }
+        }
+        Ok(PartialSummary {
+            periods: raw.periods,
+            orders: raw.orders,
+            first_day: raw.first_day,
+            last_day: raw.last_day,
+        })
+    }
 }
 
 /// One customer's finished summary (see [`PartialSummary::finish`]).
@@ -934,20 +1137,75 @@ impl PartialSummary {
     }
 
     /// The customer's summary, or `None` when no purchase fell in the window.
-    pub fn finish(&self, params: &SummaryParams) -> Option<SummaryRow> {
-        let (&(first_period, first_spend), &(last_period, _)) =
-            (self.periods.first()?, self.periods.last()?);
+    ///
+    /// # Errors
+    /// As [`TransactionLog::summarize`] for invalid params ([`Error::InvalidParameter`]
+    /// for a zero period or a time unit that is not positive and finite); and
+    /// [`Error::InvalidParameter`] when the state does not belong to `params`: it holds
+    /// a purchase period after the observation end's (a state built with a later
+    /// observation end), or its first or last purchase day falls in another period than
+    /// the one it holds (a state built with another period length or origin).
+    ///
+    /// ```
+    /// use patronage::summary::{PartialSummary, SummaryParams};
+    /// use patronage::transactions::Day;
+    /// let mut a = PartialSummary::default();
+    /// a.update(&SummaryParams::new(Day(30)), Day(20), 5.0);
+    /// assert!(a.finish(&SummaryParams::new(Day(30)))?.is_some());
+    /// assert!(a.finish(&SummaryParams::new(Day(10))).is_err()); // day 20 is after day 10
+    /// assert!(a.finish(&SummaryParams::new(Day(30)).time_unit_days(0.0)).is_err());
+    /// # Ok::<(), patronage::Error>(())
+    /// ```
+    pub fn finish(&self, params: &SummaryParams) -> Result<Option<SummaryRow>> {
+        params.validate()?;
+        let (
+            Some(&(first_period, first_spend)),
+            Some(&(last_period, _)),
+            Some(first_day),
+            Some(last_day),
+        ) = (
+            self.periods.first(),
+            self.periods.last(),
+            self.first_day,
+            self.last_day,
+        )
+        else {
+            return Ok(None);
+        };
+        let end_period = params.period_of(params.observation_end);
+        if last_period > end_period {
+            return Err(Error::InvalidParameter {
+                name: "observation_end",
+                value: params.observation_end.0.to_string(),
+                reason: format!(
+                    "the partial summary holds purchase period {last_period}, after the observation end's period {end_period}: finish it with the params it was built with"
+                ),
+            });
+        }
+        for (day, period) in [(first_day, first_period), (last_day, last_period)] {
+            if params.period_of(day) != period {
+                return Err(Error::InvalidParameter {
+                    name: "period_days",
+                    value: params.period_days.to_string(),
+                    reason: format!(
+                        "the partial summary's purchase day {} falls in period {} with these params, but it holds period {period}: finish it with the params it was built with",
+                        day.0,
+                        params.period_of(day)
+                    ),
+                });
+            }
+        }
         let stats = Stats {
             first_period,
             last_period,
-            periods: self.periods.len() as u32,
+            periods: u32::try_from(self.periods.len()).unwrap_or(u32::MAX),
             first_period_spend: first_spend,
             total_spend: self.periods.iter().map(|p| p.1).sum(),
             orders: self.orders,
-            first_day: self.first_day?,
-            last_day: self.last_day?,
+            first_day,
+            last_day,
         };
-        Some(SummaryRow::from_stats(&stats, params))
+        Ok(Some(SummaryRow::from_stats(&stats, params)))
     }
 }
 
@@ -958,7 +1216,8 @@ impl CustomerSummary {
     ///
     /// # Errors
     /// [`Error::Empty`] when no customer has a purchase in the window;
-    /// [`Error::InvalidParameter`] for invalid params.
+    /// [`Error::InvalidParameter`] for invalid params or a partial state that does not
+    /// belong to them (see [`PartialSummary::finish`]).
     pub fn from_partials<'a, I>(partials: I, params: &SummaryParams) -> Result<Self>
     where
         I: IntoIterator<Item = (u32, &'a PartialSummary)>,
@@ -966,7 +1225,7 @@ impl CustomerSummary {
         params.validate()?;
         let mut out = CustomerSummary::with_capacity(0, params.observation_end);
         for (c, p) in partials {
-            if let Some(r) = p.finish(params) {
+            if let Some(r) = p.finish(params)? {
                 out.push(c, &r);
             }
         }

@@ -244,3 +244,45 @@ pub(crate) fn invalid_parameter(
         reason: reason.into(),
     }
 }
+
+/// `len > 0`, else [`Error::Empty`] naming `field`.
+#[cfg(feature = "serde")]
+pub(crate) fn non_empty(field: &'static str, len: usize) -> Result<()> {
+    if len == 0 {
+        return Err(Error::Empty { field });
+    }
+    Ok(())
+}
+
+/// A value that breaks a rule other than finiteness or sign: [`Error::InvalidValue`]
+/// naming `field` and `row`.
+#[cfg(feature = "serde")]
+pub(crate) fn invalid_value(
+    field: &'static str,
+    row: usize,
+    value: f64,
+    reason: impl Into<String>,
+) -> Error {
+    invalid(field, row, value, &reason.into())
+}
+
+/// A count held as a float (orders, subjects at risk, events): finite, `>= 0` and
+/// whole, else an error naming `field` and `row`.
+#[cfg(feature = "serde")]
+pub(crate) fn count(field: &'static str, row: usize, value: f64) -> Result<()> {
+    non_negative(field, row, value)?;
+    if value.fract() != 0.0 {
+        return Err(invalid(field, row, value, "a count is a whole number"));
+    }
+    Ok(())
+}
+
+/// A probability: finite and in `[0, 1]`, else an error naming `field` and `row`.
+#[cfg(feature = "serde")]
+pub(crate) fn probability(field: &'static str, row: usize, value: f64) -> Result<()> {
+    non_negative(field, row, value)?;
+    if value > 1.0 {
+        return Err(invalid(field, row, value, "a probability is at most 1"));
+    }
+    Ok(())
+}

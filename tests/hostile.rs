@@ -179,7 +179,7 @@ fn partial_summary_order_counts_saturate() {
         let b = a.clone();
         a.merge(&b);
     }
-    let row = a.finish(&params).unwrap();
+    let row = a.finish(&params).unwrap().unwrap();
     assert_eq!(row.orders, u32::MAX);
     assert_eq!(row.frequency, 1.0);
 }
