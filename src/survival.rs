@@ -110,8 +110,18 @@ fn table(durations: &[f64], events: &[f64]) -> Vec<(f64, f64, f64, f64)> {
 }
 
 /// A fitted Kaplan-Meier curve.
+///
+/// A curve read with serde is checked as it loads: at least one time, every column one
+/// value per time, times finite, `>= 0` and strictly ascending, subjects at risk whole
+/// and `>= 1`, events whole and at most the subjects at risk, the subjects at risk at
+/// each time at most those of the time before less its events, survival in `[0, 1]`
+/// and non-increasing, and the Greenwood sum finite, `>= 0` and non-decreasing.
 #[derive(Debug, Clone, PartialEq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(try_from = "RawKaplanMeier")
+)]
 pub struct KaplanMeier {
     /// Distinct observed times, ascending.
     times: Vec<f64>,
@@ -120,6 +130,102 @@ pub struct KaplanMeier {
     survival: Vec<f64>,
     /// Cumulative Greenwood sum `sum d / (n (n - d))`.
     greenwood: Vec<f64>,
+}
+
+/// [`KaplanMeier`] as written to a file, before its checks.
+#[cfg(feature = "serde")]
+#[derive(serde::Deserialize)]
+struct RawKaplanMeier {
+    times: Vec<f64>,
+    at_risk: Vec<f64>,
+    events: Vec<f64>,
+    survival: Vec<f64>,
+    greenwood: Vec<f64>,
+}
+
+#[cfg(feature = "serde")]
+impl TryFrom<RawKaplanMeier> for KaplanMeier {
+    type Error = Error;
+
+    fn try_from(raw: RawKaplanMeier) -> Result<KaplanMeier> {
+        use crate::validate::{
+            count, invalid_value, non_empty, non_negative, probability, same_len,
+        };
+        let n = raw.times.len();
+        non_empty("times", n)?;
+        same_len("at_risk", n, raw.at_risk.len())?;
+        same_len("events", n, raw.events.len())?;
+        same_len("survival", n, raw.survival.len())?;
+        same_len("greenwood", n, raw.greenwood.len())?;
+        for row in 0..n {
+            let (t, at_risk, events) = (raw.times[row], raw.at_risk[row], raw.events[row]);
+            let (s, g) = (raw.survival[row], raw.greenwood[row]);
+            non_negative("times", row, t)?;
+            count("at_risk", row, at_risk)?;
+            count("events", row, events)?;
+            probability("survival", row, s)?;
+            non_negative("greenwood", row, g)?;
+            if at_risk < 1.0 {
+                return Err(invalid_value(
+                    "at_risk",
+                    row,
+                    at_risk,
+                    "each time of a curve has at least one subject at risk",
+                ));
+            }
+            if events > at_risk {
+                return Err(invalid_value(
+                    "events",
+                    row,
+                    events,
+                    format!("more events than the {at_risk} subjects at risk"),
+                ));
+            }
+            let Some(before) = row.checked_sub(1) else {
+                continue;
+            };
+            if t <= raw.times[before] {
+                return Err(invalid_value(
+                    "times",
+                    row,
+                    t,
+                    "times are distinct and ascending",
+                ));
+            }
+            let left = raw.at_risk[before] - raw.events[before];
+            if at_risk > left {
+                return Err(invalid_value(
+                    "at_risk",
+                    row,
+                    at_risk,
+                    format!("more subjects at risk than the {left} left after the time before"),
+                ));
+            }
+            if s > raw.survival[before] {
+                return Err(invalid_value(
+                    "survival",
+                    row,
+                    s,
+                    "survival does not increase over time",
+                ));
+            }
+            if g < raw.greenwood[before] {
+                return Err(invalid_value(
+                    "greenwood",
+                    row,
+                    g,
+                    "the Greenwood sum does not decrease over time",
+                ));
+            }
+        }
+        Ok(KaplanMeier {
+            times: raw.times,
+            at_risk: raw.at_risk,
+            events: raw.events,
+            survival: raw.survival,
+            greenwood: raw.greenwood,
+        })
+    }
 }
 
 impl KaplanMeier {
