@@ -306,13 +306,67 @@ fn quantile_edges(values: &[f64], k: usize) -> Vec<f64> {
 }
 
 /// Scores `1..=bins` per customer and dimension, aligned with the input rows.
+///
+/// Scores read with serde are checked as they load: `bins` from 2 to 100, at least one
+/// customer, the three columns of equal length and every score in `1..=bins`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(try_from = "RawRfmScores")
+)]
 pub struct RfmScores {
     recency: Vec<u8>,
     frequency: Vec<u8>,
     monetary: Vec<u8>,
     bins: u8,
+}
+
+/// [`RfmScores`] as written to a file, before its checks.
+#[cfg(feature = "serde")]
+#[derive(serde::Deserialize)]
+struct RawRfmScores {
+    recency: Vec<u8>,
+    frequency: Vec<u8>,
+    monetary: Vec<u8>,
+    bins: u8,
+}
+
+#[cfg(feature = "serde")]
+impl TryFrom<RawRfmScores> for RfmScores {
+    type Error = Error;
+
+    fn try_from(raw: RawRfmScores) -> Result<RfmScores> {
+        use crate::validate::{invalid_parameter, invalid_value, non_empty, same_len};
+        let bins = raw.bins;
+        if !(2..=100).contains(&bins) {
+            return Err(invalid_parameter("bins", bins, "use 2 to 100 bins"));
+        }
+        let n = raw.recency.len();
+        non_empty("recency", n)?;
+        same_len("frequency", n, raw.frequency.len())?;
+        same_len("monetary", n, raw.monetary.len())?;
+        for (field, col) in [
+            ("recency", &raw.recency),
+            ("frequency", &raw.frequency),
+            ("monetary", &raw.monetary),
+        ] {
+            if let Some(row) = col.iter().position(|s| !(1..=bins).contains(s)) {
+                return Err(invalid_value(
+                    field,
+                    row,
+                    f64::from(col[row]),
+                    format!("a score is 1 to bins = {bins}"),
+                ));
+            }
+        }
+        Ok(RfmScores {
+            recency: raw.recency,
+            frequency: raw.frequency,
+            monetary: raw.monetary,
+            bins,
+        })
+    }
 }
 
 impl RfmScores {
