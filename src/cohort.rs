@@ -25,8 +25,19 @@ use crate::period::Period;
 use crate::transactions::TransactionLog;
 
 /// A cohort retention table (see the [module docs](self)).
+///
+/// A table read with serde is checked as it loads, for the shape [`retention`] builds:
+/// at least one cohort; one label, size, `active` row and `revenue` row per cohort;
+/// each cohort's `active` and `revenue` rows of equal length, at least 1 and at most
+/// [`MAX_COHORT_PERIODS`], each row shorter than the one before (a later cohort is
+/// observed over fewer periods); sizes `>= 1`; `active[c][0] == sizes[c]` and every
+/// `active[c][k] <= sizes[c]`; revenue finite, `>= 0`, and 0 where no one was active.
 #[derive(Debug, Clone, PartialEq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(try_from = "RawCohortTable")
+)]
 pub struct CohortTable {
     /// The period unit.
     pub period: Period,
@@ -38,6 +49,115 @@ pub struct CohortTable {
     pub active: Vec<Vec<usize>>,
     /// Revenue per cohort and offset.
     pub revenue: Vec<Vec<f64>>,
+}
+
+/// [`CohortTable`] as written to a file, before its checks.
+#[cfg(feature = "serde")]
+#[derive(serde::Deserialize)]
+struct RawCohortTable {
+    period: Period,
+    labels: Vec<String>,
+    sizes: Vec<usize>,
+    active: Vec<Vec<usize>>,
+    revenue: Vec<Vec<f64>>,
+}
+
+#[cfg(feature = "serde")]
+impl TryFrom<RawCohortTable> for CohortTable {
+    type Error = Error;
+
+    fn try_from(raw: RawCohortTable) -> Result<CohortTable> {
+        use crate::validate::{invalid_value, non_empty, non_negative, same_len};
+        let n = raw.sizes.len();
+        non_empty("sizes", n)?;
+        same_len("labels", n, raw.labels.len())?;
+        same_len("active", n, raw.active.len())?;
+        same_len("revenue", n, raw.revenue.len())?;
+        for (c, ((&size, active), revenue)) in raw
+            .sizes
+            .iter()
+            .zip(&raw.active)
+            .zip(&raw.revenue)
+            .enumerate()
+        {
+            let width = active.len();
+            if size == 0 {
+                return Err(invalid_value(
+                    "sizes",
+                    c,
+                    0.0,
+                    "a cohort has at least one customer",
+                ));
+            }
+            if width == 0 || width > MAX_COHORT_PERIODS {
+                return Err(invalid_value(
+                    "active",
+                    c,
+                    width as f64,
+                    format!(
+                        "a cohort is observed over 1 to MAX_COHORT_PERIODS = {MAX_COHORT_PERIODS} periods"
+                    ),
+                ));
+            }
+            if c > 0 && width >= raw.active[c - 1].len() {
+                return Err(invalid_value(
+                    "active",
+                    c,
+                    width as f64,
+                    format!(
+                        "a cohort is observed over fewer periods than the one before ({})",
+                        raw.active[c - 1].len()
+                    ),
+                ));
+            }
+            if revenue.len() != width {
+                return Err(invalid_value(
+                    "revenue",
+                    c,
+                    revenue.len() as f64,
+                    format!(
+                        "the cohort's revenue row has one value per period of its active row ({width})"
+                    ),
+                ));
+            }
+            if active[0] != size {
+                return Err(invalid_value(
+                    "active",
+                    c,
+                    active[0] as f64,
+                    format!(
+                        "every customer of a cohort is active in its first period (size {size})"
+                    ),
+                ));
+            }
+            for (k, (&a, &r)) in active.iter().zip(revenue).enumerate() {
+                if a > size {
+                    return Err(invalid_value(
+                        "active",
+                        c,
+                        a as f64,
+                        format!("more active customers at offset {k} than the cohort's {size}"),
+                    ));
+                }
+                non_negative("revenue", c, r)?;
+                if a == 0 && r != 0.0 {
+                    return Err(invalid_value(
+                        "revenue",
+                        c,
+                        r,
+                        format!("revenue at offset {k}, where no customer was active"),
+                    ));
+                }
+            }
+        }
+        Ok(CohortTable {
+            period: raw.period,
+            labels: raw.labels,
+            sizes: raw.sizes,
+            active: raw.active,
+            revenue: raw.revenue,
+        })
+    }
 }
 
 impl CohortTable {
