@@ -35,8 +35,19 @@ use crate::transactions::{Day, TransactionLog};
 ///
 /// Days are calendar days of the log. Gaps are between consecutive distinct purchase
 /// days; a customer with purchases on one day only has no gap (`None`).
+///
+/// A profile read with serde is checked as it loads: at least one customer, every
+/// column one value per customer, frequency, recency and T by the rules of a summary's
+/// rows ([`CustomerSummary::from_columns`]), orders whole and `>= 1`, tenure and days
+/// since the last purchase whole with the latter at most the former, gaps (where
+/// present), order value spread, average order value, monetary value and total spend
+/// finite and `>= 0`, and orders per 30 days finite.
 #[derive(Debug, Clone, PartialEq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(try_from = "RawProfile")
+)]
 pub struct Profile {
     customer: Vec<u32>,
     frequency: Vec<f64>,
@@ -52,6 +63,129 @@ pub struct Profile {
     order_value_sd: Vec<f64>,
     average_order_value: Vec<f64>,
     orders_per_30_days: Vec<f64>,
+}
+
+/// [`Profile`] as written to a file, before its checks.
+#[cfg(feature = "serde")]
+#[derive(serde::Deserialize)]
+struct RawProfile {
+    customer: Vec<u32>,
+    frequency: Vec<f64>,
+    recency: Vec<f64>,
+    age: Vec<f64>,
+    monetary_value: Vec<f64>,
+    orders: Vec<f64>,
+    total_spend: Vec<f64>,
+    tenure_days: Vec<f64>,
+    days_since_last: Vec<f64>,
+    mean_gap_days: Vec<Option<f64>>,
+    median_gap_days: Vec<Option<f64>>,
+    order_value_sd: Vec<f64>,
+    average_order_value: Vec<f64>,
+    orders_per_30_days: Vec<f64>,
+}
+
+#[cfg(feature = "serde")]
+impl TryFrom<RawProfile> for Profile {
+    type Error = Error;
+
+    fn try_from(raw: RawProfile) -> Result<Profile> {
+        use crate::validate::{count, invalid_value, non_empty, non_negative, same_len};
+        let n = raw.customer.len();
+        non_empty("customer", n)?;
+        for (field, len) in [
+            ("frequency", raw.frequency.len()),
+            ("recency", raw.recency.len()),
+            ("age", raw.age.len()),
+            ("monetary_value", raw.monetary_value.len()),
+            ("orders", raw.orders.len()),
+            ("total_spend", raw.total_spend.len()),
+            ("tenure_days", raw.tenure_days.len()),
+            ("days_since_last", raw.days_since_last.len()),
+            ("mean_gap_days", raw.mean_gap_days.len()),
+            ("median_gap_days", raw.median_gap_days.len()),
+            ("order_value_sd", raw.order_value_sd.len()),
+            ("average_order_value", raw.average_order_value.len()),
+            ("orders_per_30_days", raw.orders_per_30_days.len()),
+        ] {
+            same_len(field, n, len)?;
+        }
+        // Whole numbers of days, finite (negative when a purchase falls after the
+        // observation end, in its period).
+        let whole_days = |field: &'static str, row: usize, v: f64| -> Result<()> {
+            if !v.is_finite() {
+                return Err(Error::NonFinite {
+                    field,
+                    row,
+                    value: v,
+                });
+            }
+            if v.fract() != 0.0 {
+                return Err(invalid_value(field, row, v, "a whole number of days"));
+            }
+            Ok(())
+        };
+        for row in 0..n {
+            crate::validate::history(row, raw.frequency[row], raw.recency[row], raw.age[row])?;
+            non_negative("monetary_value", row, raw.monetary_value[row])?;
+            count("orders", row, raw.orders[row])?;
+            if raw.orders[row] < 1.0 {
+                return Err(invalid_value(
+                    "orders",
+                    row,
+                    raw.orders[row],
+                    "a profiled customer has at least one order",
+                ));
+            }
+            non_negative("total_spend", row, raw.total_spend[row])?;
+            whole_days("tenure_days", row, raw.tenure_days[row])?;
+            whole_days("days_since_last", row, raw.days_since_last[row])?;
+            if raw.days_since_last[row] > raw.tenure_days[row] {
+                return Err(invalid_value(
+                    "days_since_last",
+                    row,
+                    raw.days_since_last[row],
+                    format!(
+                        "the last purchase is before the first (tenure {} days)",
+                        raw.tenure_days[row]
+                    ),
+                ));
+            }
+            for (field, gap) in [
+                ("mean_gap_days", raw.mean_gap_days[row]),
+                ("median_gap_days", raw.median_gap_days[row]),
+            ] {
+                if let Some(g) = gap {
+                    non_negative(field, row, g)?;
+                }
+            }
+            non_negative("order_value_sd", row, raw.order_value_sd[row])?;
+            non_negative("average_order_value", row, raw.average_order_value[row])?;
+            if !raw.orders_per_30_days[row].is_finite() {
+                return Err(Error::NonFinite {
+                    field: "orders_per_30_days",
+                    row,
+                    value: raw.orders_per_30_days[row],
+                });
+            }
+        }
+        Ok(Profile {
+            customer: raw.customer,
+            frequency: raw.frequency,
+            recency: raw.recency,
+            age: raw.age,
+            monetary_value: raw.monetary_value,
+            orders: raw.orders,
+            total_spend: raw.total_spend,
+            tenure_days: raw.tenure_days,
+            days_since_last: raw.days_since_last,
+            mean_gap_days: raw.mean_gap_days,
+            median_gap_days: raw.median_gap_days,
+            order_value_sd: raw.order_value_sd,
+            average_order_value: raw.average_order_value,
+            orders_per_30_days: raw.orders_per_30_days,
+        })
+    }
 }
 
 impl Profile {
@@ -367,11 +501,94 @@ pub struct Attribute {
 }
 
 /// Caller-supplied customer attributes, joined to a log by customer id.
+///
+/// Attributes read with serde are checked as they load: names distinct, every column
+/// one value per customer of the log, numeric values finite, categorical levels
+/// distinct and every code naming one of them.
 #[derive(Debug, Clone, PartialEq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(try_from = "RawAttributes")
+)]
 pub struct Attributes {
     n_customers: usize,
     columns: Vec<Attribute>,
+}
+
+/// [`Attributes`] as written to a file, before its checks.
+#[cfg(feature = "serde")]
+#[derive(serde::Deserialize)]
+struct RawAttributes {
+    n_customers: usize,
+    columns: Vec<Attribute>,
+}
+
+#[cfg(feature = "serde")]
+impl TryFrom<RawAttributes> for Attributes {
+    type Error = Error;
+
+    fn try_from(raw: RawAttributes) -> Result<Attributes> {
+        use crate::validate::{invalid_parameter, invalid_value, same_len};
+        use std::collections::HashSet;
+        let n = raw.n_customers;
+        let mut names = HashSet::with_capacity(raw.columns.len());
+        for attr in &raw.columns {
+            if !names.insert(attr.name.as_str()) {
+                return Err(invalid_parameter(
+                    "attribute name",
+                    &attr.name,
+                    "two attributes have this name",
+                ));
+            }
+            match &attr.values {
+                AttributeValues::Numeric(v) => {
+                    same_len("numeric attribute", n, v.len())?;
+                    let bad = v
+                        .iter()
+                        .enumerate()
+                        .find_map(|(row, x)| x.filter(|x| !x.is_finite()).map(|x| (row, x)));
+                    if let Some((row, value)) = bad {
+                        return Err(Error::NonFinite {
+                            field: "numeric attribute",
+                            row,
+                            value,
+                        });
+                    }
+                }
+                AttributeValues::Categorical { levels, codes } => {
+                    same_len("categorical attribute", n, codes.len())?;
+                    let mut seen = HashSet::with_capacity(levels.len());
+                    if let Some(level) = levels.iter().find(|l| !seen.insert(l.as_str())) {
+                        return Err(invalid_parameter(
+                            "attribute level",
+                            level,
+                            format!("the level appears twice in attribute {}", attr.name),
+                        ));
+                    }
+                    let bad = codes.iter().enumerate().find_map(|(row, k)| {
+                        k.filter(|&k| k as usize >= levels.len()).map(|k| (row, k))
+                    });
+                    if let Some((row, k)) = bad {
+                        return Err(invalid_value(
+                            "categorical attribute",
+                            row,
+                            f64::from(k),
+                            format!(
+                                "a level code below the {} levels of attribute {}",
+                                levels.len(),
+                                attr.name
+                            ),
+                        ));
+                    }
+                }
+            }
+        }
+        Ok(Attributes {
+            n_customers: raw.n_customers,
+            columns: raw.columns,
+        })
+    }
 }
 
 impl Attributes {
