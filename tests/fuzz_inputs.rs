@@ -717,13 +717,9 @@ fuzz_json! {
     // Data values that other calls take as input.
     customer_summary_json: "CustomerSummary",
     series_json: "Series",
-    #[ignore = "issue 15 finding: KaplanMeier is not validated on load: survival[2] = -335.2 loads and survival_at(5.0) = -335.2; greenwood[2] = -335.2 gives interval_at(5.0, 0.95) = (NaN, NaN)"]
     kaplan_meier_json: "KaplanMeier",
-    #[ignore = "issue 15 finding: RfmScores is not validated on load: {\"monetary\": []} with 13 recency/frequency scores loads and cell(0) panics (index out of bounds, src/rfm.rs:353)"]
     rfm_scores_json: "RfmScores",
-    #[ignore = "issue 15 finding: CohortTable is not validated on load: active[0][0] = 9223372036854775807 (above sizes[0] = 1) loads and rates()[0][0] = 9.2e18"]
     cohort_table_json: "CohortTable",
-    #[ignore = "issue 15 finding: Profile is not validated on load: orders_per_30_days truncated to [] (13 rows elsewhere) loads and features(.., &[OrdersPer30Days, ..]) panics (index out of bounds, src/profile.rs:297)"]
     profile_json: "Profile",
     partial_summary_json: "PartialSummary",
     itemsets_json: "Vec<Itemset>",
