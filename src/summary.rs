@@ -925,6 +925,7 @@ pub struct PartialSummary {
 
 /// The largest period magnitude: the period of an `i32` day counted from an `i32`
 /// origin, in periods of at least one day.
+#[cfg(feature = "serde")]
 const MAX_PERIOD: u64 = u32::MAX as u64;
 
 /// [`PartialSummary`] as written to a file, before its checks.
