@@ -237,7 +237,9 @@ impl Profile {
             let (days, amounts) = log.customer_rows(c);
             let k = orders[row] as usize;
             let (days, amounts) = (&days[..k.min(days.len())], &amounts[..k.min(amounts.len())]);
-            let tenure = end.days_since(first[row]) as f64;
+            // A purchase after the observation end but in its period is in the window;
+            // it counts as on the end day, so no day count is negative.
+            let tenure = end.days_since(first[row]).max(0) as f64;
             gaps.clear();
             let mut prev: Option<Day> = None;
             for &d in days {
@@ -266,8 +268,10 @@ impl Profile {
                 0.0
             };
             p.tenure_days.push(tenure);
-            p.days_since_last
-                .push(days.last().map_or(tenure, |&d| end.days_since(d) as f64));
+            p.days_since_last.push(
+                days.last()
+                    .map_or(tenure, |&d| end.days_since(d).max(0) as f64),
+            );
             p.mean_gap_days.push(mean_gap);
             p.median_gap_days.push(median_gap);
             p.order_value_sd.push(sd);
@@ -292,12 +296,14 @@ impl Profile {
         &self.customer
     }
 
-    /// Days from the first purchase to the observation end.
+    /// Days from the first purchase to the observation end (0 when the first purchase
+    /// is after the end, in its period).
     pub fn tenure_days(&self) -> &[f64] {
         &self.tenure_days
     }
 
-    /// Days from the last purchase to the observation end.
+    /// Days from the last purchase to the observation end (0 when the last purchase is
+    /// after the end, in its period).
     pub fn days_since_last(&self) -> &[f64] {
         &self.days_since_last
     }

@@ -433,12 +433,13 @@ impl CustomerSummary {
         self.activity.as_ref().map(|a| a.observation_end)
     }
 
-    /// Days from each customer's last purchase to the observation end, when built from a log.
+    /// Days from each customer's last purchase to the observation end, when built from a
+    /// log (0 when the last purchase is after the end, in its period).
     pub fn days_since_last(&self) -> Option<Vec<i64>> {
         self.activity.as_ref().map(|a| {
             a.last_day
                 .iter()
-                .map(|&d| a.observation_end.days_since(d))
+                .map(|&d| a.observation_end.days_since(d).max(0))
                 .collect()
         })
     }

@@ -687,7 +687,8 @@ fn profile() -> Profile {
 fn profile_round_trips() {
     round_trip(&profile());
     // A purchase after the observation end, in its week: the tenure and days since
-    // the last purchase are negative, as Profile::new computes them.
+    // the last purchase are 0 (they were -2, and a tenure of -1 gave an infinite
+    // orders_per_30_days).
     let t = |d: i32| Transaction {
         customer: 1u8,
         day: Day(d),
@@ -698,7 +699,16 @@ fn profile_round_trips() {
         .summarize(&SummaryParams::new(Day(10)).period_days(7))
         .unwrap();
     let p = Profile::new(&log, &s).unwrap();
-    assert_eq!(p.tenure_days(), &[-2.0]);
+    assert_eq!(p.tenure_days(), &[0.0]);
+    assert_eq!(p.days_since_last(), &[0.0]);
+    assert_eq!(p.orders_per_30_days(), &[30.0]);
+    assert_eq!(s.days_since_last(), Some(vec![0]));
+    let one_day_after = TransactionLog::new(&[t(11)]).unwrap();
+    let s = one_day_after
+        .summarize(&SummaryParams::new(Day(10)).period_days(7))
+        .unwrap();
+    let q = Profile::new(&one_day_after, &s).unwrap();
+    assert!(q.orders_per_30_days().iter().all(|v| v.is_finite()));
     round_trip(&p);
 }
 
