@@ -90,7 +90,9 @@ use std::fmt;
 
 use crate::error::{Error, Result};
 use crate::forecast::decompose::{SeasonalWindow, Stl};
-use crate::forecast::{Forecast, InformationCriteria, Series, check_request, normal_intervals};
+use crate::forecast::{
+    Forecast, InformationCriteria, Series, check_finite_forecast, check_request, normal_intervals,
+};
 use crate::math::optim::{OptimOptions, bfgs, cholesky_inverse, numerical_hessian};
 
 const MODEL: &str = "ARIMA";
@@ -341,9 +343,11 @@ impl Arima {
 /// With serde, a model is checked as it is read: orders within the fitting limits,
 /// coefficient, standard-error and covariance lengths matching the orders, state,
 /// state covariance and differencing tail of the dimensions the orders imply, finite
-/// coefficients and states, non-negative variances. A file that breaks one of these is
+/// coefficients and states, non-negative variances, a symmetric state covariance with
+/// a non-negative diagonal. A file that breaks one of these is
 /// an [`Error`] (naming the field) at load time, not a panic in
-/// [`forecast`](Self::forecast). NaN standard errors (a singular Hessian) and an
+/// [`forecast`](Self::forecast) (which also refuses, with a typed error, a forecast
+/// that a valid but extreme file takes beyond the range of f64). NaN standard errors (a singular Hessian) and an
 /// infinite AICc (a short series) are written as strings and read back exactly.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(
@@ -560,6 +564,32 @@ impl TryFrom<RawArima> for FittedArima {
         finite("state", &raw.state)?;
         len("state_cov", r * r, raw.state_cov.len())?;
         finite("state_cov", &raw.state_cov)?;
+        // A covariance matrix: symmetric (the filter writes it so, exactly) with a
+        // non-negative diagonal.
+        for i in 0..r {
+            let d = raw.state_cov[i * r + i];
+            if d < 0.0 {
+                return Err(Error::Negative {
+                    field: "state_cov",
+                    row: i * r + i,
+                    value: d,
+                });
+            }
+            for j in 0..i {
+                let (lower, upper) = (raw.state_cov[i * r + j], raw.state_cov[j * r + i]);
+                if lower != upper {
+                    return Err(Error::InvalidValue {
+                        field: "state_cov",
+                        row: i * r + j,
+                        value: lower,
+                        reason: format!(
+                            "a covariance matrix is symmetric, but its mirror state_cov[{}] is {upper}",
+                            j * r + i
+                        ),
+                    });
+                }
+            }
+        }
         len("tail", delta.len(), raw.tail.len())?;
         finite("tail", &raw.tail)?;
         finite("constant_value", &[raw.constant_value])?;
@@ -726,8 +756,17 @@ impl FittedArima {
     /// each coverage level in `levels` (fractions, 0.95 for 95%).
     ///
     /// # Errors
-    /// [`Error::InvalidParameter`] for `h = 0` or a level outside (0, 1).
+    /// [`Error::InvalidParameter`] for `h = 0` or a level outside (0, 1);
+    /// [`Error::NonFinite`] naming the first step (row 0 is one step ahead) whose
+    /// forecast (field `forecast`) or interval bound (`forecast interval`) is beyond the
+    /// range of f64, as [`FittedEts::forecast`](crate::forecast::ets::FittedEts::forecast).
     pub fn forecast(&self, h: usize, levels: &[f64]) -> Result<Forecast> {
+        let f = self.forecast_unchecked(h, levels)?;
+        check_finite_forecast(&f)?;
+        Ok(f)
+    }
+
+    fn forecast_unchecked(&self, h: usize, levels: &[f64]) -> Result<Forecast> {
         check_request(h, levels)?;
         let r = self.state.len();
         let nd = self.delta.len();
@@ -816,7 +855,16 @@ impl FittedArima {
                 ConstantKind::Drift => self.constant_value * t,
             };
             mean.push(m + c);
-            sd.push((v.max(0.0) * self.residual_variance).sqrt());
+            // A NaN variance (inf - inf after overflow) stays NaN for the output check
+            // (f64::max would turn it into 0); sqrt(v) sqrt(s²) where v s² overflows
+            // though the standard deviation is finite.
+            let v = if v.is_nan() { v } else { v.max(0.0) };
+            let s = (v * self.residual_variance).sqrt();
+            sd.push(if s.is_finite() {
+                s
+            } else {
+                v.sqrt() * self.residual_variance.sqrt()
+            });
         }
         let intervals = normal_intervals(&mean, &sd, levels);
         Ok(Forecast { mean, intervals })
