@@ -235,7 +235,16 @@ impl Arima {
     ///   nonstationary AR part ([`Method::CssMl`], as R; try [`Method::Ml`]).
     /// - [`Error::NotConverged`]: the optimizer stopped before converging; `last_iterate`
     ///   holds the coefficients in R's order (ar, ma, sar, sma, constant).
+    /// - [`Error::InvalidValue`] naming the series' largest value (field `series`) when
+    ///   the fitted model is beyond the range of f64 (σ² of a series of values near
+    ///   1e155 and above overflows). Series of very large or very small values are
+    ///   fitted scaled by a power of two and the model scaled back, so they otherwise
+    ///   fit as the same series in ordinary units would.
     pub fn fit(&self, series: &Series) -> Result<FittedArima> {
+        rescaled(series, |s| self.fit_unscaled(s))
+    }
+
+    fn fit_unscaled(&self, series: &Series) -> Result<FittedArima> {
         let spec = self.spec(series)?;
         let fit = fit_spec(series.values(), &spec)?;
         if !fit.converged {
@@ -347,8 +356,9 @@ impl Arima {
 /// a non-negative diagonal. A file that breaks one of these is
 /// an [`Error`] (naming the field) at load time, not a panic in
 /// [`forecast`](Self::forecast) (which also refuses, with a typed error, a forecast
-/// that a valid but extreme file takes beyond the range of f64). NaN standard errors (a singular Hessian) and an
-/// infinite AICc (a short series) are written as strings and read back exactly.
+/// that a valid but extreme file takes beyond the range of f64). NaN standard errors (a
+/// singular Hessian) and an infinite AICc (a short series) are written as strings and
+/// read back exactly.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(
     feature = "serde",
@@ -868,6 +878,106 @@ impl FittedArima {
         }
         let intervals = normal_intervals(&mean, &sd, levels);
         Ok(Forecast { mean, intervals })
+    }
+}
+
+/// Series whose largest `|value|` is outside `[2^-256, 2^256]` are fitted scaled by a
+/// power of two (exact) and the model scaled back, so that squares and sums of squares
+/// neither overflow nor underflow; other series are fitted as they are.
+const RESCALE_ABOVE: f64 = 1.157_920_892_373_162e77; // 2^256
+const RESCALE_BELOW: f64 = 8.636_168_555_094_445e-78; // 2^-256
+
+/// Fits `series` through `fit`, on the series scaled by a power of two when its values
+/// are very large or very small, then checks that the model is finite (see
+/// [`FittedArima::check_finite`]).
+fn rescaled(
+    series: &Series,
+    fit: impl FnOnce(&Series) -> Result<FittedArima>,
+) -> Result<FittedArima> {
+    let x = series.values();
+    let max = x.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    let model = if max > RESCALE_ABOVE || (max > 0.0 && max < RESCALE_BELOW) {
+        let s = crate::segment::scale::pow2_scale(max);
+        let scaled: Vec<f64> = x.iter().map(|v| v * s).collect();
+        fit(&Series::new(&scaled, series.season_length())?)?.scaled_by(1.0 / s)
+    } else {
+        fit(series)?
+    };
+    model.check_finite(x)?;
+    Ok(model)
+}
+
+impl FittedArima {
+    /// The model of the series times `c` (a power of two, so exact), from the model of
+    /// the series: AR and MA coefficients and the (relative) state covariance are
+    /// unchanged; the constant, its standard error, the states, residuals and fitted
+    /// values scale by `c`, the variances by `c²`, and the log-likelihood shifts by
+    /// `-n_used ln c` (the density of the scaled differences).
+    fn scaled_by(mut self, c: f64) -> FittedArima {
+        if self.constant != ConstantKind::None {
+            let nc = self.coef.len();
+            let last = nc - 1;
+            self.coef[last] *= c;
+            self.std_errors[last] *= c;
+            for j in 0..nc {
+                self.covariance[last * nc + j] *= c;
+                self.covariance[j * nc + last] *= c;
+            }
+            self.constant_value *= c;
+        }
+        self.sigma2 *= c * c;
+        self.residual_variance *= c * c;
+        for v in self
+            .residuals
+            .iter_mut()
+            .chain(&mut self.fitted)
+            .chain(&mut self.state)
+            .chain(&mut self.tail)
+        {
+            *v *= c;
+        }
+        let shift = self.n_used as f64 * c.ln();
+        let ic = &mut self.criteria;
+        ic.log_likelihood -= shift;
+        ic.aic += 2.0 * shift;
+        ic.aicc += 2.0 * shift;
+        ic.bic += 2.0 * shift;
+        self
+    }
+
+    /// [`Error::InvalidValue`] naming the series' largest value when a fitted quantity
+    /// (σ², the residual variance, a coefficient, residual, fitted value or state) is
+    /// beyond the range of f64, as for a series so large that its variance overflows.
+    fn check_finite(&self, x: &[f64]) -> Result<()> {
+        let finite = |v: &[f64]| v.iter().all(|v| v.is_finite());
+        let ok = self.sigma2.is_finite()
+            && self.residual_variance.is_finite()
+            && self.constant_value.is_finite()
+            && finite(&self.coef)
+            && self.std_errors.iter().all(|v| !v.is_infinite())
+            && self.covariance.iter().all(|v| !v.is_infinite())
+            && finite(&self.residuals)
+            && finite(&self.fitted)
+            && finite(&self.state)
+            && finite(&self.state_cov)
+            && finite(&self.tail);
+        if ok {
+            return Ok(());
+        }
+        let row = x.iter().enumerate().fold(
+            0,
+            |best, (i, v)| if v.abs() > x[best].abs() { i } else { best },
+        );
+        Err(Error::InvalidValue {
+            field: "series",
+            row,
+            value: x[row],
+            reason: format!(
+                "the fitted model's variance (σ² {:e}) or another of its quantities is beyond \
+                 the range of f64; rescale the series (divide it by a power of ten)",
+                self.sigma2
+            ),
+        })
     }
 }
 
@@ -2437,6 +2547,10 @@ impl AutoArima {
     /// observations or no candidate model can be fitted. A period beyond [`MAX_LAG`]
     /// gets a non-seasonal search, as a period of 1 does.
     pub fn fit(&self, series: &Series) -> Result<FittedArima> {
+        rescaled(series, |s| self.fit_unscaled(s))
+    }
+
+    fn fit_unscaled(&self, series: &Series) -> Result<FittedArima> {
         let x = series.values();
         let n = x.len();
         let mut m = self.period.unwrap_or(series.season_length());
@@ -2647,7 +2761,7 @@ impl AutoArima {
                         stepwise: true,
                         ..self.clone()
                     }
-                    .fit(series);
+                    .fit_unscaled(series);
                 }
             }
         }
