@@ -98,6 +98,12 @@ use crate::math::optim::{OptimOptions, bfgs, cholesky_inverse, numerical_hessian
 const MODEL: &str = "ARIMA";
 /// Largest AR or MA order (each of p, q, P, Q) accepted.
 pub const MAX_ORDER: usize = 50;
+/// Most models the exhaustive search of [`Arima::auto`] (with
+/// [`stepwise(false)`](AutoArima::stepwise)) fits: 500. The candidates are counted before
+/// any is fitted (orders capped as the search caps them, twice when a constant is
+/// allowed), and a search over more is [`Error::LimitExceeded`]; R's defaults
+/// (`max.p = max.q = 5`, `max.P = max.Q = 2`, `max.order = 5`) give 192.
+pub const MAX_CANDIDATES: usize = 500;
 /// Largest lag a model reaches: `p + m P`, `q + m Q` and `d + m D` are each at most
 /// this, which bounds the state space (and so memory and time) whatever the period;
 /// 400 covers a yearly season of daily data with one seasonal term.
@@ -2544,7 +2550,10 @@ impl AutoArima {
     /// # Errors
     /// [`Error::InvalidParameter`] for a period of 0 or a largest order above
     /// [`MAX_ORDER`]; [`Error::InsufficientData`] when differencing leaves no
-    /// observations or no candidate model can be fitted. A period beyond [`MAX_LAG`]
+    /// observations or no candidate model can be fitted; [`Error::LimitExceeded`] when
+    /// the exhaustive search (`stepwise(false)`) would fit more than [`MAX_CANDIDATES`]
+    /// models (counted before any is fitted); [`Error::InvalidValue`] for a series whose
+    /// model is beyond the range of f64, as [`Arima::fit`]. A period beyond [`MAX_LAG`]
     /// gets a non-seasonal search, as a period of 1 does.
     pub fn fit(&self, series: &Series) -> Result<FittedArima> {
         rescaled(series, |s| self.fit_unscaled(s))
@@ -2694,6 +2703,16 @@ impl AutoArima {
         };
         let best = if !self.stepwise {
             let max_k = allow_drift || allow_mean;
+            let count = count_candidates([max_p, max_q, max_sp, max_sq], self.max_order)
+                .saturating_mul(1 + u64::from(max_k));
+            if count > MAX_CANDIDATES as u64 {
+                return Err(Error::LimitExceeded {
+                    what: "models of the exhaustive ARIMA search",
+                    size: count,
+                    limit: MAX_CANDIDATES as u64,
+                    hint: "lower max_order or the largest orders, or use the stepwise search",
+                });
+            }
             let mut best: Option<(f64, Cand)> = None;
             for i in 0..=max_p {
                 for j in 0..=max_q {
@@ -2769,6 +2788,27 @@ impl AutoArima {
             .final_fit(cand)
             .ok_or_else(|| insufficient("the chosen model could not be refitted".into()))
     }
+}
+
+/// The number of orders `(p, q, P, Q)` with each at most its cap and
+/// `p + q + P + Q <= max_order`, counted without listing them: for each `(p, q)`, the
+/// `(P, Q)` pairs in the box under the diagonal `P + Q <= rest`, a column at a time (at
+/// most `(MAX_ORDER + 1)³` steps; every count fits in a u64).
+fn count_candidates(caps: [usize; 4], max_order: usize) -> u64 {
+    let [cp, cq, csp, csq] = caps.map(|c| c.min(MAX_ORDER) as u64);
+    let max_order = max_order as u64;
+    let mut total = 0u64;
+    for p in 0..=cp {
+        for q in 0..=cq {
+            let Some(rest) = max_order.checked_sub(p + q) else {
+                continue;
+            };
+            for sp in 0..=csp.min(rest) {
+                total += csq.min(rest - sp) + 1;
+            }
+        }
+    }
+    total
 }
 
 #[derive(Clone, Copy)]
@@ -3105,6 +3145,37 @@ mod tests {
             fixed_constant: None,
             method: Method::Ml,
         }
+    }
+
+    #[test]
+    fn candidate_count_matches_the_search_loops() {
+        for caps in [[5, 5, 2, 2], [0, 0, 0, 0], [11, 11, 4, 4], [3, 0, 1, 7]] {
+            for max_order in [0, 1, 5, 8, 30, usize::MAX] {
+                let mut brute = 0u64;
+                for i in 0..=caps[0] {
+                    for j in 0..=caps[1] {
+                        for ii in 0..=caps[2] {
+                            for jj in 0..=caps[3] {
+                                if i + j + ii + jj <= max_order {
+                                    brute += 1;
+                                }
+                            }
+                        }
+                    }
+                }
+                assert_eq!(
+                    count_candidates(caps, max_order),
+                    brute,
+                    "{caps:?} {max_order}"
+                );
+            }
+        }
+        // R's auto.arima(stepwise = FALSE) defaults, with a constant: 192 models.
+        assert_eq!(2 * count_candidates([5, 5, 2, 2], 5), 192);
+        assert_eq!(
+            count_candidates([MAX_ORDER; 4], usize::MAX),
+            (MAX_ORDER as u64 + 1).pow(4)
+        );
     }
 
     #[test]
