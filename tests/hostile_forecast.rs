@@ -328,7 +328,7 @@ fn arima_forecast_whose_mean_overflows_is_an_error_naming_the_step() {
 
 #[test]
 fn ets_of_huge_values_is_finite_or_an_error() {
-    for c in [1e150, 1e300] {
+    for c in [1e150, 1e300, 5e305, 1e-300] {
         let y: Vec<f64> = monthly().iter().map(|v| v * c).collect();
         let s = Series::new(&y, 12).unwrap();
         for fit in [Ets::simple().fit(&s), Ets::auto().fit(&s)] {
@@ -378,4 +378,64 @@ fn stl_of_huge_values_is_finite() {
             Err(e) => panic!("{c}: {e}"),
         }
     }
+}
+
+// ---- unchecked sizes ----------------------------------------------------------------
+
+#[test]
+fn huge_season_lengths_are_typed_errors_or_fits() {
+    use patronage::forecast::ets::SeasonType;
+    let y = monthly();
+    for m in [usize::MAX, usize::MAX / 2 + 1, 1 << 32, 49] {
+        let s = Series::new(&y, m).unwrap();
+        let outcomes = [
+            Ets::auto().fit(&s).map(|f| f.sigma2()),
+            Ets::holt_winters(SeasonType::Additive, false)
+                .fit(&s)
+                .map(|f| f.sigma2()),
+            Ets::simple().season_length(m).fit(&s).map(|f| f.sigma2()),
+            Arima::auto().fit(&s).map(|f| f.sigma2()),
+            Arima::params(0, 0, 0)
+                .seasonal(1, 0, 0)
+                .fit(&s)
+                .map(|f| f.sigma2()),
+            metrics::mase_scale(&s),
+            Stl::params(m, SeasonalWindow::Periodic)
+                .fit(&y)
+                .map(|d| d.seasonal_strength()),
+        ];
+        for (i, r) in outcomes.into_iter().enumerate() {
+            match r {
+                Ok(v) => assert!(v.is_finite(), "{m} #{i}: {v}"),
+                Err(e) => assert!(!e.to_string().is_empty()),
+            }
+        }
+    }
+}
+
+#[test]
+fn arima_forecast_of_a_long_seasonal_model_over_the_longest_horizon_is_bounded() {
+    use patronage::forecast::MAX_HORIZON;
+    use std::time::Instant;
+    // d + mD = 400 = MAX_LAG: a state of 401 values. T P T' at O(401³) per step took
+    // hours over MAX_HORIZON steps (now about 10 s in a debug build); a fifth of it here.
+    let m = 400;
+    let y: Vec<f64> = (0..2 * m + 50)
+        .map(|t| 10.0 + ((t % m) as f64).sqrt() + ((t * 7919) % 11) as f64 * 0.1)
+        .collect();
+    let fit = Arima::params(0, 0, 0)
+        .seasonal(0, 1, 0)
+        .period(m)
+        .fit(&Series::new(&y, m).unwrap())
+        .unwrap();
+    let start = Instant::now();
+    let h = MAX_HORIZON / 5;
+    let f = fit.forecast(h, &[0.95]).unwrap();
+    assert!(finite_forecast(&f));
+    // Seasonal naive: the forecast repeats the last season; the variance grows with
+    // the number of seasons ahead.
+    assert!(close(f.mean[0], y[y.len() - m], 1e-12));
+    let w = |h: usize| f.intervals[0].upper[h] - f.intervals[0].lower[h];
+    assert!(w(4 * m) > w(0));
+    eprintln!("{h} steps in {:.1} s", start.elapsed().as_secs_f64());
 }
