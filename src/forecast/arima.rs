@@ -247,7 +247,7 @@ impl Arima {
     ///   fitted scaled by a power of two and the model scaled back, so they otherwise
     ///   fit as the same series in ordinary units would.
     pub fn fit(&self, series: &Series) -> Result<FittedArima> {
-        rescaled(series, |s| self.fit_unscaled(s))
+        rescaled(series, self.constant, |s| self.fit_unscaled(s))
     }
 
     fn fit_unscaled(&self, series: &Series) -> Result<FittedArima> {
@@ -903,8 +903,13 @@ const RESCALE_BELOW: f64 = 8.636_168_555_094_445e-78; // 2^-256
 /// Fits `series` through `fit`, on the series scaled by a power of two when its values
 /// are very large or very small, then checks that the model is finite (see
 /// [`FittedArima::check_finite`]).
+///
+/// `constant_last` says whether the last coefficient of a
+/// [`Error::NotConverged`]'s `last_iterate` is a constant, which is then scaled back
+/// too (the ARMA coefficients do not depend on the scale).
 fn rescaled(
     series: &Series,
+    constant_last: bool,
     fit: impl FnOnce(&Series) -> Result<FittedArima>,
 ) -> Result<FittedArima> {
     let x = series.values();
@@ -912,7 +917,26 @@ fn rescaled(
     let model = if max > RESCALE_ABOVE || (max > 0.0 && max < RESCALE_BELOW) {
         let s = crate::segment::scale::pow2_scale(max);
         let scaled: Vec<f64> = x.iter().map(|v| v * s).collect();
-        fit(&Series::new(&scaled, series.season_length())?)?.scaled_by(1.0 / s)
+        match fit(&Series::new(&scaled, series.season_length())?) {
+            Ok(model) => model.scaled_by(1.0 / s),
+            Err(Error::NotConverged {
+                model,
+                iterations,
+                reason,
+                mut last_iterate,
+            }) => {
+                if let (true, Some(c)) = (constant_last, last_iterate.last_mut()) {
+                    *c /= s;
+                }
+                return Err(Error::NotConverged {
+                    model,
+                    iterations,
+                    reason,
+                    last_iterate,
+                });
+            }
+            Err(e) => return Err(e),
+        }
     } else {
         fit(series)?
     };
@@ -2563,7 +2587,8 @@ impl AutoArima {
     /// model is beyond the range of f64, as [`Arima::fit`]. A period beyond [`MAX_LAG`]
     /// gets a non-seasonal search, as a period of 1 does.
     pub fn fit(&self, series: &Series) -> Result<FittedArima> {
-        rescaled(series, |s| self.fit_unscaled(s))
+        // The search never returns NotConverged (a candidate that fails is skipped).
+        rescaled(series, false, |s| self.fit_unscaled(s))
     }
 
     fn fit_unscaled(&self, series: &Series) -> Result<FittedArima> {
