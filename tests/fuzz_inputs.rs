@@ -703,7 +703,6 @@ macro_rules! fuzz_json {
 
 fuzz_json! {
     // The validated models (issue 15: "deserialized models are validated on load").
-    #[ignore = "issue 15 finding: a FittedArima whose state_cov holds 1.8e308 (e.g. state_cov[159] of a (1,1,1)(0,1,1)[12] fit) loads, and forecast(12, &[0.8, 0.95]) gives lower = -inf; lenient_model_json runs the rest"]
     arima_json: "FittedArima",
     ets_json: "FittedEts",
     kmeans_json: "FittedKMeans",

@@ -363,7 +363,6 @@ fn auto_arima_with_the_largest_orders() {
 }
 
 #[test]
-#[ignore = "issue 15 finding: Arima::auto().max_pq(50, 50).max_seasonal_pq(50, 50).max_order(200).stepwise(false).fit(&air_passengers.ln()) is still running after 60 s: the non-stepwise search over orders up to MAX_ORDER is not bounded in time (max_order is not checked against a limit)"]
 fn exhaustive_auto_arima_with_the_largest_orders() {
     bounded("exhaustive_auto_arima_with_the_largest_orders", || {
         use patronage::forecast::arima::{Arima, MAX_ORDER};

@@ -90,12 +90,20 @@ use std::fmt;
 
 use crate::error::{Error, Result};
 use crate::forecast::decompose::{SeasonalWindow, Stl};
-use crate::forecast::{Forecast, InformationCriteria, Series, check_request, normal_intervals};
+use crate::forecast::{
+    Forecast, InformationCriteria, Series, check_finite_forecast, check_request, normal_intervals,
+};
 use crate::math::optim::{OptimOptions, bfgs, cholesky_inverse, numerical_hessian};
 
 const MODEL: &str = "ARIMA";
 /// Largest AR or MA order (each of p, q, P, Q) accepted.
 pub const MAX_ORDER: usize = 50;
+/// Most models the exhaustive search of [`Arima::auto`] (with
+/// [`stepwise(false)`](AutoArima::stepwise)) fits: 500. The candidates are counted before
+/// any is fitted (orders capped as the search caps them, twice when a constant is
+/// allowed), and a search over more is [`Error::LimitExceeded`]; R's defaults
+/// (`max.p = max.q = 5`, `max.P = max.Q = 2`, `max.order = 5`) give 192.
+pub const MAX_CANDIDATES: usize = 500;
 /// Largest lag a model reaches: `p + m P`, `q + m Q` and `d + m D` are each at most
 /// this, which bounds the state space (and so memory and time) whatever the period;
 /// 400 covers a yearly season of daily data with one seasonal term.
@@ -233,7 +241,16 @@ impl Arima {
     ///   nonstationary AR part ([`Method::CssMl`], as R; try [`Method::Ml`]).
     /// - [`Error::NotConverged`]: the optimizer stopped before converging; `last_iterate`
     ///   holds the coefficients in R's order (ar, ma, sar, sma, constant).
+    /// - [`Error::InvalidValue`] naming the series' largest value (field `series`) when
+    ///   the fitted model is beyond the range of f64 (σ² of a series of values near
+    ///   1e155 and above overflows). Series of very large or very small values are
+    ///   fitted scaled by a power of two and the model scaled back, so they otherwise
+    ///   fit as the same series in ordinary units would.
     pub fn fit(&self, series: &Series) -> Result<FittedArima> {
+        rescaled(series, self.constant, |s| self.fit_unscaled(s))
+    }
+
+    fn fit_unscaled(&self, series: &Series) -> Result<FittedArima> {
         let spec = self.spec(series)?;
         let fit = fit_spec(series.values(), &spec)?;
         if !fit.converged {
@@ -341,10 +358,13 @@ impl Arima {
 /// With serde, a model is checked as it is read: orders within the fitting limits,
 /// coefficient, standard-error and covariance lengths matching the orders, state,
 /// state covariance and differencing tail of the dimensions the orders imply, finite
-/// coefficients and states, non-negative variances. A file that breaks one of these is
+/// coefficients and states, non-negative variances, a symmetric state covariance with
+/// a non-negative diagonal. A file that breaks one of these is
 /// an [`Error`] (naming the field) at load time, not a panic in
-/// [`forecast`](Self::forecast). NaN standard errors (a singular Hessian) and an
-/// infinite AICc (a short series) are written as strings and read back exactly.
+/// [`forecast`](Self::forecast) (which also refuses, with a typed error, a forecast
+/// that a valid but extreme file takes beyond the range of f64). NaN standard errors (a
+/// singular Hessian) and an infinite AICc (a short series) are written as strings and
+/// read back exactly.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(
     feature = "serde",
@@ -560,6 +580,32 @@ impl TryFrom<RawArima> for FittedArima {
         finite("state", &raw.state)?;
         len("state_cov", r * r, raw.state_cov.len())?;
         finite("state_cov", &raw.state_cov)?;
+        // A covariance matrix: symmetric (the filter writes it so, exactly) with a
+        // non-negative diagonal.
+        for i in 0..r {
+            let d = raw.state_cov[i * r + i];
+            if d < 0.0 {
+                return Err(Error::Negative {
+                    field: "state_cov",
+                    row: i * r + i,
+                    value: d,
+                });
+            }
+            for j in 0..i {
+                let (lower, upper) = (raw.state_cov[i * r + j], raw.state_cov[j * r + i]);
+                if lower != upper {
+                    return Err(Error::InvalidValue {
+                        field: "state_cov",
+                        row: i * r + j,
+                        value: lower,
+                        reason: format!(
+                            "a covariance matrix is symmetric, but its mirror state_cov[{}] is {upper}",
+                            j * r + i
+                        ),
+                    });
+                }
+            }
+        }
         len("tail", delta.len(), raw.tail.len())?;
         finite("tail", &raw.tail)?;
         finite("constant_value", &[raw.constant_value])?;
@@ -726,8 +772,17 @@ impl FittedArima {
     /// each coverage level in `levels` (fractions, 0.95 for 95%).
     ///
     /// # Errors
-    /// [`Error::InvalidParameter`] for `h = 0` or a level outside (0, 1).
+    /// [`Error::InvalidParameter`] for `h = 0` or a level outside (0, 1);
+    /// [`Error::NonFinite`] naming the first step (row 0 is one step ahead) whose
+    /// forecast (field `forecast`) or interval bound (`forecast interval`) is beyond the
+    /// range of f64, as [`FittedEts::forecast`](crate::forecast::ets::FittedEts::forecast).
     pub fn forecast(&self, h: usize, levels: &[f64]) -> Result<Forecast> {
+        let f = self.forecast_unchecked(h, levels)?;
+        check_finite_forecast(&f)?;
+        Ok(f)
+    }
+
+    fn forecast_unchecked(&self, h: usize, levels: &[f64]) -> Result<Forecast> {
         check_request(h, levels)?;
         let r = self.state.len();
         let nd = self.delta.len();
@@ -769,6 +824,18 @@ impl FittedArima {
         z[r..].copy_from_slice(&self.delta);
         let mut mean = Vec::with_capacity(h);
         let mut sd = Vec::with_capacity(h);
+        // T's non-zeros by row, in column order: at most two per row but the
+        // differencing row's `d + mD + 1`, so that T P T' costs O(rd²) per step rather
+        // than O(rd³) (a seasonal model with a long period has rd in the hundreds). The
+        // sums run over the same terms in the same order as the dense product's.
+        let nonzeros: Vec<Vec<(usize, f64)>> = (0..rd)
+            .map(|i| {
+                (0..rd)
+                    .filter(|&k| tm[i * rd + k] != 0.0)
+                    .map(|k| (k, tm[i * rd + k]))
+                    .collect()
+            })
+            .collect();
         let mut tmp = vec![0.0; rd * rd];
         let mut a_new = vec![0.0; rd];
         for step in 0..h {
@@ -780,18 +847,13 @@ impl FittedArima {
                 // P <- T P T' + V
                 for i in 0..rd {
                     for j in 0..rd {
-                        tmp[i * rd + j] = (0..rd)
-                            .filter(|&k| tm[i * rd + k] != 0.0)
-                            .map(|k| tm[i * rd + k] * p[k * rd + j])
-                            .sum();
+                        tmp[i * rd + j] = nonzeros[i].iter().map(|&(k, t)| t * p[k * rd + j]).sum();
                     }
                 }
                 for i in 0..rd {
                     for j in 0..rd {
-                        let mut s: f64 = (0..rd)
-                            .filter(|&k| tm[j * rd + k] != 0.0)
-                            .map(|k| tmp[i * rd + k] * tm[j * rd + k])
-                            .sum();
+                        let mut s: f64 =
+                            nonzeros[j].iter().map(|&(k, t)| tmp[i * rd + k] * t).sum();
                         if i < r && j < r {
                             s += rvec[i] * rvec[j];
                         }
@@ -816,10 +878,143 @@ impl FittedArima {
                 ConstantKind::Drift => self.constant_value * t,
             };
             mean.push(m + c);
-            sd.push((v.max(0.0) * self.residual_variance).sqrt());
+            // A NaN variance (inf - inf after overflow) stays NaN for the output check
+            // (f64::max would turn it into 0); sqrt(v) sqrt(s²) where v s² overflows
+            // though the standard deviation is finite.
+            let v = if v.is_nan() { v } else { v.max(0.0) };
+            let s = (v * self.residual_variance).sqrt();
+            sd.push(if s.is_finite() {
+                s
+            } else {
+                v.sqrt() * self.residual_variance.sqrt()
+            });
         }
         let intervals = normal_intervals(&mean, &sd, levels);
         Ok(Forecast { mean, intervals })
+    }
+}
+
+/// Series whose largest `|value|` is outside `[2^-256, 2^256]` are fitted scaled by a
+/// power of two (exact) and the model scaled back, so that squares and sums of squares
+/// neither overflow nor underflow; other series are fitted as they are.
+const RESCALE_ABOVE: f64 = 1.157_920_892_373_162e77; // 2^256
+const RESCALE_BELOW: f64 = 8.636_168_555_094_445e-78; // 2^-256
+
+/// Fits `series` through `fit`, on the series scaled by a power of two when its values
+/// are very large or very small, then checks that the model is finite (see
+/// [`FittedArima::check_finite`]).
+///
+/// `constant_last` says whether the last coefficient of a
+/// [`Error::NotConverged`]'s `last_iterate` is a constant, which is then scaled back
+/// too (the ARMA coefficients do not depend on the scale).
+fn rescaled(
+    series: &Series,
+    constant_last: bool,
+    fit: impl FnOnce(&Series) -> Result<FittedArima>,
+) -> Result<FittedArima> {
+    let x = series.values();
+    let max = x.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    let model = if max > RESCALE_ABOVE || (max > 0.0 && max < RESCALE_BELOW) {
+        let s = crate::segment::scale::pow2_scale(max);
+        let scaled: Vec<f64> = x.iter().map(|v| v * s).collect();
+        match fit(&Series::new(&scaled, series.season_length())?) {
+            Ok(model) => model.scaled_by(1.0 / s),
+            Err(Error::NotConverged {
+                model,
+                iterations,
+                reason,
+                mut last_iterate,
+            }) => {
+                if let (true, Some(c)) = (constant_last, last_iterate.last_mut()) {
+                    *c /= s;
+                }
+                return Err(Error::NotConverged {
+                    model,
+                    iterations,
+                    reason,
+                    last_iterate,
+                });
+            }
+            Err(e) => return Err(e),
+        }
+    } else {
+        fit(series)?
+    };
+    model.check_finite(x)?;
+    Ok(model)
+}
+
+impl FittedArima {
+    /// The model of the series times `c` (a power of two, so exact), from the model of
+    /// the series: AR and MA coefficients and the (relative) state covariance are
+    /// unchanged; the constant, its standard error, the states, residuals and fitted
+    /// values scale by `c`, the variances by `c²`, and the log-likelihood shifts by
+    /// `-n_used ln c` (the density of the scaled differences).
+    fn scaled_by(mut self, c: f64) -> FittedArima {
+        if self.constant != ConstantKind::None {
+            let nc = self.coef.len();
+            let last = nc - 1;
+            self.coef[last] *= c;
+            self.std_errors[last] *= c;
+            for j in 0..nc {
+                self.covariance[last * nc + j] *= c;
+                self.covariance[j * nc + last] *= c;
+            }
+            self.constant_value *= c;
+        }
+        self.sigma2 *= c * c;
+        self.residual_variance *= c * c;
+        for v in self
+            .residuals
+            .iter_mut()
+            .chain(&mut self.fitted)
+            .chain(&mut self.state)
+            .chain(&mut self.tail)
+        {
+            *v *= c;
+        }
+        let shift = self.n_used as f64 * c.ln();
+        let ic = &mut self.criteria;
+        ic.log_likelihood -= shift;
+        ic.aic += 2.0 * shift;
+        ic.aicc += 2.0 * shift;
+        ic.bic += 2.0 * shift;
+        self
+    }
+
+    /// [`Error::InvalidValue`] naming the series' largest value when a fitted quantity
+    /// (σ², the residual variance, a coefficient, residual, fitted value or state) is
+    /// beyond the range of f64, as for a series so large that its variance overflows.
+    fn check_finite(&self, x: &[f64]) -> Result<()> {
+        let finite = |v: &[f64]| v.iter().all(|v| v.is_finite());
+        let ok = self.sigma2.is_finite()
+            && self.residual_variance.is_finite()
+            && self.constant_value.is_finite()
+            && finite(&self.coef)
+            && self.std_errors.iter().all(|v| !v.is_infinite())
+            && self.covariance.iter().all(|v| !v.is_infinite())
+            && finite(&self.residuals)
+            && finite(&self.fitted)
+            && finite(&self.state)
+            && finite(&self.state_cov)
+            && finite(&self.tail);
+        if ok {
+            return Ok(());
+        }
+        let row = x.iter().enumerate().fold(
+            0,
+            |best, (i, v)| if v.abs() > x[best].abs() { i } else { best },
+        );
+        Err(Error::InvalidValue {
+            field: "series",
+            row,
+            value: x[row],
+            reason: format!(
+                "the fitted model's variance (σ² {:e}) or another of its quantities is beyond \
+                 the range of f64; rescale the series (divide it by a power of ten)",
+                self.sigma2
+            ),
+        })
     }
 }
 
@@ -2386,9 +2581,17 @@ impl AutoArima {
     /// # Errors
     /// [`Error::InvalidParameter`] for a period of 0 or a largest order above
     /// [`MAX_ORDER`]; [`Error::InsufficientData`] when differencing leaves no
-    /// observations or no candidate model can be fitted. A period beyond [`MAX_LAG`]
+    /// observations or no candidate model can be fitted; [`Error::LimitExceeded`] when
+    /// the exhaustive search (`stepwise(false)`) would fit more than [`MAX_CANDIDATES`]
+    /// models (counted before any is fitted); [`Error::InvalidValue`] for a series whose
+    /// model is beyond the range of f64, as [`Arima::fit`]. A period beyond [`MAX_LAG`]
     /// gets a non-seasonal search, as a period of 1 does.
     pub fn fit(&self, series: &Series) -> Result<FittedArima> {
+        // The search never returns NotConverged (a candidate that fails is skipped).
+        rescaled(series, false, |s| self.fit_unscaled(s))
+    }
+
+    fn fit_unscaled(&self, series: &Series) -> Result<FittedArima> {
         let x = series.values();
         let n = x.len();
         let mut m = self.period.unwrap_or(series.season_length());
@@ -2532,6 +2735,16 @@ impl AutoArima {
         };
         let best = if !self.stepwise {
             let max_k = allow_drift || allow_mean;
+            let count = count_candidates([max_p, max_q, max_sp, max_sq], self.max_order)
+                .saturating_mul(1 + u64::from(max_k));
+            if count > MAX_CANDIDATES as u64 {
+                return Err(Error::LimitExceeded {
+                    what: "models of the exhaustive ARIMA search",
+                    size: count,
+                    limit: MAX_CANDIDATES as u64,
+                    hint: "lower max_order or the largest orders, or use the stepwise search",
+                });
+            }
             let mut best: Option<(f64, Cand)> = None;
             for i in 0..=max_p {
                 for j in 0..=max_q {
@@ -2599,7 +2812,7 @@ impl AutoArima {
                         stepwise: true,
                         ..self.clone()
                     }
-                    .fit(series);
+                    .fit_unscaled(series);
                 }
             }
         }
@@ -2607,6 +2820,27 @@ impl AutoArima {
             .final_fit(cand)
             .ok_or_else(|| insufficient("the chosen model could not be refitted".into()))
     }
+}
+
+/// The number of orders `(p, q, P, Q)` with each at most its cap and
+/// `p + q + P + Q <= max_order`, counted without listing them: for each `(p, q)`, the
+/// `(P, Q)` pairs in the box under the diagonal `P + Q <= rest`, a column at a time (at
+/// most `(MAX_ORDER + 1)³` steps; every count fits in a u64).
+fn count_candidates(caps: [usize; 4], max_order: usize) -> u64 {
+    let [cp, cq, csp, csq] = caps.map(|c| c.min(MAX_ORDER) as u64);
+    let max_order = max_order as u64;
+    let mut total = 0u64;
+    for p in 0..=cp {
+        for q in 0..=cq {
+            let Some(rest) = max_order.checked_sub(p + q) else {
+                continue;
+            };
+            for sp in 0..=csp.min(rest) {
+                total += csq.min(rest - sp) + 1;
+            }
+        }
+    }
+    total
 }
 
 #[derive(Clone, Copy)]
@@ -2943,6 +3177,37 @@ mod tests {
             fixed_constant: None,
             method: Method::Ml,
         }
+    }
+
+    #[test]
+    fn candidate_count_matches_the_search_loops() {
+        for caps in [[5, 5, 2, 2], [0, 0, 0, 0], [11, 11, 4, 4], [3, 0, 1, 7]] {
+            for max_order in [0, 1, 5, 8, 30, usize::MAX] {
+                let mut brute = 0u64;
+                for i in 0..=caps[0] {
+                    for j in 0..=caps[1] {
+                        for ii in 0..=caps[2] {
+                            for jj in 0..=caps[3] {
+                                if i + j + ii + jj <= max_order {
+                                    brute += 1;
+                                }
+                            }
+                        }
+                    }
+                }
+                assert_eq!(
+                    count_candidates(caps, max_order),
+                    brute,
+                    "{caps:?} {max_order}"
+                );
+            }
+        }
+        // R's auto.arima(stepwise = FALSE) defaults, with a constant: 192 models.
+        assert_eq!(2 * count_candidates([5, 5, 2, 2], 5), 192);
+        assert_eq!(
+            count_candidates([MAX_ORDER; 4], usize::MAX),
+            (MAX_ORDER as u64 + 1).pow(4)
+        );
     }
 
     #[test]

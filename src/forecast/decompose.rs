@@ -106,14 +106,25 @@ impl StlDecomposition {
     /// `max(0, 1 - var(remainder) / var(remainder + seasonal))` with sample variances;
     /// 0 when `remainder + seasonal` does not vary. R's `forecast::nsdiffs` takes a
     /// seasonal difference when this exceeds 0.64.
+    ///
+    /// The components are scaled by one power of two first (exact, and the ratio does
+    /// not depend on it), so that the squares of large components do not overflow to
+    /// an infinite variance and a NaN strength (nor tiny ones underflow to 0).
     pub fn seasonal_strength(&self) -> f64 {
-        let rs: Vec<f64> = self
+        let max = self
             .remainder
             .iter()
+            .chain(&self.seasonal)
+            .fold(0.0f64, |m, v| m.max(v.abs()));
+        // Both at most 1/2 after scaling, so their sums are below 1.
+        let c = 0.5 * crate::segment::scale::pow2_scale(max);
+        let r: Vec<f64> = self.remainder.iter().map(|v| v * c).collect();
+        let rs: Vec<f64> = r
+            .iter()
             .zip(&self.seasonal)
-            .map(|(r, s)| r + s)
+            .map(|(r, s)| r + s * c)
             .collect();
-        let (vr, vrs) = (variance(&self.remainder), variance(&rs));
+        let (vr, vrs) = (variance(&r), variance(&rs));
         let strength = 1.0 - vr / vrs;
         if strength.is_nan() {
             0.0
@@ -380,7 +391,24 @@ impl Stl {
             ntjump,
             nljump,
         };
-        let (mut seasonal, trend, weights) = run(values, &spec, ni, no);
+        // Values far from 1 are decomposed scaled by a power of two (exact; the
+        // smoothers are linear in the values and the robustness weights scale-free),
+        // so that the smoothers' sums neither overflow (inf - inf is NaN, on which the
+        // robustness pass's partial sort would not end) nor underflow.
+        let max = values.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+        let scale = if max > RESCALE_ABOVE || (max > 0.0 && max < RESCALE_BELOW) {
+            crate::segment::scale::pow2_scale(max)
+        } else {
+            1.0
+        };
+        let scaled: Vec<f64>;
+        let values_in = if scale == 1.0 {
+            values
+        } else {
+            scaled = values.iter().map(|v| v * scale).collect();
+            &scaled
+        };
+        let (mut seasonal, mut trend, weights) = run(values_in, &spec, ni, no);
         if periodic {
             // R: the seasonal replaced by its mean at each position of the season.
             for c in 0..np {
@@ -397,12 +425,34 @@ impl Stl {
                     .for_each(|v| *v = mean);
             }
         }
-        let remainder = values
+        let mut remainder: Vec<f64> = values_in
             .iter()
             .zip(&seasonal)
             .zip(&trend)
             .map(|((y, s), t)| y - s - t)
             .collect();
+        if scale != 1.0 {
+            for v in seasonal.iter_mut().chain(&mut trend).chain(&mut remainder) {
+                *v /= scale;
+            }
+            for (field, component) in [
+                ("seasonal", &seasonal),
+                ("trend", &trend),
+                ("remainder", &remainder),
+            ] {
+                if let Some(row) = component.iter().position(|v| !v.is_finite()) {
+                    return Err(Error::InvalidValue {
+                        field: "values",
+                        row,
+                        value: values[row],
+                        reason: format!(
+                            "the {field} component here is beyond the range of f64; rescale \
+                             the values"
+                        ),
+                    });
+                }
+            }
+        }
         Ok(StlDecomposition {
             trend,
             seasonal,
@@ -411,6 +461,11 @@ impl Stl {
         })
     }
 }
+
+/// Values whose largest `|value|` is outside `[2^-500, 2^500]` are decomposed scaled by
+/// a power of two.
+const RESCALE_ABOVE: f64 = 3.273_390_607_896_142e150; // 2^500
+const RESCALE_BELOW: f64 = 3.054_936_363_499_605e-151; // 2^-500
 
 /// The spans, degrees and jumps of the three smoothers (validated).
 struct Spans {

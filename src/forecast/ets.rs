@@ -60,7 +60,10 @@
 //! # Ok::<(), patronage::Error>(())
 //! ```
 
-use super::{Forecast, InformationCriteria, Interval, Series, check_request, normal_intervals};
+use super::{
+    Forecast, InformationCriteria, Interval, Series, check_finite_forecast, check_request,
+    normal_intervals,
+};
 use crate::error::{Error, Result};
 use crate::math::optim::{Minimum, OptimOptions, bfgs};
 
@@ -1021,38 +1024,6 @@ impl FittedEts {
             intervals,
         }
     }
-}
-
-/// [`Error::NonFinite`] for the first step whose mean or an interval bound is not
-/// finite: field `forecast` for the mean, `forecast interval` for a bound.
-fn check_finite_forecast(f: &Forecast) -> Result<()> {
-    let bad_mean = f.mean.iter().position(|v| !v.is_finite());
-    let bad_bound = f
-        .intervals
-        .iter()
-        .flat_map(|i| {
-            let lo = i.lower.iter().position(|v| !v.is_finite());
-            let hi = i.upper.iter().position(|v| !v.is_finite());
-            [lo, hi]
-        })
-        .flatten()
-        .min();
-    let (field, row, values) = match (bad_mean, bad_bound) {
-        (Some(m), Some(b)) if b < m => ("forecast interval", b, None),
-        (Some(m), _) => ("forecast", m, Some(&f.mean)),
-        (None, Some(b)) => ("forecast interval", b, None),
-        (None, None) => return Ok(()),
-    };
-    let value = match values {
-        Some(v) => v[row],
-        None => f
-            .intervals
-            .iter()
-            .flat_map(|i| [i.lower[row], i.upper[row]])
-            .find(|v| !v.is_finite())
-            .unwrap_or(f64::INFINITY),
-    };
-    Err(Error::NonFinite { field, row, value })
 }
 
 /// Linear-interpolation quantile of sorted data (R's type 7).

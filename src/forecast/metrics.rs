@@ -59,39 +59,104 @@ fn check_pair(actual: &[f64], forecast: &[f64]) -> Result<()> {
     Ok(())
 }
 
+/// The errors `actual - forecast`, each halved when one of them overflows (as
+/// `f64::MAX - f64::MIN` does), with the factor (1 or 2) that undoes the halving.
+/// Halving is exact (barring subnormals), so the usual case is untouched.
+fn errors(actual: &[f64], forecast: &[f64]) -> (Vec<f64>, f64) {
+    let e: Vec<f64> = actual.iter().zip(forecast).map(|(a, f)| a - f).collect();
+    if e.iter().all(|v| v.is_finite()) {
+        return (e, 1.0);
+    }
+    let half = actual
+        .iter()
+        .zip(forecast)
+        .map(|(a, f)| 0.5 * a - 0.5 * f)
+        .collect();
+    (half, 2.0)
+}
+
+/// The sum of finite values scaled by a power of two `s` so that it cannot overflow
+/// (each term is below 1 in magnitude), and `s`: `sum / s` is the sum, and the mean
+/// `sum / n / s` is finite. Scaling by a power of two is exact, so the usual case rounds
+/// as a plain sum.
+fn scaled_sum(values: impl Iterator<Item = f64> + Clone) -> (f64, f64) {
+    let max = values.clone().fold(0.0f64, |m, v| m.max(v.abs()));
+    let s = crate::segment::scale::pow2_scale(max);
+    (values.map(|v| v * s).sum(), s)
+}
+
+/// Root mean square of finite values, scaled before squaring as `hypot` does: finite
+/// (at most the largest `|value|`), and no square underflows to 0 where the answer is
+/// not 0.
+fn scaled_rms(values: &[f64]) -> f64 {
+    let s = crate::segment::scale::pow2_scale(values.iter().fold(0.0f64, |m, v| m.max(v.abs())));
+    (values.iter().map(|v| (v * s) * (v * s)).sum::<f64>() / values.len() as f64).sqrt() / s
+}
+
+/// The row of the largest `|value|` (the first of equals).
+fn argmax_abs(values: &[f64]) -> usize {
+    values.iter().enumerate().fold(0, |best, (i, v)| {
+        if v.abs() > values[best].abs() {
+            i
+        } else {
+            best
+        }
+    })
+}
+
+/// `Error::InvalidValue` for a metric whose true value is beyond the range of f64,
+/// naming the forecast with the largest error.
+fn beyond_f64(metric: &str, forecast: &[f64], e: &[f64]) -> Error {
+    let row = argmax_abs(e);
+    Error::InvalidValue {
+        field: "forecast",
+        row,
+        value: forecast[row],
+        reason: format!(
+            "{metric} is beyond the range of f64 (its error against the actual is too \
+             large); rescale the series"
+        ),
+    }
+}
+
 /// Mean absolute error.
 ///
 /// # Errors
-/// [`Error::Empty`], [`Error::LengthMismatch`] or [`Error::NonFinite`] for bad inputs.
+/// [`Error::Empty`], [`Error::LengthMismatch`] or [`Error::NonFinite`] for bad inputs;
+/// [`Error::InvalidValue`] naming the forecast with the largest error when the mean
+/// absolute error is beyond the range of f64 (errors near `2 f64::MAX`).
 pub fn mae(actual: &[f64], forecast: &[f64]) -> Result<f64> {
     check_pair(actual, forecast)?;
-    Ok(actual
-        .iter()
-        .zip(forecast)
-        .map(|(a, f)| (a - f).abs())
-        .sum::<f64>()
-        / actual.len() as f64)
+    let (e, factor) = errors(actual, forecast);
+    let (sum, s) = scaled_sum(e.iter().map(|v| v.abs()));
+    let v = sum / actual.len() as f64 / s * factor;
+    if !v.is_finite() {
+        return Err(beyond_f64("MAE", forecast, &e));
+    }
+    Ok(v)
 }
 
-/// Root mean squared error.
+/// Root mean squared error, computed without overflow (the errors are scaled before
+/// squaring, as `hypot` does).
 ///
 /// # Errors
 /// As [`mae`].
 pub fn rmse(actual: &[f64], forecast: &[f64]) -> Result<f64> {
     check_pair(actual, forecast)?;
-    let mse = actual
-        .iter()
-        .zip(forecast)
-        .map(|(a, f)| (a - f) * (a - f))
-        .sum::<f64>()
-        / actual.len() as f64;
-    Ok(mse.sqrt())
+    let (e, factor) = errors(actual, forecast);
+    let v = scaled_rms(&e) * factor;
+    if !v.is_finite() {
+        return Err(beyond_f64("RMSE", forecast, &e));
+    }
+    Ok(v)
 }
 
 /// Mean absolute percentage error, in percent.
 ///
 /// # Errors
-/// As [`mae`], and [`Error::InvalidValue`] naming the first actual that is 0.
+/// As [`mae`], and [`Error::InvalidValue`] naming the first actual that is 0, or the
+/// actual with the largest percentage error when MAPE is beyond the range of f64 (an
+/// actual so small, such as `f64::MIN_POSITIVE`, that `|e / y|` overflows).
 pub fn mape(actual: &[f64], forecast: &[f64]) -> Result<f64> {
     check_pair(actual, forecast)?;
     if let Some(row) = actual.iter().position(|a| *a == 0.0) {
@@ -102,30 +167,43 @@ pub fn mape(actual: &[f64], forecast: &[f64]) -> Result<f64> {
             reason: "MAPE divides by the actual; use sMAPE or MASE for series with zeros".into(),
         });
     }
-    Ok(100.0
-        * actual
-            .iter()
-            .zip(forecast)
-            .map(|(a, f)| ((a - f) / a).abs())
-            .sum::<f64>()
-        / actual.len() as f64)
+    let (e, factor) = errors(actual, forecast);
+    let ratios: Vec<f64> = e.iter().zip(actual).map(|(e, a)| (e / a).abs()).collect();
+    let (sum, s) = scaled_sum(ratios.iter().copied());
+    let v = 100.0 * sum / actual.len() as f64 / s * factor;
+    if !v.is_finite() {
+        let row = argmax_abs(&ratios);
+        return Err(Error::InvalidValue {
+            field: "actual",
+            row,
+            value: actual[row],
+            reason: "the percentage error against this actual is beyond the range of f64 \
+                     (the actual is too close to 0); use sMAPE or MASE"
+                .into(),
+        });
+    }
+    Ok(v)
 }
 
 /// Symmetric mean absolute percentage error, in percent (0 to 200).
 ///
 /// # Errors
-/// As [`mae`].
+/// As [`mae`] for bad inputs (the value itself is always finite).
 pub fn smape(actual: &[f64], forecast: &[f64]) -> Result<f64> {
     check_pair(actual, forecast)?;
     let sum: f64 = actual
         .iter()
         .zip(forecast)
         .map(|(a, f)| {
-            let d = a.abs() + f.abs();
+            let (e, d) = ((a - f).abs(), a.abs() + f.abs());
             if d == 0.0 {
                 0.0
+            } else if e.is_finite() && d.is_finite() {
+                // 2 (e / d) rounds as 2 e / d (doubling is exact) but cannot overflow.
+                2.0 * (e / d)
             } else {
-                2.0 * (a - f).abs() / d
+                // Halved: the same ratio without overflow.
+                2.0 * ((0.5 * a - 0.5 * f).abs() / (0.5 * a.abs() + 0.5 * f.abs()))
             }
         })
         .sum();
@@ -134,11 +212,13 @@ pub fn smape(actual: &[f64], forecast: &[f64]) -> Result<f64> {
 
 /// The MASE scale: mean absolute error of the seasonal naive forecast
 /// `y_t = y_{t-m}` on the training series (`m` its seasonal period; the naive forecast
-/// when `m = 1` or the series is shorter than `m + 1`).
+/// when `m = 1` or the series is shorter than `m + 1`), computed without overflow.
 ///
 /// # Errors
 /// [`Error::InsufficientData`] for a training series of one observation, or one whose
-/// naive forecast has no error (the scale would be 0 and MASE infinite or NaN).
+/// naive forecast has no error (the scale would be 0 and MASE infinite or NaN);
+/// [`Error::InvalidValue`] naming the training value with the largest naive error when
+/// the scale is beyond the range of f64.
 pub fn mase_scale(training: &Series) -> Result<f64> {
     let y = training.values();
     let m = if y.len() > training.season_length() {
@@ -152,7 +232,9 @@ pub fn mase_scale(training: &Series) -> Result<f64> {
             reason: "the training series needs at least two observations".into(),
         });
     }
-    let scale = y.windows(m + 1).map(|w| (w[m] - w[0]).abs()).sum::<f64>() / (y.len() - m) as f64;
+    let (e, factor) = errors(&y[m..], &y[..y.len() - m]);
+    let (sum, s) = scaled_sum(e.iter().map(|v| v.abs()));
+    let scale = sum / e.len() as f64 / s * factor;
     if scale == 0.0 {
         return Err(Error::InsufficientData {
             model: "MASE",
@@ -161,26 +243,57 @@ pub fn mase_scale(training: &Series) -> Result<f64> {
                 .into(),
         });
     }
+    if !scale.is_finite() {
+        let row = argmax_abs(&e);
+        return Err(Error::InvalidValue {
+            field: "training",
+            row: row + m,
+            value: y[row + m],
+            reason: "the naive forecast's mean absolute error (the MASE scale) is beyond the \
+                     range of f64; rescale the series"
+                .into(),
+        });
+    }
     Ok(scale)
+}
+
+/// `mae / scale`, or [`Error::InsufficientData`] when the ratio is beyond f64 (a
+/// training series whose naive errors are tiny against the forecast errors).
+fn scaled_error(mae: f64, scale: f64) -> Result<f64> {
+    let v = mae / scale;
+    if v.is_finite() {
+        Ok(v)
+    } else {
+        Err(Error::InsufficientData {
+            model: "MASE",
+            reason: format!(
+                "the training series' naive errors (scale {scale:e}) are so small against \
+                 the forecast errors (MAE {mae:e}) that MASE is beyond the range of f64"
+            ),
+        })
+    }
 }
 
 /// Mean absolute scaled error: MAE over [`mase_scale`] of the training series.
 ///
 /// # Errors
-/// As [`mae`] and [`mase_scale`].
+/// As [`mae`] and [`mase_scale`]; [`Error::InsufficientData`] when MASE is beyond the
+/// range of f64 (a scale such as `f64::MIN_POSITIVE`).
 pub fn mase(actual: &[f64], forecast: &[f64], training: &Series) -> Result<f64> {
-    Ok(mae(actual, forecast)? / mase_scale(training)?)
+    scaled_error(mae(actual, forecast)?, mase_scale(training)?)
 }
 
-/// All metrics at once. MAPE is NaN (not an error) when an actual is 0, and MASE is
-/// NaN when the training series' naive forecast has no error (see [`mase_scale`]).
+/// All metrics at once. MAPE is NaN (not an error) when an actual is 0 or MAPE is
+/// beyond f64 (as [`mape`] errs), and MASE is NaN when the training series' naive
+/// forecast has no error (see [`mase_scale`]) or MASE is beyond f64.
 ///
 /// # Errors
-/// As [`mae`], and [`mase_scale`]'s error for a training series of one observation.
+/// As [`mae`] and [`rmse`], and [`mase_scale`]'s error for a training series of one
+/// observation.
 pub fn accuracy(actual: &[f64], forecast: &[f64], training: &Series) -> Result<Accuracy> {
     let mae = mae(actual, forecast)?;
     let mase = match mase_scale(training) {
-        Ok(scale) => mae / scale,
+        Ok(scale) => scaled_error(mae, scale).unwrap_or(f64::NAN),
         Err(_) if training.len() > 1 => f64::NAN,
         Err(e) => return Err(e),
     };
@@ -202,11 +315,13 @@ pub struct CrossValidation {
     /// `errors[i][h]`: actual minus forecast at origin `i`, `h + 1` steps ahead (NaN
     /// where the step falls beyond the series).
     pub errors: Vec<Vec<f64>>,
-    /// Mean absolute error per horizon step over the origins that reach it.
+    /// Mean absolute error per horizon step over the origins that reach it (NaN for a
+    /// step no origin reaches).
     pub mae: Vec<f64>,
     /// Root mean squared error per horizon step.
     pub rmse: Vec<f64>,
-    /// MASE per horizon step, scaled by the full series' seasonal naive MAE.
+    /// MASE per horizon step, scaled by the full series' seasonal naive MAE (NaN where
+    /// [`mase`] would be an error: a scale of 0 or a ratio beyond f64).
     pub mase: Vec<f64>,
 }
 
@@ -229,7 +344,9 @@ pub struct CrossValidation {
 /// # Errors
 /// [`Error::InvalidParameter`] for `horizon` or `step` 0, `horizon` above
 /// [`MAX_HORIZON`](super::MAX_HORIZON) or `initial` outside `1..len`; the first error
-/// the model returns.
+/// the model returns; [`Error::NonFinite`] (field `forecast`, row the step) for a
+/// forecast the model returns that is not finite, and [`Error::InvalidValue`] (field
+/// `forecast`) for one whose error against the actual is beyond the range of f64.
 pub fn cross_validate<F>(
     series: &Series,
     horizon: usize,
@@ -264,35 +381,61 @@ where
     let mut end = initial;
     while end < n {
         let f = model(&series.head(end)?, horizon)?;
-        let row: Vec<f64> = (0..horizon)
-            .map(|h| match (y.get(end + h), f.mean.get(h)) {
-                (Some(a), Some(p)) => a - p,
+        if let Some(h) = f.mean.iter().take(horizon).position(|v| !v.is_finite()) {
+            return Err(Error::NonFinite {
+                field: "forecast",
+                row: h,
+                value: f.mean[h],
+            });
+        }
+        let mut row = Vec::with_capacity(horizon);
+        for h in 0..horizon {
+            row.push(match (y.get(end + h), f.mean.get(h)) {
+                (Some(a), Some(p)) if (a - p).is_finite() => a - p,
+                (Some(_), Some(&p)) => {
+                    return Err(Error::InvalidValue {
+                        field: "forecast",
+                        row: h,
+                        value: p,
+                        reason: format!(
+                            "the error against the actual at row {} (origin {end}) is beyond \
+                             the range of f64; rescale the series",
+                            end + h
+                        ),
+                    });
+                }
                 _ => f64::NAN,
-            })
-            .collect();
+            });
+        }
         origins.push(end);
         errors.push(row);
         end = end.saturating_add(step);
     }
-    let by_step = |g: &dyn Fn(f64) -> f64| -> Vec<f64> {
-        (0..horizon)
-            .map(|h| {
-                let v: Vec<f64> = errors
-                    .iter()
-                    .map(|r| r[h])
-                    .filter(|e| e.is_finite())
-                    .collect();
-                if v.is_empty() {
-                    f64::NAN
-                } else {
-                    v.iter().map(|e| g(*e)).sum::<f64>() / v.len() as f64
-                }
-            })
+    // Per step, the errors (all finite) of the origins that reach it; their mean
+    // absolute value and root mean square are finite whatever their size.
+    let at_step = |h: usize| -> Vec<f64> {
+        errors
+            .iter()
+            .map(|r: &Vec<f64>| r[h])
+            .filter(|e| e.is_finite())
             .collect()
     };
-    let mae = by_step(&|e| e.abs());
-    let rmse = by_step(&|e| e * e).into_iter().map(f64::sqrt).collect();
-    let mase = mae.iter().map(|m| m / scale).collect();
+    let (mut mae, mut rmse) = (Vec::with_capacity(horizon), Vec::with_capacity(horizon));
+    for h in 0..horizon {
+        let v = at_step(h);
+        if v.is_empty() {
+            mae.push(f64::NAN);
+            rmse.push(f64::NAN);
+        } else {
+            let (sum, s) = scaled_sum(v.iter().map(|e| e.abs()));
+            mae.push(sum / v.len() as f64 / s);
+            rmse.push(scaled_rms(&v));
+        }
+    }
+    let mase = mae
+        .iter()
+        .map(|&m| scaled_error(m, scale).unwrap_or(f64::NAN))
+        .collect();
     Ok(CrossValidation {
         origins,
         errors,

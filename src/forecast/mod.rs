@@ -109,6 +109,40 @@ pub(crate) fn normal_intervals(mean: &[f64], sd: &[f64], levels: &[f64]) -> Vec<
         .collect()
 }
 
+/// [`Error::NonFinite`] for the first step whose mean or an interval bound is not
+/// finite: field `forecast` for the mean, `forecast interval` for a bound. Every
+/// forecaster (ETS, ARIMA) checks its output with it, so a forecast beyond the range of
+/// f64 is this error rather than an infinite or NaN bound.
+pub(crate) fn check_finite_forecast(f: &Forecast) -> Result<()> {
+    let bad_mean = f.mean.iter().position(|v| !v.is_finite());
+    let bad_bound = f
+        .intervals
+        .iter()
+        .flat_map(|i| {
+            let lo = i.lower.iter().position(|v| !v.is_finite());
+            let hi = i.upper.iter().position(|v| !v.is_finite());
+            [lo, hi]
+        })
+        .flatten()
+        .min();
+    let (field, row, values) = match (bad_mean, bad_bound) {
+        (Some(m), Some(b)) if b < m => ("forecast interval", b, None),
+        (Some(m), _) => ("forecast", m, Some(&f.mean)),
+        (None, Some(b)) => ("forecast interval", b, None),
+        (None, None) => return Ok(()),
+    };
+    let value = match values {
+        Some(v) => v[row],
+        None => f
+            .intervals
+            .iter()
+            .flat_map(|i| [i.lower[row], i.upper[row]])
+            .find(|v| !v.is_finite())
+            .unwrap_or(f64::INFINITY),
+    };
+    Err(Error::NonFinite { field, row, value })
+}
+
 /// Which information criterion an automatic search ([`ets::AutoEts`],
 /// [`arima::AutoArima`]) minimizes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
