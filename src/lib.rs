@@ -147,6 +147,7 @@
 //! | [`simulate::MAX_SERIES`] | 1,000,000 | series, and observations per series, of `monthly_series` |
 //! | [`segment::MAX_N_INIT`] | 1,000 | k-means restarts |
 //! | [`clv::MAX_OPPORTUNITIES`] | 1,000,000 | opportunities of a BG/BB history, fit or prediction ([`Error::LimitExceeded`]) |
+//! | [`forecast::arima::MAX_CANDIDATES`] | 500 | models of `Arima::auto`'s exhaustive search (`stepwise(false)`) ([`Error::LimitExceeded`]) |
 //!
 //! Other sizes follow the data: cluster labels are below the number of rows, and a
 //! calibration/holdout table has one row per frequency present. Day differences are

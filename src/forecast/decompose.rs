@@ -876,7 +876,10 @@ fn psort(values: &mut [f64], ind: &[usize]) {
     }
     let n = values.len();
     let ni = ind.len();
-    if n < 2 || ni == 0 {
+    // The partition loops of R's routine never end on NaN (every comparison is false);
+    // `Stl::fit` scales its input so none arises, and this guard keeps the routine
+    // bounded whatever a future caller passes (the values are left unsorted).
+    if n < 2 || ni == 0 || values.iter().any(|v| v.is_nan()) {
         return;
     }
     // 1-based copy; a[0] = -inf is a sentinel the insertion sort never needs in R but
@@ -1161,6 +1164,13 @@ mod tests {
         ));
         // Nine values for period 4 are enough.
         assert!(stl(&y[..9], 4, SeasonalWindow::Span(7)).is_ok());
+    }
+
+    #[test]
+    fn psort_returns_on_nan() {
+        let mut v = [3.0, f64::NAN, 1.0, 2.0];
+        psort(&mut v, &[2, 3]);
+        assert_eq!(v[0], 3.0);
     }
 
     #[test]
