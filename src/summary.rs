@@ -1014,8 +1014,26 @@ impl TryFrom<RawPartialSummary> for PartialSummary {
                     ),
                 ));
             }
+            // Once the order count has stopped at u32::MAX the spend is no longer tied
+            // to it; each period then holds at most PERIOD_SPEND_CAP.
+            let saturated = raw.orders == u32::MAX;
             let cap = i128::from(raw.orders) * to_micro(crate::transactions::MAX_AMOUNT);
-            if total > cap {
+            if let Some(&(_, spend)) = raw
+                .periods
+                .iter()
+                .find(|p| saturated && p.1 > PERIOD_SPEND_CAP)
+            {
+                return Err(invalid_parameter(
+                    "periods",
+                    format!("period spend {}", from_micro(spend)),
+                    format!(
+                        "more than {} orders of at most {} each",
+                        u32::MAX,
+                        crate::transactions::MAX_AMOUNT
+                    ),
+                ));
+            }
+            if !saturated && total > cap {
                 return Err(invalid_parameter(
                     "periods",
                     format!("total spend {}", from_micro(total)),
@@ -1085,6 +1103,12 @@ impl SummaryRow {
     }
 }
 
+/// The most a period of a [`PartialSummary`] holds, in micro-units: `u32::MAX` orders
+/// of [`MAX_AMOUNT`](crate::transactions::MAX_AMOUNT). Reached only once the order
+/// count has stopped at `u32::MAX` (say by merging a state into itself again and
+/// again); spends stop there too, so every sum of periods fits `i128`.
+const PERIOD_SPEND_CAP: i128 = u32::MAX as i128 * 1_000_000_000_000_000_000;
+
 impl PartialSummary {
     /// Adds one purchase. Purchases after the observation window are ignored; a negative
     /// or non-finite amount should have been rejected upstream (it is ignored here).
@@ -1097,7 +1121,7 @@ impl PartialSummary {
         }
         let nano = to_micro(amount);
         match self.periods.binary_search_by_key(&p, |e| e.0) {
-            Ok(i) => self.periods[i].1 += nano,
+            Ok(i) => self.periods[i].1 = (self.periods[i].1 + nano).min(PERIOD_SPEND_CAP),
             Err(i) => self.periods.insert(i, (p, nano)),
         }
         // Counts saturate at u32::MAX instead of wrapping (crafted merges could double
@@ -1108,7 +1132,8 @@ impl PartialSummary {
     }
 
     /// Merges another partial state of the same customer (and the same params) into this
-    /// one. The order count saturates at `u32::MAX`.
+    /// one. The order count saturates at `u32::MAX`, and each period's spend at
+    /// `u32::MAX` orders of [`MAX_AMOUNT`](crate::transactions::MAX_AMOUNT).
     pub fn merge(&mut self, other: &PartialSummary) {
         let mut merged = Vec::with_capacity(self.periods.len() + other.periods.len());
         let (mut i, mut j) = (0, 0);
@@ -1121,7 +1146,7 @@ impl PartialSummary {
                 merged.push(b[j]);
                 j += 1;
             } else {
-                merged.push((a[i].0, a[i].1 + b[j].1));
+                merged.push((a[i].0, (a[i].1 + b[j].1).min(PERIOD_SPEND_CAP)));
                 i += 1;
                 j += 1;
             }

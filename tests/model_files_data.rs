@@ -265,6 +265,30 @@ fn partial_summary_round_trips() {
     assert_eq!(p.finish(&params).unwrap().unwrap().orders, 4);
 }
 
+/// Merging a state into itself doubles it: after 32 merges of purchases at the
+/// largest amount the order count stops at u32::MAX, and 200 merges used to overflow
+/// the i128 spend (a panic in debug builds). Spends now stop with the count; the state
+/// still finishes to finite values and loads again.
+#[test]
+fn partial_summary_merged_into_itself_stays_bounded() {
+    use patronage::transactions::MAX_AMOUNT;
+    let params = SummaryParams::new(Day(100));
+    let mut p = PartialSummary::default();
+    p.update(&params, Day(1), MAX_AMOUNT);
+    p.update(&params, Day(50), MAX_AMOUNT);
+    for _ in 0..200 {
+        let copy = p.clone();
+        p.merge(&copy);
+    }
+    let row = p.finish(&params).unwrap().unwrap();
+    assert_eq!(row.orders, u32::MAX);
+    assert!(row.total_spend.is_finite() && row.monetary_value.is_finite());
+    // Each period stops at u32::MAX orders of MAX_AMOUNT.
+    let cap = 2.0 * f64::from(u32::MAX) * MAX_AMOUNT;
+    assert!((row.total_spend / cap - 1.0).abs() < 1e-12, "{}", row.total_spend);
+    round_trip(&p);
+}
+
 #[test]
 fn partial_summary_with_bad_periods_is_refused() {
     let (p, _) = partial();
