@@ -185,20 +185,18 @@ impl LogisticRegression {
                 reason: "must be positive and finite".into(),
             });
         }
-        // Largest |value| per column, read with the finiteness check.
-        let mut col_max = vec![0.0f64; p];
-        for (row, r) in x.rows().into_iter().enumerate() {
-            for (m, &value) in col_max.iter_mut().zip(r) {
-                if !value.is_finite() {
-                    return Err(Error::NonFinite {
-                        field: "x",
-                        row,
-                        value,
-                    });
-                }
-                *m = m.max(value.abs());
-            }
-        }
+        // One vectorized pass checks every value and finds the largest; the per-column
+        // maxima are read only when some column may need rescaling (a per-column pass
+        // on every fit cost 9% of the logit-1M fit bench).
+        let max_abs = crate::segment::check_finite_max_abs(&x)?;
+        let col_max: Vec<f64> = if max_abs > LARGE_FEATURE {
+            x.columns()
+                .into_iter()
+                .map(|c| c.iter().fold(0.0f64, |m, v| m.max(v.abs())))
+                .collect()
+        } else {
+            vec![0.0; p]
+        };
         for (row, &v) in y.iter().enumerate() {
             if v != 0.0 && v != 1.0 {
                 return Err(Error::InvalidValue {

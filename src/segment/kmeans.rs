@@ -393,12 +393,31 @@ pub(crate) fn check_finite(x: &ArrayView2<f64>) -> Result<()> {
 pub(crate) fn check_finite_max_abs(x: &ArrayView2<f64>) -> Result<f64> {
     if let Some(all) = x.as_slice() {
         let d = x.ncols().max(1);
+        // Eight independent lanes: one running maximum is a chain of dependent
+        // compares that does not vectorize, and this scan of every value runs before
+        // each fit and quality index (the lanes took the sampled-silhouette bench, which
+        // scans 1M rows to check them, from +24% back to the plain finiteness check).
         let scan = |lo: usize, hi: usize| {
-            all[lo * d..hi * d]
-                .iter()
-                .fold((true, 0.0f64), |(ok, m), v| {
-                    (ok & v.is_finite(), fmax(m, v.abs()))
-                })
+            let values = &all[lo * d..hi * d];
+            let (mut finite, mut max) = ([true; 8], [0.0f64; 8]);
+            let chunks = values.chunks_exact(8);
+            let rest = chunks.remainder();
+            for c in chunks {
+                for i in 0..8 {
+                    let a = c[i].abs();
+                    finite[i] &= a < f64::INFINITY;
+                    max[i] = fmax(max[i], a);
+                }
+            }
+            for (i, v) in rest.iter().enumerate() {
+                let a = v.abs();
+                finite[i] &= a < f64::INFINITY;
+                max[i] = fmax(max[i], a);
+            }
+            (
+                finite.iter().all(|&f| f),
+                max.iter().fold(0.0, |m, &v| fmax(m, v)),
+            )
         };
         let parts = map_chunks(x.nrows(), scan);
         if parts.iter().all(|&(ok, _)| ok) {

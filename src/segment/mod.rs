@@ -10,6 +10,7 @@ mod kmeans;
 pub mod quality;
 pub mod scale;
 
+pub(crate) use kmeans::check_finite_max_abs;
 pub use kmeans::{Algorithm, FittedKMeans, Init, KMeans, MAX_N_INIT};
 
 use ndarray::ArrayView2;
@@ -21,18 +22,23 @@ use crate::error::{Error, Result};
 /// bounded by the input whatever the labels hold.
 pub(crate) fn cluster_count(labels: &[usize]) -> Result<usize> {
     let n = labels.len();
-    if let Some((row, &label)) = labels.iter().enumerate().find(|&(_, &l)| l >= n) {
-        return Err(Error::InvalidValue {
-            field: "labels",
-            row,
-            value: label as f64,
-            reason: format!(
-                "cluster labels run from 0 to n - 1 = {}",
-                n.saturating_sub(1)
-            ),
-        });
+    match labels.iter().copied().max() {
+        None => Ok(0),
+        Some(max) if max < n => Ok(max + 1),
+        Some(_) => {
+            // One pass for the common case; the offending row only on failure.
+            let row = labels.iter().position(|&l| l >= n).unwrap_or(0);
+            Err(Error::InvalidValue {
+                field: "labels",
+                row,
+                value: labels[row] as f64,
+                reason: format!(
+                    "cluster labels run from 0 to n - 1 = {}",
+                    n.saturating_sub(1)
+                ),
+            })
+        }
     }
-    Ok(labels.iter().max().map_or(0, |m| m + 1))
 }
 
 /// One cluster described on the original (unscaled) features.
