@@ -285,7 +285,11 @@ fn partial_summary_merged_into_itself_stays_bounded() {
     assert!(row.total_spend.is_finite() && row.monetary_value.is_finite());
     // Each period stops at u32::MAX orders of MAX_AMOUNT.
     let cap = 2.0 * f64::from(u32::MAX) * MAX_AMOUNT;
-    assert!((row.total_spend / cap - 1.0).abs() < 1e-12, "{}", row.total_spend);
+    assert!(
+        (row.total_spend / cap - 1.0).abs() < 1e-12,
+        "{}",
+        row.total_spend
+    );
     round_trip(&p);
 }
 
