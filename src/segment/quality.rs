@@ -30,7 +30,7 @@ use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 
 use super::KMeans;
-use super::kmeans::{check_finite_max_abs, sample_indices};
+use super::kmeans::{check_finite, check_finite_max_abs, sample_indices};
 use crate::error::{Error, Result};
 use crate::math::simd::vectorized_wide;
 
@@ -39,6 +39,20 @@ use crate::math::simd::vectorized_wide;
 /// overflow (or underflow) f64. Every index here is scale-invariant, and scaling by a
 /// power of two is exact, so the scaled data give the data's answer.
 fn validate(x: &ArrayView2<f64>, labels: &[usize]) -> Result<(usize, Option<Array2<f64>>)> {
+    let (k, max_abs) = check(x, labels, true)?;
+    let n = x.nrows();
+    // Sums of n d squared differences of values up to max_abs stay far below f64::MAX.
+    let hi = (1e300 / (4.0 * n as f64 * x.ncols() as f64)).sqrt();
+    let scaled = (max_abs > hi || (max_abs > 0.0 && max_abs < 1e-140)).then(|| {
+        let s = super::scale::pow2_scale(max_abs);
+        x.mapv(|v| v * s)
+    });
+    Ok((k, scaled))
+}
+
+/// The checks of [`validate`] (values finite, labels below n, 2 to n - 1 clusters
+/// used): the number of clusters and, `with_max`, the largest |value| (else 0).
+fn check(x: &ArrayView2<f64>, labels: &[usize], with_max: bool) -> Result<(usize, f64)> {
     let n = x.nrows();
     if n == 0 {
         return Err(Error::Empty { field: "x" });
@@ -50,7 +64,12 @@ fn validate(x: &ArrayView2<f64>, labels: &[usize]) -> Result<(usize, Option<Arra
             found: labels.len(),
         });
     }
-    let max_abs = check_finite_max_abs(x)?;
+    let max_abs = if with_max {
+        check_finite_max_abs(x)?
+    } else {
+        check_finite(x)?;
+        0.0
+    };
     let k = super::cluster_count(labels)?;
     let used = {
         let mut seen = vec![false; k];
@@ -63,13 +82,7 @@ fn validate(x: &ArrayView2<f64>, labels: &[usize]) -> Result<(usize, Option<Arra
             reason: format!("needs 2 to n - 1 clusters, found {used} for {n} points"),
         });
     }
-    // Sums of n d squared differences of values up to max_abs stay far below f64::MAX.
-    let hi = (1e300 / (4.0 * n as f64 * x.ncols() as f64)).sqrt();
-    let scaled = (max_abs > hi || (max_abs > 0.0 && max_abs < 1e-140)).then(|| {
-        let s = super::scale::pow2_scale(max_abs);
-        x.mapv(|v| v * s)
-    });
-    Ok((k, scaled))
+    Ok((k, max_abs))
 }
 
 /// Mean silhouette over all points (exact, `O(n^2 d)`; see [`silhouette_sampled`] for
@@ -284,7 +297,8 @@ pub fn silhouette_sampled(
     sample_size: usize,
     seed: u64,
 ) -> Result<f64> {
-    validate(&x, labels)?;
+    // The sample is scaled by `silhouette` as it needs; the whole data are only checked.
+    check(&x, labels, false)?;
     let n = x.nrows();
     if sample_size < 2 {
         return Err(Error::InvalidParameter {
