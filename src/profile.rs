@@ -39,7 +39,7 @@ use crate::transactions::{Day, TransactionLog};
 /// A profile read with serde is checked as it loads: at least one customer, every
 /// column one value per customer, frequency, recency and T by the rules of a summary's
 /// rows ([`CustomerSummary::from_columns`]), orders whole and `>= 1`, tenure and days
-/// since the last purchase whole with the latter at most the former, gaps (where
+/// since the last purchase whole and `>= 0` with the latter at most the former, gaps (where
 /// present), order value spread, average order value, monetary value and total spend
 /// finite and `>= 0`, and orders per 30 days finite.
 #[derive(Debug, Clone, PartialEq)]
@@ -110,21 +110,6 @@ impl TryFrom<RawProfile> for Profile {
         ] {
             same_len(field, n, len)?;
         }
-        // Whole numbers of days, finite (negative when a purchase falls after the
-        // observation end, in its period).
-        let whole_days = |field: &'static str, row: usize, v: f64| -> Result<()> {
-            if !v.is_finite() {
-                return Err(Error::NonFinite {
-                    field,
-                    row,
-                    value: v,
-                });
-            }
-            if v.fract() != 0.0 {
-                return Err(invalid_value(field, row, v, "a whole number of days"));
-            }
-            Ok(())
-        };
         for row in 0..n {
             crate::validate::history(row, raw.frequency[row], raw.recency[row], raw.age[row])?;
             non_negative("monetary_value", row, raw.monetary_value[row])?;
@@ -138,8 +123,8 @@ impl TryFrom<RawProfile> for Profile {
                 ));
             }
             non_negative("total_spend", row, raw.total_spend[row])?;
-            whole_days("tenure_days", row, raw.tenure_days[row])?;
-            whole_days("days_since_last", row, raw.days_since_last[row])?;
+            count("tenure_days", row, raw.tenure_days[row])?;
+            count("days_since_last", row, raw.days_since_last[row])?;
             if raw.days_since_last[row] > raw.tenure_days[row] {
                 return Err(invalid_value(
                     "days_since_last",

@@ -1107,7 +1107,7 @@ impl SummaryRow {
 /// of [`MAX_AMOUNT`](crate::transactions::MAX_AMOUNT). Reached only once the order
 /// count has stopped at `u32::MAX` (say by merging a state into itself again and
 /// again); spends stop there too, so every sum of periods fits `i128`.
-const PERIOD_SPEND_CAP: i128 = u32::MAX as i128 * 1_000_000_000_000_000_000;
+const PERIOD_SPEND_CAP: i128 = u32::MAX as i128 * (crate::transactions::MAX_AMOUNT * MICRO) as i128;
 
 impl PartialSummary {
     /// Adds one purchase. Purchases after the observation window are ignored; a negative
@@ -1185,6 +1185,12 @@ impl PartialSummary {
     /// ```
     pub fn finish(&self, params: &SummaryParams) -> Result<Option<SummaryRow>> {
         params.validate()?;
+        self.finish_valid(params)
+    }
+
+    /// [`finish`](Self::finish) with `params` already validated (once for all
+    /// customers, by [`CustomerSummary::from_partials`]).
+    fn finish_valid(&self, params: &SummaryParams) -> Result<Option<SummaryRow>> {
         let (
             Some(&(first_period, first_spend)),
             Some(&(last_period, _)),
@@ -1252,7 +1258,7 @@ impl CustomerSummary {
         params.validate()?;
         let mut out = CustomerSummary::with_capacity(0, params.observation_end);
         for (c, p) in partials {
-            if let Some(r) = p.finish(params)? {
+            if let Some(r) = p.finish_valid(params)? {
                 out.push(c, &r);
             }
         }

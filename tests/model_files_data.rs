@@ -797,6 +797,13 @@ fn profile_with_bad_values_is_refused() {
         |v| v["days_since_last"][0] = json!(46.0),
         invalid_value("days_since_last", 0, 46.0),
     );
+    // Profile::new counts a purchase after the observation end as on the end day, so
+    // no day count is negative.
+    refused(
+        &p,
+        |v| v["tenure_days"][1] = json!(-2.0),
+        negative("tenure_days", 1, -2.0),
+    );
     refused(
         &p,
         |v| v["mean_gap_days"][0] = json!(-1.0),
