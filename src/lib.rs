@@ -167,6 +167,7 @@
 pub mod error;
 mod hashing;
 pub(crate) mod math;
+pub mod model;
 pub mod period;
 pub mod profile;
 pub mod quality;
@@ -188,6 +189,17 @@ pub mod segment;
 pub mod survival;
 
 pub use error::{Error, Result};
+pub use model::{FitReport, Optimizer, Parameter};
+
+/// The traits of the model contract ([`model`]), to import at once:
+/// `use patronage::prelude::*;`.
+pub mod prelude {
+    pub use crate::clv::{PurchaseModel, SpendModel};
+    pub use crate::forecast::Forecaster;
+    pub use crate::model::{
+        Classifier, Clusterer, Fit, FittedModel, Optimized, Regularized, Transformer,
+    };
+}
 /// The `ndarray` version this crate's matrices and views use, so callers need not pin
 /// the same one.
 pub use ndarray;

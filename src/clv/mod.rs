@@ -118,6 +118,20 @@ pub trait PurchaseModel: formulas::Formulas {
     }
 }
 
+/// A model of the average spend per purchase, fitted to (frequency, monetary value)
+/// summaries: implemented by [`GammaGamma`]; [`value`] combines it with a
+/// [`PurchaseModel`] into discounted lifetime value.
+pub trait SpendModel {
+    /// Expected average spend per purchase of a customer with `frequency` repeat
+    /// purchases of average value `monetary_value` (the population mean for
+    /// frequency 0).
+    ///
+    /// # Errors
+    /// A negative, fractional or non-finite frequency, a negative or non-finite
+    /// monetary value, or an expectation that is infinite under the model.
+    fn conditional_expected_spend(&self, frequency: f64, monetary_value: f64) -> Result<f64>;
+}
+
 /// The formulas behind [`PurchaseModel`], on arguments already checked.
 mod formulas {
     /// Implemented by each purchase model; public in a private module, so the trait

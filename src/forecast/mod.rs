@@ -168,6 +168,24 @@ impl Criterion {
     }
 }
 
+/// A fitted forecaster: forecasts with intervals, and its one-step fit to the history.
+/// Implemented by [`FittedEts`](ets::FittedEts) and [`FittedArima`](arima::FittedArima).
+pub trait Forecaster {
+    /// Forecasts `h` periods ahead with prediction intervals at each of `levels`
+    /// (probabilities in `(0, 1)`).
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`](crate::Error::InvalidParameter) for `h` above
+    /// [`MAX_HORIZON`] or a level outside `(0, 1)`.
+    fn forecast(&self, h: usize, levels: &[f64]) -> crate::Result<Forecast>;
+
+    /// One-step-ahead fitted values over the history.
+    fn fitted(&self) -> &[f64];
+
+    /// Residuals over the history (actual minus fitted on the model's error scale).
+    fn residuals(&self) -> &[f64];
+}
+
 /// Information criteria from a log-likelihood, `k` estimated parameters (including
 /// the innovation variance where the model counts it) and `n` observations.
 ///
