@@ -2,9 +2,11 @@
 //! resolution (in weeks), Pareto/NBD on the CDNOW summary, predictions for 1M customers,
 //! Gamma-Gamma on synthetic-1M's repeat buyers.
 
+use patronage::prelude::*;
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
+use patronage::Horizon;
 use patronage::clv::{BetaGeo, GammaGamma, ParetoNbd, expected_purchases, probability_alive};
 use patronage::simulate::Simulation;
 use patronage::{CustomerSummary, Day, SummaryParams, TransactionLog};
@@ -18,14 +20,10 @@ fn cdnow() -> CustomerSummary {
         .filter(|l| !l.is_empty())
         .map(|l| l.split(',').map(|v| v.parse().expect("number")).collect())
         .collect();
-    let col = |k: usize| ndarray::Array1::from_iter(rows.iter().map(|r| r[k]));
-    CustomerSummary::from_columns(
-        col(1).view(),
-        col(2).view(),
-        col(3).view(),
-        Some(col(4).view()),
-    )
-    .expect("valid")
+    let col = |k: usize| -> Vec<f64> { rows.iter().map(|r| r[k]).collect() };
+    CustomerSummary::from_columns(&col(1), &col(2), &col(3), Some(&col(4)))
+        .and_then(|s| s.with_time_unit_days(7.0))
+        .expect("valid")
 }
 
 fn clv(c: &mut Criterion) {
@@ -53,10 +51,10 @@ fn clv(c: &mut Criterion) {
         b.iter(|| BetaGeo::params().fit(black_box(&big)))
     });
     g.bench_function("conditional expected purchases, 1M", |b| {
-        b.iter(|| expected_purchases(&model, black_box(&big), 52.0).unwrap())
+        b.iter(|| expected_purchases(&model, black_box(&big), Horizon::weeks(52.0)).unwrap())
     });
     g.bench_function("conditional expected purchases, 1M, time unit 1 day", |b| {
-        b.iter(|| expected_purchases(&day_model, black_box(&days), 365.0))
+        b.iter(|| expected_purchases(&day_model, black_box(&days), Horizon::days(365.0)))
     });
     g.bench_function("P(alive), 1M", |b| {
         b.iter(|| probability_alive(&model, black_box(&big)))

@@ -7,6 +7,7 @@
 use patronage::clv::diagnostics::{calibration_holdout_table, model_fit_table};
 use patronage::clv::value::lifetime_value;
 use patronage::clv::{BetaGeo, GammaGamma, ParetoNbd, PurchaseModel, expected_purchases};
+use patronage::prelude::*;
 use patronage::{Day, SummaryParams, TransactionLog};
 
 #[path = "common/cdnow.rs"]
@@ -85,8 +86,8 @@ pub fn main() -> Result<(), Box<dyn std::error::Error>> {
         println!("{label:>8} {:>9} {:>9.1}", row.observed, row.expected);
     }
 
-    // 12-month CLV, 1% monthly discount, 4.345 weeks per month (lifetimes' convention).
-    let clv = lifetime_value(&bg, &gg, cal, 12, 0.01, 4.345)?;
+    // 12-month CLV, 1% monthly discount (months converted to the summary's weeks).
+    let clv = lifetime_value(&bg, &gg, cal, 12, 0.01)?;
     let mut order: Vec<usize> = (0..clv.len()).collect();
     order.sort_by(|&a, &b| clv[b].total_cmp(&clv[a]));
     println!("\ntop 10 customers by 12-month CLV:");

@@ -9,8 +9,9 @@ use patronage::clv::value::lifetime_value;
 use patronage::clv::{BetaGeo, GammaGamma, expected_purchases};
 use patronage::forecast::ets::Ets;
 use patronage::forecast::series::{Period, revenue};
+use patronage::prelude::*;
 use patronage::rfm::{RfmParams, SegmentMap};
-use patronage::{Day, SummaryParams, TransactionLog};
+use patronage::{Day, Horizon, SummaryParams, TransactionLog};
 
 #[path = "common/cdnow.rs"]
 mod cdnow;
@@ -74,8 +75,10 @@ pub fn main() -> Result<(), Box<dyn std::error::Error>> {
     // 4. Lifetime value: BG/NBD purchases and Gamma-Gamma spend, fitted in weeks.
     let purchases = BetaGeo::params().fit(&weekly)?;
     let spend = GammaGamma::params().fit(&weekly)?;
-    let next_year: f64 = expected_purchases(&purchases, &weekly, 52.0)?.iter().sum();
-    let clv = lifetime_value(&purchases, &spend, &weekly, 12, 0.01, 4.345)?;
+    let next_year: f64 = expected_purchases(&purchases, &weekly, Horizon::weeks(52.0))?
+        .iter()
+        .sum();
+    let clv = lifetime_value(&purchases, &spend, &weekly, 12, 0.01)?;
     println!(
         "\nBG/NBD r {:.3}, alpha {:.3}, a {:.3}, b {:.3}: {next_year:.0} repeat purchases expected in the next 52 weeks",
         purchases.r(),

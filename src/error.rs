@@ -140,6 +140,17 @@ pub enum Error {
 }
 
 impl Error {
+    /// The same error about row `at` (for an error a per-row check raised as row 0).
+    pub(crate) fn at_row(mut self, at: usize) -> Self {
+        if let Error::NonFinite { row, .. }
+        | Error::Negative { row, .. }
+        | Error::InvalidValue { row, .. } = &mut self
+        {
+            *row = at;
+        }
+        self
+    }
+
     /// `Err(InvalidParameter)` naming `name` unless `min <= value <= max`, for the
     /// arguments that set how much work a call does (`limit` is the constant's name).
     pub(crate) fn check_count(

@@ -81,11 +81,13 @@
 //! # use patronage::{Day, TransactionLog, SummaryParams};
 //! # let log = TransactionLog::new(&patronage::simulate::Simulation::new(3_000).seed(1).transactions()?)?;
 //! # let weekly = log.summarize(&SummaryParams::new(Day(728)).time_unit_days(7.0))?;
+//! use patronage::prelude::*;
 //! use patronage::clv::{value::lifetime_value, BetaGeo, GammaGamma, probability_alive};
 //! let purchases = BetaGeo::params().fit(&weekly)?;
 //! let spend = GammaGamma::params().fit(&weekly)?;
-//! let alive = probability_alive(&purchases, &weekly);
-//! let clv = lifetime_value(&purchases, &spend, &weekly, 12, 0.01, 4.345)?;
+//! let alive = probability_alive(&purchases, &weekly)?;
+//! // 12 months at 1% a month; the summary knows it is in weeks.
+//! let clv = lifetime_value(&purchases, &spend, &weekly, 12, 0.01)?;
 //! assert!(alive.iter().all(|p| (0.0..=1.0).contains(p)) && clv.iter().all(|v| *v >= 0.0));
 //! # Ok::<(), patronage::Error>(())
 //! ```
@@ -203,7 +205,7 @@ pub mod prelude {
 /// The `ndarray` version this crate's matrices and views use, so callers need not pin
 /// the same one.
 pub use ndarray;
-pub use period::Period;
+pub use period::{Horizon, Period};
 pub use summary::{CalibrationHoldout, CustomerSummary, PartialSummary, SummaryParams};
 pub use transactions::{Day, Transaction, TransactionLog};
 

@@ -79,16 +79,17 @@ pub struct FitReport {
     #[cfg_attr(feature = "serde", serde(with = "crate::serde_float"))]
     pub log_likelihood: f64,
     /// Number of estimated parameters `k` the criteria count.
+    #[cfg_attr(feature = "serde", serde(default))]
     pub n_params: usize,
     /// Number of observations `n` (customers, rows or periods; weighted where the model
     /// takes weights).
-    #[cfg_attr(feature = "serde", serde(with = "crate::serde_float"))]
+    #[cfg_attr(feature = "serde", serde(default, with = "crate::serde_float"))]
     pub n_obs: f64,
     /// Akaike: `2k - 2 LL`.
     #[cfg_attr(feature = "serde", serde(with = "crate::serde_float"))]
     pub aic: f64,
     /// Small-sample corrected: `AIC + 2k(k+1)/(n-k-1)`, infinite when `n <= k + 1`.
-    #[cfg_attr(feature = "serde", serde(with = "crate::serde_float"))]
+    #[cfg_attr(feature = "serde", serde(default, with = "crate::serde_float"))]
     pub aicc: f64,
     /// Bayesian: `k ln(n) - 2 LL`.
     #[cfg_attr(feature = "serde", serde(with = "crate::serde_float"))]
@@ -102,6 +103,7 @@ pub struct FitReport {
     pub iterations: usize,
     /// Whether the optimizer met its tolerance (a fit that does not is an error unless
     /// the model documents otherwise; `false` for a model built from given parameters).
+    #[cfg_attr(feature = "serde", serde(default))]
     pub converged: bool,
 }
 
@@ -144,9 +146,35 @@ impl FitReport {
     /// Checks a report read from a file against the `k` parameters of its model: every
     /// field as [`new`](Self::new) makes it (criteria from the log-likelihood, to
     /// rounding), standard errors one per parameter, finite and `>= 0`. The empty
-    /// report of a model built from given parameters passes.
+    /// report of a model built from given parameters passes. A report written by 0.1
+    /// (log-likelihood, AIC, BIC, standard errors and iterations only; such reports were
+    /// written for converged fits only) gains `k`, `n` (from its BIC), AICc and
+    /// convergence first.
     #[cfg(feature = "serde")]
-    pub(crate) fn check_loaded(&self, model: &'static str, k: usize) -> Result<()> {
+    pub(crate) fn loaded(mut self, model: &'static str, k: usize) -> Result<Self> {
+        let written_by_0_1 = self.n_params == 0 && self.n_obs == 0.0 && self.aicc == 0.0;
+        if written_by_0_1 && !self.is_unfitted() && k > 0 {
+            let n = ((self.bic + 2.0 * self.log_likelihood) / k as f64).exp();
+            let upgraded = Self::new(
+                self.log_likelihood,
+                k,
+                n,
+                self.standard_errors.take(),
+                self.iterations,
+                true,
+            );
+            self = Self {
+                aic: self.aic,
+                bic: self.bic,
+                ..upgraded
+            };
+        }
+        self.check_loaded(model, k)?;
+        Ok(self)
+    }
+
+    #[cfg(feature = "serde")]
+    fn check_loaded(&self, model: &'static str, k: usize) -> Result<()> {
         if self.is_unfitted() {
             return Ok(());
         }

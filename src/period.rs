@@ -86,6 +86,58 @@ impl Period {
     }
 }
 
+/// A span of calendar time: prediction horizons and discounting periods, converted to
+/// a summary's time unit where a model needs it, so no caller converts by hand.
+/// Months and years are average Gregorian ones (365.25 / 12 and 365.25 days).
+///
+/// ```
+/// use patronage::Horizon;
+/// assert_eq!(Horizon::weeks(2.0).in_days(), 14.0);
+/// assert_eq!(Horizon::years(1.0).in_days(), 365.25);
+/// assert_eq!(Horizon::months(12.0), Horizon::years(1.0));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, PartialOrd)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Horizon {
+    days: f64,
+}
+
+impl Horizon {
+    /// Days in an average Gregorian year.
+    pub const DAYS_PER_YEAR: f64 = 365.25;
+    /// Days in an average Gregorian month (30.4375).
+    pub const DAYS_PER_MONTH: f64 = Self::DAYS_PER_YEAR / 12.0;
+
+    /// `n` days.
+    pub const fn days(n: f64) -> Self {
+        Self { days: n }
+    }
+
+    /// `n` weeks of 7 days.
+    pub fn weeks(n: f64) -> Self {
+        Self { days: 7.0 * n }
+    }
+
+    /// `n` average months.
+    pub fn months(n: f64) -> Self {
+        Self {
+            days: n * Self::DAYS_PER_MONTH,
+        }
+    }
+
+    /// `n` average years.
+    pub fn years(n: f64) -> Self {
+        Self {
+            days: n * Self::DAYS_PER_YEAR,
+        }
+    }
+
+    /// The span in days.
+    pub fn in_days(self) -> f64 {
+        self.days
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

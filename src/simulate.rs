@@ -349,13 +349,9 @@ impl Simulation {
                 out.push([x, last, (end - b) / 7.0, m]);
             }
         })?;
-        let col = |k: usize| ndarray::Array1::from_iter(rows.iter().map(|r| r[k]));
-        CustomerSummary::from_columns(
-            col(0).view(),
-            col(1).view(),
-            col(2).view(),
-            Some(col(3).view()),
-        )
+        let col = |k: usize| -> Vec<f64> { rows.iter().map(|r| r[k]).collect() };
+        CustomerSummary::from_columns(&col(0), &col(1), &col(2), Some(&col(3)))?
+            .with_time_unit_days(7.0)
     }
 }
 

@@ -42,8 +42,6 @@
 //! # Ok::<(), patronage::Error>(())
 //! ```
 
-use ndarray::ArrayView1;
-
 use crate::error::{Error, Result};
 use crate::transactions::{Day, TransactionLog};
 
@@ -76,10 +74,14 @@ fn from_micro(n: i128) -> f64 {
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct SummaryParams {
-    observation_end: Day,
-    period_days: u32,
-    time_unit_days: Option<f64>,
-    origin: Day,
+    /// The last day observed (its whole period is observed).
+    pub observation_end: Day,
+    /// Period length in days (purchases in one period collapse into one).
+    pub period_days: u32,
+    /// Length in days of the unit recency and T are reported in; `None`: the period.
+    pub time_unit_days: Option<f64>,
+    /// The day periods are counted from.
+    pub origin: Day,
 }
 
 impl SummaryParams {
@@ -90,7 +92,7 @@ impl SummaryParams {
             observation_end,
             period_days: 1,
             time_unit_days: None,
-            origin: Day(0),
+            origin: Day(4),
         }
     }
 
@@ -99,7 +101,7 @@ impl SummaryParams {
     /// ```
     /// use patronage::{summary::SummaryParams, transactions::Day};
     /// let weekly = SummaryParams::new(Day(100)).period_days(7);
-    /// assert_eq!(weekly.get_period_days(), 7);
+    /// assert_eq!(weekly.period_days, 7);
     /// ```
     pub fn period_days(mut self, days: u32) -> Self {
         self.period_days = days;
@@ -110,45 +112,35 @@ impl SummaryParams {
     ///
     /// ```
     /// use patronage::{summary::SummaryParams, transactions::Day};
-    /// let p = SummaryParams::new(Day(100)).time_unit_days(7.0);
-    /// assert_eq!(p.get_time_unit_days(), 7.0);
+    /// let p = SummaryParams::new(Day(100)).period_days(7);
+    /// assert_eq!(p.unit_days(), 7.0);
+    /// assert_eq!(p.time_unit_days(1.0).unit_days(), 1.0);
     /// ```
     pub fn time_unit_days(mut self, days: f64) -> Self {
         self.time_unit_days = Some(days);
         self
     }
 
-    /// The day periods are counted from (default `Day(0)`, 1970-01-01 in calendar
-    /// terms, a Thursday): weekly periods start on this day's weekday.
+    /// The day periods are counted from: weekly periods start on this day's weekday.
+    /// The default, `Day(4)` (1970-01-05 in calendar terms), is a Monday, so 7-day
+    /// periods are ISO weeks as [`Period::Week`](crate::Period::Week)'s are.
     ///
     /// ```
-    /// use patronage::{summary::SummaryParams, transactions::Day};
-    /// let monday_weeks = SummaryParams::new(Day(100)).period_days(7).origin(Day(4));
-    /// assert_eq!(monday_weeks.get_origin(), Day(4));
+    /// use patronage::{summary::SummaryParams, transactions::Day, Period};
+    /// let weeks = SummaryParams::new(Day(100)).period_days(7);
+    /// assert_eq!(weeks.period_of(Day(4)), i64::from(Period::Week.index(Day(4))));
+    /// let sunday_weeks = weeks.origin(Day(3));
+    /// assert_eq!(sunday_weeks.origin, Day(3));
     /// ```
     pub fn origin(mut self, origin: Day) -> Self {
         self.origin = origin;
         self
     }
 
-    /// The last day observed.
-    pub fn observation_end(&self) -> Day {
-        self.observation_end
-    }
-
-    /// The period length in days.
-    pub fn get_period_days(&self) -> u32 {
-        self.period_days
-    }
-
-    /// The time unit in days.
-    pub fn get_time_unit_days(&self) -> f64 {
+    /// The time unit in days: [`time_unit_days`](Self::time_unit_days) when set, else
+    /// the period.
+    pub fn unit_days(&self) -> f64 {
         self.time_unit_days.unwrap_or(self.period_days as f64)
-    }
-
-    /// The day periods are counted from.
-    pub fn get_origin(&self) -> Day {
-        self.origin
     }
 
     /// The period a day falls in.
@@ -164,7 +156,7 @@ impl SummaryParams {
                 reason: "a period is at least one day".into(),
             });
         }
-        let unit = self.get_time_unit_days();
+        let unit = self.unit_days();
         if !(unit.is_finite() && unit > 0.0) {
             return Err(Error::InvalidParameter {
                 name: "time_unit_days",
@@ -186,7 +178,7 @@ impl SummaryParams {
 
     /// Converts a number of periods into time units.
     fn scale(&self) -> f64 {
-        self.period_days as f64 / self.get_time_unit_days()
+        self.period_days as f64 / self.unit_days()
     }
 }
 
@@ -203,6 +195,19 @@ struct Stats {
     orders: u32,
     first_day: Day,
     last_day: Day,
+}
+
+/// A summary's time unit: finite and `> 0` days.
+fn check_time_unit(days: f64) -> Result<()> {
+    if days.is_finite() && days > 0.0 {
+        Ok(())
+    } else {
+        Err(Error::InvalidParameter {
+            name: "time_unit_days",
+            value: days.to_string(),
+            reason: "must be a positive, finite number of days".into(),
+        })
+    }
 }
 
 /// Per-customer order activity, kept when a summary is built from a log.
@@ -241,6 +246,7 @@ pub struct CustomerSummary {
     age: Vec<f64>,
     monetary_value: Vec<f64>,
     activity: Option<Activity>,
+    time_unit_days: f64,
 }
 
 /// [`CustomerSummary`] as written to a file, before its checks.
@@ -253,6 +259,7 @@ struct RawCustomerSummary {
     age: Vec<f64>,
     monetary_value: Vec<f64>,
     activity: Option<Activity>,
+    time_unit_days: f64,
 }
 
 #[cfg(feature = "serde")]
@@ -263,6 +270,7 @@ impl TryFrom<RawCustomerSummary> for CustomerSummary {
         use crate::validate::{invalid_value, non_empty, non_negative, same_len};
         let n = raw.customer.len();
         non_empty("customer", n)?;
+        check_time_unit(raw.time_unit_days)?;
         same_len("frequency", n, raw.frequency.len())?;
         same_len("recency", n, raw.recency.len())?;
         same_len("age", n, raw.age.len())?;
@@ -309,6 +317,7 @@ impl TryFrom<RawCustomerSummary> for CustomerSummary {
             age: raw.age,
             monetary_value: raw.monetary_value,
             activity: raw.activity,
+            time_unit_days: raw.time_unit_days,
         })
     }
 }
@@ -324,22 +333,19 @@ impl CustomerSummary {
     /// or recency is 0 with a positive frequency.
     ///
     /// ```
-    /// use ndarray::array;
     /// use patronage::summary::CustomerSummary;
-    /// let s = CustomerSummary::from_columns(
-    ///     array![2.0, 0.0].view(), array![30.43, 0.0].view(), array![38.86, 38.86].view(), None)?;
+    /// let s = CustomerSummary::from_columns(&[2.0, 0.0], &[30.43, 0.0], &[38.86, 38.86], None)?;
     /// assert_eq!(s.len(), 2);
     /// assert!(s.orders().is_none());
-    /// let bad = CustomerSummary::from_columns(
-    ///     array![1.0].view(), array![40.0].view(), array![38.0].view(), None);
+    /// let bad = CustomerSummary::from_columns(&[1.0], &[40.0], &[38.0], None);
     /// assert!(matches!(bad, Err(patronage::Error::InvalidValue { field: "recency", row: 0, .. })));
     /// # Ok::<(), patronage::Error>(())
     /// ```
     pub fn from_columns(
-        frequency: ArrayView1<f64>,
-        recency: ArrayView1<f64>,
-        age: ArrayView1<f64>,
-        monetary_value: Option<ArrayView1<f64>>,
+        frequency: &[f64],
+        recency: &[f64],
+        age: &[f64],
+        monetary_value: Option<&[f64]>,
     ) -> Result<Self> {
         let n = frequency.len();
         if n == 0 {
@@ -368,9 +374,47 @@ impl CustomerSummary {
             frequency: frequency.to_vec(),
             recency: recency.to_vec(),
             age: age.to_vec(),
-            monetary_value: monetary_value.map_or_else(|| vec![0.0; n], |m| m.to_vec()),
+            monetary_value: monetary_value.map_or_else(|| vec![0.0; n], <[f64]>::to_vec),
             activity: None,
+            time_unit_days: 1.0,
         })
+    }
+
+    /// The same summary with its times (recency, T) read as in units of `days` days
+    /// (a summary from columns is in days until told otherwise): the unit that
+    /// typed horizons ([`Horizon`](crate::Horizon)) and lifetime value convert to. The
+    /// values are not changed.
+    ///
+    /// ```
+    /// use patronage::CustomerSummary;
+    /// // CDNOW's published summary is in weeks.
+    /// let weekly = CustomerSummary::from_columns(&[2.0], &[30.43], &[38.86], None)?
+    ///     .with_time_unit_days(7.0)?;
+    /// assert_eq!(weekly.time_unit_days(), 7.0);
+    /// # Ok::<(), patronage::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] unless `days` is finite and `> 0`.
+    pub fn with_time_unit_days(mut self, days: f64) -> Result<Self> {
+        check_time_unit(days)?;
+        self.time_unit_days = days;
+        Ok(self)
+    }
+
+    /// Length in days of the unit recency and T are in (the summary params' time unit).
+    pub fn time_unit_days(&self) -> f64 {
+        self.time_unit_days
+    }
+
+    /// `horizon` in this summary's time units.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] (named `name`) for a negative or non-finite horizon.
+    pub(crate) fn units(&self, name: &'static str, horizon: crate::Horizon) -> Result<f64> {
+        let t = horizon.in_days() / self.time_unit_days;
+        crate::validate::horizon(name, t)?;
+        Ok(t)
     }
 
     /// Number of customers (rows).
@@ -444,7 +488,7 @@ impl CustomerSummary {
         })
     }
 
-    fn with_capacity(n: usize, observation_end: Day) -> Self {
+    fn with_capacity(n: usize, observation_end: Day, time_unit_days: f64) -> Self {
         Self {
             customer: Vec::with_capacity(n),
             frequency: Vec::with_capacity(n),
@@ -458,6 +502,7 @@ impl CustomerSummary {
                 last_day: Vec::with_capacity(n),
                 observation_end,
             }),
+            time_unit_days,
         }
     }
 
@@ -730,7 +775,7 @@ impl<C> TransactionLog<C> {
     /// [`Error::InvalidParameter`] for a zero period or a non-positive time unit;
     /// [`Error::Empty`] when no customer has a purchase in the window.
     pub fn summarize(&self, params: &SummaryParams) -> Result<CustomerSummary> {
-        let mut out = CustomerSummary::with_capacity(0, params.observation_end);
+        let mut out = CustomerSummary::with_capacity(0, params.observation_end, params.unit_days());
         self.summarize_into(params, &mut out)?;
         Ok(out)
     }
@@ -781,6 +826,7 @@ impl<C> TransactionLog<C> {
             window_stats(&days[rows.clone()], &amounts[rows], &window)
                 .map_or(SummaryRow::NONE, |s| SummaryRow::from_window(&s, &window))
         };
+        out.time_unit_days = params.unit_days();
         let written = out.columns_mut(n, params.observation_end).fill(0, &row_of);
         if written < n {
             let keep: Vec<bool> = out
@@ -808,7 +854,7 @@ impl<C> TransactionLog<C> {
     /// assert_eq!(split.calibration.frequency(), &[1.0]);
     /// assert_eq!(split.frequency_holdout, vec![2.0]); // days 12 and 15
     /// assert_eq!(split.monetary_value_holdout, vec![5.0]); // (8 + 2) / 2
-    /// assert_eq!(split.duration_holdout, 11.0);
+    /// assert_eq!(split.duration_holdout, patronage::Horizon::days(11.0));
     /// # Ok::<(), patronage::Error>(())
     /// ```
     pub fn calibration_holdout(
@@ -855,7 +901,9 @@ impl<C> TransactionLog<C> {
             calibration: calibration_summary,
             frequency_holdout,
             monetary_value_holdout,
-            duration_holdout: (end_period - cal_period) as f64 * calibration.scale(),
+            duration_holdout: crate::Horizon::days(
+                (end_period - cal_period) as f64 * f64::from(calibration.period_days),
+            ),
         })
     }
 }
@@ -873,8 +921,8 @@ pub struct CalibrationHoldout {
     /// pymc-marketing's `test_monetary_value`. (lifetimes' `calibration_and_holdout_data`
     /// averages per order instead, unlike its own calibration monetary value.)
     pub monetary_value_holdout: Vec<f64>,
-    /// Length of the holdout window in time units.
-    pub duration_holdout: f64,
+    /// Length of the holdout window.
+    pub duration_holdout: crate::Horizon,
 }
 
 /// The mergeable partial state of one customer's summary, for computing summaries over
@@ -1256,7 +1304,7 @@ impl CustomerSummary {
         I: IntoIterator<Item = (u32, &'a PartialSummary)>,
     {
         params.validate()?;
-        let mut out = CustomerSummary::with_capacity(0, params.observation_end);
+        let mut out = CustomerSummary::with_capacity(0, params.observation_end, params.unit_days());
         for (c, p) in partials {
             if let Some(r) = p.finish_valid(params)? {
                 out.push(c, &r);

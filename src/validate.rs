@@ -170,32 +170,6 @@ pub(crate) fn same_len(field: &'static str, expected: usize, found: usize) -> Re
     }
 }
 
-/// (frequency, recency, T) columns with optional weights, row by row as
-/// [`history`] (the rules of a summary's rows), weights finite and `>= 0`.
-pub(crate) fn history_columns(
-    frequency: &[f64],
-    recency: &[f64],
-    age: &[f64],
-    weights: Option<&[f64]>,
-) -> Result<()> {
-    let n = frequency.len();
-    if n == 0 {
-        return Err(Error::Empty { field: "frequency" });
-    }
-    same_len("recency", n, recency.len())?;
-    same_len("age", n, age.len())?;
-    if let Some(w) = weights {
-        same_len("weights", n, w.len())?;
-    }
-    for row in 0..n {
-        history(row, frequency[row], recency[row], age[row])?;
-        if let Some(w) = weights {
-            non_negative("weights", row, w[row])?;
-        }
-    }
-    Ok(())
-}
-
 /// Model parameters `(name, value)` each finite and `> 0`, else
 /// [`Error::InvalidParameter`] naming the first bad one.
 pub(crate) fn positive_params(model: &'static str, params: &[(&'static str, f64)]) -> Result<()> {

@@ -4,10 +4,12 @@
 
 mod common;
 
+use patronage::clv::value::Valuation;
 use patronage::clv::value::{lifetime_value, lifetime_value_continuous};
 use patronage::clv::{BetaGeo, GammaGamma, PurchaseModel};
+use patronage::prelude::*;
 use patronage::simulate::Simulation;
-use patronage::{CustomerSummary, Day, Error};
+use patronage::{CustomerSummary, Day, Error, Horizon};
 
 use common::{abs, cdnow_csv, cdnow_exact, csv, rel};
 
@@ -182,14 +184,18 @@ fn gamma_gamma_and_clv_match_lifetimes() {
     assert!(gg.frequency_spend_correlation().abs() < 0.2);
 
     let bg = BetaGeo::params().fit(&s).unwrap();
-    let clv = lifetime_value(&bg, &gg, &s, 12, 0.01, 4.345).unwrap();
+    // lifetimes' month for weekly models: 4.345 weeks.
+    let clv = Valuation::monthly(12, 0.01)
+        .days_per_month(4.345 * 7.0)
+        .value(&bg, &gg, &s)
+        .unwrap();
     for (i, want) in [(0, 36.2785), (1, 4.6375), (2, 8.3441)] {
         abs(clv[i], want, 1e-3, "CLV");
     }
     abs(clv.iter().sum::<f64>(), 71509.9, 1.0, "total CLV");
     // Continuous discounting at the equivalent rate is close to the monthly version.
-    let delta = 1.01f64.ln() / 4.345;
-    let cont = lifetime_value_continuous(&bg, &gg, &s, 12.0 * 4.345, delta, 520).unwrap();
+    let delta = 1.01f64.ln() * 12.0 * Horizon::DAYS_PER_MONTH / (4.345 * 7.0);
+    let cont = lifetime_value_continuous(&bg, &gg, &s, Horizon::months(12.0), delta, 520).unwrap();
     assert!(
         (cont[0] - clv[0]).abs() < 0.01 * clv[0],
         "{} vs {}",
@@ -218,19 +224,19 @@ fn parameters_are_recovered_from_simulated_customers() {
 
 #[test]
 fn error_paths() {
-    let bad = CustomerSummary::from_columns(
-        ndarray::array![0.0].view(),
-        ndarray::array![0.0].view(),
-        ndarray::array![1.0].view(),
-        None,
-    )
-    .unwrap();
+    let bad = CustomerSummary::from_columns(&[0.0], &[0.0], &[1.0], None).unwrap();
     assert!(matches!(
         GammaGamma::params().fit(&bad),
         Err(Error::InsufficientData { .. })
     ));
     assert!(matches!(
-        GammaGamma::params().fit_columns(&[1.0, 2.0], &[5.0, 0.0]),
+        patronage::CustomerSummary::from_columns(
+            &[1.0, 2.0],
+            &[1.0, 2.0],
+            &[1.0, 2.0],
+            Some(&[5.0, 0.0])
+        )
+        .and_then(|s| GammaGamma::params().fit(&s)),
         Err(Error::InvalidValue {
             field: "monetary_value",
             row: 1,
@@ -238,52 +244,59 @@ fn error_paths() {
         })
     ));
     assert!(matches!(
-        GammaGamma::params().fit_columns(&[1.0], &[5.0, 2.0]),
+        patronage::CustomerSummary::from_columns(&[1.0], &[1.0], &[1.0], Some(&[5.0, 2.0]))
+            .and_then(|s| GammaGamma::params().fit(&s)),
         Err(Error::LengthMismatch { .. })
     ));
     assert!(matches!(
-        GammaGamma::params().penalizer(-1.0).fit(&cdnow_csv()),
+        GammaGamma::params().penalty(-1.0).fit(&cdnow_csv()),
         Err(Error::InvalidParameter { .. })
     ));
     let bg = BetaGeo::params();
     assert!(matches!(
-        bg.fit_weighted(&[-1.0], &[0.0], &[1.0], None),
+        patronage::CustomerSummary::from_columns(&[-1.0], &[0.0], &[1.0], None)
+            .and_then(|s| bg.fit(&s)),
         Err(Error::Negative {
             field: "frequency",
             ..
         })
     ));
     assert!(matches!(
-        bg.fit_weighted(&[1.0], &[2.0], &[1.0], None),
+        patronage::CustomerSummary::from_columns(&[1.0], &[2.0], &[1.0], None)
+            .and_then(|s| bg.fit(&s)),
         Err(Error::InvalidValue {
             field: "recency",
             ..
         })
     ));
     assert!(matches!(
-        bg.fit_weighted(&[1.0], &[0.0], &[1.0], None),
+        patronage::CustomerSummary::from_columns(&[1.0], &[0.0], &[1.0], None)
+            .and_then(|s| bg.fit(&s)),
         Err(Error::InvalidValue {
             field: "recency",
             ..
         })
     ));
     assert!(matches!(
-        bg.fit_weighted(&[1.5], &[1.0], &[2.0], None),
+        patronage::CustomerSummary::from_columns(&[1.5], &[1.0], &[2.0], None)
+            .and_then(|s| bg.fit(&s)),
         Err(Error::InvalidValue {
             field: "frequency",
             ..
         })
     ));
     assert!(matches!(
-        bg.fit_weighted(&[f64::NAN], &[1.0], &[2.0], None),
+        patronage::CustomerSummary::from_columns(&[f64::NAN], &[1.0], &[2.0], None)
+            .and_then(|s| bg.fit(&s)),
         Err(Error::NonFinite { .. })
     ));
     assert!(matches!(
-        bg.fit_weighted(&[], &[], &[], None),
+        patronage::CustomerSummary::from_columns(&[], &[], &[], None).and_then(|s| bg.fit(&s)),
         Err(Error::Empty { .. })
     ));
     assert!(matches!(
-        bg.fit_weighted(&[1.0], &[1.0], &[2.0], Some(&[-1.0])),
+        patronage::CustomerSummary::from_columns(&[1.0], &[1.0], &[2.0], None)
+            .and_then(|s| bg.fit((&s, &(&[-1.0])[..]))),
         Err(Error::Negative {
             field: "weights",
             ..
@@ -299,15 +312,15 @@ fn error_paths() {
         GammaGamma::from_params(6.2, 3.7, 15.4).unwrap(),
     );
     assert!(matches!(
-        lifetime_value(&m, &g, &s, 0, 0.01, 4.345),
+        lifetime_value(&m, &g, &s, 0, 0.01),
         Err(Error::InvalidParameter { name: "months", .. })
     ));
     assert!(matches!(
-        lifetime_value(&m, &g, &s, 12, -0.01, 4.345),
+        lifetime_value(&m, &g, &s, 12, -0.01),
         Err(Error::InvalidParameter { .. })
     ));
     assert!(matches!(
-        lifetime_value_continuous(&m, &g, &s, 10.0, 0.01, 0),
+        lifetime_value_continuous(&m, &g, &s, Horizon::weeks(10.0), 0.01, 0),
         Err(Error::InvalidParameter { .. })
     ));
 }
@@ -316,8 +329,8 @@ fn error_paths() {
 fn bgbb_matches_the_paper_on_donations() {
     let rows = csv("tests/data/donations.csv");
     let col = |k: usize| rows.iter().map(|r| r[k]).collect::<Vec<f64>>();
-    let m = patronage::clv::BetaGeoBetaBinom::params()
-        .fit(&col(0), &col(1), &col(2), Some(&col(3)))
+    let m = patronage::CustomerSummary::from_columns(&col(0), &col(1), &col(2), None)
+        .and_then(|s| patronage::clv::BetaGeoBetaBinom::params().fit((&s, &(&col(3))[..])))
         .unwrap();
     rel(m.alpha(), 1.203522, 1e-3, "alpha");
     rel(m.beta(), 0.749716, 1e-3, "beta");
@@ -325,25 +338,29 @@ fn bgbb_matches_the_paper_on_donations() {
     rel(m.delta(), 2.783442, 1e-3, "delta");
     abs(m.report().log_likelihood, -33225.58, 1e-2, "log-likelihood");
     abs(
-        m.expected_transactions_new_customer(10),
+        m.expected_purchases_new_customer(10.0).unwrap(),
         3.179805,
         1e-4,
         "E[X(10)]",
     );
     // A donor active in every period is very likely alive; P(alive) lies in 0..=1.
-    let p = m.probability_alive(6, 6, 6).unwrap();
+    let p = m.probability_alive(6.0, 6.0, 6.0).unwrap();
     assert!(p > 0.9 && p <= 1.0, "{p}");
-    let e = m.conditional_expected_transactions(5, 6, 6, 6).unwrap();
+    let e = m
+        .conditional_expected_purchases(5.0, 6.0, 6.0, 6.0)
+        .unwrap();
     assert!(e > 0.0 && e < 5.0, "{e}");
     assert!(matches!(
-        patronage::clv::BetaGeoBetaBinom::params().fit(&[2.0], &[1.0], &[6.0], None),
+        patronage::CustomerSummary::from_columns(&[2.0], &[1.0], &[6.0], None)
+            .and_then(|s| patronage::clv::BetaGeoBetaBinom::params().fit(&s)),
         Err(Error::InvalidValue {
             field: "frequency",
             ..
         })
     ));
     assert!(matches!(
-        patronage::clv::BetaGeoBetaBinom::params().fit(&[1.0], &[1.5], &[6.0], None),
+        patronage::CustomerSummary::from_columns(&[1.0], &[1.5], &[6.0], None)
+            .and_then(|s| patronage::clv::BetaGeoBetaBinom::params().fit(&s)),
         Err(Error::InvalidValue {
             field: "recency",
             ..
@@ -409,7 +426,7 @@ fn day_rounding_biases_alpha_upward_a_little() {
 }
 
 /// Real logs hold $0 orders: a repeat buyer whose repeat orders were all free has a mean
-/// spend of 0. `fit` rejects that row and names `fit_eligible`, which fits the other
+/// spend of 0. `fit` rejects that row and names `eligible_only`, which fits the other
 /// repeat buyers exactly as a fit on the hand-filtered columns and counts what it left
 /// out.
 #[test]
@@ -443,17 +460,19 @@ fn gamma_gamma_fit_eligible_leaves_out_zero_spend() {
         matches!(err, Error::InvalidValue { field: "monetary_value", value, .. } if value == 0.0),
         "{err}"
     );
-    assert!(err.to_string().contains("fit_eligible"), "{err}");
+    assert!(err.to_string().contains("eligible_only"), "{err}");
 
-    let gg = GammaGamma::params().fit_eligible(&s).unwrap();
+    let gg = GammaGamma::params().eligible_only(true).fit(&s).unwrap();
     let (x, m) = (s.frequency(), s.monetary_value());
     let keep: Vec<usize> = (0..s.len()).filter(|&i| x[i] > 0.0 && m[i] > 0.0).collect();
-    let by_hand = GammaGamma::params()
-        .fit_columns(
-            &keep.iter().map(|&i| x[i]).collect::<Vec<_>>(),
-            &keep.iter().map(|&i| m[i]).collect::<Vec<_>>(),
-        )
-        .unwrap();
+    let by_hand = patronage::CustomerSummary::from_columns(
+        &keep.iter().map(|&i| x[i]).collect::<Vec<_>>(),
+        &keep.iter().map(|&i| x[i]).collect::<Vec<_>>(),
+        &keep.iter().map(|&i| x[i]).collect::<Vec<_>>(),
+        Some(&keep.iter().map(|&i| m[i]).collect::<Vec<_>>()),
+    )
+    .and_then(|s| GammaGamma::params().fit(&s))
+    .unwrap();
     assert_eq!(
         (gg.p(), gg.q(), gg.v()),
         (by_hand.p(), by_hand.q(), by_hand.v())
@@ -472,7 +491,10 @@ fn gamma_gamma_fit_eligible_leaves_out_zero_spend() {
         .unwrap()
         .summarize(&SummaryParams::new(Day::from_ymd(1998, 6, 30).unwrap()).time_unit_days(7.0))
         .unwrap();
-    let gg_by_day = GammaGamma::params().fit_eligible(&s_by_day).unwrap();
+    let gg_by_day = GammaGamma::params()
+        .eligible_only(true)
+        .fit(&s_by_day)
+        .unwrap();
     assert_eq!(
         (gg_by_day.p(), gg_by_day.q(), gg_by_day.v()),
         (gg.p(), gg.q(), gg.v())
@@ -480,20 +502,17 @@ fn gamma_gamma_fit_eligible_leaves_out_zero_spend() {
     assert_eq!(gg_by_day.rows(), counted);
 
     // Nothing eligible: a typed error, not a fit.
-    let none = CustomerSummary::from_columns(
-        ndarray::array![1.0, 0.0].view(),
-        ndarray::array![3.0, 0.0].view(),
-        ndarray::array![5.0, 5.0].view(),
-        Some(ndarray::array![0.0, 0.0].view()),
-    )
-    .unwrap();
+    let none =
+        CustomerSummary::from_columns(&[1.0, 0.0], &[3.0, 0.0], &[5.0, 5.0], Some(&[0.0, 0.0]))
+            .unwrap();
     assert!(matches!(
-        GammaGamma::params().fit_eligible(&none),
+        GammaGamma::params().eligible_only(true).fit(&none),
         Err(Error::InsufficientData { .. })
     ));
     // A non-finite spend is still a data error, not an ineligible row.
     assert!(matches!(
-        GammaGamma::params().fit_columns(&[1.0], &[f64::NAN]),
+        patronage::CustomerSummary::from_columns(&[1.0], &[1.0], &[1.0], Some(&[f64::NAN]))
+            .and_then(|s| GammaGamma::params().fit(&s)),
         Err(Error::NonFinite {
             field: "monetary_value",
             row: 0,
@@ -512,14 +531,14 @@ fn log_likelihood_at_given_parameters() {
     let exact = cdnow_exact();
     let bg = BetaGeo::from_params(0.243, 4.414, 0.793, 2.426).unwrap();
     abs(
-        bg.log_likelihood(&exact),
+        bg.log_likelihood(&exact).unwrap(),
         -9582.4292,
         0.05,
         "BG/NBD at the paper's",
     );
     let pn = ParetoNbd::from_params(0.553, 10.578, 0.606, 11.669).unwrap();
     abs(
-        pn.log_likelihood(&exact),
+        pn.log_likelihood(&exact).unwrap(),
         -9594.9762,
         0.05,
         "Pareto/NBD at the note's",
@@ -534,9 +553,19 @@ fn log_likelihood_at_given_parameters() {
     let rows = csv("tests/data/donations.csv");
     let col = |k: usize| rows.iter().map(|r| r[k]).collect::<Vec<f64>>();
     let (x, tx, n, w) = (col(0), col(1), col(2), col(3));
+    // The donors one row each (the file counts identical histories).
+    let mut donors = [vec![], vec![], vec![]];
+    for i in 0..x.len() {
+        for _ in 0..w[i] as usize {
+            donors[0].push(x[i]);
+            donors[1].push(tx[i]);
+            donors[2].push(n[i]);
+        }
+    }
+    let donors = CustomerSummary::from_columns(&donors[0], &donors[1], &donors[2], None).unwrap();
     let bb = BetaGeoBetaBinom::from_params(1.204, 0.750, 0.657, 2.783).unwrap();
     abs(
-        bb.log_likelihood(&x, &tx, &n, Some(&w)).unwrap(),
+        bb.log_likelihood(&donors).unwrap(),
         -33225.58,
         0.05,
         "BG/BB at the paper's",
@@ -546,22 +575,24 @@ fn log_likelihood_at_given_parameters() {
     let csv_summary = cdnow_csv();
     let fitted = BetaGeo::params().fit(&csv_summary).unwrap();
     rel(
-        fitted.log_likelihood(&csv_summary),
+        fitted.log_likelihood(&csv_summary).unwrap(),
         fitted.report().log_likelihood,
         1e-12,
         "BG/NBD fitted",
     );
-    assert!(bg.log_likelihood(&csv_summary) <= fitted.log_likelihood(&csv_summary));
+    assert!(
+        bg.log_likelihood(&csv_summary).unwrap() <= fitted.log_likelihood(&csv_summary).unwrap()
+    );
     let mbg = ModifiedBetaGeo::params().fit(&csv_summary).unwrap();
     rel(
-        mbg.log_likelihood(&csv_summary),
+        mbg.log_likelihood(&csv_summary).unwrap(),
         mbg.report().log_likelihood,
         1e-12,
         "MBG/NBD fitted",
     );
     let pn_fit = ParetoNbd::params().fit(&csv_summary).unwrap();
     rel(
-        pn_fit.log_likelihood(&csv_summary),
+        pn_fit.log_likelihood(&csv_summary).unwrap(),
         pn_fit.report().log_likelihood,
         1e-12,
         "Pareto/NBD fitted",
@@ -573,13 +604,13 @@ fn log_likelihood_at_given_parameters() {
         1e-12,
         "Gamma-Gamma fitted",
     );
-    let bb_fit = BetaGeoBetaBinom::params()
-        .fit(&x, &tx, &n, Some(&w))
+    let bb_fit = patronage::CustomerSummary::from_columns(&x, &tx, &n, None)
+        .and_then(|s| BetaGeoBetaBinom::params().fit((&s, &(&w)[..])))
         .unwrap();
     rel(
-        bb_fit.log_likelihood(&x, &tx, &n, Some(&w)).unwrap(),
+        bb_fit.log_likelihood(&donors).unwrap(),
         bb_fit.report().log_likelihood,
-        1e-12,
+        1e-10,
         "BG/BB fitted",
     );
     // One customer's log-likelihood sums to the total.
@@ -589,10 +620,24 @@ fn log_likelihood_at_given_parameters() {
                 .unwrap()
         })
         .sum();
-    rel(one, bg.log_likelihood(&exact), 1e-10, "sum of customers");
-    // Bad columns are the fit's errors.
+    rel(
+        one,
+        bg.log_likelihood(&exact).unwrap(),
+        1e-10,
+        "sum of customers",
+    );
+    // A summary that is not discrete is BG/BB's error.
+    let fractional = CustomerSummary::from_columns(&[2.0], &[1.5], &[6.0], None).unwrap();
     assert!(matches!(
-        bb.log_likelihood(&[2.0], &[1.0], &[6.0], None),
+        bb.log_likelihood(&fractional),
+        Err(Error::InvalidValue {
+            field: "recency",
+            ..
+        })
+    ));
+    let not_discrete = CustomerSummary::from_columns(&[2.0], &[1.0], &[6.0], None).unwrap();
+    assert!(matches!(
+        bb.log_likelihood(&not_discrete),
         Err(Error::InvalidValue {
             field: "frequency",
             ..

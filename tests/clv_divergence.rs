@@ -3,20 +3,14 @@
 //! would hang otherwise) with either a typed error naming the data problem or a model
 //! whose parameters and predictions are finite, with probabilities in [0, 1].
 
-use ndarray::Array1;
 use patronage::clv::{
     BetaGeo, BetaGeoBetaBinom, GammaGamma, ModifiedBetaGeo, ParetoNbd, PurchaseModel,
 };
+use patronage::prelude::*;
 use patronage::{CustomerSummary, Error};
 
 fn summary(frequency: &[f64], recency: &[f64], age: &[f64]) -> CustomerSummary {
-    CustomerSummary::from_columns(
-        Array1::from(frequency.to_vec()).view(),
-        Array1::from(recency.to_vec()).view(),
-        Array1::from(age.to_vec()).view(),
-        None,
-    )
-    .expect("valid columns")
+    CustomerSummary::from_columns(frequency, recency, age, None).expect("valid columns")
 }
 
 /// The fit failed with `InsufficientData` whose reason mentions `needle`.
@@ -168,16 +162,19 @@ fn no_repeat_purchases_is_a_typed_error() {
     assert_insufficient(ModifiedBetaGeo::params().fit(&s), "no repeat purchases");
     assert_insufficient(ParetoNbd::params().fit(&s), "no repeat purchases");
     assert_insufficient(
-        BetaGeo::params().fit_weighted(&zeros, &zeros, &age, None),
+        patronage::CustomerSummary::from_columns(&zeros, &zeros, &age, None)
+            .and_then(|s| BetaGeo::params().fit(&s)),
         "no repeat purchases",
     );
     let periods: Vec<f64> = age.iter().map(|t| t.round()).collect();
     assert_insufficient(
-        BetaGeoBetaBinom::params().fit(&zeros, &zeros, &periods, None),
+        patronage::CustomerSummary::from_columns(&zeros, &zeros, &periods, None)
+            .and_then(|s| BetaGeoBetaBinom::params().fit(&s)),
         "no repeat transactions",
     );
     assert_insufficient(
-        GammaGamma::params().fit_columns(&zeros, &vec![10.0; 50]),
+        patronage::CustomerSummary::from_columns(&zeros, &zeros, &zeros, Some(&vec![10.0; 50]))
+            .and_then(|s| GammaGamma::params().fit(&s)),
         "no repeat buyers",
     );
 }
@@ -190,7 +187,8 @@ fn every_age_zero_is_a_typed_error() {
     assert_insufficient(ModifiedBetaGeo::params().fit(&s), "every T is 0");
     assert_insufficient(ParetoNbd::params().fit(&s), "every T is 0");
     assert_insufficient(
-        BetaGeoBetaBinom::params().fit(&zeros, &zeros, &zeros, None),
+        patronage::CustomerSummary::from_columns(&zeros, &zeros, &zeros, None)
+            .and_then(|s| BetaGeoBetaBinom::params().fit(&s)),
         "0 opportunities",
     );
 }
@@ -200,15 +198,18 @@ fn zero_weights_are_a_typed_error() {
     let (f, r, t) = ([1.0, 2.0], [3.0, 5.0], [10.0, 12.0]);
     let w = [0.0, 0.0];
     assert_insufficient(
-        BetaGeo::params().fit_weighted(&f, &r, &t, Some(&w)),
+        patronage::CustomerSummary::from_columns(&f, &r, &t, None)
+            .and_then(|s| BetaGeo::params().fit((&s, &(&w)[..]))),
         "every weight is 0",
     );
     assert_insufficient(
-        ParetoNbd::params().fit_weighted(&f, &r, &t, Some(&w)),
+        patronage::CustomerSummary::from_columns(&f, &r, &t, None)
+            .and_then(|s| ParetoNbd::params().fit((&s, &(&w)[..]))),
         "every weight is 0",
     );
     assert_insufficient(
-        BetaGeoBetaBinom::params().fit(&f, &r, &t, Some(&w)),
+        patronage::CustomerSummary::from_columns(&f, &r, &t, None)
+            .and_then(|s| BetaGeoBetaBinom::params().fit((&s, &(&w)[..]))),
         "every weight is 0",
     );
 }
@@ -219,7 +220,9 @@ fn zero_weights_are_a_typed_error() {
 fn gamma_gamma_identical_spend_returns_promptly() {
     let f = [1.0, 2.0, 3.0, 1.0, 4.0];
     for spend in [[20.0; 5], [20.0, 20.5, 19.5, 20.0, 20.1]] {
-        match GammaGamma::params().fit_columns(&f, &spend) {
+        match patronage::CustomerSummary::from_columns(&f, &f, &f, Some(&spend))
+            .and_then(|s| GammaGamma::params().fit(&s))
+        {
             Err(Error::InsufficientData { reason, .. }) => {
                 assert!(reason.contains("not identif"), "{reason}")
             }
@@ -248,7 +251,9 @@ fn bgbb_small_data_returns_promptly() {
         ),
     ];
     for (x, tx, n) in cases {
-        match BetaGeoBetaBinom::params().fit(x, tx, n, None) {
+        match patronage::CustomerSummary::from_columns(x, tx, n, None)
+            .and_then(|s| BetaGeoBetaBinom::params().fit(&s))
+        {
             Err(Error::InsufficientData { reason, .. }) => {
                 assert!(reason.contains("not identif"), "{reason}")
             }
@@ -258,8 +263,14 @@ fn bgbb_small_data_returns_promptly() {
                 assert!(p.iter().all(|v| v.is_finite()), "{m:?}");
                 for i in 0..x.len() {
                     let (x, tx, n) = (x[i] as u32, tx[i] as u32, n[i] as u32);
-                    prob(m.probability_alive(x, tx, n).unwrap(), "P(alive)");
-                    let e = m.conditional_expected_transactions(5, x, tx, n).unwrap();
+                    prob(
+                        m.probability_alive(f64::from(x), f64::from(tx), f64::from(n))
+                            .unwrap(),
+                        "P(alive)",
+                    );
+                    let e = m
+                        .conditional_expected_purchases(5.0, x as f64, tx as f64, n as f64)
+                        .unwrap();
                     assert!(e.is_finite() && e >= 0.0, "{m:?}: {e}");
                 }
             }

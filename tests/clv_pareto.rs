@@ -6,8 +6,9 @@
 mod common;
 
 use patronage::clv::diagnostics::model_fit_table;
-use patronage::clv::value::lifetime_value;
+use patronage::clv::value::Valuation;
 use patronage::clv::{GammaGamma, ParetoNbd, PurchaseModel};
+use patronage::prelude::*;
 use patronage::{CustomerSummary, Day, Error, SummaryParams, TransactionLog};
 use rand::SeedableRng;
 use rand_distr::{Distribution, Exp, Gamma};
@@ -437,8 +438,7 @@ fn simulate(n: usize, p: [f64; 4], seed: u64) -> CustomerSummary {
         tx.push(last);
         age.push(t);
     }
-    let v = |c: Vec<f64>| ndarray::Array1::from(c);
-    CustomerSummary::from_columns(v(x).view(), v(tx).view(), v(age).view(), None).unwrap()
+    CustomerSummary::from_columns(&x, &tx, &age, None).unwrap()
 }
 
 #[test]
@@ -471,11 +471,11 @@ fn weights_penalizer_and_shared_tools() {
         }
     }
     let w: Vec<f64> = (0..300).map(|i| (i % 3 + 1) as f64).collect();
-    let a = ParetoNbd::params()
-        .fit_weighted(&x[..300], &tx[..300], &t[..300], Some(&w))
+    let a = patronage::CustomerSummary::from_columns(&x[..300], &tx[..300], &t[..300], None)
+        .and_then(|s| ParetoNbd::params().fit((&s, &(&w)[..])))
         .unwrap();
-    let b = ParetoNbd::params()
-        .fit_weighted(&repeated.0, &repeated.1, &repeated.2, None)
+    let b = patronage::CustomerSummary::from_columns(&repeated.0, &repeated.1, &repeated.2, None)
+        .and_then(|s| ParetoNbd::params().fit(&s))
         .unwrap();
     for (u, v) in [
         (a.r(), b.r()),
@@ -492,13 +492,16 @@ fn weights_penalizer_and_shared_tools() {
         "weighted vs repeated LL",
     );
     // The penalizer shrinks the parameters.
-    let p = ParetoNbd::params().penalizer(0.01).fit(&s).unwrap();
+    let p = ParetoNbd::params().penalty(0.01).fit(&s).unwrap();
     let sq = |m: &ParetoNbd| m.r().powi(2) + m.alpha().powi(2) + m.s().powi(2) + m.beta().powi(2);
     assert!(sq(&p) < sq(&m) && p.report().log_likelihood < m.report().log_likelihood);
 
     // CLV in lifetimes' monthly convention, by hand for customer 1.
     let gg = GammaGamma::params().fit(&s).unwrap();
-    let clv = lifetime_value(&m, &gg, &s, 12, 0.01, 4.345).unwrap();
+    let clv = Valuation::monthly(12, 0.01)
+        .days_per_month(4.345 * 7.0)
+        .value(&m, &gg, &s)
+        .unwrap();
     let spend = gg
         .conditional_expected_spend(x[0], s.monetary_value()[0])
         .unwrap();
@@ -529,66 +532,73 @@ fn weights_penalizer_and_shared_tools() {
 fn error_paths() {
     let pn = ParetoNbd::params();
     assert!(matches!(
-        pn.fit_weighted(&[-1.0], &[0.0], &[1.0], None),
+        patronage::CustomerSummary::from_columns(&[-1.0], &[0.0], &[1.0], None)
+            .and_then(|s| pn.fit(&s)),
         Err(Error::Negative {
             field: "frequency",
             ..
         })
     ));
     assert!(matches!(
-        pn.fit_weighted(&[1.0], &[2.0], &[1.0], None),
+        patronage::CustomerSummary::from_columns(&[1.0], &[2.0], &[1.0], None)
+            .and_then(|s| pn.fit(&s)),
         Err(Error::InvalidValue {
             field: "recency",
             ..
         })
     ));
     assert!(matches!(
-        pn.fit_weighted(&[1.0], &[0.0], &[1.0], None),
+        patronage::CustomerSummary::from_columns(&[1.0], &[0.0], &[1.0], None)
+            .and_then(|s| pn.fit(&s)),
         Err(Error::InvalidValue {
             field: "recency",
             ..
         })
     ));
     assert!(matches!(
-        pn.fit_weighted(&[1.5], &[1.0], &[2.0], None),
+        patronage::CustomerSummary::from_columns(&[1.5], &[1.0], &[2.0], None)
+            .and_then(|s| pn.fit(&s)),
         Err(Error::InvalidValue {
             field: "frequency",
             ..
         })
     ));
     assert!(matches!(
-        pn.fit_weighted(&[f64::NAN], &[1.0], &[2.0], None),
+        patronage::CustomerSummary::from_columns(&[f64::NAN], &[1.0], &[2.0], None)
+            .and_then(|s| pn.fit(&s)),
         Err(Error::NonFinite { .. })
     ));
     assert!(matches!(
-        pn.fit_weighted(&[], &[], &[], None),
+        patronage::CustomerSummary::from_columns(&[], &[], &[], None).and_then(|s| pn.fit(&s)),
         Err(Error::Empty { .. })
     ));
     assert!(matches!(
-        pn.fit_weighted(&[1.0], &[1.0], &[2.0], Some(&[-1.0])),
+        patronage::CustomerSummary::from_columns(&[1.0], &[1.0], &[2.0], None)
+            .and_then(|s| pn.fit((&s, &(&[-1.0])[..]))),
         Err(Error::Negative {
             field: "weights",
             ..
         })
     ));
     assert!(matches!(
-        pn.fit_weighted(&[1.0], &[1.0], &[2.0], Some(&[1.0, 2.0])),
+        patronage::CustomerSummary::from_columns(&[1.0], &[1.0], &[2.0], None)
+            .and_then(|s| pn.fit((&s, &(&[1.0, 2.0])[..]))),
         Err(Error::LengthMismatch {
             field: "weights",
             ..
         })
     ));
     assert!(matches!(
-        pn.clone().penalizer(-1.0).fit(&cdnow_csv()),
+        pn.clone().penalty(-1.0).fit(&cdnow_csv()),
         Err(Error::InvalidParameter {
-            name: "penalizer",
+            name: "penalty",
             ..
         })
     ));
     assert!(matches!(
-        pn.clone().penalizer(f64::NAN).fit(&cdnow_csv()),
+        pn.clone().penalty(f64::NAN).fit(&cdnow_csv()),
         Err(Error::InvalidParameter {
-            name: "penalizer",
+            name: "penalty",
             ..
         })
     ));

@@ -5,6 +5,7 @@ mod common;
 
 use patronage::clv::diagnostics::{calibration_holdout_table, model_fit_table, tracking};
 use patronage::clv::{BetaGeo, expected_purchases};
+use patronage::prelude::*;
 use patronage::{Day, Error, SummaryParams, TransactionLog};
 
 fn cdnow_log() -> TransactionLog<u32> {
@@ -158,7 +159,7 @@ fn bgbb_probability_of_n_transactions_is_a_distribution_with_the_papers_mean() {
         assert!((total - 1.0).abs() < 1e-10, "n = {n}: {total}");
         let mean: f64 = p.iter().enumerate().map(|(x, v)| x as f64 * v).sum();
         assert!(
-            (mean - m.expected_transactions_new_customer(n)).abs() < 1e-9,
+            (mean - m.expected_purchases_new_customer(n as f64).unwrap()).abs() < 1e-9,
             "n = {n}"
         );
     }
@@ -179,8 +180,8 @@ fn valuation_margin_scales_value_and_is_validated() {
         .unwrap();
     let bg = BetaGeo::params().fit(&weekly).unwrap();
     let gg = GammaGamma::params().fit(&weekly).unwrap();
-    let revenue = lifetime_value(&bg, &gg, &weekly, 12, 0.01, 4.345).unwrap();
-    let profit = Valuation::monthly(12, 0.01, 4.345)
+    let revenue = lifetime_value(&bg, &gg, &weekly, 12, 0.01).unwrap();
+    let profit = Valuation::monthly(12, 0.01)
         .margin(0.25)
         .value(&bg, &gg, &weekly)
         .unwrap();
@@ -197,7 +198,7 @@ fn valuation_margin_scales_value_and_is_validated() {
     for i in 1..=12 {
         let e = bg
             .conditional_expected_purchases(
-                4.345 * i as f64,
+                patronage::Horizon::DAYS_PER_MONTH / 7.0 * i as f64,
                 weekly.frequency()[0],
                 weekly.recency()[0],
                 weekly.age()[0],
@@ -213,14 +214,14 @@ fn valuation_margin_scales_value_and_is_validated() {
     );
     for bad in [-0.1, f64::NAN, f64::INFINITY] {
         assert!(matches!(
-            Valuation::monthly(12, 0.01, 4.345)
+            Valuation::monthly(12, 0.01)
                 .margin(bad)
                 .value(&bg, &gg, &weekly),
             Err(Error::InvalidParameter { name: "margin", .. })
         ));
     }
     assert!(matches!(
-        Valuation::continuous(52.0, 0.01, 0).value(&bg, &gg, &weekly),
+        Valuation::continuous(patronage::Horizon::weeks(52.0), 0.01, 0).value(&bg, &gg, &weekly),
         Err(Error::InvalidParameter { name: "steps", .. })
     ));
 }

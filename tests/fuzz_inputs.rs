@@ -21,6 +21,7 @@ mod hostile;
 
 use hostile::{all_finite, all_non_negative, all_probabilities, ok_or_typed, wild_f64, wild_rows};
 use ndarray::Array2;
+use patronage::prelude::*;
 use patronage::{CustomerSummary, Day, SummaryParams, Transaction, TransactionLog};
 use proptest::prelude::*;
 use serde::Serialize;
@@ -567,8 +568,8 @@ fn build_targets() -> Vec<Target> {
     let gg = GammaGamma::params().fit(&cdnow).unwrap();
     let donations = common::csv("tests/data/donations.csv");
     let col = |k: usize| donations.iter().map(|r| r[k]).collect::<Vec<f64>>();
-    let bgbb = BetaGeoBetaBinom::params()
-        .fit(&col(0), &col(1), &col(2), Some(&col(3)))
+    let bgbb = patronage::CustomerSummary::from_columns(&col(0), &col(1), &col(2), None)
+        .and_then(|s| BetaGeoBetaBinom::params().fit((&s, &(&col(3))[..])))
         .unwrap();
     let _ = weekly;
     let sub_log = TransactionLog::new(&rows[..40]).unwrap();

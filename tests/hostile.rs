@@ -3,10 +3,11 @@
 
 mod common;
 
-use patronage::Error;
 use patronage::forecast::arima::Arima;
 use patronage::forecast::ets::Ets;
 use patronage::forecast::{MAX_HORIZON, Series};
+use patronage::prelude::*;
+use patronage::{Error, Horizon};
 
 fn invalid(r: Result<impl std::fmt::Debug, Error>, want: &str) {
     match r {
@@ -69,15 +70,17 @@ fn clv_grids_tables_and_periods_are_bounded() {
     let bg = BetaGeo::from_params(0.243, 4.414, 0.793, 2.426).unwrap();
     let gg = GammaGamma::from_params(6.25, 3.74, 15.44).unwrap();
     for months in [MAX_STEPS + 1, usize::MAX] {
-        invalid(lifetime_value(&bg, &gg, &s, months, 0.01, 4.345), "months");
+        invalid(lifetime_value(&bg, &gg, &s, months, 0.01), "months");
         invalid(
-            Valuation::continuous(52.0, 0.01, months).value(&bg, &gg, &s),
+            Valuation::continuous(Horizon::weeks(52.0), 0.01, months).value(&bg, &gg, &s),
             "steps",
         );
     }
     invalid(
-        lifetime_value(&bg, &gg, &s, 12, 0.01, 1e308),
-        "months * time_units_per_month",
+        Valuation::monthly(12, 0.01)
+            .days_per_month(f64::MAX)
+            .value(&bg, &gg, &s),
+        "months * days_per_month",
     );
 
     let log = TransactionLog::new(&common::cdnow_rows()).unwrap();
@@ -383,7 +386,7 @@ fn heavy_tailed_spend_is_never_negative() {
     assert!((e - 0.5 * (10.0 + 40.0) / 0.3).abs() < 1e-12);
     let s = common::cdnow_csv();
     let bg = BetaGeo::from_params(0.243, 4.414, 0.793, 2.426).unwrap();
-    match lifetime_value(&bg, &gg, &s, 12, 0.01, 4.345) {
+    match lifetime_value(&bg, &gg, &s, 12, 0.01) {
         Err(Error::InvalidValue {
             field: "frequency",
             row,
@@ -393,7 +396,7 @@ fn heavy_tailed_spend_is_never_negative() {
     }
     // A spend model with a mean values every customer, finitely and non-negatively.
     let fine = GammaGamma::from_params(6.25, 3.74, 15.44).unwrap();
-    let v = lifetime_value(&bg, &fine, &s, 12, 0.01, 4.345).unwrap();
+    let v = lifetime_value(&bg, &fine, &s, 12, 0.01).unwrap();
     assert!(v.iter().all(|c| c.is_finite() && *c >= 0.0));
 }
 

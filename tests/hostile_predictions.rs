@@ -9,6 +9,7 @@ use patronage::clv::{
     BetaGeo, BetaGeoBetaBinom, GammaGamma, MAX_OPPORTUNITIES, ModifiedBetaGeo, ParetoNbd,
     PurchaseModel,
 };
+use patronage::prelude::*;
 
 fn models() -> Vec<(&'static str, Box<dyn PurchaseModel>)> {
     vec![
@@ -82,7 +83,10 @@ fn horizons_must_be_finite_and_non_negative() {
         .seed(1)
         .summary_continuous()
         .unwrap();
-    is_param(patronage::clv::expected_purchases(&bg, &s, -1.0), "t");
+    is_param(
+        patronage::clv::expected_purchases(&bg, &s, patronage::Horizon::days(-1.0)),
+        "horizon",
+    );
 }
 
 /// A history is checked as a summary's row is: each value finite and >= 0, frequency
@@ -192,14 +196,15 @@ fn removable_singularities_give_the_limit() {
     check(
         &|g| {
             let m = BetaGeoBetaBinom::from_params(1.204, 0.750, g, 2.783).unwrap();
-            m.expected_transactions_new_customer(10)
+            m.expected_purchases_new_customer(10.0).unwrap()
         },
         "BG/BB new",
     );
     check(
         &|g| {
             let m = BetaGeoBetaBinom::from_params(1.204, 0.750, g, 2.783).unwrap();
-            m.conditional_expected_transactions(5, 3, 4, 6).unwrap()
+            m.conditional_expected_purchases(5.0, 3.0, 4.0, 6.0)
+                .unwrap()
         },
         "BG/BB conditional",
     );
@@ -210,31 +215,39 @@ fn removable_singularities_give_the_limit() {
 #[test]
 fn bgbb_histories_are_checked() {
     let m = BetaGeoBetaBinom::from_params(1.204, 0.750, 0.657, 2.783).unwrap();
-    names_field(m.probability_alive(3, 2, 6), "frequency");
-    names_field(m.probability_alive(2, 7, 6), "recency");
-    names_field(m.probability_alive(2, 0, 6), "frequency");
-    names_field(m.conditional_expected_transactions(5, 3, 2, 6), "frequency");
+    names_field(m.probability_alive(3.0, 2.0, 6.0), "frequency");
+    names_field(m.probability_alive(2.0, 7.0, 6.0), "recency");
+    names_field(m.probability_alive(2.0, 0.0, 6.0), "frequency");
+    names_field(
+        m.conditional_expected_purchases(5.0, 3.0, 2.0, 6.0),
+        "frequency",
+    );
     let limit = |r: patronage::Result<f64>| match r {
         Err(Error::LimitExceeded { limit, .. }) => {
             assert_eq!(limit, u64::from(MAX_OPPORTUNITIES))
         }
         other => panic!("{other:?}"),
     };
-    limit(m.probability_alive(1, 1, u32::MAX));
-    limit(m.conditional_expected_transactions(5, 1, 1, MAX_OPPORTUNITIES + 1));
+    limit(m.probability_alive(1.0, 1.0, f64::from(u32::MAX)));
+    limit(m.conditional_expected_purchases(5.0, 1.0, 1.0, (MAX_OPPORTUNITIES + 1) as f64));
     limit(m.probability_of_n_transactions(u32::MAX, 3));
     // At the limit: bounded work, answers in range.
-    let p = m.probability_alive(1, 1, MAX_OPPORTUNITIES).unwrap();
+    let p = m
+        .probability_alive(1.0, 1.0, f64::from(MAX_OPPORTUNITIES))
+        .unwrap();
     assert!((0.0..=1.0).contains(&p), "{p}");
     let p = m
         .probability_of_n_transactions(MAX_OPPORTUNITIES, 3)
         .unwrap();
     assert!((0.0..=1.0).contains(&p), "{p}");
-    let e = m.expected_transactions_new_customer(u32::MAX);
+    let e = m
+        .expected_purchases_new_customer((u32::MAX) as f64)
+        .unwrap();
     assert!(e.is_finite() && e > 0.0, "{e}");
     // Fitting on too many opportunities is the same typed error, naming no row's size
     // beyond the limit's.
-    let r = BetaGeoBetaBinom::params().fit(&[1.0, 0.0], &[1.0, 0.0], &[2e6, 3.0], None);
+    let r = patronage::CustomerSummary::from_columns(&[1.0, 0.0], &[1.0, 0.0], &[2e6, 3.0], None)
+        .and_then(|s| BetaGeoBetaBinom::params().fit(&s));
     assert!(matches!(r, Err(Error::LimitExceeded { .. })), "{r:?}");
 }
 

@@ -142,10 +142,10 @@ fn customer_summary_round_trips() {
             .unwrap(),
     );
     let cols = CustomerSummary::from_columns(
-        ndarray::array![2.0, 0.0].view(),
-        ndarray::array![30.43, 0.0].view(),
-        ndarray::array![38.86, 38.86].view(),
-        Some(ndarray::array![12.5, 3.0].view()),
+        &[2.0, 0.0],
+        &[30.43, 0.0],
+        &[38.86, 38.86],
+        Some(&[12.5, 3.0]),
     )
     .unwrap();
     round_trip(&cols);
@@ -247,7 +247,9 @@ fn customer_summary_with_bad_activity_is_refused() {
 // PartialSummary
 
 fn partial() -> (PartialSummary, SummaryParams) {
-    let params = SummaryParams::new(Day(100)).time_unit_days(7.0);
+    let params = SummaryParams::new(Day(100))
+        .time_unit_days(7.0)
+        .origin(Day(0));
     let mut p = PartialSummary::default();
     for (d, a) in [(1, 5.0), (8, 3.0), (8, 1.0), (40, 2.5)] {
         p.update(&params, Day(d), a);
@@ -724,7 +726,7 @@ fn profile_round_trips() {
     };
     let log = TransactionLog::new(&[t(12)]).unwrap();
     let s = log
-        .summarize(&SummaryParams::new(Day(10)).period_days(7))
+        .summarize(&SummaryParams::new(Day(10)).period_days(7).origin(Day(0)))
         .unwrap();
     let p = Profile::new(&log, &s).unwrap();
     assert_eq!(p.tenure_days(), &[0.0]);
@@ -733,7 +735,7 @@ fn profile_round_trips() {
     assert_eq!(s.days_since_last(), Some(vec![0]));
     let one_day_after = TransactionLog::new(&[t(11)]).unwrap();
     let s = one_day_after
-        .summarize(&SummaryParams::new(Day(10)).period_days(7))
+        .summarize(&SummaryParams::new(Day(10)).period_days(7).origin(Day(0)))
         .unwrap();
     let q = Profile::new(&one_day_after, &s).unwrap();
     assert!(q.orders_per_30_days().iter().all(|v| v.is_finite()));

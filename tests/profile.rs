@@ -145,13 +145,7 @@ fn error_paths() {
         Attributes::for_log(&log).categorical("x", &log, &[(11, "a"), (11, "b")]),
         Err(Error::InvalidValue { row: 1, .. })
     ));
-    let cols = CustomerSummary::from_columns(
-        ndarray::array![0.0].view(),
-        ndarray::array![0.0].view(),
-        ndarray::array![1.0].view(),
-        None,
-    )
-    .unwrap();
+    let cols = CustomerSummary::from_columns(&[0.0], &[0.0], &[1.0], None).unwrap();
     assert!(matches!(
         Profile::new(&log, &cols),
         Err(Error::InsufficientData { .. })

@@ -17,6 +17,7 @@ use hostile::{
 };
 use ndarray::{Array1, Array2};
 use patronage::forecast::MAX_HORIZON;
+use patronage::prelude::*;
 use patronage::{CustomerSummary, Day, Error, SummaryParams, Transaction, TransactionLog};
 use proptest::prelude::*;
 
@@ -130,7 +131,7 @@ proptest! {
             check_summary(&split.calibration);
             all_non_negative(&split.frequency_holdout, "frequency_holdout");
             all_non_negative(&split.monetary_value_holdout, "monetary_value_holdout");
-            prop_assert!(split.duration_holdout.is_finite() && split.duration_holdout >= 0.0);
+            prop_assert!(split.duration_holdout.in_days().is_finite() && split.duration_holdout.in_days() >= 0.0);
         }
     }
 
@@ -142,7 +143,7 @@ proptest! {
         let cols: Vec<(f64, f64, f64, f64)> = rows.iter().map(|&(f, frac, t, m, r)| (f, r.unwrap_or(if f == 0.0 { 0.0 } else { frac * t }), t, m)).collect();
         let col = |k: usize| Array1::from_iter(cols.iter().map(|c| [c.0, c.1, c.2, c.3][k]));
         let (f, r, t, m) = (col(0), col(1), col(2), col(3));
-        let s = CustomerSummary::from_columns(f.view(), r.view(), t.view(), with_m.then(|| m.view()));
+        let s = CustomerSummary::from_columns(f.as_slice().unwrap(), r.as_slice().unwrap(), t.as_slice().unwrap(), with_m.then(|| m.as_slice().unwrap()));
         if let Some(s) = ok_or_typed(s, cols.len()) {
             check_summary(&s);
         }
@@ -572,7 +573,7 @@ proptest! {
         let f = Array1::from_iter(rows.iter().map(|r| f64::from(r.0)));
         let t = Array1::from_iter(rows.iter().map(|r| r.2));
         let rec = Array1::from_iter(rows.iter().map(|r| if r.0 == 0 { 0.0 } else { r.1 * r.2 }));
-        let Some(s) = ok_or_typed(CustomerSummary::from_columns(f.view(), rec.view(), t.view(), None), rows.len()) else { return Ok(()) };
+        let Some(s) = ok_or_typed(CustomerSummary::from_columns(f.as_slice().unwrap(), rec.as_slice().unwrap(), t.as_slice().unwrap(), None), rows.len()) else { return Ok(()) };
         let params = match which {
             0 => ok_or_typed(BetaGeo::params().max_iter(200).fit(&s), rows.len()).map(|m| vec![m.r(), m.alpha(), m.a(), m.b()]),
             1 => ok_or_typed(ModifiedBetaGeo::params().fit(&s), rows.len()).map(|m| vec![m.r(), m.alpha(), m.a(), m.b()]),
@@ -598,16 +599,16 @@ proptest! {
         let tx: Vec<f64> = r.iter().zip(&t).zip(&n_opp).map(|((r, t), n)| if *t > 0.0 { (r / t * n).round() } else { *r }).collect();
         let x: Vec<f64> = f.iter().zip(&tx).map(|(f, tx)| if *tx == 0.0 { 0.0 } else { f.min(*tx).max(1.0) }).collect();
         let n = cols.len();
-        if let Some(m) = ok_or_typed(BetaGeo::params().penalizer(penalizer).max_iter(100).fit_weighted(&f, &r, &t, Some(&w)), n) {
+        if let Some(m) = ok_or_typed(patronage::CustomerSummary::from_columns(&f, &r, &t, None).and_then(|s| BetaGeo::params().penalty(penalizer).max_iter(100).fit((&s, &(&w)[..]))), n) {
             prop_assert!([m.r(), m.alpha(), m.a(), m.b()].iter().all(|v| v.is_finite() && *v > 0.0));
         }
-        if let Some(m) = ok_or_typed(ParetoNbd::params().max_iter(100).fit_weighted(&f, &r, &t, Some(&w)), n) {
+        if let Some(m) = ok_or_typed(patronage::CustomerSummary::from_columns(&f, &r, &t, None).and_then(|s| ParetoNbd::params().max_iter(100).fit((&s, &(&w)[..]))), n) {
             prop_assert!([m.r(), m.alpha(), m.s(), m.beta()].iter().all(|v| v.is_finite() && *v > 0.0));
         }
-        if let Some(m) = ok_or_typed(BetaGeoBetaBinom::params().penalizer(penalizer).fit(&x, &tx, &n_opp, Some(&w)), n) {
+        if let Some(m) = ok_or_typed(patronage::CustomerSummary::from_columns(&x, &tx, &n_opp, None).and_then(|s| BetaGeoBetaBinom::params().penalty(penalizer).fit((&s, &(&w)[..]))), n) {
             prop_assert!([m.alpha(), m.beta(), m.gamma(), m.delta()].iter().all(|v| v.is_finite() && *v > 0.0));
         }
-        if let Some(m) = ok_or_typed(GammaGamma::params().penalizer(penalizer).fit_columns(&f, &w), n) {
+        if let Some(m) = ok_or_typed(patronage::CustomerSummary::from_columns(&f, &f, &f, Some(&w)).and_then(|s| GammaGamma::params().penalty(penalizer).fit(&s)), n) {
             prop_assert!([m.p(), m.q(), m.v()].iter().all(|v| v.is_finite() && *v > 0.0));
         }
     }

@@ -140,13 +140,7 @@ fn error_paths() {
         p.bins(1).score_values(&[1.0], &[1.0], &[1.0]),
         Err(Error::InvalidParameter { name: "bins", .. })
     ));
-    let summary = patronage::CustomerSummary::from_columns(
-        ndarray::array![1.0].view(),
-        ndarray::array![1.0].view(),
-        ndarray::array![2.0].view(),
-        None,
-    )
-    .unwrap();
+    let summary = patronage::CustomerSummary::from_columns(&[1.0], &[1.0], &[2.0], None).unwrap();
     assert!(matches!(
         p.score(&summary, Day(0)),
         Err(Error::InsufficientData { .. })

@@ -14,18 +14,32 @@
 //! Fitted on the log scale by BFGS with central-difference gradients over the (usually
 //! few) distinct `(x, t_x, n)` rows with weights.
 //!
+//! The data are a [`CustomerSummary`] whose frequency, recency and T count
+//! opportunities (whole numbers): `x` = frequency, `t_x` = recency (0 without repeat
+//! transactions) and `n` = T, as a log summarized in periods of one opportunity gives
+//! ([`SummaryParams::period_days`](crate::SummaryParams::period_days)). BG/BB is a
+//! [`PurchaseModel`] like its continuous-time siblings (horizons count opportunities),
+//! so lifetime value and the diagnostics work with it too.
+//!
 //! ```
+//! use patronage::prelude::*;
 //! use patronage::clv::BetaGeoBetaBinom;
 //! let m = BetaGeoBetaBinom::from_params(1.204, 0.750, 0.657, 2.783)?;
-//! assert!((m.expected_transactions_new_customer(10) - 3.18).abs() < 0.01);
+//! assert!((m.expected_purchases_new_customer(10.0)? - 3.18).abs() < 0.01);
+//! // 4 transactions, the last at opportunity 5, out of 6: expected in the next 5.
+//! let e = m.conditional_expected_purchases(5.0, 4.0, 5.0, 6.0)?;
+//! assert!(e > 0.0 && m.probability_alive(4.0, 5.0, 6.0)? < 1.0);
 //! # Ok::<(), patronage::Error>(())
 //! ```
 
 use statrs::function::gamma::ln_gamma;
 
-use super::fit::{FitReport, check_penalizer, fit_log_params};
+use super::PurchaseModel;
+use super::fit::fit_penalized;
 use crate::error::{Error, Result};
 use crate::math::optim::{cholesky_inverse, numerical_gradient, numerical_hessian};
+use crate::model::{FitReport, Optimizer};
+use crate::summary::CustomerSummary;
 use crate::validate;
 
 fn ln_beta(a: f64, b: f64) -> f64 {
@@ -57,81 +71,56 @@ fn ln_l(p: &[f64], x: f64, tx: f64, n: f64) -> f64 {
     m + ((alive - m).exp() + (dropped - m).exp()).ln()
 }
 
-/// BG/BB columns: equal lengths, at least one row, each row a valid discrete history
-/// ([`validate::discrete_history`]) with a finite weight `>= 0`.
-fn check_columns(
-    frequency: &[f64],
-    recency: &[f64],
-    periods: &[f64],
-    weights: Option<&[f64]>,
-) -> Result<()> {
-    let n = frequency.len();
-    if n == 0 {
-        return Err(Error::Empty { field: "frequency" });
-    }
-    validate::same_len("recency", n, recency.len())?;
-    validate::same_len("periods", n, periods.len())?;
-    if let Some(w) = weights {
-        validate::same_len("weights", n, w.len())?;
-    }
-    for row in 0..n {
-        validate::discrete_history(row, frequency[row], recency[row], periods[row])?;
-        if let Some(w) = weights {
-            validate::non_negative("weights", row, w[row])?;
-        }
-    }
-    Ok(())
-}
-
-/// BG/BB fitting options; [`fit`](BetaGeoBetaBinomParams::fit) returns a
-/// [`BetaGeoBetaBinom`].
+/// BG/BB fitting options ([`Optimized`](crate::model::Optimized): at most 500 BFGS
+/// iterations, tolerance 1e-9; [`Regularized`](crate::model::Regularized): lifetimes'
+/// `penalizer_coef` on (α, β, γ, δ)); [`Fit`](crate::model::Fit) to a discrete
+/// [`CustomerSummary`], or one with a weight per row (`fit((&summary, &weights))`: the
+/// donations data come compressed this way), returns a [`BetaGeoBetaBinom`].
+///
+/// # Errors
+/// [`Error::InvalidValue`] for a row that is not a discrete history (counts not whole
+/// numbers; [`Error::LimitExceeded`] for T above
+/// [`MAX_OPPORTUNITIES`](super::MAX_OPPORTUNITIES)); for weights,
+/// [`Error::LengthMismatch`], [`Error::NonFinite`], [`Error::Negative`] naming the row;
+/// [`Error::InsufficientData`] when no row has weight, every `n` is 0 or every `x` is 0,
+/// or when the likelihood rises towards a parameter limit (each parameter is kept in
+/// `[1e-8, 1e8]`: the data do not identify the model); [`Error::NotConverged`].
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct BetaGeoBetaBinomParams {
-    penalizer: f64,
-    max_iter: usize,
-    tol: f64,
+    optimizer: Optimizer,
 }
 
 impl Default for BetaGeoBetaBinomParams {
     fn default() -> Self {
         Self {
-            penalizer: 0.0,
-            max_iter: 500,
-            tol: 1e-9,
+            optimizer: Optimizer::new(500, 1e-9),
         }
     }
 }
 
-impl BetaGeoBetaBinomParams {
-    /// lifetimes' L2 penalizer on (α, β, γ, δ).
-    pub fn penalizer(mut self, penalizer: f64) -> Self {
-        self.penalizer = penalizer;
-        self
-    }
+/// Checks that every row of a summary is a discrete history (whole counts within
+/// [`MAX_OPPORTUNITIES`](super::MAX_OPPORTUNITIES)).
+fn check_discrete(summary: &CustomerSummary) -> Result<()> {
+    let (x, tx, n) = (summary.frequency(), summary.recency(), summary.age());
+    (0..summary.len()).try_for_each(|row| validate::discrete_history(row, x[row], tx[row], n[row]))
+}
 
-    /// Fits to rows of frequency `x`, recency `t_x` (the opportunity of the last
-    /// transaction, 0 without any) and opportunities `n`, with optional weights (the
-    /// donations data come compressed this way).
-    ///
-    /// # Errors
-    /// [`Error::Empty`], [`Error::LengthMismatch`], [`Error::NonFinite`],
-    /// [`Error::Negative`] (naming the row); [`Error::InvalidValue`] for non-integer
-    /// counts, `x > t_x`, `t_x > n`, or `t_x = 0` with `x > 0`;
-    /// [`Error::InsufficientData`] when no row has weight, every `n` is 0 or every `x` is
-    /// 0, or when the likelihood rises towards a parameter limit (each parameter is kept
-    /// in `[1e-8, 1e8]`: the data do not identify the model); [`Error::NotConverged`].
-    pub fn fit(
+impl BetaGeoBetaBinomParams {
+    fn fit_rows(
         &self,
-        frequency: &[f64],
-        recency: &[f64],
-        periods: &[f64],
+        summary: &CustomerSummary,
         weights: Option<&[f64]>,
     ) -> Result<BetaGeoBetaBinom> {
-        check_penalizer(self.penalizer)?;
-        let n = frequency.len();
-        check_columns(frequency, recency, periods, weights)?;
-        let rows: Vec<(f64, f64, f64, f64)> = (0..n)
+        check_discrete(summary)?;
+        if let Some(w) = weights {
+            validate::same_len("weights", summary.len(), w.len())?;
+            for (row, &v) in w.iter().enumerate() {
+                validate::non_negative("weights", row, v)?;
+            }
+        }
+        let (frequency, recency, periods) = (summary.frequency(), summary.recency(), summary.age());
+        let rows: Vec<(f64, f64, f64, f64)> = (0..summary.len())
             .map(|i| {
                 (
                     frequency[i],
@@ -166,18 +155,16 @@ impl BetaGeoBetaBinomParams {
                 .map(|&(x, tx, np, w)| w * ln_l(p, x, tx, np))
                 .sum::<f64>()
         };
-        let penalizer = self.penalizer;
-        let objective =
-            |p: &[f64]| -ll(p) / total + penalizer * p.iter().map(|v| v * v).sum::<f64>();
-        let (params, iterations) = fit_log_params(
+        let (params, iterations) = fit_penalized(
             "BG/BB",
             &["alpha", "beta", "gamma", "delta"],
             &[0.0; 4],
-            self.max_iter,
-            self.tol,
-            |p, g| {
-                numerical_gradient(objective, p, g);
-                objective(p)
+            &self.optimizer,
+            total,
+            |p| {
+                let mut g = [0.0; 4];
+                numerical_gradient(ll, p, &mut g);
+                (ll(p), g)
             },
         )?;
         let hess = numerical_hessian(|p| -ll(p), &params);
@@ -187,10 +174,35 @@ impl BetaGeoBetaBinomParams {
             beta: params[1],
             gamma: params[2],
             delta: params[3],
-            report: FitReport::new(ll(&params), 4, total, se, iterations),
+            report: FitReport::new(ll(&params), 4, total, se, iterations, true),
         })
     }
 }
+
+impl crate::model::Fit<&CustomerSummary> for BetaGeoBetaBinomParams {
+    type Fitted = BetaGeoBetaBinom;
+
+    fn fit(&self, summary: &CustomerSummary) -> Result<BetaGeoBetaBinom> {
+        self.fit_rows(summary, None)
+    }
+}
+
+impl crate::model::Fit<(&CustomerSummary, &[f64])> for BetaGeoBetaBinomParams {
+    type Fitted = BetaGeoBetaBinom;
+
+    fn fit(&self, (summary, weights): (&CustomerSummary, &[f64])) -> Result<BetaGeoBetaBinom> {
+        self.fit_rows(summary, Some(weights))
+    }
+}
+
+super::fit::contract!(
+    BetaGeoBetaBinomParams,
+    BetaGeoBetaBinom,
+    alpha,
+    beta,
+    gamma,
+    delta
+);
 
 /// A fitted BG/BB model.
 ///
@@ -271,91 +283,6 @@ impl BetaGeoBetaBinom {
         self.delta
     }
 
-    /// Log-likelihood, AIC, BIC and standard errors of (α, β, γ, δ).
-    pub fn report(&self) -> &FitReport {
-        &self.report
-    }
-
-    /// The total log-likelihood of (frequency, recency, opportunities) rows with
-    /// optional weights under these parameters: the quantity the fit maximizes (without
-    /// its penalty), so at a fit's parameters it is the report's log-likelihood.
-    ///
-    /// # Errors
-    /// As [`fit`](BetaGeoBetaBinomParams::fit) for the columns.
-    pub fn log_likelihood(
-        &self,
-        frequency: &[f64],
-        recency: &[f64],
-        periods: &[f64],
-        weights: Option<&[f64]>,
-    ) -> Result<f64> {
-        check_columns(frequency, recency, periods, weights)?;
-        let p = [self.alpha, self.beta, self.gamma, self.delta];
-        Ok((0..frequency.len())
-            .map(|i| weights.map_or(1.0, |w| w[i]) * ln_l(&p, frequency[i], recency[i], periods[i]))
-            .sum())
-    }
-
-    /// Expected transactions in the first `n` opportunities of a new customer.
-    ///
-    /// At `γ = 1` the closed form is `0 / 0`; its limit is taken by
-    /// a line through values either side of 1.
-    pub fn expected_transactions_new_customer(&self, n: u32) -> f64 {
-        let (a, b, d) = (self.alpha, self.beta, self.delta);
-        let n = f64::from(n);
-        super::across_unit_pole(self.gamma, |g| {
-            let ln_ratio =
-                ln_gamma(g + d) - ln_gamma(g + d + n) + ln_gamma(1.0 + d + n) - ln_gamma(1.0 + d);
-            a / (a + b) * d / (g - 1.0) * -ln_ratio.exp_m1()
-        })
-    }
-
-    /// P(alive at opportunity `n + 1`) for a customer with `x` transactions, the last at
-    /// `t_x`, out of `n` opportunities.
-    ///
-    /// # Errors
-    /// The history's rules, as for [`fit`](BetaGeoBetaBinomParams::fit):
-    /// [`Error::InvalidValue`] for `x > t_x` or `t_x > n`;
-    /// [`Error::LimitExceeded`] for `n` above [`MAX_OPPORTUNITIES`](super::MAX_OPPORTUNITIES).
-    pub fn probability_alive(&self, x: u32, tx: u32, n: u32) -> Result<f64> {
-        let p = [self.alpha, self.beta, self.gamma, self.delta];
-        let (x, tx, n) = (f64::from(x), f64::from(tx), f64::from(n));
-        validate::discrete_history(0, x, tx, n)?;
-        let alive = ln_beta(p[0] + x, p[1] + n - x) - ln_beta(p[0], p[1])
-            + ln_beta(p[2], p[3] + n + 1.0)
-            - ln_beta(p[2], p[3]);
-        Ok((alive - ln_l(&p, x, tx, n)).exp().min(1.0))
-    }
-
-    /// Expected transactions in the next `n_star` opportunities for a customer with `x`
-    /// transactions, the last at `t_x`, out of `n` (the paper's equation 13).
-    ///
-    /// # Errors
-    /// As [`probability_alive`](Self::probability_alive).
-    pub fn conditional_expected_transactions(
-        &self,
-        n_star: u32,
-        x: u32,
-        tx: u32,
-        n: u32,
-    ) -> Result<f64> {
-        let (a, b, d) = (self.alpha, self.beta, self.delta);
-        let (xf, txf, nf, ns) = (f64::from(x), f64::from(tx), f64::from(n), f64::from(n_star));
-        validate::discrete_history(0, xf, txf, nf)?;
-        Ok(super::across_unit_pole(self.gamma, |g| {
-            let p = [a, b, g, d];
-            // δ / (γ - 1) and the bracket change sign together when γ < 1: keep them out
-            // of logs. The bracket is e^u - e^w = e^w (e^(u - w) - 1).
-            let ln_front = -ln_l(&p, xf, txf, nf) + ln_beta(a + xf + 1.0, b + nf - xf)
-                - ln_beta(a, b)
-                + ln_gamma(g + d)
-                - ln_gamma(1.0 + d);
-            let u = ln_gamma(1.0 + d + nf) - ln_gamma(g + d + nf);
-            let w = ln_gamma(1.0 + d + nf + ns) - ln_gamma(g + d + nf + ns);
-            (ln_front + w).exp() * d / (g - 1.0) * (u - w).exp_m1()
-        }))
-    }
-
     /// `P(X(n) = x)`: probability that a new customer makes exactly `x` transactions in
     /// the first `n` opportunities (Fader, Hardie & Shang 2010, equation 7):
     ///
@@ -403,3 +330,71 @@ impl BetaGeoBetaBinom {
         Ok(total.min(1.0))
     }
 }
+
+impl BetaGeoBetaBinom {
+    fn natural(&self) -> [f64; 4] {
+        [self.alpha, self.beta, self.gamma, self.delta]
+    }
+}
+
+impl super::Formulas for BetaGeoBetaBinom {
+    /// The paper's equation 13 divided by P(alive at `n + 1`): the `L` and `t_x` terms
+    /// cancel, leaving a function of `(x, n)`.
+    fn if_alive(&self, t: f64, x: f64, n: f64) -> f64 {
+        let (a, b, d) = (self.alpha, self.beta, self.delta);
+        super::across_unit_pole(self.gamma, |g| {
+            // δ / (γ - 1) and the bracket change sign together when γ < 1: keep them out
+            // of logs. The bracket is e^u - e^w = e^w (e^(u - w) - 1).
+            let ln_front = ln_beta(a + x + 1.0, b + n - x) - ln_beta(a + x, b + n - x)
+                + ln_gamma(g + d)
+                - ln_gamma(1.0 + d)
+                - ln_beta(g, d + n + 1.0)
+                + ln_beta(g, d);
+            let u = ln_gamma(1.0 + d + n) - ln_gamma(g + d + n);
+            let w = ln_gamma(1.0 + d + n + t) - ln_gamma(g + d + n + t);
+            (ln_front + w).exp() * d / (g - 1.0) * (u - w).exp_m1()
+        })
+    }
+
+    /// P(alive at opportunity `n + 1`).
+    fn alive(&self, x: f64, tx: f64, n: f64) -> f64 {
+        let p = self.natural();
+        let alive = ln_beta(p[0] + x, p[1] + n - x) - ln_beta(p[0], p[1])
+            + ln_beta(p[2], p[3] + n + 1.0)
+            - ln_beta(p[2], p[3]);
+        (alive - ln_l(&p, x, tx, n)).exp().min(1.0)
+    }
+
+    /// At `γ = 1` the closed form is `0 / 0`; its limit is taken by a line through
+    /// values either side of 1.
+    fn new_customer(&self, n: f64) -> f64 {
+        let (a, b, d) = (self.alpha, self.beta, self.delta);
+        super::across_unit_pole(self.gamma, |g| {
+            let ln_ratio =
+                ln_gamma(g + d) - ln_gamma(g + d + n) + ln_gamma(1.0 + d + n) - ln_gamma(1.0 + d);
+            a / (a + b) * d / (g - 1.0) * -ln_ratio.exp_m1()
+        })
+    }
+
+    fn ln_likelihood(&self, frequency: &[f64], recency: &[f64], age: &[f64]) -> f64 {
+        let p = self.natural();
+        (0..frequency.len())
+            .map(|i| ln_l(&p, frequency[i], recency[i], age[i]))
+            .sum()
+    }
+
+    fn check_history(&self, row: usize, x: f64, tx: f64, n: f64) -> Result<()> {
+        validate::discrete_history(row, x, tx, n)
+    }
+
+    fn check_frequency_and_age(&self, x: f64, n: f64) -> Result<()> {
+        // x transactions, the last at any opportunity up to n.
+        validate::discrete_history(0, x, n, n)
+    }
+
+    fn check_summary(&self, summary: &CustomerSummary) -> Result<()> {
+        check_discrete(summary)
+    }
+}
+
+impl PurchaseModel for BetaGeoBetaBinom {}

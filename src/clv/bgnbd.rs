@@ -43,105 +43,55 @@ use statrs::function::beta::checked_beta_reg;
 use statrs::function::gamma::{digamma, ln_gamma};
 
 use super::PurchaseModel;
-use super::fit::{CompressedSummary, FitReport, fit_log_params, standard_errors};
+use super::fit::{CompressedSummary, fit_penalized, standard_errors};
 use crate::error::Result;
 use crate::math::special::ln_hyp2f1_signed;
+use crate::model::{FitReport, Optimizer};
+#[cfg(doc)]
 use crate::summary::CustomerSummary;
 
-/// BG/NBD fitting options; [`fit`](BetaGeoParams::fit) returns a [`BetaGeo`].
+/// BG/NBD fitting options ([`Optimized`](crate::model::Optimized): at most 500 BFGS
+/// iterations, gradient tolerance 1e-10 on the mean objective in log-parameters;
+/// [`Regularized`](crate::model::Regularized): lifetimes' `penalizer_coef`, 0 by default);
+/// [`Fit`](crate::model::Fit) returns a [`BetaGeo`].
+///
+/// Fits a [`CustomerSummary`] (frequency, recency, T), or a summary with a weight per
+/// row (`fit((&summary, &weights))`, for published tables of distinct rows).
+///
+/// # Errors
+/// [`crate::Error::InvalidParameter`] for bad options ([`Optimizer::check`]);
+/// [`crate::Error::InsufficientData`] when no customer has a repeat purchase, every T
+/// is 0 or every weight is 0, or when the likelihood keeps rising towards the edge of
+/// the parameter box (each parameter is kept in `[1e-8, 1e8]`; an optimum within a
+/// factor 10 of its edge means the data do not identify the model, typically too few
+/// customers to estimate the heterogeneity of their rates);
+/// [`crate::Error::NotConverged`] when BFGS stops early (with the last log-parameters);
+/// for weights, [`crate::Error::LengthMismatch`], [`crate::Error::Negative`] and
+/// [`crate::Error::NonFinite`] naming the row.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct BetaGeoParams {
-    penalizer: f64,
-    max_iter: usize,
-    tol: f64,
+    optimizer: Optimizer,
 }
 
 impl Default for BetaGeoParams {
     fn default() -> Self {
         Self {
-            penalizer: 0.0,
-            max_iter: 500,
-            tol: 1e-10,
+            optimizer: Optimizer::new(500, 1e-10),
         }
     }
 }
 
 impl BetaGeoParams {
-    /// lifetimes' L2 penalizer: `penalizer · (r² + α² + a² + b²)` added to the mean
-    /// negative log-likelihood (0, the default, is plain maximum likelihood).
-    pub fn penalizer(mut self, penalizer: f64) -> Self {
-        self.penalizer = penalizer;
-        self
-    }
-
-    /// Maximum BFGS iterations.
-    pub fn max_iter(mut self, max_iter: usize) -> Self {
-        self.max_iter = max_iter;
-        self
-    }
-
-    /// Tolerance on the gradient of the mean objective (log-parameter scale).
-    pub fn tol(mut self, tol: f64) -> Self {
-        self.tol = tol;
-        self
-    }
-
-    /// Fits to a customer summary (frequency, recency, T).
-    ///
-    /// # Errors
-    /// [`crate::Error::InvalidParameter`] for a negative or non-finite penalizer;
-    /// [`crate::Error::InsufficientData`] when no customer has a repeat purchase, every T
-    /// is 0 or every weight is 0, or when the likelihood keeps rising towards the edge of
-    /// the parameter box (each parameter is kept in `[1e-8, 1e8]`; an optimum within a
-    /// factor 10 of its edge means the data do not identify the model, typically too few
-    /// customers to estimate the heterogeneity of their rates);
-    /// [`crate::Error::NotConverged`] when BFGS stops early (with the last log-parameters).
-    pub fn fit(&self, summary: &CustomerSummary) -> Result<BetaGeo> {
-        let data =
-            CompressedSummary::new(summary.frequency(), summary.recency(), summary.age(), None);
-        self.fit_compressed(&data)
-    }
-
-    /// Fits to rows of (frequency, recency, T) with optional row weights (for published,
-    /// already compressed tables).
-    ///
-    /// # Errors
-    /// As [`fit`](Self::fit), plus validation errors of the columns as
-    /// [`CustomerSummary::from_columns`] and [`crate::Error::Negative`] /
-    /// [`crate::Error::NonFinite`] for weights.
-    pub fn fit_weighted(
-        &self,
-        frequency: &[f64],
-        recency: &[f64],
-        age: &[f64],
-        weights: Option<&[f64]>,
-    ) -> Result<BetaGeo> {
-        crate::validate::history_columns(frequency, recency, age, weights)?;
-        self.fit_compressed(&CompressedSummary::new(frequency, recency, age, weights))
-    }
-
     fn fit_compressed(&self, data: &CompressedSummary) -> Result<BetaGeo> {
-        super::fit::check_penalizer(self.penalizer)?;
         super::fit::check_identifiable("BG/NBD", data)?;
-        let penalizer = self.penalizer;
-        let start = [1.0f64.ln(), 1.0f64.ln(), 1.0f64.ln(), 1.0f64.ln()];
-        let (params, report) = fit_log_params(
+        let (params, iterations) = fit_penalized(
             "BG/NBD",
             &["r", "alpha", "a", "b"],
-            &start,
-            self.max_iter,
-            self.tol,
-            |p, g| {
-                let (ll, grad) = log_likelihood(data, p);
-                let mut value = -ll / data.total_weight;
-                for k in 0..4 {
-                    g[k] = -grad[k] / data.total_weight;
-                    value += penalizer * p[k] * p[k];
-                    g[k] += 2.0 * penalizer * p[k];
-                }
-                value
-            },
+            &[0.0; 4],
+            &self.optimizer,
+            data.total_weight,
+            |p| log_likelihood(data, p),
         )?;
         let (ll, _) = log_likelihood(data, &params);
         let se = standard_errors(&params, |p| log_likelihood(data, p).1);
@@ -150,10 +100,13 @@ impl BetaGeoParams {
             alpha: params[1],
             a: params[2],
             b: params[3],
-            report: FitReport::new(ll, 4, data.total_weight, se, report),
+            report: FitReport::new(ll, 4, data.total_weight, se, iterations, true),
         })
     }
 }
+
+super::fit::fit_histories!(BetaGeoParams, BetaGeo);
+super::fit::contract!(BetaGeoParams, BetaGeo, r, alpha, a, b);
 
 /// Weighted log-likelihood and its gradient in the natural parameters (r, α, a, b).
 ///
@@ -287,25 +240,6 @@ impl BetaGeo {
         BetaGeoParams::default()
     }
 
-    /// A seeded simulation of `n_customers` customers from this model's purchase
-    /// process (the parameters read in weeks, the simulator's time unit: fit on a
-    /// weekly summary), for what-if runs and checks of fit. Add spend with
-    /// [`Simulation::spend`](crate::simulate::Simulation::spend), e.g. from a fitted
-    /// [`GammaGamma`](super::GammaGamma).
-    ///
-    /// ```
-    /// use patronage::clv::BetaGeo;
-    /// let model = BetaGeo::from_params(0.243, 4.414, 0.793, 2.426)?;
-    /// let simulated = model.simulation(20_000).seed(3).summary_continuous()?;
-    /// let refit = BetaGeo::params().fit(&simulated)?;
-    /// assert!((refit.r() - 0.243).abs() < 0.05);
-    /// # Ok::<(), patronage::Error>(())
-    /// ```
-    pub fn simulation(&self, n_customers: usize) -> crate::simulate::Simulation {
-        crate::simulate::Simulation::new(n_customers)
-            .purchase_process(self.r, self.alpha, self.a, self.b)
-    }
-
     /// A model with given parameters (e.g. published ones), for predictions.
     ///
     /// # Errors
@@ -342,11 +276,6 @@ impl BetaGeo {
     /// Second shape of the dropout Beta.
     pub fn b(&self) -> f64 {
         self.b
-    }
-
-    /// Log-likelihood, AIC, BIC, standard errors (r, α, a, b) and iterations.
-    pub fn report(&self) -> &FitReport {
-        &self.report
     }
 
     /// `P(X(t) = n)` for a customer who has just made a first purchase (the paper's

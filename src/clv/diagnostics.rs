@@ -144,10 +144,8 @@ pub struct ModelFitRow {
 ///
 /// ```
 /// use patronage::clv::{diagnostics::model_fit_table, BetaGeo};
-/// use ndarray::array;
 /// use patronage::summary::CustomerSummary;
-/// let (x, tx, age) = (array![0.0, 1.0, 3.0], array![0.0, 5.0, 20.0], array![30.0, 30.0, 25.0]);
-/// let s = CustomerSummary::from_columns(x.view(), tx.view(), age.view(), None)?;
+/// let s = CustomerSummary::from_columns(&[0.0, 1.0, 3.0], &[0.0, 5.0, 20.0], &[30.0, 30.0, 25.0], None)?;
 /// let m = BetaGeo::from_params(0.25, 4.0, 0.8, 2.5)?;
 /// let table = model_fit_table(|t, n| m.probability_of_n_purchases(t, n), &s, 2)?;
 /// let total: f64 = table.iter().map(|r| r.expected).sum();

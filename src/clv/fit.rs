@@ -3,6 +3,7 @@
 
 use crate::error::{Error, Result};
 use crate::math::optim::{OptimOptions, bfgs, cholesky_inverse, hessian_from_gradient};
+use crate::model::{FitReport, Optimizer};
 
 /// Distinct (frequency, recency, T) rows with the total weight of each. Likelihoods of
 /// these models depend on the rows alone, so fitting costs grow with distinct rows,
@@ -128,10 +129,6 @@ pub(crate) fn sum_chunks<const K: usize>(
     total
 }
 
-pub(crate) fn check_penalizer(penalizer: f64) -> Result<()> {
-    crate::validate::argument("penalizer", penalizer, false)
-}
-
 /// Every parameter the CLV fits estimate is kept in `[PARAM_MIN, PARAM_MAX]`.
 ///
 /// The models' parameters are shapes and scales: the published fits (CDNOW's BG/NBD,
@@ -201,10 +198,10 @@ pub(crate) fn fit_log_params(
     model: &'static str,
     names: &[&'static str],
     start_log: &[f64],
-    max_iter: usize,
-    tol: f64,
+    optimizer: &Optimizer,
     mut objective: impl FnMut(&[f64], &mut [f64]) -> f64,
 ) -> Result<(Vec<f64>, usize)> {
+    optimizer.check()?;
     let n = start_log.len();
     let (lo, hi) = (PARAM_MIN.ln(), PARAM_MAX.ln());
     let start: Vec<f64> = start_log
@@ -214,8 +211,8 @@ pub(crate) fn fit_log_params(
     let mut natural = vec![0.0; n];
     let mut g_nat = vec![0.0; n];
     let opts = OptimOptions {
-        max_iter,
-        gtol: tol,
+        max_iter: optimizer.max_iter,
+        gtol: optimizer.tol,
         ftol: 1e-15,
     };
     let m = bfgs(
@@ -286,6 +283,30 @@ pub(crate) fn fit_log_params(
     Ok((params, m.iterations))
 }
 
+/// [`fit_log_params`] on the objective every CLV model minimizes: the mean negative
+/// log-likelihood over `total` (weighted) customers plus `penalty * sum(p^2)` over the
+/// natural parameters (lifetimes' `penalizer_coef`; see [`Optimizer`]), from the
+/// log-likelihood and its gradient `ll_grad`.
+pub(crate) fn fit_penalized<const K: usize>(
+    model: &'static str,
+    names: &[&'static str; K],
+    start_log: &[f64],
+    optimizer: &Optimizer,
+    total: f64,
+    ll_grad: impl Fn(&[f64]) -> (f64, [f64; K]),
+) -> Result<(Vec<f64>, usize)> {
+    let penalty = optimizer.penalty;
+    fit_log_params(model, names, start_log, optimizer, |p, g| {
+        let (ll, grad) = ll_grad(p);
+        let mut value = -ll / total;
+        for k in 0..K {
+            g[k] = -grad[k] / total + 2.0 * penalty * p[k];
+            value += penalty * p[k] * p[k];
+        }
+        value
+    })
+}
+
 /// Standard errors of the natural parameters: square roots of the diagonal of the
 /// inverse observed information (the Hessian of the negative summed log-likelihood,
 /// by central differences of its analytic gradient). `None` where the information is
@@ -308,41 +329,6 @@ pub(crate) fn standard_errors<const K: usize>(
     Some((0..K).map(|k| cov[k * K + k].sqrt()).collect())
 }
 
-/// Goodness of fit and uncertainty of a fitted model.
-#[derive(Debug, Clone, PartialEq, Default)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-pub struct FitReport {
-    /// Log-likelihood at the estimate (weighted sum over customers).
-    pub log_likelihood: f64,
-    /// `2k - 2 LL`.
-    pub aic: f64,
-    /// `k ln(n) - 2 LL`, `n` the (weighted) number of customers.
-    pub bic: f64,
-    /// Standard errors of the parameters in the model's order, when the observed
-    /// information is positive definite.
-    pub standard_errors: Option<Vec<f64>>,
-    /// Optimizer iterations.
-    pub iterations: usize,
-}
-
-impl FitReport {
-    pub(crate) fn new(
-        log_likelihood: f64,
-        k: usize,
-        n: f64,
-        standard_errors: Option<Vec<f64>>,
-        iterations: usize,
-    ) -> Self {
-        Self {
-            log_likelihood,
-            aic: 2.0 * k as f64 - 2.0 * log_likelihood,
-            bic: k as f64 * n.ln() - 2.0 * log_likelihood,
-            standard_errors,
-            iterations,
-        }
-    }
-}
-
 /// The validating deserializer of a fitted CLV model whose fields are its parameters
 /// and a [`FitReport`]: a private mirror struct with the same fields (so files written
 /// by 0.1 load unchanged) and a `TryFrom` that runs [`check_loaded`]. The model names
@@ -362,14 +348,14 @@ macro_rules! checked_on_load {
             type Error = crate::Error;
 
             fn try_from(raw: $raw) -> crate::Result<Self> {
-                super::fit::check_loaded(
+                let report = super::fit::check_loaded(
                     $name,
                     &[$((stringify!($param), raw.$param)),+],
-                    &raw.report,
+                    raw.report,
                 )?;
                 Ok(Self {
                     $($param: raw.$param,)+
-                    report: raw.report,
+                    report,
                 })
             }
         }
@@ -381,47 +367,91 @@ pub(crate) use checked_on_load;
 /// parameter finite and `> 0` as [`from_params`](super::BetaGeo::from_params) requires
 /// (the fits keep them in `[PARAM_MIN, PARAM_MAX]`, and `from_params` models with
 /// published values outside that box are still usable, so the box itself is not
-/// required), and the report consistent with `params.len()`
-/// parameters: log-likelihood, AIC and BIC finite, AIC equal to `2k - 2 LL` (to
-/// rounding) unless the report is the empty one of `from_params`, and standard errors,
-/// when present, one per parameter, each finite and `>= 0`.
+/// required), and the report consistent with `params.len()` parameters
+/// ([`FitReport::check_loaded`]).
 #[cfg(feature = "serde")]
 pub(crate) fn check_loaded(
     model: &'static str,
     params: &[(&'static str, f64)],
-    report: &FitReport,
-) -> Result<()> {
+    report: FitReport,
+) -> Result<FitReport> {
     crate::validate::positive_params(model, params)?;
-    let k = params.len();
-    for (name, value) in [
-        ("report.log_likelihood", report.log_likelihood),
-        ("report.aic", report.aic),
-        ("report.bic", report.bic),
-    ] {
-        if !value.is_finite() {
-            return Err(Error::InvalidParameter {
-                name,
-                value: value.to_string(),
-                reason: format!("a saved {model} model's fit report must be finite"),
-            });
-        }
-    }
-    let unfitted = *report == FitReport::default();
-    let aic = 2.0 * k as f64 - 2.0 * report.log_likelihood;
-    if !unfitted && (report.aic - aic).abs() > 1e-9 * aic.abs().max(1.0) {
-        return Err(Error::InvalidParameter {
-            name: "report.aic",
-            value: report.aic.to_string(),
-            reason: format!(
-                "a saved {model} model's AIC must be 2k - 2 LL = {aic} for its {k} parameters \
-                 and log-likelihood {}",
-                report.log_likelihood
-            ),
-        });
-    }
-    if let Some(se) = &report.standard_errors {
-        crate::validate::same_len("report.standard_errors", k, se.len())?;
-        crate::validate::all_non_negative("report.standard_errors", se)?;
-    }
-    Ok(())
+    report.loaded(model, params.len())
 }
+
+/// The contract's boilerplate for a CLV model: its params hold an [`Optimizer`] and
+/// take a penalty ([`Optimized`](crate::model::Optimized),
+/// [`Regularized`](crate::model::Regularized)); the fitted model reports its fit and
+/// named parameters ([`FittedModel`](crate::model::FittedModel)).
+macro_rules! contract {
+    ($params:ident, $model:ident, $($param:ident),+) => {
+        impl crate::model::Optimized for $params {
+            fn optimizer(&self) -> &crate::model::Optimizer {
+                &self.optimizer
+            }
+
+            fn optimizer_mut(&mut self) -> &mut crate::model::Optimizer {
+                &mut self.optimizer
+            }
+        }
+
+        impl crate::model::Regularized for $params {}
+
+        impl crate::model::FittedModel for $model {
+            fn report(&self) -> &crate::model::FitReport {
+                &self.report
+            }
+
+            fn parameter_names(&self) -> Vec<String> {
+                vec![$(stringify!($param).to_string()),+]
+            }
+
+            fn parameter_values(&self) -> Vec<f64> {
+                vec![$(self.$param),+]
+            }
+        }
+    };
+}
+pub(crate) use contract;
+
+/// The [`Fit`](crate::model::Fit) impls of a purchase model fitted to (frequency,
+/// recency, T) rows: a [`CustomerSummary`](crate::CustomerSummary), or one with a
+/// weight per row (a published table of distinct rows and their counts); both go
+/// through the params' `fit_compressed`.
+macro_rules! fit_histories {
+    ($params:ident, $model:ident) => {
+        impl crate::model::Fit<&crate::summary::CustomerSummary> for $params {
+            type Fitted = $model;
+
+            fn fit(&self, summary: &crate::summary::CustomerSummary) -> crate::Result<$model> {
+                self.fit_compressed(&super::fit::CompressedSummary::new(
+                    summary.frequency(),
+                    summary.recency(),
+                    summary.age(),
+                    None,
+                ))
+            }
+        }
+
+        impl crate::model::Fit<(&crate::summary::CustomerSummary, &[f64])> for $params {
+            type Fitted = $model;
+
+            fn fit(
+                &self,
+                (summary, weights): (&crate::summary::CustomerSummary, &[f64]),
+            ) -> crate::Result<$model> {
+                crate::validate::same_len("weights", summary.len(), weights.len())?;
+                for (row, &w) in weights.iter().enumerate() {
+                    crate::validate::non_negative("weights", row, w)?;
+                }
+                self.fit_compressed(&super::fit::CompressedSummary::new(
+                    summary.frequency(),
+                    summary.recency(),
+                    summary.age(),
+                    Some(weights),
+                ))
+            }
+        }
+    };
+}
+pub(crate) use fit_histories;

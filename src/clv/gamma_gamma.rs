@@ -15,127 +15,87 @@
 
 use statrs::function::gamma::{digamma, ln_gamma};
 
-use super::fit::{FitReport, check_penalizer, fit_log_params, standard_errors};
+use super::fit::{fit_penalized, standard_errors};
 use crate::error::{Error, Result};
+use crate::model::{FitReport, Optimizer};
 use crate::summary::CustomerSummary;
 
-/// Gamma-Gamma fitting options; [`fit`](GammaGammaParams::fit) returns a [`GammaGamma`].
+/// Gamma-Gamma fitting options ([`Optimized`](crate::model::Optimized): at most 500
+/// BFGS iterations, tolerance 1e-10; [`Regularized`](crate::model::Regularized):
+/// lifetimes' `penalizer_coef` on (p, q, v), 0 by default); [`Fit`](crate::model::Fit)
+/// to a [`CustomerSummary`]'s repeat buyers (frequency > 0) returns a [`GammaGamma`].
+///
+/// Every repeat buyer must have spent something: real logs with $0 orders (free
+/// items, fully discounted orders) can leave a repeat buyer with a mean spend of 0,
+/// which the fit rejects unless [`eligible_only`](Self::eligible_only) leaves such
+/// customers out.
+///
+/// # Errors
+/// [`Error::InsufficientData`] without repeat buyers; [`Error::InvalidValue`] for a
+/// monetary value <= 0 among repeat buyers (naming the row); [`Error::InvalidParameter`]
+/// for bad options; [`Error::InsufficientData`] also when the likelihood keeps rising
+/// towards the edge of the parameter box (each of p, q, v is kept in `[1e-8, 1e8]`; an
+/// optimum within a factor 10 of its edge means the spends do not identify the model,
+/// e.g. no variation between customers); [`Error::NotConverged`].
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct GammaGammaParams {
-    penalizer: f64,
-    max_iter: usize,
-    tol: f64,
+    optimizer: Optimizer,
+    eligible_only: bool,
 }
 
 impl Default for GammaGammaParams {
     fn default() -> Self {
         Self {
-            penalizer: 0.0,
-            max_iter: 500,
-            tol: 1e-10,
+            optimizer: Optimizer::new(500, 1e-10),
+            eligible_only: false,
         }
     }
 }
 
 impl GammaGammaParams {
-    /// lifetimes' L2 penalizer on (p, q, v) (0 = maximum likelihood).
-    pub fn penalizer(mut self, penalizer: f64) -> Self {
-        self.penalizer = penalizer;
-        self
-    }
-
-    /// Fits to the repeat buyers (frequency > 0) of a summary, using frequency and
-    /// monetary value.
-    ///
-    /// Every repeat buyer must have spent something: real logs with $0 orders (free
-    /// items, fully discounted orders) can leave a repeat buyer with a mean spend of 0,
-    /// which this rejects. [`fit_eligible`](Self::fit_eligible) is the standard path
-    /// for such data.
-    ///
-    /// # Errors
-    /// [`Error::InsufficientData`] without repeat buyers; [`Error::InvalidValue`] for a
-    /// monetary value <= 0 among repeat buyers (naming the row);
-    /// [`Error::InvalidParameter`] for a bad penalizer; [`Error::InsufficientData`] also
-    /// when the likelihood keeps rising towards the edge of the parameter box (each of
-    /// p, q, v is kept in `[1e-8, 1e8]`; an optimum within a factor 10 of its edge means
-    /// the spends do not identify the model, e.g. no variation between customers);
-    /// [`Error::NotConverged`].
-    pub fn fit(&self, summary: &CustomerSummary) -> Result<GammaGamma> {
-        self.fit_columns(summary.frequency(), summary.monetary_value())
-    }
-
-    /// Fits to the customers the model describes, frequency > 0 and monetary value > 0,
-    /// and leaves the others out, as lifetimes' and pymc-marketing's guides do by
-    /// filtering the summary first. [`GammaGamma::rows`] says how many rows were used
-    /// and how many were left out for each reason.
+    /// Fit only the customers the model describes, frequency > 0 and monetary value > 0,
+    /// leaving the others out (as lifetimes' and pymc-marketing's guides do by
+    /// filtering the summary first) instead of rejecting a repeat buyer whose mean spend
+    /// is 0. [`GammaGamma::rows`] says how many rows were used and how many were left
+    /// out for each reason. A non-finite monetary value is still an error.
     ///
     /// ```
+    /// use patronage::prelude::*;
     /// use patronage::CustomerSummary;
     /// use patronage::clv::GammaGamma;
-    /// use ndarray::array;
     ///
     /// // frequency, recency, T, monetary value: the third customer's repeat orders were free.
     /// let summary = CustomerSummary::from_columns(
-    ///     array![2.0, 1.0, 3.0, 0.0, 4.0, 2.0, 1.0, 1.0, 3.0].view(),
-    ///     array![30.0, 12.0, 25.0, 0.0, 35.0, 20.0, 5.0, 18.0, 33.0].view(),
-    ///     ndarray::Array1::from_elem(9, 40.0).view(),
-    ///     Some(array![25.0, 40.0, 0.0, 0.0, 18.0, 31.0, 8.0, 90.0, 21.0].view()),
+    ///     &[2.0, 1.0, 3.0, 0.0, 4.0, 2.0, 1.0, 1.0, 3.0],
+    ///     &[30.0, 12.0, 25.0, 0.0, 35.0, 20.0, 5.0, 18.0, 33.0],
+    ///     &[40.0; 9],
+    ///     Some(&[25.0, 40.0, 0.0, 0.0, 18.0, 31.0, 8.0, 90.0, 21.0]),
     /// )?;
     /// assert!(GammaGamma::params().fit(&summary).is_err());
-    /// let spend = GammaGamma::params().fit_eligible(&summary)?;
+    /// let spend = GammaGamma::params().eligible_only(true).fit(&summary)?;
     /// let rows = spend.rows();
     /// assert_eq!((rows.fitted, rows.no_repeat, rows.non_positive_spend), (7, 1, 1));
     /// # Ok::<(), patronage::Error>(())
     /// ```
-    ///
-    /// # Errors
-    /// As [`fit`](Self::fit), except that a monetary value <= 0 is left out, not an
-    /// error; a non-finite monetary value among repeat buyers is still
-    /// [`Error::NonFinite`].
-    pub fn fit_eligible(&self, summary: &CustomerSummary) -> Result<GammaGamma> {
-        self.fit_rows(summary.frequency(), summary.monetary_value(), true)
+    #[must_use]
+    pub fn eligible_only(mut self, yes: bool) -> Self {
+        self.eligible_only = yes;
+        self
     }
 
-    /// Fits to plain columns of frequency and mean repeat spend; rows with frequency 0
-    /// are skipped.
-    ///
-    /// # Errors
-    /// As [`fit`](Self::fit), plus [`Error::LengthMismatch`], [`Error::NonFinite`] and
-    /// [`Error::Negative`] for the columns.
-    pub fn fit_columns(&self, frequency: &[f64], monetary_value: &[f64]) -> Result<GammaGamma> {
-        self.fit_rows(frequency, monetary_value, false)
-    }
-
-    /// The fit behind [`fit_columns`](Self::fit_columns) (`leave_out_non_positive`
-    /// false: a monetary value <= 0 is an error) and [`fit_eligible`](Self::fit_eligible).
-    fn fit_rows(
-        &self,
-        frequency: &[f64],
-        monetary_value: &[f64],
-        leave_out_non_positive: bool,
-    ) -> Result<GammaGamma> {
-        check_penalizer(self.penalizer)?;
+    fn fit_rows(&self, frequency: &[f64], monetary_value: &[f64]) -> Result<GammaGamma> {
         let (data, correlation, counts) =
-            spend_rows(frequency, monetary_value, leave_out_non_positive)?;
-        let penalizer = self.penalizer;
+            spend_rows(frequency, monetary_value, self.eligible_only)?;
         let fit = |data: &[SpendRow], start: &[f64]| {
             let n: f64 = data.iter().map(|d| d.2).sum();
-            fit_log_params(
+            fit_penalized(
                 "Gamma-Gamma",
                 &["p", "q", "v"],
                 start,
-                self.max_iter,
-                self.tol,
-                |p, g| {
-                    let (ll, grad) = log_likelihood(data, p);
-                    let mut value = -ll / n;
-                    for k in 0..3 {
-                        g[k] = -grad[k] / n + 2.0 * penalizer * p[k];
-                        value += penalizer * p[k] * p[k];
-                    }
-                    value
-                },
+                &self.optimizer,
+                n,
+                |p| log_likelihood(data, p),
             )
         };
         // Large inputs: start from the fit to an evenly strided subsample (rows are
@@ -158,7 +118,7 @@ impl GammaGammaParams {
             q: params[1],
             v: params[2],
             frequency_spend_correlation: correlation,
-            report: FitReport::new(ll, 3, n, se, iterations),
+            report: FitReport::new(ll, 3, n, se, iterations, true),
             rows: counts,
         })
     }
@@ -202,7 +162,7 @@ fn spend_rows(
                 row,
                 value: m,
                 reason: "Gamma-Gamma needs positive spend for every repeat buyer; \
-                             GammaGammaParams::fit_eligible fits the others and counts \
+                             GammaGammaParams::eligible_only fits the others and counts \
                              the rows it leaves out"
                     .into(),
             });
@@ -332,10 +292,10 @@ impl TryFrom<RawGammaGamma> for GammaGamma {
     type Error = Error;
 
     fn try_from(raw: RawGammaGamma) -> Result<Self> {
-        super::fit::check_loaded(
+        let report = super::fit::check_loaded(
             "Gamma-Gamma",
             &[("p", raw.p), ("q", raw.q), ("v", raw.v)],
-            &raw.report,
+            raw.report,
         )?;
         let c = raw.frequency_spend_correlation;
         // A Pearson correlation, up to rounding; NaN for from_params.
@@ -353,7 +313,7 @@ impl TryFrom<RawGammaGamma> for GammaGamma {
             q: raw.q,
             v: raw.v,
             frequency_spend_correlation: c,
-            report: raw.report,
+            report,
             rows: raw.rows,
         })
     }
@@ -370,7 +330,7 @@ pub struct SpendRows {
     /// Rows with frequency 0 (no repeat purchase), which the model does not describe.
     pub no_repeat: usize,
     /// Repeat buyers with monetary value <= 0, left out by
-    /// [`GammaGammaParams::fit_eligible`] (always 0 after the other fits, which reject
+    /// [`GammaGammaParams::eligible_only`] (always 0 after the other fits, which reject
     /// them).
     pub non_positive_spend: usize,
 }
@@ -418,16 +378,46 @@ impl GammaGamma {
         self.frequency_spend_correlation
     }
 
-    /// Log-likelihood, AIC, BIC and standard errors of (p, q, v).
-    pub fn report(&self) -> &FitReport {
-        &self.report
-    }
-
     /// How many rows the fit used, and how many it left out and why.
     pub fn rows(&self) -> SpendRows {
         self.rows
     }
 
+    /// The log-likelihood of a summary's repeat buyers' spend under these parameters
+    /// (the same rows and formula as [`GammaGammaParams`]; at a fit's parameters it
+    /// is the report's log-likelihood), for comparing fits or published parameters.
+    ///
+    /// # Errors
+    /// As [`GammaGammaParams`] for the rows: [`Error::InsufficientData`] without
+    /// repeat buyers, [`Error::InvalidValue`] for a monetary value <= 0 among them.
+    pub fn log_likelihood(&self, summary: &CustomerSummary) -> Result<f64> {
+        let (data, _, _) = spend_rows(summary.frequency(), summary.monetary_value(), false)?;
+        Ok(log_likelihood(&data, &[self.p, self.q, self.v]).0)
+    }
+
+    /// [`conditional_expected_spend`](Self::conditional_expected_spend) on checked
+    /// arguments: `f64::INFINITY` where the expectation is infinite.
+    pub(crate) fn expected_spend(&self, frequency: f64, monetary_value: f64) -> f64 {
+        let (p, q, v) = (self.p, self.q, self.v);
+        let shape = p * frequency + q - 1.0;
+        if shape <= 0.0 {
+            return f64::INFINITY;
+        }
+        p * (v + frequency * monetary_value) / shape
+    }
+}
+
+impl crate::model::Fit<&CustomerSummary> for GammaGammaParams {
+    type Fitted = GammaGamma;
+
+    fn fit(&self, summary: &CustomerSummary) -> Result<GammaGamma> {
+        self.fit_rows(summary.frequency(), summary.monetary_value())
+    }
+}
+
+super::fit::contract!(GammaGammaParams, GammaGamma, p, q, v);
+
+impl super::SpendModel for GammaGamma {
     /// Expected spend per transaction for a customer with `frequency` repeat purchases of
     /// mean value `monetary_value` (the population mean `p v / (q - 1)` at frequency 0).
     ///
@@ -442,7 +432,7 @@ impl GammaGamma {
     /// [`Error::NonFinite`] / [`Error::Negative`] for a bad frequency or monetary value,
     /// [`Error::InvalidValue`] for a fractional frequency, or naming `frequency` when
     /// the expectation is infinite (`p · frequency + q <= 1`).
-    pub fn conditional_expected_spend(&self, frequency: f64, monetary_value: f64) -> Result<f64> {
+    fn conditional_expected_spend(&self, frequency: f64, monetary_value: f64) -> Result<f64> {
         crate::validate::frequency(0, frequency)?;
         crate::validate::non_negative("monetary_value", 0, monetary_value)?;
         let spend = self.expected_spend(frequency, monetary_value);
@@ -460,28 +450,5 @@ impl GammaGamma {
                 ),
             })
         }
-    }
-
-    /// The log-likelihood of a summary's repeat buyers' spend under these parameters
-    /// (the same rows and formula as [`GammaGammaParams::fit`]; at a fit's parameters it
-    /// is the report's log-likelihood), for comparing fits or published parameters.
-    ///
-    /// # Errors
-    /// As [`GammaGammaParams::fit`] for the rows: [`Error::InsufficientData`] without
-    /// repeat buyers, [`Error::InvalidValue`] for a monetary value <= 0 among them.
-    pub fn log_likelihood(&self, summary: &CustomerSummary) -> Result<f64> {
-        let (data, _, _) = spend_rows(summary.frequency(), summary.monetary_value(), false)?;
-        Ok(log_likelihood(&data, &[self.p, self.q, self.v]).0)
-    }
-
-    /// [`conditional_expected_spend`](Self::conditional_expected_spend) on checked
-    /// arguments: `f64::INFINITY` where the expectation is infinite.
-    pub(crate) fn expected_spend(&self, frequency: f64, monetary_value: f64) -> f64 {
-        let (p, q, v) = (self.p, self.q, self.v);
-        let shape = p * frequency + q - 1.0;
-        if shape <= 0.0 {
-            return f64::INFINITY;
-        }
-        p * (v + frequency * monetary_value) / shape
     }
 }

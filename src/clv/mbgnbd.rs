@@ -22,90 +22,36 @@
 
 use super::PurchaseModel;
 use super::bgnbd::{euler_bracket, family_log_likelihood};
-use super::fit::{CompressedSummary, FitReport, check_penalizer, fit_log_params, standard_errors};
+use super::fit::{CompressedSummary, fit_penalized, standard_errors};
 use crate::error::Result;
-use crate::summary::CustomerSummary;
+use crate::model::{FitReport, Optimizer};
 
-/// MBG/NBD fitting options; [`fit`](ModifiedBetaGeoParams::fit) returns a
-/// [`ModifiedBetaGeo`].
+/// MBG/NBD fitting options, as [`BetaGeoParams`](super::BetaGeoParams)'s (same
+/// defaults, data and errors); [`Fit`](crate::model::Fit) returns a [`ModifiedBetaGeo`].
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct ModifiedBetaGeoParams {
-    penalizer: f64,
-    max_iter: usize,
-    tol: f64,
+    optimizer: Optimizer,
 }
 
 impl Default for ModifiedBetaGeoParams {
     fn default() -> Self {
         Self {
-            penalizer: 0.0,
-            max_iter: 500,
-            tol: 1e-10,
+            optimizer: Optimizer::new(500, 1e-10),
         }
     }
 }
 
 impl ModifiedBetaGeoParams {
-    /// lifetimes' L2 penalizer on (r, α, a, b).
-    pub fn penalizer(mut self, penalizer: f64) -> Self {
-        self.penalizer = penalizer;
-        self
-    }
-
-    /// Fits to a customer summary (frequency, recency, T).
-    ///
-    /// # Errors
-    /// [`crate::Error::InvalidParameter`] for a bad penalizer;
-    /// [`crate::Error::InsufficientData`] when no customer has a repeat purchase, every T
-    /// is 0 or every weight is 0, or when the likelihood keeps rising towards the edge of
-    /// the parameter box (each parameter is kept in `[1e-8, 1e8]`; an optimum within a
-    /// factor 10 of its edge means the data do not identify the model, typically too few
-    /// customers to estimate the heterogeneity of their rates);
-    /// [`crate::Error::NotConverged`].
-    pub fn fit(&self, summary: &CustomerSummary) -> Result<ModifiedBetaGeo> {
-        self.fit_compressed(&CompressedSummary::new(
-            summary.frequency(),
-            summary.recency(),
-            summary.age(),
-            None,
-        ))
-    }
-
-    /// Fits to rows of (frequency, recency, T) with optional weights.
-    ///
-    /// # Errors
-    /// As [`fit`](Self::fit), plus the column checks of [`CustomerSummary::from_columns`].
-    pub fn fit_weighted(
-        &self,
-        frequency: &[f64],
-        recency: &[f64],
-        age: &[f64],
-        weights: Option<&[f64]>,
-    ) -> Result<ModifiedBetaGeo> {
-        crate::validate::history_columns(frequency, recency, age, weights)?;
-        self.fit_compressed(&CompressedSummary::new(frequency, recency, age, weights))
-    }
-
     fn fit_compressed(&self, data: &CompressedSummary) -> Result<ModifiedBetaGeo> {
-        check_penalizer(self.penalizer)?;
         super::fit::check_identifiable("MBG/NBD", data)?;
-        let penalizer = self.penalizer;
-        let (params, iterations) = fit_log_params(
+        let (params, iterations) = fit_penalized(
             "MBG/NBD",
             &["r", "alpha", "a", "b"],
             &[0.0; 4],
-            self.max_iter,
-            self.tol,
-            |p, g| {
-                let (ll, grad) = family_log_likelihood(data, p, true);
-                let mut value = -ll / data.total_weight;
-                for k in 0..4 {
-                    g[k] = -grad[k] / data.total_weight + 2.0 * penalizer * p[k];
-                    value += penalizer * p[k] * p[k];
-                }
-                value
-            },
+            &self.optimizer,
+            data.total_weight,
+            |p| family_log_likelihood(data, p, true),
         )?;
         let (ll, _) = family_log_likelihood(data, &params, true);
         let se = standard_errors(&params, |p| family_log_likelihood(data, p, true).1);
@@ -114,10 +60,13 @@ impl ModifiedBetaGeoParams {
             alpha: params[1],
             a: params[2],
             b: params[3],
-            report: FitReport::new(ll, 4, data.total_weight, se, iterations),
+            report: FitReport::new(ll, 4, data.total_weight, se, iterations, true),
         })
     }
 }
+
+super::fit::fit_histories!(ModifiedBetaGeoParams, ModifiedBetaGeo);
+super::fit::contract!(ModifiedBetaGeoParams, ModifiedBetaGeo, r, alpha, a, b);
 
 /// A fitted MBG/NBD model.
 ///
@@ -191,11 +140,6 @@ impl ModifiedBetaGeo {
     /// Second shape of the dropout Beta.
     pub fn b(&self) -> f64 {
         self.b
-    }
-
-    /// Log-likelihood, AIC, BIC and standard errors of (r, α, a, b).
-    pub fn report(&self) -> &FitReport {
-        &self.report
     }
 }
 

@@ -4,15 +4,17 @@
 //! diagnostic tables ([`diagnostics`]).
 //!
 //! ```
-//! use patronage::clv::{value::lifetime_value, BetaGeo, GammaGamma, PurchaseModel};
+//! use patronage::prelude::*;
+//! use patronage::clv::{value::lifetime_value, BetaGeo, GammaGamma};
 //! use patronage::simulate::Simulation;
 //!
-//! let summary = Simulation::new(5_000).seed(3).summary_continuous()?;
+//! let summary = Simulation::new(5_000).seed(3).summary_continuous()?; // in weeks
 //! let purchases = BetaGeo::params().fit(&summary)?;
 //! let spend = GammaGamma::params().fit(&summary)?;
 //! let p_alive = purchases.probability_alive(2.0, 30.0, 52.0)?;
 //! assert!((0.0..=1.0).contains(&p_alive));
-//! let clv = lifetime_value(&purchases, &spend, &summary, 12, 0.01, 4.345)?;
+//! // 12 months at 1% a month: months are converted to the summary's weeks.
+//! let clv = lifetime_value(&purchases, &spend, &summary, 12, 0.01)?;
 //! assert_eq!(clv.len(), summary.len());
 //! # Ok::<(), patronage::Error>(())
 //! ```
@@ -21,14 +23,18 @@ use crate::error::Result;
 
 /// A probabilistic model of repeat purchases, fitted to (frequency, recency, T) summaries.
 ///
-/// Implemented by [`BetaGeo`], [`ModifiedBetaGeo`] and [`ParetoNbd`]; [`value`] combines any
-/// implementation with a spend model into discounted customer lifetime value. Times are
-/// in the unit the model was fitted in (the summary's time unit).
+/// Implemented by [`BetaGeo`], [`ModifiedBetaGeo`], [`ParetoNbd`] and
+/// [`BetaGeoBetaBinom`] (discrete time: frequency, recency, T and horizons count
+/// opportunities); [`value`] combines any implementation with a [`SpendModel`] into
+/// discounted customer lifetime value, [`diagnostics`] checks its fit. Times of these
+/// methods are in the unit the model was fitted in (the summary's
+/// [time unit](crate::CustomerSummary::time_unit_days)); the functions taking a summary
+/// take typed [`Horizon`](crate::Horizon)s.
 ///
 /// Every method checks its arguments as a summary's rows are checked (frequency,
 /// recency and T finite and `>= 0`, frequency whole, recency `<= T` and `> 0` when
-/// frequency is) and the horizon `t` (finite, `>= 0`), and returns an [`Error`] naming
-/// the bad one; the vectorized [`expected_purchases`] and [`probability_alive`] take a
+/// frequency is; BG/BB: whole counts) and the horizon `t` (finite, `>= 0`), and returns
+/// an [`Error`] naming the bad one; the vectorized [`expected_purchases`] and [`probability_alive`] take a
 /// [`CustomerSummary`], whose rows were checked when it was built.
 ///
 /// The trait is sealed (the formulas behind it are the crate's): it is implemented by
@@ -53,8 +59,8 @@ pub trait PurchaseModel: formulas::Formulas {
         recency: f64,
         age: f64,
     ) -> Result<f64> {
-        crate::validate::horizon("t", t)?;
-        crate::validate::history(0, frequency, recency, age)?;
+        self.check_horizon(t)?;
+        self.check_history(0, frequency, recency, age)?;
         Ok(self.if_alive(t, frequency, age) * self.alive(frequency, recency, age))
     }
 
@@ -64,8 +70,8 @@ pub trait PurchaseModel: formulas::Formulas {
     /// # Errors
     /// As [`conditional_expected_purchases`](Self::conditional_expected_purchases).
     fn expected_purchases_if_alive(&self, t: f64, frequency: f64, age: f64) -> Result<f64> {
-        crate::validate::horizon("t", t)?;
-        crate::validate::frequency_and_age(0, frequency, age)?;
+        self.check_horizon(t)?;
+        self.check_frequency_and_age(frequency, age)?;
         Ok(self.if_alive(t, frequency, age))
     }
 
@@ -74,7 +80,7 @@ pub trait PurchaseModel: formulas::Formulas {
     /// # Errors
     /// The history's errors, as [`conditional_expected_purchases`](Self::conditional_expected_purchases).
     fn probability_alive(&self, frequency: f64, recency: f64, age: f64) -> Result<f64> {
-        crate::validate::history(0, frequency, recency, age)?;
+        self.check_history(0, frequency, recency, age)?;
         Ok(self.alive(frequency, recency, age))
     }
 
@@ -85,7 +91,7 @@ pub trait PurchaseModel: formulas::Formulas {
     /// [`Error::InvalidParameter`](crate::Error::InvalidParameter) for a negative or
     /// non-finite `t`.
     fn expected_purchases_new_customer(&self, t: f64) -> Result<f64> {
-        crate::validate::horizon("t", t)?;
+        self.check_horizon(t)?;
         Ok(self.new_customer(t))
     }
 
@@ -95,16 +101,23 @@ pub trait PurchaseModel: formulas::Formulas {
     /// the same data.
     ///
     /// ```
-    /// use patronage::clv::{BetaGeo, PurchaseModel};
+    /// use patronage::prelude::*;
+    /// use patronage::clv::BetaGeo;
     /// let s = patronage::simulate::Simulation::new(2_000).seed(7).summary_continuous()?;
     /// let fitted = BetaGeo::params().fit(&s)?;
-    /// assert!((fitted.log_likelihood(&s) - fitted.report().log_likelihood).abs() < 1e-9);
+    /// assert!((fitted.log_likelihood(&s)? - fitted.report().log_likelihood).abs() < 1e-9);
     /// let other = BetaGeo::from_params(0.5, 8.0, 0.5, 2.0)?;
-    /// assert!(other.log_likelihood(&s) < fitted.log_likelihood(&s));
+    /// assert!(other.log_likelihood(&s)? < fitted.log_likelihood(&s)?);
     /// # Ok::<(), patronage::Error>(())
     /// ```
-    fn log_likelihood(&self, summary: &crate::summary::CustomerSummary) -> f64 {
-        self.ln_likelihood(summary.frequency(), summary.recency(), summary.age())
+    ///
+    /// # Errors
+    /// For BG/BB, a row that is not a discrete history (see
+    /// [`BetaGeoBetaBinomParams`]); the continuous models' summaries were checked when
+    /// they were built.
+    fn log_likelihood(&self, summary: &crate::summary::CustomerSummary) -> Result<f64> {
+        self.check_summary(summary)?;
+        Ok(self.ln_likelihood(summary.frequency(), summary.recency(), summary.age()))
     }
 
     /// The log-likelihood of one customer's history (for checks against published
@@ -113,7 +126,7 @@ pub trait PurchaseModel: formulas::Formulas {
     /// # Errors
     /// The history's errors, as [`probability_alive`](Self::probability_alive).
     fn customer_log_likelihood(&self, frequency: f64, recency: f64, age: f64) -> Result<f64> {
-        crate::validate::history(0, frequency, recency, age)?;
+        self.check_history(0, frequency, recency, age)?;
         Ok(self.ln_likelihood(&[frequency], &[recency], &[age]))
     }
 }
@@ -130,6 +143,22 @@ pub trait SpendModel {
     /// A negative, fractional or non-finite frequency, a negative or non-finite
     /// monetary value, or an expectation that is infinite under the model.
     fn conditional_expected_spend(&self, frequency: f64, monetary_value: f64) -> Result<f64>;
+
+    /// [`conditional_expected_spend`](Self::conditional_expected_spend) for every
+    /// customer of a summary.
+    ///
+    /// # Errors
+    /// As [`conditional_expected_spend`](Self::conditional_expected_spend), naming the
+    /// first customer's row whose expectation does not exist.
+    fn expected_spend(&self, summary: &crate::summary::CustomerSummary) -> Result<Vec<f64>> {
+        let (x, m) = (summary.frequency(), summary.monetary_value());
+        (0..summary.len())
+            .map(|row| {
+                self.conditional_expected_spend(x[row], m[row])
+                    .map_err(|e| e.at_row(row))
+            })
+            .collect()
+    }
 }
 
 /// The formulas behind [`PurchaseModel`], on arguments already checked.
@@ -145,6 +174,27 @@ mod formulas {
         fn new_customer(&self, t: f64) -> f64;
         /// The total log-likelihood of checked (frequency, recency, T) columns.
         fn ln_likelihood(&self, frequency: &[f64], recency: &[f64], age: &[f64]) -> f64;
+
+        /// Checks one history as the model needs it (continuous time by default).
+        fn check_history(&self, row: usize, x: f64, tx: f64, age: f64) -> crate::Result<()> {
+            crate::validate::history(row, x, tx, age)
+        }
+
+        /// Checks a (frequency, T) pair of a customer alive at T.
+        fn check_frequency_and_age(&self, x: f64, age: f64) -> crate::Result<()> {
+            crate::validate::frequency_and_age(0, x, age)
+        }
+
+        /// Checks a prediction horizon (finite and `>= 0` by default).
+        fn check_horizon(&self, t: f64) -> crate::Result<()> {
+            crate::validate::horizon("t", t)
+        }
+
+        /// Checks a summary's rows beyond what building it checked (nothing by
+        /// default: a summary's rows are continuous-time histories).
+        fn check_summary(&self, _summary: &crate::summary::CustomerSummary) -> crate::Result<()> {
+            Ok(())
+        }
     }
 }
 pub(crate) use formulas::Formulas;
@@ -180,7 +230,6 @@ pub mod value;
 
 pub use bgbb::{BetaGeoBetaBinom, BetaGeoBetaBinomParams};
 pub use bgnbd::{BetaGeo, BetaGeoParams};
-pub use fit::FitReport;
 pub use gamma_gamma::{GammaGamma, GammaGammaParams, SpendRows};
 pub use mbgnbd::{ModifiedBetaGeo, ModifiedBetaGeoParams};
 pub use pareto_nbd::{ParetoNbd, ParetoNbdParams};
@@ -199,26 +248,31 @@ fn per_customer(n: usize, f: impl Fn(usize) -> f64 + Sync + Send) -> Vec<f64> {
     }
 }
 
-/// Conditional expected purchases in the next `t` time units for every customer of a
-/// summary (vectorized [`PurchaseModel::conditional_expected_purchases`]).
+/// Conditional expected purchases within `horizon` after T for every customer of a
+/// summary (vectorized [`PurchaseModel::conditional_expected_purchases`], the horizon
+/// converted to the summary's time unit).
 ///
 /// # Errors
 /// [`Error::InvalidParameter`](crate::Error::InvalidParameter) for a negative or
-/// non-finite `t`.
+/// non-finite horizon; for BG/BB, a summary or horizon that does not count whole
+/// opportunities.
 ///
 /// ```
 /// use patronage::clv::{expected_purchases, BetaGeo};
+/// use patronage::Horizon;
 /// let s = patronage::simulate::Simulation::new(100).summary_continuous()?;
-/// let e = expected_purchases(&BetaGeo::from_params(0.25, 4.0, 0.8, 2.5)?, &s, 52.0)?;
+/// let e = expected_purchases(&BetaGeo::from_params(0.25, 4.0, 0.8, 2.5)?, &s, Horizon::years(1.0))?;
 /// assert!(e.iter().all(|v| v.is_finite() && *v >= 0.0));
 /// # Ok::<(), patronage::Error>(())
 /// ```
 pub fn expected_purchases<M: PurchaseModel + Sync>(
     model: &M,
     summary: &crate::summary::CustomerSummary,
-    t: f64,
+    horizon: crate::Horizon,
 ) -> crate::Result<Vec<f64>> {
-    crate::validate::horizon("t", t)?;
+    let t = summary.units("horizon", horizon)?;
+    model.check_horizon(t)?;
+    model.check_summary(summary)?;
     let (x, tx, age) = (summary.frequency(), summary.recency(), summary.age());
     Ok(per_customer_by_history(
         summary,
@@ -272,10 +326,16 @@ pub(crate) fn per_customer_by_history(
 }
 
 /// P(alive) for every customer of a summary (vectorized [`PurchaseModel::probability_alive`]).
+///
+/// # Errors
+/// For BG/BB, a summary that does not count whole opportunities.
 pub fn probability_alive<M: PurchaseModel + Sync>(
     model: &M,
     summary: &crate::summary::CustomerSummary,
-) -> Vec<f64> {
+) -> crate::Result<Vec<f64>> {
+    model.check_summary(summary)?;
     let (x, tx, age) = (summary.frequency(), summary.recency(), summary.age());
-    per_customer(summary.len(), |i| model.alive(x[i], tx[i], age[i]))
+    Ok(per_customer(summary.len(), |i| {
+        model.alive(x[i], tx[i], age[i])
+    }))
 }

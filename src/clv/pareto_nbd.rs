@@ -52,114 +52,46 @@
 use statrs::function::gamma::{digamma, ln_gamma};
 
 use super::PurchaseModel;
-use super::fit::{
-    CompressedSummary, FitReport, check_penalizer, fit_log_params, standard_errors, sum_chunks,
-};
+use super::fit::{CompressedSummary, fit_penalized, standard_errors, sum_chunks};
 use crate::error::Result;
 use crate::math::special::ln_hyp2f1;
-use crate::summary::CustomerSummary;
+use crate::model::{FitReport, Optimizer};
 
-/// Pareto/NBD fitting options; [`fit`](ParetoNbdParams::fit) returns a [`ParetoNbd`].
+/// Pareto/NBD fitting options, as [`BetaGeoParams`](super::BetaGeoParams)'s (same
+/// defaults, data and errors); [`Fit`](crate::model::Fit) returns a [`ParetoNbd`].
+///
+/// ```
+/// use patronage::prelude::*;
+/// use patronage::clv::ParetoNbd;
+/// let s = patronage::simulate::Simulation::new(2_000).seed(1).summary_continuous()?;
+/// let m = ParetoNbd::params().fit(&s)?;
+/// assert!(m.report().log_likelihood < 0.0);
+/// # Ok::<(), patronage::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct ParetoNbdParams {
-    penalizer: f64,
-    max_iter: usize,
-    tol: f64,
+    optimizer: Optimizer,
 }
 
 impl Default for ParetoNbdParams {
     fn default() -> Self {
         Self {
-            penalizer: 0.0,
-            max_iter: 500,
-            tol: 1e-10,
+            optimizer: Optimizer::new(500, 1e-10),
         }
     }
 }
 
 impl ParetoNbdParams {
-    /// lifetimes' L2 penalizer: `penalizer · (r² + α² + s² + β²)` added to the mean
-    /// negative log-likelihood (0, the default, is plain maximum likelihood).
-    pub fn penalizer(mut self, penalizer: f64) -> Self {
-        self.penalizer = penalizer;
-        self
-    }
-
-    /// Maximum BFGS iterations.
-    pub fn max_iter(mut self, max_iter: usize) -> Self {
-        self.max_iter = max_iter;
-        self
-    }
-
-    /// Tolerance on the gradient of the mean objective (log-parameter scale).
-    pub fn tol(mut self, tol: f64) -> Self {
-        self.tol = tol;
-        self
-    }
-
-    /// Fits to a customer summary (frequency, recency, T).
-    ///
-    /// # Errors
-    /// [`crate::Error::InvalidParameter`] for a negative or non-finite penalizer;
-    /// [`crate::Error::InsufficientData`] when no customer has a repeat purchase, every T
-    /// is 0 or every weight is 0, or when the likelihood keeps rising towards the edge of
-    /// the parameter box (each parameter is kept in `[1e-8, 1e8]`; an optimum within a
-    /// factor 10 of its edge means the data do not identify the model, typically too few
-    /// customers to estimate the heterogeneity of their rates);
-    /// [`crate::Error::NotConverged`] when BFGS stops early (with the last log-parameters).
-    ///
-    /// ```
-    /// use patronage::clv::ParetoNbd;
-    /// let s = patronage::simulate::Simulation::new(2_000).seed(1).summary_continuous()?;
-    /// let m = ParetoNbd::params().fit(&s)?;
-    /// assert!(m.report().log_likelihood < 0.0);
-    /// # Ok::<(), patronage::Error>(())
-    /// ```
-    pub fn fit(&self, summary: &CustomerSummary) -> Result<ParetoNbd> {
-        let data =
-            CompressedSummary::new(summary.frequency(), summary.recency(), summary.age(), None);
-        self.fit_compressed(&data)
-    }
-
-    /// Fits to rows of (frequency, recency, T) with optional row weights (for published,
-    /// already compressed tables).
-    ///
-    /// # Errors
-    /// As [`fit`](Self::fit), plus validation errors of the columns as
-    /// [`CustomerSummary::from_columns`] and [`crate::Error::Negative`] /
-    /// [`crate::Error::NonFinite`] for weights.
-    pub fn fit_weighted(
-        &self,
-        frequency: &[f64],
-        recency: &[f64],
-        age: &[f64],
-        weights: Option<&[f64]>,
-    ) -> Result<ParetoNbd> {
-        crate::validate::history_columns(frequency, recency, age, weights)?;
-        self.fit_compressed(&CompressedSummary::new(frequency, recency, age, weights))
-    }
-
     fn fit_compressed(&self, data: &CompressedSummary) -> Result<ParetoNbd> {
-        check_penalizer(self.penalizer)?;
         super::fit::check_identifiable("Pareto/NBD", data)?;
-        let penalizer = self.penalizer;
-        let start = start_values(data);
-        let (params, iterations) = fit_log_params(
+        let (params, iterations) = fit_penalized(
             "Pareto/NBD",
             &["r", "alpha", "s", "beta"],
-            &start,
-            self.max_iter,
-            self.tol,
-            |p, g| {
-                let (ll, grad) = log_likelihood(data, p);
-                let mut value = -ll / data.total_weight;
-                for k in 0..4 {
-                    g[k] = -grad[k] / data.total_weight + 2.0 * penalizer * p[k];
-                    value += penalizer * p[k] * p[k];
-                }
-                value
-            },
+            &start_values(data),
+            &self.optimizer,
+            data.total_weight,
+            |p| log_likelihood(data, p),
         )?;
         let (ll, _) = log_likelihood(data, &params);
         let se = standard_errors(&params, |p| log_likelihood(data, p).1);
@@ -168,10 +100,13 @@ impl ParetoNbdParams {
             alpha: params[1],
             s: params[2],
             beta: params[3],
-            report: FitReport::new(ll, 4, data.total_weight, se, iterations),
+            report: FitReport::new(ll, 4, data.total_weight, se, iterations, true),
         })
     }
 }
+
+super::fit::fit_histories!(ParetoNbdParams, ParetoNbd);
+super::fit::contract!(ParetoNbdParams, ParetoNbd, r, alpha, s, beta);
 
 /// Log-parameters to start BFGS from: `r = s = 1` with the rates' scales matched to the
 /// data (`α`: mean age over mean frequency, so `E[λ] = r / α` is the observed purchase
@@ -493,11 +428,6 @@ impl ParetoNbd {
     /// Rate (scale parameter, in time units) of the dropout-rate Gamma.
     pub fn beta(&self) -> f64 {
         self.beta
-    }
-
-    /// Log-likelihood, AIC, BIC, standard errors (r, α, s, β) and iterations.
-    pub fn report(&self) -> &FitReport {
-        &self.report
     }
 
     fn as_array(&self) -> [f64; 4] {

@@ -62,14 +62,10 @@ pub fn csv(path: &str) -> Vec<Vec<f64>> {
 #[allow(dead_code)]
 pub fn cdnow_csv() -> patronage::CustomerSummary {
     let rows = csv("tests/data/cdnow_customers_summary_with_transactions.csv");
-    let col = |k: usize| ndarray::Array1::from_iter(rows.iter().map(|r| r[k]));
-    patronage::CustomerSummary::from_columns(
-        col(1).view(),
-        col(2).view(),
-        col(3).view(),
-        Some(col(4).view()),
-    )
-    .unwrap()
+    let col = |k: usize| -> Vec<f64> { rows.iter().map(|r| r[k]).collect() };
+    patronage::CustomerSummary::from_columns(&col(1), &col(2), &col(3), Some(&col(4)))
+        .and_then(|s| s.with_time_unit_days(7.0))
+        .unwrap()
 }
 
 /// The CDNOW calibration summary rebuilt exactly from `CDNOW_sample.txt` (weeks, end
