@@ -131,10 +131,10 @@ fn weights_balanced_and_no_intercept() {
     assert_eq!(weighted.report().n_obs, 63.0);
     let mut rows = Vec::new();
     let mut ys = Vec::new();
-    for i in 0..32 {
+    for (i, &label) in y.iter().enumerate() {
         for _ in 0..(i % 3 + 1) {
             rows.push(x.row(i).to_vec());
-            ys.push(y[i]);
+            ys.push(label);
         }
     }
     let xr = Array2::from_shape_fn((rows.len(), 3), |(i, j)| rows[i][j]);

@@ -359,10 +359,7 @@ fn logistic_round_trips_bit_for_bit() {
 fn tampered_logistic_files_are_load_errors() {
     let fit = logistic();
     rejects(&fit, "report.standard_errors", |v| {
-        v["report"]["standard_errors"]
-            .as_array_mut()
-            .unwrap()
-            .pop();
+        v["report"]["standard_errors"].as_array_mut().unwrap().pop();
     });
     rejects(&fit, "report.standard_errors", |v| {
         v["report"]["standard_errors"][0] = json!(-1.0)
