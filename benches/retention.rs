@@ -9,6 +9,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use patronage::Period;
 use patronage::basket::{Baskets, Metric, MinSupport, OrderLine};
 use patronage::cohort::retention;
+use patronage::prelude::*;
 use patronage::simulate::Simulation;
 use patronage::survival::KaplanMeier;
 use patronage::{Day, TransactionLog};
@@ -72,7 +73,7 @@ fn benches(c: &mut Criterion) {
     let (_, durations, events) =
         patronage::survival::lifetimes(&log, Day(728), 180).expect("valid");
     g.bench_function("Kaplan-Meier on 1M lifetimes", |b| {
-        b.iter(|| KaplanMeier::fit(black_box(&durations), &events))
+        b.iter(|| KaplanMeier::params().fit((black_box(&durations), &events)))
     });
     g.finish();
 }

@@ -3,9 +3,10 @@
 //!
 //! Run with `cargo run --release --example churn`.
 
-use ndarray::{Array1, Array2, ArrayView1, Axis};
+use ndarray::{Array2, Axis};
 use patronage::churn::metrics::{lift_table, roc_auc, stratified_k_fold};
 use patronage::churn::{LogisticRegression, label};
+use patronage::prelude::*;
 use patronage::segment::scale::Standardizer;
 use patronage::{Day, TransactionLog};
 
@@ -18,7 +19,7 @@ pub fn main() -> Result<(), Box<dyn std::error::Error>> {
     let cutoff = Day::from_ymd(1997, 12, 31)?;
     let horizon = 180;
     let data = label(&log, cutoff, horizon)?;
-    let churned = data.churned.iter().filter(|&&c| c == 1.0).count();
+    let churned = data.churned.iter().filter(|&&c| c).count();
     println!(
         "{} customers at {cutoff}; {churned} ({:.1}%) made no purchase in the next {horizon} days\n",
         data.churned.len(),
@@ -29,9 +30,9 @@ pub fn main() -> Result<(), Box<dyn std::error::Error>> {
     // inference (standard errors, p-values).
     let scaler = Standardizer::fit(data.features.view())?;
     let x = scaler.transform(data.features.view())?;
-    let y = ArrayView1::from(&data.churned);
+    let y = &data.churned;
     let params = LogisticRegression::params().feature_names(&data.feature_names);
-    let model = params.fit(x.view(), y)?;
+    let model = params.fit((x.view(), y))?;
 
     println!(
         "{:<22} {:>9} {:>8} {:>9} {:>8} {:>9}",
@@ -58,10 +59,8 @@ pub fn main() -> Result<(), Box<dyn std::error::Error>> {
         let train: Vec<usize> = (0..risk.len())
             .filter(|i| test.binary_search(i).is_err())
             .collect();
-        let fold = params.fit(
-            x.select(Axis(0), &train).view(),
-            Array1::from_iter(train.iter().map(|&i| y[i])).view(),
-        )?;
+        let train_y: Vec<bool> = train.iter().map(|&i| y[i]).collect();
+        let fold = params.fit((x.select(Axis(0), &train).view(), &train_y))?;
         let p = fold.predict_proba(x.select(Axis(0), &test).view())?;
         for (k, &i) in test.iter().enumerate() {
             cv_scores[i] = p[k];

@@ -6,6 +6,7 @@
 use patronage::Period;
 use patronage::TransactionLog;
 use patronage::cohort::retention;
+use patronage::prelude::*;
 use patronage::survival::{KaplanMeier, lifetimes};
 
 #[path = "common/cdnow.rs"]
@@ -38,8 +39,8 @@ pub fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Lifetimes: churned after 180 days without a purchase, else censored at the end.
     let end = log.last_day();
     let (_, durations, events) = lifetimes(&log, end, 180)?;
-    let churned = events.iter().filter(|&&e| e == 1.0).count();
-    let km = KaplanMeier::fit(&durations, &events)?;
+    let churned = events.iter().filter(|&&e| e).count();
+    let km = KaplanMeier::params().fit((&durations, &events))?;
     println!(
         "survival of customer lifetimes ({churned} of {} churned: 180 days without a purchase by {end})",
         durations.len()

@@ -9,10 +9,11 @@
 //! `exp(-exp(log(-log S) -/+ z sqrt(V) / log S))`.
 //!
 //! ```
+//! use patronage::prelude::*;
 //! use patronage::survival::KaplanMeier;
 //! let durations = [1.0, 2.0, 2.0, 3.0, 4.0];
-//! let events = [1.0, 1.0, 0.0, 1.0, 0.0]; // 0 = censored
-//! let km = KaplanMeier::fit(&durations, &events)?;
+//! let events = [true, true, false, true, false]; // false = censored
+//! let km = KaplanMeier::params().fit((&durations, &events))?;
 //! assert!((km.survival_at(2.5)? - 0.6).abs() < 1e-12); // (1 - 1/5)(1 - 1/4)
 //! assert_eq!(km.median(), Some(3.0));
 //! # Ok::<(), patronage::Error>(())
@@ -21,6 +22,7 @@
 use statrs::distribution::{ChiSquared, ContinuousCDF, Normal};
 
 use crate::error::{Error, Result};
+use crate::model::Fit;
 use crate::transactions::{Day, TransactionLog};
 
 /// A time to read a curve at: anything but NaN.
@@ -35,7 +37,7 @@ fn check_time(t: f64) -> Result<()> {
     Ok(())
 }
 
-fn validate(durations: &[f64], events: &[f64]) -> Result<()> {
+fn validate(durations: &[f64], events: &[bool]) -> Result<()> {
     if durations.is_empty() {
         return Err(Error::Empty { field: "durations" });
     }
@@ -62,25 +64,15 @@ fn validate(durations: &[f64], events: &[f64]) -> Result<()> {
             });
         }
     }
-    for (row, &e) in events.iter().enumerate() {
-        if e != 0.0 && e != 1.0 {
-            return Err(Error::InvalidValue {
-                field: "events",
-                row,
-                value: e,
-                reason: "events are 1 (churned) or 0 (censored)".into(),
-            });
-        }
-    }
     Ok(())
 }
 
 /// Per distinct time: (time, at risk, events, censored), ascending.
-fn table(durations: &[f64], events: &[f64]) -> Vec<(f64, f64, f64, f64)> {
+fn table(durations: &[f64], events: &[bool]) -> Vec<(f64, f64, f64, f64)> {
     let mut order: Vec<(f64, bool)> = durations
         .iter()
-        .zip(events)
-        .map(|(&t, &e)| (t, e == 1.0))
+        .copied()
+        .zip(events.iter().copied())
         .collect();
     #[cfg(feature = "parallel")]
     {
@@ -228,15 +220,41 @@ impl TryFrom<RawKaplanMeier> for KaplanMeier {
     }
 }
 
-impl KaplanMeier {
-    /// Fits the curve to durations and event flags (1 = churned at that duration,
-    /// 0 = still active, censored).
-    ///
-    /// # Errors
-    /// [`Error::Empty`], [`Error::LengthMismatch`], [`Error::NonFinite`] or
-    /// [`Error::Negative`] for a duration, [`Error::InvalidValue`] for an event other
-    /// than 0 or 1 — each naming the row.
-    pub fn fit(durations: &[f64], events: &[f64]) -> Result<Self> {
+/// The settings of a Kaplan-Meier fit (there are none yet: the estimator has no
+/// tuning); [`KaplanMeier::params`] returns them, and [`Fit::fit`] on durations and
+/// event flags returns the curve.
+///
+/// ```
+/// use patronage::prelude::*;
+/// use patronage::survival::KaplanMeier;
+/// let durations = vec![5.0, 8.0, 8.0, 12.0];
+/// let churned = vec![true, false, true, true];
+/// let km = KaplanMeier::params().fit((&durations, &churned))?;
+/// assert_eq!(km.times(), &[5.0, 8.0, 12.0]);
+/// # Ok::<(), patronage::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct KaplanMeierParams {
+    /// Private, so that settings can be added without breaking callers.
+    _private: (),
+}
+
+/// Fits the curve to durations and event flags, one per subject: `true` = the event
+/// (churn) happened at that duration, `false` = still active, censored there. Both are
+/// anything that reads as a slice (`&[f64]`, `&Vec<f64>`, `&[f64; N]`; `&[bool]`, ...).
+///
+/// # Errors
+/// [`Error::Empty`], [`Error::LengthMismatch`], and [`Error::NonFinite`] or
+/// [`Error::Negative`] for a duration, naming the row.
+impl<D, E> Fit<(&D, &E)> for KaplanMeierParams
+where
+    D: AsRef<[f64]> + ?Sized,
+    E: AsRef<[bool]> + ?Sized,
+{
+    type Fitted = KaplanMeier;
+
+    fn fit(&self, (durations, events): (&D, &E)) -> Result<KaplanMeier> {
+        let (durations, events) = (durations.as_ref(), events.as_ref());
         validate(durations, events)?;
         let t = table(durations, events);
         let mut km = KaplanMeier {
@@ -259,6 +277,13 @@ impl KaplanMeier {
             km.greenwood.push(g);
         }
         Ok(km)
+    }
+}
+
+impl KaplanMeier {
+    /// The settings to fit a curve with ([`Fit`] on `(&durations, &events)`).
+    pub fn params() -> KaplanMeierParams {
+        KaplanMeierParams::default()
     }
 
     /// The distinct observed times, ascending.
@@ -352,32 +377,32 @@ pub struct LogRank {
 /// Log-rank test of equal survival in groups A and B (Mantel-Cox).
 ///
 /// # Errors
-/// As [`KaplanMeier::fit`] for either group, and [`Error::InsufficientData`] when
+/// As [`KaplanMeierParams`]'s fit for either group, and [`Error::InsufficientData`] when
 /// there are no events at all.
 ///
 /// ```
 /// use patronage::survival::log_rank;
-/// let r = log_rank(&[1.0, 2.0, 3.0, 4.0], &[1.0; 4], &[5.0, 6.0, 7.0, 8.0], &[1.0; 4])?;
+/// let r = log_rank(&[1.0, 2.0, 3.0, 4.0], &[true; 4], &[5.0, 6.0, 7.0, 8.0], &[true; 4])?;
 /// assert!(r.p_value < 0.05);
 /// # Ok::<(), patronage::Error>(())
 /// ```
 pub fn log_rank(
     durations_a: &[f64],
-    events_a: &[f64],
+    events_a: &[bool],
     durations_b: &[f64],
-    events_b: &[f64],
+    events_b: &[bool],
 ) -> Result<LogRank> {
     validate(durations_a, events_a)?;
     validate(durations_b, events_b)?;
     let mut all: Vec<(f64, bool, bool)> = durations_a
         .iter()
         .zip(events_a)
-        .map(|(&t, &e)| (t, e == 1.0, true))
+        .map(|(&t, &e)| (t, e, true))
         .chain(
             durations_b
                 .iter()
                 .zip(events_b)
-                .map(|(&t, &e)| (t, e == 1.0, false)),
+                .map(|(&t, &e)| (t, e, false)),
         )
         .collect();
     all.sort_by(|a, b| a.0.total_cmp(&b.0));
@@ -435,9 +460,9 @@ pub fn log_rank(
 
 /// Customer lifetimes from a log, for survival analysis: a customer whose last
 /// purchase is more than `inactivity_days` before `observation_end` has churned, with
-/// lifetime = days from first to last purchase (event 1); the others are active and
-/// censored at `observation_end` (lifetime = days from first purchase to then,
-/// event 0). Purchases after `observation_end` are ignored; customers who first buy
+/// lifetime = days from first to last purchase (event `true`); the others are active
+/// and censored at `observation_end` (lifetime = days from first purchase to then,
+/// event `false`). Purchases after `observation_end` are ignored; customers who first buy
 /// after it are left out. Returns (customer indices, durations in days, events).
 ///
 /// # Errors
@@ -451,14 +476,14 @@ pub fn log_rank(
 /// let log = TransactionLog::new(&[t(1, 0), t(1, 10), t(2, 5), t(2, 95)])?;
 /// let (_, durations, events) = lifetimes(&log, Day(100), 60)?;
 /// assert_eq!(durations, vec![10.0, 95.0]); // customer 1 churned after day 10
-/// assert_eq!(events, vec![1.0, 0.0]);
+/// assert_eq!(events, vec![true, false]);
 /// # Ok::<(), patronage::Error>(())
 /// ```
 pub fn lifetimes<C>(
     log: &TransactionLog<C>,
     observation_end: Day,
     inactivity_days: i32,
-) -> Result<(Vec<u32>, Vec<f64>, Vec<f64>)> {
+) -> Result<(Vec<u32>, Vec<f64>, Vec<bool>)> {
     if inactivity_days < 0 {
         return Err(Error::InvalidParameter {
             name: "inactivity_days",
@@ -477,10 +502,10 @@ pub fn lifetimes<C>(
         customers.push(c);
         if observation_end.days_since(last) > i64::from(inactivity_days) {
             durations.push(last.days_since(first) as f64);
-            events.push(1.0);
+            events.push(true);
         } else {
             durations.push(observation_end.days_since(first) as f64);
-            events.push(0.0);
+            events.push(false);
         }
     }
     if customers.is_empty() {

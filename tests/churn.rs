@@ -8,9 +8,15 @@ use patronage::churn::metrics::{
     precision_recall_curve, roc_auc, roc_curve, stratified_k_fold,
 };
 use patronage::churn::{LogisticRegression, label};
+use patronage::prelude::*;
 use patronage::{Day, Error, Transaction, TransactionLog};
 
-fn spector() -> (Array2<f64>, Array1<f64>) {
+/// The penalty of scikit-learn's `C` on `n` (weighted) rows.
+fn penalty_of_c(c: f64, n: f64) -> f64 {
+    1.0 / (2.0 * c * n)
+}
+
+fn spector() -> (Array2<f64>, Vec<bool>) {
     let text = std::fs::read_to_string("tests/data/spector.csv").unwrap();
     let rows: Vec<Vec<f64>> = text
         .lines()
@@ -19,7 +25,7 @@ fn spector() -> (Array2<f64>, Array1<f64>) {
         .map(|l| l.split(',').map(|v| v.parse().unwrap()).collect())
         .collect();
     let x = Array2::from_shape_fn((rows.len(), 3), |(i, j)| rows[i][j]);
-    let y = Array1::from_iter(rows.iter().map(|r| r[3]));
+    let y = rows.iter().map(|r| r[3] == 1.0).collect();
     (x, y)
 }
 
@@ -32,17 +38,25 @@ fn unpenalized_matches_statsmodels() {
     let (x, y) = spector();
     let m = LogisticRegression::params()
         .feature_names(&["GPA", "TUCE", "PSI"])
-        .fit(x.view(), y.view())
+        .fit((x.view(), &y))
         .unwrap();
     for (got, want) in m.coefficients().iter().zip([2.8261, 0.0952, 2.3787]) {
         assert_close(*got, want, 1e-4, "coefficient");
     }
     assert_close(m.intercept(), -13.0213, 1e-4, "intercept");
-    let se = m.standard_errors().unwrap();
+    let report = m.report();
+    let se = report.standard_errors.as_ref().unwrap();
     for (got, want) in se.iter().zip([1.2629, 0.1416, 1.0646, 4.9313]) {
         assert_close(*got, want, 1e-4, "standard error");
     }
-    assert_close(m.log_likelihood(), -12.8896, 1e-4, "log-likelihood");
+    assert_close(report.log_likelihood, -12.8896, 1e-4, "log-likelihood");
+    // statsmodels: AIC 33.78, BIC 39.64 (k = 4, n = 32).
+    assert_eq!((report.n_params, report.n_obs), (4, 32.0));
+    assert_close(report.aic, 33.779, 1e-3, "AIC");
+    assert_close(report.bic, 39.642, 1e-3, "BIC");
+    assert!(report.converged && report.iterations > 0);
+    let names: Vec<String> = m.parameters().into_iter().map(|p| p.name).collect();
+    assert_eq!(names, ["GPA", "TUCE", "PSI", "intercept"]);
     let table = m.summary();
     assert_eq!(table[0].name, "GPA");
     assert_eq!(table[3].name, "intercept");
@@ -83,21 +97,24 @@ fn penalized_matches_scikit_learn() {
     ];
     for (c, coef, intercept, auc, ap, ll, br) in cases {
         let m = LogisticRegression::params()
-            .penalty(c)
+            .penalty(penalty_of_c(c, 32.0))
             .tol(1e-12)
-            .fit(x.view(), y.view())
+            .fit((x.view(), &y))
             .unwrap();
         for (got, want) in m.coefficients().iter().zip(coef) {
             assert_close(*got, want, 1e-6, "coefficient");
         }
         assert_close(m.intercept(), intercept, 1e-6, "intercept");
-        assert!(m.standard_errors().is_none());
+        assert!(m.report().standard_errors.is_none());
         let p = m.predict_proba(x.view()).unwrap().to_vec();
-        let yv = y.to_vec();
-        assert_close(roc_auc(&yv, &p).unwrap(), auc, 1e-6, "AUC");
-        assert_close(average_precision(&yv, &p).unwrap(), ap, 1e-6, "AP");
-        assert_close(log_loss(&yv, &p).unwrap(), ll, 1e-6, "log loss");
-        assert_close(brier(&yv, &p).unwrap(), br, 1e-6, "Brier");
+        let yv = &y;
+        assert_close(roc_auc(yv, &p).unwrap(), auc, 1e-6, "AUC");
+        assert_close(average_precision(yv, &p).unwrap(), ap, 1e-6, "AP");
+        assert_close(log_loss(yv, &p).unwrap(), ll, 1e-6, "log loss");
+        // The report's log-likelihood is the data's, without the penalty.
+        let data_ll = -32.0 * log_loss(yv, &p).unwrap();
+        assert_close(m.report().log_likelihood, data_ll, 1e-9, "log-likelihood");
+        assert_close(brier(yv, &p).unwrap(), br, 1e-6, "Brier");
     }
 }
 
@@ -106,44 +123,50 @@ fn weights_balanced_and_no_intercept() {
     let (x, y) = spector();
     // Integer sample weights equal repeated rows.
     let w = Array1::from_iter((0..32).map(|i| (i % 3 + 1) as f64));
+    // C = 1 on the 63 weighted rows.
     let weighted = LogisticRegression::params()
-        .penalty(1.0)
-        .fit_weighted(x.view(), y.view(), Some(w.view()))
+        .penalty(penalty_of_c(1.0, 63.0))
+        .fit((x.view(), &y, w.as_slice().unwrap()))
         .unwrap();
+    assert_eq!(weighted.report().n_obs, 63.0);
     let mut rows = Vec::new();
     let mut ys = Vec::new();
-    for i in 0..32 {
+    for (i, &label) in y.iter().enumerate() {
         for _ in 0..(i % 3 + 1) {
             rows.push(x.row(i).to_vec());
-            ys.push(y[i]);
+            ys.push(label);
         }
     }
     let xr = Array2::from_shape_fn((rows.len(), 3), |(i, j)| rows[i][j]);
     let repeated = LogisticRegression::params()
-        .penalty(1.0)
-        .fit(xr.view(), Array1::from(ys).view())
+        .penalty(penalty_of_c(1.0, 63.0))
+        .fit((xr.view(), &ys))
         .unwrap();
     for (a, b) in weighted.coefficients().iter().zip(repeated.coefficients()) {
         assert_close(*a, *b, 1e-8, "weighted = repeated");
     }
     let bal = LogisticRegression::params()
-        .penalty(1.0)
+        .penalty(penalty_of_c(1.0, 32.0))
         .balanced(true)
-        .fit(x.view(), y.view())
+        .fit((x.view(), &y))
         .unwrap();
     assert!(bal.intercept() > weighted.intercept() - 10.0);
     let no_int = LogisticRegression::params()
         .fit_intercept(false)
-        .penalty(1.0)
-        .fit(x.view(), y.view())
+        .penalty(penalty_of_c(1.0, 32.0))
+        .fit((x.view(), &y))
         .unwrap();
     assert_eq!(no_int.intercept(), 0.0);
     assert_eq!(no_int.summary().len(), 3);
+    assert_eq!(no_int.report().n_params, 3);
+    assert_eq!(no_int.parameter_names(), ["x0", "x1", "x2"]);
 }
 
 #[test]
 fn metrics_with_ties_match_scikit_learn() {
-    let y = [0.0, 0.0, 1.0, 1.0, 0.0, 1.0, 1.0, 0.0, 1.0, 0.0];
+    let y = [
+        false, false, true, true, false, true, true, false, true, false,
+    ];
     let s = [0.1, 0.4, 0.35, 0.8, 0.4, 0.4, 0.9, 0.2, 0.65, 0.65];
     assert_close(roc_auc(&y, &s).unwrap(), 0.78, 1e-12, "AUC");
     assert_close(average_precision(&y, &s).unwrap(), 0.789285714, 1e-9, "AP");
@@ -170,9 +193,9 @@ fn metrics_with_ties_match_scikit_learn() {
 
 #[test]
 fn ranking_invariants() {
-    let y: Vec<f64> = (0..100).map(|i| f64::from(u8::from(i % 3 == 0))).collect();
-    let perfect: Vec<f64> = y.iter().map(|&v| v + 0.5).collect();
-    let reversed: Vec<f64> = y.iter().map(|&v| -v).collect();
+    let y: Vec<bool> = (0..100).map(|i| i % 3 == 0).collect();
+    let perfect: Vec<f64> = y.iter().map(|&v| f64::from(u8::from(v)) + 0.5).collect();
+    let reversed: Vec<f64> = y.iter().map(|&v| -f64::from(u8::from(v))).collect();
     assert_eq!(roc_auc(&y, &perfect).unwrap(), 1.0);
     assert_eq!(roc_auc(&y, &reversed).unwrap(), 0.0);
     assert_eq!(roc_auc(&y, &vec![0.3; 100]).unwrap(), 0.5);
@@ -195,7 +218,7 @@ fn ranking_invariants() {
     assert!(
         folds
             .iter()
-            .all(|f| (6..=7).contains(&f.iter().filter(|&&i| y[i] == 1.0).count()))
+            .all(|f| (6..=7).contains(&f.iter().filter(|&&i| y[i]).count()))
     );
     assert_eq!(stratified_k_fold(&y, 5, 1).unwrap(), folds, "seeded");
 }
@@ -252,7 +275,7 @@ fn labels_do_not_leak_future_data() {
             .0
             .iter()
             .any(|&d| d > cutoff && d <= cutoff + 120);
-        assert_eq!(base.churned[row], if bought { 0.0 } else { 1.0 });
+        assert_eq!(base.churned[row], !bought);
         assert!(log.customer_rows(c).0[0] <= cutoff);
     }
 }
@@ -262,35 +285,22 @@ fn error_paths() {
     let (x, y) = spector();
     let p = LogisticRegression::params();
     assert!(matches!(
-        p.fit(
-            Array2::<f64>::zeros((0, 3)).view(),
-            Array1::<f64>::zeros(0).view()
-        ),
+        p.fit((Array2::<f64>::zeros((0, 3)).view(), &[] as &[bool])),
         Err(Error::Empty { .. })
     ));
     assert!(matches!(
-        p.fit(x.view(), Array1::<f64>::zeros(5).view()),
+        p.fit((x.view(), &[false; 5])),
         Err(Error::LengthMismatch { field: "y", .. })
     ));
-    let mut bad_y = y.clone();
-    bad_y[4] = 2.0;
     assert!(matches!(
-        p.fit(x.view(), bad_y.view()),
-        Err(Error::InvalidValue {
-            field: "y",
-            row: 4,
-            ..
-        })
-    ));
-    assert!(matches!(
-        p.fit(x.view(), Array1::<f64>::zeros(32).view()),
+        p.fit((x.view(), &[false; 32])),
         Err(Error::InsufficientData { .. })
     ));
     let mut bad_x = x.clone();
     bad_x[[3, 1]] = f64::NAN;
     let before = bad_x.clone();
     assert!(matches!(
-        p.fit(bad_x.view(), y.view()),
+        p.fit((bad_x.view(), &y)),
         Err(Error::NonFinite {
             field: "x",
             row: 3,
@@ -298,20 +308,43 @@ fn error_paths() {
         })
     ));
     assert_eq!(format!("{before:?}"), format!("{bad_x:?}"));
-    let w = Array1::from_elem(32, -1.0);
+    let w = vec![-1.0; 32];
     assert!(matches!(
-        p.fit_weighted(x.view(), y.view(), Some(w.view())),
+        p.fit((x.view(), &y, &w)),
         Err(Error::Negative {
             field: "sample_weight",
             ..
         })
     ));
     assert!(matches!(
-        p.clone().penalty(0.0).fit(x.view(), y.view()),
-        Err(Error::InvalidParameter { name: "C", .. })
+        p.fit((x.view(), &y, &w[..5])),
+        Err(Error::LengthMismatch {
+            field: "sample_weight",
+            ..
+        })
+    ));
+    for bad in [-1.0, f64::NAN, f64::INFINITY] {
+        assert!(matches!(
+            p.clone().penalty(bad).fit((x.view(), &y)),
+            Err(Error::InvalidParameter {
+                name: "penalty",
+                ..
+            })
+        ));
+    }
+    assert!(matches!(
+        p.clone().tol(0.0).fit((x.view(), &y)),
+        Err(Error::InvalidParameter { name: "tol", .. })
     ));
     assert!(matches!(
-        p.clone().feature_names(&["a"]).fit(x.view(), y.view()),
+        p.clone().max_iter(0).fit((x.view(), &y)),
+        Err(Error::InvalidParameter {
+            name: "max_iter",
+            ..
+        })
+    ));
+    assert!(matches!(
+        p.clone().feature_names(&["a"]).fit((x.view(), &y)),
         Err(Error::LengthMismatch {
             field: "feature_names",
             ..
@@ -319,15 +352,15 @@ fn error_paths() {
     ));
     // Complete separation without a penalty.
     let xs = ndarray::array![[0.0], [1.0], [2.0], [3.0]];
-    let ys = ndarray::array![0.0, 0.0, 1.0, 1.0];
+    let ys = [false, false, true, true];
     assert!(matches!(
-        p.fit(xs.view(), ys.view()),
+        p.fit((xs.view(), &ys)),
         Err(Error::InsufficientData { .. })
     ));
     assert!(
-        matches!(p.clone().max_iter(1).fit(x.view(), y.view()), Err(Error::NotConverged { ref last_iterate, .. }) if last_iterate.len() == 4)
+        matches!(p.clone().max_iter(1).fit((x.view(), &y)), Err(Error::NotConverged { ref last_iterate, .. }) if last_iterate.len() == 4)
     );
-    let m = p.fit(x.view(), y.view()).unwrap();
+    let m = p.fit((x.view(), &y)).unwrap();
     assert!(matches!(
         m.predict(x.view(), 1.5),
         Err(Error::InvalidParameter { .. })
@@ -357,23 +390,23 @@ fn error_paths() {
     huge.row_mut(0).fill(1e308);
     assert!(m.predict_proba(huge.view()).is_ok());
     assert!(matches!(
-        roc_auc(&[1.0, 1.0], &[0.1, 0.2]),
+        roc_auc(&[true, true], &[0.1, 0.2]),
         Err(Error::InsufficientData { .. })
     ));
     assert!(matches!(
-        roc_auc(&[1.0, 0.0], &[0.1, f64::NAN]),
+        roc_auc(&[true, false], &[0.1, f64::NAN]),
         Err(Error::NonFinite { row: 1, .. })
     ));
     assert!(matches!(
-        log_loss(&[1.0, 0.0], &[0.1, 1.2]),
+        log_loss(&[true, false], &[0.1, 1.2]),
         Err(Error::InvalidValue { .. })
     ));
     assert!(matches!(
-        lift_table(&[1.0, 0.0], &[0.1, 0.2], 3),
+        lift_table(&[true, false], &[0.1, 0.2], 3),
         Err(Error::InvalidParameter { .. })
     ));
     assert!(matches!(
-        stratified_k_fold(&[1.0, 0.0, 0.0], 2, 0),
+        stratified_k_fold(&[true, false, false], 2, 0),
         Err(Error::InvalidParameter { .. })
     ));
     let log = TransactionLog::new(&cdnow_like()).unwrap();

@@ -305,10 +305,12 @@ fn use_standardizer(text: &str) {
 }
 
 fn use_logistic(text: &str) {
-    use patronage::churn::FittedLogistic;
-    if let Some(m) = load::<FittedLogistic>(text) {
+    use patronage::churn::LogisticRegression;
+    use patronage::model::{Classifier as _, FittedModel as _};
+    if let Some(m) = load::<LogisticRegression>(text) {
         all_finite(m.coefficients(), "coefficients");
         let _ = m.summary();
+        let _ = m.parameters();
         if let Ok(or) = m.odds_ratios() {
             all_finite(&or, "odds_ratios");
         }
@@ -546,10 +548,11 @@ fn build_targets() -> Vec<Target> {
     });
     let scaler = Standardizer::fit(x.view()).unwrap();
     let km = KMeans::params(3).seed(1).fit(x.view()).unwrap();
-    let y = ndarray::Array1::from_shape_fn(30, |i| f64::from(u8::from((i * 7) % 5 > 1)));
-    let logistic = LogisticRegression::params()
-        .fit(x.view(), y.view())
-        .unwrap();
+    let y: Vec<bool> = (0..30).map(|i| (i * 7) % 5 > 1).collect();
+    let logistic = {
+        use patronage::model::Fit as _;
+        LogisticRegression::params().fit((x.view(), &y)).unwrap()
+    };
 
     // A small log: CLV fits, summaries, profiles and cohorts of it.
     let rows = patronage::simulate::Simulation::new(300)
@@ -582,8 +585,13 @@ fn build_targets() -> Vec<Target> {
         .score(&sub_summary, sub_log.last_day())
         .unwrap();
     let cohorts = retention(&sub_log, Period::Month).unwrap();
-    let km_curve =
-        KaplanMeier::fit(&[1.0, 2.0, 2.0, 5.0, 7.0], &[1.0, 0.0, 1.0, 1.0, 0.0]).unwrap();
+    let km_curve = {
+        use patronage::model::Fit as _;
+        let events = [true, false, true, true, false];
+        KaplanMeier::params()
+            .fit((&[1.0, 2.0, 2.0, 5.0, 7.0], &events))
+            .unwrap()
+    };
     let mut partial = PartialSummary::default();
     let params = SummaryParams::new(Day(100)).time_unit_days(7.0);
     for (d, a) in [(1, 5.0), (8, 3.0), (40, 2.5)] {
@@ -612,7 +620,7 @@ fn build_targets() -> Vec<Target> {
         target("FittedEts", &ets, use_ets),
         target("FittedKMeans", &km, use_kmeans),
         target("Standardizer", &scaler, use_standardizer),
-        target("FittedLogistic", &logistic, use_logistic),
+        target("LogisticRegression", &logistic, use_logistic),
         target("BetaGeo", &bg, use_bgnbd),
         target("ModifiedBetaGeo", &mbg, use_mbgnbd),
         target("ParetoNbd", &pareto, use_pareto),
@@ -680,7 +688,7 @@ fuzz_json! {
     ets_json: "FittedEts",
     kmeans_json: "FittedKMeans",
     standardizer_json: "Standardizer",
-    logistic_json: "FittedLogistic",
+    logistic_json: "LogisticRegression",
     bgnbd_json: "BetaGeo",
     mbgnbd_json: "ModifiedBetaGeo",
     pareto_nbd_json: "ParetoNbd",

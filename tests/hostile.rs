@@ -210,9 +210,9 @@ fn days_near_the_ends_of_i32() {
 
     // Churn: customer 1 buys within 10 days after the cutoff (saturating horizon).
     let data = label(&log, Day(hi - 6), 10).unwrap();
-    assert_eq!(data.churned, vec![0.0, 1.0]);
+    assert_eq!(data.churned, vec![false, true]);
     let data = label(&log, Day(hi - 6), i32::MAX).unwrap();
-    assert_eq!(data.churned, vec![0.0, 1.0]);
+    assert_eq!(data.churned, vec![false, true]);
 
     // Summary, profile and RFM across the whole range.
     let summary = log.summarize(&SummaryParams::new(Day(hi))).unwrap();
@@ -233,7 +233,7 @@ fn days_near_the_ends_of_i32() {
     // (censored at the observation end), customer 2 churned after one day of tenure 0.
     let (_, durations, events) = lifetimes(&log, Day(hi), 30).unwrap();
     assert_eq!(durations, vec![((1i64 << 32) - 1) as f64, 0.0]);
-    assert_eq!(events, vec![0.0, 1.0]);
+    assert_eq!(events, vec![false, true]);
 
     // A series or cohort table spanning the whole range is a typed limit, not an OOM.
     for r in [
@@ -345,7 +345,7 @@ fn simulation_sizes_are_bounded() {
 #[test]
 fn calibration_bins_follow_the_data() {
     use patronage::churn::metrics::calibration_table;
-    let (y, p) = ([0.0, 1.0, 1.0, 0.0], [0.1, 0.9, 0.7, 0.3]);
+    let (y, p) = ([false, true, true, false], [0.1, 0.9, 0.7, 0.3]);
     let rows = calibration_table(&y, &p, usize::MAX).unwrap();
     assert_eq!(rows.len(), 4);
     // Edges this narrow round to one value; they stay finite and ordered.

@@ -242,12 +242,12 @@ fn cluster_quality_is_scale_invariant_for_huge_and_tiny_data() {
 
 // ---- logistic regression ---------------------------------------------------------
 
-use ndarray::Array1;
 use patronage::churn::LogisticRegression;
+use patronage::prelude::*;
 
 /// 300 rows, two features in about -0.1..0.1, labels drawn from log-odds
 /// 0.3 + 20 x0 - 12 x1 with a fixed generator (not separable).
-fn churn_data() -> (Array2<f64>, Array1<f64>) {
+fn churn_data() -> (Array2<f64>, Vec<bool>) {
     let mut state = 0x2545_f491_4f6c_dd1du64;
     let mut uniform = move || {
         state ^= state << 13;
@@ -256,42 +256,44 @@ fn churn_data() -> (Array2<f64>, Array1<f64>) {
         (state >> 11) as f64 / (1u64 << 53) as f64
     };
     let x = Array2::from_shape_fn((300, 2), |_| 0.2 * uniform() - 0.1);
-    let y = Array1::from_shape_fn(300, |i| {
-        let z = 0.3 + 20.0 * x[[i, 0]] - 12.0 * x[[i, 1]];
-        f64::from(uniform() < 1.0 / (1.0 + (-z).exp()))
-    });
+    let y = (0..300)
+        .map(|i| {
+            let z = 0.3 + 20.0 * x[[i, 0]] - 12.0 * x[[i, 1]];
+            uniform() < 1.0 / (1.0 + (-z).exp())
+        })
+        .collect();
     (x, y)
 }
 
 #[test]
 fn logistic_fit_on_huge_features_matches_the_fit_on_the_data() {
     let (x, y) = churn_data();
-    let base = LogisticRegression::params()
-        .fit(x.view(), y.view())
-        .unwrap();
+    let base = LogisticRegression::params().fit((x.view(), &y)).unwrap();
     let p0 = base.predict_proba(x.view()).unwrap();
     for factor in [1e150, 1e300, -1e306] {
         let big = x.mapv(|v| v * factor);
-        let fit = LogisticRegression::params()
-            .fit(big.view(), y.view())
-            .unwrap();
+        let fit = LogisticRegression::params().fit((big.view(), &y)).unwrap();
         for (a, b) in fit.coefficients().iter().zip(base.coefficients()) {
             assert!(close(a * factor, *b, 1e-6), "factor {factor}: {a} vs {b}");
         }
         assert!(close(fit.intercept(), base.intercept(), 1e-6));
-        let se = fit.standard_errors().unwrap();
-        let se0 = base.standard_errors().unwrap();
+        let se = fit.report().standard_errors.as_ref().unwrap();
+        let se0 = base.report().standard_errors.as_ref().unwrap();
         assert!(close(se[0] * factor.abs(), se0[0], 1e-6), "{se:?} {se0:?}");
         assert!(close(se[2], se0[2], 1e-6));
-        assert!(close(fit.log_likelihood(), base.log_likelihood(), 1e-9));
+        assert!(close(
+            fit.report().log_likelihood,
+            base.report().log_likelihood,
+            1e-9
+        ));
         let p = fit.predict_proba(big.view()).unwrap();
         for (a, b) in p.iter().zip(&p0) {
             assert!((a - b).abs() < 1e-9, "factor {factor}: {a} vs {b}");
         }
         // With a penalty the scaled data make it negligible: nearly the plain fit.
         let pen = LogisticRegression::params()
-            .penalty(1.0)
-            .fit(big.view(), y.view())
+            .penalty(1.0 / (2.0 * 300.0)) // scikit-learn's C = 1 on 300 rows
+            .fit((big.view(), &y))
             .unwrap();
         let p = pen.predict_proba(big.view()).unwrap();
         for (a, b) in p.iter().zip(&p0) {
@@ -306,9 +308,7 @@ fn logistic_fit_on_huge_features_matches_the_fit_on_the_data() {
 #[test]
 fn logistic_predictions_on_huge_rows_saturate_or_name_the_row() {
     let (x, y) = churn_data();
-    let fit = LogisticRegression::params()
-        .fit(x.view(), y.view())
-        .unwrap();
+    let fit = LogisticRegression::params().fit((x.view(), &y)).unwrap();
     let b = fit.coefficients();
     assert!(
         b[0].abs() > 1.0 && b[1].abs() > 1.0 && b[0].abs() > b[1].abs(),
@@ -344,10 +344,10 @@ fn logistic_predictions_on_huge_rows_saturate_or_name_the_row() {
 #[test]
 fn logistic_weights_summing_beyond_f64_are_an_error_naming_the_row() {
     let (x, y) = churn_data();
-    let mut w = Array1::from_elem(300, 1.0);
+    let mut w = vec![1.0; 300];
     w[7] = 1e308;
     w[8] = 1e308;
-    match LogisticRegression::params().fit_weighted(x.view(), y.view(), Some(w.view())) {
+    match LogisticRegression::params().fit((x.view(), &y, &w)) {
         Err(Error::InvalidValue {
             field: "sample_weight",
             row,
@@ -460,7 +460,7 @@ fn ets_forecasts_beyond_f64_are_an_error_naming_the_step() {
 #[test]
 fn churn_metrics_on_extreme_scores_and_probabilities_are_finite() {
     use patronage::churn::metrics::{average_precision, brier, log_loss, roc_auc};
-    let y = [0.0, 1.0, 0.0, 1.0, 1.0, 0.0];
+    let y = [false, true, false, true, true, false];
     let p = [
         0.0,
         1.0,

@@ -306,25 +306,27 @@ fn tampered_kmeans_and_standardizer_files_are_load_errors() {
 // ---------------------------------------------------------------------------------------
 // Logistic regression
 
-use ndarray::Array1;
-use patronage::churn::{FittedLogistic, LogisticRegression};
+use patronage::churn::LogisticRegression;
+use patronage::prelude::*;
 
-fn churn_data() -> (Array2<f64>, Array1<f64>) {
+fn churn_data() -> (Array2<f64>, Vec<bool>) {
     let x = Array2::from_shape_fn((80, 2), |(i, j)| {
         ((i * 31 + j * 17) % 23) as f64 / 7.0 - 1.5 + j as f64 * 0.3
     });
-    let y = Array1::from_shape_fn(80, |i| {
-        let z = 1.2 * x[[i, 0]] - 0.8 * x[[i, 1]] + 0.2;
-        f64::from(u8::from(z + ((i * 13) % 7) as f64 / 3.0 - 1.0 > 0.0))
-    });
+    let y = (0..80)
+        .map(|i| {
+            let z = 1.2 * x[[i, 0]] - 0.8 * x[[i, 1]] + 0.2;
+            z + ((i * 13) % 7) as f64 / 3.0 - 1.0 > 0.0
+        })
+        .collect();
     (x, y)
 }
 
-fn logistic() -> FittedLogistic {
+fn logistic() -> LogisticRegression {
     let (x, y) = churn_data();
     LogisticRegression::params()
         .feature_names(&["recency", "frequency"])
-        .fit(x.view(), y.view())
+        .fit((x.view(), &y))
         .unwrap()
 }
 
@@ -332,7 +334,7 @@ fn logistic() -> FittedLogistic {
 fn logistic_round_trips_bit_for_bit() {
     let (x, _) = churn_data();
     let fit = logistic();
-    assert!(fit.standard_errors().is_some());
+    assert!(fit.report().standard_errors.is_some());
     let back = round_trip(&fit);
     assert_eq!(back, fit);
     assert_eq!(
@@ -340,31 +342,41 @@ fn logistic_round_trips_bit_for_bit() {
         fit.predict_proba(x.view()).unwrap().map(|v| v.to_bits())
     );
     assert_eq!(back.summary(), fit.summary());
+    assert_eq!(back.report(), fit.report());
 
     // Penalized, without an intercept: no standard errors.
     let (x, y) = churn_data();
     let ridge = LogisticRegression::params()
-        .penalty(0.5)
+        .penalty(1.0 / (2.0 * 0.5 * 80.0)) // scikit-learn's C = 0.5 on 80 rows
         .fit_intercept(false)
-        .fit(x.view(), y.view())
+        .fit((x.view(), &y))
         .unwrap();
-    assert!(ridge.standard_errors().is_none());
+    assert!(ridge.report().standard_errors.is_none());
     assert_eq!(round_trip(&ridge), ridge);
 }
 
 #[test]
 fn tampered_logistic_files_are_load_errors() {
     let fit = logistic();
-    rejects(&fit, "standard_errors", |v| {
-        v["standard_errors"].as_array_mut().unwrap().pop();
+    rejects(&fit, "report.standard_errors", |v| {
+        v["report"]["standard_errors"].as_array_mut().unwrap().pop();
     });
-    rejects(&fit, "standard_errors", |v| {
-        v["standard_errors"][0] = json!(-1.0)
+    rejects(&fit, "report.standard_errors", |v| {
+        v["report"]["standard_errors"][0] = json!(-1.0)
+    });
+    rejects(&fit, "report.log_likelihood", |v| {
+        v["report"]["log_likelihood"] = json!("NaN")
+    });
+    rejects(&fit, "report.aic", |v| v["report"]["aic"] = json!(1.0));
+    rejects(&fit, "report.n_obs", |v| v["report"]["n_obs"] = json!(0.0));
+    // The empty report of an unfitted model: a logistic regression is always fitted.
+    rejects(&fit, "report", |v| {
+        v["report"] = serde_json::to_value(patronage::model::FitReport::default()).unwrap()
     });
     rejects(&fit, "feature_names", |v| {
         v["feature_names"].as_array_mut().unwrap().pop();
     });
-    rejects(&fit, "standard_errors", |v| {
+    rejects(&fit, "report.n_params", |v| {
         v["coefficients"].as_array_mut().unwrap().push(json!(0.5));
         v["feature_names"]
             .as_array_mut()

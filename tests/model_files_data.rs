@@ -401,14 +401,20 @@ fn partial_summary_finish_checks_its_params() {
 // KaplanMeier
 
 fn curve() -> KaplanMeier {
-    KaplanMeier::fit(&[1.0, 2.0, 2.0, 5.0, 7.0], &[1.0, 0.0, 1.0, 1.0, 0.0]).unwrap()
+    use patronage::model::Fit as _;
+    let events = [true, false, true, true, false];
+    KaplanMeier::params()
+        .fit((&[1.0, 2.0, 2.0, 5.0, 7.0], &events))
+        .unwrap()
 }
 
 #[test]
 fn kaplan_meier_round_trips() {
     let km = curve();
     round_trip(&km);
-    round_trip(&KaplanMeier::fit(&[3.0, 3.0], &[1.0, 1.0]).unwrap()); // survival 0
+    use patronage::model::Fit as _;
+    let all_churned = KaplanMeier::params().fit((&[3.0, 3.0], &[true, true]));
+    round_trip(&all_churned.unwrap()); // survival 0
 }
 
 #[test]

@@ -6,6 +6,7 @@
 use patronage::Period;
 use patronage::basket::{Baskets, Metric, MinSupport, OrderLine};
 use patronage::cohort::retention;
+use patronage::model::Fit;
 use patronage::survival::KaplanMeier;
 use patronage::{Day, Transaction, TransactionLog};
 use proptest::prelude::*;
@@ -79,8 +80,8 @@ proptest! {
     #[test]
     fn kaplan_meier_is_a_survival_curve(obs in proptest::collection::vec((0.0f64..100.0, proptest::bool::ANY), 1..200)) {
         let durations: Vec<f64> = obs.iter().map(|o| o.0).collect();
-        let events: Vec<f64> = obs.iter().map(|o| f64::from(u8::from(o.1))).collect();
-        let km = KaplanMeier::fit(&durations, &events).unwrap();
+        let events: Vec<bool> = obs.iter().map(|o| o.1).collect();
+        let km = KaplanMeier::params().fit((&durations, &events)).unwrap();
         let s = km.survival();
         prop_assert!(s.iter().all(|v| (0.0..=1.0).contains(v)));
         prop_assert!(s.windows(2).all(|w| w[1] <= w[0] + 1e-15));

@@ -1,16 +1,21 @@
 //! Kaplan-Meier against lifelines 0.30 on the waltons data (REFERENCE.md
 //! "Kaplan-Meier"), the log-rank test, lifetimes from a log, invariants and errors.
 
+use patronage::prelude::*;
 use patronage::survival::{KaplanMeier, lifetimes, log_rank};
 use patronage::{Day, Error, Transaction, TransactionLog};
 
-fn waltons() -> (Vec<f64>, Vec<f64>, Vec<String>) {
+fn waltons() -> (Vec<f64>, Vec<bool>, Vec<String>) {
     let text = std::fs::read_to_string("tests/data/waltons.csv").unwrap();
     let (mut t, mut e, mut g) = (Vec::new(), Vec::new(), Vec::new());
     for line in text.lines().skip(1).filter(|l| !l.is_empty()) {
         let f: Vec<&str> = line.split(',').collect();
         t.push(f[0].parse().unwrap());
-        e.push(f[1].parse().unwrap());
+        e.push(match f[1] {
+            "1" => true,
+            "0" => false,
+            other => panic!("event {other}"),
+        });
         g.push(f[2].to_string());
     }
     (t, e, g)
@@ -20,7 +25,7 @@ fn waltons() -> (Vec<f64>, Vec<f64>, Vec<String>) {
 fn waltons_matches_lifelines() {
     let (t, e, _) = waltons();
     assert_eq!(t.len(), 163);
-    let km = KaplanMeier::fit(&t, &e).unwrap();
+    let km = KaplanMeier::params().fit((&t, &e)).unwrap();
     for (time, want) in [
         (10.0, 0.969210),
         (30.0, 0.827224),
@@ -47,7 +52,7 @@ fn waltons_matches_lifelines() {
 #[test]
 fn log_rank_separates_the_waltons_groups() {
     let (t, e, g) = waltons();
-    let pick = |name: &str| -> (Vec<f64>, Vec<f64>) {
+    let pick = |name: &str| -> (Vec<f64>, Vec<bool>) {
         let idx: Vec<usize> = (0..t.len()).filter(|&i| g[i] == name).collect();
         (
             idx.iter().map(|&i| t[i]).collect(),
@@ -76,44 +81,38 @@ fn lifetimes_from_a_log() {
     let (customers, durations, events) = lifetimes(&log, Day(200), 90).unwrap();
     assert_eq!(customers, vec![0, 1, 2]);
     assert_eq!(durations, vec![30.0, 190.0, 0.0]);
-    assert_eq!(events, vec![1.0, 0.0, 1.0]);
-    let km = KaplanMeier::fit(&durations, &events).unwrap();
+    assert_eq!(events, vec![true, false, true]);
+    let km = KaplanMeier::params().fit((&durations, &events)).unwrap();
     assert!((km.survival_at(0.0).unwrap() - 2.0 / 3.0).abs() < 1e-12);
 }
 
 #[test]
 fn error_paths() {
     assert!(matches!(
-        KaplanMeier::fit(&[], &[]),
+        KaplanMeier::params().fit((&[] as &[f64], &[] as &[bool])),
         Err(Error::Empty { .. })
     ));
     assert!(matches!(
-        KaplanMeier::fit(&[1.0, 2.0], &[1.0]),
+        KaplanMeier::params().fit((&[1.0, 2.0], &[true])),
         Err(Error::LengthMismatch { .. })
     ));
     assert!(matches!(
-        KaplanMeier::fit(&[1.0, f64::NAN], &[1.0, 1.0]),
+        KaplanMeier::params().fit((&[1.0, f64::NAN], &[true, true])),
         Err(Error::NonFinite { row: 1, .. })
     ));
     assert!(matches!(
-        KaplanMeier::fit(&[1.0, -2.0], &[1.0, 1.0]),
+        KaplanMeier::params().fit((&[1.0, -2.0], &[true, true])),
         Err(Error::Negative { row: 1, .. })
     ));
-    assert!(matches!(
-        KaplanMeier::fit(&[1.0, 2.0], &[1.0, 2.0]),
-        Err(Error::InvalidValue {
-            field: "events",
-            row: 1,
-            ..
-        })
-    ));
-    let km = KaplanMeier::fit(&[1.0, 2.0], &[1.0, 0.0]).unwrap();
+    let km = KaplanMeier::params()
+        .fit((&[1.0, 2.0], &[true, false]))
+        .unwrap();
     assert!(matches!(
         km.interval_at(1.0, 1.5),
         Err(Error::InvalidParameter { .. })
     ));
     assert!(matches!(
-        log_rank(&[1.0], &[0.0], &[2.0], &[0.0]),
+        log_rank(&[1.0], &[false], &[2.0], &[false]),
         Err(Error::InsufficientData { .. })
     ));
     let log = TransactionLog::new(&[Transaction {
@@ -135,7 +134,9 @@ fn error_paths() {
 /// Reading a curve at NaN is an error (it read as S = 1); infinities read the ends.
 #[test]
 fn curves_are_read_at_real_times_only() {
-    let km = KaplanMeier::fit(&[1.0, 2.0, 3.0], &[1.0, 1.0, 0.0]).unwrap();
+    let km = KaplanMeier::params()
+        .fit((&[1.0, 2.0, 3.0], &[true, true, false]))
+        .unwrap();
     assert!(matches!(
         km.survival_at(f64::NAN),
         Err(patronage::Error::InvalidParameter { name: "t", .. })

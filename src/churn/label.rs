@@ -19,8 +19,8 @@ pub struct ChurnData {
     pub features: Array2<f64>,
     /// Feature names, in column order.
     pub feature_names: Vec<String>,
-    /// 1.0 = churned (no purchase in the horizon), 0.0 = bought again.
-    pub churned: Vec<f64>,
+    /// `true` = churned (no purchase in the horizon), `false` = bought again.
+    pub churned: Vec<bool>,
 }
 
 /// The features [`label`] computes: days since the last purchase, repeat purchase days
@@ -55,7 +55,7 @@ pub fn churn_features() -> Vec<Feature> {
 /// let t = |c: u8, d: i32| Transaction { customer: c, day: Day(d), amount: 10.0 };
 /// let log = TransactionLog::new(&[t(1, 0), t(1, 40), t(2, 5), t(3, 90)])?;
 /// let data = label(&log, Day(30), 30)?;
-/// assert_eq!(data.churned, vec![0.0, 1.0]); // customer 3 is not yet a customer
+/// assert_eq!(data.churned, vec![false, true]); // customer 3 is not yet a customer
 /// # Ok::<(), patronage::Error>(())
 /// ```
 pub fn label<C>(log: &TransactionLog<C>, cutoff: Day, horizon_days: i32) -> Result<ChurnData> {
@@ -77,8 +77,7 @@ pub fn label<C>(log: &TransactionLog<C>, cutoff: Day, horizon_days: i32) -> Resu
         .iter()
         .map(|&c| {
             let (days, _) = log.customer_rows(c);
-            let bought = days.iter().any(|&d| d > cutoff && d <= end);
-            if bought { 0.0 } else { 1.0 }
+            !days.iter().any(|&d| d > cutoff && d <= end)
         })
         .collect();
     Ok(ChurnData {

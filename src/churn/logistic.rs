@@ -1,10 +1,16 @@
 //! Logistic regression for churn risk, with an optional L2 penalty, sample and class
 //! weights, and inference (standard errors, z, p-values, intervals) for unpenalized fits.
 //!
-//! The objective is scikit-learn's: minimize
-//! `0.5 * ||w||^2 + C * sum_i s_i * logloss_i` (the intercept is not penalized), or the
-//! plain weighted log-loss without a penalty. `s_i` are sample weights times class
-//! weights.
+//! The fit minimizes the mean weighted log-loss plus `penalty * ||w||^2` (the crate's
+//! one meaning of [`penalty`](crate::model::Regularized::penalty); the intercept is not
+//! penalized):
+//! `(1 / W) sum_i s_i * logloss_i + penalty * sum_j w_j^2`, where `s_i` are sample
+//! weights times class weights and `W` is their sum (the number of rows when
+//! unweighted; with [`balanced`](LogisticRegressionParams::balanced) class weights the
+//! weights also sum to the number of rows, as in scikit-learn). This is scikit-learn's
+//! objective with `C = 1 / (2 * penalty * W)`: to reproduce a fit with a given `C`, use
+//! `penalty = 1 / (2 * C * W)`. A penalty of 0 (the default) fits the plain maximum
+//! likelihood, as statsmodels' `Logit`.
 //!
 //! Solver: Newton's method (iteratively reweighted least squares) with a Cholesky solve
 //! of the `(p + 1) x (p + 1)` Hessian and a backtracking line search, for up to
@@ -15,131 +21,140 @@
 //!
 //! ```
 //! use ndarray::array;
+//! use patronage::prelude::*;
 //! use patronage::churn::LogisticRegression;
 //!
 //! let x = array![[0.5], [1.0], [1.5], [2.0], [2.5], [3.0], [3.5], [4.0]];
-//! let y = array![0.0, 0.0, 1.0, 0.0, 1.0, 0.0, 1.0, 1.0];
-//! let model = LogisticRegression::params().fit(x.view(), y.view())?;
+//! let y = [false, false, true, false, true, false, true, true];
+//! let model = LogisticRegression::params().fit((x.view(), &y))?;
 //! let p = model.predict_proba(array![[1.0], [4.0]].view())?;
 //! assert!(p[0] < 0.5 && p[1] > 0.5);
-//! assert!(model.standard_errors().is_some()); // unpenalized: inference available
+//! assert!(model.report().standard_errors.is_some()); // unpenalized: inference available
 //! # Ok::<(), patronage::Error>(())
 //! ```
 
-use ndarray::{Array1, ArrayView1, ArrayView2};
+use ndarray::{Array1, ArrayView2};
 
+use crate::churn::ChurnData;
 use crate::error::{Error, Result};
 use crate::math::optim::{OptimOptions, bfgs, cholesky, cholesky_inverse};
+use crate::model::{Classifier, Fit, FitReport, FittedModel, Optimized, Optimizer, Regularized};
 
 /// Above this many features the solver is BFGS rather than Newton.
 pub const NEWTON_MAX_FEATURES: usize = 200;
 
-/// Logistic regression parameters (a builder); [`fit`](Self::fit) returns a
-/// [`FittedLogistic`].
+/// Logistic regression settings (a builder, from [`LogisticRegression::params`]);
+/// [`Fit::fit`] returns a fitted [`LogisticRegression`].
+///
+/// Data: features `x` (`n x p`, an `ArrayView2<f64>`) with labels (`true` = churned),
+/// `(x, &y)`; with per-row sample weights, `(x, &y, &w)`; or a labelled
+/// [`&ChurnData`](ChurnData) from [`label`](crate::churn::label), whose feature names the
+/// model keeps unless names were set here. Labels and weights are anything that reads
+/// as a slice (`&[bool]`, `&Vec<bool>`, `&[bool; N]`).
+///
+/// Optimizer settings ([`Optimized`], [`Regularized`]): `.max_iter(n)` (default 100),
+/// `.tol(t)` on the largest gradient component of the mean objective (default 1e-8),
+/// `.penalty(l)` (default 0, none). The penalty adds `l * sum(w_j^2)` over the
+/// coefficients (not the intercept) to the mean weighted log-loss, so scikit-learn's
+/// `C` is `1 / (2 * l * W)` for `W` the sum of the weights (the rows when unweighted):
+/// `LogisticRegression(C=1.0)` on 1,000 rows is `.penalty(1.0 / (2.0 * 1.0 * 1000.0))`.
+/// A penalized fit has no standard errors.
+///
+/// ```
+/// use ndarray::array;
+/// use patronage::prelude::*;
+/// use patronage::churn::LogisticRegression;
+/// let x = array![[0.0], [1.0], [2.0], [3.0]];
+/// let y = [false, false, true, true]; // separable: needs a penalty
+/// let c = 1.0; // scikit-learn's C
+/// let penalty = 1.0 / (2.0 * c * y.len() as f64);
+/// let m = LogisticRegression::params().penalty(penalty).fit((x.view(), &y))?;
+/// assert!(m.coefficients()[0] > 0.0);
+/// # Ok::<(), patronage::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-pub struct LogisticRegression {
-    c: Option<f64>,
+pub struct LogisticRegressionParams {
+    optimizer: Optimizer,
     fit_intercept: bool,
     balanced: bool,
-    tol: f64,
-    max_iter: usize,
     feature_names: Option<Vec<String>>,
 }
 
-impl LogisticRegression {
-    /// Unpenalized, with an intercept, no class weights, `tol` 1e-8 on the gradient of
-    /// the mean objective, at most 100 iterations.
-    pub fn params() -> Self {
+impl Default for LogisticRegressionParams {
+    fn default() -> Self {
         Self {
-            c: None,
+            optimizer: Optimizer::new(100, 1e-8),
             fit_intercept: true,
             balanced: false,
-            tol: 1e-8,
-            max_iter: 100,
             feature_names: None,
         }
     }
+}
 
-    /// An L2 penalty with scikit-learn's inverse strength `C` (smaller is stronger).
-    ///
-    /// ```
-    /// use ndarray::array;
-    /// use patronage::churn::LogisticRegression;
-    /// let x = array![[0.0], [1.0], [2.0], [3.0]];
-    /// let y = array![0.0, 0.0, 1.0, 1.0]; // separable: needs a penalty
-    /// let m = LogisticRegression::params().penalty(1.0).fit(x.view(), y.view())?;
-    /// assert!(m.coefficients()[0] > 0.0);
-    /// # Ok::<(), patronage::Error>(())
-    /// ```
-    pub fn penalty(mut self, c: f64) -> Self {
-        self.c = Some(c);
-        self
+impl Optimized for LogisticRegressionParams {
+    fn optimizer(&self) -> &Optimizer {
+        &self.optimizer
     }
 
-    /// No penalty (the default).
-    pub fn no_penalty(mut self) -> Self {
-        self.c = None;
-        self
+    fn optimizer_mut(&mut self) -> &mut Optimizer {
+        &mut self.optimizer
     }
+}
 
+impl Regularized for LogisticRegressionParams {}
+
+impl LogisticRegression {
+    /// The settings to fit with: unpenalized, with an intercept, no class weights,
+    /// `tol` 1e-8 on the gradient of the mean objective, at most 100 iterations.
+    pub fn params() -> LogisticRegressionParams {
+        LogisticRegressionParams::default()
+    }
+}
+
+impl LogisticRegressionParams {
     /// Whether to fit an intercept (default true).
+    #[must_use]
     pub fn fit_intercept(mut self, yes: bool) -> Self {
         self.fit_intercept = yes;
         self
     }
 
     /// Weight classes inversely to their frequency, `n / (2 * n_class)`, as
-    /// scikit-learn's `class_weight="balanced"`.
+    /// scikit-learn's `class_weight="balanced"` (the class weights sum to `n`).
+    #[must_use]
     pub fn balanced(mut self, yes: bool) -> Self {
         self.balanced = yes;
         self
     }
 
-    /// Tolerance on the largest gradient component of the mean objective.
-    pub fn tol(mut self, tol: f64) -> Self {
-        self.tol = tol;
-        self
-    }
-
-    /// Maximum iterations.
-    pub fn max_iter(mut self, max_iter: usize) -> Self {
-        self.max_iter = max_iter;
-        self
-    }
-
     /// Names of the feature columns, kept by the fitted model for its tables.
+    #[must_use]
     pub fn feature_names<S: AsRef<str>>(mut self, names: &[S]) -> Self {
         self.feature_names = Some(names.iter().map(|s| s.as_ref().to_string()).collect());
         self
     }
 
-    /// Fits on features `x` (`n x p`) and labels `y` (0 or 1).
-    ///
-    /// # Errors
-    /// See [`fit_weighted`](Self::fit_weighted).
-    pub fn fit(&self, x: ArrayView2<f64>, y: ArrayView1<f64>) -> Result<FittedLogistic> {
-        self.fit_weighted(x, y, None)
-    }
-
-    /// Fits with optional per-row sample weights.
+    /// The fit behind every [`Fit`] impl: features `x`, labels `y`, optional sample
+    /// weights, and the feature names to keep when none were set.
     ///
     /// # Errors
     /// [`Error::Empty`] for no rows; [`Error::LengthMismatch`] when `y`, the weights or
     /// the feature names do not match `x`; [`Error::NonFinite`] for NaN or infinite
-    /// features or weights; [`Error::InvalidValue`] for a label other than 0 or 1;
-    /// [`Error::Negative`] for a negative weight; [`Error::InsufficientData`] when only
-    /// one class is present or, without a penalty, when the classes are (quasi-)
-    /// completely separated: detected when the iterates diverge or the fit's largest
-    /// |log-odds| exceeds 30 (add a penalty); [`Error::InvalidParameter`] for a
-    /// non-positive `C` or `tol`; [`Error::NotConverged`] with the last coefficients
+    /// features or weights; [`Error::Negative`] for a negative weight;
+    /// [`Error::InsufficientData`] when only one class is present or, without a penalty,
+    /// when the classes are (quasi-) completely separated: detected when the iterates
+    /// diverge or the fit's largest |log-odds| exceeds 30 (add a penalty);
+    /// [`Error::InvalidParameter`] for an optimizer setting out of range
+    /// ([`Optimizer::check`]); [`Error::NotConverged`] with the last coefficients
     /// (intercept last) when `max_iter` is reached.
-    pub fn fit_weighted(
+    fn fit_rows(
         &self,
         x: ArrayView2<f64>,
-        y: ArrayView1<f64>,
-        sample_weight: Option<ArrayView1<f64>>,
-    ) -> Result<FittedLogistic> {
+        y: &[bool],
+        sample_weight: Option<&[f64]>,
+        default_names: Option<&[String]>,
+    ) -> Result<LogisticRegression> {
         let (n, p) = x.dim();
         if n == 0 {
             return Err(Error::Empty { field: "x" });
@@ -160,7 +175,12 @@ impl LogisticRegression {
                 found: w.len(),
             });
         }
-        if let Some(names) = &self.feature_names
+        let feature_names = self
+            .feature_names
+            .as_deref()
+            .or(default_names)
+            .map(<[String]>::to_vec);
+        if let Some(names) = &feature_names
             && names.len() != p
         {
             return Err(Error::LengthMismatch {
@@ -169,22 +189,12 @@ impl LogisticRegression {
                 found: names.len(),
             });
         }
-        if let Some(c) = self.c
-            && !(c.is_finite() && c > 0.0)
-        {
-            return Err(Error::InvalidParameter {
-                name: "C",
-                value: c.to_string(),
-                reason: "the inverse penalty strength must be positive and finite".into(),
-            });
-        }
-        if !(self.tol.is_finite() && self.tol > 0.0) {
-            return Err(Error::InvalidParameter {
-                name: "tol",
-                value: self.tol.to_string(),
-                reason: "must be positive and finite".into(),
-            });
-        }
+        self.optimizer.check()?;
+        let Optimizer {
+            max_iter,
+            tol,
+            penalty,
+        } = self.optimizer;
         // One vectorized pass checks every value and finds the largest; the per-column
         // maxima are read only when some column may need rescaling (a per-column pass
         // on every fit cost 9% of the logit-1M fit bench).
@@ -197,16 +207,6 @@ impl LogisticRegression {
         } else {
             vec![0.0; p]
         };
-        for (row, &v) in y.iter().enumerate() {
-            if v != 0.0 && v != 1.0 {
-                return Err(Error::InvalidValue {
-                    field: "y",
-                    row,
-                    value: v,
-                    reason: "labels must be 0 or 1".into(),
-                });
-            }
-        }
         if let Some(w) = sample_weight {
             for (row, &v) in w.iter().enumerate() {
                 if !v.is_finite() {
@@ -225,7 +225,7 @@ impl LogisticRegression {
                 }
             }
         }
-        let positives = y.iter().filter(|&&v| v == 1.0).count();
+        let positives = y.iter().filter(|&&v| v).count();
         if positives == 0 || positives == n {
             return Err(Error::InsufficientData {
                 model: "logistic regression",
@@ -243,7 +243,7 @@ impl LogisticRegression {
             (1.0, 1.0)
         };
         let weights: Vec<f64> = (0..n)
-            .map(|i| sample_weight.map_or(1.0, |w| w[i]) * if y[i] == 1.0 { w1 } else { w0 })
+            .map(|i| sample_weight.map_or(1.0, |w| w[i]) * if y[i] { w1 } else { w0 })
             .collect();
         let total_weight: f64 = weights.iter().sum();
         if !total_weight.is_finite() {
@@ -278,7 +278,7 @@ impl LogisticRegression {
             })
             .collect();
         let rescaled = col_scale.iter().any(|&c| c != 1.0);
-        let problem = Problem {
+        let mut problem = Problem {
             x: if rescaled {
                 let mut owned = x.to_owned();
                 for (mut col, &c) in owned.columns_mut().into_iter().zip(&col_scale) {
@@ -288,12 +288,12 @@ impl LogisticRegression {
             } else {
                 x.as_standard_layout()
             },
-            y: y.to_vec(),
+            y: y.iter().map(|&v| f64::from(u8::from(v))).collect(),
             weights,
             p,
             intercept: self.fit_intercept,
-            // Mean objective: loss / W + ||w||^2 / (2 C W).
-            ridge: self.c.map_or(0.0, |c| 1.0 / (c * total_weight)),
+            // Mean objective: loss / W + (ridge / 2) ||w||^2 = loss / W + penalty ||w||^2.
+            ridge: 2.0 * penalty,
             ridge_scale: if rescaled {
                 col_scale.iter().map(|c| c * c).collect()
             } else {
@@ -303,11 +303,12 @@ impl LogisticRegression {
         };
         let dim = p + usize::from(self.fit_intercept);
         let (beta, iterations) = if p <= NEWTON_MAX_FEATURES {
-            problem.newton_warm(self.tol, self.max_iter)?
+            problem.newton_warm(tol, max_iter)?
         } else {
-            problem.quasi_newton(self.tol, self.max_iter)?
+            problem.quasi_newton(tol, max_iter)?
         };
-        if self.c.is_none() && problem.max_abs_linear_predictor(&beta) > SEPARATION_Z {
+        let unpenalized = penalty == 0.0;
+        if unpenalized && problem.max_abs_linear_predictor(&beta) > SEPARATION_Z {
             return Err(separated());
         }
         let (mut coef, intercept) = if self.fit_intercept {
@@ -318,36 +319,105 @@ impl LogisticRegression {
         for (w, c) in coef.iter_mut().zip(&col_scale) {
             *w *= c;
         }
-        let mut model = FittedLogistic {
-            coefficients: coef,
-            intercept,
-            feature_names: self.feature_names.clone(),
-            standard_errors: None,
-            log_likelihood: 0.0,
-            iterations,
-            fit_intercept: self.fit_intercept,
-        };
+        // The log-likelihood without the penalty.
+        problem.ridge = 0.0;
         let (loss, _) = problem.evaluate(&beta, false);
-        model.log_likelihood = -loss * total_weight;
-        if self.c.is_none() {
+        let log_likelihood = -loss * total_weight;
+        let standard_errors = if unpenalized {
             // Observed information X' W X at the optimum (unscaled), inverted.
             let (_, grad_hess) = problem.evaluate(&beta, true);
             let info: Vec<f64> = grad_hess[dim..].iter().map(|h| h * total_weight).collect();
             let cov = cholesky_inverse(&info, dim).ok_or_else(separated)?;
-            model.standard_errors = Some(
+            Some(
                 (0..dim)
                     .map(|i| cov[i * dim + i].sqrt() * col_scale.get(i).copied().unwrap_or(1.0))
                     .collect(),
-            );
-        }
-        Ok(model)
+            )
+        } else {
+            None
+        };
+        Ok(LogisticRegression {
+            coefficients: coef,
+            intercept,
+            feature_names,
+            report: FitReport::new(
+                log_likelihood,
+                dim,
+                total_weight,
+                standard_errors,
+                iterations,
+                true,
+            ),
+            fit_intercept: self.fit_intercept,
+        })
+    }
+}
+
+/// Fits on features `x` (`n x p`) and labels `y` (`true` = churned).
+///
+/// # Errors
+/// [`Error::Empty`] for no rows; [`Error::LengthMismatch`] when `y` or the feature names
+/// do not match `x`; [`Error::NonFinite`] for NaN or infinite features;
+/// [`Error::InsufficientData`] when only one class is present or, without a penalty,
+/// when the classes are (quasi-) completely separated: detected when the iterates
+/// diverge or the fit's largest |log-odds| exceeds 30 (add a penalty);
+/// [`Error::InvalidParameter`] for an optimizer setting out of range;
+/// [`Error::NotConverged`] with the last coefficients (intercept last) when `max_iter`
+/// is reached.
+impl<Y> Fit<(ArrayView2<'_, f64>, &Y)> for LogisticRegressionParams
+where
+    Y: AsRef<[bool]> + ?Sized,
+{
+    type Fitted = LogisticRegression;
+
+    fn fit(&self, (x, y): (ArrayView2<'_, f64>, &Y)) -> Result<LogisticRegression> {
+        self.fit_rows(x, y.as_ref(), None, None)
+    }
+}
+
+/// Fits on features `x`, labels `y` and per-row sample weights `w` (finite, `>= 0`,
+/// not all 0), which multiply the class weights when
+/// [`balanced`](LogisticRegressionParams::balanced).
+///
+/// # Errors
+/// As the unweighted fit, and [`Error::LengthMismatch`] for weights not one per row,
+/// [`Error::NonFinite`] or [`Error::Negative`] naming a weight's row,
+/// [`Error::InvalidValue`] for weights whose sum is beyond f64, and
+/// [`Error::InsufficientData`] when all weights are 0.
+impl<Y, W> Fit<(ArrayView2<'_, f64>, &Y, &W)> for LogisticRegressionParams
+where
+    Y: AsRef<[bool]> + ?Sized,
+    W: AsRef<[f64]> + ?Sized,
+{
+    type Fitted = LogisticRegression;
+
+    fn fit(&self, (x, y, w): (ArrayView2<'_, f64>, &Y, &W)) -> Result<LogisticRegression> {
+        self.fit_rows(x, y.as_ref(), Some(w.as_ref()), None)
+    }
+}
+
+/// Fits on a labelled churn data set: its features and churn labels, keeping its
+/// feature names unless names were set on the params.
+///
+/// # Errors
+/// As the fit on `(x, &y)`.
+impl Fit<&ChurnData> for LogisticRegressionParams {
+    type Fitted = LogisticRegression;
+
+    fn fit(&self, data: &ChurnData) -> Result<LogisticRegression> {
+        self.fit_rows(
+            data.features.view(),
+            &data.churned,
+            None,
+            Some(&data.feature_names),
+        )
     }
 }
 
 fn separated() -> Error {
     Error::InsufficientData {
         model: "logistic regression",
-        reason: "the classes are (quasi-)completely separated by the features, so the unpenalized maximum likelihood does not exist; add an L2 penalty with .penalty(C)".into(),
+        reason: "the classes are (quasi-)completely separated by the features, so the unpenalized maximum likelihood does not exist; add an L2 penalty with .penalty(l)".into(),
     }
 }
 
@@ -738,7 +808,7 @@ fn odds_ratio(coefficient: f64) -> Option<f64> {
     Some(coefficient.exp()).filter(|v| v.is_finite())
 }
 
-/// One row of [`FittedLogistic::summary`].
+/// One row of [`LogisticRegression::summary`].
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct CoefficientRow {
@@ -759,51 +829,54 @@ pub struct CoefficientRow {
     pub interval_95: Option<(f64, f64)>,
 }
 
-/// A fitted logistic regression.
+/// A fitted logistic regression (from [`LogisticRegression::params`] and [`Fit`]):
+/// probabilities through [`Classifier`], its fit (log-likelihood, criteria, standard
+/// errors of unpenalized fits, iterations) through [`FittedModel`], the coefficient
+/// table through [`summary`](Self::summary).
+///
+/// Parameters ([`FittedModel::parameters`]) are the coefficients in feature order
+/// (named by the feature names, or `x0`, `x1`, ...), then the intercept (`intercept`)
+/// when one is fitted; the report counts `k` = coefficients plus intercept and
+/// `n` = the sum of the row weights (the rows when unweighted).
 ///
 /// With serde, a model is checked as it is read: finite coefficients and intercept
-/// (0 without one), one feature name per coefficient when names are given, one
-/// standard error per coefficient plus one for the intercept when standard errors are
-/// given, each finite and non-negative, a finite log-likelihood. A file that breaks one
-/// of these is an [`Error`] (naming the field) at load time, not a panic in
-/// [`summary`](Self::summary).
+/// (0 without one), one feature name per coefficient when names are given, and a fit
+/// report as [`FitReport`] makes it for those parameters (finite log-likelihood, its
+/// criteria, one standard error per parameter, each finite and non-negative). A file
+/// that breaks one of these is an [`Error`] (naming the field) at load time, not a
+/// panic in [`summary`](Self::summary).
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(
     feature = "serde",
     derive(serde::Serialize, serde::Deserialize),
     serde(try_from = "RawLogistic")
 )]
-pub struct FittedLogistic {
+pub struct LogisticRegression {
     coefficients: Vec<f64>,
     intercept: f64,
     feature_names: Option<Vec<String>>,
-    standard_errors: Option<Vec<f64>>,
-    log_likelihood: f64,
-    iterations: usize,
+    report: FitReport,
     fit_intercept: bool,
 }
 
-/// [`FittedLogistic`] as written to a file, before its checks.
+/// [`LogisticRegression`] as written to a file, before its checks.
 #[cfg(feature = "serde")]
 #[derive(serde::Deserialize)]
 struct RawLogistic {
     coefficients: Vec<f64>,
     intercept: f64,
     feature_names: Option<Vec<String>>,
-    standard_errors: Option<Vec<f64>>,
-    log_likelihood: f64,
-    iterations: usize,
+    report: FitReport,
     fit_intercept: bool,
 }
 
 #[cfg(feature = "serde")]
-impl TryFrom<RawLogistic> for FittedLogistic {
+impl TryFrom<RawLogistic> for LogisticRegression {
     type Error = Error;
 
-    fn try_from(raw: RawLogistic) -> Result<FittedLogistic> {
+    fn try_from(raw: RawLogistic) -> Result<LogisticRegression> {
         use crate::validate::{
-            all_finite as finite, all_non_negative as non_negative, invalid_parameter as invalid,
-            same_len as len,
+            all_finite as finite, invalid_parameter as invalid, same_len as len,
         };
         let p = raw.coefficients.len();
         finite("coefficients", &raw.coefficients)?;
@@ -818,28 +891,72 @@ impl TryFrom<RawLogistic> for FittedLogistic {
         if let Some(names) = &raw.feature_names {
             len("feature_names", p, names.len())?;
         }
-        if let Some(se) = &raw.standard_errors {
-            len(
-                "standard_errors",
-                p + usize::from(raw.fit_intercept),
-                se.len(),
-            )?;
-            non_negative("standard_errors", se)?;
+        // Only a fit makes a logistic regression: the empty report of a model built
+        // from given parameters is not one.
+        if raw.report.is_unfitted() {
+            return Err(invalid(
+                "report.log_likelihood",
+                raw.report.log_likelihood,
+                "a saved logistic regression carries the report of its fit",
+            ));
         }
-        finite("log_likelihood", &[raw.log_likelihood])?;
-        Ok(FittedLogistic {
+        raw.report
+            .check_loaded("logistic regression", p + usize::from(raw.fit_intercept))?;
+        Ok(LogisticRegression {
             coefficients: raw.coefficients,
             intercept: raw.intercept,
             feature_names: raw.feature_names,
-            standard_errors: raw.standard_errors,
-            log_likelihood: raw.log_likelihood,
-            iterations: raw.iterations,
+            report: raw.report,
             fit_intercept: raw.fit_intercept,
         })
     }
 }
 
-impl FittedLogistic {
+impl FittedModel for LogisticRegression {
+    fn report(&self) -> &FitReport {
+        &self.report
+    }
+
+    /// The feature names (or `x0`, `x1`, ...), then `intercept` when one is fitted.
+    fn parameter_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = (0..self.coefficients.len())
+            .map(|j| self.feature_name(j))
+            .collect();
+        if self.fit_intercept {
+            names.push("intercept".into());
+        }
+        names
+    }
+
+    /// The coefficients, then the intercept when one is fitted.
+    fn parameter_values(&self) -> Vec<f64> {
+        let mut values = self.coefficients.clone();
+        if self.fit_intercept {
+            values.push(self.intercept);
+        }
+        values
+    }
+}
+
+impl Classifier for LogisticRegression {
+    /// The probability of `true` (churn) for each row.
+    ///
+    /// # Errors
+    /// As [`decision_function`](LogisticRegression::decision_function).
+    fn predict_proba(&self, x: ArrayView2<f64>) -> Result<Array1<f64>> {
+        self.linear(x, sigmoid, true)
+    }
+}
+
+impl LogisticRegression {
+    /// The name of feature `j`: its given name, or `x{j}`.
+    fn feature_name(&self, j: usize) -> String {
+        self.feature_names
+            .as_ref()
+            .and_then(|n| n.get(j).cloned())
+            .unwrap_or_else(|| format!("x{j}"))
+    }
+
     /// Coefficients, one per feature.
     pub fn coefficients(&self) -> &[f64] {
         &self.coefficients
@@ -853,21 +970,6 @@ impl FittedLogistic {
     /// Feature names, when given.
     pub fn feature_names(&self) -> Option<&[String]> {
         self.feature_names.as_deref()
-    }
-
-    /// Standard errors (coefficients, then the intercept), for unpenalized fits.
-    pub fn standard_errors(&self) -> Option<&[f64]> {
-        self.standard_errors.as_deref()
-    }
-
-    /// The (weighted) log-likelihood at the estimate, penalty excluded.
-    pub fn log_likelihood(&self) -> f64 {
-        self.log_likelihood
-    }
-
-    /// Newton or BFGS iterations run.
-    pub fn iterations(&self) -> usize {
-        self.iterations
     }
 
     /// Odds ratios `exp(coefficient)`, one per feature.
@@ -915,20 +1017,16 @@ impl FittedLogistic {
                 }),
             });
         };
+        let se = self.report.standard_errors.as_deref();
         for (j, &c) in self.coefficients.iter().enumerate() {
-            let name = self
-                .feature_names
-                .as_ref()
-                .and_then(|n| n.get(j).cloned())
-                .unwrap_or_else(|| format!("x{j}"));
-            push(name, c, self.standard_errors.as_ref().map(|s| s[j]));
+            push(self.feature_name(j), c, se.and_then(|s| s.get(j).copied()));
         }
         if self.fit_intercept {
             let p = self.coefficients.len();
             push(
                 "intercept".into(),
                 self.intercept,
-                self.standard_errors.as_ref().map(|s| s[p]),
+                se.and_then(|s| s.get(p).copied()),
             );
         }
         rows
@@ -951,14 +1049,6 @@ impl FittedLogistic {
     /// [`Error::LengthMismatch`] for the wrong number of columns; [`Error::NonFinite`].
     pub fn decision_function(&self, x: ArrayView2<f64>) -> Result<Array1<f64>> {
         self.linear(x, |z| z, false)
-    }
-
-    /// The probability of class 1 (churn) for each row.
-    ///
-    /// # Errors
-    /// As [`decision_function`](Self::decision_function).
-    pub fn predict_proba(&self, x: ArrayView2<f64>) -> Result<Array1<f64>> {
-        self.linear(x, sigmoid, true)
     }
 
     /// `link(intercept + x . coefficients)` per row, in parallel chunks of rows.
@@ -1031,26 +1121,6 @@ impl FittedLogistic {
             out[row] = link(z);
         }
         Ok(Array1::from(out))
-    }
-
-    /// Class predictions: 1 where the probability is at least `threshold`.
-    ///
-    /// # Errors
-    /// As [`decision_function`](Self::decision_function), and
-    /// [`Error::InvalidParameter`] for a threshold outside 0..=1.
-    pub fn predict(&self, x: ArrayView2<f64>, threshold: f64) -> Result<Vec<u8>> {
-        if !(0.0..=1.0).contains(&threshold) {
-            return Err(Error::InvalidParameter {
-                name: "threshold",
-                value: threshold.to_string(),
-                reason: "a probability threshold is between 0 and 1".into(),
-            });
-        }
-        Ok(self
-            .predict_proba(x)?
-            .iter()
-            .map(|&p| u8::from(p >= threshold))
-            .collect())
     }
 }
 

@@ -3,13 +3,13 @@
 //! log loss, Brier score, the confusion matrix at a threshold, decile lift / cumulative
 //! gains, a calibration table, and seeded stratified k-fold splits.
 //!
-//! Labels are 0/1 (`1` = churned, the positive class); scores are any real numbers
-//! where higher means more likely positive (probabilities for log loss, Brier and
-//! calibration).
+//! Labels are `bool` (`true` = churned, the positive class); scores are any real
+//! numbers where higher means more likely positive (probabilities for log loss, Brier
+//! and calibration).
 //!
 //! ```
 //! use patronage::churn::metrics::{average_precision, roc_auc};
-//! let y = [0.0, 0.0, 1.0, 1.0, 0.0, 1.0, 1.0, 0.0, 1.0, 0.0];
+//! let y = [false, false, true, true, false, true, true, false, true, false];
 //! let s = [0.1, 0.4, 0.35, 0.8, 0.4, 0.4, 0.9, 0.2, 0.65, 0.65];
 //! assert!((roc_auc(&y, &s)? - 0.78).abs() < 1e-12);
 //! assert!((average_precision(&y, &s)? - 0.789285714).abs() < 1e-9);
@@ -21,26 +21,11 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 
 use crate::error::{Error, Result};
 
-fn validate(y: &[f64], scores: &[f64]) -> Result<usize> {
+/// The labels' count of positives, after checking that there are some labels and
+/// not more than rankings can index.
+fn labels(y: &[bool]) -> Result<usize> {
     if y.is_empty() {
         return Err(Error::Empty { field: "y" });
-    }
-    if scores.len() != y.len() {
-        return Err(Error::LengthMismatch {
-            field: "scores",
-            expected: y.len(),
-            found: scores.len(),
-        });
-    }
-    for (row, &v) in y.iter().enumerate() {
-        if v != 0.0 && v != 1.0 {
-            return Err(Error::InvalidValue {
-                field: "y",
-                row,
-                value: v,
-                reason: "labels must be 0 or 1".into(),
-            });
-        }
     }
     // Rankings index rows with u32 (half the memory of the sort).
     Error::check_limit(
@@ -49,6 +34,20 @@ fn validate(y: &[f64], scores: &[f64]) -> Result<usize> {
         u32::MAX as usize,
         "evaluate on a sample or in parts",
     )?;
+    Ok(y.iter().filter(|&&v| v).count())
+}
+
+/// The labels' count of positives, after checking the labels and that the scores are
+/// finite, one per label.
+fn validate(y: &[bool], scores: &[f64]) -> Result<usize> {
+    if !y.is_empty() && scores.len() != y.len() {
+        return Err(Error::LengthMismatch {
+            field: "scores",
+            expected: y.len(),
+            found: scores.len(),
+        });
+    }
+    let positives = labels(y)?;
     if let Some(row) = scores.iter().position(|v| !v.is_finite()) {
         return Err(Error::NonFinite {
             field: "scores",
@@ -56,7 +55,7 @@ fn validate(y: &[f64], scores: &[f64]) -> Result<usize> {
             value: scores[row],
         });
     }
-    Ok(y.iter().filter(|&&v| v == 1.0).count())
+    Ok(positives)
 }
 
 fn both_classes(positives: usize, n: usize) -> Result<()> {
@@ -99,13 +98,13 @@ fn by_score_desc(scores: &[f64]) -> Vec<u32> {
 
 /// Cumulative true and false positives at each distinct score threshold (descending),
 /// with the threshold.
-fn threshold_counts(y: &[f64], scores: &[f64]) -> Vec<(f64, f64, f64)> {
+fn threshold_counts(y: &[bool], scores: &[f64]) -> Vec<(f64, f64, f64)> {
     let order = by_score_desc(scores);
     let mut out = Vec::new();
     let (mut tp, mut fp) = (0.0, 0.0);
     for (k, &i) in order.iter().enumerate() {
         let i = i as usize;
-        if y[i] == 1.0 {
+        if y[i] {
             tp += 1.0;
         } else {
             fp += 1.0;
@@ -122,10 +121,9 @@ fn threshold_counts(y: &[f64], scores: &[f64]) -> Vec<(f64, f64, f64)> {
 /// random negative, ties counted as one half (exact with ties).
 ///
 /// # Errors
-/// [`Error::Empty`], [`Error::LengthMismatch`], [`Error::InvalidValue`] for a label
-/// other than 0/1, [`Error::NonFinite`] for a score, [`Error::InsufficientData`] with
-/// a single class.
-pub fn roc_auc(y: &[f64], scores: &[f64]) -> Result<f64> {
+/// [`Error::Empty`], [`Error::LengthMismatch`], [`Error::NonFinite`] for a score,
+/// [`Error::InsufficientData`] with a single class.
+pub fn roc_auc(y: &[bool], scores: &[f64]) -> Result<f64> {
     let positives = validate(y, scores)?;
     both_classes(positives, y.len())?;
     let negatives = (y.len() - positives) as f64;
@@ -158,7 +156,7 @@ pub struct Curve {
 ///
 /// # Errors
 /// As [`roc_auc`].
-pub fn roc_curve(y: &[f64], scores: &[f64]) -> Result<Curve> {
+pub fn roc_curve(y: &[bool], scores: &[f64]) -> Result<Curve> {
     let positives = validate(y, scores)?;
     both_classes(positives, y.len())?;
     let negatives = (y.len() - positives) as f64;
@@ -180,7 +178,7 @@ pub fn roc_curve(y: &[f64], scores: &[f64]) -> Result<Curve> {
 ///
 /// # Errors
 /// As [`roc_auc`].
-pub fn precision_recall_curve(y: &[f64], scores: &[f64]) -> Result<Curve> {
+pub fn precision_recall_curve(y: &[bool], scores: &[f64]) -> Result<Curve> {
     let positives = validate(y, scores)?;
     both_classes(positives, y.len())?;
     let mut c = Curve {
@@ -201,7 +199,7 @@ pub fn precision_recall_curve(y: &[f64], scores: &[f64]) -> Result<Curve> {
 ///
 /// # Errors
 /// As [`roc_auc`].
-pub fn average_precision(y: &[f64], scores: &[f64]) -> Result<f64> {
+pub fn average_precision(y: &[bool], scores: &[f64]) -> Result<f64> {
     let c = precision_recall_curve(y, scores)?;
     let mut prev = 0.0;
     let mut ap = 0.0;
@@ -224,13 +222,13 @@ fn check_probabilities(p: &[f64]) -> Result<()> {
     Ok(())
 }
 
-/// Mean log loss `-mean(y ln p + (1 - y) ln(1 - p))`, probabilities clipped to
+/// Mean log loss `-mean(y ln p + (1 - y) ln(1 - p))` (`y` 1 for `true`), probabilities clipped to
 /// `[eps, 1 - eps]` with `eps` the f64 machine epsilon (as scikit-learn).
 ///
 /// # Errors
 /// As [`roc_auc`] (a single class is allowed), and [`Error::InvalidValue`] for a
 /// probability outside 0..=1.
-pub fn log_loss(y: &[f64], p: &[f64]) -> Result<f64> {
+pub fn log_loss(y: &[bool], p: &[f64]) -> Result<f64> {
     validate(y, p)?;
     check_probabilities(p)?;
     let eps = f64::EPSILON;
@@ -238,21 +236,26 @@ pub fn log_loss(y: &[f64], p: &[f64]) -> Result<f64> {
         .iter()
         .zip(p)
         .map(|(&t, &q)| {
-            let q = q.clamp(eps, 1.0 - eps);
+            let (t, q) = (f64::from(u8::from(t)), q.clamp(eps, 1.0 - eps));
             -(t * q.ln() + (1.0 - t) * (1.0 - q).ln())
         })
         .sum();
     Ok(total / y.len() as f64)
 }
 
-/// Brier score: mean squared difference between probability and outcome.
+/// Brier score: mean squared difference between probability and outcome (1 for
+/// `true`, 0 for `false`).
 ///
 /// # Errors
 /// As [`log_loss`].
-pub fn brier(y: &[f64], p: &[f64]) -> Result<f64> {
+pub fn brier(y: &[bool], p: &[f64]) -> Result<f64> {
     validate(y, p)?;
     check_probabilities(p)?;
-    Ok(y.iter().zip(p).map(|(t, q)| (q - t) * (q - t)).sum::<f64>() / y.len() as f64)
+    let squared = |(&t, &q): (&bool, &f64)| {
+        let e = q - f64::from(u8::from(t));
+        e * e
+    };
+    Ok(y.iter().zip(p).map(squared).sum::<f64>() / y.len() as f64)
 }
 
 /// Counts and rates at a threshold (`score >= threshold` predicts churn).
@@ -282,7 +285,7 @@ pub struct Confusion {
 /// # Errors
 /// As [`roc_auc`] (a single class is allowed), and [`Error::NonFinite`] for a NaN
 /// threshold.
-pub fn confusion(y: &[f64], scores: &[f64], threshold: f64) -> Result<Confusion> {
+pub fn confusion(y: &[bool], scores: &[f64], threshold: f64) -> Result<Confusion> {
     validate(y, scores)?;
     if threshold.is_nan() {
         return Err(Error::NonFinite {
@@ -293,7 +296,7 @@ pub fn confusion(y: &[f64], scores: &[f64], threshold: f64) -> Result<Confusion>
     }
     let (mut tp, mut fp, mut tn, mut fneg) = (0, 0, 0, 0);
     for (&t, &s) in y.iter().zip(scores) {
-        match (t == 1.0, s >= threshold) {
+        match (t, s >= threshold) {
             (true, true) => tp += 1,
             (false, true) => fp += 1,
             (false, false) => tn += 1,
@@ -346,7 +349,7 @@ pub struct LiftRow {
 /// # Errors
 /// As [`roc_auc`] (a single class is allowed if it is positive), and
 /// [`Error::InvalidParameter`] for `groups` of 0 or more than the rows.
-pub fn lift_table(y: &[f64], scores: &[f64], groups: usize) -> Result<Vec<LiftRow>> {
+pub fn lift_table(y: &[bool], scores: &[f64], groups: usize) -> Result<Vec<LiftRow>> {
     let positives = validate(y, scores)?;
     let n = y.len();
     if groups == 0 || groups > n {
@@ -370,10 +373,7 @@ pub fn lift_table(y: &[f64], scores: &[f64], groups: usize) -> Result<Vec<LiftRo
         // In u128: g n can pass usize::MAX for very large n.
         let bound = |g: usize| (g as u128 * n as u128 / groups as u128) as usize;
         let (lo, hi) = (bound(g), bound(g + 1));
-        let pos = order[lo..hi]
-            .iter()
-            .filter(|&&i| y[i as usize] == 1.0)
-            .count();
+        let pos = order[lo..hi].iter().filter(|&&i| y[i as usize]).count();
         cum_count += hi - lo;
         cum_pos += pos;
         let rate = pos as f64 / (hi - lo) as f64;
@@ -411,7 +411,7 @@ pub struct CalibrationRow {
 ///
 /// # Errors
 /// As [`log_loss`], and [`Error::InvalidParameter`] for zero bins.
-pub fn calibration_table(y: &[f64], p: &[f64], bins: usize) -> Result<Vec<CalibrationRow>> {
+pub fn calibration_table(y: &[bool], p: &[f64], bins: usize) -> Result<Vec<CalibrationRow>> {
     validate(y, p)?;
     check_probabilities(p)?;
     if bins == 0 {
@@ -428,7 +428,7 @@ pub fn calibration_table(y: &[f64], p: &[f64], bins: usize) -> Result<Vec<Calibr
         let a = acc.entry(b).or_insert((0, 0.0, 0.0));
         a.0 += 1;
         a.1 += q;
-        a.2 += t;
+        a.2 += f64::from(u8::from(t));
     }
     Ok(acc
         .into_iter()
@@ -447,22 +447,21 @@ pub fn calibration_table(y: &[f64], p: &[f64], bins: usize) -> Result<Vec<Calibr
 /// Rows of each class are shuffled with `seed`, then dealt to folds in turn.
 ///
 /// # Errors
-/// [`Error::Empty`], [`Error::InvalidValue`] for labels other than 0/1, and
-/// [`Error::InvalidParameter`] for fewer than 2 folds or more folds than members of a
+/// [`Error::Empty`], and [`Error::InvalidParameter`] for fewer than 2 folds or more folds than members of a
 /// class.
 ///
 /// ```
 /// use patronage::churn::metrics::stratified_k_fold;
-/// let y = [0.0, 0.0, 0.0, 0.0, 1.0, 1.0, 0.0, 0.0, 1.0, 1.0];
+/// let y = [false, false, false, false, true, true, false, false, true, true];
 /// let folds = stratified_k_fold(&y, 2, 42)?;
 /// assert_eq!(folds.len(), 2);
 /// for f in &folds {
-///     assert_eq!(f.iter().filter(|&&i| y[i] == 1.0).count(), 2);
+///     assert_eq!(f.iter().filter(|&&i| y[i]).count(), 2);
 /// }
 /// # Ok::<(), patronage::Error>(())
 /// ```
-pub fn stratified_k_fold(y: &[f64], folds: usize, seed: u64) -> Result<Vec<Vec<usize>>> {
-    let positives = validate(y, y)?;
+pub fn stratified_k_fold(y: &[bool], folds: usize, seed: u64) -> Result<Vec<Vec<usize>>> {
+    let positives = labels(y)?;
     let smallest = positives.min(y.len() - positives);
     if folds < 2 || folds > smallest {
         return Err(Error::InvalidParameter {
@@ -473,7 +472,7 @@ pub fn stratified_k_fold(y: &[f64], folds: usize, seed: u64) -> Result<Vec<Vec<u
     }
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
     let mut out = vec![Vec::new(); folds];
-    for class in [0.0, 1.0] {
+    for class in [false, true] {
         let mut rows: Vec<usize> = (0..y.len()).filter(|&i| y[i] == class).collect();
         for i in (1..rows.len()).rev() {
             let j = rng.random_range(0..=i);
