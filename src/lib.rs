@@ -67,9 +67,10 @@
 //! ```
 //! # use patronage::{Day, TransactionLog};
 //! # let log = TransactionLog::new(&patronage::simulate::Simulation::new(3_000).seed(1).transactions()?)?;
+//! use patronage::prelude::*;
 //! use patronage::churn::{label, metrics::roc_auc, LogisticRegression};
 //! let data = label(&log, Day(450), 120)?;
-//! let model = LogisticRegression::params().penalty(1.0).fit(data.features.view(), ndarray::ArrayView1::from(&data.churned))?;
+//! let model = LogisticRegression::params().penalty(1e-4).fit(&data)?;
 //! let risk = model.predict_proba(data.features.view())?.to_vec();
 //! assert!(roc_auc(&data.churned, &risk)? > 0.6);
 //! # Ok::<(), patronage::Error>(())
@@ -99,11 +100,12 @@
 //! # use patronage::{Day, TransactionLog};
 //! # let log = TransactionLog::new(&patronage::simulate::Simulation::new(3_000).seed(1).transactions()?)?;
 //! use patronage::{cohort::retention, Period};
+//! use patronage::prelude::*;
 //! use patronage::survival::{lifetimes, KaplanMeier};
 //! let cohorts = retention(&log, Period::Month)?;
 //! assert!(cohorts.average_rates()[0] == 1.0);
 //! let (_, durations, events) = lifetimes(&log, Day(728), 180)?;
-//! let km = KaplanMeier::fit(&durations, &events)?;
+//! let km = KaplanMeier::params().fit((&durations, &events))?;
 //! assert!(km.survival_at(365.0)? < 1.0);
 //! # Ok::<(), patronage::Error>(())
 //! ```

@@ -139,6 +139,7 @@ impl FitReport {
     }
 
     /// Whether this is the empty report of a model built from given parameters.
+    #[cfg_attr(not(feature = "serde"), allow(dead_code))]
     pub(crate) fn is_unfitted(&self) -> bool {
         *self == Self::default()
     }

@@ -900,13 +900,14 @@ impl TryFrom<RawLogistic> for LogisticRegression {
                 "a saved logistic regression carries the report of its fit",
             ));
         }
-        raw.report
-            .check_loaded("logistic regression", p + usize::from(raw.fit_intercept))?;
+        let report = raw
+            .report
+            .loaded("logistic regression", p + usize::from(raw.fit_intercept))?;
         Ok(LogisticRegression {
             coefficients: raw.coefficients,
             intercept: raw.intercept,
             feature_names: raw.feature_names,
-            report: raw.report,
+            report,
             fit_intercept: raw.fit_intercept,
         })
     }

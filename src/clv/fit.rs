@@ -3,7 +3,9 @@
 
 use crate::error::{Error, Result};
 use crate::math::optim::{OptimOptions, bfgs, cholesky_inverse, hessian_from_gradient};
-use crate::model::{FitReport, Optimizer};
+use crate::model::Optimizer;
+#[cfg(feature = "serde")]
+use crate::model::FitReport;
 
 /// Distinct (frequency, recency, T) rows with the total weight of each. Likelihoods of
 /// these models depend on the rows alone, so fitting costs grow with distinct rows,
