@@ -6,6 +6,7 @@
 use ndarray::{Array1, Array2, ArrayView1, Axis};
 use patronage::churn::metrics::{lift_table, roc_auc, stratified_k_fold};
 use patronage::churn::{LogisticRegression, label};
+use patronage::prelude::*;
 use patronage::segment::scale::Standardizer;
 use patronage::{Day, TransactionLog};
 
@@ -27,7 +28,7 @@ pub fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // Standardize so coefficients compare across features; fit without a penalty for
     // inference (standard errors, p-values).
-    let scaler = Standardizer::fit(data.features.view())?;
+    let scaler = Standardizer::params().fit(data.features.view())?;
     let x = scaler.transform(data.features.view())?;
     let y = ArrayView1::from(&data.churned);
     let params = LogisticRegression::params().feature_names(&data.feature_names);

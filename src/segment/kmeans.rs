@@ -18,6 +18,7 @@
 //!
 //! ```
 //! use ndarray::array;
+//! use patronage::prelude::*;
 //! use patronage::segment::KMeans;
 //!
 //! let x = array![[1.0, 1.0], [1.2, 0.8], [0.9, 1.1], [8.0, 8.0], [8.2, 7.9], [7.9, 8.1]];
@@ -36,6 +37,7 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 use crate::error::{Error, Result};
 use crate::hashing::KeyedMap;
 use crate::math::simd::vectorized;
+use crate::model::{Clusterer, Fit, Optimized, Optimizer};
 
 /// How initial centroids are chosen.
 #[derive(Debug, Clone, PartialEq)]
@@ -67,16 +69,23 @@ pub enum Algorithm {
     Auto,
 }
 
-/// k-means parameters (a builder); [`fit`](KMeans::fit) returns a [`FittedKMeans`].
+/// k-means parameters (a builder); [`Fit::fit`] returns a [`FittedKMeans`].
+///
+/// Its [`Optimizer`] settings ([`Optimized`]) are the iterations per run
+/// (`.max_iter(n)`, default 300) and the convergence tolerance (`.tol(t)`, default
+/// 1e-4) on the summed squared centroid shift, relative to the mean per-feature
+/// variance of the data (scikit-learn's definition). As in scikit-learn, and unlike
+/// [`Optimizer::check`], a `tol` of 0 is allowed (the fit then stops only when no
+/// label changes) and so is `max_iter` 0 (the labels of the initial centroids); k-means
+/// has no penalty, and the optimizer's `penalty` is ignored.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct KMeans {
     k: usize,
     init: Init,
     n_init: usize,
-    max_iter: usize,
-    tol: f64,
-    seed: u64,
+    optimizer: Optimizer,
+    pub(super) seed: u64,
     algorithm: Algorithm,
 }
 
@@ -88,8 +97,7 @@ impl KMeans {
             k,
             init: Init::KMeansPlusPlus,
             n_init: 10,
-            max_iter: 300,
-            tol: 1e-4,
+            optimizer: Optimizer::new(300, 1e-4),
             seed: 0,
             algorithm: Algorithm::Auto,
         }
@@ -101,15 +109,11 @@ impl KMeans {
         self
     }
 
-    /// The seed of the random initialisations.
-    pub fn get_seed(&self) -> u64 {
-        self.seed
-    }
-
     /// The initialisation.
     ///
     /// ```
     /// use ndarray::array;
+    /// use patronage::prelude::*;
     /// use patronage::segment::{Init, KMeans};
     /// let x = array![[0.0], [1.0], [10.0], [11.0]];
     /// let m = KMeans::params(2).init(Init::Given(array![[0.0], [10.0]])).fit(x.view())?;
@@ -127,20 +131,6 @@ impl KMeans {
         self
     }
 
-    /// Maximum iterations per run.
-    pub fn max_iter(mut self, max_iter: usize) -> Self {
-        self.max_iter = max_iter;
-        self
-    }
-
-    /// Convergence tolerance on the summed squared centroid shift, relative to the
-    /// mean per-feature variance of the data (scikit-learn's definition); 0 stops only
-    /// when no label changes.
-    pub fn tol(mut self, tol: f64) -> Self {
-        self.tol = tol;
-        self
-    }
-
     /// Seed of the random initialisations.
     pub fn seed(mut self, seed: u64) -> Self {
         self.seed = seed;
@@ -151,21 +141,6 @@ impl KMeans {
     pub fn algorithm(mut self, algorithm: Algorithm) -> Self {
         self.algorithm = algorithm;
         self
-    }
-
-    /// Clusters the rows of `x` (`n x d`).
-    ///
-    /// # Errors
-    /// [`Error::Empty`] for no rows; [`Error::InvalidParameter`] for zero columns,
-    /// `k = 0`, `k` larger than the number of distinct rows, `n_init` of 0 or above
-    /// [`MAX_N_INIT`], a negative or
-    /// non-finite `tol`, or given centroids of the wrong shape or with non-finite
-    /// values; [`Error::NonFinite`] for a NaN or infinite value in `x` (naming its row).
-    pub fn fit(&self, x: ArrayView2<f64>) -> Result<FittedKMeans> {
-        match self.fit_guarded(x, true)? {
-            Some(fit) => Ok(fit),
-            None => self.fit_rescaled(x),
-        }
     }
 
     /// The fit on `x` scaled by a power of two so that its largest |value| is about 1:
@@ -234,12 +209,9 @@ impl KMeans {
             return Err(invalid("k", "0", "ask for at least one cluster"));
         }
         Error::check_count("n_init", self.n_init, 1, "MAX_N_INIT", MAX_N_INIT)?;
-        if !(self.tol.is_finite() && self.tol >= 0.0) {
-            return Err(invalid(
-                "tol",
-                &self.tol.to_string(),
-                "must be finite and >= 0",
-            ));
+        let Optimizer { max_iter, tol, .. } = self.optimizer;
+        if !(tol.is_finite() && tol >= 0.0) {
+            return Err(invalid("tol", &tol.to_string(), "must be finite and >= 0"));
         }
         let distinct = count_distinct_rows(&x, self.k);
         if self.k > distinct {
@@ -274,7 +246,7 @@ impl KMeans {
         let data = Data::new(&x);
         let mut validated = false;
         let safe = SafeScale::new(n, d);
-        let tol = if self.tol > 0.0 {
+        let tol = if tol > 0.0 {
             let (variance, max_abs) = mean_variance(&data);
             if !variance.is_finite() {
                 check_finite(&x)?;
@@ -283,7 +255,7 @@ impl KMeans {
             if guard && !safe.holds(max_abs) {
                 return Ok(None);
             }
-            self.tol * variance
+            tol * variance
         } else {
             0.0
         };
@@ -294,7 +266,7 @@ impl KMeans {
         };
         // Without a pass before the first assignment, scan the data now (max_iter = 0
         // is the only such case that skips the assignment's check).
-        if guard && self.max_iter == 0 {
+        if guard && max_iter == 0 {
             check_finite(&x)?;
             let max_abs = x.iter().fold(0.0f64, |m, v| m.max(v.abs()));
             if !safe.holds(max_abs) {
@@ -324,14 +296,7 @@ impl KMeans {
             };
             let check = (!validated).then_some(&x);
             let Some(fit) = run_kmeans(
-                &data,
-                centroids,
-                self.k,
-                self.max_iter,
-                tol,
-                hamerly,
-                check,
-                guard,
+                &data, centroids, self.k, max_iter, tol, hamerly, check, guard,
             )?
             else {
                 return Ok(None);
@@ -344,6 +309,35 @@ impl KMeans {
         // runs >= 1, so best is set.
         best.ok_or_else(|| invalid("n_init", "0", "run at least once"))
             .map(Some)
+    }
+}
+
+impl Fit<ArrayView2<'_, f64>> for KMeans {
+    type Fitted = FittedKMeans;
+
+    /// Clusters the rows of `x` (`n x d`).
+    ///
+    /// # Errors
+    /// [`Error::Empty`] for no rows; [`Error::InvalidParameter`] for zero columns,
+    /// `k = 0`, `k` larger than the number of distinct rows, `n_init` of 0 or above
+    /// [`MAX_N_INIT`], a negative or non-finite `tol`, or given centroids of the wrong
+    /// shape or with non-finite values; [`Error::NonFinite`] for a NaN or infinite
+    /// value in `x` (naming its row).
+    fn fit(&self, x: ArrayView2<'_, f64>) -> Result<FittedKMeans> {
+        match self.fit_guarded(x, true)? {
+            Some(fit) => Ok(fit),
+            None => self.fit_rescaled(x),
+        }
+    }
+}
+
+impl Optimized for KMeans {
+    fn optimizer(&self) -> &Optimizer {
+        &self.optimizer
+    }
+
+    fn optimizer_mut(&mut self) -> &mut Optimizer {
+        &mut self.optimizer
     }
 }
 
@@ -1075,7 +1069,7 @@ fn run_kmeans(
             check_finite(x)?;
         }
         // The first pass read every point's |x|^2: data too large or too small for
-        // safe squared distances are refitted rescaled (see `KMeans::fit`).
+        // safe squared distances are refitted rescaled (see `KMeans`'s `fit`).
         if it == 0
             && let Some(safe) = guard
         {
@@ -1525,11 +1519,6 @@ impl FittedKMeans {
         self.converged
     }
 
-    /// Number of clusters.
-    pub fn k(&self) -> usize {
-        self.centroids.nrows()
-    }
-
     fn check(&self, x: &ArrayView2<f64>) -> Result<()> {
         if x.ncols() != self.centroids.ncols() {
             return Err(Error::LengthMismatch {
@@ -1541,45 +1530,14 @@ impl FittedKMeans {
         check_finite(x)
     }
 
-    /// The nearest centroid of each row of `x`.
-    ///
-    /// # Errors
-    /// [`Error::LengthMismatch`] for the wrong number of columns; [`Error::NonFinite`].
-    pub fn predict(&self, x: ArrayView2<f64>) -> Result<Vec<usize>> {
-        self.check(&x)?;
-        let (k, d) = self.centroids.dim();
-        let c: Vec<f64> = self.centroids.iter().copied().collect();
-        Ok(x.rows()
-            .into_iter()
-            .map(|r| {
-                let row: Vec<f64> = r.to_vec();
-                let (best, dist) = nearest(&row, &c, k, d);
-                // Squared distances that overflowed or may have underflowed: compare
-                // the distances computed with scaling instead.
-                if dist.is_finite() && dist >= 1e-280 {
-                    best
-                } else {
-                    (0..k)
-                        .map(|j| scaled_distance(&row, &c[j * d..(j + 1) * d]))
-                        .enumerate()
-                        .fold(
-                            (0, f64::INFINITY),
-                            |b, (j, v)| if v.1 < b.1 { (j, v.1) } else { b },
-                        )
-                        .0
-                }
-            })
-            .collect())
-    }
-
     /// Euclidean distance of each row of `x` to each centroid (`n x k`).
     ///
     /// # Errors
-    /// As [`predict`](Self::predict); [`Error::InvalidValue`] naming the row when a
+    /// As [`Clusterer::predict`]; [`Error::InvalidValue`] naming the row when a
     /// distance is beyond the range of f64.
     pub fn transform(&self, x: ArrayView2<f64>) -> Result<Array2<f64>> {
         self.check(&x)?;
-        let k = self.k();
+        let k = self.n_clusters();
         let mut out = Array2::from_shape_fn((x.nrows(), k), |(i, c)| {
             x.row(i)
                 .iter()
@@ -1609,6 +1567,43 @@ impl FittedKMeans {
             }
         }
         Ok(out)
+    }
+}
+
+impl Clusterer for FittedKMeans {
+    fn n_clusters(&self) -> usize {
+        self.centroids.nrows()
+    }
+
+    /// The nearest centroid of each row of `x`.
+    ///
+    /// # Errors
+    /// [`Error::LengthMismatch`] for the wrong number of columns; [`Error::NonFinite`].
+    fn predict(&self, x: ArrayView2<f64>) -> Result<Vec<usize>> {
+        self.check(&x)?;
+        let (k, d) = self.centroids.dim();
+        let c: Vec<f64> = self.centroids.iter().copied().collect();
+        Ok(x.rows()
+            .into_iter()
+            .map(|r| {
+                let row: Vec<f64> = r.to_vec();
+                let (best, dist) = nearest(&row, &c, k, d);
+                // Squared distances that overflowed or may have underflowed: compare
+                // the distances computed with scaling instead.
+                if dist.is_finite() && dist >= 1e-280 {
+                    best
+                } else {
+                    (0..k)
+                        .map(|j| scaled_distance(&row, &c[j * d..(j + 1) * d]))
+                        .enumerate()
+                        .fold(
+                            (0, f64::INFINITY),
+                            |b, (j, v)| if v.1 < b.1 { (j, v.1) } else { b },
+                        )
+                        .0
+                }
+            })
+            .collect())
     }
 }
 

@@ -33,6 +33,7 @@ use super::KMeans;
 use super::kmeans::{check_finite, check_finite_max_abs, sample_indices};
 use crate::error::{Error, Result};
 use crate::math::simd::vectorized_wide;
+use crate::model::Fit;
 
 /// Checks the inputs and returns the number of clusters, with `x` scaled by a power of
 /// two when its values are so large (or so small) that squared distances or sums would
@@ -466,7 +467,7 @@ pub struct ChooseK {
 ///
 /// # Errors
 /// [`Error::InvalidParameter`] for an empty range or one that starts below 2; any
-/// error of [`KMeans::fit`].
+/// error of the k-means fit ([`Fit::fit`] on [`KMeans`]).
 ///
 /// ```
 /// use ndarray::Array2;
@@ -493,11 +494,11 @@ pub fn choose_k(
     let mut rows = Vec::new();
     for k in ks {
         let p = params.clone().k(k);
-        let fit = p.fit(x)?;
+        let fit = Fit::fit(&p, x)?;
         rows.push(KChoice {
             k,
             inertia: fit.inertia(),
-            silhouette: silhouette_sampled(x, fit.labels(), sample_size, p.get_seed())?,
+            silhouette: silhouette_sampled(x, fit.labels(), sample_size, p.seed)?,
             davies_bouldin: davies_bouldin(x, fit.labels())?,
             calinski_harabasz: calinski_harabasz(x, fit.labels())?,
         });
