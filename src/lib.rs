@@ -166,6 +166,7 @@
 
 pub mod error;
 mod hashing;
+mod kernels;
 pub(crate) mod math;
 pub mod model;
 pub mod period;

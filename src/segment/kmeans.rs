@@ -35,7 +35,9 @@ use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 
 use crate::error::{Error, Result};
-use crate::hashing::KeyedMap;
+use crate::kernels::{
+    CHUNK, check_finite, fmax, map_chunks, map_chunks_mut, mix, sample_indices, zip_chunks_mut,
+};
 use crate::math::simd::vectorized;
 use crate::model::{Clusterer, Fit, Optimized, Optimizer};
 
@@ -376,81 +378,11 @@ fn invalid(name: &'static str, value: &str, reason: &str) -> Error {
     }
 }
 
-/// [`Error::NonFinite`] naming the first row with a NaN or infinite value: one
-/// parallel pass over a contiguous array, the row scan only to name the row.
-pub(crate) fn check_finite(x: &ArrayView2<f64>) -> Result<()> {
-    // Without the maximum the scan is a plain fold (cheaper than the lanes below).
-    if let Some(all) = x.as_slice() {
-        let d = x.ncols().max(1);
-        let finite = |lo: usize, hi: usize| {
-            all[lo * d..hi * d]
-                .iter()
-                .fold(true, |ok, v| ok & v.is_finite())
-        };
-        if map_chunks(x.nrows(), finite).iter().all(|&ok| ok) {
-            return Ok(());
-        }
-    }
-    check_finite_max_abs(x).map(|_| ())
-}
-
-/// [`check_finite`] that also returns the largest |value| (0 for no values), read in
-/// the same pass.
-pub(crate) fn check_finite_max_abs(x: &ArrayView2<f64>) -> Result<f64> {
-    if let Some(all) = x.as_slice() {
-        let d = x.ncols().max(1);
-        // Eight independent lanes: one running maximum is a chain of dependent
-        // compares that does not vectorize, and this scan of every value runs before
-        // each fit and quality index (the lanes took the sampled-silhouette bench, which
-        // scans 1M rows to check them, from +24% back to the plain finiteness check).
-        let scan = |lo: usize, hi: usize| {
-            let values = &all[lo * d..hi * d];
-            let (mut finite, mut max) = ([true; 8], [0.0f64; 8]);
-            let chunks = values.chunks_exact(8);
-            let rest = chunks.remainder();
-            for c in chunks {
-                for i in 0..8 {
-                    let a = c[i].abs();
-                    finite[i] &= a < f64::INFINITY;
-                    max[i] = fmax(max[i], a);
-                }
-            }
-            for (i, v) in rest.iter().enumerate() {
-                let a = v.abs();
-                finite[i] &= a < f64::INFINITY;
-                max[i] = fmax(max[i], a);
-            }
-            (
-                finite.iter().all(|&f| f),
-                max.iter().fold(0.0, |m, &v| fmax(m, v)),
-            )
-        };
-        let parts = map_chunks(x.nrows(), scan);
-        if parts.iter().all(|&(ok, _)| ok) {
-            return Ok(parts.iter().fold(0.0, |m, &(_, v)| fmax(m, v)));
-        }
-    }
-    let mut max_abs = 0.0f64;
-    for (row, r) in x.rows().into_iter().enumerate() {
-        for &v in r {
-            if !v.is_finite() {
-                return Err(Error::NonFinite {
-                    field: "x",
-                    row,
-                    value: v,
-                });
-            }
-            max_abs = max_abs.max(v.abs());
-        }
-    }
-    Ok(max_abs)
-}
-
-/// Distinct rows, counting no further than `stop` (enough to validate k).
 /// Most restarts (`n_init`) a k-means fit runs: each is a whole fit, so the limit
 /// bounds the work by the data's size (scikit-learn's default is 1 to 10).
 pub const MAX_N_INIT: usize = 1_000;
 
+/// Distinct rows, counting no further than `stop` (enough to validate k).
 fn count_distinct_rows(x: &ArrayView2<f64>, stop: usize) -> usize {
     let mut seen: std::collections::HashSet<Vec<u64>> = std::collections::HashSet::new();
     for r in x.rows() {
@@ -462,17 +394,6 @@ fn count_distinct_rows(x: &ArrayView2<f64>, stop: usize) -> usize {
     }
     seen.len()
 }
-
-/// SplitMix64 finalizer over (seed, run): independent, reproducible run seeds.
-pub(crate) fn mix(seed: u64, stream: u64) -> u64 {
-    let mut z = seed ^ stream.wrapping_add(1).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
-}
-
-/// Points per chunk of parallel work; fixed so reductions do not depend on threads.
-const CHUNK: usize = 4096;
 
 /// The data as one row-major slice (borrowed when the caller's array already is one).
 struct Data<'a> {
@@ -600,78 +521,6 @@ fn transpose(centroids: &[f64], k: usize, d: usize) -> Vec<f64> {
 #[inline]
 fn sq_dist(a: &[f64], b: &[f64]) -> f64 {
     a.iter().zip(b).map(|(x, y)| (x - y) * (x - y)).sum()
-}
-
-/// Maps fixed chunks of `0..n` in parallel (or sequentially) and returns the results in
-/// chunk order.
-fn map_chunks<T: Send>(n: usize, f: impl Fn(usize, usize) -> T + Sync + Send) -> Vec<T> {
-    let chunks = n.div_ceil(CHUNK);
-    #[cfg(feature = "parallel")]
-    {
-        use rayon::prelude::*;
-        (0..chunks)
-            .into_par_iter()
-            .map(|c| f(c * CHUNK, ((c + 1) * CHUNK).min(n)))
-            .collect()
-    }
-    #[cfg(not(feature = "parallel"))]
-    {
-        (0..chunks)
-            .map(|c| f(c * CHUNK, ((c + 1) * CHUNK).min(n)))
-            .collect()
-    }
-}
-
-/// Runs `f(chunk_start, chunk)` over fixed chunks of a per-point mutable slice, in
-/// parallel, and returns the results in chunk order.
-fn map_chunks_mut<A: Send, T: Send>(
-    a: &mut [A],
-    f: impl Fn(usize, &mut [A]) -> T + Sync + Send,
-) -> Vec<T> {
-    #[cfg(feature = "parallel")]
-    {
-        use rayon::prelude::*;
-        a.par_chunks_mut(CHUNK)
-            .enumerate()
-            .map(|(c, ca)| f(c * CHUNK, ca))
-            .collect()
-    }
-    #[cfg(not(feature = "parallel"))]
-    {
-        a.chunks_mut(CHUNK)
-            .enumerate()
-            .map(|(c, ca)| f(c * CHUNK, ca))
-            .collect()
-    }
-}
-
-/// Runs `f(chunk_start, chunk_of_a, chunk_of_b)` over matching fixed chunks of two
-/// per-point mutable slices (stride `sa` and `sb` elements per point), in parallel, and
-/// returns the results in chunk order.
-fn zip_chunks_mut<A: Send, B: Send, T: Send>(
-    a: &mut [A],
-    sa: usize,
-    b: &mut [B],
-    sb: usize,
-    f: impl Fn(usize, &mut [A], &mut [B]) -> T + Sync + Send,
-) -> Vec<T> {
-    #[cfg(feature = "parallel")]
-    {
-        use rayon::prelude::*;
-        a.par_chunks_mut(CHUNK * sa)
-            .zip(b.par_chunks_mut(CHUNK * sb))
-            .enumerate()
-            .map(|(c, (ca, cb))| f(c * CHUNK, ca, cb))
-            .collect()
-    }
-    #[cfg(not(feature = "parallel"))]
-    {
-        a.chunks_mut(CHUNK * sa)
-            .zip(b.chunks_mut(CHUNK * sb))
-            .enumerate()
-            .map(|(c, (ca, cb))| f(c * CHUNK, ca, cb))
-            .collect()
-    }
 }
 
 /// Nearest-centroid search through `|c|^2 - 2 x.c` (the squared distance less `|x|^2`),
@@ -973,24 +822,6 @@ fn random_rows(data: &Data, k: usize, rng: &mut Xoshiro256PlusPlus) -> Vec<f64> 
     sample_indices(data.n, k, rng)
         .iter()
         .flat_map(|&i| data.row(i).iter().copied())
-        .collect()
-}
-
-/// `m <= n` distinct indices of `0..n`: the first `m` positions of a partial
-/// Fisher-Yates shuffle, with the permutation kept sparse (only displaced positions are
-/// stored), so the cost is `O(m)` whatever `n`. The map's keys are indices from the
-/// seeded generator, not caller data; it takes the crate's keyed hash all the same
-/// (one hash for every map, and this is not a hot path: one map per sample).
-pub(crate) fn sample_indices(n: usize, m: usize, rng: &mut Xoshiro256PlusPlus) -> Vec<usize> {
-    let mut displaced: KeyedMap<usize, usize> = KeyedMap::default();
-    (0..m)
-        .map(|i| {
-            let j = rng.random_range(i..n);
-            let at_j = displaced.get(&j).copied().unwrap_or(j);
-            let at_i = displaced.get(&i).copied().unwrap_or(i);
-            displaced.insert(j, at_i);
-            at_j
-        })
         .collect()
 }
 
@@ -1346,12 +1177,6 @@ fn min32(v: &[f32]) -> f32 {
 #[inline(always)]
 fn fmin32(a: f32, b: f32) -> f32 {
     if a < b { a } else { b }
-}
-
-/// `max` as one instruction (the second operand when either is NaN).
-#[inline(always)]
-fn fmax(a: f64, b: f64) -> f64 {
-    if a > b { a } else { b }
 }
 
 /// Index of the smallest value (the first on ties).

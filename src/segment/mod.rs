@@ -10,7 +10,6 @@ mod kmeans;
 pub mod quality;
 pub mod scale;
 
-pub(crate) use kmeans::check_finite_max_abs;
 pub use kmeans::{Algorithm, FittedKMeans, Init, KMeans, MAX_N_INIT};
 
 use ndarray::ArrayView2;

@@ -30,8 +30,8 @@ use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 
 use super::KMeans;
-use super::kmeans::{check_finite, check_finite_max_abs, sample_indices};
 use crate::error::{Error, Result};
+use crate::kernels::{check_finite, check_finite_max_abs, sample_indices};
 use crate::math::simd::vectorized_wide;
 use crate::model::Fit;
 
