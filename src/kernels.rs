@@ -91,9 +91,27 @@ pub(crate) fn fmax(a: f64, b: f64) -> f64 {
     if a > b { a } else { b }
 }
 
-/// [`Error::NonFinite`] naming the first row with a NaN or infinite value: one
-/// parallel pass over a contiguous array, the row scan only to name the row.
+/// [`Error::LengthMismatch`] (field `x columns`) unless `x` has the `expected` columns
+/// of the fit that checks it.
+pub(crate) fn check_columns(x: &ArrayView2<f64>, expected: usize) -> Result<()> {
+    if x.ncols() != expected {
+        return Err(Error::LengthMismatch {
+            field: "x columns",
+            expected,
+            found: x.ncols(),
+        });
+    }
+    Ok(())
+}
+
+/// [`Error::NonFinite`] (field `x`) naming the first row with a NaN or infinite
+/// value: one parallel pass over a contiguous array, the row scan only to name the row.
 pub(crate) fn check_finite(x: &ArrayView2<f64>) -> Result<()> {
+    check_finite_named("x", x)
+}
+
+/// [`check_finite`] for the matrix called `field`.
+pub(crate) fn check_finite_named(field: &'static str, x: &ArrayView2<f64>) -> Result<()> {
     // Without the maximum the scan is a plain fold (cheaper than the lanes below).
     if let Some(all) = x.as_slice() {
         let d = x.ncols().max(1);
@@ -106,7 +124,18 @@ pub(crate) fn check_finite(x: &ArrayView2<f64>) -> Result<()> {
             return Ok(());
         }
     }
-    check_finite_max_abs(x).map(|_| ())
+    first_non_finite(field, x)
+}
+
+/// The row scan behind the checks: [`Error::NonFinite`] for the first row with a NaN or
+/// infinite value (and that value), else `Ok`.
+fn first_non_finite(field: &'static str, x: &ArrayView2<f64>) -> Result<()> {
+    for (row, r) in x.rows().into_iter().enumerate() {
+        if let Some(&value) = r.iter().find(|v| !v.is_finite()) {
+            return Err(Error::NonFinite { field, row, value });
+        }
+    }
+    Ok(())
 }
 
 /// [`check_finite`] that also returns the largest |value| (0 for no values), read in
@@ -145,20 +174,8 @@ pub(crate) fn check_finite_max_abs(x: &ArrayView2<f64>) -> Result<f64> {
             return Ok(parts.iter().fold(0.0, |m, &(_, v)| fmax(m, v)));
         }
     }
-    let mut max_abs = 0.0f64;
-    for (row, r) in x.rows().into_iter().enumerate() {
-        for &v in r {
-            if !v.is_finite() {
-                return Err(Error::NonFinite {
-                    field: "x",
-                    row,
-                    value: v,
-                });
-            }
-            max_abs = max_abs.max(v.abs());
-        }
-    }
-    Ok(max_abs)
+    first_non_finite("x", x)?;
+    Ok(x.iter().fold(0.0f64, |m, v| m.max(v.abs())))
 }
 
 /// SplitMix64 finalizer over (seed, stream): independent, reproducible seeds per

@@ -1290,15 +1290,7 @@ impl TryFrom<RawKMeans> for FittedKMeans {
                 field: "centroids columns",
             });
         }
-        for (row, r) in raw.centroids.rows().into_iter().enumerate() {
-            if let Some(&value) = r.iter().find(|v| !v.is_finite()) {
-                return Err(Error::NonFinite {
-                    field: "centroids",
-                    row,
-                    value,
-                });
-            }
-        }
+        crate::kernels::check_finite_named("centroids", &raw.centroids.view())?;
         if let Some((row, &label)) = raw.labels.iter().enumerate().find(|(_, l)| **l >= k) {
             return Err(Error::InvalidValue {
                 field: "labels",
@@ -1345,13 +1337,7 @@ impl FittedKMeans {
     }
 
     fn check(&self, x: &ArrayView2<f64>) -> Result<()> {
-        if x.ncols() != self.centroids.ncols() {
-            return Err(Error::LengthMismatch {
-                field: "x columns",
-                expected: self.centroids.ncols(),
-                found: x.ncols(),
-            });
-        }
+        crate::kernels::check_columns(x, self.centroids.ncols())?;
         check_finite(x)
     }
 

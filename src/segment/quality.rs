@@ -55,16 +55,7 @@ fn validate(x: &ArrayView2<f64>, labels: &[usize]) -> Result<(usize, Option<Arra
 /// used): the number of clusters and, `with_max`, the largest |value| (else 0).
 fn check(x: &ArrayView2<f64>, labels: &[usize], with_max: bool) -> Result<(usize, f64)> {
     let n = x.nrows();
-    if n == 0 {
-        return Err(Error::Empty { field: "x" });
-    }
-    if labels.len() != n {
-        return Err(Error::LengthMismatch {
-            field: "labels",
-            expected: n,
-            found: labels.len(),
-        });
-    }
+    super::check_rows_labels(x, labels)?;
     let max_abs = if with_max {
         check_finite_max_abs(x)?
     } else {
@@ -318,6 +309,11 @@ pub fn silhouette_sampled(
     silhouette(sub.view(), &sub_labels)
 }
 
+/// Squared Euclidean distance between two points, summed over coordinates in order.
+fn sq_dist<'a>(a: impl IntoIterator<Item = &'a f64>, b: impl IntoIterator<Item = &'a f64>) -> f64 {
+    a.into_iter().zip(b).map(|(a, b)| (a - b) * (a - b)).sum()
+}
+
 fn centroids(x: &ArrayView2<f64>, labels: &[usize], k: usize) -> (Array2<f64>, Vec<usize>) {
     let d = x.ncols();
     let mut c = Array2::zeros((k, d));
@@ -352,12 +348,7 @@ pub fn davies_bouldin(x: ArrayView2<f64>, labels: &[usize]) -> Result<f64> {
     let (c, sizes) = centroids(&x, labels, k);
     let mut spread = vec![0.0; k];
     for (r, &l) in x.rows().into_iter().zip(labels) {
-        spread[l] += r
-            .iter()
-            .zip(c.row(l))
-            .map(|(a, b)| (a - b) * (a - b))
-            .sum::<f64>()
-            .sqrt();
+        spread[l] += sq_dist(r, c.row(l)).sqrt();
     }
     let used: Vec<usize> = (0..k).filter(|&l| sizes[l] > 0).collect();
     for &l in &used {
@@ -369,13 +360,7 @@ pub fn davies_bouldin(x: ArrayView2<f64>, labels: &[usize]) -> Result<f64> {
             .iter()
             .filter(|&&j| j != i)
             .map(|&j| {
-                let dc = c
-                    .row(i)
-                    .iter()
-                    .zip(c.row(j))
-                    .map(|(a, b)| (a - b) * (a - b))
-                    .sum::<f64>()
-                    .sqrt();
+                let dc = sq_dist(c.row(i), c.row(j)).sqrt();
                 if dc > 0.0 {
                     (spread[i] + spread[j]) / dc
                 } else {
@@ -407,25 +392,13 @@ pub fn calinski_harabasz(x: ArrayView2<f64>, labels: &[usize]) -> Result<f64> {
         .collect();
     let used = sizes.iter().filter(|&&s| s > 0).count();
     let between: f64 = (0..k)
-        .map(|l| {
-            sizes[l] as f64
-                * c.row(l)
-                    .iter()
-                    .zip(&mean)
-                    .map(|(a, b)| (a - b) * (a - b))
-                    .sum::<f64>()
-        })
+        .map(|l| sizes[l] as f64 * sq_dist(c.row(l), &mean))
         .sum();
     let within: f64 = x
         .rows()
         .into_iter()
         .zip(labels)
-        .map(|(r, &l)| {
-            r.iter()
-                .zip(c.row(l))
-                .map(|(a, b)| (a - b) * (a - b))
-                .sum::<f64>()
-        })
+        .map(|(r, &l)| sq_dist(r, c.row(l)))
         .sum();
     Ok(if within > 0.0 {
         between * (n - used) as f64 / (within * (used - 1) as f64)

@@ -19,22 +19,15 @@
 use ndarray::{Array2, ArrayView2};
 
 use crate::error::{Error, Result};
+use crate::kernels::{check_columns, check_finite};
 use crate::model::{Fit, Transformer};
 
+/// Rows present, every value finite (naming the first bad row).
 fn check(x: &ArrayView2<f64>) -> Result<()> {
     if x.nrows() == 0 {
         return Err(Error::Empty { field: "x" });
     }
-    for (row, r) in x.rows().into_iter().enumerate() {
-        if let Some(&value) = r.iter().find(|v| !v.is_finite()) {
-            return Err(Error::NonFinite {
-                field: "x",
-                row,
-                value,
-            });
-        }
-    }
-    Ok(())
+    check_finite(x)
 }
 
 /// The standardizer's settings (it has none): [`Fit::fit`] learns a [`Standardizer`].
@@ -107,13 +100,7 @@ impl Standardizer {
     }
 
     fn check_cols(&self, x: &ArrayView2<f64>) -> Result<()> {
-        if x.ncols() != self.means.len() {
-            return Err(Error::LengthMismatch {
-                field: "x columns",
-                expected: self.means.len(),
-                found: x.ncols(),
-            });
-        }
+        check_columns(x, self.means.len())?;
         check(x)
     }
 }
