@@ -6,9 +6,10 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
+use patronage::forecast::Series;
 use patronage::forecast::arima::Arima;
 use patronage::forecast::ets::{ErrorType, Ets, EtsSpec, SeasonType, TrendType};
-use patronage::simulate::monthly_series;
+use patronage::simulate::{MONTHLY_SEASON, monthly_series};
 
 #[path = "../tests/common/mod.rs"]
 mod common;
@@ -16,7 +17,11 @@ use common::air_passengers;
 
 fn benches(c: &mut Criterion) {
     let log_air = air_passengers().ln().expect("positive");
-    let monthly = monthly_series(1000, 120, 42).expect("1,000 series are within MAX_SERIES");
+    let monthly: Vec<Series> = monthly_series(1000, 120, 42)
+        .expect("1,000 series are within MAX_SERIES")
+        .iter()
+        .map(|v| Series::new(v, MONTHLY_SEASON).expect("finite, positive values"))
+        .collect();
     let mut g = c.benchmark_group("forecast");
     g.bench_function(
         "airline ARIMA(0,1,1)(0,1,1)[12] fit on log AirPassengers",

@@ -5,6 +5,7 @@ use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use ndarray::{Array2, s};
+use patronage::prelude::*;
 use patronage::segment::quality::silhouette_sampled;
 use patronage::segment::{Algorithm, Init, KMeans};
 use rand::{Rng, SeedableRng};

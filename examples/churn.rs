@@ -28,7 +28,7 @@ pub fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // Standardize so coefficients compare across features; fit without a penalty for
     // inference (standard errors, p-values).
-    let scaler = Standardizer::fit(data.features.view())?;
+    let scaler = Standardizer::params().fit(data.features.view())?;
     let x = scaler.transform(data.features.view())?;
     let y = &data.churned;
     let params = LogisticRegression::params().feature_names(&data.feature_names);

@@ -4,6 +4,7 @@
 //!
 //! Run with `cargo run --release --example segments`.
 
+use patronage::prelude::*;
 use patronage::profile::{Attributes, Feature, Profile};
 use patronage::segment::quality::choose_k;
 use patronage::segment::scale::{Standardizer, log1p_columns};
@@ -29,7 +30,7 @@ pub fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (raw, names) = profile.features(&Attributes::for_log(&log), &features)?;
     // Money and counts are skewed: log1p them, then standardize every column.
     let logged = log1p_columns(raw.view(), &[1, 2, 3])?;
-    let scaler = Standardizer::fit(logged.view())?;
+    let scaler = Standardizer::params().fit(logged.view())?;
     let x = scaler.transform(logged.view())?;
 
     let params = KMeans::params(2).n_init(10).seed(7);

@@ -38,7 +38,7 @@ use std::hash::Hash;
 
 use crate::error::{Error, Result};
 use crate::hashing::KeyedMap;
-use crate::transactions::{gather_runs, group_offsets};
+use crate::kernels::{gather_runs, group_offsets};
 
 /// One order line: an item bought in an order.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

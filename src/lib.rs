@@ -170,6 +170,7 @@
 
 pub mod error;
 mod hashing;
+mod kernels;
 pub(crate) mod math;
 pub mod model;
 pub mod period;

@@ -34,7 +34,7 @@ use rand_distr::{Beta, Distribution, Exp, Gamma, StandardNormal};
 use rand_xoshiro::Xoshiro256PlusPlus;
 
 use crate::error::{Error, Result};
-use crate::forecast::Series;
+use crate::kernels::mix;
 use crate::summary::CustomerSummary;
 use crate::transactions::{Day, Transaction};
 
@@ -498,16 +498,12 @@ impl<'a> Sampler<'a> {
     }
 }
 
-/// SplitMix64 finalizer over (seed, block): independent, reproducible block seeds.
-fn mix(seed: u64, block: u64) -> u64 {
-    let mut z = seed ^ block.wrapping_add(1).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
-}
+/// The season length of [`monthly_series`]'s series: 12 months.
+pub const MONTHLY_SEASON: usize = 12;
 
-/// The "monthly-1000" forecasting workload: `n_series` monthly series (season length 12)
-/// of `length` observations each, `y_t = level * exp(g t + A sin(2 pi t / 12 + phase) + u_t)`
+/// The "monthly-1000" forecasting workload: `n_series` monthly series (season length
+/// [`MONTHLY_SEASON`], 12) of `length` observations each, as plain values (build a
+/// [`forecast::Series`](crate::forecast::Series) from each with that season), `y_t = level * exp(g t + A sin(2 pi t / 12 + phase) + u_t)`
 /// with level uniform on 50..5000, monthly growth `g ~ N(0.003, 0.004)`, seasonal
 /// amplitude `A` uniform on 0..0.35 with a uniform phase, and log-noise `u_t` an AR(1)
 /// with coefficient 0.5 (started from its stationary distribution) whose innovations have
@@ -517,22 +513,25 @@ fn mix(seed: u64, block: u64) -> u64 {
 /// depend on how many others are drawn.
 ///
 /// ```
-/// use patronage::simulate::monthly_series;
-/// let series = monthly_series(3, 120, 7)?;
-/// assert_eq!(series.len(), 3);
-/// assert!(series.iter().all(|s| s.len() == 120 && s.season_length() == 12));
-/// assert_eq!(series, monthly_series(3, 120, 7)?);
+/// use patronage::forecast::Series;
+/// use patronage::simulate::{monthly_series, MONTHLY_SEASON};
+/// let values = monthly_series(3, 120, 7)?;
+/// assert_eq!(values.len(), 3);
+/// assert!(values.iter().all(|v| v.len() == 120 && v.iter().all(|y| *y > 0.0)));
+/// assert_eq!(values, monthly_series(3, 120, 7)?);
+/// let series = Series::new(&values[0], MONTHLY_SEASON)?;
+/// assert_eq!(series.season_length(), 12);
 /// # Ok::<(), patronage::Error>(())
 /// ```
 ///
 /// # Errors
 /// [`Error::InvalidParameter`] for `n_series` or `length` above [`MAX_SERIES`], or a
 /// `length` of 0.
-pub fn monthly_series(n_series: usize, length: usize, seed: u64) -> Result<Vec<Series>> {
+pub fn monthly_series(n_series: usize, length: usize, seed: u64) -> Result<Vec<Vec<f64>>> {
     Error::check_count("n_series", n_series, 0, "MAX_SERIES", MAX_SERIES)?;
     Error::check_count("length", length, 1, "MAX_SERIES", MAX_SERIES)?;
     Ok((0..n_series)
-        .filter_map(|i| {
+        .map(|i| {
             let mut rng = Xoshiro256PlusPlus::seed_from_u64(
                 seed ^ (i as u64)
                     .wrapping_add(1)
@@ -546,7 +545,7 @@ pub fn monthly_series(n_series: usize, length: usize, seed: u64) -> Result<Vec<S
             let sd = 0.02 + 0.10 * rng.random::<f64>();
             let z0: f64 = rng.sample(StandardNormal);
             let mut u = z0 * sd / (1.0f64 - 0.25).sqrt();
-            let values: Vec<f64> = (0..length)
+            (0..length)
                 .map(|t| {
                     if t > 0 {
                         let e: f64 = rng.sample(StandardNormal);
@@ -556,9 +555,7 @@ pub fn monthly_series(n_series: usize, length: usize, seed: u64) -> Result<Vec<S
                     let season = amplitude * (std::f64::consts::TAU * tf / 12.0 + phase).sin();
                     level * (growth * tf + season + u).exp()
                 })
-                .collect();
-            // Finite by construction; `ok()` keeps this infallible without a panic path.
-            Series::new(&values, 12).ok()
+                .collect()
         })
         .collect())
 }

@@ -27,7 +27,8 @@ use std::hash::Hash;
 use std::ops::{Add, Sub};
 
 use crate::error::{Error, Result};
-use crate::hashing::KeyedState;
+use crate::hashing::{IdIndex, KeyedState, Partition};
+use crate::kernels::{gather_runs, group_offsets};
 
 /// A calendar day, as a count of days since an epoch.
 ///
@@ -175,184 +176,9 @@ pub struct Transaction<C> {
 /// amount.
 pub const MAX_AMOUNT: f64 = 1e12;
 
-/// An id-to-index map that stores no keys: open addressing (linear probing) over `u32`
-/// slots holding one plus an index into the log's id vector (0 is an empty slot, so
-/// a new table is zeroed memory), about 6 bytes per customer.
-///
-/// The table is cut into blocks of equal size, one per value of the top bits of an id's
-/// hash, and a probe wraps around inside its block. Ids are first grouped by block
-/// ([`Partition`]) and [`IdIndex::build`] fills one block at a time, so every
-/// insert lands in a cache-resident region instead of a random place in a table of
-/// megabytes.
-///
-/// Ids are hashed with the crate's keyed hash ([`KeyedState`]): ids chosen to collide
-/// would otherwise all fill one block (sized for the fullest, times the number of
-/// blocks) and probe through each other. Where an id lands depends on the key, what
-/// the index answers does not.
-#[derive(Clone)]
-struct IdIndex {
-    slots: Vec<u32>,
-    block_bits: u32,
-    /// Slots per block.
-    per_block: usize,
-    hasher: KeyedState,
-}
-
-const EMPTY: u32 = 0;
-
 /// Rows per chunk of [`TransactionLog::new`]'s pass: a chunk of rows and its columns
 /// stay in a core's L2 cache.
 const CHUNK: usize = 4096;
-
-/// Keys per block the layout aims at: a block's slots and tags then stay in a core's
-/// L2 cache, and the bucketing pass writes to few streams (64 per million keys).
-const KEYS_PER_BLOCK: usize = 16_384;
-
-/// The block of a hash (its top `block_bits` bits) and its tag (the 32 bits below).
-#[inline]
-fn block_and_tag(hash: u64, block_bits: u32) -> (usize, u32) {
-    let block = hash.checked_shr(64 - block_bits).unwrap_or(0) as usize;
-    (block, (hash << block_bits >> 32) as u32)
-}
-
-/// A tag's first slot in a block of `per_block` slots (multiply-shift: the tag's top
-/// bits scaled to the block).
-#[inline]
-fn first_slot(tag: u32, per_block: usize) -> usize {
-    ((u64::from(tag) * per_block as u64) >> 32) as usize
-}
-
-/// Keys grouped by the block of their hash, each as `tag << 32 | key`, in key order
-/// within a block: `keys[start[b]..start[b + 1]]` is block `b`.
-struct Partition {
-    block_bits: u32,
-    start: Vec<u32>,
-    keys: Vec<u64>,
-}
-
-impl Partition {
-    /// Groups keys `0..n` by block, where `hash(k)` is key `k`'s hash: a counting sort
-    /// that hashes each key twice (to count, then to place) rather than storing the
-    /// hashes, since fresh memory costs more than hashing.
-    fn new(n: usize, hash: impl Fn(u32) -> u64) -> Self {
-        let block_bits = (n / KEYS_PER_BLOCK)
-            .max(1)
-            .next_power_of_two()
-            .trailing_zeros()
-            .min(16);
-        let blocks = 1usize << block_bits;
-        let mut start = vec![0u32; blocks + 1];
-        for k in 0..n as u32 {
-            start[block_and_tag(hash(k), block_bits).0 + 1] += 1;
-        }
-        for b in 0..blocks {
-            start[b + 1] += start[b];
-        }
-        let mut cursor = start[..blocks].to_vec();
-        let mut keys = vec![0u64; n];
-        for k in 0..n as u32 {
-            let (block, tag) = block_and_tag(hash(k), block_bits);
-            keys[cursor[block] as usize] = u64::from(tag) << 32 | u64::from(k);
-            cursor[block] += 1;
-        }
-        Self {
-            block_bits,
-            start,
-            keys,
-        }
-    }
-
-    fn block(&self, b: usize) -> &[u64] {
-        &self.keys[self.start[b] as usize..self.start[b + 1] as usize]
-    }
-
-    fn blocks(&self) -> usize {
-        self.start.len() - 1
-    }
-}
-
-impl IdIndex {
-    /// Indexes the keys `0..n` of `keys`, where `same(a, b)` tells whether keys `a` and
-    /// `b` are equal. Each distinct key's slot holds one plus the position of its first
-    /// occurrence. Also returns, when some key repeats an earlier one, the position of
-    /// each key's first occurrence (`None` when all keys are distinct).
-    /// `keys` are grouped by their hashes with `hasher`.
-    fn build(
-        keys: Partition,
-        n: usize,
-        same: impl Fn(u32, u32) -> bool,
-        hasher: KeyedState,
-    ) -> (Self, Option<Vec<u32>>) {
-        // Blocks at a load factor of at most 2/3.
-        let fullest = (0..keys.blocks())
-            .map(|b| keys.block(b).len())
-            .max()
-            .unwrap_or(0);
-        let per_block = (fullest + fullest / 2 + 1).max(16);
-        let mut slots = vec![EMPTY; keys.blocks() * per_block];
-        // The tag of each occupied slot's key: most mismatches are rejected without
-        // reading the key.
-        let mut tags = vec![0u32; per_block];
-        let mut first: Option<Vec<u32>> = None;
-        for (b, region) in slots.chunks_exact_mut(per_block).enumerate() {
-            // Keys are in order, so the first occurrence of a key is inserted first.
-            for &e in keys.block(b) {
-                let (tag, k) = ((e >> 32) as u32, e as u32);
-                let mut i = first_slot(tag, per_block);
-                loop {
-                    let s = region[i];
-                    if s == EMPTY {
-                        region[i] = k + 1;
-                        tags[i] = tag;
-                        break;
-                    }
-                    if tags[i] == tag && same(s - 1, k) {
-                        first.get_or_insert_with(|| (0..n as u32).collect())[k as usize] = s - 1;
-                        break;
-                    }
-                    i += 1;
-                    if i == per_block {
-                        i = 0;
-                    }
-                }
-            }
-        }
-        let index = Self {
-            slots,
-            block_bits: keys.block_bits,
-            per_block,
-            hasher,
-        };
-        (index, first)
-    }
-
-    /// An index of distinct `ids`.
-    fn of_distinct<C: Hash>(ids: &[C]) -> Self {
-        let hasher = KeyedState::default();
-        let keys = Partition::new(ids.len(), |k| hasher.hash(&ids[k as usize]));
-        // Distinct ids: no two are the same.
-        Self::build(keys, ids.len(), |_, _| false, hasher).0
-    }
-
-    fn get<C: Eq + Hash>(&self, id: &C, ids: &[C]) -> Option<u32> {
-        let (block, tag) = block_and_tag(self.hasher.hash(id), self.block_bits);
-        let region = &self.slots[block * self.per_block..(block + 1) * self.per_block];
-        let mut i = first_slot(tag, self.per_block);
-        loop {
-            let s = region[i];
-            if s == EMPTY {
-                return None;
-            }
-            if ids[s as usize - 1] == *id {
-                return Some(s - 1);
-            }
-            i += 1;
-            if i == self.per_block {
-                i = 0;
-            }
-        }
-    }
-}
 
 /// Validated purchase history in columnar form, sorted by customer, then day, then
 /// amount, with customer ids interned to dense indices `0..n_customers()` in the order
@@ -530,9 +356,7 @@ impl<C: Eq + Hash + Clone> TransactionLog<C> {
         if runs > 2 * n {
             index = IdIndex::of_distinct(&ids);
         } else {
-            for s in index.slots.iter_mut().filter(|s| **s != EMPTY) {
-                *s = run_customer[*s as usize - 1] + 1;
-            }
+            index.renumber(|k| run_customer[k as usize]);
         }
         let offsets = group_offsets(&run_start, &run_customer, n);
         // One column at a time, each freed once moved: the peak stays below two logs.
@@ -549,39 +373,6 @@ impl<C: Eq + Hash + Clone> TransactionLog<C> {
             amounts: sorted_amounts,
         })
     }
-}
-
-/// Where runs of rows land when they are moved together by group: the row offsets of
-/// each of `groups` groups, given each run's start (`run_start`, one longer than the
-/// runs) and group (`run_group`). A group's runs keep their order.
-pub(crate) fn group_offsets(run_start: &[u32], run_group: &[u32], groups: usize) -> Vec<u32> {
-    let mut offsets = vec![0u32; groups + 1];
-    for (r, &g) in run_group.iter().enumerate() {
-        offsets[g as usize + 1] += run_start[r + 1] - run_start[r];
-    }
-    for g in 0..groups {
-        offsets[g + 1] += offsets[g];
-    }
-    offsets
-}
-
-/// `column` (one value per row, in runs) with each group's runs moved together, at the
-/// [`group_offsets`] computed from the same runs.
-pub(crate) fn gather_runs<T: Copy + Default>(
-    column: &[T],
-    run_start: &[u32],
-    run_group: &[u32],
-    offsets: &[u32],
-) -> Vec<T> {
-    let mut cursor: Vec<u32> = offsets[..offsets.len() - 1].to_vec();
-    let mut out = vec![T::default(); column.len()];
-    for (r, &g) in run_group.iter().enumerate() {
-        let (lo, hi) = (run_start[r] as usize, run_start[r + 1] as usize);
-        let at = cursor[g as usize] as usize;
-        out[at..at + hi - lo].copy_from_slice(&column[lo..hi]);
-        cursor[g as usize] += (hi - lo) as u32;
-    }
-    out
 }
 
 /// Sorts each customer's rows by day, then amount, in place (most are already sorted).
@@ -999,37 +790,6 @@ mod tests {
         assert_matches_naive(&shuffled);
     }
 
-    /// The index finds every key's first occurrence and no absent key, for tables
-    /// from a handful of keys (where probes wrap around a block's end) to many
-    /// blocks, with keys repeated (so most inserts meet an equal key).
-    #[test]
-    fn index_finds_first_occurrences() {
-        use rand::{Rng, SeedableRng};
-        let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(11);
-        let mut next = move |m: u64| rng.random_range(0..m);
-        for n in (1..300).chain([5_000, 70_000]) {
-            let distinct = 1 + n / (1 + next(3) as usize);
-            let keys: Vec<u64> = (0..n).map(|_| next(distinct as u64) * 7919).collect();
-            let hasher = KeyedState::default();
-            let partition = Partition::new(n, |k| hasher.hash(&keys[k as usize]));
-            let (index, first) = IdIndex::build(
-                partition,
-                n,
-                |a, b| keys[a as usize] == keys[b as usize],
-                hasher,
-            );
-            for (k, key) in keys.iter().enumerate() {
-                let want = keys.iter().position(|x| x == key).unwrap() as u32;
-                assert_eq!(index.get(key, &keys), Some(want), "n {n}, key {k}");
-                let first_of_k = first.as_ref().map_or(k as u32, |f| f[k]);
-                assert_eq!(first_of_k, want, "n {n}, key {k}");
-            }
-            for absent in 0..50 {
-                assert_eq!(index.get(&(absent * 7919 + 1), &keys), None);
-            }
-        }
-    }
-
     #[test]
     fn one_row_per_customer_grows_the_index() {
         // The index is first sized for three rows per customer.
@@ -1075,12 +835,11 @@ mod tests {
         }
         assert_eq!(outputs(&log), outputs(&TransactionLog::new(&rows).unwrap()));
         // No block is much fuller than the mean: the table is not sized by a flood.
-        let blocks = 1usize << log.index.block_bits;
+        let (blocks, per_block) = log.index.layout();
         let mean = rows.len() / blocks;
         assert!(
-            log.index.per_block < 2 * mean + 64,
-            "{} slots per block for {mean} keys per block",
-            log.index.per_block
+            per_block < 2 * mean + 64,
+            "{per_block} slots per block for {mean} keys per block"
         );
     }
 

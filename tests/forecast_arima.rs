@@ -5,11 +5,20 @@
 use patronage::Error;
 use patronage::forecast::Series;
 use patronage::forecast::arima::{Arima, Method};
-use patronage::simulate::monthly_series;
+use patronage::simulate;
 use proptest::prelude::*;
 
 mod common;
 use common::air_passengers;
+
+/// `simulate::monthly_series` as forecast series (season `MONTHLY_SEASON`, 12).
+fn monthly_series(n_series: usize, length: usize, seed: u64) -> Vec<Series> {
+    simulate::monthly_series(n_series, length, seed)
+        .unwrap()
+        .iter()
+        .map(|v| Series::new(v, simulate::MONTHLY_SEASON).unwrap())
+        .collect()
+}
 
 fn close(got: f64, want: f64, tol: f64, what: &str) {
     assert!(
@@ -261,7 +270,7 @@ fn mean_model_forecasts_revert_to_the_mean() {
 
 #[test]
 fn seasonal_ar_and_drift_fit_and_forecast() {
-    let series = &monthly_series(3, 120, 11).unwrap()[1];
+    let series = &monthly_series(3, 120, 11)[1];
     let y = series.ln().unwrap();
     let fit = Arima::params(1, 0, 0)
         .seasonal(1, 1, 0)
@@ -285,7 +294,7 @@ fn seasonal_ar_and_drift_fit_and_forecast() {
 
 #[test]
 fn auto_on_monthly_series_gives_usable_models() {
-    for s in monthly_series(5, 120, 3).unwrap() {
+    for s in monthly_series(5, 120, 3) {
         let fit = Arima::auto().fit(&s).unwrap();
         let f = fit.forecast(12, &[0.95]).unwrap();
         assert!(f.mean.iter().all(|m| m.is_finite()));
@@ -404,7 +413,7 @@ fn bad_forecast_requests_are_invalid() {
 fn nonstationary_css_start_is_reported_and_ml_avoids_it() {
     // An over-parametrized ARMA(5,5) whose CSS optimum is non-stationary (R stops there
     // with "non-stationary AR part from CSS").
-    let series = &monthly_series(1, 120, 42).unwrap()[0];
+    let series = &monthly_series(1, 120, 42)[0];
     let spec = Arima::params(5, 0, 5).seasonal(0, 1, 0);
     let e = spec.clone().fit(series).unwrap_err();
     assert!(
@@ -422,7 +431,7 @@ fn nonstationary_css_start_is_reported_and_ml_avoids_it() {
 fn iteration_limit_is_not_converged_with_the_last_iterate() {
     // Series 5 of monthly-1000 (seed 42): ARMA(5,5) on the seasonal differences runs
     // into the 100-iteration limit (R warns "possible convergence problem").
-    let series = &monthly_series(6, 120, 42).unwrap()[5];
+    let series = &monthly_series(6, 120, 42)[5];
     match Arima::params(5, 0, 5).seasonal(0, 1, 0).fit(series) {
         Err(Error::NotConverged {
             iterations,

@@ -273,13 +273,14 @@ fn use_ets(text: &str) {
 }
 
 fn use_kmeans(text: &str) {
+    use patronage::prelude::*;
     use patronage::segment::FittedKMeans;
     if let Some(m) = load::<FittedKMeans>(text) {
         all_finite(m.centroids().as_slice().unwrap(), "centroids");
         for d in [m.centroids().ncols(), 1, 7] {
             let x = probe_matrix(d);
             if let Some(l) = ok_or_typed(m.predict(x.view()), x.nrows()) {
-                assert!(l.iter().all(|&l| l < m.k()));
+                assert!(l.iter().all(|&l| l < m.n_clusters()));
             }
             if let Some(t) = ok_or_typed(m.transform(x.view()), x.nrows()) {
                 all_finite(t.as_slice().unwrap(), "distances");
@@ -290,6 +291,7 @@ fn use_kmeans(text: &str) {
 }
 
 fn use_standardizer(text: &str) {
+    use patronage::prelude::*;
     use patronage::segment::scale::Standardizer;
     if let Some(m) = load::<Standardizer>(text) {
         for d in [m.means().len(), 1, 7] {
@@ -522,6 +524,7 @@ fn build_targets() -> Vec<Target> {
     use patronage::forecast::Series;
     use patronage::forecast::arima::Arima;
     use patronage::forecast::ets::{ErrorType, Ets, EtsSpec, SeasonType, TrendType};
+    use patronage::prelude::*;
     use patronage::profile::Profile;
     use patronage::rfm::RfmParams;
     use patronage::segment::KMeans;
@@ -546,7 +549,7 @@ fn build_targets() -> Vec<Target> {
     let x = Array2::from_shape_fn((30, 2), |(i, j)| {
         (i % 3) as f64 * 10.0 + ((i * 7 + j) % 5) as f64
     });
-    let scaler = Standardizer::fit(x.view()).unwrap();
+    let scaler = Standardizer::params().fit(x.view()).unwrap();
     let km = KMeans::params(3).seed(1).fit(x.view()).unwrap();
     let y: Vec<bool> = (0..30).map(|i| (i * 7) % 5 > 1).collect();
     let logistic = {

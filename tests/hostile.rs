@@ -358,6 +358,7 @@ fn calibration_bins_follow_the_data() {
 
 #[test]
 fn kmeans_restarts_are_bounded() {
+    use patronage::prelude::*;
     use patronage::segment::{KMeans, MAX_N_INIT};
     let x = ndarray::array![[0.0, 1.0], [0.5, 1.0], [9.0, 9.0], [9.5, 9.0]];
     for n in [MAX_N_INIT + 1, usize::MAX] {

@@ -6,6 +6,7 @@
 
 use ndarray::{Array2, array};
 use patronage::Error;
+use patronage::prelude::*;
 use patronage::segment::quality::{calinski_harabasz, davies_bouldin, silhouette};
 use patronage::segment::scale::Standardizer;
 use patronage::segment::{Algorithm, Init, KMeans};
@@ -32,7 +33,7 @@ fn two_groups() -> Array2<f64> {
 fn standardizer_fit_on_values_near_the_limit_is_finite_and_scale_equivariant() {
     // Sums overflow (1e308 + 1e308) and squared deviations overflow.
     let x = array![[1e308, 1.0], [-1e308, 2.0], [1e308, 3.0], [-1e308, 4.0]];
-    let s = Standardizer::fit(x.view()).unwrap();
+    let s = Standardizer::params().fit(x.view()).unwrap();
     assert!(all_finite(s.means()) && all_finite(s.scales()), "{s:?}");
     assert_eq!(s.means()[0], 0.0);
     assert!(close(s.scales()[0], 1e308, 1e-12), "{:?}", s.scales());
@@ -44,10 +45,10 @@ fn standardizer_fit_on_values_near_the_limit_is_finite_and_scale_equivariant() {
 
     // Same-sign values whose sum overflows: the mean is still the mean.
     let big = array![[1.5e308], [1.7e308], [1.6e308]];
-    let s = Standardizer::fit(big.view()).unwrap();
+    let s = Standardizer::params().fit(big.view()).unwrap();
     assert!(close(s.means()[0], 1.6e308, 1e-12), "{s:?}");
     let small = big.mapv(|v| v * 1e-300);
-    let t = Standardizer::fit(small.view()).unwrap();
+    let t = Standardizer::params().fit(small.view()).unwrap();
     assert!(
         close(s.scales()[0] * 1e-300, t.scales()[0], 1e-9),
         "{s:?} {t:?}"
@@ -58,7 +59,7 @@ fn standardizer_fit_on_values_near_the_limit_is_finite_and_scale_equivariant() {
 fn standardizer_fit_on_tiny_spreads_is_not_a_constant_column() {
     // Squared deviations of 1e-170 underflow to 0: the column is not constant.
     let x = array![[1e-170], [3e-170]];
-    let s = Standardizer::fit(x.view()).unwrap();
+    let s = Standardizer::params().fit(x.view()).unwrap();
     assert!(close(s.scales()[0], 1e-170, 1e-12), "{s:?}");
     let z = s.transform(x.view()).unwrap();
     assert!(
@@ -70,7 +71,7 @@ fn standardizer_fit_on_tiny_spreads_is_not_a_constant_column() {
 #[test]
 fn standardizer_transform_overflow_is_an_error_naming_the_row() {
     let x = array![[0.0], [2e-300]];
-    let s = Standardizer::fit(x.view()).unwrap();
+    let s = Standardizer::params().fit(x.view()).unwrap();
     // Row 1 is (0.5 - 1e-300) / 1e-300 = 5e299; row 2 is 1e608.
     let new = array![[1e-300], [0.5], [1e308]];
     match s.transform(new.view()) {
@@ -79,7 +80,7 @@ fn standardizer_transform_overflow_is_an_error_naming_the_row() {
     }
     // Finite though x - mean overflows: (1e308 - (-1e308)) / 1e308 = 2.
     let wide = array![[1e308], [-1e308]];
-    let s = Standardizer::fit(wide.view()).unwrap();
+    let s = Standardizer::params().fit(wide.view()).unwrap();
     let z = s.transform(array![[1e308], [-1e308]].view()).unwrap();
     assert!(close(z[[0, 0]], 1.0, 1e-12), "{z:?}");
     let far = s.transform(array![[1.7e308]].view()).unwrap();

@@ -383,6 +383,7 @@ fn exhaustive_auto_arima_with_the_largest_orders() {
 #[test]
 fn kmeans_with_huge_k() {
     bounded("kmeans_with_huge_k", || {
+        use patronage::prelude::*;
         use patronage::segment::KMeans;
         let n = 4_000;
         let x = ndarray::Array2::from_shape_fn((n, 3), |(i, j)| {
@@ -394,10 +395,10 @@ fn kmeans_with_huge_k() {
             Ok(m) => {
                 eprintln!(
                     "k-means with k = {n}: {} clusters, inertia {}",
-                    m.k(),
+                    m.n_clusters(),
                     m.inertia()
                 );
-                assert!(m.labels().iter().all(|&l| l < m.k()));
+                assert!(m.labels().iter().all(|&l| l < m.n_clusters()));
                 all_finite(m.centroids().as_slice().unwrap(), "centroids");
             }
             Err(e) => {

@@ -241,6 +241,7 @@ fn tampered_ets_files_are_load_errors() {
 // k-means and the standardizer
 
 use ndarray::Array2;
+use patronage::prelude::*;
 use patronage::segment::scale::Standardizer;
 use patronage::segment::{FittedKMeans, KMeans};
 
@@ -254,7 +255,7 @@ fn blobs() -> Array2<f64> {
 #[test]
 fn kmeans_and_standardizer_round_trip_bit_for_bit() {
     let x = blobs();
-    let scaler = Standardizer::fit(x.view()).unwrap();
+    let scaler = Standardizer::params().fit(x.view()).unwrap();
     let back = round_trip(&scaler);
     assert_eq!(back, scaler);
     let z = scaler.transform(x.view()).unwrap();
@@ -295,7 +296,7 @@ fn tampered_kmeans_and_standardizer_files_are_load_errors() {
         .is_err()
     );
 
-    let scaler = Standardizer::fit(x.view()).unwrap();
+    let scaler = Standardizer::params().fit(x.view()).unwrap();
     rejects(&scaler, "scales", |v| {
         v["scales"].as_array_mut().unwrap().pop();
     });

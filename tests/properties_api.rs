@@ -418,15 +418,16 @@ proptest! {
     /// values are in `kmeans_huge_values`.
     #[test]
     fn kmeans_moderate(x in prop::collection::vec(prop::collection::vec(-1e3f64..1e3, 2), 1..25), k in wild_usize(), n_init in prop_oneof![1usize..4, wild_usize()], max_iter in prop_oneof![0usize..50, Just(usize::MAX)], tol in wild_f64(), seed in any::<u64>()) {
+        use patronage::prelude::*;
         use patronage::segment::KMeans;
         let x = matrix(&x, 2);
         let params = KMeans::params(k).n_init(n_init).max_iter(max_iter).tol(tol).seed(seed);
         if let Some(fit) = ok_or_typed(params.fit(x.view()), x.nrows()) {
-            prop_assert!(fit.labels().iter().all(|&l| l < fit.k()));
+            prop_assert!(fit.labels().iter().all(|&l| l < fit.n_clusters()));
             all_finite(fit.centroids().as_slice().unwrap(), "centroids");
             prop_assert!(fit.inertia().is_finite() && fit.inertia() >= 0.0);
             let p = fit.predict(x.view()).unwrap();
-            prop_assert!(p.iter().all(|&l| l < fit.k()));
+            prop_assert!(p.iter().all(|&l| l < fit.n_clusters()));
             all_non_negative(fit.transform(x.view()).unwrap().as_slice().unwrap(), "distances");
         }
     }
@@ -534,9 +535,10 @@ proptest! {
     /// Standardizer and log1p of finite data with moderate values.
     #[test]
     fn standardizer_moderate(x in prop::collection::vec(prop::collection::vec(-1e6f64..1e6, 3), 1..20), cols in prop::collection::vec(wild_usize(), 0..4)) {
+        use patronage::prelude::*;
         use patronage::segment::scale::{Standardizer, log1p_columns};
         let x = matrix(&x, 3);
-        if let Some(st) = ok_or_typed(Standardizer::fit(x.view()), x.nrows()) {
+        if let Some(st) = ok_or_typed(Standardizer::params().fit(x.view()), x.nrows()) {
             let z = st.transform(x.view()).unwrap();
             all_finite(z.as_slice().unwrap(), "z");
             let back = st.inverse_transform(z.view()).unwrap();
@@ -703,6 +705,7 @@ proptest! {
 
     #[test]
     fn kmeans_huge_values((x, _) in wild_matrix(12), k in 1usize..4) {
+        use patronage::prelude::*;
         use patronage::segment::KMeans;
         if let Some(fit) = ok_or_typed(KMeans::params(k).n_init(2).fit(x.view()), x.nrows()) {
             all_finite(fit.centroids().as_slice().unwrap(), "centroids");
@@ -716,8 +719,9 @@ proptest! {
 
     #[test]
     fn standardizer_huge_values((x, _) in wild_matrix(12)) {
+        use patronage::prelude::*;
         use patronage::segment::scale::Standardizer;
-        if let Some(st) = ok_or_typed(Standardizer::fit(x.view()), x.nrows()) {
+        if let Some(st) = ok_or_typed(Standardizer::params().fit(x.view()), x.nrows()) {
             all_finite(st.means(), "means");
             all_finite(st.scales(), "scales");
             let z = st.transform(x.view()).unwrap();

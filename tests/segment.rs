@@ -3,6 +3,7 @@
 
 use ndarray::{Array2, s};
 use patronage::Error;
+use patronage::prelude::*;
 use patronage::segment::quality::{
     calinski_harabasz, davies_bouldin, silhouette, silhouette_sampled,
 };
@@ -266,7 +267,7 @@ fn quality_metrics_agree_with_hand_values() {
 #[test]
 fn scaling_round_trips() {
     let x = iris();
-    let s = Standardizer::fit(x.view()).unwrap();
+    let s = Standardizer::params().fit(x.view()).unwrap();
     let z = s.transform(x.view()).unwrap();
     for c in z.columns() {
         assert!(c.mean().unwrap().abs() < 1e-12);
@@ -347,7 +348,7 @@ fn error_paths() {
         Err(Error::LengthMismatch { .. })
     ));
     assert!(matches!(
-        Standardizer::fit(empty.view()),
+        Standardizer::params().fit(empty.view()),
         Err(Error::Empty { .. })
     ));
     assert!(matches!(

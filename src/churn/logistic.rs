@@ -198,7 +198,7 @@ impl LogisticRegressionParams {
         // One vectorized pass checks every value and finds the largest; the per-column
         // maxima are read only when some column may need rescaling (a per-column pass
         // on every fit cost 9% of the logit-1M fit bench).
-        let max_abs = crate::segment::check_finite_max_abs(&x)?;
+        let max_abs = crate::kernels::check_finite_max_abs(&x)?;
         let col_max: Vec<f64> = if max_abs > LARGE_FEATURE {
             x.columns()
                 .into_iter()

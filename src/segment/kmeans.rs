@@ -18,6 +18,7 @@
 //!
 //! ```
 //! use ndarray::array;
+//! use patronage::prelude::*;
 //! use patronage::segment::KMeans;
 //!
 //! let x = array![[1.0, 1.0], [1.2, 0.8], [0.9, 1.1], [8.0, 8.0], [8.2, 7.9], [7.9, 8.1]];
@@ -34,8 +35,11 @@ use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 
 use crate::error::{Error, Result};
-use crate::hashing::KeyedMap;
+use crate::kernels::{
+    CHUNK, check_finite, fmax, map_chunks, map_chunks_mut, mix, sample_indices, zip_chunks_mut,
+};
 use crate::math::simd::vectorized;
+use crate::model::{Clusterer, Fit, Optimized, Optimizer};
 
 /// How initial centroids are chosen.
 #[derive(Debug, Clone, PartialEq)]
@@ -67,16 +71,23 @@ pub enum Algorithm {
     Auto,
 }
 
-/// k-means parameters (a builder); [`fit`](KMeans::fit) returns a [`FittedKMeans`].
+/// k-means parameters (a builder); [`Fit::fit`] returns a [`FittedKMeans`].
+///
+/// Its [`Optimizer`] settings ([`Optimized`]) are the iterations per run
+/// (`.max_iter(n)`, default 300) and the convergence tolerance (`.tol(t)`, default
+/// 1e-4) on the summed squared centroid shift, relative to the mean per-feature
+/// variance of the data (scikit-learn's definition). As in scikit-learn, and unlike
+/// [`Optimizer::check`], a `tol` of 0 is allowed (the fit then stops only when no
+/// label changes) and so is `max_iter` 0 (the labels of the initial centroids); k-means
+/// has no penalty, and the optimizer's `penalty` is ignored.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct KMeans {
     k: usize,
     init: Init,
     n_init: usize,
-    max_iter: usize,
-    tol: f64,
-    seed: u64,
+    optimizer: Optimizer,
+    pub(super) seed: u64,
     algorithm: Algorithm,
 }
 
@@ -88,8 +99,7 @@ impl KMeans {
             k,
             init: Init::KMeansPlusPlus,
             n_init: 10,
-            max_iter: 300,
-            tol: 1e-4,
+            optimizer: Optimizer::new(300, 1e-4),
             seed: 0,
             algorithm: Algorithm::Auto,
         }
@@ -101,15 +111,11 @@ impl KMeans {
         self
     }
 
-    /// The seed of the random initialisations.
-    pub fn get_seed(&self) -> u64 {
-        self.seed
-    }
-
     /// The initialisation.
     ///
     /// ```
     /// use ndarray::array;
+    /// use patronage::prelude::*;
     /// use patronage::segment::{Init, KMeans};
     /// let x = array![[0.0], [1.0], [10.0], [11.0]];
     /// let m = KMeans::params(2).init(Init::Given(array![[0.0], [10.0]])).fit(x.view())?;
@@ -127,20 +133,6 @@ impl KMeans {
         self
     }
 
-    /// Maximum iterations per run.
-    pub fn max_iter(mut self, max_iter: usize) -> Self {
-        self.max_iter = max_iter;
-        self
-    }
-
-    /// Convergence tolerance on the summed squared centroid shift, relative to the
-    /// mean per-feature variance of the data (scikit-learn's definition); 0 stops only
-    /// when no label changes.
-    pub fn tol(mut self, tol: f64) -> Self {
-        self.tol = tol;
-        self
-    }
-
     /// Seed of the random initialisations.
     pub fn seed(mut self, seed: u64) -> Self {
         self.seed = seed;
@@ -151,21 +143,6 @@ impl KMeans {
     pub fn algorithm(mut self, algorithm: Algorithm) -> Self {
         self.algorithm = algorithm;
         self
-    }
-
-    /// Clusters the rows of `x` (`n x d`).
-    ///
-    /// # Errors
-    /// [`Error::Empty`] for no rows; [`Error::InvalidParameter`] for zero columns,
-    /// `k = 0`, `k` larger than the number of distinct rows, `n_init` of 0 or above
-    /// [`MAX_N_INIT`], a negative or
-    /// non-finite `tol`, or given centroids of the wrong shape or with non-finite
-    /// values; [`Error::NonFinite`] for a NaN or infinite value in `x` (naming its row).
-    pub fn fit(&self, x: ArrayView2<f64>) -> Result<FittedKMeans> {
-        match self.fit_guarded(x, true)? {
-            Some(fit) => Ok(fit),
-            None => self.fit_rescaled(x),
-        }
     }
 
     /// The fit on `x` scaled by a power of two so that its largest |value| is about 1:
@@ -234,12 +211,9 @@ impl KMeans {
             return Err(invalid("k", "0", "ask for at least one cluster"));
         }
         Error::check_count("n_init", self.n_init, 1, "MAX_N_INIT", MAX_N_INIT)?;
-        if !(self.tol.is_finite() && self.tol >= 0.0) {
-            return Err(invalid(
-                "tol",
-                &self.tol.to_string(),
-                "must be finite and >= 0",
-            ));
+        let Optimizer { max_iter, tol, .. } = self.optimizer;
+        if !(tol.is_finite() && tol >= 0.0) {
+            return Err(invalid("tol", &tol.to_string(), "must be finite and >= 0"));
         }
         let distinct = count_distinct_rows(&x, self.k);
         if self.k > distinct {
@@ -274,7 +248,7 @@ impl KMeans {
         let data = Data::new(&x);
         let mut validated = false;
         let safe = SafeScale::new(n, d);
-        let tol = if self.tol > 0.0 {
+        let tol = if tol > 0.0 {
             let (variance, max_abs) = mean_variance(&data);
             if !variance.is_finite() {
                 check_finite(&x)?;
@@ -283,7 +257,7 @@ impl KMeans {
             if guard && !safe.holds(max_abs) {
                 return Ok(None);
             }
-            self.tol * variance
+            tol * variance
         } else {
             0.0
         };
@@ -294,7 +268,7 @@ impl KMeans {
         };
         // Without a pass before the first assignment, scan the data now (max_iter = 0
         // is the only such case that skips the assignment's check).
-        if guard && self.max_iter == 0 {
+        if guard && max_iter == 0 {
             check_finite(&x)?;
             let max_abs = x.iter().fold(0.0f64, |m, v| m.max(v.abs()));
             if !safe.holds(max_abs) {
@@ -324,14 +298,7 @@ impl KMeans {
             };
             let check = (!validated).then_some(&x);
             let Some(fit) = run_kmeans(
-                &data,
-                centroids,
-                self.k,
-                self.max_iter,
-                tol,
-                hamerly,
-                check,
-                guard,
+                &data, centroids, self.k, max_iter, tol, hamerly, check, guard,
             )?
             else {
                 return Ok(None);
@@ -344,6 +311,35 @@ impl KMeans {
         // runs >= 1, so best is set.
         best.ok_or_else(|| invalid("n_init", "0", "run at least once"))
             .map(Some)
+    }
+}
+
+impl Fit<ArrayView2<'_, f64>> for KMeans {
+    type Fitted = FittedKMeans;
+
+    /// Clusters the rows of `x` (`n x d`).
+    ///
+    /// # Errors
+    /// [`Error::Empty`] for no rows; [`Error::InvalidParameter`] for zero columns,
+    /// `k = 0`, `k` larger than the number of distinct rows, `n_init` of 0 or above
+    /// [`MAX_N_INIT`], a negative or non-finite `tol`, or given centroids of the wrong
+    /// shape or with non-finite values; [`Error::NonFinite`] for a NaN or infinite
+    /// value in `x` (naming its row).
+    fn fit(&self, x: ArrayView2<'_, f64>) -> Result<FittedKMeans> {
+        match self.fit_guarded(x, true)? {
+            Some(fit) => Ok(fit),
+            None => self.fit_rescaled(x),
+        }
+    }
+}
+
+impl Optimized for KMeans {
+    fn optimizer(&self) -> &Optimizer {
+        &self.optimizer
+    }
+
+    fn optimizer_mut(&mut self) -> &mut Optimizer {
+        &mut self.optimizer
     }
 }
 
@@ -382,81 +378,11 @@ fn invalid(name: &'static str, value: &str, reason: &str) -> Error {
     }
 }
 
-/// [`Error::NonFinite`] naming the first row with a NaN or infinite value: one
-/// parallel pass over a contiguous array, the row scan only to name the row.
-pub(crate) fn check_finite(x: &ArrayView2<f64>) -> Result<()> {
-    // Without the maximum the scan is a plain fold (cheaper than the lanes below).
-    if let Some(all) = x.as_slice() {
-        let d = x.ncols().max(1);
-        let finite = |lo: usize, hi: usize| {
-            all[lo * d..hi * d]
-                .iter()
-                .fold(true, |ok, v| ok & v.is_finite())
-        };
-        if map_chunks(x.nrows(), finite).iter().all(|&ok| ok) {
-            return Ok(());
-        }
-    }
-    check_finite_max_abs(x).map(|_| ())
-}
-
-/// [`check_finite`] that also returns the largest |value| (0 for no values), read in
-/// the same pass.
-pub(crate) fn check_finite_max_abs(x: &ArrayView2<f64>) -> Result<f64> {
-    if let Some(all) = x.as_slice() {
-        let d = x.ncols().max(1);
-        // Eight independent lanes: one running maximum is a chain of dependent
-        // compares that does not vectorize, and this scan of every value runs before
-        // each fit and quality index (the lanes took the sampled-silhouette bench, which
-        // scans 1M rows to check them, from +24% back to the plain finiteness check).
-        let scan = |lo: usize, hi: usize| {
-            let values = &all[lo * d..hi * d];
-            let (mut finite, mut max) = ([true; 8], [0.0f64; 8]);
-            let chunks = values.chunks_exact(8);
-            let rest = chunks.remainder();
-            for c in chunks {
-                for i in 0..8 {
-                    let a = c[i].abs();
-                    finite[i] &= a < f64::INFINITY;
-                    max[i] = fmax(max[i], a);
-                }
-            }
-            for (i, v) in rest.iter().enumerate() {
-                let a = v.abs();
-                finite[i] &= a < f64::INFINITY;
-                max[i] = fmax(max[i], a);
-            }
-            (
-                finite.iter().all(|&f| f),
-                max.iter().fold(0.0, |m, &v| fmax(m, v)),
-            )
-        };
-        let parts = map_chunks(x.nrows(), scan);
-        if parts.iter().all(|&(ok, _)| ok) {
-            return Ok(parts.iter().fold(0.0, |m, &(_, v)| fmax(m, v)));
-        }
-    }
-    let mut max_abs = 0.0f64;
-    for (row, r) in x.rows().into_iter().enumerate() {
-        for &v in r {
-            if !v.is_finite() {
-                return Err(Error::NonFinite {
-                    field: "x",
-                    row,
-                    value: v,
-                });
-            }
-            max_abs = max_abs.max(v.abs());
-        }
-    }
-    Ok(max_abs)
-}
-
-/// Distinct rows, counting no further than `stop` (enough to validate k).
 /// Most restarts (`n_init`) a k-means fit runs: each is a whole fit, so the limit
 /// bounds the work by the data's size (scikit-learn's default is 1 to 10).
 pub const MAX_N_INIT: usize = 1_000;
 
+/// Distinct rows, counting no further than `stop` (enough to validate k).
 fn count_distinct_rows(x: &ArrayView2<f64>, stop: usize) -> usize {
     let mut seen: std::collections::HashSet<Vec<u64>> = std::collections::HashSet::new();
     for r in x.rows() {
@@ -468,17 +394,6 @@ fn count_distinct_rows(x: &ArrayView2<f64>, stop: usize) -> usize {
     }
     seen.len()
 }
-
-/// SplitMix64 finalizer over (seed, run): independent, reproducible run seeds.
-pub(crate) fn mix(seed: u64, stream: u64) -> u64 {
-    let mut z = seed ^ stream.wrapping_add(1).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
-}
-
-/// Points per chunk of parallel work; fixed so reductions do not depend on threads.
-const CHUNK: usize = 4096;
 
 /// The data as one row-major slice (borrowed when the caller's array already is one).
 struct Data<'a> {
@@ -606,78 +521,6 @@ fn transpose(centroids: &[f64], k: usize, d: usize) -> Vec<f64> {
 #[inline]
 fn sq_dist(a: &[f64], b: &[f64]) -> f64 {
     a.iter().zip(b).map(|(x, y)| (x - y) * (x - y)).sum()
-}
-
-/// Maps fixed chunks of `0..n` in parallel (or sequentially) and returns the results in
-/// chunk order.
-fn map_chunks<T: Send>(n: usize, f: impl Fn(usize, usize) -> T + Sync + Send) -> Vec<T> {
-    let chunks = n.div_ceil(CHUNK);
-    #[cfg(feature = "parallel")]
-    {
-        use rayon::prelude::*;
-        (0..chunks)
-            .into_par_iter()
-            .map(|c| f(c * CHUNK, ((c + 1) * CHUNK).min(n)))
-            .collect()
-    }
-    #[cfg(not(feature = "parallel"))]
-    {
-        (0..chunks)
-            .map(|c| f(c * CHUNK, ((c + 1) * CHUNK).min(n)))
-            .collect()
-    }
-}
-
-/// Runs `f(chunk_start, chunk)` over fixed chunks of a per-point mutable slice, in
-/// parallel, and returns the results in chunk order.
-fn map_chunks_mut<A: Send, T: Send>(
-    a: &mut [A],
-    f: impl Fn(usize, &mut [A]) -> T + Sync + Send,
-) -> Vec<T> {
-    #[cfg(feature = "parallel")]
-    {
-        use rayon::prelude::*;
-        a.par_chunks_mut(CHUNK)
-            .enumerate()
-            .map(|(c, ca)| f(c * CHUNK, ca))
-            .collect()
-    }
-    #[cfg(not(feature = "parallel"))]
-    {
-        a.chunks_mut(CHUNK)
-            .enumerate()
-            .map(|(c, ca)| f(c * CHUNK, ca))
-            .collect()
-    }
-}
-
-/// Runs `f(chunk_start, chunk_of_a, chunk_of_b)` over matching fixed chunks of two
-/// per-point mutable slices (stride `sa` and `sb` elements per point), in parallel, and
-/// returns the results in chunk order.
-fn zip_chunks_mut<A: Send, B: Send, T: Send>(
-    a: &mut [A],
-    sa: usize,
-    b: &mut [B],
-    sb: usize,
-    f: impl Fn(usize, &mut [A], &mut [B]) -> T + Sync + Send,
-) -> Vec<T> {
-    #[cfg(feature = "parallel")]
-    {
-        use rayon::prelude::*;
-        a.par_chunks_mut(CHUNK * sa)
-            .zip(b.par_chunks_mut(CHUNK * sb))
-            .enumerate()
-            .map(|(c, (ca, cb))| f(c * CHUNK, ca, cb))
-            .collect()
-    }
-    #[cfg(not(feature = "parallel"))]
-    {
-        a.chunks_mut(CHUNK * sa)
-            .zip(b.chunks_mut(CHUNK * sb))
-            .enumerate()
-            .map(|(c, (ca, cb))| f(c * CHUNK, ca, cb))
-            .collect()
-    }
 }
 
 /// Nearest-centroid search through `|c|^2 - 2 x.c` (the squared distance less `|x|^2`),
@@ -982,24 +825,6 @@ fn random_rows(data: &Data, k: usize, rng: &mut Xoshiro256PlusPlus) -> Vec<f64> 
         .collect()
 }
 
-/// `m <= n` distinct indices of `0..n`: the first `m` positions of a partial
-/// Fisher-Yates shuffle, with the permutation kept sparse (only displaced positions are
-/// stored), so the cost is `O(m)` whatever `n`. The map's keys are indices from the
-/// seeded generator, not caller data; it takes the crate's keyed hash all the same
-/// (one hash for every map, and this is not a hot path: one map per sample).
-pub(crate) fn sample_indices(n: usize, m: usize, rng: &mut Xoshiro256PlusPlus) -> Vec<usize> {
-    let mut displaced: KeyedMap<usize, usize> = KeyedMap::default();
-    (0..m)
-        .map(|i| {
-            let j = rng.random_range(i..n);
-            let at_j = displaced.get(&j).copied().unwrap_or(j);
-            let at_i = displaced.get(&i).copied().unwrap_or(i);
-            displaced.insert(j, at_i);
-            at_j
-        })
-        .collect()
-}
-
 /// Per-chunk results of an assignment pass.
 struct Pass {
     sums: Vec<f64>,
@@ -1075,7 +900,7 @@ fn run_kmeans(
             check_finite(x)?;
         }
         // The first pass read every point's |x|^2: data too large or too small for
-        // safe squared distances are refitted rescaled (see `KMeans::fit`).
+        // safe squared distances are refitted rescaled (see `KMeans`'s `fit`).
         if it == 0
             && let Some(safe) = guard
         {
@@ -1354,12 +1179,6 @@ fn fmin32(a: f32, b: f32) -> f32 {
     if a < b { a } else { b }
 }
 
-/// `max` as one instruction (the second operand when either is NaN).
-#[inline(always)]
-fn fmax(a: f64, b: f64) -> f64 {
-    if a > b { a } else { b }
-}
-
 /// Index of the smallest value (the first on ties).
 fn argmin(v: &[f64]) -> usize {
     let mut best = 0;
@@ -1471,15 +1290,7 @@ impl TryFrom<RawKMeans> for FittedKMeans {
                 field: "centroids columns",
             });
         }
-        for (row, r) in raw.centroids.rows().into_iter().enumerate() {
-            if let Some(&value) = r.iter().find(|v| !v.is_finite()) {
-                return Err(Error::NonFinite {
-                    field: "centroids",
-                    row,
-                    value,
-                });
-            }
-        }
+        crate::kernels::check_finite_named("centroids", &raw.centroids.view())?;
         if let Some((row, &label)) = raw.labels.iter().enumerate().find(|(_, l)| **l >= k) {
             return Err(Error::InvalidValue {
                 field: "labels",
@@ -1525,61 +1336,19 @@ impl FittedKMeans {
         self.converged
     }
 
-    /// Number of clusters.
-    pub fn k(&self) -> usize {
-        self.centroids.nrows()
-    }
-
     fn check(&self, x: &ArrayView2<f64>) -> Result<()> {
-        if x.ncols() != self.centroids.ncols() {
-            return Err(Error::LengthMismatch {
-                field: "x columns",
-                expected: self.centroids.ncols(),
-                found: x.ncols(),
-            });
-        }
+        crate::kernels::check_columns(x, self.centroids.ncols())?;
         check_finite(x)
-    }
-
-    /// The nearest centroid of each row of `x`.
-    ///
-    /// # Errors
-    /// [`Error::LengthMismatch`] for the wrong number of columns; [`Error::NonFinite`].
-    pub fn predict(&self, x: ArrayView2<f64>) -> Result<Vec<usize>> {
-        self.check(&x)?;
-        let (k, d) = self.centroids.dim();
-        let c: Vec<f64> = self.centroids.iter().copied().collect();
-        Ok(x.rows()
-            .into_iter()
-            .map(|r| {
-                let row: Vec<f64> = r.to_vec();
-                let (best, dist) = nearest(&row, &c, k, d);
-                // Squared distances that overflowed or may have underflowed: compare
-                // the distances computed with scaling instead.
-                if dist.is_finite() && dist >= 1e-280 {
-                    best
-                } else {
-                    (0..k)
-                        .map(|j| scaled_distance(&row, &c[j * d..(j + 1) * d]))
-                        .enumerate()
-                        .fold(
-                            (0, f64::INFINITY),
-                            |b, (j, v)| if v.1 < b.1 { (j, v.1) } else { b },
-                        )
-                        .0
-                }
-            })
-            .collect())
     }
 
     /// Euclidean distance of each row of `x` to each centroid (`n x k`).
     ///
     /// # Errors
-    /// As [`predict`](Self::predict); [`Error::InvalidValue`] naming the row when a
+    /// As [`Clusterer::predict`]; [`Error::InvalidValue`] naming the row when a
     /// distance is beyond the range of f64.
     pub fn transform(&self, x: ArrayView2<f64>) -> Result<Array2<f64>> {
         self.check(&x)?;
-        let k = self.k();
+        let k = self.n_clusters();
         let mut out = Array2::from_shape_fn((x.nrows(), k), |(i, c)| {
             x.row(i)
                 .iter()
@@ -1609,6 +1378,43 @@ impl FittedKMeans {
             }
         }
         Ok(out)
+    }
+}
+
+impl Clusterer for FittedKMeans {
+    fn n_clusters(&self) -> usize {
+        self.centroids.nrows()
+    }
+
+    /// The nearest centroid of each row of `x`.
+    ///
+    /// # Errors
+    /// [`Error::LengthMismatch`] for the wrong number of columns; [`Error::NonFinite`].
+    fn predict(&self, x: ArrayView2<f64>) -> Result<Vec<usize>> {
+        self.check(&x)?;
+        let (k, d) = self.centroids.dim();
+        let c: Vec<f64> = self.centroids.iter().copied().collect();
+        Ok(x.rows()
+            .into_iter()
+            .map(|r| {
+                let row: Vec<f64> = r.to_vec();
+                let (best, dist) = nearest(&row, &c, k, d);
+                // Squared distances that overflowed or may have underflowed: compare
+                // the distances computed with scaling instead.
+                if dist.is_finite() && dist >= 1e-280 {
+                    best
+                } else {
+                    (0..k)
+                        .map(|j| scaled_distance(&row, &c[j * d..(j + 1) * d]))
+                        .enumerate()
+                        .fold(
+                            (0, f64::INFINITY),
+                            |b, (j, v)| if v.1 < b.1 { (j, v.1) } else { b },
+                        )
+                        .0
+                }
+            })
+            .collect())
     }
 }
 

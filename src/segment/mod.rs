@@ -10,12 +10,12 @@ mod kmeans;
 pub mod quality;
 pub mod scale;
 
-pub(crate) use kmeans::check_finite_max_abs;
 pub use kmeans::{Algorithm, FittedKMeans, Init, KMeans, MAX_N_INIT};
 
 use ndarray::ArrayView2;
 
 use crate::error::{Error, Result};
+use crate::kernels::check_finite;
 
 /// The number of clusters `labels` names (largest label + 1), checking that every label
 /// is below the number of points: n points have at most n clusters, so memory stays
@@ -39,6 +39,22 @@ pub(crate) fn cluster_count(labels: &[usize]) -> Result<usize> {
             })
         }
     }
+}
+
+/// Rows present and one label per row: [`Error::Empty`] or [`Error::LengthMismatch`].
+pub(crate) fn check_rows_labels(x: &ArrayView2<f64>, labels: &[usize]) -> Result<()> {
+    let n = x.nrows();
+    if n == 0 {
+        return Err(Error::Empty { field: "x" });
+    }
+    if labels.len() != n {
+        return Err(Error::LengthMismatch {
+            field: "labels",
+            expected: n,
+            found: labels.len(),
+        });
+    }
+    Ok(())
 }
 
 /// One cluster described on the original (unscaled) features.
@@ -75,25 +91,8 @@ pub struct ClusterProfile {
 /// ```
 pub fn profile_clusters(x: ArrayView2<f64>, labels: &[usize]) -> Result<Vec<ClusterProfile>> {
     let (n, d) = x.dim();
-    if n == 0 {
-        return Err(Error::Empty { field: "x" });
-    }
-    if labels.len() != n {
-        return Err(Error::LengthMismatch {
-            field: "labels",
-            expected: n,
-            found: labels.len(),
-        });
-    }
-    for (row, r) in x.rows().into_iter().enumerate() {
-        if let Some(&value) = r.iter().find(|v| !v.is_finite()) {
-            return Err(Error::NonFinite {
-                field: "x",
-                row,
-                value,
-            });
-        }
-    }
+    check_rows_labels(&x, labels)?;
+    check_finite(&x)?;
     let k = cluster_count(labels)?;
     let mut members: Vec<Vec<usize>> = vec![Vec::new(); k];
     for (i, &l) in labels.iter().enumerate() {

@@ -30,9 +30,10 @@ use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 
 use super::KMeans;
-use super::kmeans::{check_finite, check_finite_max_abs, sample_indices};
 use crate::error::{Error, Result};
+use crate::kernels::{check_finite, check_finite_max_abs, sample_indices};
 use crate::math::simd::vectorized_wide;
+use crate::model::Fit;
 
 /// Checks the inputs and returns the number of clusters, with `x` scaled by a power of
 /// two when its values are so large (or so small) that squared distances or sums would
@@ -54,16 +55,7 @@ fn validate(x: &ArrayView2<f64>, labels: &[usize]) -> Result<(usize, Option<Arra
 /// used): the number of clusters and, `with_max`, the largest |value| (else 0).
 fn check(x: &ArrayView2<f64>, labels: &[usize], with_max: bool) -> Result<(usize, f64)> {
     let n = x.nrows();
-    if n == 0 {
-        return Err(Error::Empty { field: "x" });
-    }
-    if labels.len() != n {
-        return Err(Error::LengthMismatch {
-            field: "labels",
-            expected: n,
-            found: labels.len(),
-        });
-    }
+    super::check_rows_labels(x, labels)?;
     let max_abs = if with_max {
         check_finite_max_abs(x)?
     } else {
@@ -317,6 +309,11 @@ pub fn silhouette_sampled(
     silhouette(sub.view(), &sub_labels)
 }
 
+/// Squared Euclidean distance between two points, summed over coordinates in order.
+fn sq_dist<'a>(a: impl IntoIterator<Item = &'a f64>, b: impl IntoIterator<Item = &'a f64>) -> f64 {
+    a.into_iter().zip(b).map(|(a, b)| (a - b) * (a - b)).sum()
+}
+
 fn centroids(x: &ArrayView2<f64>, labels: &[usize], k: usize) -> (Array2<f64>, Vec<usize>) {
     let d = x.ncols();
     let mut c = Array2::zeros((k, d));
@@ -351,12 +348,7 @@ pub fn davies_bouldin(x: ArrayView2<f64>, labels: &[usize]) -> Result<f64> {
     let (c, sizes) = centroids(&x, labels, k);
     let mut spread = vec![0.0; k];
     for (r, &l) in x.rows().into_iter().zip(labels) {
-        spread[l] += r
-            .iter()
-            .zip(c.row(l))
-            .map(|(a, b)| (a - b) * (a - b))
-            .sum::<f64>()
-            .sqrt();
+        spread[l] += sq_dist(r, c.row(l)).sqrt();
     }
     let used: Vec<usize> = (0..k).filter(|&l| sizes[l] > 0).collect();
     for &l in &used {
@@ -368,13 +360,7 @@ pub fn davies_bouldin(x: ArrayView2<f64>, labels: &[usize]) -> Result<f64> {
             .iter()
             .filter(|&&j| j != i)
             .map(|&j| {
-                let dc = c
-                    .row(i)
-                    .iter()
-                    .zip(c.row(j))
-                    .map(|(a, b)| (a - b) * (a - b))
-                    .sum::<f64>()
-                    .sqrt();
+                let dc = sq_dist(c.row(i), c.row(j)).sqrt();
                 if dc > 0.0 {
                     (spread[i] + spread[j]) / dc
                 } else {
@@ -406,25 +392,13 @@ pub fn calinski_harabasz(x: ArrayView2<f64>, labels: &[usize]) -> Result<f64> {
         .collect();
     let used = sizes.iter().filter(|&&s| s > 0).count();
     let between: f64 = (0..k)
-        .map(|l| {
-            sizes[l] as f64
-                * c.row(l)
-                    .iter()
-                    .zip(&mean)
-                    .map(|(a, b)| (a - b) * (a - b))
-                    .sum::<f64>()
-        })
+        .map(|l| sizes[l] as f64 * sq_dist(c.row(l), &mean))
         .sum();
     let within: f64 = x
         .rows()
         .into_iter()
         .zip(labels)
-        .map(|(r, &l)| {
-            r.iter()
-                .zip(c.row(l))
-                .map(|(a, b)| (a - b) * (a - b))
-                .sum::<f64>()
-        })
+        .map(|(r, &l)| sq_dist(r, c.row(l)))
         .sum();
     Ok(if within > 0.0 {
         between * (n - used) as f64 / (within * (used - 1) as f64)
@@ -466,7 +440,7 @@ pub struct ChooseK {
 ///
 /// # Errors
 /// [`Error::InvalidParameter`] for an empty range or one that starts below 2; any
-/// error of [`KMeans::fit`].
+/// error of the k-means fit ([`Fit::fit`] on [`KMeans`]).
 ///
 /// ```
 /// use ndarray::Array2;
@@ -493,11 +467,11 @@ pub fn choose_k(
     let mut rows = Vec::new();
     for k in ks {
         let p = params.clone().k(k);
-        let fit = p.fit(x)?;
+        let fit = Fit::fit(&p, x)?;
         rows.push(KChoice {
             k,
             inertia: fit.inertia(),
-            silhouette: silhouette_sampled(x, fit.labels(), sample_size, p.get_seed())?,
+            silhouette: silhouette_sampled(x, fit.labels(), sample_size, p.seed)?,
             davies_bouldin: davies_bouldin(x, fit.labels())?,
             calinski_harabasz: calinski_harabasz(x, fit.labels())?,
         });

@@ -3,10 +3,11 @@
 //!
 //! ```
 //! use ndarray::array;
+//! use patronage::prelude::*;
 //! use patronage::segment::scale::{log1p_columns, Standardizer};
 //!
 //! let x = array![[1.0, 100.0], [3.0, 300.0]];
-//! let s = Standardizer::fit(x.view())?;
+//! let s = Standardizer::params().fit(x.view())?;
 //! let z = s.transform(x.view())?;
 //! assert_eq!(z, array![[-1.0, -1.0], [1.0, 1.0]]);
 //! assert_eq!(s.inverse_transform(z.view())?, x);
@@ -18,25 +19,25 @@
 use ndarray::{Array2, ArrayView2};
 
 use crate::error::{Error, Result};
+use crate::kernels::{check_columns, check_finite};
+use crate::model::{Fit, Transformer};
 
+/// Rows present, every value finite (naming the first bad row).
 fn check(x: &ArrayView2<f64>) -> Result<()> {
     if x.nrows() == 0 {
         return Err(Error::Empty { field: "x" });
     }
-    for (row, r) in x.rows().into_iter().enumerate() {
-        if let Some(&value) = r.iter().find(|v| !v.is_finite()) {
-            return Err(Error::NonFinite {
-                field: "x",
-                row,
-                value,
-            });
-        }
-    }
-    Ok(())
+    check_finite(x)
 }
 
+/// The standardizer's settings (it has none): [`Fit::fit`] learns a [`Standardizer`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct StandardizerParams;
+
 /// Per-column mean and standard deviation (population, as scikit-learn's
-/// `StandardScaler`); a constant column gets scale 1 so it maps to zeros.
+/// `StandardScaler`); a constant column gets scale 1 so it maps to zeros. Learned by
+/// [`Standardizer::params`]`().fit(x)`; applied and inverted through [`Transformer`].
 ///
 /// With serde, it is checked as it is read: as many scales as means, all finite, every
 /// scale positive; a file that breaks one of these is an [`Error`] at load time.
@@ -83,13 +84,37 @@ impl TryFrom<RawStandardizer> for Standardizer {
 }
 
 impl Standardizer {
+    /// The standardizer's params, to [`fit`](Fit::fit).
+    pub fn params() -> StandardizerParams {
+        StandardizerParams
+    }
+
+    /// Column means.
+    pub fn means(&self) -> &[f64] {
+        &self.means
+    }
+
+    /// Column scales (standard deviations, 1 for constant columns).
+    pub fn scales(&self) -> &[f64] {
+        &self.scales
+    }
+
+    fn check_cols(&self, x: &ArrayView2<f64>) -> Result<()> {
+        check_columns(x, self.means.len())?;
+        check(x)
+    }
+}
+
+impl Fit<ArrayView2<'_, f64>> for StandardizerParams {
+    type Fitted = Standardizer;
+
     /// Learns each column's mean and standard deviation (computed on the column scaled
     /// by a power of two when its values are so large or so close together that the
     /// plain sums overflow or underflow).
     ///
     /// # Errors
     /// [`Error::Empty`] for no rows; [`Error::NonFinite`] naming the row.
-    pub fn fit(x: ArrayView2<f64>) -> Result<Self> {
+    fn fit(&self, x: ArrayView2<'_, f64>) -> Result<Standardizer> {
         check(&x)?;
         let n = x.nrows() as f64;
         let (means, scales) = x
@@ -111,37 +136,19 @@ impl Standardizer {
             })
             .map(|(m, sd)| (m, if sd > 0.0 { sd } else { 1.0 }))
             .unzip();
-        Ok(Self { means, scales })
+        Ok(Standardizer { means, scales })
     }
+}
 
-    /// Column means.
-    pub fn means(&self) -> &[f64] {
-        &self.means
-    }
-
-    /// Column scales (standard deviations, 1 for constant columns).
-    pub fn scales(&self) -> &[f64] {
-        &self.scales
-    }
-
-    fn check_cols(&self, x: &ArrayView2<f64>) -> Result<()> {
-        if x.ncols() != self.means.len() {
-            return Err(Error::LengthMismatch {
-                field: "x columns",
-                expected: self.means.len(),
-                found: x.ncols(),
-            });
-        }
-        check(x)
-    }
-
+impl Transformer for Standardizer {
     /// `(x - mean) / scale` per column.
     ///
     /// # Errors
-    /// [`Error::LengthMismatch`] for a different number of columns; as [`fit`](Self::fit);
-    /// [`Error::InvalidValue`] naming the row when a standardized value is beyond the
-    /// range of f64 (a huge value in a column of tiny scale).
-    pub fn transform(&self, x: ArrayView2<f64>) -> Result<Array2<f64>> {
+    /// [`Error::LengthMismatch`] for a different number of columns; as the fit
+    /// ([`Error::Empty`], [`Error::NonFinite`]); [`Error::InvalidValue`] naming the row
+    /// when a standardized value is beyond the range of f64 (a huge value in a column
+    /// of tiny scale).
+    fn transform(&self, x: ArrayView2<f64>) -> Result<Array2<f64>> {
         self.check_cols(&x)?;
         let mut out = Array2::from_shape_fn(x.dim(), |(i, j)| {
             (x[[i, j]] - self.means[j]) / self.scales[j]
@@ -166,8 +173,8 @@ impl Standardizer {
     /// `z * scale + mean` per column.
     ///
     /// # Errors
-    /// As [`transform`](Self::transform).
-    pub fn inverse_transform(&self, z: ArrayView2<f64>) -> Result<Array2<f64>> {
+    /// As [`transform`](Transformer::transform).
+    fn inverse_transform(&self, z: ArrayView2<f64>) -> Result<Array2<f64>> {
         self.check_cols(&z)?;
         let mut out =
             Array2::from_shape_fn(z.dim(), |(i, j)| z[[i, j]] * self.scales[j] + self.means[j]);
@@ -234,7 +241,8 @@ fn overflow(field: &'static str, row: usize, value: f64, column: usize, what: &s
 ///
 /// # Errors
 /// [`Error::InvalidParameter`] for a column index out of range; [`Error::InvalidValue`]
-/// for a value of -1 or less in a transformed column; as [`Standardizer::fit`].
+/// for a value of -1 or less in a transformed column; [`Error::Empty`] for no rows,
+/// [`Error::NonFinite`] naming the row.
 pub fn log1p_columns(x: ArrayView2<f64>, columns: &[usize]) -> Result<Array2<f64>> {
     check(&x)?;
     if let Some(&c) = columns.iter().find(|&&c| c >= x.ncols()) {
