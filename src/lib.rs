@@ -45,6 +45,7 @@
 //! ```
 //! # use patronage::{Day, TransactionLog, SummaryParams};
 //! # let log = TransactionLog::new(&patronage::simulate::Simulation::new(3_000).seed(1).transactions()?)?;
+//! use patronage::prelude::*;
 //! use patronage::profile::{Attributes, Feature, Profile};
 //! use patronage::rfm::{RfmParams, SegmentMap};
 //! use patronage::segment::{scale::Standardizer, KMeans};
@@ -55,7 +56,7 @@
 //! assert_eq!(table.iter().map(|s| s.customers).sum::<usize>(), 3_000);
 //!
 //! let (x, _names) = Profile::new(&log, &summary)?.features(&Attributes::for_log(&log), &Feature::rfm())?;
-//! let z = Standardizer::fit(x.view())?.transform(x.view())?;
+//! let z = Standardizer::params().fit(x.view())?.transform(x.view())?;
 //! let clusters = KMeans::params(4).seed(7).fit(z.view())?;
 //! assert_eq!(clusters.labels().len(), 3_000);
 //! # Ok::<(), patronage::Error>(())

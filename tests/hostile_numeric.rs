@@ -244,7 +244,6 @@ fn cluster_quality_is_scale_invariant_for_huge_and_tiny_data() {
 // ---- logistic regression ---------------------------------------------------------
 
 use patronage::churn::LogisticRegression;
-use patronage::prelude::*;
 
 /// 300 rows, two features in about -0.1..0.1, labels drawn from log-odds
 /// 0.3 + 20 x0 - 12 x1 with a fixed generator (not separable).

@@ -308,7 +308,6 @@ fn tampered_kmeans_and_standardizer_files_are_load_errors() {
 // Logistic regression
 
 use patronage::churn::LogisticRegression;
-use patronage::prelude::*;
 
 fn churn_data() -> (Array2<f64>, Vec<bool>) {
     let x = Array2::from_shape_fn((80, 2), |(i, j)| {
