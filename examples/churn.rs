@@ -3,8 +3,8 @@
 //!
 //! Run with `cargo run --release --example churn`.
 
-use ndarray::{Array2, Axis};
-use patronage::churn::metrics::{lift_table, roc_auc, stratified_k_fold};
+use ndarray::Array2;
+use patronage::churn::metrics::{cross_val_predict, lift_table, roc_auc};
 use patronage::churn::{LogisticRegression, label};
 use patronage::prelude::*;
 use patronage::segment::scale::Standardizer;
@@ -53,19 +53,8 @@ pub fn main() -> Result<(), Box<dyn std::error::Error>> {
     let risk = model.predict_proba(x.view())?.to_vec();
     println!("\nin-sample ROC AUC {:.4}", roc_auc(&data.churned, &risk)?);
 
-    // 5-fold stratified cross-validation.
-    let mut cv_scores = vec![0.0; risk.len()];
-    for test in stratified_k_fold(&data.churned, 5, 7)? {
-        let train: Vec<usize> = (0..risk.len())
-            .filter(|i| test.binary_search(i).is_err())
-            .collect();
-        let train_y: Vec<bool> = train.iter().map(|&i| y[i]).collect();
-        let fold = params.fit((x.select(Axis(0), &train).view(), &train_y))?;
-        let p = fold.predict_proba(x.select(Axis(0), &test).view())?;
-        for (k, &i) in test.iter().enumerate() {
-            cv_scores[i] = p[k];
-        }
-    }
+    // 5-fold stratified cross-validation: out-of-fold probabilities.
+    let cv_scores = cross_val_predict(&params, x.view(), y, 5, 7)?;
     println!(
         "5-fold cross-validated ROC AUC {:.4}\n",
         roc_auc(&data.churned, &cv_scores)?

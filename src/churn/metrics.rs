@@ -487,3 +487,52 @@ pub fn stratified_k_fold(y: &[bool], folds: usize, seed: u64) -> Result<Vec<Vec<
     }
     Ok(out)
 }
+/// Out-of-fold probabilities of any classifier (scikit-learn's `cross_val_predict`
+/// with `method = "predict_proba"`): for each of `folds` stratified folds
+/// ([`stratified_k_fold`] with `seed`), `params` is fitted to the other rows and
+/// predicts the fold's. Every row gets the P(true) of a model that did not see it, ready
+/// for [`roc_auc`], [`lift_table`] or [`calibration_table`].
+///
+/// ```
+/// use patronage::churn::metrics::{cross_val_predict, roc_auc};
+/// use patronage::churn::LogisticRegression;
+/// use patronage::ndarray::Array2;
+/// let x = Array2::from_shape_fn((200, 1), |(i, _)| (i % 20) as f64);
+/// let y: Vec<bool> = (0..200).map(|i| (i % 20) + (i % 7) > 12).collect();
+/// let p = cross_val_predict(&LogisticRegression::params(), x.view(), &y, 5, 7)?;
+/// assert!(roc_auc(&y, &p)? > 0.8);
+/// # Ok::<(), patronage::Error>(())
+/// ```
+///
+/// # Errors
+/// [`Error::LengthMismatch`] when `y` does not have a label per row of `x`; the errors
+/// of [`stratified_k_fold`]; the first error a fold's fit or prediction returns.
+pub fn cross_val_predict<P, C>(
+    params: &P,
+    x: ndarray::ArrayView2<f64>,
+    y: &[bool],
+    folds: usize,
+    seed: u64,
+) -> Result<Vec<f64>>
+where
+    P: for<'a> crate::model::Fit<(ndarray::ArrayView2<'a, f64>, &'a [bool]), Fitted = C>,
+    C: crate::model::Classifier,
+{
+    crate::validate::same_len("y", x.nrows(), y.len())?;
+    let mut out = vec![0.0; y.len()];
+    let mut in_test = vec![false; y.len()];
+    for test in stratified_k_fold(y, folds, seed)? {
+        test.iter().for_each(|&i| in_test[i] = true);
+        let train: Vec<usize> = (0..y.len()).filter(|&i| !in_test[i]).collect();
+        let train_y: Vec<bool> = train.iter().map(|&i| y[i]).collect();
+        let train_x = x.select(ndarray::Axis(0), &train);
+        let model = params.fit((train_x.view(), &train_y[..]))?;
+        let p = model.predict_proba(x.select(ndarray::Axis(0), &test).view())?;
+        for (k, &i) in test.iter().enumerate() {
+            out[i] = p[k];
+            in_test[i] = false;
+        }
+    }
+    Ok(out)
+}
+
