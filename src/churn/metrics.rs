@@ -535,4 +535,3 @@ where
     }
     Ok(out)
 }
-

@@ -195,15 +195,6 @@ impl crate::model::Fit<(&CustomerSummary, &[f64])> for BetaGeoBetaBinomParams {
     }
 }
 
-super::fit::contract!(
-    BetaGeoBetaBinomParams,
-    BetaGeoBetaBinom,
-    alpha,
-    beta,
-    gamma,
-    delta
-);
-
 /// A fitted BG/BB model.
 ///
 /// With the `serde` feature a saved model is checked as it loads: a file with a
@@ -224,65 +215,22 @@ pub struct BetaGeoBetaBinom {
     report: FitReport,
 }
 
-super::fit::checked_on_load!(
+super::fit::clv_model!(
+    BetaGeoBetaBinomParams,
     BetaGeoBetaBinom,
     RawBetaGeoBetaBinom,
     "BG/BB",
+    /// α of the transaction-probability Beta.
     alpha,
+    /// β of the transaction-probability Beta.
     beta,
+    /// γ of the dropout-probability Beta.
     gamma,
-    delta
+    /// δ of the dropout-probability Beta.
+    delta,
 );
 
 impl BetaGeoBetaBinom {
-    /// Default fitting options.
-    pub fn params() -> BetaGeoBetaBinomParams {
-        BetaGeoBetaBinomParams::default()
-    }
-
-    /// A model with given parameters.
-    ///
-    /// # Errors
-    /// [`Error::InvalidParameter`] unless every parameter is finite and `> 0`.
-    pub fn from_params(alpha: f64, beta: f64, gamma: f64, delta: f64) -> Result<Self> {
-        validate::positive_params(
-            "BG/BB",
-            &[
-                ("alpha", alpha),
-                ("beta", beta),
-                ("gamma", gamma),
-                ("delta", delta),
-            ],
-        )?;
-        Ok(Self {
-            alpha,
-            beta,
-            gamma,
-            delta,
-            report: FitReport::default(),
-        })
-    }
-
-    /// α of the transaction-probability Beta.
-    pub fn alpha(&self) -> f64 {
-        self.alpha
-    }
-
-    /// β of the transaction-probability Beta.
-    pub fn beta(&self) -> f64 {
-        self.beta
-    }
-
-    /// γ of the dropout-probability Beta.
-    pub fn gamma(&self) -> f64 {
-        self.gamma
-    }
-
-    /// δ of the dropout-probability Beta.
-    pub fn delta(&self) -> f64 {
-        self.delta
-    }
-
     /// `P(X(n) = x)`: probability that a new customer makes exactly `x` transactions in
     /// the first `n` opportunities (Fader, Hardie & Shang 2010, equation 7):
     ///

@@ -106,7 +106,6 @@ impl BetaGeoParams {
 }
 
 super::fit::fit_histories!(BetaGeoParams, BetaGeo);
-super::fit::contract!(BetaGeoParams, BetaGeo, r, alpha, a, b);
 
 /// Weighted log-likelihood and its gradient in the natural parameters (r, α, a, b).
 ///
@@ -232,52 +231,22 @@ pub struct BetaGeo {
     report: FitReport,
 }
 
-super::fit::checked_on_load!(BetaGeo, RawBetaGeo, "BG/NBD", r, alpha, a, b);
+super::fit::clv_model!(
+    BetaGeoParams,
+    BetaGeo,
+    RawBetaGeo,
+    "BG/NBD",
+    /// Shape of the purchase-rate Gamma.
+    r,
+    /// Rate (scale parameter, in time units) of the purchase-rate Gamma.
+    alpha,
+    /// First shape of the dropout Beta.
+    a,
+    /// Second shape of the dropout Beta.
+    b,
+);
 
 impl BetaGeo {
-    /// Default fitting options.
-    pub fn params() -> BetaGeoParams {
-        BetaGeoParams::default()
-    }
-
-    /// A model with given parameters (e.g. published ones), for predictions.
-    ///
-    /// # Errors
-    /// [`Error::InvalidParameter`](crate::Error::InvalidParameter) unless every parameter is finite and `> 0`.
-    pub fn from_params(r: f64, alpha: f64, a: f64, b: f64) -> Result<Self> {
-        crate::validate::positive_params(
-            "BG/NBD",
-            &[("r", r), ("alpha", alpha), ("a", a), ("b", b)],
-        )?;
-        Ok(Self {
-            r,
-            alpha,
-            a,
-            b,
-            report: FitReport::default(),
-        })
-    }
-
-    /// Shape of the purchase-rate Gamma.
-    pub fn r(&self) -> f64 {
-        self.r
-    }
-
-    /// Rate (scale parameter, in time units) of the purchase-rate Gamma.
-    pub fn alpha(&self) -> f64 {
-        self.alpha
-    }
-
-    /// First shape of the dropout Beta.
-    pub fn a(&self) -> f64 {
-        self.a
-    }
-
-    /// Second shape of the dropout Beta.
-    pub fn b(&self) -> f64 {
-        self.b
-    }
-
     /// `P(X(t) = n)` for a customer who has just made a first purchase (the paper's
     /// equation 8).
     ///

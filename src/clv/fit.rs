@@ -3,9 +3,9 @@
 
 use crate::error::{Error, Result};
 use crate::math::optim::{OptimOptions, bfgs, cholesky_inverse, hessian_from_gradient};
-use crate::model::Optimizer;
 #[cfg(feature = "serde")]
 use crate::model::FitReport;
+use crate::model::Optimizer;
 
 /// Distinct (frequency, recency, T) rows with the total weight of each. Likelihoods of
 /// these models depend on the rows alone, so fitting costs grow with distinct rows,
@@ -415,6 +415,45 @@ macro_rules! contract {
     };
 }
 pub(crate) use contract;
+
+/// Everything a CLV model whose fields are its positive parameters and a report has
+/// in common: `params()`, `from_params(...)` (each parameter finite and `> 0`), a
+/// getter per parameter with its doc, the contract's impls ([`contract`]) and the
+/// checked load ([`checked_on_load`]).
+macro_rules! clv_model {
+    ($params:ident, $model:ident, $raw:ident, $name:literal, $( $(#[$doc:meta])* $param:ident ),+ $(,)?) => {
+        impl $model {
+            /// Default fitting options.
+            pub fn params() -> $params {
+                $params::default()
+            }
+
+            /// A model with given parameters (e.g. published ones), for predictions.
+            ///
+            /// # Errors
+            /// [`Error::InvalidParameter`](crate::Error::InvalidParameter) unless every
+            /// parameter is finite and `> 0`.
+            pub fn from_params($($param: f64),+) -> crate::Result<Self> {
+                crate::validate::positive_params($name, &[$((stringify!($param), $param)),+])?;
+                Ok(Self {
+                    $($param,)+
+                    report: crate::model::FitReport::default(),
+                })
+            }
+
+            $(
+                $(#[$doc])*
+                pub fn $param(&self) -> f64 {
+                    self.$param
+                }
+            )+
+        }
+
+        super::fit::contract!($params, $model, $($param),+);
+        super::fit::checked_on_load!($model, $raw, $name, $($param),+);
+    };
+}
+pub(crate) use clv_model;
 
 /// The [`Fit`](crate::model::Fit) impls of a purchase model fitted to (frequency,
 /// recency, T) rows: a [`CustomerSummary`](crate::CustomerSummary), or one with a

@@ -66,7 +66,6 @@ impl ModifiedBetaGeoParams {
 }
 
 super::fit::fit_histories!(ModifiedBetaGeoParams, ModifiedBetaGeo);
-super::fit::contract!(ModifiedBetaGeoParams, ModifiedBetaGeo, r, alpha, a, b);
 
 /// A fitted MBG/NBD model.
 ///
@@ -88,60 +87,22 @@ pub struct ModifiedBetaGeo {
     report: FitReport,
 }
 
-super::fit::checked_on_load!(
+super::fit::clv_model!(
+    ModifiedBetaGeoParams,
     ModifiedBetaGeo,
     RawModifiedBetaGeo,
     "MBG/NBD",
+    /// Shape of the purchase-rate Gamma.
     r,
+    /// Scale of the purchase-rate Gamma.
     alpha,
+    /// First shape of the dropout Beta.
     a,
-    b
+    /// Second shape of the dropout Beta.
+    b,
 );
 
-impl ModifiedBetaGeo {
-    /// Default fitting options.
-    pub fn params() -> ModifiedBetaGeoParams {
-        ModifiedBetaGeoParams::default()
-    }
-
-    /// A model with given parameters.
-    ///
-    /// # Errors
-    /// [`Error::InvalidParameter`](crate::Error::InvalidParameter) unless every parameter is finite and `> 0`.
-    pub fn from_params(r: f64, alpha: f64, a: f64, b: f64) -> Result<Self> {
-        crate::validate::positive_params(
-            "MBG/NBD",
-            &[("r", r), ("alpha", alpha), ("a", a), ("b", b)],
-        )?;
-        Ok(Self {
-            r,
-            alpha,
-            a,
-            b,
-            report: FitReport::default(),
-        })
-    }
-
-    /// Shape of the purchase-rate Gamma.
-    pub fn r(&self) -> f64 {
-        self.r
-    }
-
-    /// Scale of the purchase-rate Gamma.
-    pub fn alpha(&self) -> f64 {
-        self.alpha
-    }
-
-    /// First shape of the dropout Beta.
-    pub fn a(&self) -> f64 {
-        self.a
-    }
-
-    /// Second shape of the dropout Beta.
-    pub fn b(&self) -> f64 {
-        self.b
-    }
-}
+impl ModifiedBetaGeo {}
 
 impl PurchaseModel for ModifiedBetaGeo {}
 

@@ -106,7 +106,6 @@ impl ParetoNbdParams {
 }
 
 super::fit::fit_histories!(ParetoNbdParams, ParetoNbd);
-super::fit::contract!(ParetoNbdParams, ParetoNbd, r, alpha, s, beta);
 
 /// Log-parameters to start BFGS from: `r = s = 1` with the rates' scales matched to the
 /// data (`α`: mean age over mean frequency, so `E[λ] = r / α` is the observed purchase
@@ -384,52 +383,22 @@ pub struct ParetoNbd {
     report: FitReport,
 }
 
-super::fit::checked_on_load!(ParetoNbd, RawParetoNbd, "Pareto/NBD", r, alpha, s, beta);
+super::fit::clv_model!(
+    ParetoNbdParams,
+    ParetoNbd,
+    RawParetoNbd,
+    "Pareto/NBD",
+    /// Shape of the purchase-rate Gamma.
+    r,
+    /// Rate (scale parameter, in time units) of the purchase-rate Gamma.
+    alpha,
+    /// Shape of the dropout-rate Gamma.
+    s,
+    /// Rate (scale parameter, in time units) of the dropout-rate Gamma.
+    beta,
+);
 
 impl ParetoNbd {
-    /// Default fitting options.
-    pub fn params() -> ParetoNbdParams {
-        ParetoNbdParams::default()
-    }
-
-    /// A model with given parameters (e.g. published ones), for predictions.
-    ///
-    /// # Errors
-    /// [`Error::InvalidParameter`](crate::Error::InvalidParameter) unless every parameter is finite and `> 0`.
-    pub fn from_params(r: f64, alpha: f64, s: f64, beta: f64) -> Result<Self> {
-        crate::validate::positive_params(
-            "Pareto/NBD",
-            &[("r", r), ("alpha", alpha), ("s", s), ("beta", beta)],
-        )?;
-        Ok(Self {
-            r,
-            alpha,
-            s,
-            beta,
-            report: FitReport::default(),
-        })
-    }
-
-    /// Shape of the purchase-rate Gamma.
-    pub fn r(&self) -> f64 {
-        self.r
-    }
-
-    /// Rate (scale parameter, in time units) of the purchase-rate Gamma.
-    pub fn alpha(&self) -> f64 {
-        self.alpha
-    }
-
-    /// Shape of the dropout-rate Gamma.
-    pub fn s(&self) -> f64 {
-        self.s
-    }
-
-    /// Rate (scale parameter, in time units) of the dropout-rate Gamma.
-    pub fn beta(&self) -> f64 {
-        self.beta
-    }
-
     fn as_array(&self) -> [f64; 4] {
         [self.r, self.alpha, self.s, self.beta]
     }
