@@ -43,7 +43,7 @@ use statrs::function::beta::checked_beta_reg;
 use statrs::function::gamma::{digamma, ln_gamma};
 
 use super::PurchaseModel;
-use super::fit::{CompressedSummary, fit_penalized, standard_errors};
+use super::fit::CompressedSummary;
 use crate::error::Result;
 use crate::math::special::ln_hyp2f1_signed;
 use crate::model::{FitReport, Optimizer};
@@ -84,23 +84,20 @@ impl Default for BetaGeoParams {
 
 impl BetaGeoParams {
     fn fit_compressed(&self, data: &CompressedSummary) -> Result<BetaGeo> {
-        super::fit::check_identifiable("BG/NBD", data)?;
-        let (params, iterations) = fit_penalized(
+        let (p, report) = super::fit::fit_purchase_model(
             "BG/NBD",
             &["r", "alpha", "a", "b"],
             &[0.0; 4],
             &self.optimizer,
-            data.total_weight,
+            data,
             |p| log_likelihood(data, p),
         )?;
-        let (ll, _) = log_likelihood(data, &params);
-        let se = standard_errors(&params, |p| log_likelihood(data, p).1);
         Ok(BetaGeo {
-            r: params[0],
-            alpha: params[1],
-            a: params[2],
-            b: params[3],
-            report: FitReport::new(ll, 4, data.total_weight, se, iterations, true),
+            r: p[0],
+            alpha: p[1],
+            a: p[2],
+            b: p[3],
+            report,
         })
     }
 }

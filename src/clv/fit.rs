@@ -309,6 +309,26 @@ pub(crate) fn fit_penalized<const K: usize>(
     })
 }
 
+/// The fit of a purchase model to compressed (frequency, recency, T) rows: the
+/// identification checks, the penalized fit from `start_log`, and the report
+/// (log-likelihood without the penalty, standard errors).
+pub(crate) fn fit_purchase_model(
+    model: &'static str,
+    names: &[&'static str; 4],
+    start_log: &[f64],
+    optimizer: &Optimizer,
+    data: &CompressedSummary,
+    ll_grad: impl Fn(&[f64]) -> (f64, [f64; 4]),
+) -> Result<(Vec<f64>, crate::model::FitReport)> {
+    check_identifiable(model, data)?;
+    let total = data.total_weight;
+    let (params, iterations) = fit_penalized(model, names, start_log, optimizer, total, &ll_grad)?;
+    let (ll, _) = ll_grad(&params);
+    let se = standard_errors(&params, |p| ll_grad(p).1);
+    let report = crate::model::FitReport::new(ll, 4, total, se, iterations, true);
+    Ok((params, report))
+}
+
 /// Standard errors of the natural parameters: square roots of the diagonal of the
 /// inverse observed information (the Hessian of the negative summed log-likelihood,
 /// by central differences of its analytic gradient). `None` where the information is

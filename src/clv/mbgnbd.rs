@@ -22,7 +22,7 @@
 
 use super::PurchaseModel;
 use super::bgnbd::{euler_bracket, family_log_likelihood};
-use super::fit::{CompressedSummary, fit_penalized, standard_errors};
+use super::fit::CompressedSummary;
 use crate::error::Result;
 use crate::model::{FitReport, Optimizer};
 
@@ -44,23 +44,20 @@ impl Default for ModifiedBetaGeoParams {
 
 impl ModifiedBetaGeoParams {
     fn fit_compressed(&self, data: &CompressedSummary) -> Result<ModifiedBetaGeo> {
-        super::fit::check_identifiable("MBG/NBD", data)?;
-        let (params, iterations) = fit_penalized(
+        let (p, report) = super::fit::fit_purchase_model(
             "MBG/NBD",
             &["r", "alpha", "a", "b"],
             &[0.0; 4],
             &self.optimizer,
-            data.total_weight,
+            data,
             |p| family_log_likelihood(data, p, true),
         )?;
-        let (ll, _) = family_log_likelihood(data, &params, true);
-        let se = standard_errors(&params, |p| family_log_likelihood(data, p, true).1);
         Ok(ModifiedBetaGeo {
-            r: params[0],
-            alpha: params[1],
-            a: params[2],
-            b: params[3],
-            report: FitReport::new(ll, 4, data.total_weight, se, iterations, true),
+            r: p[0],
+            alpha: p[1],
+            a: p[2],
+            b: p[3],
+            report,
         })
     }
 }

@@ -52,7 +52,7 @@
 use statrs::function::gamma::{digamma, ln_gamma};
 
 use super::PurchaseModel;
-use super::fit::{CompressedSummary, fit_penalized, standard_errors, sum_chunks};
+use super::fit::{CompressedSummary, sum_chunks};
 use crate::error::Result;
 use crate::math::special::ln_hyp2f1;
 use crate::model::{FitReport, Optimizer};
@@ -84,23 +84,20 @@ impl Default for ParetoNbdParams {
 
 impl ParetoNbdParams {
     fn fit_compressed(&self, data: &CompressedSummary) -> Result<ParetoNbd> {
-        super::fit::check_identifiable("Pareto/NBD", data)?;
-        let (params, iterations) = fit_penalized(
+        let (p, report) = super::fit::fit_purchase_model(
             "Pareto/NBD",
             &["r", "alpha", "s", "beta"],
             &start_values(data),
             &self.optimizer,
-            data.total_weight,
+            data,
             |p| log_likelihood(data, p),
         )?;
-        let (ll, _) = log_likelihood(data, &params);
-        let se = standard_errors(&params, |p| log_likelihood(data, p).1);
         Ok(ParetoNbd {
-            r: params[0],
-            alpha: params[1],
-            s: params[2],
-            beta: params[3],
-            report: FitReport::new(ll, 4, data.total_weight, se, iterations, true),
+            r: p[0],
+            alpha: p[1],
+            s: p[2],
+            beta: p[3],
+            report,
         })
     }
 }
