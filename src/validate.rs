@@ -84,54 +84,6 @@ pub(crate) fn frequency_and_age(row: usize, frequency: f64, age: f64) -> Result<
     Ok(())
 }
 
-/// A discrete-time (BG/BB) history: `x` transactions, the last at opportunity `t_x`,
-/// out of `n` opportunities, with `x <= t_x <= n` and `n` at
-/// most [`crate::clv::MAX_OPPORTUNITIES`].
-pub(crate) fn discrete_history(row: usize, x: f64, tx: f64, n: f64) -> Result<()> {
-    for (field, v) in [("frequency", x), ("recency", tx), ("periods", n)] {
-        non_negative(field, row, v)?;
-        if v.fract() != 0.0 {
-            return Err(invalid(
-                field,
-                row,
-                v,
-                "BG/BB counts opportunities: whole numbers",
-            ));
-        }
-    }
-    if x > tx {
-        return Err(invalid(
-            "frequency",
-            row,
-            x,
-            "more transactions than opportunities up to the last one",
-        ));
-    }
-    if tx > n {
-        return Err(invalid(
-            "recency",
-            row,
-            tx,
-            "the last transaction is after the last opportunity",
-        ));
-    }
-    // x <= t_x also rules out t_x = 0 with x > 0.
-    opportunities(n)
-}
-
-/// `n` opportunities at most [`crate::clv::MAX_OPPORTUNITIES`].
-pub(crate) fn opportunities(n: f64) -> Result<()> {
-    let limit = crate::clv::MAX_OPPORTUNITIES;
-    if n > f64::from(limit) {
-        return Err(Error::LimitExceeded {
-            what: "BG/BB opportunities",
-            size: n as u64,
-            limit: u64::from(limit),
-            hint: "BG/BB sums over opportunities; aggregate them into coarser periods",
-        });
-    }
-    Ok(())
-}
 
 /// A prediction horizon or elapsed time `t` (in the model's time unit): finite and
 /// `>= 0`, else [`Error::InvalidParameter`] naming it.

@@ -71,6 +71,55 @@ fn ln_l(p: &[f64], x: f64, tx: f64, n: f64) -> f64 {
     m + ((alive - m).exp() + (dropped - m).exp()).ln()
 }
 
+/// A discrete-time (BG/BB) history: `x` transactions, the last at opportunity `t_x`,
+/// out of `n` opportunities, with `x <= t_x <= n` and `n` at
+/// most [`MAX_OPPORTUNITIES`](super::MAX_OPPORTUNITIES).
+fn discrete_history(row: usize, x: f64, tx: f64, n: f64) -> Result<()> {
+    for (field, v) in [("frequency", x), ("recency", tx), ("periods", n)] {
+        validate::non_negative(field, row, v)?;
+        if v.fract() != 0.0 {
+            return Err(validate::invalid_value(
+                field,
+                row,
+                v,
+                "BG/BB counts opportunities: whole numbers",
+            ));
+        }
+    }
+    if x > tx {
+        return Err(validate::invalid_value(
+            "frequency",
+            row,
+            x,
+            "more transactions than opportunities up to the last one",
+        ));
+    }
+    if tx > n {
+        return Err(validate::invalid_value(
+            "recency",
+            row,
+            tx,
+            "the last transaction is after the last opportunity",
+        ));
+    }
+    // x <= t_x also rules out t_x = 0 with x > 0.
+    opportunities(n)
+}
+
+/// `n` opportunities at most [`MAX_OPPORTUNITIES`](super::MAX_OPPORTUNITIES).
+fn opportunities(n: f64) -> Result<()> {
+    let limit = super::MAX_OPPORTUNITIES;
+    if n > f64::from(limit) {
+        return Err(Error::LimitExceeded {
+            what: "BG/BB opportunities",
+            size: n as u64,
+            limit: u64::from(limit),
+            hint: "BG/BB sums over opportunities; aggregate them into coarser periods",
+        });
+    }
+    Ok(())
+}
+
 /// BG/BB fitting options ([`Optimized`](crate::model::Optimized): at most 500 BFGS
 /// iterations, tolerance 1e-9; [`Regularized`](crate::model::Regularized): lifetimes'
 /// `penalizer_coef` on (α, β, γ, δ)); [`Fit`](crate::model::Fit) to a discrete
@@ -103,7 +152,7 @@ impl Default for BetaGeoBetaBinomParams {
 /// [`MAX_OPPORTUNITIES`](super::MAX_OPPORTUNITIES)).
 fn check_discrete(summary: &CustomerSummary) -> Result<()> {
     let (x, tx, n) = (summary.frequency(), summary.recency(), summary.age());
-    (0..summary.len()).try_for_each(|row| validate::discrete_history(row, x[row], tx[row], n[row]))
+    (0..summary.len()).try_for_each(|row| discrete_history(row, x[row], tx[row], n[row]))
 }
 
 impl BetaGeoBetaBinomParams {
@@ -251,7 +300,7 @@ impl BetaGeoBetaBinom {
     /// # Errors
     /// [`Error::LimitExceeded`] for `n` above [`MAX_OPPORTUNITIES`](super::MAX_OPPORTUNITIES).
     pub fn probability_of_n_transactions(&self, n: u32, x: u32) -> Result<f64> {
-        validate::opportunities(f64::from(n))?;
+        opportunities(f64::from(n))?;
         if x > n {
             return Ok(0.0);
         }
@@ -332,12 +381,12 @@ impl super::Formulas for BetaGeoBetaBinom {
     }
 
     fn check_history(&self, row: usize, x: f64, tx: f64, n: f64) -> Result<()> {
-        validate::discrete_history(row, x, tx, n)
+        discrete_history(row, x, tx, n)
     }
 
     fn check_frequency_and_age(&self, x: f64, n: f64) -> Result<()> {
         // x transactions, the last at any opportunity up to n.
-        validate::discrete_history(0, x, n, n)
+        discrete_history(0, x, n, n)
     }
 
     fn check_summary(&self, summary: &CustomerSummary) -> Result<()> {
