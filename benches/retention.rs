@@ -71,7 +71,8 @@ fn benches(c: &mut Criterion) {
         b.iter(|| retention(black_box(&log), Period::Month))
     });
     let (_, durations, events) =
-        patronage::survival::lifetimes(&log, Day(728), 180).expect("valid");
+        patronage::survival::lifetimes(&log, Day(728), patronage::Horizon::days(180.0))
+            .expect("valid");
     g.bench_function("Kaplan-Meier on 1M lifetimes", |b| {
         b.iter(|| KaplanMeier::params().fit((black_box(&durations), &events)))
     });

@@ -8,7 +8,7 @@ use patronage::churn::metrics::{cross_val_predict, lift_table, roc_auc};
 use patronage::churn::{LogisticRegression, label};
 use patronage::prelude::*;
 use patronage::segment::scale::Standardizer;
-use patronage::{Day, TransactionLog};
+use patronage::{Day, Horizon, TransactionLog};
 
 #[path = "common/cdnow.rs"]
 mod cdnow;
@@ -17,13 +17,14 @@ use cdnow::parse_cdnow;
 pub fn main() -> Result<(), Box<dyn std::error::Error>> {
     let log = TransactionLog::new(&parse_cdnow(include_str!("data/CDNOW_sample.txt"))?)?;
     let cutoff = Day::from_ymd(1997, 12, 31)?;
-    let horizon = 180;
+    let horizon = Horizon::days(180.0);
     let data = label(&log, cutoff, horizon)?;
     let churned = data.churned.iter().filter(|&&c| c).count();
     println!(
-        "{} customers at {cutoff}; {churned} ({:.1}%) made no purchase in the next {horizon} days\n",
+        "{} customers at {cutoff}; {churned} ({:.1}%) made no purchase in the next {} days\n",
         data.churned.len(),
-        100.0 * churned as f64 / data.churned.len() as f64
+        100.0 * churned as f64 / data.churned.len() as f64,
+        horizon.in_days()
     );
 
     // Standardize so coefficients compare across features; fit without a penalty for

@@ -92,7 +92,11 @@ pub fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
 
     // 5. Churn risk: no purchase in the 180 days after 1997-12-31, from history up to then.
-    let data = label(&log, Day::from_ymd(1997, 12, 31)?, 180)?;
+    let data = label(
+        &log,
+        Day::from_ymd(1997, 12, 31)?,
+        patronage::Horizon::days(180.0),
+    )?;
     // An L2 penalty as scikit-learn's default C = 1: penalty = 1 / (2 C n).
     let penalty = 1.0 / (2.0 * data.churned.len() as f64);
     let model = LogisticRegression::params().penalty(penalty).fit(&data)?;

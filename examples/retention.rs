@@ -38,7 +38,7 @@ pub fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // Lifetimes: churned after 180 days without a purchase, else censored at the end.
     let end = log.last_day();
-    let (_, durations, events) = lifetimes(&log, end, 180)?;
+    let (_, durations, events) = lifetimes(&log, end, patronage::Horizon::days(180.0))?;
     let churned = events.iter().filter(|&&e| e).count();
     let km = KaplanMeier::params().fit((&durations, &events))?;
     println!(

@@ -70,7 +70,7 @@
 //! # let log = TransactionLog::new(&patronage::simulate::Simulation::new(3_000).seed(1).transactions()?)?;
 //! use patronage::prelude::*;
 //! use patronage::churn::{label, metrics::roc_auc, LogisticRegression};
-//! let data = label(&log, Day(450), 120)?;
+//! let data = label(&log, Day(450), patronage::Horizon::days(120.0))?;
 //! let model = LogisticRegression::params().penalty(1e-4).fit(&data)?;
 //! let risk = model.predict_proba(data.features.view())?.to_vec();
 //! assert!(roc_auc(&data.churned, &risk)? > 0.6);
@@ -105,7 +105,7 @@
 //! use patronage::survival::{lifetimes, KaplanMeier};
 //! let cohorts = retention(&log, Period::Month)?;
 //! assert!(cohorts.average_rates()[0] == 1.0);
-//! let (_, durations, events) = lifetimes(&log, Day(728), 180)?;
+//! let (_, durations, events) = lifetimes(&log, Day(728), patronage::Horizon::days(180.0))?;
 //! let km = KaplanMeier::params().fit((&durations, &events))?;
 //! assert!(km.survival_at(365.0)? < 1.0);
 //! # Ok::<(), patronage::Error>(())

@@ -459,22 +459,22 @@ pub fn log_rank(
 }
 
 /// Customer lifetimes from a log, for survival analysis: a customer whose last
-/// purchase is more than `inactivity_days` before `observation_end` has churned, with
+/// purchase is more than `inactivity` before `observation_end` has churned, with
 /// lifetime = days from first to last purchase (event `true`); the others are active
 /// and censored at `observation_end` (lifetime = days from first purchase to then,
 /// event `false`). Purchases after `observation_end` are ignored; customers who first buy
 /// after it are left out. Returns (customer indices, durations in days, events).
 ///
 /// # Errors
-/// [`Error::InvalidParameter`] for a negative `inactivity_days`; [`Error::Empty`] when
-/// no customer bought by `observation_end`.
+/// [`Error::InvalidParameter`] for a negative or non-finite `inactivity`;
+/// [`Error::Empty`] when no customer bought by `observation_end`.
 ///
 /// ```
-/// use patronage::{Day, Transaction, TransactionLog};
+/// use patronage::{Day, Horizon, Transaction, TransactionLog};
 /// use patronage::survival::lifetimes;
 /// let t = |c: u8, d: i32| Transaction { customer: c, day: Day(d), amount: 1.0 };
 /// let log = TransactionLog::new(&[t(1, 0), t(1, 10), t(2, 5), t(2, 95)])?;
-/// let (_, durations, events) = lifetimes(&log, Day(100), 60)?;
+/// let (_, durations, events) = lifetimes(&log, Day(100), Horizon::days(60.0))?;
 /// assert_eq!(durations, vec![10.0, 95.0]); // customer 1 churned after day 10
 /// assert_eq!(events, vec![true, false]);
 /// # Ok::<(), patronage::Error>(())
@@ -482,13 +482,14 @@ pub fn log_rank(
 pub fn lifetimes<C>(
     log: &TransactionLog<C>,
     observation_end: Day,
-    inactivity_days: i32,
+    inactivity: crate::Horizon,
 ) -> Result<(Vec<u32>, Vec<f64>, Vec<bool>)> {
-    if inactivity_days < 0 {
+    let inactivity_days = inactivity.in_days();
+    if !(inactivity_days >= 0.0 && inactivity_days.is_finite()) {
         return Err(Error::InvalidParameter {
-            name: "inactivity_days",
-            value: inactivity_days.to_string(),
-            reason: "must be zero or more".into(),
+            name: "inactivity",
+            value: format!("{inactivity_days} days"),
+            reason: "must be zero or more days (and finite)".into(),
         });
     }
     let (mut customers, mut durations, mut events) = (Vec::new(), Vec::new(), Vec::new());
@@ -500,7 +501,7 @@ pub fn lifetimes<C>(
         }
         let (first, last) = (days[0], days[k - 1]);
         customers.push(c);
-        if observation_end.days_since(last) > i64::from(inactivity_days) {
+        if observation_end.days_since(last) as f64 > inactivity_days {
             durations.push(last.days_since(first) as f64);
             events.push(true);
         } else {

@@ -84,7 +84,6 @@ pub(crate) fn frequency_and_age(row: usize, frequency: f64, age: f64) -> Result<
     Ok(())
 }
 
-
 /// A prediction horizon or elapsed time `t` (in the model's time unit): finite and
 /// `>= 0`, else [`Error::InvalidParameter`] naming it.
 pub(crate) fn horizon(name: &'static str, t: f64) -> Result<()> {

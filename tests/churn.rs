@@ -241,7 +241,12 @@ fn cdnow_like() -> Vec<Transaction<u32>> {
 fn labels_do_not_leak_future_data() {
     let rows = cdnow_like();
     let cutoff = Day(400);
-    let base = label(&TransactionLog::new(&rows).unwrap(), cutoff, 120).unwrap();
+    let base = label(
+        &TransactionLog::new(&rows).unwrap(),
+        cutoff,
+        patronage::Horizon::days(120.0),
+    )
+    .unwrap();
     // Change every purchase after the cutoff (amounts, days) and add new ones: features
     // must not move; labels may.
     let mut future: Vec<Transaction<u32>> = rows
@@ -263,7 +268,12 @@ fn labels_do_not_leak_future_data() {
         day: Day(450),
         amount: 99.0,
     }));
-    let changed = label(&TransactionLog::new(&future).unwrap(), cutoff, 120).unwrap();
+    let changed = label(
+        &TransactionLog::new(&future).unwrap(),
+        cutoff,
+        patronage::Horizon::days(120.0),
+    )
+    .unwrap();
     assert_eq!(base.customer, changed.customer);
     assert_eq!(base.features, changed.features);
     assert_ne!(base.churned, changed.churned);
@@ -411,8 +421,24 @@ fn error_paths() {
     ));
     let log = TransactionLog::new(&cdnow_like()).unwrap();
     assert!(matches!(
-        label(&log, Day(400), 0),
+        label(&log, Day(400), patronage::Horizon::days(0.0)),
         Err(Error::InvalidParameter { .. })
     ));
-    assert!(matches!(label(&log, Day(-5), 10), Err(Error::Empty { .. })));
+    assert!(matches!(
+        label(&log, Day(-5), patronage::Horizon::days(10.0)),
+        Err(Error::Empty { .. })
+    ));
+    for bad in [f64::NAN, f64::INFINITY, 0.5] {
+        assert!(matches!(
+            label(&log, Day(400), patronage::Horizon::days(bad)),
+            Err(Error::InvalidParameter {
+                name: "horizon",
+                ..
+            })
+        ));
+    }
+    // A horizon in months: days 1..=182 after the cutoff.
+    let months = label(&log, Day(400), patronage::Horizon::months(6.0)).unwrap();
+    let days = label(&log, Day(400), patronage::Horizon::days(182.0)).unwrap();
+    assert_eq!(months.churned, days.churned);
 }

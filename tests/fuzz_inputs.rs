@@ -780,10 +780,10 @@ fn analyse(rows: &[Transaction<u8>]) {
         }
     }
     let mid = Day(log.first_day().0 / 2 + end.0 / 2);
-    if let Some(d) = ok_or_typed(label(&log, mid, 30), n) {
+    if let Some(d) = ok_or_typed(label(&log, mid, patronage::Horizon::days(30.0)), n) {
         all_finite(d.features.as_slice().unwrap(), "churn features");
     }
-    if let Some((_, d, _)) = ok_or_typed(lifetimes(&log, end, 30), n) {
+    if let Some((_, d, _)) = ok_or_typed(lifetimes(&log, end, patronage::Horizon::days(30.0)), n) {
         all_non_negative(&d, "durations");
     }
     let lines: Vec<OrderLine<(u8, Day), u8>> = rows

@@ -209,9 +209,14 @@ fn days_near_the_ends_of_i32() {
     let log = TransactionLog::new(&[t(1, lo), t(1, hi - 5), t(2, lo + 1)]).unwrap();
 
     // Churn: customer 1 buys within 10 days after the cutoff (saturating horizon).
-    let data = label(&log, Day(hi - 6), 10).unwrap();
+    let data = label(&log, Day(hi - 6), patronage::Horizon::days(10.0)).unwrap();
     assert_eq!(data.churned, vec![false, true]);
-    let data = label(&log, Day(hi - 6), i32::MAX).unwrap();
+    let data = label(
+        &log,
+        Day(hi - 6),
+        patronage::Horizon::days(f64::from(i32::MAX)),
+    )
+    .unwrap();
     assert_eq!(data.churned, vec![false, true]);
 
     // Summary, profile and RFM across the whole range.
@@ -231,7 +236,7 @@ fn days_near_the_ends_of_i32() {
 
     // Survival durations are exact and non-negative: customer 1 is still active
     // (censored at the observation end), customer 2 churned after one day of tenure 0.
-    let (_, durations, events) = lifetimes(&log, Day(hi), 30).unwrap();
+    let (_, durations, events) = lifetimes(&log, Day(hi), patronage::Horizon::days(30.0)).unwrap();
     assert_eq!(durations, vec![((1i64 << 32) - 1) as f64, 0.0]);
     assert_eq!(events, vec![false, true]);
 

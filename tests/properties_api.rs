@@ -338,7 +338,7 @@ proptest! {
 
     /// Churn labels at any cutoff and horizon.
     #[test]
-    fn churn_labels(rows in valid_rows(30, 400), cutoff in wild_day(), horizon in prop_oneof![0i32..100, any::<i32>()]) {
+    fn churn_labels(rows in valid_rows(30, 400), cutoff in wild_day(), horizon in prop_oneof![0i32..100, any::<i32>()].prop_map(|d| patronage::Horizon::days(f64::from(d)))) {
         use patronage::churn::label;
         let log = log_of(&rows);
         if let Some(d) = ok_or_typed(label(&log, cutoff, horizon), rows.len()) {
@@ -375,7 +375,7 @@ proptest! {
     }
 
     #[test]
-    fn survival_lifetimes(rows in valid_rows(30, 400), end in wild_day(), inactivity in prop_oneof![0i32..100, any::<i32>()]) {
+    fn survival_lifetimes(rows in valid_rows(30, 400), end in wild_day(), inactivity in prop_oneof![0i32..100, any::<i32>()].prop_map(|d| patronage::Horizon::days(f64::from(d)))) {
         use patronage::prelude::*;
         use patronage::survival::{KaplanMeier, lifetimes};
         let log = log_of(&rows);

@@ -78,7 +78,8 @@ fn lifetimes_from_a_log() {
     };
     let log = TransactionLog::new(&[t(1, 0), t(1, 30), t(2, 10), t(2, 190), t(3, 50), t(4, 300)])
         .unwrap();
-    let (customers, durations, events) = lifetimes(&log, Day(200), 90).unwrap();
+    let (customers, durations, events) =
+        lifetimes(&log, Day(200), patronage::Horizon::days(90.0)).unwrap();
     assert_eq!(customers, vec![0, 1, 2]);
     assert_eq!(durations, vec![30.0, 190.0, 0.0]);
     assert_eq!(events, vec![true, false, true]);
@@ -122,12 +123,19 @@ fn error_paths() {
     }])
     .unwrap();
     assert!(matches!(
-        lifetimes(&log, Day(0), 10),
+        lifetimes(&log, Day(0), patronage::Horizon::days(10.0)),
         Err(Error::Empty { .. })
     ));
     assert!(matches!(
-        lifetimes(&log, Day(10), -1),
+        lifetimes(&log, Day(10), patronage::Horizon::days(-1.0)),
         Err(Error::InvalidParameter { .. })
+    ));
+    assert!(matches!(
+        lifetimes(&log, Day(10), patronage::Horizon::days(f64::NAN)),
+        Err(Error::InvalidParameter {
+            name: "inactivity",
+            ..
+        })
     ));
 }
 

@@ -3,6 +3,7 @@
 
 use ndarray::Array2;
 
+use crate::Horizon;
 use crate::error::{Error, Result};
 use crate::profile::{Attributes, Feature, Profile};
 use crate::summary::SummaryParams;
@@ -41,43 +42,47 @@ pub fn churn_features() -> Vec<Feature> {
 }
 
 /// Labels every customer with a first purchase on or before `cutoff`: churned when
-/// they make no purchase in `(cutoff, cutoff + horizon_days]`. Features
+/// they make no purchase in the `horizon` after it, the days `d` with
+/// `0 < d - cutoff <= horizon` (`Horizon::months(6.0)` is 182.6 days: days 1 to 182).
+/// Features
 /// ([`churn_features`]) use only purchases on or before the cutoff, so no future data
 /// leaks into them.
 ///
 /// # Errors
-/// [`Error::InvalidParameter`] for a horizon below one day; [`Error::Empty`] when no
-/// customer bought on or before the cutoff.
+/// [`Error::InvalidParameter`] for a horizon below one day (or not finite);
+/// [`Error::Empty`] when no customer bought on or before the cutoff.
 ///
 /// ```
-/// use patronage::{Day, Transaction, TransactionLog};
+/// use patronage::{Day, Horizon, Transaction, TransactionLog};
 /// use patronage::churn::label;
 /// let t = |c: u8, d: i32| Transaction { customer: c, day: Day(d), amount: 10.0 };
 /// let log = TransactionLog::new(&[t(1, 0), t(1, 40), t(2, 5), t(3, 90)])?;
-/// let data = label(&log, Day(30), 30)?;
+/// let data = label(&log, Day(30), Horizon::days(30.0))?;
 /// assert_eq!(data.churned, vec![false, true]); // customer 3 is not yet a customer
 /// # Ok::<(), patronage::Error>(())
 /// ```
-pub fn label<C>(log: &TransactionLog<C>, cutoff: Day, horizon_days: i32) -> Result<ChurnData> {
-    if horizon_days < 1 {
+pub fn label<C>(log: &TransactionLog<C>, cutoff: Day, horizon: Horizon) -> Result<ChurnData> {
+    let days = horizon.in_days();
+    if !(days >= 1.0 && days.is_finite()) {
         return Err(Error::InvalidParameter {
-            name: "horizon_days",
-            value: horizon_days.to_string(),
-            reason: "the horizon is at least one day".into(),
+            name: "horizon",
+            value: format!("{days} days"),
+            reason: "the horizon is at least one day (and finite)".into(),
         });
     }
     let summary = log.summarize(&SummaryParams::new(cutoff))?;
     let profile = Profile::new(log, &summary)?;
     let names = churn_features();
     let (features, feature_names) = profile.features(&Attributes::for_log(log), &names)?;
-    // Past the last representable day every later purchase is inside the horizon.
-    let end = Day(cutoff.0.saturating_add(horizon_days));
+    // Day differences are exact (i64); as f64 they are exact too (below 2^33).
     let churned = summary
         .customer()
         .iter()
         .map(|&c| {
-            let (days, _) = log.customer_rows(c);
-            !days.iter().any(|&d| d > cutoff && d <= end)
+            let (rows, _) = log.customer_rows(c);
+            !rows
+                .iter()
+                .any(|&d| d > cutoff && d.days_since(cutoff) as f64 <= days)
         })
         .collect();
     Ok(ChurnData {

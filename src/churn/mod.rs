@@ -8,7 +8,7 @@
 //! use patronage::{Day, TransactionLog};
 //!
 //! let log = TransactionLog::new(&Simulation::new(2_000).seed(1).transactions()?)?;
-//! let data = label(&log, Day(400), 90)?;
+//! let data = label(&log, Day(400), patronage::Horizon::days(90.0))?;
 //! // scikit-learn's C = 1: penalty = 1 / (2 C n).
 //! let penalty = 1.0 / (2.0 * data.churned.len() as f64);
 //! let model = LogisticRegression::params().penalty(penalty).fit(&data)?;
