@@ -8,6 +8,7 @@ use std::hint::black_box;
 use criterion::{Criterion, criterion_group, criterion_main};
 use patronage::forecast::arima::Arima;
 use patronage::forecast::ets::{ErrorType, Ets, EtsSpec, SeasonType, TrendType};
+use patronage::prelude::*;
 use patronage::simulate::monthly_series;
 
 #[path = "../tests/common/mod.rs"]
@@ -56,7 +57,7 @@ fn benches(c: &mut Criterion) {
                     .map(|s| {
                         Ets::auto()
                             .fit(black_box(s))
-                            .map(|f| f.aicc())
+                            .map(|f| f.report().aicc)
                             .unwrap_or(f64::NAN)
                     })
                     .sum::<f64>()
@@ -72,7 +73,7 @@ fn benches(c: &mut Criterion) {
                     .map(|s| {
                         Arima::auto()
                             .fit(black_box(s))
-                            .map(|f| f.aicc())
+                            .map(|f| f.report().aicc)
                             .unwrap_or(f64::NAN)
                     })
                     .sum::<f64>()

@@ -9,6 +9,7 @@ use patronage::clv::value::lifetime_value;
 use patronage::clv::{BetaGeo, GammaGamma, expected_purchases};
 use patronage::forecast::ets::Ets;
 use patronage::forecast::series::{Period, revenue};
+use patronage::prelude::*;
 use patronage::rfm::{RfmParams, SegmentMap};
 use patronage::{Day, SummaryParams, TransactionLog};
 

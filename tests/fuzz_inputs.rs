@@ -21,6 +21,7 @@ mod hostile;
 
 use hostile::{all_finite, all_non_negative, all_probabilities, ok_or_typed, wild_f64, wild_rows};
 use ndarray::Array2;
+use patronage::prelude::*;
 use patronage::{CustomerSummary, Day, SummaryParams, Transaction, TransactionLog};
 use proptest::prelude::*;
 use serde::Serialize;

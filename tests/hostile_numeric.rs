@@ -6,6 +6,7 @@
 
 use ndarray::{Array2, array};
 use patronage::Error;
+use patronage::prelude::*;
 use patronage::segment::quality::{calinski_harabasz, davies_bouldin, silhouette};
 use patronage::segment::scale::Standardizer;
 use patronage::segment::{Algorithm, Init, KMeans};

@@ -40,7 +40,8 @@
 //! likelihood), as R does. σ² is the innovations' mean square, `/(n - d - mD)`.
 //! Standard errors are the square roots of the diagonal of the inverse observed
 //! information (numerical Hessian of the log-likelihood).
-//! Information criteria count σ² as a parameter and use `n - d - mD` observations.
+//! Information criteria count σ² as a parameter and use `n - d - mD` observations
+//! (the [`FitReport`]'s `n_obs`).
 //!
 //! The log-likelihood is the exact one of the differences; it agrees with statsmodels'
 //! exact diffuse likelihood (244.6965 for the airline model on log AirPassengers, where R
@@ -77,6 +78,7 @@
 //!     .map(|t| 50.0 + 0.5 * t as f64 + 8.0 * (t as f64 * std::f64::consts::PI / 6.0).sin()
 //!         + ((t * 7919) % 13) as f64 * 0.3)
 //!     .collect();
+//! use patronage::prelude::*;
 //! let series = Series::new(&y, 12)?;
 //! let model = Arima::params(0, 1, 1).seasonal(0, 1, 1).fit(&series)?;
 //! assert_eq!(model.order().to_string(), "ARIMA(0,1,1)(0,1,1)[12]");
@@ -91,9 +93,10 @@ use std::fmt;
 use crate::error::{Error, Result};
 use crate::forecast::decompose::{SeasonalWindow, Stl};
 use crate::forecast::{
-    Forecast, InformationCriteria, Series, check_finite_forecast, check_request, normal_intervals,
+    Forecast, Forecaster, Series, check_finite_forecast, check_request, normal_intervals,
 };
 use crate::math::optim::{OptimOptions, bfgs, cholesky_inverse, numerical_hessian};
+use crate::model::{Fit, FitReport, FittedModel};
 
 const MODEL: &str = "ARIMA";
 /// Largest AR or MA order (each of p, q, P, Q) accepted.
@@ -172,6 +175,7 @@ pub struct Arima {
     period: Option<usize>,
     constant: bool,
     method: Method,
+    fixed: Option<Vec<f64>>,
 }
 
 impl Arima {
@@ -193,6 +197,7 @@ impl Arima {
             period: None,
             constant: false,
             method: Method::CssMl,
+            fixed: None,
         }
     }
 
@@ -229,25 +234,29 @@ impl Arima {
         AutoArima::default()
     }
 
-    /// Fits the model to `series`.
+    /// Evaluates the model at given coefficients instead of estimating them (R's
+    /// `Arima(y, model = fit)`, `arima(y, fixed = coef)` with every coefficient
+    /// fixed): [`fit`](Fit::fit) runs the Kalman filter once, with the log-likelihood,
+    /// residuals and forecasts of the model at these coefficients. `coefficients` are in
+    /// R's order ([`FittedArima::names`]): `ar`, `ma`, `sar`, `sma`, then the constant
+    /// when the model has one. The AR parts must be stationary; the MA parts are used
+    /// as given. The criteria count the same parameters as an estimated model (so that
+    /// they compare with its fit); there are no standard errors, and the report has 0
+    /// iterations and `converged = false` (nothing was optimized).
     ///
-    /// # Errors
-    /// - [`Error::InvalidParameter`]: an order above [`MAX_ORDER`], d > 3 or D > 2,
-    ///   seasonal orders with a period below 2, a lag `p + mP`, `q + mQ` or `d + mD`
-    ///   beyond [`MAX_LAG`], a constant with `d + D >= 2`.
-    /// - [`Error::InsufficientData`]: fewer than `k + 2` differenced observations for `k`
-    ///   coefficients (or not more than `p + mP` for the CSS step); a differenced series
-    ///   that is exactly constant while AR or MA terms are requested; a CSS start with a
-    ///   nonstationary AR part ([`Method::CssMl`], as R; try [`Method::Ml`]).
-    /// - [`Error::NotConverged`]: the optimizer stopped before converging; `last_iterate`
-    ///   holds the coefficients in R's order (ar, ma, sar, sma, constant).
-    /// - [`Error::InvalidValue`] naming the series' largest value (field `series`) when
-    ///   the fitted model is beyond the range of f64 (σ² of a series of values near
-    ///   1e155 and above overflows). Series of very large or very small values are
-    ///   fitted scaled by a power of two and the model scaled back, so they otherwise
-    ///   fit as the same series in ordinary units would.
-    pub fn fit(&self, series: &Series) -> Result<FittedArima> {
-        rescaled(series, self.constant, |s| self.fit_unscaled(s))
+    /// ```
+    /// use patronage::prelude::*;
+    /// use patronage::forecast::{arima::Arima, Series};
+    /// let y: Vec<f64> = (0..60).map(|t| 10.0 + ((t * 7919) % 13) as f64 * 0.3).collect();
+    /// let series = Series::new(&y, 1)?;
+    /// let fit = Arima::params(1, 0, 0).constant(true).fit(&series)?;
+    /// let again = Arima::params(1, 0, 0).constant(true).fixed(fit.coefficients()).fit(&series)?;
+    /// assert!((again.report().log_likelihood - fit.report().log_likelihood).abs() < 1e-9);
+    /// # Ok::<(), patronage::Error>(())
+    /// ```
+    pub fn fixed(mut self, coefficients: &[f64]) -> Self {
+        self.fixed = Some(coefficients.to_vec());
+        self
     }
 
     fn fit_unscaled(&self, series: &Series) -> Result<FittedArima> {
@@ -353,7 +362,57 @@ impl Arima {
     }
 }
 
+impl Fit<&Series> for Arima {
+    type Fitted = FittedArima;
+
+    /// Fits the model to `series` (or evaluates it at the coefficients given to
+    /// [`fixed`](Arima::fixed)).
+    ///
+    /// # Errors
+    /// - [`Error::InvalidParameter`]: an order above [`MAX_ORDER`], d > 3 or D > 2,
+    ///   seasonal orders with a period below 2, a lag `p + mP`, `q + mQ` or `d + mD`
+    ///   beyond [`MAX_LAG`], a constant with `d + D >= 2`.
+    /// - [`Error::InsufficientData`]: fewer than `k + 2` differenced observations for `k`
+    ///   coefficients (or not more than `p + mP` for the CSS step); a differenced series
+    ///   that is exactly constant while AR or MA terms are requested; a CSS start with a
+    ///   nonstationary AR part ([`Method::CssMl`], as R; try [`Method::Ml`]).
+    /// - With fixed coefficients: [`Error::LengthMismatch`] (field `coefficients`) for
+    ///   a count other than the model's, [`Error::NonFinite`] for a coefficient that is
+    ///   not finite, [`Error::InvalidParameter`] (name `coefficients`) for a
+    ///   non-stationary AR or seasonal AR part.
+    /// - [`Error::NotConverged`]: the optimizer stopped before converging; `last_iterate`
+    ///   holds the coefficients in R's order (ar, ma, sar, sma, constant).
+    /// - [`Error::InvalidValue`] naming the series' largest value (field `series`) when
+    ///   the fitted model is beyond the range of f64 (σ² of a series of values near
+    ///   1e155 and above overflows). Series of very large or very small values are
+    ///   fitted scaled by a power of two and the model scaled back, so they otherwise
+    ///   fit as the same series in ordinary units would.
+    fn fit(&self, series: &Series) -> Result<FittedArima> {
+        match &self.fixed {
+            Some(coefs) => rescaled(series, self.constant, |s, c| {
+                let spec = self.spec(s)?;
+                let mut coefs = coefs.clone();
+                if spec.has_constant()
+                    && let Some(last) = coefs.last_mut()
+                {
+                    *last *= c;
+                }
+                evaluate_fixed(s.values(), &spec, &coefs)
+            }),
+            None => rescaled(series, self.constant, |s, _| self.fit_unscaled(s)),
+        }
+    }
+}
+
 /// A fitted seasonal ARIMA model (see the [module docs](self)).
+///
+/// Its [`FitReport`] ([`FittedModel::report`]) counts σ² as a parameter
+/// (`n_params` = estimated coefficients + 1) over `n_obs = n - d - mD` observations.
+/// [`FittedModel::parameters`] lists the estimated coefficients (every coefficient but
+/// a constant held fixed) in R's order, then `sigma2` ([`sigma2`](Self::sigma2)); the
+/// standard errors are the coefficients' (see [`std_errors`](Self::std_errors)) and σ²'s
+/// asymptotic one, `σ² sqrt(2 / n_obs)`, and are `None` where the observed information
+/// is not positive definite or the model was evaluated at fixed coefficients.
 ///
 /// With serde, a model is checked as it is read: orders within the fitting limits,
 /// coefficient, standard-error and covariance lengths matching the orders, state,
@@ -388,7 +447,7 @@ pub struct FittedArima {
     covariance: Vec<f64>,
     sigma2: f64,
     residual_variance: f64,
-    criteria: InformationCriteria,
+    report: FitReport,
     n_used: usize,
     residuals: Vec<f64>,
     fitted: Vec<f64>,
@@ -426,7 +485,11 @@ struct RawArima {
     covariance: Vec<f64>,
     sigma2: f64,
     residual_variance: f64,
-    criteria: InformationCriteria,
+    #[serde(default)]
+    report: Option<FitReport>,
+    /// Version 0.1's criteria, in place of `report`.
+    #[serde(default)]
+    criteria: Option<crate::forecast::LegacyCriteria>,
     n_used: usize,
     residuals: Vec<f64>,
     fitted: Vec<f64>,
@@ -609,7 +672,40 @@ impl TryFrom<RawArima> for FittedArima {
         len("tail", delta.len(), raw.tail.len())?;
         finite("tail", &raw.tail)?;
         finite("constant_value", &[raw.constant_value])?;
-        Ok(FittedArima {
+        // A 0.1 file: every coefficient estimated but a constant held fixed (its
+        // standard error exactly 0, the degenerate fits of `Arima::auto`).
+        let fixed_constant =
+            raw.constant != ConstantKind::None && raw.std_errors.last() == Some(&0.0);
+        let legacy = raw.report.is_none();
+        let report = crate::forecast::loaded_report(
+            raw.report,
+            raw.criteria,
+            k + 1 - usize::from(fixed_constant),
+            raw.n_used as f64,
+        )?;
+        // σ² and the estimated coefficients (all, or none but a fixed constant).
+        if !(1..=k + 1).contains(&report.n_params) {
+            return Err(invalid(
+                "report.n_params",
+                report.n_params,
+                format!("counts the estimated coefficients (at most {k}) and σ²"),
+            ));
+        }
+        if report.n_obs != raw.n_used as f64 {
+            return Err(invalid(
+                "report.n_obs",
+                report.n_obs,
+                format!(
+                    "the observations the likelihood uses, n_used = {}",
+                    raw.n_used
+                ),
+            ));
+        }
+        // An exact fit (σ² = 0, a degenerate model) has an infinite likelihood.
+        if report.log_likelihood != f64::INFINITY {
+            report.check_loaded(MODEL, report.n_params)?;
+        }
+        let mut model = FittedArima {
             order: raw.order,
             method: raw.method,
             names: raw.names,
@@ -618,7 +714,7 @@ impl TryFrom<RawArima> for FittedArima {
             covariance: raw.covariance,
             sigma2: raw.sigma2,
             residual_variance: raw.residual_variance,
-            criteria: raw.criteria,
+            report,
             n_used: raw.n_used,
             residuals: raw.residuals,
             fitted: raw.fitted,
@@ -631,7 +727,11 @@ impl TryFrom<RawArima> for FittedArima {
             constant: raw.constant,
             constant_value: raw.constant_value,
             n: raw.n,
-        })
+        };
+        if legacy {
+            model.report.standard_errors = model.report_errors(model.report.n_params);
+        }
+        Ok(model)
     }
 }
 
@@ -726,60 +826,35 @@ impl FittedArima {
         self.residual_variance
     }
 
-    /// Log-likelihood, AIC, AICc and BIC (σ² counted as a parameter, `n - d - mD`
-    /// observations). With [`Method::Css`] they come from the conditional likelihood, as
-    /// R's `loglik` (R reports no AIC there).
-    pub fn criteria(&self) -> InformationCriteria {
-        self.criteria
-    }
-
-    /// Log-likelihood.
-    pub fn log_likelihood(&self) -> f64 {
-        self.criteria.log_likelihood
-    }
-
-    /// Akaike's information criterion.
-    pub fn aic(&self) -> f64 {
-        self.criteria.aic
-    }
-
-    /// AIC corrected for small samples.
-    pub fn aicc(&self) -> f64 {
-        self.criteria.aicc
-    }
-
-    /// Bayesian information criterion.
-    pub fn bic(&self) -> f64 {
-        self.criteria.bic
-    }
-
     /// Observations the likelihood uses: `n - d - mD`.
     pub fn n_used(&self) -> usize {
         self.n_used
     }
 
-    /// Residuals, one per observation (see the [module docs](self)).
-    pub fn residuals(&self) -> &[f64] {
-        &self.residuals
-    }
-
-    /// Fitted values (one-step-ahead predictions): the series minus the residuals.
-    pub fn fitted(&self) -> &[f64] {
-        &self.fitted
-    }
-
-    /// Point forecasts and Gaussian prediction intervals for the next `h` periods, at
-    /// each coverage level in `levels` (fractions, 0.95 for 95%).
+    /// The model at its coefficients, run over another series (or the same one)
+    /// without re-estimating them (R's `Arima(y, model = fit)`): the same orders,
+    /// method and constant, [`fixed`](Arima::fixed) at [`coefficients`](Self::coefficients).
     ///
     /// # Errors
-    /// [`Error::InvalidParameter`] for `h = 0` or a level outside (0, 1);
-    /// [`Error::NonFinite`] naming the first step (row 0 is one step ahead) whose
-    /// forecast (field `forecast`) or interval bound (`forecast interval`) is beyond the
-    /// range of f64, as [`FittedEts::forecast`](crate::forecast::ets::FittedEts::forecast).
-    pub fn forecast(&self, h: usize, levels: &[f64]) -> Result<Forecast> {
-        let f = self.forecast_unchecked(h, levels)?;
-        check_finite_forecast(&f)?;
-        Ok(f)
+    /// As [`Arima`]'s [`fit`](Fit::fit): a series too short for the model.
+    pub fn apply_to(&self, series: &Series) -> Result<FittedArima> {
+        let o = self.order;
+        Arima::params(o.p, o.d, o.q)
+            .seasonal(o.seasonal_p, o.seasonal_d, o.seasonal_q)
+            .period(o.period)
+            .method(self.method)
+            .constant(self.constant != ConstantKind::None)
+            .fixed(&self.coef)
+            .fit(series)
+    }
+
+    /// The report's standard errors: the estimated coefficients' (the first
+    /// `n_params - 1`) and σ²'s asymptotic `σ² sqrt(2 / n_used)`, or `None` where one is
+    /// not finite.
+    fn report_errors(&self, n_params: usize) -> Option<Vec<f64>> {
+        let mut se = self.std_errors.get(..n_params.saturating_sub(1))?.to_vec();
+        se.push(self.sigma2 * (2.0 / self.n_used as f64).sqrt());
+        se.iter().all(|v| v.is_finite()).then_some(se)
     }
 
     fn forecast_unchecked(&self, h: usize, levels: &[f64]) -> Result<Forecast> {
@@ -894,6 +969,55 @@ impl FittedArima {
     }
 }
 
+impl Forecaster for FittedArima {
+    /// Point forecasts and Gaussian prediction intervals for the next `h` periods, at
+    /// each coverage level in `levels` (fractions, 0.95 for 95%).
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] for `h = 0` or a level outside (0, 1);
+    /// [`Error::NonFinite`] naming the first step (row 0 is one step ahead) whose
+    /// forecast (field `forecast`) or interval bound (`forecast interval`) is beyond the
+    /// range of f64, as [`FittedEts`](crate::forecast::ets::FittedEts)'s forecasts.
+    fn forecast(&self, h: usize, levels: &[f64]) -> Result<Forecast> {
+        let f = self.forecast_unchecked(h, levels)?;
+        check_finite_forecast(&f)?;
+        Ok(f)
+    }
+
+    /// Fitted values (one-step-ahead predictions): the series minus the residuals.
+    fn fitted(&self) -> &[f64] {
+        &self.fitted
+    }
+
+    /// Residuals, one per observation (see the [module docs](self)).
+    fn residuals(&self) -> &[f64] {
+        &self.residuals
+    }
+}
+
+impl FittedModel for FittedArima {
+    /// Log-likelihood, AIC, AICc and BIC (σ² counted as a parameter, `n - d - mD`
+    /// observations). With [`Method::Css`] they come from the conditional likelihood,
+    /// as R's `loglik` (R reports no AIC there).
+    fn report(&self) -> &FitReport {
+        &self.report
+    }
+
+    fn parameter_names(&self) -> Vec<String> {
+        let k = self.report.n_params.saturating_sub(1).min(self.names.len());
+        let mut names = self.names[..k].to_vec();
+        names.push("sigma2".into());
+        names
+    }
+
+    fn parameter_values(&self) -> Vec<f64> {
+        let k = self.report.n_params.saturating_sub(1).min(self.coef.len());
+        let mut values = self.coef[..k].to_vec();
+        values.push(self.sigma2);
+        values
+    }
+}
+
 /// Series whose largest `|value|` is outside `[2^-256, 2^256]` are fitted scaled by a
 /// power of two (exact) and the model scaled back, so that squares and sums of squares
 /// neither overflow nor underflow; other series are fitted as they are.
@@ -901,7 +1025,8 @@ const RESCALE_ABOVE: f64 = 1.157_920_892_373_162e77; // 2^256
 const RESCALE_BELOW: f64 = 8.636_168_555_094_445e-78; // 2^-256
 
 /// Fits `series` through `fit`, on the series scaled by a power of two when its values
-/// are very large or very small, then checks that the model is finite (see
+/// are very large or very small (`fit` gets the series and the factor it was scaled
+/// by), then checks that the model is finite (see
 /// [`FittedArima::check_finite`]).
 ///
 /// `constant_last` says whether the last coefficient of a
@@ -910,14 +1035,14 @@ const RESCALE_BELOW: f64 = 8.636_168_555_094_445e-78; // 2^-256
 fn rescaled(
     series: &Series,
     constant_last: bool,
-    fit: impl FnOnce(&Series) -> Result<FittedArima>,
+    fit: impl FnOnce(&Series, f64) -> Result<FittedArima>,
 ) -> Result<FittedArima> {
     let x = series.values();
     let max = x.iter().fold(0.0f64, |m, v| m.max(v.abs()));
     let model = if max > RESCALE_ABOVE || (max > 0.0 && max < RESCALE_BELOW) {
         let s = crate::segment::scale::pow2_scale(max);
         let scaled: Vec<f64> = x.iter().map(|v| v * s).collect();
-        match fit(&Series::new(&scaled, series.season_length())?) {
+        match fit(&Series::new(&scaled, series.season_length())?, s) {
             Ok(model) => model.scaled_by(1.0 / s),
             Err(Error::NotConverged {
                 model,
@@ -938,7 +1063,7 @@ fn rescaled(
             Err(e) => return Err(e),
         }
     } else {
-        fit(series)?
+        fit(series, 1.0)?
     };
     model.check_finite(x)?;
     Ok(model)
@@ -974,11 +1099,12 @@ impl FittedArima {
             *v *= c;
         }
         let shift = self.n_used as f64 * c.ln();
-        let ic = &mut self.criteria;
+        let ic = &mut self.report;
         ic.log_likelihood -= shift;
         ic.aic += 2.0 * shift;
         ic.aicc += 2.0 * shift;
         ic.bic += 2.0 * shift;
+        self.report.standard_errors = self.report_errors(self.report.n_params);
         self
     }
 
@@ -2052,6 +2178,8 @@ struct Estimate {
     converged: bool,
     iterations: usize,
     message: &'static str,
+    /// Coefficients given rather than estimated: no Hessian.
+    fixed: bool,
 }
 
 impl Estimate {
@@ -2065,8 +2193,9 @@ impl Estimate {
     }
 }
 
-/// Validates, then optimizes (CSS and/or ML as `spec.method` says).
-fn estimate(x: &[f64], spec: &Spec) -> Result<Estimate> {
+/// The differenced series, or [`Error::InsufficientData`] when it is too short for the
+/// model's coefficients and variance.
+fn differenced(x: &[f64], spec: &Spec) -> Result<Vec<f64>> {
     let n = x.len();
     let nd = spec.n_diff();
     if n <= nd {
@@ -2090,6 +2219,48 @@ fn estimate(x: &[f64], spec: &Spec) -> Result<Estimate> {
             }
         )));
     }
+    Ok(dx)
+}
+
+/// The model at given coefficients (R's order, checked here), without optimizing.
+fn evaluate_fixed(x: &[f64], spec: &Spec, coefs: &[f64]) -> Result<FittedArima> {
+    crate::validate::same_len("coefficients", spec.n_coef(), coefs.len())?;
+    crate::forecast::check_all_finite("coefficients", coefs)?;
+    let (p, q, sp) = (spec.p, spec.q, spec.sp);
+    for (part, ar) in [
+        ("AR", &coefs[..p]),
+        ("seasonal AR", &coefs[p + q..p + q + sp]),
+    ] {
+        if !ar_roots_outside(ar, 1.0) {
+            return Err(Error::InvalidParameter {
+                name: "coefficients",
+                value: format!("{ar:?}"),
+                reason: format!(
+                    "the {part} part is not stationary (a root on or inside the unit circle)"
+                ),
+            });
+        }
+    }
+    let dx = differenced(x, spec)?;
+    let est = Estimate {
+        creg: spec.creg(),
+        const_scale: 1.0,
+        dx,
+        z: coefs.to_vec(),
+        nat: coefs.to_vec(),
+        transformed: spec.method != Method::Css,
+        converged: false,
+        iterations: 0,
+        message: "fixed coefficients",
+        fixed: true,
+    };
+    finish(x, spec, &est)
+}
+
+/// Validates, then optimizes (CSS and/or ML as `spec.method` says).
+fn estimate(x: &[f64], spec: &Spec) -> Result<Estimate> {
+    let dx = differenced(x, spec)?;
+    let n_used = dx.len();
     if spec.n_arma() > 0 && is_constant(&dx) {
         return Err(insufficient(
             "the differenced series is constant: AR and MA terms cannot be estimated; fit ARIMA(0,d,0) with a constant".into(),
@@ -2214,6 +2385,7 @@ fn estimate(x: &[f64], spec: &Spec) -> Result<Estimate> {
         converged,
         iterations,
         message,
+        fixed: false,
     })
 }
 
@@ -2264,7 +2436,7 @@ fn finish(x: &[f64], spec: &Spec, est: &Estimate) -> Result<FittedArima> {
     let nc = spec.n_coef();
     let mut covariance = vec![f64::NAN; nc * nc];
     let mut std_errors = vec![f64::NAN; nc];
-    if nf > 0 {
+    if nf > 0 && !est.fixed {
         let mut nat2 = vec![0.0; nc];
         let hess = numerical_hessian(
             |zz: &[f64]| {
@@ -2363,10 +2535,17 @@ fn finish(x: &[f64], spec: &Spec, est: &Estimate) -> Result<FittedArima> {
     }
     let fitted: Vec<f64> = x.iter().zip(&residuals).map(|(y, e)| y - e).collect();
     let tail: Vec<f64> = (0..delta.len()).map(|i| adj(n - 1 - i)).collect();
-    let criteria = InformationCriteria::new(log_likelihood, nf + 1, n_used);
+    let report = FitReport::new(
+        log_likelihood,
+        nf + 1,
+        n_used as f64,
+        None,
+        est.iterations,
+        est.converged,
+    );
     let ssr: f64 = residuals.iter().map(|e| e * e).sum();
     let residual_variance = ssr / (n_used - nf) as f64;
-    Ok(FittedArima {
+    let mut model = FittedArima {
         order: spec.order(),
         method: spec.method,
         names: spec.names(),
@@ -2375,7 +2554,7 @@ fn finish(x: &[f64], spec: &Spec, est: &Estimate) -> Result<FittedArima> {
         covariance,
         sigma2,
         residual_variance,
-        criteria,
+        report,
         n_used,
         residuals,
         fitted,
@@ -2388,7 +2567,9 @@ fn finish(x: &[f64], spec: &Spec, est: &Estimate) -> Result<FittedArima> {
         constant: kind,
         constant_value: cval,
         n,
-    })
+    };
+    model.report.standard_errors = model.report_errors(nf + 1);
+    Ok(model)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -2426,6 +2607,7 @@ pub use super::Criterion;
 ///    of the unit circle, is skipped.
 ///
 /// ```
+/// use patronage::prelude::*;
 /// use patronage::forecast::{arima::Arima, Series};
 /// // A random walk with drift and a seasonal pattern.
 /// let y: Vec<f64> = (0..96)
@@ -2433,7 +2615,7 @@ pub use super::Criterion;
 ///         + ((t * 7919) % 17) as f64)
 ///     .collect();
 /// let model = Arima::auto().fit(&Series::new(&y, 12)?)?;
-/// println!("{} AICc {:.2}", model.order(), model.aicc());
+/// println!("{} AICc {:.2}", model.order(), model.report().aicc);
 /// let f = model.forecast(12, &[0.8, 0.95])?;
 /// assert_eq!(f.mean.len(), 12);
 /// # Ok::<(), patronage::Error>(())
@@ -2588,7 +2770,7 @@ impl AutoArima {
     /// gets a non-seasonal search, as a period of 1 does.
     pub fn fit(&self, series: &Series) -> Result<FittedArima> {
         // The search never returns NotConverged (a candidate that fails is skipped).
-        rescaled(series, false, |s| self.fit_unscaled(s))
+        rescaled(series, false, |s, _| self.fit_unscaled(s))
     }
 
     fn fit_unscaled(&self, series: &Series) -> Result<FittedArima> {
@@ -2716,7 +2898,7 @@ impl AutoArima {
         let approximation = self.approximation.unwrap_or(n > 150 || m > 12);
         let offset = if approximation {
             match fit_spec(x, &base) {
-                Ok(f) => -2.0 * f.model.criteria.log_likelihood - n as f64 * f.model.sigma2.ln(),
+                Ok(f) => -2.0 * f.model.report.log_likelihood - n as f64 * f.model.sigma2.ln(),
                 Err(_) => 0.0,
             }
         } else {

@@ -53,6 +53,7 @@
 //! use patronage::forecast::Series;
 //! // A noisy upward line: Holt's linear method follows it.
 //! let y: Vec<f64> = (0..40).map(|t| 10.0 + 0.5 * t as f64 + [0.3, -0.2, 0.1, -0.3][t % 4]).collect();
+//! use patronage::prelude::*;
 //! let fit = Ets::holt(false).fit(&Series::new(&y, 1)?)?;
 //! assert_eq!(fit.spec().to_string(), "ETS(A,A,N)");
 //! let f = fit.forecast(2, &[0.95])?;
@@ -61,11 +62,11 @@
 //! ```
 
 use super::{
-    Forecast, InformationCriteria, Interval, Series, check_finite_forecast, check_request,
-    normal_intervals,
+    Forecast, Forecaster, Interval, Series, check_finite_forecast, check_request, normal_intervals,
 };
 use crate::error::{Error, Result};
 use crate::math::optim::{Minimum, OptimOptions, bfgs};
+use crate::model::{Fit, FitReport, FittedModel, Optimized, Optimizer};
 
 /// The error component.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -180,12 +181,39 @@ pub const MAX_SEASON_LENGTH: usize = 24;
 /// likelihood uses: an exact fit would otherwise have an infinite likelihood.
 const SSE_FLOOR: f64 = 1e-24;
 
-/// Parameters of one ETS fit: `Ets::params(spec).fit(&series)`.
+/// The optimizer's defaults: at most 500 BFGS iterations per start, gradient
+/// tolerance 1e-6 on the per-observation objective.
+const DEFAULT_OPTIMIZER: Optimizer = Optimizer::new(500, 1e-6);
+
+/// Parameters of one ETS fit: `Ets::params(spec).fit(&series)` (through [`Fit`]).
+///
+/// The optimizer's settings come from [`Optimized`]: `.max_iter(n)` BFGS iterations per
+/// start (default 500) and `.tol(t)`, the gradient tolerance on the per-observation
+/// negative log-likelihood (default 1e-6).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Ets {
     spec: EtsSpec,
     season_length: Option<usize>,
-    max_iter: usize,
+    optimizer: Optimizer,
+    fixed: Option<EtsCoefficients>,
+}
+
+/// The smoothing parameters and initial states of an ETS model, to evaluate a model at
+/// given values rather than estimate them ([`Ets::fixed`], [`FittedEts::apply_to`]).
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct EtsCoefficients {
+    /// Level smoothing α.
+    pub alpha: f64,
+    /// Trend smoothing β: `Some` exactly when the model has a trend.
+    pub beta: Option<f64>,
+    /// Seasonal smoothing γ: `Some` exactly when the model is seasonal.
+    pub gamma: Option<f64>,
+    /// Damping φ: `Some` exactly when the trend is damped.
+    pub phi: Option<f64>,
+    /// Initial level, slope (models with a trend) and `m` seasonal states (seasonal
+    /// models, most recent first), as [`FittedEts::initial_state`].
+    pub initial_state: Vec<f64>,
 }
 
 impl Ets {
@@ -195,7 +223,8 @@ impl Ets {
         Self {
             spec,
             season_length: None,
-            max_iter: 500,
+            optimizer: DEFAULT_OPTIMIZER,
+            fixed: None,
         }
     }
 
@@ -243,25 +272,64 @@ impl Ets {
         self
     }
 
-    /// Maximum BFGS iterations per start (default 500).
-    pub fn max_iter(mut self, max_iter: usize) -> Self {
-        self.max_iter = max_iter;
+    /// Evaluates the model at given smoothing parameters and initial states instead of
+    /// estimating them (R's `ets(y, model = fit)`): [`fit`](Fit::fit) then runs the
+    /// recursions once over the series, with the log-likelihood, criteria, residuals
+    /// and forecasts of the model at these values. The criteria count the same
+    /// parameters as an estimated model, so that they compare with its fit; the
+    /// report has 0 iterations and `converged = false` (nothing was optimized).
+    ///
+    /// ```
+    /// use patronage::prelude::*;
+    /// use patronage::forecast::{ets::Ets, Series};
+    /// let y: Vec<f64> = (0..40).map(|t| 10.0 + 0.5 * t as f64 + [0.3, -0.2, 0.1, -0.3][t % 4]).collect();
+    /// let series = Series::new(&y, 1)?;
+    /// let fit = Ets::holt(false).fit(&series)?;
+    /// let again = Ets::holt(false).fixed(fit.coefficients()).fit(&series)?;
+    /// assert!((again.report().log_likelihood - fit.report().log_likelihood).abs() < 1e-9);
+    /// # Ok::<(), patronage::Error>(())
+    /// ```
+    pub fn fixed(mut self, coefficients: EtsCoefficients) -> Self {
+        self.fixed = Some(coefficients);
         self
     }
+}
 
-    /// Fits the model by maximum likelihood.
+impl Optimized for Ets {
+    fn optimizer(&self) -> &Optimizer {
+        &self.optimizer
+    }
+    fn optimizer_mut(&mut self) -> &mut Optimizer {
+        &mut self.optimizer
+    }
+}
+
+impl Fit<&Series> for Ets {
+    type Fitted = FittedEts;
+
+    /// Fits the model by maximum likelihood (or evaluates it at the values given to
+    /// [`fixed`](Ets::fixed)).
     ///
     /// # Errors
-    /// - [`Error::InvalidParameter`] for a seasonal model with `m < 2` or `m > 24`.
+    /// - [`Error::InvalidParameter`] for a seasonal model with `m < 2` or `m > 24`, or
+    ///   optimizer settings out of range ([`Optimizer::check`]); for fixed values, a
+    ///   smoothing parameter missing or present against the model, outside `[0, 1]`
+    ///   (φ outside `(0, 1]`) or outside the admissible region, or initial states of
+    ///   the wrong length or not finite.
     /// - [`Error::InvalidValue`] naming the first value that is not strictly positive
     ///   when the model has a multiplicative component.
     /// - [`Error::InsufficientData`] when the series has fewer observations than
     ///   estimated parameters + 2 (so that AICc is defined).
-    /// - [`Error::NotConverged`] when no start reaches a finite likelihood.
-    pub fn fit(&self, series: &Series) -> Result<FittedEts> {
+    /// - [`Error::NotConverged`] when no start reaches a finite likelihood (or the
+    ///   fixed values give none).
+    fn fit(&self, series: &Series) -> Result<FittedEts> {
         let m = self.season_length.unwrap_or(series.season_length());
         check_model(self.spec, m, series)?;
-        fit_model(self.spec, m, series.values(), self.max_iter, None)
+        if let Some(c) = &self.fixed {
+            return evaluate_fixed(self.spec, m, series.values(), c);
+        }
+        self.optimizer.check()?;
+        fit_model(self.spec, m, series.values(), &self.optimizer, None)
     }
 }
 
@@ -318,6 +386,7 @@ pub use super::Criterion;
 /// slightly different optimum inside `fit` than fitted alone.
 ///
 /// ```
+/// use patronage::prelude::*;
 /// use patronage::forecast::{ets::Ets, Series};
 /// let y: Vec<f64> = (0..60).map(|t| 50.0 * (1.0 + 0.3 * ((t % 12) as f64 / 12.0 * 6.283).sin()) * 1.01f64.powi(t as i32)).collect();
 /// let fit = Ets::auto().fit(&Series::new(&y, 12)?)?;
@@ -330,7 +399,7 @@ pub struct AutoEts {
     season_length: Option<usize>,
     damped: Option<bool>,
     additive_only: bool,
-    max_iter: usize,
+    optimizer: Optimizer,
 }
 
 impl Default for AutoEts {
@@ -340,8 +409,17 @@ impl Default for AutoEts {
             season_length: None,
             damped: None,
             additive_only: false,
-            max_iter: 500,
+            optimizer: DEFAULT_OPTIMIZER,
         }
+    }
+}
+
+impl Optimized for AutoEts {
+    fn optimizer(&self) -> &Optimizer {
+        &self.optimizer
+    }
+    fn optimizer_mut(&mut self) -> &mut Optimizer {
+        &mut self.optimizer
     }
 }
 
@@ -410,13 +488,19 @@ impl AutoEts {
         }
         out
     }
+}
+
+impl Fit<&Series> for AutoEts {
+    type Fitted = FittedEts;
 
     /// Fits every candidate and returns the best by the criterion.
     ///
     /// # Errors
     /// [`Error::InsufficientData`] when no candidate can be fitted (too short a series:
-    /// even ETS(A,N,N) needs 5 observations).
-    pub fn fit(&self, series: &Series) -> Result<FittedEts> {
+    /// even ETS(A,N,N) needs 5 observations); [`Error::InvalidParameter`] for optimizer
+    /// settings out of range.
+    fn fit(&self, series: &Series) -> Result<FittedEts> {
+        self.optimizer.check()?;
         let m = self.season_length.unwrap_or(series.season_length());
         let mut fitted: Vec<FittedEts> = Vec::new();
         let mut last_error = None;
@@ -439,14 +523,14 @@ impl AutoEts {
                     .then(|| twin(spec.error, TrendType::Additive))
                     .flatten()
             });
-            match fit_model(spec, m, series.values(), self.max_iter, warm) {
+            match fit_model(spec, m, series.values(), &self.optimizer, warm) {
                 Ok(fit) => fitted.push(fit),
                 Err(e) => last_error = Some(e),
             }
         }
         let best = fitted
             .into_iter()
-            .map(|f| (self.criterion.of(&f.criteria), f))
+            .map(|f| (self.criterion.of(&f.report), f))
             .filter(|(score, _)| score.is_finite())
             .min_by(|a, b| a.0.total_cmp(&b.0));
         match best {
@@ -463,6 +547,14 @@ impl AutoEts {
 }
 
 /// A fitted ETS model: parameters, initial and final states, fit statistics.
+///
+/// Its [`FitReport`] ([`FittedModel::report`]) has the log-likelihood, AIC, AICc and
+/// BIC on R's scale, `n_params` the estimated parameters (smoothing parameters, free
+/// initial states and the variance) and `n_obs` the series' length; no standard errors.
+/// [`FittedModel::parameters`] lists them in that order: `alpha`, `beta`, `gamma`,
+/// `phi` (those the model has), the free initial states `l`, `b`, `s1`, ... (seasonal
+/// states most recent first; the last one, fixed by the others, is left out) and
+/// `sigma2`.
 ///
 /// With serde, a model is checked as it is read: a season length of at least 1 (2 to
 /// [`MAX_SEASON_LENGTH`] for seasonal models), β, γ and φ present exactly when the
@@ -489,7 +581,7 @@ pub struct FittedEts {
     /// State after the last observation, same layout.
     last_state: Vec<f64>,
     sigma2: f64,
-    criteria: InformationCriteria,
+    report: FitReport,
     fitted: Vec<f64>,
     residuals: Vec<f64>,
 }
@@ -507,9 +599,72 @@ struct RawEts {
     initial_state: Vec<f64>,
     last_state: Vec<f64>,
     sigma2: f64,
-    criteria: InformationCriteria,
+    #[serde(default)]
+    report: Option<FitReport>,
+    /// Version 0.1's criteria, in place of `report`.
+    #[serde(default)]
+    criteria: Option<super::LegacyCriteria>,
     fitted: Vec<f64>,
     residuals: Vec<f64>,
+}
+
+/// Checks smoothing parameters and initial states against a model and its season
+/// length: β, γ and φ present exactly when the model has a trend, a season and
+/// damping, smoothing parameters in `[0, 1]` (φ in `(0, 1]`) inside the admissible
+/// region, initial states of length `1 + trend + season length` (seasonal models),
+/// finite.
+fn check_coefficients(spec: EtsSpec, m: usize, c: &EtsCoefficients) -> Result<()> {
+    use super::{check_all_finite as finite, invalid};
+    use crate::validate::same_len as len;
+    for (name, value, present) in [
+        ("beta", c.beta, spec.has_trend()),
+        ("gamma", c.gamma, spec.seasonal()),
+        ("phi", c.phi, spec.damped()),
+    ] {
+        if value.is_some() != present {
+            return Err(invalid(
+                name,
+                format!("{value:?}"),
+                format!(
+                    "{spec} {} this parameter",
+                    if present { "needs" } else { "has no" }
+                ),
+            ));
+        }
+    }
+    for (name, value) in [
+        ("alpha", Some(c.alpha)),
+        ("beta", c.beta),
+        ("gamma", c.gamma),
+    ] {
+        if let Some(v) = value
+            && !(0.0..=1.0).contains(&v)
+        {
+            return Err(invalid(name, v, "a smoothing parameter is in [0, 1]"));
+        }
+    }
+    if let Some(v) = c.phi
+        && !(v > 0.0 && v <= 1.0)
+    {
+        return Err(invalid("phi", v, "the damping parameter is in (0, 1]"));
+    }
+    let p = Smoothing {
+        alpha: c.alpha,
+        beta: c.beta.unwrap_or(0.0),
+        gamma: c.gamma.unwrap_or(0.0),
+        phi: c.phi.unwrap_or(1.0),
+    };
+    if !admissible(spec, if spec.seasonal() { m } else { 1 }, &p) {
+        return Err(invalid(
+            "alpha",
+            format!("{p:?}"),
+            format!("the smoothing parameters are outside {spec}'s admissible region"),
+        ));
+    }
+    let states = 1 + usize::from(spec.has_trend()) + if spec.seasonal() { m } else { 0 };
+    len("initial_state", states, c.initial_state.len())?;
+    finite("initial_state", &c.initial_state)?;
+    Ok(())
 }
 
 #[cfg(feature = "serde")]
@@ -532,60 +687,31 @@ impl TryFrom<RawEts> for FittedEts {
                 ),
             ));
         }
-        for (name, value, present) in [
-            ("beta", raw.beta, spec.has_trend()),
-            ("gamma", raw.gamma, spec.seasonal()),
-            ("phi", raw.phi, spec.damped()),
-        ] {
-            if value.is_some() != present {
-                return Err(invalid(
-                    name,
-                    format!("{value:?}"),
-                    format!(
-                        "{spec} {} this parameter",
-                        if present { "needs" } else { "has no" }
-                    ),
-                ));
-            }
-        }
-        for (name, value) in [
-            ("alpha", Some(raw.alpha)),
-            ("beta", raw.beta),
-            ("gamma", raw.gamma),
-        ] {
-            if let Some(v) = value
-                && !(0.0..=1.0).contains(&v)
-            {
-                return Err(invalid(name, v, "a smoothing parameter is in [0, 1]"));
-            }
-        }
-        if let Some(v) = raw.phi
-            && !(v > 0.0 && v <= 1.0)
-        {
-            return Err(invalid("phi", v, "the damping parameter is in (0, 1]"));
-        }
-        let p = Smoothing {
+        let coefficients = EtsCoefficients {
             alpha: raw.alpha,
-            beta: raw.beta.unwrap_or(0.0),
-            gamma: raw.gamma.unwrap_or(0.0),
-            phi: raw.phi.unwrap_or(1.0),
+            beta: raw.beta,
+            gamma: raw.gamma,
+            phi: raw.phi,
+            initial_state: raw.initial_state,
         };
-        if !admissible(spec, if spec.seasonal() { m } else { 1 }, &p) {
-            return Err(invalid(
-                "alpha",
-                format!("{p:?}"),
-                format!("the smoothing parameters are outside {spec}'s admissible region"),
-            ));
-        }
-        let states = 1 + usize::from(spec.has_trend()) + if spec.seasonal() { m } else { 0 };
-        len("initial_state", states, raw.initial_state.len())?;
-        finite("initial_state", &raw.initial_state)?;
+        check_coefficients(spec, m, &coefficients)?;
+        let states = coefficients.initial_state.len();
         len("last_state", states, raw.last_state.len())?;
         finite("last_state", &raw.last_state)?;
         non_negative("sigma2", &[raw.sigma2])?;
         finite("fitted", &raw.fitted)?;
         len("residuals", raw.fitted.len(), raw.residuals.len())?;
         finite("residuals", &raw.residuals)?;
+        let k = n_params(spec, m);
+        let report = super::loaded_report(raw.report, raw.criteria, k, raw.fitted.len() as f64)?;
+        report.check_loaded("ETS", k)?;
+        if report.standard_errors.is_some() {
+            return Err(invalid(
+                "report.standard_errors",
+                "Some(..)",
+                "an ETS model has no standard errors",
+            ));
+        }
         Ok(FittedEts {
             spec,
             m,
@@ -593,14 +719,20 @@ impl TryFrom<RawEts> for FittedEts {
             beta: raw.beta,
             gamma: raw.gamma,
             phi: raw.phi,
-            initial_state: raw.initial_state,
+            initial_state: coefficients.initial_state,
             last_state: raw.last_state,
             sigma2: raw.sigma2,
-            criteria: raw.criteria,
+            report,
             fitted: raw.fitted,
             residuals: raw.residuals,
         })
     }
+}
+
+/// The parameters an ETS model's criteria count: smoothing parameters, free initial
+/// states and the variance (`m` the season length, 1 for a non-seasonal model).
+fn n_params(spec: EtsSpec, m: usize) -> usize {
+    spec.n_smoothing() + spec.n_states(if spec.seasonal() { m } else { 1 }) + 1
 }
 
 impl FittedEts {
@@ -642,30 +774,29 @@ impl FittedEts {
     pub fn sigma2(&self) -> f64 {
         self.sigma2
     }
-    /// Log-likelihood and AIC, AICc, BIC on R's scale.
-    pub fn criteria(&self) -> InformationCriteria {
-        self.criteria
+    /// The smoothing parameters and initial states, to evaluate the model on another
+    /// series ([`Ets::fixed`]).
+    pub fn coefficients(&self) -> EtsCoefficients {
+        EtsCoefficients {
+            alpha: self.alpha,
+            beta: self.beta,
+            gamma: self.gamma,
+            phi: self.phi,
+            initial_state: self.initial_state.clone(),
+        }
     }
-    /// Log-likelihood on R's scale.
-    pub fn log_likelihood(&self) -> f64 {
-        self.criteria.log_likelihood
-    }
-    /// AICc.
-    pub fn aicc(&self) -> f64 {
-        self.criteria.aicc
-    }
-    /// Number of estimated parameters counted by the criteria (smoothing parameters,
-    /// initial states and the variance).
-    pub fn n_params(&self) -> usize {
-        self.spec.n_smoothing() + self.spec.n_states(self.m) + 1
-    }
-    /// One-step-ahead fitted values `ŷ_t`.
-    pub fn fitted(&self) -> &[f64] {
-        &self.fitted
-    }
-    /// Response residuals `y_t - ŷ_t`.
-    pub fn residuals(&self) -> &[f64] {
-        &self.residuals
+    /// The model at its smoothing parameters and initial states, run over another
+    /// series (or the same one) without re-estimating anything (R's
+    /// `ets(y, model = fit)`): `Ets::params(spec).season_length(m).fixed(coefficients)`.
+    ///
+    /// # Errors
+    /// As [`Ets`]'s [`fit`](Fit::fit): a series too short for the model or with
+    /// non-positive values for a multiplicative one.
+    pub fn apply_to(&self, series: &Series) -> Result<FittedEts> {
+        Ets::params(self.spec)
+            .season_length(self.m)
+            .fixed(self.coefficients())
+            .fit(series)
     }
 
     fn params(&self) -> Smoothing {
@@ -704,22 +835,6 @@ impl FittedEts {
             });
         }
         out
-    }
-
-    /// Forecasts `h` periods ahead with intervals at each level (fractions in (0, 1)).
-    ///
-    /// Means and variances are analytic except for ETS(A,·,M), whose intervals come
-    /// from 5,000 simulated paths with a fixed seed (see the [module docs](self)).
-    ///
-    /// # Errors
-    /// [`Error::InvalidParameter`] for `h = 0` or a level outside (0, 1);
-    /// [`Error::NonFinite`] naming the first step (row 0 is one step ahead) whose
-    /// forecast or interval bound is beyond the range of f64 (the multiplicative
-    /// models' variances grow geometrically with the horizon).
-    pub fn forecast(&self, h: usize, levels: &[f64]) -> Result<Forecast> {
-        let f = self.forecast_unchecked(h, levels)?;
-        check_finite_forecast(&f)?;
-        Ok(f)
     }
 
     fn forecast_unchecked(&self, h: usize, levels: &[f64]) -> Result<Forecast> {
@@ -1023,6 +1138,72 @@ impl FittedEts {
             mean: point,
             intervals,
         }
+    }
+}
+
+impl Forecaster for FittedEts {
+    /// Forecasts `h` periods ahead with intervals at each level (fractions in (0, 1)).
+    ///
+    /// Means and variances are analytic except for ETS(A,·,M), whose intervals come
+    /// from 5,000 simulated paths with a fixed seed (see the [module docs](self)).
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] for `h = 0` or a level outside (0, 1);
+    /// [`Error::NonFinite`] naming the first step (row 0 is one step ahead) whose
+    /// forecast or interval bound is beyond the range of f64 (the multiplicative
+    /// models' variances grow geometrically with the horizon).
+    fn forecast(&self, h: usize, levels: &[f64]) -> Result<Forecast> {
+        let f = self.forecast_unchecked(h, levels)?;
+        check_finite_forecast(&f)?;
+        Ok(f)
+    }
+
+    /// One-step-ahead fitted values `ŷ_t`.
+    fn fitted(&self) -> &[f64] {
+        &self.fitted
+    }
+
+    /// Response residuals `y_t - ŷ_t`.
+    fn residuals(&self) -> &[f64] {
+        &self.residuals
+    }
+}
+
+impl FittedModel for FittedEts {
+    fn report(&self) -> &FitReport {
+        &self.report
+    }
+
+    fn parameter_names(&self) -> Vec<String> {
+        let spec = self.spec;
+        let mut names = vec!["alpha".to_string()];
+        for (name, present) in [
+            ("beta", spec.has_trend()),
+            ("gamma", spec.seasonal()),
+            ("phi", spec.damped()),
+        ] {
+            if present {
+                names.push(name.into());
+            }
+        }
+        names.push("l".into());
+        if spec.has_trend() {
+            names.push("b".into());
+        }
+        let free = spec.n_states(self.m) - 1 - usize::from(spec.has_trend());
+        names.extend((1..=free).map(|i| format!("s{i}")));
+        names.push("sigma2".into());
+        names
+    }
+
+    fn parameter_values(&self) -> Vec<f64> {
+        let mut values = vec![self.alpha];
+        values.extend(self.beta);
+        values.extend(self.gamma);
+        values.extend(self.phi);
+        values.extend(&self.initial_state[..self.spec.n_states(self.m)]);
+        values.push(self.sigma2);
+        values
     }
 }
 
@@ -1695,23 +1876,20 @@ fn fit_model(
     spec: EtsSpec,
     m: usize,
     y: &[f64],
-    max_iter: usize,
+    optimizer: &Optimizer,
     warm: Option<&FittedEts>,
 ) -> Result<FittedEts> {
+    let max_iter = optimizer.max_iter;
     let m = if spec.seasonal() { m } else { 1 };
-    let n = y.len();
     // Work on y / scale so states and the gradient are O(1).
-    let scale = {
-        let s = y.iter().map(|v| v.abs()).sum::<f64>() / n as f64;
-        if s > 0.0 && s.is_finite() { s } else { 1.0 }
-    };
+    let scale = series_scale(y);
     let ys: Vec<f64> = y.iter().map(|v| v / scale).collect();
     let layout = Layout::new(spec, m);
     let init = initial_states(spec, m, &ys);
     let mut work = Work::default();
     let opts = OptimOptions {
         max_iter,
-        gtol: 1e-6,
+        gtol: optimizer.tol,
         ftol: 1e-10,
     };
     // Multi-start in two stages: a short run from every start, then the most
@@ -1720,7 +1898,8 @@ fn fit_model(
         max_iter: SCOUT_ITERATIONS.min(max_iter),
         ..opts
     };
-    let mut scouted: Vec<(f64, Vec<f64>, bool)> = Vec::new();
+    // (value, optimum, converged, iterations) per start.
+    let mut scouted: Vec<(f64, Vec<f64>, bool, usize)> = Vec::new();
     let generic = starts(spec, m);
     let mut candidates: Vec<Vec<f64>> = Vec::new();
     if let Some(w) = warm {
@@ -1742,27 +1921,28 @@ fn fit_model(
         }
         let res = descend(&layout, &ys, &u, &scout, &mut work);
         if res.value.is_finite() {
-            scouted.push((res.value, res.x, res.converged));
+            scouted.push((res.value, res.x, res.converged, res.iterations));
         }
     }
     scouted.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let mut best: Option<(f64, Vec<f64>)> = None;
-    for (value, x, converged) in scouted.into_iter().take(CONTINUED_STARTS) {
-        let (value, x) = if converged {
-            (value, x)
+    let mut best: Option<(f64, Vec<f64>, bool, usize)> = None;
+    for (value, x, converged, iterations) in scouted.into_iter().take(CONTINUED_STARTS) {
+        let (value, x, converged, iterations) = if converged {
+            (value, x, converged, iterations)
         } else {
             let res = descend(&layout, &ys, &x, &opts, &mut work);
+            let iterations = iterations + res.iterations;
             if res.value.is_finite() && res.value <= value {
-                (res.value, res.x)
+                (res.value, res.x, res.converged, iterations)
             } else {
-                (value, x)
+                (value, x, res.converged, iterations)
             }
         };
-        if best.as_ref().is_none_or(|(v, _)| value < *v) {
-            best = Some((value, x));
+        if best.as_ref().is_none_or(|(v, ..)| value < *v) {
+            best = Some((value, x, converged, iterations));
         }
     }
-    let Some((_, u)) = best else {
+    let Some((_, u, converged, iterations)) = best else {
         return Err(Error::NotConverged {
             model: "ETS",
             iterations: 0,
@@ -1770,10 +1950,33 @@ fn fit_model(
             last_iterate: init,
         });
     };
-    finish(spec, m, y, scale, &layout, &u)
+    finish(spec, m, y, scale, &layout, &u, iterations, converged)
+}
+
+/// The mean absolute value of the series (1 when it is 0 or not finite): the scale the
+/// fit works on.
+fn series_scale(y: &[f64]) -> f64 {
+    let s = y.iter().map(|v| v.abs()).sum::<f64>() / y.len() as f64;
+    if s > 0.0 && s.is_finite() { s } else { 1.0 }
+}
+
+/// The model at given smoothing parameters and initial states (checked here), run over
+/// `y` without optimizing.
+fn evaluate_fixed(spec: EtsSpec, m: usize, y: &[f64], c: &EtsCoefficients) -> Result<FittedEts> {
+    let m = if spec.seasonal() { m } else { 1 };
+    check_coefficients(spec, m, c)?;
+    let p = Smoothing {
+        alpha: c.alpha,
+        beta: c.beta.unwrap_or(0.0),
+        gamma: c.gamma.unwrap_or(0.0),
+        phi: c.phi.unwrap_or(1.0),
+    };
+    let scale = series_scale(y);
+    evaluate(spec, m, y, scale, p, c.initial_state.clone(), 0, false)
 }
 
 /// Rebuilds the fit on the original scale from the optimum.
+#[allow(clippy::too_many_arguments)]
 fn finish(
     spec: EtsSpec,
     m: usize,
@@ -1781,6 +1984,8 @@ fn finish(
     scale: f64,
     layout: &Layout,
     u: &[f64],
+    iterations: usize,
+    converged: bool,
 ) -> Result<FittedEts> {
     let (p, _) = layout.smoothing(u);
     let mut state = Vec::new();
@@ -1792,6 +1997,37 @@ fn finish(
             *v *= scale;
         }
     }
+    evaluate(spec, m, y, scale, p, state, iterations, converged).map_err(|e| match e {
+        Error::NotConverged {
+            model,
+            iterations,
+            reason,
+            ..
+        } => Error::NotConverged {
+            model,
+            iterations,
+            reason,
+            last_iterate: u.to_vec(),
+        },
+        e => e,
+    })
+}
+
+/// Runs the model at smoothing parameters `p` from the initial state `state` (original
+/// scale) over `y`: fitted values, residuals, likelihood (`scale` sets the floor of the
+/// sum of squares, as in the fit).
+#[allow(clippy::too_many_arguments)]
+fn evaluate(
+    spec: EtsSpec,
+    m: usize,
+    y: &[f64],
+    scale: f64,
+    p: Smoothing,
+    mut state: Vec<f64>,
+    iterations: usize,
+    converged: bool,
+) -> Result<FittedEts> {
+    let k = 1 + usize::from(spec.has_trend());
     let initial_state = state.clone();
     let n = y.len();
     let (mut fitted, mut residuals) = (Vec::with_capacity(n), Vec::with_capacity(n));
@@ -1813,7 +2049,7 @@ fn finish(
         fitted.push(yhat_seen);
         residuals.push(yt - yhat_seen);
     }
-    let n_params = spec.n_smoothing() + spec.n_states(m) + 1;
+    let n_params = n_params(spec, m);
     let sse_floor = SSE_FLOOR
         * n as f64
         * if spec.error == ErrorType::Additive {
@@ -1827,7 +2063,7 @@ fn finish(
             model: "ETS",
             iterations: 0,
             reason: format!("{spec} reached a non-finite likelihood"),
-            last_iterate: u.to_vec(),
+            last_iterate: initial_state,
         });
     }
     Ok(FittedEts {
@@ -1840,7 +2076,14 @@ fn finish(
         initial_state,
         last_state: state,
         sigma2: sse / (n - n_params) as f64,
-        criteria: InformationCriteria::new(log_likelihood, n_params, n),
+        report: FitReport::new(
+            log_likelihood,
+            n_params,
+            n as f64,
+            None,
+            iterations,
+            converged,
+        ),
         fitted,
         residuals,
     })
