@@ -12,8 +12,17 @@
 //!   `Arima::auto` measures seasonal strength on it.
 //! - [`metrics`]: MAE, RMSE, MAPE, sMAPE, MASE and rolling-origin cross-validation.
 //!
-//! Every fitted model answers `forecast(h, levels)` with a [`Forecast`]: the point
-//! forecasts and, per requested level, lower and upper bounds.
+//! The models follow the crate's [model contract](crate::model): their params
+//! ([`Ets`](ets::Ets), [`AutoEts`](ets::AutoEts), [`Arima`](arima::Arima),
+//! [`AutoArima`](arima::AutoArima)) implement [`Fit`](crate::model::Fit) for a
+//! `&Series`; the fitted models implement [`Forecaster`] and
+//! [`FittedModel`](crate::model::FittedModel). Every fitted model answers
+//! `forecast(h, levels)` with a [`Forecast`]: the point forecasts and, per requested
+//! level, lower and upper bounds; its [`FitReport`] has the log-likelihood, AIC, AICc
+//! and BIC. A model can also be evaluated at given coefficients rather than estimated
+//! ([`Arima::fixed`](arima::Arima::fixed), [`Ets::fixed`](ets::Ets::fixed), or a fitted
+//! model's `apply_to(&series)`, as R's `Arima(y, model = fit)` and
+//! `ets(y, model = fit)`).
 //!
 //! ```
 //! use patronage::prelude::*;

@@ -100,6 +100,25 @@ pub(super) struct Cand {
     pub(super) constant: bool,
 }
 
+impl Fit<&Series> for AutoArima {
+    type Fitted = FittedArima;
+
+    /// Chooses and fits a model (see the [type docs](AutoArima)).
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] for a period of 0 or a largest order above
+    /// [`MAX_ORDER`]; [`Error::InsufficientData`] when differencing leaves no
+    /// observations or no candidate model can be fitted; [`Error::LimitExceeded`] when
+    /// the exhaustive search (`stepwise(false)`) would fit more than [`MAX_CANDIDATES`]
+    /// models (counted before any is fitted); [`Error::InvalidValue`] for a series whose
+    /// model is beyond the range of f64, as [`Arima::fit`]. A period beyond [`MAX_LAG`]
+    /// gets a non-seasonal search, as a period of 1 does.
+    fn fit(&self, series: &Series) -> Result<FittedArima> {
+        // The search never returns NotConverged (a candidate that fails is skipped).
+        rescaled(series, false, |s, _| self.fit_unscaled(s))
+    }
+}
+
 impl AutoArima {
     /// Largest non-seasonal AR and MA orders (default 5 each).
     pub fn max_pq(mut self, p: usize, q: usize) -> Self {
@@ -181,21 +200,6 @@ impl AutoArima {
     pub fn period(mut self, m: usize) -> Self {
         self.period = Some(m);
         self
-    }
-
-    /// Chooses and fits a model (see the [type docs](AutoArima)).
-    ///
-    /// # Errors
-    /// [`Error::InvalidParameter`] for a period of 0 or a largest order above
-    /// [`MAX_ORDER`]; [`Error::InsufficientData`] when differencing leaves no
-    /// observations or no candidate model can be fitted; [`Error::LimitExceeded`] when
-    /// the exhaustive search (`stepwise(false)`) would fit more than [`MAX_CANDIDATES`]
-    /// models (counted before any is fitted); [`Error::InvalidValue`] for a series whose
-    /// model is beyond the range of f64, as [`Arima::fit`]. A period beyond [`MAX_LAG`]
-    /// gets a non-seasonal search, as a period of 1 does.
-    pub fn fit(&self, series: &Series) -> Result<FittedArima> {
-        // The search never returns NotConverged (a candidate that fails is skipped).
-        rescaled(series, false, |s, _| self.fit_unscaled(s))
     }
 
     pub(super) fn fit_unscaled(&self, series: &Series) -> Result<FittedArima> {
