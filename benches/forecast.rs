@@ -9,6 +9,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use patronage::forecast::Series;
 use patronage::forecast::arima::Arima;
 use patronage::forecast::ets::{ErrorType, Ets, EtsSpec, SeasonType, TrendType};
+use patronage::prelude::*;
 use patronage::simulate::{MONTHLY_SEASON, monthly_series};
 
 #[path = "../tests/common/mod.rs"]
@@ -61,7 +62,7 @@ fn benches(c: &mut Criterion) {
                     .map(|s| {
                         Ets::auto()
                             .fit(black_box(s))
-                            .map(|f| f.aicc())
+                            .map(|f| f.report().aicc)
                             .unwrap_or(f64::NAN)
                     })
                     .sum::<f64>()
@@ -77,7 +78,7 @@ fn benches(c: &mut Criterion) {
                     .map(|s| {
                         Arima::auto()
                             .fit(black_box(s))
-                            .map(|f| f.aicc())
+                            .map(|f| f.report().aicc)
                             .unwrap_or(f64::NAN)
                     })
                     .sum::<f64>()

@@ -9,6 +9,7 @@ use patronage::forecast::arima::Arima;
 use patronage::forecast::ets::Ets;
 use patronage::forecast::metrics::accuracy;
 use patronage::forecast::series::{Period, revenue};
+use patronage::prelude::*;
 
 #[path = "common/cdnow.rs"]
 mod cdnow;
@@ -43,10 +44,10 @@ pub fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!(
         "{}: AICc {:.1}, alpha {:.4}",
         ets.spec(),
-        ets.aicc(),
+        ets.report().aicc,
         ets.alpha()
     );
-    println!("{}: AICc {:.1}\n", arima.order(), arima.criteria().aicc);
+    println!("{}: AICc {:.1}\n", arima.order(), arima.report().aicc);
 
     println!(
         "{:<12} {:>9} | {:>9} {:>21} {:>21} | {:>9} {:>21}",

@@ -117,6 +117,7 @@
 //! ```
 //! # use patronage::{Day, TransactionLog};
 //! # let log = TransactionLog::new(&patronage::simulate::Simulation::new(3_000).seed(1).transactions()?)?;
+//! use patronage::prelude::*;
 //! use patronage::forecast::{arima::Arima, ets::Ets, series::{revenue, Period}};
 //! let weekly = revenue(&log, Period::Week)?.with_season_length(1)?;
 //! let ets = Ets::auto().fit(&weekly)?.forecast(8, &[0.8, 0.95])?;

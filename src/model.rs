@@ -175,7 +175,7 @@ impl FitReport {
     }
 
     #[cfg(feature = "serde")]
-    fn check_loaded(&self, model: &'static str, k: usize) -> Result<()> {
+    pub(crate) fn check_loaded(&self, model: &'static str, k: usize) -> Result<()> {
         if self.is_unfitted() {
             return Ok(());
         }

@@ -5,6 +5,7 @@
 use patronage::Error;
 use patronage::forecast::Series;
 use patronage::forecast::arima::{Arima, Method};
+use patronage::prelude::*;
 use patronage::simulate;
 use proptest::prelude::*;
 
@@ -50,7 +51,7 @@ fn airline_model_on_log_passengers_matches_r() {
     rel(fit.std_errors()[0], 0.0896438, 1e-3, "se(ma1)");
     rel(fit.std_errors()[1], 0.0730997, 1e-3, "se(sma1)");
     rel(fit.sigma2(), 0.001348035, 1e-4, "sigma2");
-    let ic = fit.criteria();
+    let ic = fit.report();
     close(ic.log_likelihood, 244.69953, 1e-2, "loglik");
     close(ic.aic, -483.39906, 2e-2, "AIC");
     close(ic.aicc, -483.21008, 2e-2, "AICc");
@@ -126,10 +127,10 @@ fn auto_on_raw_passengers_matches_r() {
     close(fit.ar()[0], 0.5959807, 2e-4, "ar1");
     close(fit.ar()[1], 0.2142746, 2e-4, "ar2");
     close(fit.ma()[0], -0.9818772, 2e-4, "ma1");
-    close(fit.aicc(), 1018.165, 1e-2, "AICc");
-    close(fit.aic(), 1017.85, 1e-2, "AIC");
-    close(fit.bic(), 1029.35, 1e-2, "BIC");
-    close(fit.log_likelihood(), -504.92, 1e-2, "loglik");
+    close(fit.report().aicc, 1018.165, 1e-2, "AICc");
+    close(fit.report().aic, 1017.85, 1e-2, "AIC");
+    close(fit.report().bic, 1029.35, 1e-2, "BIC");
+    close(fit.report().log_likelihood, -504.92, 1e-2, "loglik");
     // auto.arima prints the adjusted variance.
     rel(fit.residual_variance(), 132.3447, 1e-5, "sigma^2");
     assert!(fit.drift().is_none());
@@ -165,7 +166,7 @@ fn exhaustive_search_does_at_least_as_well_as_stepwise() {
     let y = air_passengers().ln().unwrap();
     let stepwise = Arima::auto().fit(&y).unwrap();
     let all = Arima::auto().stepwise(false).fit(&y).unwrap();
-    assert!(all.aicc() <= stepwise.aicc() + 1e-9);
+    assert!(all.report().aicc <= stepwise.report().aicc + 1e-9);
     let o = all.order();
     assert!(o.p + o.q + o.seasonal_p + o.seasonal_q <= 5);
 }
@@ -298,7 +299,7 @@ fn auto_on_monthly_series_gives_usable_models() {
         let fit = Arima::auto().fit(&s).unwrap();
         let f = fit.forecast(12, &[0.95]).unwrap();
         assert!(f.mean.iter().all(|m| m.is_finite()));
-        assert!(fit.aicc().is_finite());
+        assert!(fit.report().aicc.is_finite());
     }
 }
 
@@ -421,7 +422,7 @@ fn nonstationary_css_start_is_reported_and_ml_avoids_it() {
         "{e:?}"
     );
     match spec.method(Method::Ml).fit(series) {
-        Ok(fit) => assert!(fit.aicc().is_finite()),
+        Ok(fit) => assert!(fit.report().aicc.is_finite()),
         Err(Error::NotConverged { last_iterate, .. }) => assert_eq!(last_iterate.len(), 10),
         Err(other) => panic!("unexpected {other:?}"),
     }
@@ -451,7 +452,7 @@ fn approximation_searches_by_css_then_refits_by_ml() {
     let y = air_passengers().ln().unwrap();
     let fit = Arima::auto().approximation(true).fit(&y).unwrap();
     assert_eq!(fit.method(), Method::CssMl);
-    assert!(fit.aicc().is_finite());
+    assert!(fit.report().aicc.is_finite());
     // The refit is an exact-ML fit of the chosen orders.
     let o = fit.order();
     let again = Arima::params(o.p, o.d, o.q)
@@ -459,7 +460,7 @@ fn approximation_searches_by_css_then_refits_by_ml() {
         .constant(fit.drift().is_some() || fit.intercept().is_some())
         .fit(&y)
         .unwrap();
-    close(again.aicc(), fit.aicc(), 1e-9, "refit AICc");
+    close(again.report().aicc, fit.report().aicc, 1e-9, "refit AICc");
 }
 
 #[test]
@@ -579,16 +580,143 @@ fn auto_chooses_seasonal_differences_as_r() {
         }
         println!(
             "{name}: R {want_model} AICc {want_aicc:.3}; ours {got_model} AICc {:.3}",
-            fit.aicc()
+            fit.report().aicc
         );
         let same_model = name == "UKDriverDeaths"
-            || (got_model == want_model && (fit.aicc() - want_aicc).abs() <= 1e-2);
+            || (got_model == want_model && (fit.report().aicc - want_aicc).abs() <= 1e-2);
         if fit.order().seasonal_d != sd || !same_model {
             failures.push(format!(
                 "{name}: R {want_model} AICc {want_aicc:.3}, ours {got_model} AICc {:.3}",
-                fit.aicc()
+                fit.report().aicc
             ));
         }
     }
     assert!(failures.is_empty(), "{failures:#?}");
+}
+
+#[test]
+fn fitted_model_reports_its_coefficients_with_standard_errors() {
+    let y = air_passengers().ln().unwrap();
+    let fit = Arima::params(1, 1, 1).seasonal(0, 1, 1).fit(&y).unwrap();
+    let report = fit.report();
+    assert_eq!(report.n_params, 4);
+    assert_eq!(report.n_obs, fit.n_used() as f64);
+    assert!(report.converged && report.iterations > 0);
+    let params = fit.parameters();
+    let names: Vec<&str> = params.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(names, ["ar1", "ma1", "sma1", "sigma2"]);
+    for (i, p) in params.iter().take(3).enumerate() {
+        assert_eq!(p.estimate, fit.coefficients()[i]);
+        assert_eq!(p.standard_error, Some(fit.std_errors()[i]));
+    }
+    assert_eq!(params[3].estimate, fit.sigma2());
+    let se = params[3].standard_error.unwrap();
+    assert!((se - fit.sigma2() * (2.0 / 131.0f64).sqrt()).abs() < 1e-15);
+    // AIC, AICc and BIC from the log-likelihood, 4 parameters and 131 observations.
+    let (ll, k, n) = (report.log_likelihood, 4.0, 131.0f64);
+    assert_eq!(report.aic, 2.0 * k - 2.0 * ll);
+    assert_eq!(
+        report.aicc,
+        report.aic + 2.0 * k * (k + 1.0) / (n - k - 1.0)
+    );
+    assert_eq!(report.bic, k * n.ln() - 2.0 * ll);
+}
+
+#[test]
+fn a_model_at_given_coefficients_reproduces_its_fit() {
+    let y = air_passengers().ln().unwrap();
+    let models = [
+        Arima::params(1, 1, 1).seasonal(0, 1, 1),
+        Arima::params(2, 0, 0).constant(true),
+        Arima::params(1, 1, 0).constant(true),
+        Arima::params(1, 0, 1).constant(true).method(Method::Css),
+        Arima::params(0, 1, 1).seasonal(1, 1, 0).method(Method::Ml),
+    ];
+    for model in models {
+        let fit = model.fit(&y).unwrap();
+        let again = model.clone().fixed(fit.coefficients()).fit(&y).unwrap();
+        let (ll, ll2) = (fit.report().log_likelihood, again.report().log_likelihood);
+        assert!(
+            (ll2 - ll).abs() <= 1e-9 * ll.abs(),
+            "{}: {ll} vs {ll2}",
+            fit.order()
+        );
+        assert_eq!(again.report().n_params, fit.report().n_params);
+        assert!((again.report().aicc - fit.report().aicc).abs() <= 1e-9 * ll.abs());
+        assert_eq!(
+            (again.report().iterations, again.report().converged),
+            (0, false)
+        );
+        assert!(again.report().standard_errors.is_none());
+        assert_eq!(again.coefficients(), fit.coefficients());
+        assert_eq!(again.residuals(), fit.residuals());
+        assert_eq!(again.sigma2(), fit.sigma2());
+        assert_eq!(
+            again.forecast(6, &[0.9]).unwrap(),
+            fit.forecast(6, &[0.9]).unwrap()
+        );
+        let applied = fit.apply_to(&y).unwrap();
+        assert!(applied.report() == again.report() && applied.residuals() == again.residuals());
+        // Other coefficients fit worse.
+        let mut other = fit.coefficients().to_vec();
+        other[0] = if other[0].abs() > 0.3 {
+            other[0] * 0.5
+        } else {
+            other[0] + 0.3
+        };
+        let worse = model.clone().fixed(&other).fit(&y).unwrap();
+        assert!(worse.report().log_likelihood < ll, "{}", fit.order());
+    }
+    // Applied to another series (the first ten years): no re-estimation.
+    let fit = Arima::params(0, 1, 1).seasonal(0, 1, 1).fit(&y).unwrap();
+    let head = fit.apply_to(&y.head(120).unwrap()).unwrap();
+    assert_eq!(head.coefficients(), fit.coefficients());
+    assert_eq!(head.n_used(), 120 - 13);
+    // A drift on a huge series (fitted rescaled): the constant is scaled with it.
+    let big: Vec<f64> = y.values().iter().map(|v| v * 1e100).collect();
+    let big = Series::new(&big, 12).unwrap();
+    let drift = Arima::params(1, 1, 0).constant(true).fit(&big).unwrap();
+    let again = drift.apply_to(&big).unwrap();
+    let (ll, ll2) = (drift.report().log_likelihood, again.report().log_likelihood);
+    assert!((ll2 - ll).abs() <= 1e-9 * ll.abs(), "{ll} vs {ll2}");
+    assert_eq!(again.drift(), drift.drift());
+}
+
+#[test]
+fn bad_given_coefficients_are_typed_errors() {
+    let y = air_passengers().ln().unwrap();
+    let model = Arima::params(1, 1, 1).seasonal(1, 1, 0);
+    assert!(matches!(
+        model.clone().fixed(&[0.1, 0.2]).fit(&y),
+        Err(Error::LengthMismatch {
+            field: "coefficients",
+            expected: 3,
+            found: 2
+        })
+    ));
+    assert!(matches!(
+        model.clone().fixed(&[0.1, f64::NAN, 0.2]).fit(&y),
+        Err(Error::NonFinite {
+            field: "coefficients",
+            row: 1,
+            ..
+        })
+    ));
+    for coefs in [[1.0, 0.2, 0.1], [0.1, 0.2, -1.5]] {
+        assert!(matches!(
+            model.clone().fixed(&coefs).fit(&y),
+            Err(Error::InvalidParameter {
+                name: "coefficients",
+                ..
+            })
+        ));
+    }
+    // A non-invertible MA part is a valid model (its likelihood is defined).
+    assert!(model.clone().fixed(&[0.1, 1.5, 0.1]).fit(&y).is_ok());
+    // The data checks of a fit still apply.
+    let short = Series::new(&[1.0, 2.0, 3.0], 1).unwrap();
+    assert!(matches!(
+        Arima::params(1, 0, 1).fixed(&[0.1, 0.1]).fit(&short),
+        Err(Error::InsufficientData { .. })
+    ));
 }

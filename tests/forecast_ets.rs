@@ -4,6 +4,7 @@
 use patronage::Error;
 use patronage::forecast::Series;
 use patronage::forecast::ets::{ErrorType, Ets, EtsSpec, SeasonType, TrendType};
+use patronage::prelude::*;
 
 mod common;
 use common::air_passengers;
@@ -28,20 +29,20 @@ fn damped_multiplicative_holt_winters_reaches_at_least_r_likelihood() {
     // R's 1e-4 floor on beta and gamma, so it may sit slightly above us).
     let f = fit(EM, TD, SM);
     assert_eq!(f.spec().to_string(), "ETS(M,Ad,M)");
-    assert_eq!(f.n_params(), 18);
+    assert_eq!(f.report().n_params, 18);
     assert!(
-        f.log_likelihood() >= -679.58322 - 1e-3,
+        f.report().log_likelihood >= -679.58322 - 1e-3,
         "{}",
-        f.log_likelihood()
+        f.report().log_likelihood
     );
     assert!(
-        (f.log_likelihood() - -679.1165).abs() < 0.02,
+        (f.report().log_likelihood - -679.1165).abs() < 0.02,
         "{}",
-        f.log_likelihood()
+        f.report().log_likelihood
     );
-    assert!(f.aicc() <= 1400.64, "{}", f.aicc());
+    assert!(f.report().aicc <= 1400.64, "{}", f.report().aicc);
     // AIC/AICc/BIC from the likelihood with 18 parameters and 144 observations.
-    let ic = f.criteria();
+    let ic = f.report();
     assert!((ic.aic - (-2.0 * ic.log_likelihood + 36.0)).abs() < 1e-9);
     assert!((ic.aicc - (ic.aic + 2.0 * 18.0 * 19.0 / (144.0 - 19.0))).abs() < 1e-9);
     // Near R's estimates (same model, similar optimum): alpha 0.7096, beta 0.0204,
@@ -65,44 +66,49 @@ fn damped_multiplicative_holt_winters_reaches_at_least_r_likelihood() {
 fn other_specifications_match_or_beat_peers() {
     // (spec, R's AICc, statsmodels' log-likelihood on R's scale where known)
     let f = fit(EM, TA, SM);
-    assert!(f.aicc() <= 1403.664);
+    assert!(f.report().aicc <= 1403.664);
     assert!(
-        (f.log_likelihood() - -675.9893).abs() < 0.02,
+        (f.report().log_likelihood - -675.9893).abs() < 0.02,
         "{}",
-        f.log_likelihood()
+        f.report().log_likelihood
     );
     let f = fit(EA, TA, SA);
-    assert!(f.aicc() <= 1570.729);
+    assert!(f.report().aicc <= 1570.729);
     assert!(
-        (f.log_likelihood() - -718.4832).abs() < 0.03,
+        (f.report().log_likelihood - -718.4832).abs() < 0.03,
         "{}",
-        f.log_likelihood()
+        f.report().log_likelihood
     );
     let f = fit(EM, TN, SM);
-    assert!(f.aicc() <= 1465.064);
+    assert!(f.report().aicc <= 1465.064);
     // Non-seasonal: the best known ETS(M,A,N) fit (statsforecast), to 1e-2.
     let f = Ets::params(spec(EM, TA, SN))
         .fit(&air_passengers().with_season_length(1).unwrap())
         .unwrap();
     assert!(
-        (f.log_likelihood() - -831.48835).abs() < 1e-2,
+        (f.report().log_likelihood - -831.48835).abs() < 1e-2,
         "{}",
-        f.log_likelihood()
+        f.report().log_likelihood
     );
-    assert!((f.criteria().aicc - 1673.41149).abs() < 2e-2);
-    assert!((f.criteria().bic - 1687.82577).abs() < 2e-2);
+    assert!((f.report().aicc - 1673.41149).abs() < 2e-2);
+    assert!((f.report().bic - 1687.82577).abs() < 2e-2);
 }
 
 #[test]
 fn auto_finds_aicc_at_or_below_r() {
     let y = air_passengers();
     let f = Ets::auto().fit(&y).unwrap();
-    assert!(f.aicc() <= 1400.64, "{} {}", f.spec(), f.aicc());
+    assert!(
+        f.report().aicc <= 1400.64,
+        "{} {}",
+        f.spec(),
+        f.report().aicc
+    );
     // The winner beats every candidate it was compared with.
     for spec in Ets::auto().candidates(&y) {
         let other = Ets::params(spec).fit(&y).unwrap();
         assert!(
-            f.aicc() <= other.aicc() + 1e-9,
+            f.report().aicc <= other.report().aicc + 1e-9,
             "{} beats {}",
             spec,
             f.spec()
@@ -110,7 +116,12 @@ fn auto_finds_aicc_at_or_below_r() {
     }
     // Without seasonality R stops at M,N,N (AICc 1674.07); the best known is M,A,N.
     let ns = Ets::auto().fit(&y.with_season_length(1).unwrap()).unwrap();
-    assert!(ns.aicc() <= 1674.0717, "{} {}", ns.spec(), ns.aicc());
+    assert!(
+        ns.report().aicc <= 1674.0717,
+        "{} {}",
+        ns.spec(),
+        ns.report().aicc
+    );
 }
 
 #[test]
@@ -260,10 +271,7 @@ fn mase_scale_matches_r_accuracy() {
 fn rolling_origin_cross_validation_counts_origins_and_steps() {
     use patronage::forecast::metrics::cross_validate;
     let y = air_passengers();
-    let cv = cross_validate(&y, 12, 12, 96, |s, h| {
-        Ets::params(spec(EM, TA, SM)).fit(s)?.forecast(h, &[])
-    })
-    .unwrap();
+    let cv = cross_validate(&y, 12, 12, 96, &Ets::params(spec(EM, TA, SM))).unwrap();
     assert_eq!(cv.origins, vec![96, 108, 120, 132]);
     assert!(cv.errors.iter().all(|r| r.len() == 12));
     // Every origin reaches all 12 steps; on average over the year ahead a seasonal model
@@ -278,14 +286,14 @@ fn rolling_origin_cross_validation_counts_origins_and_steps() {
         .unwrap();
     assert!((cv.errors[2][0] - (y.values()[120] - f.mean[0])).abs() < 1e-9);
     assert!(matches!(
-        cross_validate(&y, 0, 1, 10, |s, h| Ets::simple().fit(s)?.forecast(h, &[])),
+        cross_validate(&y, 0, 1, 10, &Ets::simple()),
         Err(Error::InvalidParameter {
             name: "horizon",
             ..
         })
     ));
     assert!(matches!(
-        cross_validate(&y, 1, 1, 144, |s, h| Ets::simple().fit(s)?.forecast(h, &[])),
+        cross_validate(&y, 1, 1, 144, &Ets::simple()),
         Err(Error::InvalidParameter {
             name: "initial",
             ..
@@ -398,26 +406,185 @@ fn every_fixed_specification_reaches_r_likelihood_on_r_datasets() {
         }
         let y = &cache.as_ref().unwrap().1;
         let f = Ets::params(r.spec).fit(y).unwrap();
-        let gain = f.log_likelihood() - r.loglik;
+        let gain = f.report().log_likelihood - r.loglik;
         eprintln!(
             "{:<15} {:<12} R {:>14.6} ours {:>14.6} ({:+.4})",
             r.series,
             r.spec.to_string(),
             r.loglik,
-            f.log_likelihood(),
+            f.report().log_likelihood,
             gain
         );
         if gain < -TOL {
             failures.push(format!("{} {} {gain:+.5}", r.series, r.spec));
         }
         assert!(
-            (f.aicc() - r.aicc + 2.0 * gain).abs() < 1e-5 * r.aicc.abs().max(1.0),
+            (f.report().aicc - r.aicc + 2.0 * gain).abs() < 1e-5 * r.aicc.abs().max(1.0),
             "{} {}: AICc {} vs R {}",
             r.series,
             r.spec,
-            f.aicc(),
+            f.report().aicc,
             r.aicc
         );
     }
     assert!(failures.is_empty(), "below R's optimum: {failures:#?}");
+}
+
+#[test]
+fn fitted_model_reports_its_parameters_and_fit() {
+    use patronage::forecast::ets::AutoEts;
+    let y = air_passengers();
+    let f = fit(EM, TD, SM);
+    let report = f.report();
+    assert_eq!(report.n_obs, 144.0);
+    assert!(report.standard_errors.is_none());
+    assert!(report.iterations > 0);
+    let names = f.parameter_names();
+    assert_eq!(names.len(), report.n_params);
+    assert_eq!(&names[..6], ["alpha", "beta", "gamma", "phi", "l", "b"]);
+    assert_eq!(names[6], "s1");
+    assert_eq!(names[16], "s11");
+    assert_eq!(names[17], "sigma2");
+    let values = f.parameter_values();
+    assert_eq!(values[0], f.alpha());
+    assert_eq!(Some(values[1]), f.beta());
+    assert_eq!(Some(values[3]), f.phi());
+    assert_eq!(&values[4..17], &f.initial_state()[..13]);
+    assert_eq!(values[17], f.sigma2());
+    let simple = Ets::simple().fit(&y).unwrap();
+    assert_eq!(simple.parameter_names(), ["alpha", "l", "sigma2"]);
+    assert_eq!(simple.parameters().len(), simple.report().n_params);
+    // The optimizer's settings are checked at fit time.
+    for bad in [
+        Ets::simple().max_iter(0),
+        Ets::simple().tol(f64::NAN),
+        Ets::simple().tol(0.0),
+    ] {
+        assert!(matches!(bad.fit(&y), Err(Error::InvalidParameter { .. })));
+    }
+    assert!(matches!(
+        AutoEts::default().max_iter(0).fit(&y),
+        Err(Error::InvalidParameter {
+            name: "max_iter",
+            ..
+        })
+    ));
+    // A generous budget reaches the same optimum as the default.
+    let again = Ets::params(spec(EM, TD, SM))
+        .max_iter(1_000)
+        .tol(1e-6)
+        .fit(&y)
+        .unwrap();
+    assert!((again.report().log_likelihood - report.log_likelihood).abs() < 1e-6);
+}
+
+#[test]
+fn a_model_at_given_values_reproduces_its_fit() {
+    let y = air_passengers();
+    for (e, t, s) in [(EM, TD, SM), (EA, TA, SA), (EA, TN, SN), (EM, TA, SN)] {
+        let f = fit(e, t, s);
+        let again = Ets::params(spec(e, t, s))
+            .fixed(f.coefficients())
+            .fit(&y)
+            .unwrap();
+        let (ll, ll2) = (f.report().log_likelihood, again.report().log_likelihood);
+        assert!(
+            (ll2 - ll).abs() <= 1e-9 * ll.abs(),
+            "{}: {ll} vs {ll2}",
+            f.spec()
+        );
+        assert_eq!(again.report().n_params, f.report().n_params);
+        assert!((again.report().aicc - f.report().aicc).abs() <= 1e-9 * ll.abs());
+        assert_eq!(
+            (again.report().iterations, again.report().converged),
+            (0, false)
+        );
+        assert_eq!(again.fitted(), f.fitted());
+        assert_eq!(again.residuals(), f.residuals());
+        assert_eq!(again.last_state(), f.last_state());
+        assert_eq!(
+            again.forecast(12, &[0.9]).unwrap(),
+            f.forecast(12, &[0.9]).unwrap()
+        );
+        assert_eq!(f.apply_to(&y).unwrap(), again);
+        // Other smoothing parameters fit worse.
+        let mut other = f.coefficients();
+        other.alpha = (other.alpha * 0.5).max(0.05);
+        let worse = Ets::params(spec(e, t, s)).fixed(other).fit(&y).unwrap();
+        assert!(worse.report().log_likelihood < ll, "{}", f.spec());
+    }
+    // Applied to another series: the first ten years, without re-estimation.
+    let f = fit(EM, TD, SM);
+    let head = f.apply_to(&y.head(120).unwrap()).unwrap();
+    assert_eq!(head.alpha(), f.alpha());
+    assert_eq!(head.fitted(), &f.fitted()[..120]);
+}
+
+#[test]
+fn bad_given_values_are_typed_errors() {
+    let y = air_passengers();
+    let f = fit(EA, TA, SA);
+    let c = f.coefficients();
+    let with = |edit: &dyn Fn(&mut patronage::forecast::ets::EtsCoefficients)| {
+        let mut c = c.clone();
+        edit(&mut c);
+        Ets::params(spec(EA, TA, SA)).fixed(c).fit(&y)
+    };
+    assert!(matches!(
+        with(&|c| c.beta = None),
+        Err(Error::InvalidParameter { name: "beta", .. })
+    ));
+    assert!(matches!(
+        with(&|c| c.phi = Some(0.9)),
+        Err(Error::InvalidParameter { name: "phi", .. })
+    ));
+    assert!(matches!(
+        with(&|c| c.alpha = f64::NAN),
+        Err(Error::InvalidParameter { name: "alpha", .. })
+    ));
+    assert!(matches!(
+        with(&|c| c.gamma = Some(1.5)),
+        Err(Error::InvalidParameter { name: "gamma", .. })
+    ));
+    // Inside [0, 1] but outside the admissible region.
+    assert!(matches!(
+        with(&|c| {
+            c.alpha = 1.0;
+            c.beta = Some(1.0);
+            c.gamma = Some(1.0);
+        }),
+        Err(Error::InvalidParameter { .. })
+    ));
+    assert!(matches!(
+        with(&|c| {
+            c.initial_state.pop();
+        }),
+        Err(Error::LengthMismatch {
+            field: "initial_state",
+            ..
+        })
+    ));
+    assert!(matches!(
+        with(&|c| c.initial_state[3] = f64::INFINITY),
+        Err(Error::NonFinite {
+            field: "initial_state",
+            row: 3,
+            ..
+        })
+    ));
+}
+
+#[test]
+fn cross_validation_takes_any_forecaster() {
+    use patronage::forecast::arima::Arima;
+    use patronage::forecast::metrics::{cross_validate, cross_validate_with};
+    let y = air_passengers().ln().unwrap();
+    let model = Arima::params(0, 1, 1).seasonal(0, 1, 1);
+    let cv = cross_validate(&y, 6, 12, 96, &model).unwrap();
+    let by_hand =
+        cross_validate_with(&y, 6, 12, 96, |s, h| model.fit(s)?.forecast(h, &[])).unwrap();
+    assert_eq!(cv, by_hand);
+    assert_eq!(cv.origins, vec![96, 108, 120, 132]);
+    let auto = cross_validate(&y, 3, 24, 96, &Ets::auto().additive_only(true)).unwrap();
+    assert!(auto.mae.iter().all(|m| m.is_finite()));
 }

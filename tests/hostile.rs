@@ -48,7 +48,7 @@ fn arima_periods_and_orders_are_bounded() {
         assert!(r.is_err(), "period {m}: {r:?}");
         // auto: a period longer than the series means no seasonal part, not a panic.
         let fit = Arima::auto().period(m).fit(&short).unwrap();
-        assert!(fit.aicc().is_finite());
+        assert!(fit.report().aicc.is_finite());
     }
     invalid(Arima::auto().max_pq(usize::MAX, 1).fit(&air), "max_pq");
     invalid(

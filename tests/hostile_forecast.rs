@@ -9,8 +9,9 @@ use patronage::Error;
 use patronage::forecast::arima::{Arima, FittedArima, MAX_CANDIDATES, MAX_ORDER};
 use patronage::forecast::decompose::{SeasonalWindow, Stl};
 use patronage::forecast::ets::{Ets, FittedEts};
-use patronage::forecast::metrics::{self, cross_validate};
+use patronage::forecast::metrics::{self, cross_validate_with};
 use patronage::forecast::{Forecast, Series};
+use patronage::prelude::*;
 
 fn close(a: f64, b: f64, rel: f64) -> bool {
     (a - b).abs() <= rel * a.abs().max(b.abs())
@@ -128,7 +129,7 @@ fn cross_validate_with_extreme_values_is_finite_or_an_error() {
             intervals: vec![],
         })
     };
-    let cv = cross_validate(&s, 2, 5, 10, naive).unwrap();
+    let cv = cross_validate_with(&s, 2, 5, 10, naive).unwrap();
     assert!(close(cv.rmse[0], 2e300, 1e-15), "{:?}", cv.rmse);
     assert!(cv.mae.iter().chain(&cv.rmse).all(|v| v.is_finite()));
     // MASE is the error over the naive scale: 1 at one step ahead.
@@ -137,7 +138,7 @@ fn cross_validate_with_extreme_values_is_finite_or_an_error() {
     // An error beyond f64 (MAX against MIN) is an error naming the step.
     let y = [f64::MAX, f64::MIN, f64::MAX, f64::MIN, f64::MAX];
     let s = Series::new(&y, 1).unwrap();
-    match cross_validate(&s, 1, 1, 1, naive) {
+    match cross_validate_with(&s, 1, 1, 1, naive) {
         Err(Error::InvalidValue { field, row, .. }) => assert_eq!((field, row), ("forecast", 0)),
         other => panic!("{other:?}"),
     }
@@ -150,7 +151,7 @@ fn cross_validate_with_extreme_values_is_finite_or_an_error() {
     };
     let s = Series::new(&[1.0, 2.0, 3.0, 4.0], 1).unwrap();
     assert!(matches!(
-        cross_validate(&s, 2, 1, 2, broken),
+        cross_validate_with(&s, 2, 1, 2, broken),
         Err(Error::NonFinite {
             field: "forecast",
             row: 0,
@@ -193,8 +194,8 @@ fn arima_of_huge_and_tiny_series_matches_the_fit_in_ordinary_units() {
         }
         assert!(close(fit.sigma2(), base.sigma2() * c * c, 1e-6), "{c}");
         assert!(close(
-            fit.log_likelihood(),
-            base.log_likelihood() - fit.n_used() as f64 * c.ln(),
+            fit.report().log_likelihood,
+            base.report().log_likelihood - fit.n_used() as f64 * c.ln(),
             1e-9
         ));
         let f = fit.forecast(12, &[0.95]).unwrap();
@@ -266,7 +267,7 @@ fn exhaustive_auto_arima_over_too_many_models_is_refused_before_fitting() {
 fn exhaustive_auto_arima_with_r_defaults_still_runs() {
     let s = Series::new(&monthly(), 12).unwrap();
     let fit = Arima::auto().stepwise(false).fit(&s).unwrap();
-    assert!(fit.aicc().is_finite());
+    assert!(fit.report().aicc.is_finite());
 }
 
 #[cfg(feature = "serde")]

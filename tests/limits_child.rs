@@ -353,7 +353,7 @@ fn auto_arima_with_the_largest_orders() {
         match fit {
             Ok(m) => {
                 eprintln!("auto ARIMA chose {}", m.order());
-                assert!(!m.aicc().is_nan());
+                assert!(!m.report().aicc.is_nan());
             }
             Err(e) => {
                 eprintln!("auto ARIMA: {e}");

@@ -9,6 +9,7 @@
 
 use patronage::forecast::Series;
 use patronage::forecast::arima::{Arima, FittedArima};
+use patronage::prelude::*;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
@@ -71,7 +72,7 @@ fn short_arima() -> FittedArima {
     // so AICc is infinite (serde_json used to write it as null and fail to read it).
     let s = Series::new(&[1.0, 3.0, 2.0, 4.0], 1).unwrap();
     let fit = Arima::params(0, 1, 1).fit(&s).unwrap();
-    assert!(fit.aicc().is_infinite());
+    assert!(fit.report().aicc.is_infinite());
     fit
 }
 
@@ -89,7 +90,7 @@ fn arima_round_trips_bit_for_bit() {
     for fit in [airline(), short_arima(), drift, css, auto] {
         let back = round_trip(&fit);
         assert_eq!(back, fit);
-        assert_eq!(back.aicc().to_bits(), fit.aicc().to_bits());
+        assert_eq!(back.report().aicc.to_bits(), fit.report().aicc.to_bits());
         same_forecasts(
             &back.forecast(12, &[0.8, 0.95]).unwrap(),
             &fit.forecast(12, &[0.8, 0.95]).unwrap(),
@@ -123,9 +124,26 @@ fn arima_files_from_earlier_versions_still_load() {
     let mut v = serde_json::to_value(&fit).unwrap();
     let plain = serde_json::to_string(&v).unwrap();
     assert_eq!(serde_json::from_str::<FittedArima>(&plain).unwrap(), fit);
-    v["criteria"]["aicc"] = Value::Null;
+    // Version 0.1 wrote `criteria` (log-likelihood, AIC, AICc, BIC) where 0.2 writes a
+    // fit report: the report is rebuilt from its log-likelihood, the AICc computed
+    // again (0.1 could write it as null), the standard errors from the file's.
+    let report = v.as_object_mut().unwrap().remove("report").unwrap();
+    v["criteria"] = json!({
+        "log_likelihood": report["log_likelihood"],
+        "aic": report["aic"],
+        "aicc": Value::Null,
+        "bic": report["bic"],
+    });
     let back: FittedArima = serde_json::from_value(v).unwrap();
-    assert!(back.aicc().is_nan());
+    let (old, new) = (back.report(), fit.report());
+    assert_eq!(old.log_likelihood, new.log_likelihood);
+    assert_eq!((old.aic, old.aicc, old.bic), (new.aic, new.aicc, new.bic));
+    assert_eq!((old.n_params, old.n_obs), (new.n_params, new.n_obs));
+    assert_eq!(old.standard_errors, new.standard_errors);
+    assert_eq!(
+        back.forecast(3, &[0.9]).unwrap(),
+        fit.forecast(3, &[0.9]).unwrap()
+    );
 }
 
 #[test]
@@ -241,7 +259,6 @@ fn tampered_ets_files_are_load_errors() {
 // k-means and the standardizer
 
 use ndarray::Array2;
-use patronage::prelude::*;
 use patronage::segment::scale::Standardizer;
 use patronage::segment::{FittedKMeans, KMeans};
 

@@ -498,7 +498,7 @@ proptest! {
         use patronage::forecast::{Series, ets::Ets};
         let Some(s) = ok_or_typed(Series::new(&values, m), values.len()) else { return Ok(()) };
         let Some(fit) = ok_or_typed(Ets::auto().fit(&s), values.len()) else { return Ok(()) };
-        prop_assert!(!fit.aicc().is_nan(), "aicc NaN");
+        prop_assert!(!fit.report().aicc.is_nan(), "aicc NaN");
         prop_assert!(fit.sigma2().is_finite() && fit.sigma2() >= 0.0, "sigma2 {}", fit.sigma2());
         all_finite(fit.fitted(), "fitted");
         let h = h.min(2 * MAX_HORIZON);
@@ -688,7 +688,7 @@ proptest! {
         use patronage::forecast::{Series, metrics::cross_validate};
         use patronage::forecast::arima::Arima;
         let s = Series::new(&values, 1).unwrap();
-        let cv = cross_validate(&s, horizon, step, initial, |train, h| Arima::params(0, 1, 0).fit(train)?.forecast(h, &[]));
+        let cv = cross_validate(&s, horizon, step, initial, &Arima::params(0, 1, 0));
         if let Some(cv) = ok_or_typed(cv, values.len()) {
             prop_assert_eq!(cv.errors.len(), cv.origins.len());
             all_non_negative(&cv.mae.iter().copied().filter(|v| !v.is_nan()).collect::<Vec<_>>(), "cv mae");

@@ -21,8 +21,9 @@
 //! # Ok::<(), patronage::Error>(())
 //! ```
 
-use super::{Forecast, Series};
+use super::{Forecast, Forecaster, Series};
 use crate::error::{Error, Result};
+use crate::model::Fit;
 
 /// Accuracy of a forecast against actuals (see the [module docs](self)).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -329,15 +330,52 @@ pub struct CrossValidation {
 /// the model is fitted on the first `initial` observations, then `initial + step`, ...
 /// and each fit forecasts `horizon` steps; errors are grouped by step ahead.
 ///
-/// `model(train, h)` fits a model to `train` and returns its forecast `h` steps ahead,
-/// for example `|s, h| Ets::auto().fit(s)?.forecast(h, &[])`.
+/// `model` is the params of any forecaster ([`Ets`](super::ets::Ets),
+/// [`AutoEts`](super::ets::AutoEts), [`Arima`](super::arima::Arima),
+/// [`AutoArima`](super::arima::AutoArima)), fitted afresh at each origin; for any other
+/// way to forecast, see [`cross_validate_with`].
 ///
 /// ```
 /// use patronage::forecast::{ets::Ets, metrics::cross_validate, Series};
 /// let y: Vec<f64> = (0..40).map(|t| 20.0 + t as f64 + [1.0, -1.0][t % 2]).collect();
-/// let cv = cross_validate(&Series::new(&y, 1)?, 3, 5, 20, |s, h| Ets::holt(false).fit(s)?.forecast(h, &[]))?;
+/// let cv = cross_validate(&Series::new(&y, 1)?, 3, 5, 20, &Ets::holt(false))?;
 /// assert_eq!(cv.origins, vec![20, 25, 30, 35]);
 /// assert_eq!(cv.mae.len(), 3);
+/// # Ok::<(), patronage::Error>(())
+/// ```
+///
+/// # Errors
+/// As [`cross_validate_with`], with the model's fit and forecast errors.
+pub fn cross_validate<M>(
+    series: &Series,
+    horizon: usize,
+    step: usize,
+    initial: usize,
+    model: &M,
+) -> Result<CrossValidation>
+where
+    M: for<'a> Fit<&'a Series>,
+    for<'a> <M as Fit<&'a Series>>::Fitted: Forecaster,
+{
+    cross_validate_with(series, horizon, step, initial, |train, h| {
+        model.fit(train)?.forecast(h, &[])
+    })
+}
+
+/// [`cross_validate`] with any forecasting closure: `model(train, h)` returns the
+/// forecast `h` steps ahead from the training window `train`, for example
+/// `|s, h| Ets::auto().fit(s)?.forecast(h, &[])`, or a benchmark such as the naive
+/// forecast.
+///
+/// ```
+/// use patronage::forecast::{metrics::cross_validate_with, Forecast, Series};
+/// let y: Vec<f64> = (0..40).map(|t| 20.0 + t as f64 + [1.0, -1.0][t % 2]).collect();
+/// let naive = |s: &Series, h: usize| -> patronage::Result<Forecast> {
+///     let last = s.values()[s.len() - 1];
+///     Ok(Forecast { mean: vec![last; h], intervals: vec![] })
+/// };
+/// let cv = cross_validate_with(&Series::new(&y, 1)?, 1, 5, 20, naive)?;
+/// assert_eq!(cv.origins, vec![20, 25, 30, 35]);
 /// # Ok::<(), patronage::Error>(())
 /// ```
 ///
@@ -347,7 +385,7 @@ pub struct CrossValidation {
 /// the model returns; [`Error::NonFinite`] (field `forecast`, row the step) for a
 /// forecast the model returns that is not finite, and [`Error::InvalidValue`] (field
 /// `forecast`) for one whose error against the actual is beyond the range of f64.
-pub fn cross_validate<F>(
+pub fn cross_validate_with<F>(
     series: &Series,
     horizon: usize,
     step: usize,
@@ -502,14 +540,14 @@ mod tests {
             })
         };
         assert!(matches!(
-            cross_validate(&s, usize::MAX, 1, 10, naive),
+            cross_validate_with(&s, usize::MAX, 1, 10, naive),
             Err(Error::InvalidParameter {
                 name: "horizon",
                 ..
             })
         ));
         // A step past the end leaves one origin, without overflowing.
-        let cv = cross_validate(&s, 2, usize::MAX, 10, naive).unwrap();
+        let cv = cross_validate_with(&s, 2, usize::MAX, 10, naive).unwrap();
         assert_eq!(cv.origins, vec![10]);
         assert_eq!(cv.errors[0], vec![y[10] - y[9], y[11] - y[9]]);
     }

@@ -12,10 +12,20 @@
 //!   `Arima::auto` measures seasonal strength on it.
 //! - [`metrics`]: MAE, RMSE, MAPE, sMAPE, MASE and rolling-origin cross-validation.
 //!
-//! Every fitted model answers `forecast(h, levels)` with a [`Forecast`]: the point
-//! forecasts and, per requested level, lower and upper bounds.
+//! The models follow the crate's [model contract](crate::model): their params
+//! ([`Ets`](ets::Ets), [`AutoEts`](ets::AutoEts), [`Arima`](arima::Arima),
+//! [`AutoArima`](arima::AutoArima)) implement [`Fit`](crate::model::Fit) for a
+//! `&Series`; the fitted models implement [`Forecaster`] and
+//! [`FittedModel`](crate::model::FittedModel). Every fitted model answers
+//! `forecast(h, levels)` with a [`Forecast`]: the point forecasts and, per requested
+//! level, lower and upper bounds; its [`FitReport`] has the log-likelihood, AIC, AICc
+//! and BIC. A model can also be evaluated at given coefficients rather than estimated
+//! ([`Arima::fixed`](arima::Arima::fixed), [`Ets::fixed`](ets::Ets::fixed), or a fitted
+//! model's `apply_to(&series)`, as R's `Arima(y, model = fit)` and
+//! `ets(y, model = fit)`).
 //!
 //! ```
+//! use patronage::prelude::*;
 //! use patronage::forecast::{ets::Ets, Series};
 //! // Trend, a seasonal pattern and some irregular noise, 4 years of months.
 //! let y: Vec<f64> = (0..48)
@@ -38,6 +48,7 @@ pub mod series;
 pub use series::{Period, Series};
 
 use crate::error::{Error, Result};
+use crate::model::FitReport;
 
 /// Point forecasts and prediction intervals for the `h` periods after a series ends.
 #[derive(Debug, Clone, PartialEq)]
@@ -86,6 +97,32 @@ pub(crate) fn check_request(h: usize, levels: &[f64]) -> Result<()> {
 /// `Error::InvalidParameter` naming `name` unless `1 <= h <=` [`MAX_HORIZON`].
 pub(crate) fn check_horizon(name: &'static str, h: usize) -> Result<()> {
     Error::check_count(name, h, 1, "MAX_HORIZON", MAX_HORIZON)
+}
+
+/// Every value finite, else [`Error::NonFinite`] naming `field` and the row (for given
+/// coefficients and loaded models alike).
+pub(crate) fn check_all_finite(field: &'static str, values: &[f64]) -> Result<()> {
+    match values.iter().position(|v| !v.is_finite()) {
+        Some(row) => Err(Error::NonFinite {
+            field,
+            row,
+            value: values[row],
+        }),
+        None => Ok(()),
+    }
+}
+
+/// [`Error::InvalidParameter`] naming `name`.
+pub(crate) fn invalid(
+    name: &'static str,
+    value: impl ToString,
+    reason: impl Into<String>,
+) -> Error {
+    Error::InvalidParameter {
+        name,
+        value: value.to_string(),
+        reason: reason.into(),
+    }
 }
 
 /// The two-sided standard normal quantile for a coverage level (1.959964 for 0.95).
@@ -143,6 +180,36 @@ pub(crate) fn check_finite_forecast(f: &Forecast) -> Result<()> {
     Err(Error::NonFinite { field, row, value })
 }
 
+/// The information criteria of a model saved before fitted models held a
+/// [`FitReport`] (version 0.1): only the log-likelihood is read, and the report is
+/// rebuilt from it (an AICc written as `null` by older versions is computed again).
+#[cfg(feature = "serde")]
+#[derive(serde::Deserialize)]
+pub(crate) struct LegacyCriteria {
+    #[serde(with = "crate::serde_float")]
+    pub(crate) log_likelihood: f64,
+}
+
+/// The report of a saved model: its `report`, or one rebuilt from the `criteria` of a
+/// file from version 0.1 with `k` parameters and `n` observations.
+#[cfg(feature = "serde")]
+pub(crate) fn loaded_report(
+    report: Option<FitReport>,
+    legacy: Option<LegacyCriteria>,
+    k: usize,
+    n: f64,
+) -> Result<FitReport> {
+    match (report, legacy) {
+        (Some(report), _) => Ok(report),
+        (None, Some(c)) => Ok(FitReport::new(c.log_likelihood, k, n, None, 0, true)),
+        (None, None) => Err(Error::InvalidParameter {
+            name: "report",
+            value: "missing".into(),
+            reason: "a saved forecaster has its fit report".into(),
+        }),
+    }
+}
+
 /// Which information criterion an automatic search ([`ets::AutoEts`],
 /// [`arima::AutoArima`]) minimizes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -158,8 +225,8 @@ pub enum Criterion {
 }
 
 impl Criterion {
-    /// The criterion's value among a model's criteria.
-    pub fn of(self, ic: &InformationCriteria) -> f64 {
+    /// The criterion's value in a model's fit report.
+    pub fn of(self, ic: &FitReport) -> f64 {
         match self {
             Criterion::Aic => ic.aic,
             Criterion::Aicc => ic.aicc,
@@ -184,44 +251,4 @@ pub trait Forecaster {
 
     /// Residuals over the history (actual minus fitted on the model's error scale).
     fn residuals(&self) -> &[f64];
-}
-
-/// Information criteria from a log-likelihood, `k` estimated parameters (including
-/// the innovation variance where the model counts it) and `n` observations.
-///
-/// With serde, a non-finite criterion (AICc on a short series is infinite) is written
-/// as a string (`"inf"`) so that it reads back exactly; JSON has no infinity.
-#[derive(Debug, Clone, Copy, PartialEq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-pub struct InformationCriteria {
-    /// Log-likelihood.
-    #[cfg_attr(feature = "serde", serde(with = "crate::serde_float"))]
-    pub log_likelihood: f64,
-    /// Akaike: `-2 logL + 2k`.
-    #[cfg_attr(feature = "serde", serde(with = "crate::serde_float"))]
-    pub aic: f64,
-    /// Small-sample corrected: `AIC + 2k(k+1)/(n-k-1)` (infinite when `n <= k + 1`).
-    #[cfg_attr(feature = "serde", serde(with = "crate::serde_float"))]
-    pub aicc: f64,
-    /// Bayesian: `-2 logL + k ln n`.
-    #[cfg_attr(feature = "serde", serde(with = "crate::serde_float"))]
-    pub bic: f64,
-}
-
-impl InformationCriteria {
-    pub(crate) fn new(log_likelihood: f64, k: usize, n: usize) -> Self {
-        let (kf, nf) = (k as f64, n as f64);
-        let aic = -2.0 * log_likelihood + 2.0 * kf;
-        let aicc = if n > k + 1 {
-            aic + 2.0 * kf * (kf + 1.0) / (nf - kf - 1.0)
-        } else {
-            f64::INFINITY
-        };
-        Self {
-            log_likelihood,
-            aic,
-            aicc,
-            bic: -2.0 * log_likelihood + kf * nf.ln(),
-        }
-    }
 }
