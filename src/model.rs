@@ -3,7 +3,7 @@
 //! A model starts as a plain builder of its settings (`BetaGeo::params()`,
 //! `KMeans::params(8)`, `Ets::auto()`), with defaults from the field's usual tools.
 //! [`Fit::fit`] checks the settings and the data and returns the fitted model or a
-//! typed [`Error`](crate::Error); nothing is checked twice, and a fitted model holds
+//! typed [`Error`]; nothing is checked twice, and a fitted model holds
 //! only what prediction needs. Fitted models are `Clone + Debug + Send + Sync` and,
 //! with the `serde` feature, saved and loaded (and checked as they load).
 //!

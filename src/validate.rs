@@ -181,7 +181,6 @@ pub(crate) fn non_empty(field: &'static str, len: usize) -> Result<()> {
 
 /// A value that breaks a rule other than finiteness or sign: [`Error::InvalidValue`]
 /// naming `field` and `row`.
-#[cfg(feature = "serde")]
 pub(crate) fn invalid_value(
     field: &'static str,
     row: usize,

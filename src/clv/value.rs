@@ -146,7 +146,7 @@ impl Valuation {
     /// [time unit](CustomerSummary::time_unit_days).
     ///
     /// # Errors
-    /// [`Error::InvalidParameter`](crate::Error::InvalidParameter) for zero months or
+    /// [`Error::InvalidParameter`] for zero months or
     /// steps or more than [`MAX_STEPS`], a negative or non-finite rate, a non-positive
     /// or non-finite `days_per_month` or horizon (or a month too long in the summary's
     /// unit), or a negative or non-finite margin; the spend model's error naming the

@@ -242,7 +242,7 @@ pub trait Forecaster {
     /// (probabilities in `(0, 1)`).
     ///
     /// # Errors
-    /// [`Error::InvalidParameter`](crate::Error::InvalidParameter) for `h` above
+    /// [`Error::InvalidParameter`] for `h` above
     /// [`MAX_HORIZON`] or a level outside `(0, 1)`.
     fn forecast(&self, h: usize, levels: &[f64]) -> crate::Result<Forecast>;
 
