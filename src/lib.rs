@@ -13,6 +13,12 @@
 //! distance kernels of [`segment`] run compiled for the CPU's widest vector unit,
 //! chosen at run time (feature `simd`, on by default), with bit-identical results.
 //!
+//! Every model follows one contract ([`model`]): a params builder, [`Fit`](model::Fit)
+//! to data, a fitted model that predicts through the trait of its kind and reports one
+//! [`FitReport`]; `use patronage::prelude::*;` brings the traits into scope. Summaries
+//! know their time unit and horizons are typed ([`Horizon`]), so no call converts units
+//! by hand.
+//!
 //! ## A tour
 //!
 //! **1. Validate purchases once.** [`TransactionLog::new`] takes rows in any order with
