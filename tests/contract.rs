@@ -271,3 +271,59 @@ fn parameters_are_named() {
     let published = BetaGeo::from_params(0.243, 4.414, 0.793, 2.426).unwrap();
     assert!(!published.report().converged && published.parameters()[0].standard_error.is_none());
 }
+
+/// Fitted models and their params are plain values: cloned, printed, shared across
+/// threads (and, with serde, saved).
+#[test]
+fn models_are_clone_debug_send_sync() {
+    fn plain<T: Clone + std::fmt::Debug + Send + Sync + 'static>() {}
+    use patronage::churn::{LogisticRegression, LogisticRegressionParams};
+    use patronage::clv::{BetaGeoBetaBinomParams, BetaGeoParams, GammaGammaParams};
+    use patronage::clv::{ModifiedBetaGeoParams, ParetoNbdParams};
+    use patronage::forecast::arima::{Arima, AutoArima, FittedArima};
+    use patronage::forecast::ets::{AutoEts, FittedEts};
+    use patronage::segment::scale::{Standardizer, StandardizerParams};
+    use patronage::segment::{FittedKMeans, KMeans};
+    use patronage::survival::{KaplanMeier, KaplanMeierParams};
+    plain::<BetaGeo>();
+    plain::<BetaGeoParams>();
+    plain::<ModifiedBetaGeo>();
+    plain::<ModifiedBetaGeoParams>();
+    plain::<ParetoNbd>();
+    plain::<ParetoNbdParams>();
+    plain::<BetaGeoBetaBinom>();
+    plain::<BetaGeoBetaBinomParams>();
+    plain::<GammaGamma>();
+    plain::<GammaGammaParams>();
+    plain::<LogisticRegression>();
+    plain::<LogisticRegressionParams>();
+    plain::<FittedKMeans>();
+    plain::<KMeans>();
+    plain::<Standardizer>();
+    plain::<StandardizerParams>();
+    plain::<KaplanMeier>();
+    plain::<KaplanMeierParams>();
+    plain::<FittedEts>();
+    plain::<Ets>();
+    plain::<AutoEts>();
+    plain::<FittedArima>();
+    plain::<Arima>();
+    plain::<AutoArima>();
+    plain::<FitReport>();
+    plain::<Horizon>();
+    plain::<patronage::Optimizer>();
+    #[cfg(feature = "serde")]
+    {
+        fn saved<T: serde::Serialize + serde::de::DeserializeOwned>() {}
+        saved::<BetaGeo>();
+        saved::<BetaGeoBetaBinom>();
+        saved::<GammaGamma>();
+        saved::<LogisticRegression>();
+        saved::<FittedKMeans>();
+        saved::<Standardizer>();
+        saved::<KaplanMeier>();
+        saved::<FittedEts>();
+        saved::<FittedArima>();
+        saved::<FitReport>();
+    }
+}
