@@ -287,7 +287,7 @@ pub trait FittedModel {
 /// **Regularization has one meaning across the crate**: the fit minimizes the mean
 /// negative log-likelihood per (weighted) observation plus `penalty * sum(theta^2)`
 /// over the penalized parameters `theta` (bigger = stronger, 0 = none). For the CLV
-/// models `theta` are the log-parameters (all of them), exactly lifetimes'
+/// models `theta` are the model's parameters (all of them, as lifetimes squares them), exactly lifetimes'
 /// `penalizer_coef`; for logistic regression `theta` are the coefficients without the
 /// intercept, so scikit-learn's `C` is `1 / (2 * penalty * n)` for `n` (weighted) rows,
 /// and `penalty = 1 / (2 * C * n)`.
