@@ -430,7 +430,7 @@ fn day_rounding_biases_alpha_upward_a_little() {
 /// repeat buyers exactly as a fit on the hand-filtered columns and counts what it left
 /// out.
 #[test]
-fn gamma_gamma_fit_eligible_leaves_out_zero_spend() {
+fn gamma_gamma_eligible_only_leaves_out_zero_spend() {
     use common::cdnow_rows;
     use patronage::{SummaryParams, TransactionLog};
     let mut rows = cdnow_rows();

@@ -585,7 +585,7 @@ proptest! {
         }
     }
 
-    /// CLV fits of wild columns: `fit_weighted`, BG/BB and Gamma-Gamma validate by row.
+    /// CLV fits of wild columns: weighted summaries, BG/BB and Gamma-Gamma validate by row.
     #[test]
     fn clv_fits_of_wild_columns(rows in prop::collection::vec((mostly((0u8..10).prop_map(f64::from)), 0.0f64..=1.0, mostly(1.0f64..60.0), mostly(0.0f64..5.0)), 0..40), penalizer in mostly(0.0f64..1.0)) {
         use patronage::clv::{BetaGeo, BetaGeoBetaBinom, GammaGamma, ParetoNbd};
