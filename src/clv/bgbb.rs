@@ -38,7 +38,6 @@ use super::PurchaseModel;
 use super::fit::fit_penalized;
 use crate::error::{Error, Result};
 use crate::math::optim::{cholesky_inverse, numerical_gradient, numerical_hessian};
-use crate::model::{FitReport, Optimizer};
 use crate::summary::CustomerSummary;
 use crate::validate;
 
@@ -120,34 +119,6 @@ fn opportunities(n: f64) -> Result<()> {
     Ok(())
 }
 
-/// BG/BB fitting options ([`Optimized`](crate::model::Optimized): at most 500 BFGS
-/// iterations, tolerance 1e-9; [`Regularized`](crate::model::Regularized): lifetimes'
-/// `penalizer_coef` on (α, β, γ, δ)); [`Fit`](crate::model::Fit) to a discrete
-/// [`CustomerSummary`], or one with a weight per row (`fit((&summary, &weights))`: the
-/// donations data come compressed this way), returns a [`BetaGeoBetaBinom`].
-///
-/// # Errors
-/// [`Error::InvalidValue`] for a row that is not a discrete history (counts not whole
-/// numbers; [`Error::LimitExceeded`] for T above
-/// [`MAX_OPPORTUNITIES`](super::MAX_OPPORTUNITIES)); for weights,
-/// [`Error::LengthMismatch`], [`Error::NonFinite`], [`Error::Negative`] naming the row;
-/// [`Error::InsufficientData`] when no row has weight, every `n` is 0 or every `x` is 0,
-/// or when the likelihood rises towards a parameter limit (each parameter is kept in
-/// `[1e-8, 1e8]`: the data do not identify the model); [`Error::NotConverged`].
-#[derive(Debug, Clone, PartialEq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-pub struct BetaGeoBetaBinomParams {
-    optimizer: Optimizer,
-}
-
-impl Default for BetaGeoBetaBinomParams {
-    fn default() -> Self {
-        Self {
-            optimizer: Optimizer::new(500, 1e-9),
-        }
-    }
-}
-
 /// Checks that every row of a summary is a discrete history (whole counts within
 /// [`MAX_OPPORTUNITIES`](super::MAX_OPPORTUNITIES)).
 fn check_discrete(summary: &CustomerSummary) -> Result<()> {
@@ -223,7 +194,7 @@ impl BetaGeoBetaBinomParams {
             beta: params[1],
             gamma: params[2],
             delta: params[3],
-            report: FitReport::new(ll(&params), 4, total, se, iterations, true),
+            report: crate::FitReport::new(ll(&params), 4, total, se, iterations, true),
         })
     }
 }
@@ -244,40 +215,34 @@ impl crate::model::Fit<(&CustomerSummary, &[f64])> for BetaGeoBetaBinomParams {
     }
 }
 
-/// A fitted BG/BB model.
-///
-/// With the `serde` feature a saved model is checked as it loads: a file with a
-/// parameter that is not finite and > 0, a non-finite log-likelihood, AIC or BIC, an AIC
-/// that is not `2k - 2 LL`, or standard errors that are not one finite value >= 0 per
-/// parameter is an error naming the field, not a model.
-#[derive(Debug, Clone, PartialEq)]
-#[cfg_attr(
-    feature = "serde",
-    derive(serde::Serialize, serde::Deserialize),
-    serde(try_from = "RawBetaGeoBetaBinom")
-)]
-pub struct BetaGeoBetaBinom {
-    alpha: f64,
-    beta: f64,
-    gamma: f64,
-    delta: f64,
-    report: FitReport,
+super::fit::clv_model! {
+    /// BG/BB fitting options ([`Optimized`](crate::model::Optimized): at most 500 BFGS
+    /// iterations, tolerance 1e-9; [`Regularized`](crate::model::Regularized): lifetimes'
+    /// `penalizer_coef` on (α, β, γ, δ)); [`Fit`](crate::model::Fit) to a discrete
+    /// [`CustomerSummary`], or one with a weight per row (`fit((&summary, &weights))`: the
+    /// donations data come compressed this way), returns a [`BetaGeoBetaBinom`].
+    ///
+    /// # Errors
+    /// [`Error::InvalidValue`] for a row that is not a discrete history (counts not whole
+    /// numbers; [`Error::LimitExceeded`] for T above
+    /// [`MAX_OPPORTUNITIES`](super::MAX_OPPORTUNITIES)); for weights,
+    /// [`Error::LengthMismatch`], [`Error::NonFinite`], [`Error::Negative`] naming the row;
+    /// [`Error::InsufficientData`] when no row has weight, every `n` is 0 or every `x` is 0,
+    /// or when the likelihood rises towards a parameter limit (each parameter is kept in
+    /// `[1e-8, 1e8]`: the data do not identify the model); [`Error::NotConverged`].
+    params BetaGeoBetaBinomParams(max_iter 500, tol 1e-9);
+    /// A fitted BG/BB model.
+    model BetaGeoBetaBinom(RawBetaGeoBetaBinom, "RawBetaGeoBetaBinom", "BG/BB") {
+        /// α of the transaction-probability Beta.
+        alpha,
+        /// β of the transaction-probability Beta.
+        beta,
+        /// γ of the dropout-probability Beta.
+        gamma,
+        /// δ of the dropout-probability Beta.
+        delta,
+    }
 }
-
-super::fit::clv_model!(
-    BetaGeoBetaBinomParams,
-    BetaGeoBetaBinom,
-    RawBetaGeoBetaBinom,
-    "BG/BB",
-    /// α of the transaction-probability Beta.
-    alpha,
-    /// β of the transaction-probability Beta.
-    beta,
-    /// γ of the dropout-probability Beta.
-    gamma,
-    /// δ of the dropout-probability Beta.
-    delta,
-);
 
 impl BetaGeoBetaBinom {
     /// `P(X(n) = x)`: probability that a new customer makes exactly `x` transactions in

@@ -46,41 +46,8 @@ use super::PurchaseModel;
 use super::fit::CompressedSummary;
 use crate::error::Result;
 use crate::math::special::ln_hyp2f1_signed;
-use crate::model::{FitReport, Optimizer};
 #[cfg(doc)]
 use crate::summary::CustomerSummary;
-
-/// BG/NBD fitting options ([`Optimized`](crate::model::Optimized): at most 500 BFGS
-/// iterations, gradient tolerance 1e-10 on the mean objective in log-parameters;
-/// [`Regularized`](crate::model::Regularized): lifetimes' `penalizer_coef`, 0 by default);
-/// [`Fit`](crate::model::Fit) returns a [`BetaGeo`].
-///
-/// Fits a [`CustomerSummary`] (frequency, recency, T), or a summary with a weight per
-/// row (`fit((&summary, &weights))`, for published tables of distinct rows).
-///
-/// # Errors
-/// [`crate::Error::InvalidParameter`] for bad options ([`Optimizer::check`]);
-/// [`crate::Error::InsufficientData`] when no customer has a repeat purchase, every T
-/// is 0 or every weight is 0, or when the likelihood keeps rising towards the edge of
-/// the parameter box (each parameter is kept in `[1e-8, 1e8]`; an optimum within a
-/// factor 10 of its edge means the data do not identify the model, typically too few
-/// customers to estimate the heterogeneity of their rates);
-/// [`crate::Error::NotConverged`] when BFGS stops early (with the last log-parameters);
-/// for weights, [`crate::Error::LengthMismatch`], [`crate::Error::Negative`] and
-/// [`crate::Error::NonFinite`] naming the row.
-#[derive(Debug, Clone, PartialEq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-pub struct BetaGeoParams {
-    optimizer: Optimizer,
-}
-
-impl Default for BetaGeoParams {
-    fn default() -> Self {
-        Self {
-            optimizer: Optimizer::new(500, 1e-10),
-        }
-    }
-}
 
 impl BetaGeoParams {
     fn fit_compressed(&self, data: &CompressedSummary) -> Result<BetaGeo> {
@@ -208,40 +175,38 @@ pub(crate) fn family_log_likelihood(
     (total[4], [total[0], total[1], total[2], total[3]])
 }
 
-/// A fitted BG/NBD model.
-///
-/// With the `serde` feature a saved model is checked as it loads: a file with a
-/// parameter that is not finite and > 0, a non-finite log-likelihood, AIC or BIC, an AIC
-/// that is not `2k - 2 LL`, or standard errors that are not one finite value >= 0 per
-/// parameter is an error naming the field, not a model.
-#[derive(Debug, Clone, PartialEq)]
-#[cfg_attr(
-    feature = "serde",
-    derive(serde::Serialize, serde::Deserialize),
-    serde(try_from = "RawBetaGeo")
-)]
-pub struct BetaGeo {
-    r: f64,
-    alpha: f64,
-    a: f64,
-    b: f64,
-    report: FitReport,
+super::fit::clv_model! {
+    /// BG/NBD fitting options ([`Optimized`](crate::model::Optimized): at most 500 BFGS
+    /// iterations, gradient tolerance 1e-10 on the mean objective in log-parameters;
+    /// [`Regularized`](crate::model::Regularized): lifetimes' `penalizer_coef`, 0 by default);
+    /// [`Fit`](crate::model::Fit) returns a [`BetaGeo`].
+    ///
+    /// Fits a [`CustomerSummary`] (frequency, recency, T), or a summary with a weight per
+    /// row (`fit((&summary, &weights))`, for published tables of distinct rows).
+    ///
+    /// # Errors
+    /// [`crate::Error::InvalidParameter`] for bad options ([`Optimizer::check`](crate::Optimizer::check));
+    /// [`crate::Error::InsufficientData`] when no customer has a repeat purchase, every T
+    /// is 0 or every weight is 0, or when the likelihood keeps rising towards the edge of
+    /// the parameter box (each parameter is kept in `[1e-8, 1e8]`; an optimum within a
+    /// factor 10 of its edge means the data do not identify the model, typically too few
+    /// customers to estimate the heterogeneity of their rates);
+    /// [`crate::Error::NotConverged`] when BFGS stops early (with the last log-parameters);
+    /// for weights, [`crate::Error::LengthMismatch`], [`crate::Error::Negative`] and
+    /// [`crate::Error::NonFinite`] naming the row.
+    params BetaGeoParams(max_iter 500, tol 1e-10);
+    /// A fitted BG/NBD model.
+    model BetaGeo(RawBetaGeo, "RawBetaGeo", "BG/NBD") {
+        /// Shape of the purchase-rate Gamma.
+        r,
+        /// Rate (scale parameter, in time units) of the purchase-rate Gamma.
+        alpha,
+        /// First shape of the dropout Beta.
+        a,
+        /// Second shape of the dropout Beta.
+        b,
+    }
 }
-
-super::fit::clv_model!(
-    BetaGeoParams,
-    BetaGeo,
-    RawBetaGeo,
-    "BG/NBD",
-    /// Shape of the purchase-rate Gamma.
-    r,
-    /// Rate (scale parameter, in time units) of the purchase-rate Gamma.
-    alpha,
-    /// First shape of the dropout Beta.
-    a,
-    /// Second shape of the dropout Beta.
-    b,
-);
 
 impl BetaGeo {
     /// `P(X(t) = n)` for a customer who has just made a first purchase (the paper's

@@ -362,7 +362,7 @@ macro_rules! checked_on_load {
         #[derive(serde::Deserialize)]
         struct $raw {
             $($param: f64,)+
-            report: FitReport,
+            report: crate::model::FitReport,
         }
 
         #[cfg(feature = "serde")]
@@ -437,11 +437,51 @@ macro_rules! contract {
 pub(crate) use contract;
 
 /// Everything a CLV model whose fields are its positive parameters and a report has
-/// in common: `params()`, `from_params(...)` (each parameter finite and `> 0`), a
-/// getter per parameter with its doc, the contract's impls ([`contract`]) and the
-/// checked load ([`checked_on_load`]).
+/// in common: its params struct (an [`Optimizer`] with the model's defaults) and its
+/// struct, `params()`, `from_params(...)` (each parameter finite and `> 0`), a getter
+/// per parameter with its doc, the contract's impls ([`contract`]) and the checked load
+/// ([`checked_on_load`]).
 macro_rules! clv_model {
-    ($params:ident, $model:ident, $raw:ident, $name:literal, $( $(#[$doc:meta])* $param:ident ),+ $(,)?) => {
+    (
+        $(#[$pdoc:meta])*
+        params $params:ident(max_iter $max_iter:expr, tol $tol:expr);
+        $(#[$mdoc:meta])*
+        model $model:ident($raw:ident, $rawname:literal, $name:literal) {
+            $( $(#[$doc:meta])* $param:ident ),+ $(,)?
+        }
+    ) => {
+        $(#[$pdoc])*
+        #[derive(Debug, Clone, PartialEq)]
+        #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+        pub struct $params {
+            optimizer: crate::model::Optimizer,
+        }
+
+        impl Default for $params {
+            fn default() -> Self {
+                Self {
+                    optimizer: crate::model::Optimizer::new($max_iter, $tol),
+                }
+            }
+        }
+
+        $(#[$mdoc])*
+        ///
+        /// With the `serde` feature a saved model is checked as it loads: a file with a
+        /// parameter that is not finite and > 0, or a fit report inconsistent with the
+        /// model (see [`FitReport`](crate::FitReport)) is an error naming the field, not
+        /// a model.
+        #[derive(Debug, Clone, PartialEq)]
+        #[cfg_attr(
+            feature = "serde",
+            derive(serde::Serialize, serde::Deserialize),
+            serde(try_from = $rawname)
+        )]
+        pub struct $model {
+            $($param: f64,)+
+            report: crate::model::FitReport,
+        }
+
         impl $model {
             /// Default fitting options.
             pub fn params() -> $params {

@@ -24,23 +24,6 @@ use super::PurchaseModel;
 use super::bgnbd::{euler_bracket, family_log_likelihood};
 use super::fit::CompressedSummary;
 use crate::error::Result;
-use crate::model::{FitReport, Optimizer};
-
-/// MBG/NBD fitting options, as [`BetaGeoParams`](super::BetaGeoParams)'s (same
-/// defaults, data and errors); [`Fit`](crate::model::Fit) returns a [`ModifiedBetaGeo`].
-#[derive(Debug, Clone, PartialEq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-pub struct ModifiedBetaGeoParams {
-    optimizer: Optimizer,
-}
-
-impl Default for ModifiedBetaGeoParams {
-    fn default() -> Self {
-        Self {
-            optimizer: Optimizer::new(500, 1e-10),
-        }
-    }
-}
 
 impl ModifiedBetaGeoParams {
     fn fit_compressed(&self, data: &CompressedSummary) -> Result<ModifiedBetaGeo> {
@@ -64,40 +47,22 @@ impl ModifiedBetaGeoParams {
 
 super::fit::fit_histories!(ModifiedBetaGeoParams, ModifiedBetaGeo);
 
-/// A fitted MBG/NBD model.
-///
-/// With the `serde` feature a saved model is checked as it loads: a file with a
-/// parameter that is not finite and > 0, a non-finite log-likelihood, AIC or BIC, an AIC
-/// that is not `2k - 2 LL`, or standard errors that are not one finite value >= 0 per
-/// parameter is an error naming the field, not a model.
-#[derive(Debug, Clone, PartialEq)]
-#[cfg_attr(
-    feature = "serde",
-    derive(serde::Serialize, serde::Deserialize),
-    serde(try_from = "RawModifiedBetaGeo")
-)]
-pub struct ModifiedBetaGeo {
-    r: f64,
-    alpha: f64,
-    a: f64,
-    b: f64,
-    report: FitReport,
+super::fit::clv_model! {
+    /// MBG/NBD fitting options, as [`BetaGeoParams`](super::BetaGeoParams)'s (same
+    /// defaults, data and errors); [`Fit`](crate::model::Fit) returns a [`ModifiedBetaGeo`].
+    params ModifiedBetaGeoParams(max_iter 500, tol 1e-10);
+    /// A fitted MBG/NBD model.
+    model ModifiedBetaGeo(RawModifiedBetaGeo, "RawModifiedBetaGeo", "MBG/NBD") {
+        /// Shape of the purchase-rate Gamma.
+        r,
+        /// Scale of the purchase-rate Gamma.
+        alpha,
+        /// First shape of the dropout Beta.
+        a,
+        /// Second shape of the dropout Beta.
+        b,
+    }
 }
-
-super::fit::clv_model!(
-    ModifiedBetaGeoParams,
-    ModifiedBetaGeo,
-    RawModifiedBetaGeo,
-    "MBG/NBD",
-    /// Shape of the purchase-rate Gamma.
-    r,
-    /// Scale of the purchase-rate Gamma.
-    alpha,
-    /// First shape of the dropout Beta.
-    a,
-    /// Second shape of the dropout Beta.
-    b,
-);
 
 impl ModifiedBetaGeo {}
 

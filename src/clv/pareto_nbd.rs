@@ -55,32 +55,6 @@ use super::PurchaseModel;
 use super::fit::{CompressedSummary, sum_chunks};
 use crate::error::Result;
 use crate::math::special::ln_hyp2f1;
-use crate::model::{FitReport, Optimizer};
-
-/// Pareto/NBD fitting options, as [`BetaGeoParams`](super::BetaGeoParams)'s (same
-/// defaults, data and errors); [`Fit`](crate::model::Fit) returns a [`ParetoNbd`].
-///
-/// ```
-/// use patronage::prelude::*;
-/// use patronage::clv::ParetoNbd;
-/// let s = patronage::simulate::Simulation::new(2_000).seed(1).summary_continuous()?;
-/// let m = ParetoNbd::params().fit(&s)?;
-/// assert!(m.report().log_likelihood < 0.0);
-/// # Ok::<(), patronage::Error>(())
-/// ```
-#[derive(Debug, Clone, PartialEq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-pub struct ParetoNbdParams {
-    optimizer: Optimizer,
-}
-
-impl Default for ParetoNbdParams {
-    fn default() -> Self {
-        Self {
-            optimizer: Optimizer::new(500, 1e-10),
-        }
-    }
-}
 
 impl ParetoNbdParams {
     fn fit_compressed(&self, data: &CompressedSummary) -> Result<ParetoNbd> {
@@ -360,40 +334,31 @@ fn log_likelihood(data: &CompressedSummary, p: &[f64]) -> (f64, [f64; 4]) {
     (total[4], [total[0], total[1], total[2], total[3]])
 }
 
-/// A fitted Pareto/NBD model.
-///
-/// With the `serde` feature a saved model is checked as it loads: a file with a
-/// parameter that is not finite and > 0, a non-finite log-likelihood, AIC or BIC, an AIC
-/// that is not `2k - 2 LL`, or standard errors that are not one finite value >= 0 per
-/// parameter is an error naming the field, not a model.
-#[derive(Debug, Clone, PartialEq)]
-#[cfg_attr(
-    feature = "serde",
-    derive(serde::Serialize, serde::Deserialize),
-    serde(try_from = "RawParetoNbd")
-)]
-pub struct ParetoNbd {
-    r: f64,
-    alpha: f64,
-    s: f64,
-    beta: f64,
-    report: FitReport,
+super::fit::clv_model! {
+    /// Pareto/NBD fitting options, as [`BetaGeoParams`](super::BetaGeoParams)'s (same
+    /// defaults, data and errors); [`Fit`](crate::model::Fit) returns a [`ParetoNbd`].
+    ///
+    /// ```
+    /// use patronage::prelude::*;
+    /// use patronage::clv::ParetoNbd;
+    /// let s = patronage::simulate::Simulation::new(2_000).seed(1).summary_continuous()?;
+    /// let m = ParetoNbd::params().fit(&s)?;
+    /// assert!(m.report().log_likelihood < 0.0);
+    /// # Ok::<(), patronage::Error>(())
+    /// ```
+    params ParetoNbdParams(max_iter 500, tol 1e-10);
+    /// A fitted Pareto/NBD model.
+    model ParetoNbd(RawParetoNbd, "RawParetoNbd", "Pareto/NBD") {
+        /// Shape of the purchase-rate Gamma.
+        r,
+        /// Rate (scale parameter, in time units) of the purchase-rate Gamma.
+        alpha,
+        /// Shape of the dropout-rate Gamma.
+        s,
+        /// Rate (scale parameter, in time units) of the dropout-rate Gamma.
+        beta,
+    }
 }
-
-super::fit::clv_model!(
-    ParetoNbdParams,
-    ParetoNbd,
-    RawParetoNbd,
-    "Pareto/NBD",
-    /// Shape of the purchase-rate Gamma.
-    r,
-    /// Rate (scale parameter, in time units) of the purchase-rate Gamma.
-    alpha,
-    /// Shape of the dropout-rate Gamma.
-    s,
-    /// Rate (scale parameter, in time units) of the dropout-rate Gamma.
-    beta,
-);
 
 impl ParetoNbd {
     fn as_array(&self) -> [f64; 4] {
