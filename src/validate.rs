@@ -135,7 +135,6 @@ pub(crate) fn positive_params(model: &'static str, params: &[(&'static str, f64)
 }
 
 /// Every value finite, else [`Error::NonFinite`] naming `field` and the row.
-#[cfg(feature = "serde")]
 pub(crate) fn all_finite(field: &'static str, values: &[f64]) -> Result<()> {
     match values.iter().position(|v| !v.is_finite()) {
         Some(row) => Err(Error::NonFinite {

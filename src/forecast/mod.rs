@@ -99,19 +99,6 @@ pub(crate) fn check_horizon(name: &'static str, h: usize) -> Result<()> {
     Error::check_count(name, h, 1, "MAX_HORIZON", MAX_HORIZON)
 }
 
-/// Every value finite, else [`Error::NonFinite`] naming `field` and the row (for given
-/// coefficients and loaded models alike).
-pub(crate) fn check_all_finite(field: &'static str, values: &[f64]) -> Result<()> {
-    match values.iter().position(|v| !v.is_finite()) {
-        Some(row) => Err(Error::NonFinite {
-            field,
-            row,
-            value: values[row],
-        }),
-        None => Ok(()),
-    }
-}
-
 /// [`Error::InvalidParameter`] naming `name`.
 pub(crate) fn invalid(
     name: &'static str,

@@ -150,7 +150,7 @@ pub(super) fn differenced(x: &[f64], spec: &Spec) -> Result<Vec<f64>> {
 /// The model at given coefficients (R's order, checked here), without optimizing.
 pub(super) fn evaluate_fixed(x: &[f64], spec: &Spec, coefs: &[f64]) -> Result<FittedArima> {
     crate::validate::same_len("coefficients", spec.n_coef(), coefs.len())?;
-    crate::forecast::check_all_finite("coefficients", coefs)?;
+    crate::validate::all_finite("coefficients", coefs)?;
     let (p, q, sp) = (spec.p, spec.q, spec.sp);
     for (part, ar) in [
         ("AR", &coefs[..p]),

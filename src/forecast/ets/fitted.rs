@@ -70,7 +70,8 @@ pub(super) struct RawEts {
 /// region, initial states of length `1 + trend + season length` (seasonal models),
 /// finite.
 pub(super) fn check_coefficients(spec: EtsSpec, m: usize, c: &EtsCoefficients) -> Result<()> {
-    use crate::forecast::{check_all_finite as finite, invalid};
+    use crate::forecast::invalid;
+    use crate::validate::all_finite as finite;
     use crate::validate::same_len as len;
     for (name, value, present) in [
         ("beta", c.beta, spec.has_trend()),
