@@ -1,7 +1,8 @@
 //! Calendar periods shared by every part of the crate that buckets days: revenue and
 //! order series for forecasting ([`crate::forecast::series`]) and cohort tables
-//! ([`crate::cohort`]). Weeks start on Monday (ISO 8601); months and quarters are
-//! calendar months and quarters.
+//! ([`crate::cohort`]). Weeks start on Monday (ISO 8601) unless another first day is
+//! named ([`Period::WeekStarting`]); months and quarters are calendar months and
+//! quarters.
 
 use crate::transactions::Day;
 
@@ -22,14 +23,56 @@ pub enum Period {
     Day,
     /// Weeks starting on Monday, as ISO 8601 (seasonal period 52).
     Week,
+    /// Weeks starting on the given day (retail weeks often start on Sunday; seasonal
+    /// period 52). `WeekStarting(Weekday::Monday)` is [`Period::Week`].
+    ///
+    /// ```
+    /// use patronage::{Day, Period, period::Weekday};
+    /// let sunday_weeks = Period::WeekStarting(Weekday::Sunday);
+    /// let d = Day::from_ymd(2024, 5, 17)?; // a Friday
+    /// assert_eq!(sunday_weeks.start_day(sunday_weeks.index(d)), Day::from_ymd(2024, 5, 12)?);
+    /// assert_eq!(sunday_weeks.label(sunday_weeks.index(d)), "week of 2024-05-12");
+    /// # Ok::<(), patronage::Error>(())
+    /// ```
+    WeekStarting(Weekday),
     /// Calendar months (seasonal period 12).
     Month,
     /// Calendar quarters, January to March first (seasonal period 4).
     Quarter,
 }
 
-/// 1970-01-05 (`Day(4)`) was a Monday.
-const FIRST_MONDAY: i64 = 4;
+/// A day of the week, for [`Period::WeekStarting`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[allow(missing_docs)]
+pub enum Weekday {
+    Monday,
+    Tuesday,
+    Wednesday,
+    Thursday,
+    Friday,
+    Saturday,
+    Sunday,
+}
+
+impl Weekday {
+    /// The first day on or after `Day(0)` (1970-01-01, a Thursday) that falls on this
+    /// weekday: `Day(4)` for Monday.
+    fn first_day(self) -> i64 {
+        (self as i64 - 3).rem_euclid(7)
+    }
+}
+
+impl Period {
+    /// The first day of the weeks, for the weekly periods.
+    fn week_start(self) -> Option<i64> {
+        match self {
+            Period::Week => Some(Weekday::Monday.first_day()),
+            Period::WeekStarting(w) => Some(w.first_day()),
+            _ => None,
+        }
+    }
+}
 
 impl Period {
     /// The conventional seasonal period: 7 for days, 52 for weeks, 12 for months, 4 for
@@ -37,7 +80,7 @@ impl Period {
     pub fn season_length(self) -> usize {
         match self {
             Period::Day => 7,
-            Period::Week => 52,
+            Period::Week | Period::WeekStarting(_) => 52,
             Period::Month => 12,
             Period::Quarter => 4,
         }
@@ -48,7 +91,10 @@ impl Period {
         match self {
             Period::Day => day.0,
             // Within i32: a week index is at most a seventh of a day number.
-            Period::Week => (i64::from(day.0) - FIRST_MONDAY).div_euclid(7) as i32,
+            Period::Week | Period::WeekStarting(_) => {
+                let first = self.week_start().unwrap_or(0);
+                (i64::from(day.0) - first).div_euclid(7) as i32
+            }
             Period::Month => day.month_index(),
             Period::Quarter => day.month_index().div_euclid(3),
         }
@@ -64,7 +110,10 @@ impl Period {
         };
         match self {
             Period::Day => Day(index),
-            Period::Week => Day(index.saturating_mul(7).saturating_add(FIRST_MONDAY as i32)),
+            Period::Week | Period::WeekStarting(_) => {
+                let first = self.week_start().unwrap_or(0) as i32;
+                Day(index.saturating_mul(7).saturating_add(first))
+            }
             Period::Month => month_start(index),
             Period::Quarter => month_start(index.saturating_mul(3)),
         }
@@ -75,7 +124,9 @@ impl Period {
     pub fn label(self, index: i32) -> String {
         match self {
             Period::Day => self.start_day(index).to_string(),
-            Period::Week => format!("week of {}", self.start_day(index)),
+            Period::Week | Period::WeekStarting(_) => {
+                format!("week of {}", self.start_day(index))
+            }
             Period::Month => format!(
                 "{:04}-{:02}",
                 index.div_euclid(12),
@@ -145,7 +196,14 @@ mod tests {
     /// Every day lies in the period its index names, and periods tile the days.
     #[test]
     fn periods_tile_the_days() {
-        for period in [Period::Day, Period::Week, Period::Month, Period::Quarter] {
+        for period in [
+            Period::Day,
+            Period::Week,
+            Period::WeekStarting(Weekday::Sunday),
+            Period::WeekStarting(Weekday::Thursday),
+            Period::Month,
+            Period::Quarter,
+        ] {
             let mut previous = period.index(Day(-800));
             for d in -800..800 {
                 let day = Day(d);
@@ -162,7 +220,14 @@ mod tests {
             "1970-Q1"
         );
         // The ends of Day's range have indices and start days (saturating).
-        for period in [Period::Day, Period::Week, Period::Month, Period::Quarter] {
+        for period in [
+            Period::Day,
+            Period::Week,
+            Period::WeekStarting(Weekday::Sunday),
+            Period::WeekStarting(Weekday::Thursday),
+            Period::Month,
+            Period::Quarter,
+        ] {
             for d in [i32::MIN, i32::MAX] {
                 let i = period.index(Day(d));
                 assert!(
@@ -171,6 +236,36 @@ mod tests {
                 );
                 assert!(!period.label(i).is_empty());
             }
+        }
+    }
+
+    /// Each weekday's weeks start on that weekday (1970-01-01 was a Thursday), and
+    /// Monday's are the ISO weeks.
+    #[test]
+    fn weeks_start_on_their_day() {
+        use Weekday::*;
+        for (k, w) in [
+            Monday, Tuesday, Wednesday, Thursday, Friday, Saturday, Sunday,
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let p = Period::WeekStarting(w);
+            for d in -30..30 {
+                let start = p.start_day(p.index(Day(d)));
+                // Monday = 0: 1970-01-01 (Day(0)) is weekday 3.
+                assert_eq!(
+                    (i64::from(start.0) + 3).rem_euclid(7),
+                    k as i64,
+                    "{w:?} {d}"
+                );
+            }
+        }
+        for d in -100..100 {
+            assert_eq!(
+                Period::WeekStarting(Monday).index(Day(d)),
+                Period::Week.index(Day(d))
+            );
         }
     }
 }

@@ -327,3 +327,23 @@ fn models_are_clone_debug_send_sync() {
         saved::<FitReport>();
     }
 }
+
+/// One `Period` for series and cohorts, with a configurable first day of the week:
+/// Saturday 1970-01-03 and Sunday 1970-01-04 share an ISO week but not a Sunday week.
+#[test]
+fn weeks_can_start_on_any_day() {
+    use patronage::Period;
+    use patronage::forecast::series::revenue;
+    use patronage::period::Weekday;
+    let t = |d: i32| patronage::Transaction {
+        customer: 1u8,
+        day: Day(d),
+        amount: 10.0,
+    };
+    let log = TransactionLog::new(&[t(2), t(3)]).unwrap();
+    assert_eq!(revenue(&log, Period::Week).unwrap().values(), &[20.0]);
+    let sunday = Period::WeekStarting(Weekday::Sunday);
+    assert_eq!(revenue(&log, sunday).unwrap().values(), &[10.0, 10.0]);
+    let cohorts = patronage::cohort::retention(&log, sunday).unwrap();
+    assert_eq!(cohorts.average_rates().len(), 2);
+}
