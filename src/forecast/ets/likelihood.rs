@@ -182,7 +182,7 @@ pub(super) fn objective(
 /// and returns the sum of squared errors and Σ ln|ŷ| (multiplicative errors; 0
 /// otherwise), recording each step in `work.trace` when `want_grad`. `None` where a
 /// multiplicative model meets a (near) zero state or forecast.
-#[inline]
+#[inline(always)]
 fn forward(
     layout: &Layout,
     y: &[f64],
@@ -273,7 +273,7 @@ struct Adjoints {
 /// `de` (per e², scaled) and `dslog` (per ln|ŷ|): the adjoints of the smoothing
 /// parameters and the initial level and slope; those of the initial seasonal ring are
 /// left in `work.ring_bar`.
-#[inline]
+#[inline(always)]
 fn backward(
     layout: &Layout,
     y: &[f64],
@@ -346,7 +346,7 @@ fn backward(
 
 /// The gradient in `u` from the adjoints: in z = (α, β, γ, φ as present, free states),
 /// then through the logistic transforms (`jac`) to u.
-#[inline]
+#[inline(always)]
 fn write_gradient(
     layout: &Layout,
     jac: &[[f64; 4]; 4],
