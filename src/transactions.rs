@@ -237,6 +237,102 @@ impl<C: Eq + Hash + Clone> TransactionLog<C> {
             });
         }
 
+        let Runs {
+            days,
+            amounts,
+            run_start,
+            run_ids,
+        } = Runs::scan(rows)?;
+        let runs = run_ids.len();
+
+        // Intern the runs' ids in first-seen order. Rows are grouped by customer when
+        // no run repeats an earlier run's id: then run r is customer r.
+        let hasher = KeyedState::default();
+        let run_keys = Partition::new(runs, |r| hasher.hash(&run_ids[r as usize]));
+        let (index, first_run) = IdIndex::build(
+            run_keys,
+            runs,
+            |a, b| run_ids[a as usize] == run_ids[b as usize],
+            hasher,
+        );
+        let Some(first_run) = first_run else {
+            return Ok(Self {
+                ids: run_ids,
+                index,
+                offsets: run_start,
+                days,
+                amounts,
+            });
+        };
+
+        Ok(Self::grouped(
+            run_ids, first_run, index, &run_start, days, amounts,
+        ))
+    }
+
+    /// The log when runs of one customer are scattered: numbers the customers in
+    /// first-seen order, points the index (built over the runs, `first_run[r]` the
+    /// first run with run r's id) at those numbers, and moves each customer's runs
+    /// together.
+    fn grouped(
+        run_ids: Vec<C>,
+        first_run: Vec<u32>,
+        mut index: IdIndex,
+        run_start: &[u32],
+        days: Vec<Day>,
+        amounts: Vec<f64>,
+    ) -> Self {
+        let runs = run_ids.len();
+        let mut ids: Vec<C> = Vec::new();
+        let mut run_customer = vec![0u32; runs];
+        for (r, id) in run_ids.into_iter().enumerate() {
+            let f = first_run[r] as usize;
+            run_customer[r] = if f == r {
+                ids.push(id);
+                ids.len() as u32 - 1
+            } else {
+                run_customer[f]
+            };
+        }
+        drop(first_run);
+        let n = ids.len();
+        // The index was sized for the runs; rebuild it if there are far fewer ids.
+        if runs > 2 * n {
+            index = IdIndex::of_distinct(&ids);
+        } else {
+            index.renumber(|k| run_customer[k as usize]);
+        }
+        let offsets = group_offsets(run_start, &run_customer, n);
+        // One column at a time, each freed once moved: the peak stays below two logs.
+        let mut sorted_days = gather_runs(&days, run_start, &run_customer, &offsets);
+        drop(days);
+        let mut sorted_amounts = gather_runs(&amounts, run_start, &run_customer, &offsets);
+        drop(amounts);
+        sort_each_customer(&offsets, &mut sorted_days, &mut sorted_amounts);
+        Self {
+            ids,
+            index,
+            offsets,
+            days: sorted_days,
+            amounts: sorted_amounts,
+        }
+    }
+}
+
+/// The rows as read: the day and amount columns in input order (each run sorted by
+/// day, then amount), and the runs of one customer id (`run_start`, one more than the
+/// runs, ending with the number of rows; `run_ids`).
+struct Runs<C> {
+    days: Vec<Day>,
+    amounts: Vec<f64>,
+    run_start: Vec<u32>,
+    run_ids: Vec<C>,
+}
+
+impl<C: Eq + Hash + Clone> Runs<C> {
+    /// Validates the amounts and cuts `rows` (not empty) into runs.
+    #[inline]
+    fn scan(rows: &[Transaction<C>]) -> Result<Self> {
         // One pass over the caller's rows, in chunks that stay in cache: validate, copy
         // the day and amount columns in input order, cut the rows into runs of one
         // customer id, and sort the runs whose rows are out of (day, amount) order while
@@ -313,64 +409,13 @@ impl<C: Eq + Hash + Clone> TransactionLog<C> {
             sort_rows(&mut days[lo..], &mut amounts[lo..], &mut scratch);
         }
         drop((starts, disordered));
-        let runs = run_ids.len();
         run_start.shrink_to_fit();
         run_ids.shrink_to_fit();
-
-        // Intern the runs' ids in first-seen order. Rows are grouped by customer when
-        // no run repeats an earlier run's id: then run r is customer r.
-        let hasher = KeyedState::default();
-        let run_keys = Partition::new(runs, |r| hasher.hash(&run_ids[r as usize]));
-        let (mut index, first_run) = IdIndex::build(
-            run_keys,
-            runs,
-            |a, b| run_ids[a as usize] == run_ids[b as usize],
-            hasher,
-        );
-        let Some(first_run) = first_run else {
-            return Ok(Self {
-                ids: run_ids,
-                index,
-                offsets: run_start,
-                days,
-                amounts,
-            });
-        };
-
-        // Runs of one customer are scattered: number the customers in first-seen order,
-        // point the index at those numbers, and move each customer's runs together.
-        let mut ids: Vec<C> = Vec::new();
-        let mut run_customer = vec![0u32; runs];
-        for (r, id) in run_ids.into_iter().enumerate() {
-            let f = first_run[r] as usize;
-            run_customer[r] = if f == r {
-                ids.push(id);
-                ids.len() as u32 - 1
-            } else {
-                run_customer[f]
-            };
-        }
-        drop(first_run);
-        let n = ids.len();
-        // The index was sized for the runs; rebuild it if there are far fewer ids.
-        if runs > 2 * n {
-            index = IdIndex::of_distinct(&ids);
-        } else {
-            index.renumber(|k| run_customer[k as usize]);
-        }
-        let offsets = group_offsets(&run_start, &run_customer, n);
-        // One column at a time, each freed once moved: the peak stays below two logs.
-        let mut sorted_days = gather_runs(&days, &run_start, &run_customer, &offsets);
-        drop(days);
-        let mut sorted_amounts = gather_runs(&amounts, &run_start, &run_customer, &offsets);
-        drop(amounts);
-        sort_each_customer(&offsets, &mut sorted_days, &mut sorted_amounts);
-        Ok(Self {
-            ids,
-            index,
-            offsets,
-            days: sorted_days,
-            amounts: sorted_amounts,
+        Ok(Runs {
+            days,
+            amounts,
+            run_start,
+            run_ids,
         })
     }
 }

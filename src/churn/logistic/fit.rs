@@ -31,75 +31,15 @@ impl LogisticRegressionParams {
         default_names: Option<&[String]>,
     ) -> Result<LogisticRegression> {
         let (n, p) = x.dim();
-        if n == 0 {
-            return Err(Error::Empty { field: "x" });
-        }
-        if y.len() != n {
-            return Err(Error::LengthMismatch {
-                field: "y",
-                expected: n,
-                found: y.len(),
-            });
-        }
-        if let Some(w) = sample_weight
-            && w.len() != n
-        {
-            return Err(Error::LengthMismatch {
-                field: "sample_weight",
-                expected: n,
-                found: w.len(),
-            });
-        }
-        let feature_names = self
-            .feature_names
-            .as_deref()
-            .or(default_names)
-            .map(<[String]>::to_vec);
-        if let Some(names) = &feature_names
-            && names.len() != p
-        {
-            return Err(Error::LengthMismatch {
-                field: "feature_names",
-                expected: p,
-                found: names.len(),
-            });
-        }
+        let feature_names = self.checked_feature_names(n, p, y, sample_weight, default_names)?;
         self.optimizer.check()?;
         let Optimizer {
             max_iter,
             tol,
             penalty,
         } = self.optimizer;
-        // One vectorized pass checks every value and finds the largest; the per-column
-        // maxima are read only when some column may need rescaling (a per-column pass
-        // on every fit cost 9% of the logit-1M fit bench).
-        let max_abs = crate::kernels::check_finite_max_abs(&x)?;
-        let col_max: Vec<f64> = if max_abs > LARGE_FEATURE {
-            x.columns()
-                .into_iter()
-                .map(|c| c.iter().fold(0.0f64, |m, v| m.max(v.abs())))
-                .collect()
-        } else {
-            vec![0.0; p]
-        };
-        if let Some(w) = sample_weight {
-            for (row, &v) in w.iter().enumerate() {
-                if !v.is_finite() {
-                    return Err(Error::NonFinite {
-                        field: "sample_weight",
-                        row,
-                        value: v,
-                    });
-                }
-                if v < 0.0 {
-                    return Err(Error::Negative {
-                        field: "sample_weight",
-                        row,
-                        value: v,
-                    });
-                }
-            }
-        }
+        let col_max = checked_column_maxima(&x)?;
+        check_sample_weights(sample_weight)?;
         let positives = y.iter().filter(|&&v| v).count();
         if positives == 0 || positives == n {
             return Err(Error::InsufficientData {
@@ -107,62 +47,11 @@ impl LogisticRegressionParams {
                 reason: "only one class is present in y".into(),
             });
         }
-
-        // Row weights: sample weight times class weight.
-        let (w0, w1) = if self.balanced {
-            (
-                n as f64 / (2.0 * (n - positives) as f64),
-                n as f64 / (2.0 * positives as f64),
-            )
-        } else {
-            (1.0, 1.0)
-        };
-        let weights: Vec<f64> = (0..n)
-            .map(|i| sample_weight.map_or(1.0, |w| w[i]) * if y[i] { w1 } else { w0 })
-            .collect();
-        let total_weight: f64 = weights.iter().sum();
-        if !total_weight.is_finite() {
-            let row = (0..n)
-                .max_by(|&a, &b| weights[a].total_cmp(&weights[b]))
-                .unwrap_or(0);
-            return Err(Error::InvalidValue {
-                field: "sample_weight",
-                row,
-                value: sample_weight.map_or(weights[row], |w| w[row]),
-                reason: "the weights sum beyond the range of f64; rescale them".into(),
-            });
-        }
-        if total_weight <= 0.0 {
-            return Err(Error::InsufficientData {
-                model: "logistic regression",
-                reason: "all sample weights are zero".into(),
-            });
-        }
-        // Columns with values so large that the gradient and Hessian sums (squares of
-        // the values) could overflow are fitted scaled by a power of two c_j, exactly:
-        // the coefficient on the scaled column is w_j / c_j, and the penalty on it is
-        // scaled by c_j^2 so the objective is unchanged.
-        let col_scale: Vec<f64> = col_max
-            .iter()
-            .map(|&m| {
-                if m > LARGE_FEATURE {
-                    crate::segment::scale::pow2_scale(m)
-                } else {
-                    1.0
-                }
-            })
-            .collect();
+        let (weights, total_weight) = self.row_weights(y, sample_weight, positives)?;
+        let col_scale = column_scales(&col_max);
         let rescaled = col_scale.iter().any(|&c| c != 1.0);
         let mut problem = Problem {
-            x: if rescaled {
-                let mut owned = x.to_owned();
-                for (mut col, &c) in owned.columns_mut().into_iter().zip(&col_scale) {
-                    col.mapv_inplace(|v| v * c);
-                }
-                ndarray::CowArray::from(owned)
-            } else {
-                x.as_standard_layout()
-            },
+            x: scaled_columns(&x, &col_scale, rescaled),
             y: y.iter().map(|&v| f64::from(u8::from(v))).collect(),
             weights,
             p,
@@ -199,15 +88,7 @@ impl LogisticRegressionParams {
         let (loss, _) = problem.evaluate(&beta, false);
         let log_likelihood = -loss * total_weight;
         let standard_errors = if unpenalized {
-            // Observed information X' W X at the optimum (unscaled), inverted.
-            let (_, grad_hess) = problem.evaluate(&beta, true);
-            let info: Vec<f64> = grad_hess[dim..].iter().map(|h| h * total_weight).collect();
-            let cov = cholesky_inverse(&info, dim).ok_or_else(separated)?;
-            Some(
-                (0..dim)
-                    .map(|i| cov[i * dim + i].sqrt() * col_scale.get(i).copied().unwrap_or(1.0))
-                    .collect(),
-            )
+            Some(standard_errors(&problem, &beta, dim, &col_scale)?)
         } else {
             None
         };
@@ -226,6 +107,188 @@ impl LogisticRegressionParams {
             fit_intercept: self.fit_intercept,
         })
     }
+
+    /// The shape checks of `fit_rows` (no rows; `y`, the sample weights and the
+    /// feature names against `x`'s `n` rows and `p` columns), returning the feature
+    /// names to keep.
+    fn checked_feature_names(
+        &self,
+        n: usize,
+        p: usize,
+        y: &[bool],
+        sample_weight: Option<&[f64]>,
+        default_names: Option<&[String]>,
+    ) -> Result<Option<Vec<String>>> {
+        if n == 0 {
+            return Err(Error::Empty { field: "x" });
+        }
+        if y.len() != n {
+            return Err(Error::LengthMismatch {
+                field: "y",
+                expected: n,
+                found: y.len(),
+            });
+        }
+        if let Some(w) = sample_weight
+            && w.len() != n
+        {
+            return Err(Error::LengthMismatch {
+                field: "sample_weight",
+                expected: n,
+                found: w.len(),
+            });
+        }
+        let feature_names = self
+            .feature_names
+            .as_deref()
+            .or(default_names)
+            .map(<[String]>::to_vec);
+        if let Some(names) = &feature_names
+            && names.len() != p
+        {
+            return Err(Error::LengthMismatch {
+                field: "feature_names",
+                expected: p,
+                found: names.len(),
+            });
+        }
+        Ok(feature_names)
+    }
+
+    /// Row weights (sample weight times class weight) and their total, which must be
+    /// finite and positive.
+    fn row_weights(
+        &self,
+        y: &[bool],
+        sample_weight: Option<&[f64]>,
+        positives: usize,
+    ) -> Result<(Vec<f64>, f64)> {
+        let n = y.len();
+        let (w0, w1) = if self.balanced {
+            (
+                n as f64 / (2.0 * (n - positives) as f64),
+                n as f64 / (2.0 * positives as f64),
+            )
+        } else {
+            (1.0, 1.0)
+        };
+        let weights: Vec<f64> = (0..n)
+            .map(|i| sample_weight.map_or(1.0, |w| w[i]) * if y[i] { w1 } else { w0 })
+            .collect();
+        let total_weight: f64 = weights.iter().sum();
+        if !total_weight.is_finite() {
+            let row = (0..n)
+                .max_by(|&a, &b| weights[a].total_cmp(&weights[b]))
+                .unwrap_or(0);
+            return Err(Error::InvalidValue {
+                field: "sample_weight",
+                row,
+                value: sample_weight.map_or(weights[row], |w| w[row]),
+                reason: "the weights sum beyond the range of f64; rescale them".into(),
+            });
+        }
+        if total_weight <= 0.0 {
+            return Err(Error::InsufficientData {
+                model: "logistic regression",
+                reason: "all sample weights are zero".into(),
+            });
+        }
+        Ok((weights, total_weight))
+    }
+}
+
+/// Checks every feature is finite and returns the per-column maxima of |x|, read only
+/// when some column may need rescaling (all zeros otherwise).
+fn checked_column_maxima(x: &ArrayView2<f64>) -> Result<Vec<f64>> {
+    // One vectorized pass checks every value and finds the largest; the per-column
+    // maxima are read only when some column may need rescaling (a per-column pass
+    // on every fit cost 9% of the logit-1M fit bench).
+    let max_abs = crate::kernels::check_finite_max_abs(x)?;
+    Ok(if max_abs > LARGE_FEATURE {
+        x.columns()
+            .into_iter()
+            .map(|c| c.iter().fold(0.0f64, |m, v| m.max(v.abs())))
+            .collect()
+    } else {
+        vec![0.0; x.ncols()]
+    })
+}
+
+/// Sample weights must be finite and non-negative.
+fn check_sample_weights(sample_weight: Option<&[f64]>) -> Result<()> {
+    if let Some(w) = sample_weight {
+        for (row, &v) in w.iter().enumerate() {
+            if !v.is_finite() {
+                return Err(Error::NonFinite {
+                    field: "sample_weight",
+                    row,
+                    value: v,
+                });
+            }
+            if v < 0.0 {
+                return Err(Error::Negative {
+                    field: "sample_weight",
+                    row,
+                    value: v,
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Columns with values so large that the gradient and Hessian sums (squares of the
+/// values) could overflow are fitted scaled by a power of two c_j, exactly: the
+/// coefficient on the scaled column is w_j / c_j, and the penalty on it is scaled by
+/// c_j^2 so the objective is unchanged. Returns c_j (1 for an ordinary column).
+fn column_scales(col_max: &[f64]) -> Vec<f64> {
+    col_max
+        .iter()
+        .map(|&m| {
+            if m > LARGE_FEATURE {
+                crate::segment::scale::pow2_scale(m)
+            } else {
+                1.0
+            }
+        })
+        .collect()
+}
+
+/// The features as fitted: `x` itself (standard layout), or a copy with each column
+/// multiplied by its scale when some column is rescaled.
+fn scaled_columns<'a>(
+    x: &'a ArrayView2<'_, f64>,
+    col_scale: &[f64],
+    rescaled: bool,
+) -> ndarray::CowArray<'a, f64, ndarray::Ix2> {
+    if rescaled {
+        let mut owned = x.to_owned();
+        for (mut col, &c) in owned.columns_mut().into_iter().zip(col_scale) {
+            col.mapv_inplace(|v| v * c);
+        }
+        ndarray::CowArray::from(owned)
+    } else {
+        x.as_standard_layout()
+    }
+}
+
+/// Standard errors of an unpenalized fit: the observed information X' W X at the
+/// optimum (unscaled), inverted, on the original column scales.
+fn standard_errors(
+    problem: &Problem<'_>,
+    beta: &[f64],
+    dim: usize,
+    col_scale: &[f64],
+) -> Result<Vec<f64>> {
+    let (_, grad_hess) = problem.evaluate(beta, true);
+    let info: Vec<f64> = grad_hess[dim..]
+        .iter()
+        .map(|h| h * problem.total_weight)
+        .collect();
+    let cov = cholesky_inverse(&info, dim).ok_or_else(separated)?;
+    Ok((0..dim)
+        .map(|i| cov[i * dim + i].sqrt() * col_scale.get(i).copied().unwrap_or(1.0))
+        .collect())
 }
 
 pub(super) fn separated() -> Error {
@@ -240,6 +303,6 @@ pub(super) fn separated() -> Error {
 /// rising as coefficients grow, so the "optimum" is only where the optimizer stopped.
 const SEPARATION_Z: f64 = 30.0;
 
-/// Feature columns with a |value| above this are fitted rescaled (see `fit_weighted`):
+/// Feature columns with a |value| above this are fitted rescaled (see `column_scales`):
 /// the Hessian sums squares of the values over the rows.
 const LARGE_FEATURE: f64 = 1e100;

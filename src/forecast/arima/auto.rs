@@ -205,31 +205,7 @@ impl AutoArima {
     pub(super) fn fit_unscaled(&self, series: &Series) -> Result<FittedArima> {
         let x = series.values();
         let n = x.len();
-        let mut m = self.period.unwrap_or(series.season_length());
-        if m == 0 {
-            return Err(Error::InvalidParameter {
-                name: "period",
-                value: "0".into(),
-                reason: "the seasonal period is at least 1".into(),
-            });
-        }
-        for (name, p, q) in [
-            ("max_pq", self.max_p, self.max_q),
-            ("max_seasonal_pq", self.max_sp, self.max_sq),
-        ] {
-            if p.max(q) > MAX_ORDER {
-                return Err(Error::InvalidParameter {
-                    name,
-                    value: format!("({p}, {q})"),
-                    reason: format!("AR and MA orders are at most {MAX_ORDER}"),
-                });
-            }
-        }
-        if !self.seasonal || m > MAX_LAG {
-            // No seasonal term fits within MAX_LAG (a seasonal difference alone reaches
-            // lag m): the search is non-seasonal, as for a period of 1.
-            m = 1;
-        }
+        let m = self.checked_period(series)?;
         if is_constant(x) {
             let spec = Spec {
                 p: 0,
@@ -255,9 +231,99 @@ impl AutoArima {
         } else {
             self.criterion
         };
-        let sd = if m == 1 {
+        if m == 1 {
             max_sp = 0;
             max_sq = 0;
+        }
+        let (dx, d, sd) = self.differenced(x, m)?;
+        let base = Spec {
+            p: 0,
+            d,
+            q: 0,
+            sp: 0,
+            sd,
+            sq: 0,
+            m,
+            constant: false,
+            fixed_constant: None,
+            method: Method::CssMl,
+        };
+        if is_constant(&dx) {
+            return degenerate_or_fit(x, &constant_difference_spec(base, &dx)?);
+        }
+        let (mut max_p, mut max_q) = (max_p0, max_q0);
+        if m > 1 {
+            if max_sp > 0 {
+                max_p = max_p.min(m - 1);
+            }
+            if max_sq > 0 {
+                max_q = max_q.min(m - 1);
+            }
+        }
+        let caps = Caps {
+            max_p,
+            max_q,
+            max_sp,
+            max_sq,
+        };
+        let approximation = self.approximation.unwrap_or(n > 150 || m > 12);
+        let offset = if approximation {
+            approximation_offset(x, &base)
+        } else {
+            0.0
+        };
+        let ctx = Search {
+            x,
+            d,
+            sd,
+            m,
+            approximation,
+            offset,
+            criterion,
+        };
+        let best = self.search(&ctx, caps)?;
+        let Some((_, cand)) = best else {
+            return Err(insufficient("no candidate model could be fitted".into()));
+        };
+        self.refit(series, ctx, cand)
+    }
+
+    /// The settings' checks, and the seasonal period the search uses: 1 when not
+    /// seasonal or when no seasonal term fits within `MAX_LAG`.
+    fn checked_period(&self, series: &Series) -> Result<usize> {
+        let m = self.period.unwrap_or(series.season_length());
+        if m == 0 {
+            return Err(Error::InvalidParameter {
+                name: "period",
+                value: "0".into(),
+                reason: "the seasonal period is at least 1".into(),
+            });
+        }
+        for (name, p, q) in [
+            ("max_pq", self.max_p, self.max_q),
+            ("max_seasonal_pq", self.max_sp, self.max_sq),
+        ] {
+            if p.max(q) > MAX_ORDER {
+                return Err(Error::InvalidParameter {
+                    name,
+                    value: format!("({p}, {q})"),
+                    reason: format!("AR and MA orders are at most {MAX_ORDER}"),
+                });
+            }
+        }
+        if !self.seasonal || m > MAX_LAG {
+            // No seasonal term fits within MAX_LAG (a seasonal difference alone reaches
+            // lag m): the search is non-seasonal, as for a period of 1.
+            return Ok(1);
+        }
+        Ok(m)
+    }
+
+    /// The differencing choice (given, or by the seasonal and unit-root tests): the
+    /// differenced series, `d` and `D`. An error when no observation is left.
+    fn differenced(&self, x: &[f64], m: usize) -> Result<(Vec<f64>, usize, usize)> {
+        let n = x.len();
+        let sd = if m == 1 {
             0
         } else if let Some(sd) = self.sd {
             sd
@@ -282,144 +348,97 @@ impl AutoArima {
                 "{n} observations leave none after {d} differences and {sd} seasonal differences"
             )));
         }
-        let base = Spec {
-            p: 0,
-            d,
-            q: 0,
-            sp: 0,
-            sd,
-            sq: 0,
-            m,
-            constant: false,
-            fixed_constant: None,
-            method: Method::CssMl,
-        };
-        if is_constant(&dx) {
-            let spec = if sd > 0 && d == 0 {
-                Spec {
-                    fixed_constant: Some(mean(&dx) / m as f64),
-                    ..base
-                }
-            } else if (sd > 0 && d > 0) || d == 2 {
-                base
-            } else if d < 2 {
-                Spec {
-                    fixed_constant: Some(mean(&dx)),
-                    ..base
-                }
-            } else {
-                return Err(insufficient(
-                    "the series is a polynomial trend of high degree, not suitable for ARIMA"
-                        .into(),
-                ));
-            };
-            return degenerate_or_fit(x, &spec);
+        Ok((dx, d, sd))
+    }
+
+    /// The candidate fits: every model within the caps, or the stepwise search.
+    /// Returns the best criterion and its candidate, if any could be fitted.
+    fn search(&self, ctx: &Search<'_>, caps: Caps) -> Result<Option<(f64, Cand)>> {
+        let allow_drift = self.allow_drift && ctx.d + ctx.sd == 1;
+        let allow_mean = self.allow_mean && ctx.d + ctx.sd == 0;
+        if !self.stepwise {
+            return self.exhaustive(ctx, caps, allow_drift || allow_mean);
         }
-        let (mut max_p, mut max_q) = (max_p0, max_q0);
-        if m > 1 {
-            if max_sp > 0 {
-                max_p = max_p.min(m - 1);
-            }
-            if max_sq > 0 {
-                max_q = max_q.min(m - 1);
-            }
+        let constant = allow_drift || allow_mean;
+        let start = if ctx.x.len() < 10 { 1 } else { 2 };
+        Ok(ctx.stepwise(
+            Cand {
+                p: start.min(caps.max_p),
+                q: start.min(caps.max_q),
+                sp: 1.min(caps.max_sp),
+                sq: 1.min(caps.max_sq),
+                constant,
+            },
+            caps,
+            allow_drift || allow_mean,
+            self.nmodels,
+        ))
+    }
+
+    /// The exhaustive search: every order within the caps and `max_order`, with and
+    /// without a constant when `max_k`. An error past `MAX_CANDIDATES` models.
+    fn exhaustive(&self, ctx: &Search<'_>, caps: Caps, max_k: bool) -> Result<Option<(f64, Cand)>> {
+        let Caps {
+            max_p,
+            max_q,
+            max_sp,
+            max_sq,
+        } = caps;
+        let count = count_candidates([max_p, max_q, max_sp, max_sq], self.max_order)
+            .saturating_mul(1 + u64::from(max_k));
+        if count > MAX_CANDIDATES as u64 {
+            return Err(Error::LimitExceeded {
+                what: "models of the exhaustive ARIMA search",
+                size: count,
+                limit: MAX_CANDIDATES as u64,
+                hint: "lower max_order or the largest orders, or use the stepwise search",
+            });
         }
-        let approximation = self.approximation.unwrap_or(n > 150 || m > 12);
-        let offset = if approximation {
-            match fit_spec(x, &base) {
-                Ok(f) => -2.0 * f.model.report.log_likelihood - n as f64 * f.model.sigma2.ln(),
-                Err(_) => 0.0,
-            }
-        } else {
-            0.0
-        };
-        let allow_drift = self.allow_drift && d + sd == 1;
-        let allow_mean = self.allow_mean && d + sd == 0;
-        let ctx = Search {
-            x,
-            d,
-            sd,
-            m,
-            approximation,
-            offset,
-            criterion,
-        };
-        let best = if !self.stepwise {
-            let max_k = allow_drift || allow_mean;
-            let count = count_candidates([max_p, max_q, max_sp, max_sq], self.max_order)
-                .saturating_mul(1 + u64::from(max_k));
-            if count > MAX_CANDIDATES as u64 {
-                return Err(Error::LimitExceeded {
-                    what: "models of the exhaustive ARIMA search",
-                    size: count,
-                    limit: MAX_CANDIDATES as u64,
-                    hint: "lower max_order or the largest orders, or use the stepwise search",
-                });
-            }
-            let mut best: Option<(f64, Cand)> = None;
-            for i in 0..=max_p {
-                for j in 0..=max_q {
-                    for ii in 0..=max_sp {
-                        for jj in 0..=max_sq {
-                            if i + j + ii + jj > self.max_order {
-                                continue;
-                            }
-                            for kk in 0..=usize::from(max_k) {
-                                let c = Cand {
-                                    p: i,
-                                    q: j,
-                                    sp: ii,
-                                    sq: jj,
-                                    constant: kk == 1,
-                                };
-                                if let Some(ic) = ctx.candidate(c)
-                                    && best.is_none_or(|b| ic < b.0)
-                                {
-                                    best = Some((ic, c));
-                                }
+        let mut best: Option<(f64, Cand)> = None;
+        for i in 0..=max_p {
+            for j in 0..=max_q {
+                for ii in 0..=max_sp {
+                    for jj in 0..=max_sq {
+                        if i + j + ii + jj > self.max_order {
+                            continue;
+                        }
+                        for kk in 0..=usize::from(max_k) {
+                            let c = Cand {
+                                p: i,
+                                q: j,
+                                sp: ii,
+                                sq: jj,
+                                constant: kk == 1,
+                            };
+                            if let Some(ic) = ctx.candidate(c)
+                                && best.is_none_or(|b| ic < b.0)
+                            {
+                                best = Some((ic, c));
                             }
                         }
                     }
                 }
             }
-            best
-        } else {
-            let constant = allow_drift || allow_mean;
-            let start = if n < 10 { 1 } else { 2 };
-            let caps = Caps {
-                max_p,
-                max_q,
-                max_sp,
-                max_sq,
-            };
-            ctx.stepwise(
-                Cand {
-                    p: start.min(max_p),
-                    q: start.min(max_q),
-                    sp: 1.min(max_sp),
-                    sq: 1.min(max_sq),
-                    constant,
-                },
-                caps,
-                allow_drift || allow_mean,
-                self.nmodels,
-            )
-        };
-        let Some((_, cand)) = best else {
-            return Err(insufficient("no candidate model could be fitted".into()));
-        };
+        }
+        Ok(best)
+    }
+
+    /// The final refit of the chosen candidate by exact likelihood. When the search
+    /// used the approximation and the candidate fails without it, the whole search is
+    /// redone without the approximation, keeping the differencing.
+    fn refit(&self, series: &Series, ctx: Search<'_>, cand: Cand) -> Result<FittedArima> {
         let exact = Search {
             approximation: false,
             ..ctx
         };
-        if approximation {
+        if ctx.approximation {
             match exact.candidate(cand) {
                 Some(_) => {}
                 None => {
                     return AutoArima {
                         approximation: Some(false),
-                        d: Some(d),
-                        sd: Some(sd),
+                        d: Some(ctx.d),
+                        sd: Some(ctx.sd),
                         stepwise: true,
                         ..self.clone()
                     }
@@ -430,6 +449,40 @@ impl AutoArima {
         exact
             .final_fit(cand)
             .ok_or_else(|| insufficient("the chosen model could not be refitted".into()))
+    }
+}
+
+/// The model of a series whose differenced series `dx` is exactly constant: the
+/// constant held fixed where the differencing leaves one, none where it is differenced
+/// away; an error for a polynomial trend of high degree.
+fn constant_difference_spec(base: Spec, dx: &[f64]) -> Result<Spec> {
+    let (d, sd, m) = (base.d, base.sd, base.m);
+    Ok(if sd > 0 && d == 0 {
+        Spec {
+            fixed_constant: Some(mean(dx) / m as f64),
+            ..base
+        }
+    } else if (sd > 0 && d > 0) || d == 2 {
+        base
+    } else if d < 2 {
+        Spec {
+            fixed_constant: Some(mean(dx)),
+            ..base
+        }
+    } else {
+        return Err(insufficient(
+            "the series is a polynomial trend of high degree, not suitable for ARIMA".into(),
+        ));
+    })
+}
+
+/// The offset that puts the approximate (CSS) criteria on the exact likelihood's
+/// scale: from the fit of the differenced series' null model `base` (0 when it fails).
+fn approximation_offset(x: &[f64], base: &Spec) -> f64 {
+    let n = x.len();
+    match fit_spec(x, base) {
+        Ok(f) => -2.0 * f.model.report.log_likelihood - n as f64 * f.model.sigma2.ln(),
+        Err(_) => 0.0,
     }
 }
 
@@ -537,6 +590,8 @@ impl Search<'_> {
         finish(self.x, &spec, &est).ok()
     }
 
+    /// R's stepwise search: the starting models, then from the best so far, its
+    /// neighbours until none improves the criterion or `nmodels` were tried.
     pub(super) fn stepwise(
         &self,
         start: Cand,
@@ -546,17 +601,50 @@ impl Search<'_> {
     ) -> Option<(f64, Cand)> {
         let mut tried: Vec<Cand> = Vec::with_capacity(nmodels);
         let mut best: Option<(f64, Cand)> = None;
-        let mut current = start;
-        let consider = |c: Cand, tried: &mut Vec<Cand>, best: &mut Option<(f64, Cand)>| -> bool {
-            tried.push(c);
-            if let Some(ic) = self.candidate(c)
-                && best.is_none_or(|b| ic < b.0)
-            {
-                *best = Some((ic, c));
-                return true;
+        let mut current = self.starting_models(start, caps, &mut tried, &mut best);
+        let mut startk = 0;
+        while startk < tried.len() && tried.len() < nmodels {
+            startk = tried.len();
+            for c in neighbours(current, caps, toggle_constant) {
+                if tried.contains(&c) {
+                    continue;
+                }
+                if tried.len() >= nmodels {
+                    break;
+                }
+                if self.consider(c, &mut tried, &mut best) {
+                    current = c;
+                    break;
+                }
             }
-            false
-        };
+        }
+        best
+    }
+
+    /// Fits candidate `c`, records it as tried, and keeps it in `best` when its
+    /// criterion is lower. Returns whether it became the best.
+    fn consider(&self, c: Cand, tried: &mut Vec<Cand>, best: &mut Option<(f64, Cand)>) -> bool {
+        tried.push(c);
+        if let Some(ic) = self.candidate(c)
+            && best.is_none_or(|b| ic < b.0)
+        {
+            *best = Some((ic, c));
+            return true;
+        }
+        false
+    }
+
+    /// The stepwise search's starting models: `start`, the null model, a first-order
+    /// AR and a first-order MA (seasonal too when seasonal), and the null model without
+    /// its constant. Returns the best of them to move from.
+    fn starting_models(
+        &self,
+        start: Cand,
+        caps: Caps,
+        tried: &mut Vec<Cand>,
+        best: &mut Option<(f64, Cand)>,
+    ) -> Cand {
+        let mut current = start;
         let Caps {
             max_p,
             max_q,
@@ -564,8 +652,7 @@ impl Search<'_> {
             max_sq,
         } = caps;
         let m1 = self.m > 1;
-        // Starting models.
-        consider(start, &mut tried, &mut best);
+        self.consider(start, tried, best);
         let null = Cand {
             p: 0,
             q: 0,
@@ -573,7 +660,7 @@ impl Search<'_> {
             sq: 0,
             constant: start.constant,
         };
-        if consider(null, &mut tried, &mut best) {
+        if self.consider(null, tried, best) {
             current = null;
         }
         if max_p > 0 || max_sp > 0 {
@@ -584,7 +671,7 @@ impl Search<'_> {
                 sq: 0,
                 constant: start.constant,
             };
-            if consider(c, &mut tried, &mut best) {
+            if self.consider(c, tried, best) {
                 current = c;
             }
         }
@@ -596,7 +683,7 @@ impl Search<'_> {
                 sq: usize::from(m1 && max_sq > 0),
                 constant: start.constant,
             };
-            if consider(c, &mut tried, &mut best) {
+            if self.consider(c, tried, best) {
                 current = c;
             }
         }
@@ -605,82 +692,78 @@ impl Search<'_> {
                 constant: false,
                 ..null
             };
-            if consider(c, &mut tried, &mut best) {
+            if self.consider(c, tried, best) {
                 current = c;
             }
         }
-        let mut startk = 0;
-        while startk < tried.len() && tried.len() < nmodels {
-            startk = tried.len();
-            let cur = current;
-            let mut moves: Vec<Cand> = Vec::with_capacity(17);
-            let with = |dp: isize, dq: isize, dsp: isize, dsq: isize| -> Option<Cand> {
-                let p = cur.p as isize + dp;
-                let q = cur.q as isize + dq;
-                let sp = cur.sp as isize + dsp;
-                let sq = cur.sq as isize + dsq;
-                if p < 0
-                    || q < 0
-                    || sp < 0
-                    || sq < 0
-                    || p > max_p as isize
-                    || q > max_q as isize
-                    || sp > max_sp as isize
-                    || sq > max_sq as isize
-                {
-                    return None;
-                }
-                Some(Cand {
-                    p: p as usize,
-                    q: q as usize,
-                    sp: sp as usize,
-                    sq: sq as usize,
-                    constant: cur.constant,
-                })
-            };
-            for (dp, dq, dsp, dsq) in [
-                (0, 0, -1, 0),
-                (0, 0, 0, -1),
-                (0, 0, 1, 0),
-                (0, 0, 0, 1),
-                (0, 0, -1, -1),
-                (0, 0, -1, 1),
-                (0, 0, 1, -1),
-                (0, 0, 1, 1),
-                (-1, 0, 0, 0),
-                (0, -1, 0, 0),
-                (1, 0, 0, 0),
-                (0, 1, 0, 0),
-                (-1, -1, 0, 0),
-                (-1, 1, 0, 0),
-                (1, -1, 0, 0),
-                (1, 1, 0, 0),
-            ] {
-                if let Some(c) = with(dp, dq, dsp, dsq) {
-                    moves.push(c);
-                }
-            }
-            if toggle_constant {
-                moves.push(Cand {
-                    constant: !cur.constant,
-                    ..cur
-                });
-            }
-            for c in moves {
-                if tried.contains(&c) {
-                    continue;
-                }
-                if tried.len() >= nmodels {
-                    break;
-                }
-                if consider(c, &mut tried, &mut best) {
-                    current = c;
-                    break;
-                }
-            }
-        }
-        best
+        current
     }
+}
+
+/// The stepwise moves from `cur`, in R's order: the seasonal orders by one (each, then
+/// both), the non-seasonal orders likewise, and the constant toggled when
+/// `toggle_constant`; moves past the caps are left out.
+fn neighbours(cur: Cand, caps: Caps, toggle_constant: bool) -> Vec<Cand> {
+    let Caps {
+        max_p,
+        max_q,
+        max_sp,
+        max_sq,
+    } = caps;
+    let mut moves: Vec<Cand> = Vec::with_capacity(17);
+    let with = |dp: isize, dq: isize, dsp: isize, dsq: isize| -> Option<Cand> {
+        let p = cur.p as isize + dp;
+        let q = cur.q as isize + dq;
+        let sp = cur.sp as isize + dsp;
+        let sq = cur.sq as isize + dsq;
+        if p < 0
+            || q < 0
+            || sp < 0
+            || sq < 0
+            || p > max_p as isize
+            || q > max_q as isize
+            || sp > max_sp as isize
+            || sq > max_sq as isize
+        {
+            return None;
+        }
+        Some(Cand {
+            p: p as usize,
+            q: q as usize,
+            sp: sp as usize,
+            sq: sq as usize,
+            constant: cur.constant,
+        })
+    };
+    for (dp, dq, dsp, dsq) in [
+        (0, 0, -1, 0),
+        (0, 0, 0, -1),
+        (0, 0, 1, 0),
+        (0, 0, 0, 1),
+        (0, 0, -1, -1),
+        (0, 0, -1, 1),
+        (0, 0, 1, -1),
+        (0, 0, 1, 1),
+        (-1, 0, 0, 0),
+        (0, -1, 0, 0),
+        (1, 0, 0, 0),
+        (0, 1, 0, 0),
+        (-1, -1, 0, 0),
+        (-1, 1, 0, 0),
+        (1, -1, 0, 0),
+        (1, 1, 0, 0),
+    ] {
+        if let Some(c) = with(dp, dq, dsp, dsq) {
+            moves.push(c);
+        }
+    }
+    if toggle_constant {
+        moves.push(Cand {
+            constant: !cur.constant,
+            ..cur
+        });
+    }
+    moves
 }
 
 /// A model whose differenced series is exactly constant: no optimization, σ² from the

@@ -316,31 +316,51 @@ impl Stl {
     ///   `stl` needs `n > 2 period`).
     /// - [`Error::NonFinite`] (field `values`) naming the first NaN or infinite value.
     pub fn fit(&self, values: &[f64]) -> Result<StlDecomposition> {
+        check_values(self.period, values)?;
+        let (spec, periodic) = self.spans(values.len())?;
+        let (ni, no) = self.passes()?;
+        // Values far from 1 are decomposed scaled by a power of two (exact; the
+        // smoothers are linear in the values and the robustness weights scale-free),
+        // so that the smoothers' sums neither overflow (inf - inf is NaN, on which the
+        // robustness pass's partial sort would not end) nor underflow.
+        let max = values.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+        let scale = if max > RESCALE_ABOVE || (max > 0.0 && max < RESCALE_BELOW) {
+            crate::segment::scale::pow2_scale(max)
+        } else {
+            1.0
+        };
+        let scaled: Vec<f64>;
+        let values_in = if scale == 1.0 {
+            values
+        } else {
+            scaled = values.iter().map(|v| v * scale).collect();
+            &scaled
+        };
+        let (mut seasonal, mut trend, weights) = run(values_in, &spec, ni, no);
+        if periodic {
+            seasonal_means(&mut seasonal, spec.np);
+        }
+        let mut remainder: Vec<f64> = values_in
+            .iter()
+            .zip(&seasonal)
+            .zip(&trend)
+            .map(|((y, s), t)| y - s - t)
+            .collect();
+        if scale != 1.0 {
+            unscale(values, scale, [&mut seasonal, &mut trend, &mut remainder])?;
+        }
+        Ok(StlDecomposition {
+            trend,
+            seasonal,
+            remainder,
+            weights,
+        })
+    }
+
+    /// The smoothers' spans, degrees and jumps for `n` values, given or by R's
+    /// defaults, checked; and whether the seasonal is periodic.
+    fn spans(&self, n: usize) -> Result<(Spans, bool)> {
         let np = self.period;
-        if np < 2 {
-            return Err(Error::InvalidParameter {
-                name: "period",
-                value: np.to_string(),
-                reason: "a seasonal decomposition needs a period of at least 2".into(),
-            });
-        }
-        let n = values.len();
-        if np.checked_mul(2).is_none_or(|two| n <= two) {
-            return Err(Error::InsufficientData {
-                model: MODEL,
-                reason: format!(
-                    "{n} values are not more than two periods of {np}; STL needs more than \
-                     two periods"
-                ),
-            });
-        }
-        if let Some(row) = values.iter().position(|v| !v.is_finite()) {
-            return Err(Error::NonFinite {
-                field: "values",
-                row,
-                value: values[row],
-            });
-        }
         let (ns, isdeg, periodic) = match self.seasonal_window {
             SeasonalWindow::Periodic => (10 * n + 1, 0, true),
             SeasonalWindow::Span(w) => {
@@ -378,11 +398,6 @@ impl Stl {
         positive("seasonal_jump", nsjump)?;
         positive("trend_jump", ntjump)?;
         positive("low_pass_jump", nljump)?;
-        let ni = self.inner.unwrap_or(if self.robust { 1 } else { 2 });
-        Error::check_count("inner", ni, 1, "MAX_PASSES", MAX_PASSES)?;
-        let no = self.outer.unwrap_or(if self.robust { 15 } else { 0 });
-        Error::check_count("outer", no, 0, "MAX_PASSES", MAX_PASSES)?;
-
         let spec = Spans {
             np,
             ns,
@@ -395,75 +410,95 @@ impl Stl {
             ntjump,
             nljump,
         };
-        // Values far from 1 are decomposed scaled by a power of two (exact; the
-        // smoothers are linear in the values and the robustness weights scale-free),
-        // so that the smoothers' sums neither overflow (inf - inf is NaN, on which the
-        // robustness pass's partial sort would not end) nor underflow.
-        let max = values.iter().fold(0.0f64, |m, v| m.max(v.abs()));
-        let scale = if max > RESCALE_ABOVE || (max > 0.0 && max < RESCALE_BELOW) {
-            crate::segment::scale::pow2_scale(max)
-        } else {
-            1.0
-        };
-        let scaled: Vec<f64>;
-        let values_in = if scale == 1.0 {
-            values
-        } else {
-            scaled = values.iter().map(|v| v * scale).collect();
-            &scaled
-        };
-        let (mut seasonal, mut trend, weights) = run(values_in, &spec, ni, no);
-        if periodic {
-            // R: the seasonal replaced by its mean at each position of the season.
-            for c in 0..np {
-                let (sum, count) = seasonal
-                    .iter()
-                    .skip(c)
-                    .step_by(np)
-                    .fold((0.0, 0usize), |(s, k), v| (s + v, k + 1));
-                let mean = sum / count as f64;
-                seasonal
-                    .iter_mut()
-                    .skip(c)
-                    .step_by(np)
-                    .for_each(|v| *v = mean);
-            }
-        }
-        let mut remainder: Vec<f64> = values_in
-            .iter()
-            .zip(&seasonal)
-            .zip(&trend)
-            .map(|((y, s), t)| y - s - t)
-            .collect();
-        if scale != 1.0 {
-            for v in seasonal.iter_mut().chain(&mut trend).chain(&mut remainder) {
-                *v /= scale;
-            }
-            for (field, component) in [
-                ("seasonal", &seasonal),
-                ("trend", &trend),
-                ("remainder", &remainder),
-            ] {
-                if let Some(row) = component.iter().position(|v| !v.is_finite()) {
-                    return Err(Error::InvalidValue {
-                        field: "values",
-                        row,
-                        value: values[row],
-                        reason: format!(
-                            "the {field} component here is beyond the range of f64; rescale \
-                             the values"
-                        ),
-                    });
-                }
-            }
-        }
-        Ok(StlDecomposition {
-            trend,
-            seasonal,
-            remainder,
-            weights,
-        })
+        Ok((spec, periodic))
     }
+
+    /// The inner and outer passes, given or by R's defaults, checked.
+    fn passes(&self) -> Result<(usize, usize)> {
+        let ni = self.inner.unwrap_or(if self.robust { 1 } else { 2 });
+        Error::check_count("inner", ni, 1, "MAX_PASSES", MAX_PASSES)?;
+        let no = self.outer.unwrap_or(if self.robust { 15 } else { 0 });
+        Error::check_count("outer", no, 0, "MAX_PASSES", MAX_PASSES)?;
+        Ok((ni, no))
+    }
+}
+
+/// The period (at least 2), more than two periods of values, all finite.
+fn check_values(np: usize, values: &[f64]) -> Result<()> {
+    if np < 2 {
+        return Err(Error::InvalidParameter {
+            name: "period",
+            value: np.to_string(),
+            reason: "a seasonal decomposition needs a period of at least 2".into(),
+        });
+    }
+    let n = values.len();
+    if np.checked_mul(2).is_none_or(|two| n <= two) {
+        return Err(Error::InsufficientData {
+            model: MODEL,
+            reason: format!(
+                "{n} values are not more than two periods of {np}; STL needs more than two \
+                 periods"
+            ),
+        });
+    }
+    if let Some(row) = values.iter().position(|v| !v.is_finite()) {
+        return Err(Error::NonFinite {
+            field: "values",
+            row,
+            value: values[row],
+        });
+    }
+    Ok(())
+}
+
+/// R's periodic seasonal: the seasonal replaced by its mean at each position of the
+/// season (period `np`).
+fn seasonal_means(seasonal: &mut [f64], np: usize) {
+    for c in 0..np {
+        let (sum, count) = seasonal
+            .iter()
+            .skip(c)
+            .step_by(np)
+            .fold((0.0, 0usize), |(s, k), v| (s + v, k + 1));
+        let mean = sum / count as f64;
+        seasonal
+            .iter_mut()
+            .skip(c)
+            .step_by(np)
+            .for_each(|v| *v = mean);
+    }
+}
+
+/// Undoes the scaling of the components (seasonal, trend, remainder) of `values`
+/// decomposed scaled by `scale`; an error naming the first value whose component is
+/// then beyond the range of f64.
+fn unscale(values: &[f64], scale: f64, components: [&mut [f64]; 3]) -> Result<()> {
+    let [seasonal, trend, remainder] = components;
+    for v in seasonal
+        .iter_mut()
+        .chain(trend.iter_mut())
+        .chain(remainder.iter_mut())
+    {
+        *v /= scale;
+    }
+    for (field, component) in [
+        ("seasonal", &*seasonal),
+        ("trend", &*trend),
+        ("remainder", &*remainder),
+    ] {
+        if let Some(row) = component.iter().position(|v| !v.is_finite()) {
+            return Err(Error::InvalidValue {
+                field: "values",
+                row,
+                value: values[row],
+                reason: format!(
+                    "the {field} component here is beyond the range of f64; rescale the values"
+                ),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Values whose largest `|value|` is outside `[2^-500, 2^500]` are decomposed scaled by

@@ -401,24 +401,6 @@ impl FittedEts {
         }
         let mut g2 = vec![0.0; m * m];
         g2[m - 1] = p.gamma;
-        let kron = |a: &[f64], ar: usize, b: &[f64], br: usize| -> Vec<f64> {
-            let n = ar * br;
-            let mut out = vec![0.0; n * n];
-            for i in 0..ar {
-                for j in 0..ar {
-                    let aij = a[i * ar + j];
-                    if aij == 0.0 {
-                        continue;
-                    }
-                    for r in 0..br {
-                        for s in 0..br {
-                            out[(i * br + r) * n + j * br + s] = aij * b[r * br + s];
-                        }
-                    }
-                }
-            }
-            out
-        };
         let n = k * m;
         // vec(M) in R is column-major over the k x m matrix Mh = x1 x2': index j*k + i.
         // With Kronecker products ordered (seasonal ⊗ level-trend) as R.
@@ -429,40 +411,6 @@ impl FittedEts {
             .zip(kron(&f2, m, &g1, k))
             .map(|(a, b)| a + b)
             .collect();
-        let matmul = |a: &[f64], b: &[f64]| -> Vec<f64> {
-            let mut out = vec![0.0; n * n];
-            for i in 0..n {
-                for l in 0..n {
-                    let ail = a[i * n + l];
-                    if ail == 0.0 {
-                        continue;
-                    }
-                    for j in 0..n {
-                        out[i * n + j] += ail * b[l * n + j];
-                    }
-                }
-            }
-            out
-        };
-        // a v b': a and b are sparse (Kronecker products of shifts and 2 x 2 blocks), so
-        // both products skip their zeros, O(n nnz) rather than O(n^3) per step. Each
-        // entry sums its terms in the same order as the dense product.
-        let sandwich = |a: &[f64], v: &[f64], b: &[f64]| {
-            let av = matmul(a, v);
-            let mut out = vec![0.0; n * n];
-            for j in 0..n {
-                for l in 0..n {
-                    let bjl = b[j * n + l];
-                    if bjl == 0.0 {
-                        continue;
-                    }
-                    for i in 0..n {
-                        out[i * n + j] += av[i * n + l] * bjl;
-                    }
-                }
-            }
-            out
-        };
         let h1 = [1.0, p.phi];
         let unit = crate::segment::scale::pow2_scale(
             self.last_state[..k]
@@ -501,35 +449,17 @@ impl FittedEts {
                     outer3[a * n + b] += 2.0 * o;
                 }
             }
-            let t1 = sandwich(&f21, &vh, &f21);
-            let t2 = sandwich(&f21, &vh, &g21);
-            let t3 = sandwich(&g21, &vh, &f21);
-            let t4 = sandwich(&kk, &outer_plus, &kk);
-            let t5 = sandwich(&g21, &outer3, &g21);
+            let t1 = sandwich(&f21, &vh, &f21, n);
+            let t2 = sandwich(&f21, &vh, &g21, n);
+            let t3 = sandwich(&g21, &vh, &f21, n);
+            let t4 = sandwich(&kk, &outer_plus, &kk, n);
+            let t5 = sandwich(&g21, &outer3, &g21, n);
             for i in 0..n * n {
                 vh[i] = t1[i] + s2 * (t2[i] + t3[i] + t4[i] + s2 * t5[i]);
             }
             // Mh' = F1 Mh F2' + σ² G1 Mh G2'.
-            let prod = |a: &[f64], b: &[f64]| -> Vec<f64> {
-                // a (k x k) * mh (k x m) * b' (m x m)
-                let mut am = vec![0.0; k * m];
-                for i in 0..k {
-                    for l in 0..k {
-                        for j in 0..m {
-                            am[i * m + j] += a[i * k + l] * mh[l * m + j];
-                        }
-                    }
-                }
-                let mut out = vec![0.0; k * m];
-                for i in 0..k {
-                    for j in 0..m {
-                        out[i * m + j] = (0..m).map(|l| am[i * m + l] * b[j * m + l]).sum();
-                    }
-                }
-                out
-            };
-            let a = prod(&f1, &f2);
-            let b = prod(&g1, &g2);
+            let a = block_product(&f1, &mh, &f2, k, m);
+            let b = block_product(&g1, &mh, &g2, k, m);
             mh = a.iter().zip(&b).map(|(x, y)| x + s2 * y).collect();
         }
         let mean = mean.iter().map(|v| v / unit).collect();
@@ -674,4 +604,82 @@ pub(super) fn quantile_sorted(sorted: &[f64], p: f64) -> f64 {
     } else {
         sorted[lo]
     }
+}
+
+/// The Kronecker product of the `ar x ar` matrix `a` and the `br x br` matrix `b`
+/// (row-major), skipping `a`'s zeros.
+fn kron(a: &[f64], ar: usize, b: &[f64], br: usize) -> Vec<f64> {
+    let n = ar * br;
+    let mut out = vec![0.0; n * n];
+    for i in 0..ar {
+        for j in 0..ar {
+            let aij = a[i * ar + j];
+            if aij == 0.0 {
+                continue;
+            }
+            for r in 0..br {
+                for s in 0..br {
+                    out[(i * br + r) * n + j * br + s] = aij * b[r * br + s];
+                }
+            }
+        }
+    }
+    out
+}
+
+/// `a b` for `n x n` matrices (row-major), skipping `a`'s zeros.
+fn sparse_matmul(a: &[f64], b: &[f64], n: usize) -> Vec<f64> {
+    let mut out = vec![0.0; n * n];
+    for i in 0..n {
+        for l in 0..n {
+            let ail = a[i * n + l];
+            if ail == 0.0 {
+                continue;
+            }
+            for j in 0..n {
+                out[i * n + j] += ail * b[l * n + j];
+            }
+        }
+    }
+    out
+}
+
+/// `a v b'` for `n x n` matrices: a and b are sparse (Kronecker products of shifts and
+/// 2 x 2 blocks), so both products skip their zeros, O(n nnz) rather than O(n^3) per
+/// step. Each entry sums its terms in the same order as the dense product.
+fn sandwich(a: &[f64], v: &[f64], b: &[f64], n: usize) -> Vec<f64> {
+    let av = sparse_matmul(a, v, n);
+    let mut out = vec![0.0; n * n];
+    for j in 0..n {
+        for l in 0..n {
+            let bjl = b[j * n + l];
+            if bjl == 0.0 {
+                continue;
+            }
+            for i in 0..n {
+                out[i * n + j] += av[i * n + l] * bjl;
+            }
+        }
+    }
+    out
+}
+
+/// `a mh b'` for the `k x k` level-trend block `a`, the `k x m` matrix `mh` and the
+/// `m x m` seasonal block `b` (all row-major).
+fn block_product(a: &[f64], mh: &[f64], b: &[f64], k: usize, m: usize) -> Vec<f64> {
+    let mut am = vec![0.0; k * m];
+    for i in 0..k {
+        for l in 0..k {
+            for j in 0..m {
+                am[i * m + j] += a[i * k + l] * mh[l * m + j];
+            }
+        }
+    }
+    let mut out = vec![0.0; k * m];
+    for i in 0..k {
+        for j in 0..m {
+            out[i * m + j] = (0..m).map(|l| am[i * m + l] * b[j * m + l]).sum();
+        }
+    }
+    out
 }

@@ -154,6 +154,45 @@ pub(super) fn objective(
         return f64::INFINITY;
     }
     let want_grad = !grad.is_empty();
+    let Some((sse, slog)) = forward(layout, y, u, &p, want_grad, work) else {
+        return f64::INFINITY;
+    };
+    let n = y.len() as f64;
+    if !sse.is_finite() {
+        return f64::INFINITY;
+    }
+    // A series the model fits exactly (a constant, a line) has sse 0: floor it so the
+    // likelihood stays finite and the optimizer can still settle.
+    let floored = sse < SSE_FLOOR * n;
+    let sse = sse.max(SSE_FLOOR * n);
+    let value = sse.ln() + 2.0 * slog / n;
+    if !value.is_finite() {
+        return f64::INFINITY;
+    }
+    if want_grad {
+        let de = if floored { 0.0 } else { 2.0 / sse };
+        let dslog = 2.0 / n;
+        let adjoints = backward(layout, y, &p, de, dslog, work);
+        write_gradient(layout, &jac, &adjoints, &work.ring_bar, grad);
+    }
+    value
+}
+
+/// The forward pass of [`objective`]: runs the filter from the initial state in `u`
+/// and returns the sum of squared errors and Σ ln|ŷ| (multiplicative errors; 0
+/// otherwise), recording each step in `work.trace` when `want_grad`. `None` where a
+/// multiplicative model meets a (near) zero state or forecast.
+#[inline(always)]
+fn forward(
+    layout: &Layout,
+    y: &[f64],
+    u: &[f64],
+    p: &Smoothing,
+    want_grad: bool,
+    work: &mut Work,
+) -> Option<(f64, f64)> {
+    let spec = layout.spec;
+    let m = layout.m;
     let k = 1 + usize::from(spec.has_trend());
     let ms = if spec.seasonal() { m } else { 0 };
     layout.full_state(u, &mut work.init);
@@ -175,13 +214,13 @@ pub(super) fn objective(
             SeasonType::Additive => (q + s, yt - s, yt - q),
             SeasonType::Multiplicative => {
                 if s.abs() < 1e-10 || q.abs() < 1e-10 {
-                    return f64::INFINITY;
+                    return None;
                 }
                 (q * s, yt / s, yt / q)
             }
         };
         if spec.multiplicative() && (yhat.abs() < 1e-10 || !yhat.is_finite()) {
-            return f64::INFINITY;
+            return None;
         }
         let e = if mult_err {
             (yt - yhat) / yhat
@@ -217,94 +256,125 @@ pub(super) fn objective(
         }
     }
     slog += yhat_product.ln();
-    let n = y.len() as f64;
-    if !sse.is_finite() {
-        return f64::INFINITY;
-    }
-    // A series the model fits exactly (a constant, a line) has sse 0: floor it so the
-    // likelihood stays finite and the optimizer can still settle.
-    let floored = sse < SSE_FLOOR * n;
-    let sse = sse.max(SSE_FLOOR * n);
-    let value = sse.ln() + 2.0 * slog / n;
-    if !value.is_finite() {
-        return f64::INFINITY;
-    }
-    if want_grad {
-        // Adjoints: of the smoothing parameters, and of the state entering each step.
-        let (mut a_bar, mut b_bar_par, mut g_bar, mut phi_bar) = (0.0, 0.0, 0.0, 0.0);
-        let (mut l_bar, mut b_bar) = (0.0, 0.0);
-        work.ring_bar.clear();
-        work.ring_bar.resize(ms, 0.0);
-        let de = if floored { 0.0 } else { 2.0 / sse };
-        let dslog = 2.0 / n;
-        for (t_idx, st) in work.trace.iter().enumerate().rev() {
-            let pos = if ms > 0 { t_idx % ms } else { 0 };
-            let yt = y[t_idx];
-            // s' = s + γ (t - s)
-            let s_out_bar = if ms > 0 { work.ring_bar[pos] } else { 0.0 };
-            let mut s_bar = (1.0 - p.gamma) * s_out_bar;
-            let t_bar = p.gamma * s_out_bar;
-            g_bar += (st.t - st.s) * s_out_bar;
-            // b' = φ b + β (p - q), l' = q + α (p - q)
-            let diff = st.pp - st.q;
-            let mut b_in_bar = p.phi * b_bar;
-            phi_bar += st.b * b_bar;
-            b_bar_par += diff * b_bar;
-            a_bar += diff * l_bar;
-            let p_bar = p.beta * b_bar + p.alpha * l_bar;
-            let mut q_bar = (1.0 - p.alpha) * l_bar - p.beta * b_bar;
-            // p and t from y, s and q; the loss from e and ŷ.
-            let e_bar = de * st.e;
-            let yhat_bar = if mult_err {
-                -yt / (st.yhat * st.yhat) * e_bar + dslog / st.yhat
-            } else {
-                -e_bar
-            };
-            match spec.season {
-                SeasonType::None => q_bar += yhat_bar,
-                SeasonType::Additive => {
-                    s_bar -= p_bar;
-                    q_bar -= t_bar;
-                    q_bar += yhat_bar;
-                    s_bar += yhat_bar;
-                }
-                SeasonType::Multiplicative => {
-                    s_bar -= yt / (st.s * st.s) * p_bar;
-                    q_bar -= yt / (st.q * st.q) * t_bar;
-                    q_bar += st.s * yhat_bar;
-                    s_bar += st.q * yhat_bar;
-                }
+    Some((sse, slog))
+}
+
+/// The adjoints the backward pass carries to the parameters and the initial state.
+struct Adjoints {
+    /// Of the smoothing parameters (α, β, γ, φ).
+    smoothing: [f64; 4],
+    /// Of the initial level.
+    level: f64,
+    /// Of the initial slope.
+    slope: f64,
+}
+
+/// The backward pass of [`objective`] over `work.trace`, with the loss's derivatives
+/// `de` (per e², scaled) and `dslog` (per ln|ŷ|): the adjoints of the smoothing
+/// parameters and the initial level and slope; those of the initial seasonal ring are
+/// left in `work.ring_bar`.
+#[inline(always)]
+fn backward(
+    layout: &Layout,
+    y: &[f64],
+    p: &Smoothing,
+    de: f64,
+    dslog: f64,
+    work: &mut Work,
+) -> Adjoints {
+    let spec = layout.spec;
+    let ms = if spec.seasonal() { layout.m } else { 0 };
+    let mult_err = spec.error == ErrorType::Multiplicative;
+    // Adjoints: of the smoothing parameters, and of the state entering each step.
+    let (mut a_bar, mut b_bar_par, mut g_bar, mut phi_bar) = (0.0, 0.0, 0.0, 0.0);
+    let (mut l_bar, mut b_bar) = (0.0, 0.0);
+    work.ring_bar.clear();
+    work.ring_bar.resize(ms, 0.0);
+    for (t_idx, st) in work.trace.iter().enumerate().rev() {
+        let pos = if ms > 0 { t_idx % ms } else { 0 };
+        let yt = y[t_idx];
+        // s' = s + γ (t - s)
+        let s_out_bar = if ms > 0 { work.ring_bar[pos] } else { 0.0 };
+        let mut s_bar = (1.0 - p.gamma) * s_out_bar;
+        let t_bar = p.gamma * s_out_bar;
+        g_bar += (st.t - st.s) * s_out_bar;
+        // b' = φ b + β (p - q), l' = q + α (p - q)
+        let diff = st.pp - st.q;
+        let mut b_in_bar = p.phi * b_bar;
+        phi_bar += st.b * b_bar;
+        b_bar_par += diff * b_bar;
+        a_bar += diff * l_bar;
+        let p_bar = p.beta * b_bar + p.alpha * l_bar;
+        let mut q_bar = (1.0 - p.alpha) * l_bar - p.beta * b_bar;
+        // p and t from y, s and q; the loss from e and ŷ.
+        let e_bar = de * st.e;
+        let yhat_bar = if mult_err {
+            -yt / (st.yhat * st.yhat) * e_bar + dslog / st.yhat
+        } else {
+            -e_bar
+        };
+        match spec.season {
+            SeasonType::None => q_bar += yhat_bar,
+            SeasonType::Additive => {
+                s_bar -= p_bar;
+                q_bar -= t_bar;
+                q_bar += yhat_bar;
+                s_bar += yhat_bar;
             }
-            // q = l + φ b
-            b_in_bar += p.phi * q_bar;
-            phi_bar += st.b * q_bar;
-            l_bar = q_bar;
-            b_bar = b_in_bar;
-            if ms > 0 {
-                work.ring_bar[pos] = s_bar;
-            }
-        }
-        // Gradient in z = (α, β, γ, φ as present, free states), then through the
-        // logistic transforms to u.
-        let dz = [a_bar, b_bar_par, g_bar, phi_bar];
-        let idx = [Some(0), layout.ib, layout.ig, layout.ip];
-        for (col, ic) in idx.iter().enumerate() {
-            if let Some(ic) = *ic {
-                grad[ic] = (0..4).map(|row| dz[row] * jac[row][col]).sum();
+            SeasonType::Multiplicative => {
+                s_bar -= yt / (st.s * st.s) * p_bar;
+                q_bar -= yt / (st.q * st.q) * t_bar;
+                q_bar += st.s * yhat_bar;
+                s_bar += st.q * yhat_bar;
             }
         }
-        let st0 = layout.states;
-        grad[st0] = l_bar;
-        if k == 2 {
-            grad[st0 + 1] = b_bar;
-        }
-        // Free seasonal state f (0-based, most recent first) sits in ring slot m-1-f;
-        // the implied last state (slot 0) is total - sum(free).
-        for f in 0..ms.saturating_sub(1) {
-            grad[st0 + k + f] = work.ring_bar[m - 1 - f] - work.ring_bar[0];
+        // q = l + φ b
+        b_in_bar += p.phi * q_bar;
+        phi_bar += st.b * q_bar;
+        l_bar = q_bar;
+        b_bar = b_in_bar;
+        if ms > 0 {
+            work.ring_bar[pos] = s_bar;
         }
     }
-    value
+    Adjoints {
+        smoothing: [a_bar, b_bar_par, g_bar, phi_bar],
+        level: l_bar,
+        slope: b_bar,
+    }
+}
+
+/// The gradient in `u` from the adjoints: in z = (α, β, γ, φ as present, free states),
+/// then through the logistic transforms (`jac`) to u.
+#[inline(always)]
+fn write_gradient(
+    layout: &Layout,
+    jac: &[[f64; 4]; 4],
+    adjoints: &Adjoints,
+    ring_bar: &[f64],
+    grad: &mut [f64],
+) {
+    let spec = layout.spec;
+    let m = layout.m;
+    let k = 1 + usize::from(spec.has_trend());
+    let ms = if spec.seasonal() { m } else { 0 };
+    let dz = adjoints.smoothing;
+    let idx = [Some(0), layout.ib, layout.ig, layout.ip];
+    for (col, ic) in idx.iter().enumerate() {
+        if let Some(ic) = *ic {
+            grad[ic] = (0..4).map(|row| dz[row] * jac[row][col]).sum();
+        }
+    }
+    let st0 = layout.states;
+    grad[st0] = adjoints.level;
+    if k == 2 {
+        grad[st0 + 1] = adjoints.slope;
+    }
+    // Free seasonal state f (0-based, most recent first) sits in ring slot m-1-f;
+    // the implied last state (slot 0) is total - sum(free).
+    for f in 0..ms.saturating_sub(1) {
+        grad[st0 + k + f] = ring_bar[m - 1 - f] - ring_bar[0];
+    }
 }
 
 /// One step's intermediate values, kept for the backward pass.

@@ -7,7 +7,7 @@ use super::run::Pass;
 use crate::kernels::{fmax, zip_chunks_mut};
 
 /// The largest and second largest of non-negative values (0 for none).
-pub(super) fn top_two(v: &[f64]) -> (f64, f64) {
+fn top_two(v: &[f64]) -> (f64, f64) {
     let (mut top, mut second) = (0.0f64, 0.0f64);
     for &m in v {
         if m > top {
@@ -18,6 +18,39 @@ pub(super) fn top_two(v: &[f64]) -> (f64, f64) {
         }
     }
     (top, second)
+}
+
+/// Half the distance from each centroid to its nearest other centroid, into
+/// `half_nearest`.
+#[inline]
+pub(super) fn half_nearest_distances(
+    centroids: &[f64],
+    k: usize,
+    d: usize,
+    half_nearest: &mut [f64],
+) {
+    for a in 0..k {
+        let ca = &centroids[a * d..(a + 1) * d];
+        half_nearest[a] = (0..k)
+            .filter(|&b| b != a)
+            .map(|b| sq_dist(ca, &centroids[b * d..(b + 1) * d]))
+            .fold(f64::INFINITY, f64::min)
+            .sqrt()
+            / 2.0;
+    }
+}
+
+/// Loosens each point's bounds by how far the centroids moved: the upper bound grows
+/// by its own centroid's move, the lower bound shrinks by the largest move of any
+/// other centroid.
+#[inline]
+pub(super) fn update_bounds(moved: &[f64], labels: &[usize], bounds: &mut [[f64; 2]]) {
+    let (m1, m2) = top_two(moved);
+    let arg = moved.iter().position(|&m| m == m1).unwrap_or(0);
+    for (b, &l) in bounds.iter_mut().zip(labels) {
+        b[0] += moved[l];
+        b[1] -= if l == arg { m2 } else { m1 };
+    }
 }
 
 /// One Hamerly assignment pass (`use_bounds` false on the first, which sets the bounds).

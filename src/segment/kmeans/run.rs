@@ -8,7 +8,7 @@ use super::FittedKMeans;
 use super::assign::Assigner;
 use super::data::{Data, SafeScale};
 use super::distance::sq_dist;
-use super::hamerly::{hamerly_pass, top_two};
+use super::hamerly::{half_nearest_distances, hamerly_pass, update_bounds};
 use super::lloyd::lloyd_pass;
 use crate::error::Result;
 use crate::kernels::{check_finite, fmax, map_chunks_mut};
@@ -58,16 +58,7 @@ pub(super) fn run_kmeans(
     for it in 0..max_iter {
         iterations = it + 1;
         let passes = if hamerly {
-            // Half the distance from each centroid to its nearest other centroid.
-            for a in 0..k {
-                let ca = &centroids[a * d..(a + 1) * d];
-                half_nearest[a] = (0..k)
-                    .filter(|&b| b != a)
-                    .map(|b| sq_dist(ca, &centroids[b * d..(b + 1) * d]))
-                    .fold(f64::INFINITY, f64::min)
-                    .sqrt()
-                    / 2.0;
-            }
+            half_nearest_distances(&centroids, k, d, &mut half_nearest);
             hamerly_pass(
                 data,
                 &centroids,
@@ -81,63 +72,17 @@ pub(super) fn run_kmeans(
             lloyd_pass(data, &centroids, k, &mut labels)
         };
         first = false;
-        // The first pass of an unchecked run reads every value (see `fit`).
-        if let Some(x) = check
-            && it == 0
-            && !passes.iter().all(|p| p.finite)
-        {
-            check_finite(x)?;
+        if it == 0 && !first_pass_safe(&passes, check, guard)? {
+            return Ok(None);
         }
-        // The first pass read every point's |x|^2: data too large or too small for
-        // safe squared distances are refitted rescaled (see `KMeans`'s `fit`).
-        if it == 0
-            && let Some(safe) = guard
-        {
-            let max_xx = passes.iter().fold(0.0f64, |m, p| fmax(m, p.max_xx));
-            let finite = passes.iter().all(|p| p.finite);
-            if !(finite && safe.holds_squared(max_xx)) {
-                return Ok(None);
-            }
-        }
-        let mut sums = vec![0.0; k * d];
-        let mut counts = vec![0usize; k];
-        let mut changed = 0;
-        for p in &passes {
-            for (s, v) in sums.iter_mut().zip(&p.sums) {
-                *s += v;
-            }
-            for (c, v) in counts.iter_mut().zip(&p.counts) {
-                *c += v;
-            }
-            changed += p.changed;
-        }
-        if counts.contains(&0) {
-            relocate_empty_clusters(
-                data,
-                &centroids,
-                &mut labels,
-                &mut bounds,
-                &mut sums,
-                &mut counts,
-            );
-        }
-        // New centroids and how far each moved.
-        let mut shift_total = 0.0;
-        for c in 0..k {
-            let old = &centroids[c * d..(c + 1) * d];
-            let new: Vec<f64> = if counts[c] > 0 {
-                sums[c * d..(c + 1) * d]
-                    .iter()
-                    .map(|s| s / counts[c] as f64)
-                    .collect()
-            } else {
-                old.to_vec()
-            };
-            let shift = sq_dist(old, &new);
-            shift_total += shift;
-            moved[c] = shift.sqrt();
-            centroids[c * d..(c + 1) * d].copy_from_slice(&new);
-        }
+        let (changed, shift_total) = reduce_and_update_centroids(
+            data,
+            &passes,
+            &mut centroids,
+            &mut labels,
+            &mut bounds,
+            &mut moved,
+        );
         if changed == 0 {
             strict = true;
             break;
@@ -146,12 +91,7 @@ pub(super) fn run_kmeans(
             break;
         }
         if hamerly {
-            let (m1, m2) = top_two(&moved);
-            let arg = moved.iter().position(|&m| m == m1).unwrap_or(0);
-            for (b, &l) in bounds.iter_mut().zip(&labels) {
-                b[0] += moved[l];
-                b[1] -= if l == arg { m2 } else { m1 };
-            }
+            update_bounds(&moved, &labels, &mut bounds);
         }
     }
     // Inertia against the final centroids; after a non-strict stop, the labels are
@@ -174,6 +114,80 @@ pub(super) fn run_kmeans(
         iterations,
         converged: strict || iterations < max_iter,
     }))
+}
+
+/// The checks on the first pass's results: an unchecked run's first pass reads every
+/// value (see `fit`), so a non-finite distance means checking the data (an error for a
+/// NaN or infinite value); and it read every point's |x|^2, so with a `guard`, data
+/// too large or too small for safe squared distances give `false` (the caller refits
+/// rescaled, see `KMeans`'s `fit`).
+#[inline]
+fn first_pass_safe(
+    passes: &[Pass],
+    check: Option<&ArrayView2<f64>>,
+    guard: Option<SafeScale>,
+) -> Result<bool> {
+    if let Some(x) = check
+        && !passes.iter().all(|p| p.finite)
+    {
+        check_finite(x)?;
+    }
+    if let Some(safe) = guard {
+        let max_xx = passes.iter().fold(0.0f64, |m, p| fmax(m, p.max_xx));
+        let finite = passes.iter().all(|p| p.finite);
+        if !(finite && safe.holds_squared(max_xx)) {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+/// Sums the chunks' passes, re-seeds empty clusters, and moves each centroid to its
+/// points' mean, recording in `moved` how far each moved. Returns the number of points
+/// whose label changed and the sum of the centroids' squared shifts.
+#[inline]
+fn reduce_and_update_centroids(
+    data: &Data,
+    passes: &[Pass],
+    centroids: &mut [f64],
+    labels: &mut [usize],
+    bounds: &mut [[f64; 2]],
+    moved: &mut [f64],
+) -> (usize, f64) {
+    let (k, d) = (moved.len(), data.d);
+    let mut sums = vec![0.0; k * d];
+    let mut counts = vec![0usize; k];
+    let mut changed = 0;
+    for p in passes {
+        for (s, v) in sums.iter_mut().zip(&p.sums) {
+            *s += v;
+        }
+        for (c, v) in counts.iter_mut().zip(&p.counts) {
+            *c += v;
+        }
+        changed += p.changed;
+    }
+    if counts.contains(&0) {
+        relocate_empty_clusters(data, centroids, labels, bounds, &mut sums, &mut counts);
+    }
+    // New centroids and how far each moved.
+    let mut shift_total = 0.0;
+    for c in 0..k {
+        let old = &centroids[c * d..(c + 1) * d];
+        let new: Vec<f64> = if counts[c] > 0 {
+            sums[c * d..(c + 1) * d]
+                .iter()
+                .map(|s| s / counts[c] as f64)
+                .collect()
+        } else {
+            old.to_vec()
+        };
+        let shift = sq_dist(old, &new);
+        shift_total += shift;
+        moved[c] = shift.sqrt();
+        centroids[c * d..(c + 1) * d].copy_from_slice(&new);
+    }
+    (changed, shift_total)
 }
 
 /// The closing E-step for the points `lo..lo + labels.len()`: each point is
