@@ -156,7 +156,6 @@ pub(crate) fn all_non_negative(field: &'static str, values: &[f64]) -> Result<()
 }
 
 /// A parameter outside its range: [`Error::InvalidParameter`].
-#[cfg(feature = "serde")]
 pub(crate) fn invalid_parameter(
     name: &'static str,
     value: impl ToString,

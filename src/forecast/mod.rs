@@ -99,18 +99,7 @@ pub(crate) fn check_horizon(name: &'static str, h: usize) -> Result<()> {
     Error::check_count(name, h, 1, "MAX_HORIZON", MAX_HORIZON)
 }
 
-/// [`Error::InvalidParameter`] naming `name`.
-pub(crate) fn invalid(
-    name: &'static str,
-    value: impl ToString,
-    reason: impl Into<String>,
-) -> Error {
-    Error::InvalidParameter {
-        name,
-        value: value.to_string(),
-        reason: reason.into(),
-    }
-}
+pub(crate) use crate::validate::invalid_parameter as invalid;
 
 /// The two-sided standard normal quantile for a coverage level (1.959964 for 0.95).
 pub(crate) fn normal_quantile(level: f64) -> f64 {
