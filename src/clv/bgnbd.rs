@@ -250,7 +250,7 @@ impl BetaGeo {
 }
 
 /// `1 / (1 + e^u)` without overflow.
-fn logistic_neg(u: f64) -> f64 {
+pub(super) fn logistic_neg(u: f64) -> f64 {
     if u > 0.0 {
         let e = (-u).exp();
         e / (1.0 + e)

@@ -559,16 +559,6 @@ fn died_by_quadrature(p: &[f64; 4], t: f64, n: u32) -> f64 {
     estimate * scale.exp()
 }
 
-/// `1 / (1 + e^u)` without overflow.
-fn logistic_neg(u: f64) -> f64 {
-    if u > 0.0 {
-        let e = (-u).exp();
-        e / (1.0 + e)
-    } else {
-        1.0 / (1.0 + u.exp())
-    }
-}
-
 /// `E[X(t)]` for a new customer with parameters `(r, α, s, β)`:
 /// `r β / (α (s - 1)) · [1 - (β / (β + t))^(s - 1)]`.
 fn expected_new(r: f64, alpha: f64, s: f64, beta: f64, t: f64) -> f64 {
@@ -594,7 +584,7 @@ impl super::Formulas for ParetoNbd {
 
     fn alive(&self, frequency: f64, recency: f64, age: f64) -> f64 {
         let ((l1, _), (l2, _)) = likelihood_terms(&self.as_array(), frequency, recency, age, None);
-        logistic_neg(l2 - l1)
+        super::bgnbd::logistic_neg(l2 - l1)
     }
 
     fn new_customer(&self, t: f64) -> f64 {
