@@ -347,3 +347,41 @@ fn weeks_can_start_on_any_day() {
     let cohorts = patronage::cohort::retention(&log, sunday).unwrap();
     assert_eq!(cohorts.average_rates().len(), 2);
 }
+
+/// Out-of-fold probabilities through any classifier's params: every row is predicted by
+/// a model that did not see it; bad shapes and fold counts are typed errors.
+#[test]
+fn cross_val_predict_is_out_of_fold() {
+    use patronage::churn::LogisticRegression;
+    use patronage::churn::metrics::{cross_val_predict, roc_auc};
+    let x = patronage::ndarray::Array2::from_shape_fn((300, 2), |(i, j)| {
+        ((i * (j + 3)) % 17) as f64 - 8.0
+    });
+    // Noisy labels (a pseudo-random flip per row), so the classes overlap.
+    let y: Vec<bool> = (0..300)
+        .map(|i| (x[[i, 0]] + 0.5 * x[[i, 1]] > 0.0) != ((i * 7919) % 10 < 2))
+        .collect();
+    let params = LogisticRegression::params();
+    let p = cross_val_predict(&params, x.view(), &y, 5, 3).unwrap();
+    let in_sample = params
+        .fit((x.view(), &y))
+        .unwrap()
+        .predict_proba(x.view())
+        .unwrap();
+    assert_eq!(p.len(), 300);
+    assert!(p.iter().zip(&in_sample).any(|(a, b)| (a - b).abs() > 1e-6));
+    assert!(roc_auc(&y, &p).unwrap() > 0.7);
+    assert_eq!(p, cross_val_predict(&params, x.view(), &y, 5, 3).unwrap());
+    assert!(matches!(
+        cross_val_predict(&params, x.view(), &y[..299], 5, 3),
+        Err(Error::LengthMismatch { .. })
+    ));
+    assert!(matches!(
+        cross_val_predict(&params, x.view(), &y, 1, 3),
+        Err(Error::InvalidParameter { name: "folds", .. })
+    ));
+    assert!(matches!(
+        cross_val_predict(&params, x.view(), &y, usize::MAX, 3),
+        Err(Error::InvalidParameter { name: "folds", .. })
+    ));
+}
