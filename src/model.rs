@@ -49,7 +49,7 @@ use ndarray::{Array1, Array2, ArrayView2};
 /// [`&CustomerSummary`](crate::CustomerSummary) for the CLV models, an
 /// `ArrayView2<f64>` of features for k-means and the standardizer, features with
 /// `bool` labels for a classifier, a [`&Series`](crate::forecast::Series) for a
-/// forecaster.
+/// forecaster, the values of a series for an STL decomposition.
 ///
 /// # Errors
 /// Each model's settings out of range ([`Error::InvalidParameter`]), data it cannot

@@ -3,6 +3,7 @@
 //! value. Reference values: tests/data/stl_reference.csv, made by
 //! tests/data/make_stl_reference.R.
 
+use patronage::prelude::*;
 use std::collections::BTreeMap;
 
 use patronage::Error;

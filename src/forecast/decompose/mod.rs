@@ -34,6 +34,7 @@
 //! seasonal, whose means R accumulates in extended precision (within 1e-15 there).
 //!
 //! ```
+//! use patronage::prelude::*;
 //! use patronage::forecast::decompose::{SeasonalWindow, Stl};
 //! // Four years of a quarterly pattern on a rising line.
 //! let y: Vec<f64> = (0..16)
@@ -46,6 +47,7 @@
 //! ```
 
 use crate::error::{Error, Result};
+use crate::model::Fit;
 
 mod loess;
 
@@ -305,58 +307,6 @@ impl Stl {
         self
     }
 
-    /// Decomposes `values`, observations one period apart (e.g. a
-    /// [`Series`](crate::forecast::Series)' [`values()`](crate::forecast::Series::values)).
-    ///
-    /// # Errors
-    /// - [`Error::InvalidParameter`]: a period below 2; a window that is even or below
-    ///   3; a degree other than 0 or 1; a jump or `inner` of 0; more than
-    ///   [`MAX_PASSES`] inner or outer passes.
-    /// - [`Error::InsufficientData`]: not more than two full periods of values (R's
-    ///   `stl` needs `n > 2 period`).
-    /// - [`Error::NonFinite`] (field `values`) naming the first NaN or infinite value.
-    pub fn fit(&self, values: &[f64]) -> Result<StlDecomposition> {
-        check_values(self.period, values)?;
-        let (spec, periodic) = self.spans(values.len())?;
-        let (ni, no) = self.passes()?;
-        // Values far from 1 are decomposed scaled by a power of two (exact; the
-        // smoothers are linear in the values and the robustness weights scale-free),
-        // so that the smoothers' sums neither overflow (inf - inf is NaN, on which the
-        // robustness pass's partial sort would not end) nor underflow.
-        let max = values.iter().fold(0.0f64, |m, v| m.max(v.abs()));
-        let scale = if max > RESCALE_ABOVE || (max > 0.0 && max < RESCALE_BELOW) {
-            crate::segment::scale::pow2_scale(max)
-        } else {
-            1.0
-        };
-        let scaled: Vec<f64>;
-        let values_in = if scale == 1.0 {
-            values
-        } else {
-            scaled = values.iter().map(|v| v * scale).collect();
-            &scaled
-        };
-        let (mut seasonal, mut trend, weights) = run(values_in, &spec, ni, no);
-        if periodic {
-            seasonal_means(&mut seasonal, spec.np);
-        }
-        let mut remainder: Vec<f64> = values_in
-            .iter()
-            .zip(&seasonal)
-            .zip(&trend)
-            .map(|((y, s), t)| y - s - t)
-            .collect();
-        if scale != 1.0 {
-            unscale(values, scale, [&mut seasonal, &mut trend, &mut remainder])?;
-        }
-        Ok(StlDecomposition {
-            trend,
-            seasonal,
-            remainder,
-            weights,
-        })
-    }
-
     /// The smoothers' spans, degrees and jumps for `n` values, given or by R's
     /// defaults, checked; and whether the seasonal is periodic.
     fn spans(&self, n: usize) -> Result<(Spans, bool)> {
@@ -420,6 +370,63 @@ impl Stl {
         let no = self.outer.unwrap_or(if self.robust { 15 } else { 0 });
         Error::check_count("outer", no, 0, "MAX_PASSES", MAX_PASSES)?;
         Ok((ni, no))
+    }
+}
+
+/// Decomposes `values` (a slice, a `Vec` or an array), observations one period apart (e.g. a
+/// [`Series`](crate::forecast::Series)' [`values()`](crate::forecast::Series::values)).
+///
+/// # Errors
+/// - [`Error::InvalidParameter`]: a period below 2; a window that is even or below
+///   3; a degree other than 0 or 1; a jump or `inner` of 0; more than
+///   [`MAX_PASSES`] inner or outer passes.
+/// - [`Error::InsufficientData`]: not more than two full periods of values (R's
+///   `stl` needs `n > 2 period`).
+/// - [`Error::NonFinite`] (field `values`) naming the first NaN or infinite value.
+impl<V: AsRef<[f64]> + ?Sized> Fit<&V> for Stl {
+    type Fitted = StlDecomposition;
+
+    fn fit(&self, values: &V) -> Result<StlDecomposition> {
+        let values = values.as_ref();
+        check_values(self.period, values)?;
+        let (spec, periodic) = self.spans(values.len())?;
+        let (ni, no) = self.passes()?;
+        // Values far from 1 are decomposed scaled by a power of two (exact; the
+        // smoothers are linear in the values and the robustness weights scale-free),
+        // so that the smoothers' sums neither overflow (inf - inf is NaN, on which the
+        // robustness pass's partial sort would not end) nor underflow.
+        let max = values.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+        let scale = if max > RESCALE_ABOVE || (max > 0.0 && max < RESCALE_BELOW) {
+            crate::segment::scale::pow2_scale(max)
+        } else {
+            1.0
+        };
+        let scaled: Vec<f64>;
+        let values_in = if scale == 1.0 {
+            values
+        } else {
+            scaled = values.iter().map(|v| v * scale).collect();
+            &scaled
+        };
+        let (mut seasonal, mut trend, weights) = run(values_in, &spec, ni, no);
+        if periodic {
+            seasonal_means(&mut seasonal, spec.np);
+        }
+        let mut remainder: Vec<f64> = values_in
+            .iter()
+            .zip(&seasonal)
+            .zip(&trend)
+            .map(|((y, s), t)| y - s - t)
+            .collect();
+        if scale != 1.0 {
+            unscale(values, scale, [&mut seasonal, &mut trend, &mut remainder])?;
+        }
+        Ok(StlDecomposition {
+            trend,
+            seasonal,
+            remainder,
+            weights,
+        })
     }
 }
 
