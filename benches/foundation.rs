@@ -44,6 +44,14 @@ fn foundation(c: &mut Criterion) {
     g.bench_function("TransactionLog::new (shuffled)", |b| {
         b.iter(|| TransactionLog::new(black_box(&shuffled)))
     });
+    // The same day-ordered rows as three columns (a table's or a columnar file's layout).
+    let ids: Vec<u64> = by_day.iter().map(|t| t.customer).collect();
+    let days: Vec<patronage::Day> = by_day.iter().map(|t| t.day).collect();
+    let amounts: Vec<f64> = by_day.iter().map(|t| t.amount).collect();
+    g.bench_function("TransactionLog::from_columns (day order)", |b| {
+        b.iter(|| TransactionLog::from_columns(black_box(&ids), &days, &amounts))
+    });
+    drop((ids, days, amounts));
     let strings: Vec<_> = by_day
         .iter()
         .map(|t| patronage::Transaction {

@@ -221,7 +221,40 @@ impl<C: Eq + Hash + Clone> TransactionLog<C> {
     /// - [`Error::InvalidValue`] for an amount above [`MAX_AMOUNT`], or more than
     ///   `u32::MAX` rows.
     pub fn new(rows: &[Transaction<C>]) -> Result<Self> {
-        if rows.is_empty() {
+        Self::build(rows)
+    }
+
+    /// Validates and indexes rows given as three columns of equal length (as read from
+    /// a table or a columnar file), without row structs: row `i` is
+    /// `(ids[i], days[i], amounts[i])`. The result, and each error, is the one
+    /// [`new`](Self::new) gives for the same rows; the columns are read in place (the
+    /// log copies them once, into its own columns).
+    ///
+    /// ```
+    /// use patronage::{Day, TransactionLog};
+    /// let ids = ["ann", "bob", "ann"];
+    /// let days = [Day(0), Day(3), Day(7)];
+    /// let amounts = [10.0, 4.5, 12.0];
+    /// let log = TransactionLog::from_columns(&ids, &days, &amounts)?;
+    /// assert_eq!(log.n_customers(), 2);
+    /// assert_eq!(log.customer_rows(0).0, &[Day(0), Day(7)]);
+    /// let bad = TransactionLog::from_columns(&ids, &days, &[10.0, f64::NAN, 1.0]);
+    /// assert!(matches!(bad, Err(patronage::Error::NonFinite { field: "amount", row: 1, .. })));
+    /// # Ok::<(), patronage::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`new`](Self::new), and [`Error::LengthMismatch`] when `days` or `amounts`
+    /// is not as long as `ids`.
+    pub fn from_columns(ids: &[C], days: &[Day], amounts: &[f64]) -> Result<Self> {
+        crate::validate::same_len("days", ids.len(), days.len())?;
+        crate::validate::same_len("amounts", ids.len(), amounts.len())?;
+        Self::build(&Columns { ids, days, amounts })
+    }
+
+    /// The log of the rows of `src`, validated.
+    fn build<S: Rows<C> + ?Sized>(rows: &S) -> Result<Self> {
+        if rows.len() == 0 {
             return Err(Error::Empty {
                 field: "transactions",
             });
@@ -319,6 +352,158 @@ impl<C: Eq + Hash + Clone> TransactionLog<C> {
     }
 }
 
+/// Rows collected one at a time (a stream, a cursor over a database, a parser), then
+/// validated and indexed once by [`build`](Self::build): the columns it gathers are
+/// what [`TransactionLog::from_columns`] reads.
+///
+/// ```
+/// use patronage::{Day, Transaction};
+/// use patronage::transactions::LogBuilder;
+/// let mut rows = LogBuilder::new();
+/// rows.push("ann", Day(0), 10.0);
+/// rows.extend([Transaction { customer: "bob", day: Day(3), amount: 4.5 }]);
+/// let log = rows.build()?;
+/// assert_eq!((log.n_customers(), log.n_rows()), (2, 2));
+/// // Or collected from an iterator of rows.
+/// let log = (0..10)
+///     .map(|i| Transaction { customer: i % 3, day: Day(i), amount: 1.0 })
+///     .collect::<LogBuilder<i32>>()
+///     .build()?;
+/// assert_eq!(log.n_customers(), 3);
+/// # Ok::<(), patronage::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogBuilder<C> {
+    ids: Vec<C>,
+    days: Vec<Day>,
+    amounts: Vec<f64>,
+}
+
+impl<C> Default for LogBuilder<C> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<C> LogBuilder<C> {
+    /// An empty builder.
+    pub fn new() -> Self {
+        Self::with_capacity(0)
+    }
+
+    /// An empty builder with room for `rows` rows.
+    pub fn with_capacity(rows: usize) -> Self {
+        Self {
+            ids: Vec::with_capacity(rows),
+            days: Vec::with_capacity(rows),
+            amounts: Vec::with_capacity(rows),
+        }
+    }
+
+    /// Adds a row (checked when the log is built, errors naming its row number).
+    pub fn push(&mut self, customer: C, day: Day, amount: f64) {
+        self.ids.push(customer);
+        self.days.push(day);
+        self.amounts.push(amount);
+    }
+
+    /// Rows added so far.
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    /// Whether no row was added.
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+}
+
+impl<C: Eq + Hash + Clone> LogBuilder<C> {
+    /// The log of the rows added, in the order added.
+    ///
+    /// # Errors
+    /// As [`TransactionLog::new`].
+    pub fn build(&self) -> Result<TransactionLog<C>> {
+        TransactionLog::from_columns(&self.ids, &self.days, &self.amounts)
+    }
+}
+
+impl<C> Extend<Transaction<C>> for LogBuilder<C> {
+    fn extend<I: IntoIterator<Item = Transaction<C>>>(&mut self, rows: I) {
+        for t in rows {
+            self.push(t.customer, t.day, t.amount);
+        }
+    }
+}
+
+impl<C> FromIterator<Transaction<C>> for LogBuilder<C> {
+    fn from_iter<I: IntoIterator<Item = Transaction<C>>>(rows: I) -> Self {
+        let mut b = Self::new();
+        b.extend(rows);
+        b
+    }
+}
+
+/// Where [`TransactionLog`] reads rows from: a slice of [`Transaction`]s or three
+/// columns. Row `i` is `(id(i), day(i), amount(i))` for `i < len()`.
+trait Rows<C> {
+    fn len(&self) -> usize;
+    fn id(&self, i: usize) -> &C;
+    fn day(&self, i: usize) -> Day;
+    fn amount(&self, i: usize) -> f64;
+}
+
+impl<C> Rows<C> for [Transaction<C>] {
+    #[inline]
+    fn len(&self) -> usize {
+        <[Transaction<C>]>::len(self)
+    }
+
+    #[inline]
+    fn id(&self, i: usize) -> &C {
+        &self[i].customer
+    }
+
+    #[inline]
+    fn day(&self, i: usize) -> Day {
+        self[i].day
+    }
+
+    #[inline]
+    fn amount(&self, i: usize) -> f64 {
+        self[i].amount
+    }
+}
+
+/// Three columns of one length (checked by [`TransactionLog::from_columns`]).
+struct Columns<'a, C> {
+    ids: &'a [C],
+    days: &'a [Day],
+    amounts: &'a [f64],
+}
+
+impl<C> Rows<C> for Columns<'_, C> {
+    #[inline]
+    fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    #[inline]
+    fn id(&self, i: usize) -> &C {
+        &self.ids[i]
+    }
+
+    #[inline]
+    fn day(&self, i: usize) -> Day {
+        self.days[i]
+    }
+
+    #[inline]
+    fn amount(&self, i: usize) -> f64 {
+        self.amounts[i]
+    }
+}
+
 /// The rows as read: the day and amount columns in input order (each run sorted by
 /// day, then amount), and the runs of one customer id (`run_start`, one more than the
 /// runs, ending with the number of rows; `run_ids`).
@@ -332,7 +517,7 @@ struct Runs<C> {
 impl<C: Eq + Hash + Clone> Runs<C> {
     /// Validates the amounts and cuts `rows` (not empty) into runs.
     #[inline]
-    fn scan(rows: &[Transaction<C>]) -> Result<Self> {
+    fn scan<S: Rows<C> + ?Sized>(rows: &S) -> Result<Self> {
         // One pass over the caller's rows, in chunks that stay in cache: validate, copy
         // the day and amount columns in input order, cut the rows into runs of one
         // customer id, and sort the runs whose rows are out of (day, amount) order while
@@ -345,7 +530,7 @@ impl<C: Eq + Hash + Clone> Runs<C> {
         let mut run_start: Vec<u32> = Vec::with_capacity(rows.len() / 2 + 2);
         let mut run_ids: Vec<C> = Vec::with_capacity(rows.len() / 2 + 1);
         run_start.push(0);
-        run_ids.push(rows[0].customer.clone());
+        run_ids.push(rows.id(0).clone());
         // A chunk's run starts, and the runs with a row out of order, found without a
         // branch per row: where runs begin is as unpredictable as customers' order
         // counts. A disordered run is listed once per disordered row.
@@ -353,40 +538,38 @@ impl<C: Eq + Hash + Clone> Runs<C> {
         let mut disordered = vec![0u32; CHUNK + 1];
         let mut n_disordered = 0;
         let mut scratch = Vec::new();
-        for (c, chunk) in rows.chunks(CHUNK).enumerate() {
-            let base = c * CHUNK;
-            days.extend(chunk.iter().map(|t| t.day));
+        let n = rows.len();
+        for base in (0..n).step_by(CHUNK) {
+            let end = (base + CHUNK).min(n);
+            days.extend((base..end).map(|i| rows.day(i)));
             // Amounts are checked as they are copied; a bad one is found and named after.
             let mut valid = true;
-            amounts.extend(chunk.iter().map(|t| {
-                valid &= (0.0..=MAX_AMOUNT).contains(&t.amount);
-                t.amount + 0.0 // -0.0 becomes 0.0
+            amounts.extend((base..end).map(|i| {
+                let a = rows.amount(i);
+                valid &= (0.0..=MAX_AMOUNT).contains(&a);
+                a + 0.0 // -0.0 becomes 0.0
             }));
             if !valid {
-                for (k, t) in chunk.iter().enumerate() {
-                    check_amount(base + k, t.amount)?;
+                for i in base..end {
+                    check_amount(i, rows.amount(i))?;
                 }
             }
             // Each row against the one before it (the first chunk starts at row 1).
-            let from = base.saturating_sub(1);
             let open = run_start.len() - 1;
             let mut m = 0;
-            for (j, w) in rows[from..base + chunk.len()].windows(2).enumerate() {
-                let (a, b) = (&w[0], &w[1]);
-                let starts_run = a.customer != b.customer;
-                starts[m] = (from + j + 1) as u32;
+            for i in base.max(1)..end {
+                let (a, b) = (i - 1, i);
+                let starts_run = rows.id(a) != rows.id(b);
+                starts[m] = b as u32;
                 m += usize::from(starts_run);
+                let (da, db) = (rows.day(a), rows.day(b));
                 let out_of_order =
-                    !starts_run & ((a.day > b.day) | ((a.day == b.day) & (a.amount > b.amount)));
+                    !starts_run & ((da > db) | ((da == db) & (rows.amount(a) > rows.amount(b))));
                 disordered[n_disordered] = (open + m) as u32;
                 n_disordered += usize::from(out_of_order);
             }
             run_start.extend_from_slice(&starts[..m]);
-            run_ids.extend(
-                starts[..m]
-                    .iter()
-                    .map(|&i| rows[i as usize].customer.clone()),
-            );
+            run_ids.extend(starts[..m].iter().map(|&i| rows.id(i as usize).clone()));
             // Sort the disordered runs that are complete; the open one waits.
             let open = run_start.len() - 1;
             let mut previous = None;
@@ -403,7 +586,7 @@ impl<C: Eq + Hash + Clone> Runs<C> {
             n_disordered = usize::from(previous == Some(open as u32));
             disordered[0] = open as u32;
         }
-        run_start.push(rows.len() as u32);
+        run_start.push(n as u32);
         if n_disordered == 1 {
             let lo = *run_start.iter().nth_back(1).unwrap_or(&0) as usize;
             sort_rows(&mut days[lo..], &mut amounts[lo..], &mut scratch);
