@@ -35,6 +35,10 @@ use crate::kernels::{gather_runs, group_offsets};
 /// The calendar conversions ([`Day::from_ymd`], [`Day::to_ymd`]) use 1970-01-01 as
 /// day 0 (proleptic Gregorian calendar). Callers who never convert may use any epoch.
 ///
+/// With the `chrono` or `jiff` feature, `Day::from` takes those crates' dates and
+/// date-times (the calendar day in the date-time's own zone), and `TryFrom<Day>` gives
+/// their dates back (an error beyond their ranges).
+///
 /// ```
 /// use patronage::transactions::Day;
 /// let d = Day::from_ymd(1997, 1, 1)?;
@@ -62,7 +66,12 @@ impl Day {
         if day == 0 || day > days_in_month(year, month) {
             return Err(bad);
         }
-        // Howard Hinnant's days_from_civil.
+        Ok(Self::civil(year, month, day))
+    }
+
+    /// The day of a valid date with a year in -1,000,000..=1,000,000 (checked by the
+    /// callers): Howard Hinnant's days_from_civil.
+    fn civil(year: i32, month: u32, day: u32) -> Day {
         let y = i64::from(year) - i64::from(month <= 2);
         let era = y.div_euclid(400);
         let yoe = y - era * 400;
@@ -71,7 +80,7 @@ impl Day {
         let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
         let days = era * 146_097 + doe - 719_468;
         // |days| < 366 * 1e6 fits in i32.
-        Ok(Day(days as i32))
+        Day(days as i32)
     }
 
     /// The calendar date `(year, month, day)` of this day.
@@ -123,6 +132,105 @@ fn days_in_month(year: i32, month: u32) -> u32 {
         2 => 28,
         4 | 6 | 9 | 11 => 30,
         _ => 31,
+    }
+}
+
+/// `Day` from and into `chrono`'s dates (feature `chrono`): a `NaiveDate`, a
+/// `NaiveDateTime`'s date, or a `DateTime`'s calendar day in its own time zone. chrono
+/// reaches about 262,000 years either side of year 0, inside `Day`'s range, so only the
+/// way back can fail.
+#[cfg(feature = "chrono")]
+mod chrono_days {
+    use super::Day;
+    use crate::error::Error;
+    use chrono::Datelike;
+
+    impl From<chrono::NaiveDate> for Day {
+        fn from(date: chrono::NaiveDate) -> Day {
+            Day::civil(date.year(), date.month(), date.day())
+        }
+    }
+
+    impl From<chrono::NaiveDateTime> for Day {
+        /// The calendar day of the date-time.
+        fn from(at: chrono::NaiveDateTime) -> Day {
+            Day::from(at.date())
+        }
+    }
+
+    impl<Tz: chrono::TimeZone> From<chrono::DateTime<Tz>> for Day {
+        /// The calendar day in the date-time's own time zone (convert it with
+        /// `with_timezone` first for another zone's day).
+        fn from(at: chrono::DateTime<Tz>) -> Day {
+            Day::from(at.date_naive())
+        }
+    }
+
+    impl TryFrom<Day> for chrono::NaiveDate {
+        type Error = Error;
+
+        /// # Errors
+        /// [`Error::InvalidDate`] for a day beyond chrono's range.
+        fn try_from(day: Day) -> Result<Self, Error> {
+            let (year, month, d) = day.to_ymd();
+            chrono::NaiveDate::from_ymd_opt(year, month, d).ok_or(Error::InvalidDate {
+                year,
+                month,
+                day: d,
+            })
+        }
+    }
+}
+
+/// `Day` from and into `jiff`'s civil dates (feature `jiff`): a `civil::Date`, a
+/// `civil::DateTime`'s date, or a `ZonedDateTime`'s calendar day in its own time zone. jiff's
+/// years are -9999..=9999, so only the way back can fail.
+#[cfg(feature = "jiff")]
+mod jiff_days {
+    use super::Day;
+    use crate::error::Error;
+
+    impl From<jiff::civil::Date> for Day {
+        fn from(date: jiff::civil::Date) -> Day {
+            // Years of jiff's range, months 1..=12 and valid days: checked by jiff.
+            Day::civil(
+                i32::from(date.year()),
+                date.month().unsigned_abs().into(),
+                date.day().unsigned_abs().into(),
+            )
+        }
+    }
+
+    impl From<jiff::civil::DateTime> for Day {
+        /// The calendar day of the date-time.
+        fn from(at: jiff::civil::DateTime) -> Day {
+            Day::from(at.date())
+        }
+    }
+
+    impl From<&jiff::ZonedDateTime> for Day {
+        /// The calendar day in the zoned date-time's own time zone.
+        fn from(at: &jiff::ZonedDateTime) -> Day {
+            Day::from(at.date())
+        }
+    }
+
+    impl TryFrom<Day> for jiff::civil::Date {
+        type Error = Error;
+
+        /// # Errors
+        /// [`Error::InvalidDate`] for a day beyond jiff's years -9999..=9999.
+        fn try_from(day: Day) -> Result<Self, Error> {
+            let (year, month, d) = day.to_ymd();
+            let bad = Error::InvalidDate {
+                year,
+                month,
+                day: d,
+            };
+            let year = i16::try_from(year).map_err(|_| bad.clone())?;
+            // Months 1..=12 and days 1..=31 fit i8.
+            jiff::civil::Date::new(year, month as i8, d as i8).map_err(|_| bad)
+        }
     }
 }
 
