@@ -385,3 +385,32 @@ fn cross_val_predict_is_out_of_fold() {
         Err(Error::InvalidParameter { name: "folds", .. })
     ));
 }
+
+/// A saved summary carries its time unit, checked as it loads.
+#[cfg(feature = "serde")]
+#[test]
+fn saved_summary_time_unit_is_checked() {
+    let s = common::cdnow_csv();
+    let json = serde_json::to_value(&s).unwrap();
+    let back: CustomerSummary = serde_json::from_value(json.clone()).unwrap();
+    assert_eq!(back.time_unit_days(), 7.0);
+    for bad in [
+        serde_json::json!(0.0),
+        serde_json::json!(-7.0),
+        serde_json::json!(1e-320),
+    ] {
+        let mut edited = json.clone();
+        edited["time_unit_days"] = bad.clone();
+        let err = serde_json::from_value::<CustomerSummary>(edited)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("time_unit_days"), "{bad}: {err}");
+    }
+    // A missing or null unit (a 0.1 file) is refused, not read as days.
+    let mut missing = json.clone();
+    missing.as_object_mut().unwrap().remove("time_unit_days");
+    assert!(serde_json::from_value::<CustomerSummary>(missing).is_err());
+    let mut null = json;
+    null["time_unit_days"] = serde_json::Value::Null;
+    assert!(serde_json::from_value::<CustomerSummary>(null).is_err());
+}

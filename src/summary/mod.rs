@@ -197,15 +197,16 @@ struct Stats {
     last_day: Day,
 }
 
-/// A summary's time unit: finite and `> 0` days.
+/// A summary's time unit: finite and `> 0` days, and not so small that one day is an
+/// infinite number of units (horizons convert through it).
 fn check_time_unit(days: f64) -> Result<()> {
-    if days.is_finite() && days > 0.0 {
+    if days.is_finite() && days > 0.0 && (1.0 / days).is_finite() {
         Ok(())
     } else {
         Err(Error::InvalidParameter {
             name: "time_unit_days",
             value: days.to_string(),
-            reason: "must be a positive, finite number of days".into(),
+            reason: "must be a positive, finite number of days whose reciprocal is finite".into(),
         })
     }
 }
