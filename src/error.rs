@@ -49,6 +49,18 @@ pub enum Error {
         value: f64,
     },
 
+    /// A negative amount (a refund) in a log built to reject refunds, the default.
+    #[error(
+        "amount at row {row} is negative ({value}): a refund; build the log with a returns \
+         policy to accept refunds (LogParams::new().returns(Returns::Net) or Returns::Separate)"
+    )]
+    Refund {
+        /// Zero-based row of the amount.
+        row: usize,
+        /// The amount.
+        value: f64,
+    },
+
     /// A value broke a rule of its input other than finiteness or sign
     /// (e.g. recency greater than T, a label other than 0 or 1).
     #[error("{field} at row {row} is invalid ({value}): {reason}")]
@@ -144,6 +156,7 @@ impl Error {
     pub(crate) fn at_row(mut self, at: usize) -> Self {
         if let Error::NonFinite { row, .. }
         | Error::Negative { row, .. }
+        | Error::Refund { row, .. }
         | Error::InvalidValue { row, .. } = &mut self
         {
             *row = at;

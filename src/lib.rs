@@ -218,7 +218,7 @@ pub mod prelude {
 pub use ndarray;
 pub use period::{Horizon, Period};
 pub use summary::{CalibrationHoldout, CustomerSummary, PartialSummary, SummaryParams};
-pub use transactions::{Day, Transaction, TransactionLog};
+pub use transactions::{Day, LogParams, Returns, Transaction, TransactionLog};
 
 /// The README's code blocks, compiled and run as doctests so they cannot rot.
 #[doc = include_str!("../README.md")]

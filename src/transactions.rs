@@ -275,7 +275,8 @@ pub struct Transaction<C> {
     pub customer: C,
     /// The day of the purchase.
     pub day: Day,
-    /// The amount spent (currency units; zero allowed, negative rejected).
+    /// The amount spent (currency units; zero allowed; a negative amount is a refund,
+    /// rejected unless the log is built with a [`Returns`] policy).
     pub amount: f64,
 }
 
@@ -283,6 +284,99 @@ pub struct Transaction<C> {
 /// kept exactly in integer micro-units (see [`crate::summary`]), which bounds a single
 /// amount.
 pub const MAX_AMOUNT: f64 = 1e12;
+
+/// What a [`TransactionLog`] does with negative amounts: refunds and returns.
+///
+/// Frequency, recency, T and monetary value under each policy are defined in
+/// [`crate::summary`]'s module documentation. With no negative amount in the rows, every
+/// policy gives the same log and the same results.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub enum Returns {
+    /// A negative amount is an error ([`Error::Refund`], naming its row). The default.
+    #[default]
+    Reject,
+    /// A refund is subtracted from the customer's spend of the same day: a day whose
+    /// net spend is zero or less is not a purchase, and totals report gross spend,
+    /// refunds and net spend.
+    Net,
+    /// Refunds are kept apart from purchases: every day with a positive amount is a
+    /// purchase, and monetary value is net of the customer's refunds.
+    Separate,
+}
+
+/// How rows become a [`TransactionLog`]: the [`Returns`] policy for negative amounts.
+///
+/// ```
+/// use patronage::transactions::{LogParams, Returns};
+/// use patronage::{Day, Transaction, TransactionLog};
+/// let rows = [
+///     Transaction { customer: 1, day: Day(0), amount: 30.0 },
+///     Transaction { customer: 1, day: Day(0), amount: -10.0 }, // a refund
+/// ];
+/// assert!(matches!(TransactionLog::new(&rows), Err(patronage::Error::Refund { row: 1, .. })));
+/// let log = LogParams::new().returns(Returns::Net).log(&rows)?;
+/// assert_eq!(log.returns(), Returns::Net);
+/// assert_eq!(log.customer_rows(0).1, &[-10.0, 30.0]); // refunds sort first within a day
+/// # Ok::<(), patronage::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct LogParams {
+    /// What negative amounts mean (default [`Returns::Reject`]).
+    pub returns: Returns,
+}
+
+impl LogParams {
+    /// The default: refunds rejected.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets the returns policy.
+    #[must_use]
+    pub fn returns(mut self, returns: Returns) -> Self {
+        self.returns = returns;
+        self
+    }
+
+    /// The log of `rows` (any order) under these params.
+    ///
+    /// # Errors
+    /// As [`TransactionLog::new`]; refunds are accepted unless the policy is
+    /// [`Returns::Reject`].
+    pub fn log<C: Eq + Hash + Clone + Sync>(
+        &self,
+        rows: &[Transaction<C>],
+    ) -> Result<TransactionLog<C>> {
+        TransactionLog::build(rows, *self)
+    }
+
+    /// The log of three columns under these params (see
+    /// [`TransactionLog::from_columns`]).
+    ///
+    /// # Errors
+    /// As [`TransactionLog::from_columns`]; refunds are accepted unless the policy is
+    /// [`Returns::Reject`].
+    pub fn log_from_columns<C: Eq + Hash + Clone + Sync>(
+        &self,
+        ids: &[C],
+        days: &[Day],
+        amounts: &[f64],
+    ) -> Result<TransactionLog<C>> {
+        crate::validate::same_len("days", ids.len(), days.len())?;
+        crate::validate::same_len("amounts", ids.len(), amounts.len())?;
+        TransactionLog::build(&Columns { ids, days, amounts }, *self)
+    }
+
+    /// The smallest amount a row may carry under the policy.
+    fn min_amount(&self) -> f64 {
+        match self.returns {
+            Returns::Reject => 0.0,
+            Returns::Net | Returns::Separate => -MAX_AMOUNT,
+        }
+    }
+}
 
 /// Rows per chunk of [`TransactionLog::new`]'s pass: a chunk of rows and its columns
 /// stay in a core's L2 cache.
@@ -306,6 +400,7 @@ pub struct TransactionLog<C> {
     offsets: Vec<u32>,
     days: Vec<Day>,
     amounts: Vec<f64>,
+    returns: Returns,
 }
 
 impl<C: std::fmt::Debug> std::fmt::Debug for TransactionLog<C> {
@@ -315,21 +410,23 @@ impl<C: std::fmt::Debug> std::fmt::Debug for TransactionLog<C> {
             .field("offsets", &self.offsets)
             .field("days", &self.days)
             .field("amounts", &self.amounts)
+            .field("returns", &self.returns)
             .finish_non_exhaustive()
     }
 }
 
-impl<C: Eq + Hash + Clone> TransactionLog<C> {
+impl<C: Eq + Hash + Clone + Sync> TransactionLog<C> {
     /// Validates and indexes the rows (any order).
     ///
     /// # Errors
     /// - [`Error::Empty`] when `rows` is empty;
     /// - [`Error::NonFinite`] for a NaN or infinite amount, naming its row;
-    /// - [`Error::Negative`] for a negative amount, naming its row;
+    /// - [`Error::Refund`] for a negative amount, naming its row (choose a [`Returns`]
+    ///   policy with [`LogParams`] to accept refunds);
     /// - [`Error::InvalidValue`] for an amount above [`MAX_AMOUNT`], or more than
     ///   `u32::MAX` rows.
     pub fn new(rows: &[Transaction<C>]) -> Result<Self> {
-        Self::build(rows)
+        LogParams::new().log(rows)
     }
 
     /// Validates and indexes rows given as three columns of equal length (as read from
@@ -355,13 +452,11 @@ impl<C: Eq + Hash + Clone> TransactionLog<C> {
     /// As [`new`](Self::new), and [`Error::LengthMismatch`] when `days` or `amounts`
     /// is not as long as `ids`.
     pub fn from_columns(ids: &[C], days: &[Day], amounts: &[f64]) -> Result<Self> {
-        crate::validate::same_len("days", ids.len(), days.len())?;
-        crate::validate::same_len("amounts", ids.len(), amounts.len())?;
-        Self::build(&Columns { ids, days, amounts })
+        LogParams::new().log_from_columns(ids, days, amounts)
     }
 
-    /// The log of the rows of `src`, validated.
-    fn build<S: Rows<C> + ?Sized>(rows: &S) -> Result<Self> {
+    /// The log of the rows of `src`, validated under `params`.
+    pub(crate) fn build<S: Rows<C> + ?Sized>(rows: &S, params: LogParams) -> Result<Self> {
         if rows.len() == 0 {
             return Err(Error::Empty {
                 field: "transactions",
@@ -383,7 +478,7 @@ impl<C: Eq + Hash + Clone> TransactionLog<C> {
             amounts,
             run_start,
             run_ids,
-        } = Runs::scan(rows)?;
+        } = Runs::scan(rows, params.min_amount())?;
         let runs = run_ids.len();
 
         // Intern the runs' ids in first-seen order. Rows are grouped by customer when
@@ -403,12 +498,13 @@ impl<C: Eq + Hash + Clone> TransactionLog<C> {
                 offsets: run_start,
                 days,
                 amounts,
+                returns: params.returns,
             });
         };
 
-        Ok(Self::grouped(
-            run_ids, first_run, index, &run_start, days, amounts,
-        ))
+        let mut log = Self::grouped(run_ids, first_run, index, &run_start, days, amounts);
+        log.returns = params.returns;
+        Ok(log)
     }
 
     /// The log when runs of one customer are scattered: numbers the customers in
@@ -456,6 +552,7 @@ impl<C: Eq + Hash + Clone> TransactionLog<C> {
             offsets,
             days: sorted_days,
             amounts: sorted_amounts,
+            returns: Returns::Reject,
         }
     }
 }
@@ -526,13 +623,21 @@ impl<C> LogBuilder<C> {
     }
 }
 
-impl<C: Eq + Hash + Clone> LogBuilder<C> {
+impl<C: Eq + Hash + Clone + Sync> LogBuilder<C> {
     /// The log of the rows added, in the order added.
     ///
     /// # Errors
     /// As [`TransactionLog::new`].
     pub fn build(&self) -> Result<TransactionLog<C>> {
-        TransactionLog::from_columns(&self.ids, &self.days, &self.amounts)
+        self.build_with(&LogParams::new())
+    }
+
+    /// The log of the rows added, under `params` (e.g. a [`Returns`] policy).
+    ///
+    /// # Errors
+    /// As [`LogParams::log`].
+    pub fn build_with(&self, params: &LogParams) -> Result<TransactionLog<C>> {
+        params.log_from_columns(&self.ids, &self.days, &self.amounts)
     }
 }
 
@@ -552,16 +657,30 @@ impl<C> FromIterator<Transaction<C>> for LogBuilder<C> {
     }
 }
 
-/// Where [`TransactionLog`] reads rows from: a slice of [`Transaction`]s or three
-/// columns. Row `i` is `(id(i), day(i), amount(i))` for `i < len()`.
-trait Rows<C> {
+/// Where [`TransactionLog`] reads rows from: a slice of [`Transaction`]s, three
+/// columns, or another crate's columns (Arrow arrays). Row `i` is
+/// `(id(i), day(i), amount(i))` for `i < len()`.
+///
+/// `id` may be a borrowed form of `C` (a `&str` for a `String` id); it must compare
+/// and hash exactly as the `C` that [`owned`](Rows::owned) makes of it, since the log's
+/// index is later searched with `C`s.
+pub(crate) trait Rows<C>: Sync {
+    type Id<'a>: Copy + Eq + Hash
+    where
+        Self: 'a;
     fn len(&self) -> usize;
-    fn id(&self, i: usize) -> &C;
+    fn id(&self, i: usize) -> Self::Id<'_>;
+    fn owned(id: Self::Id<'_>) -> C;
     fn day(&self, i: usize) -> Day;
     fn amount(&self, i: usize) -> f64;
 }
 
-impl<C> Rows<C> for [Transaction<C>] {
+impl<C: Eq + Hash + Clone + Sync> Rows<C> for [Transaction<C>] {
+    type Id<'a>
+        = &'a C
+    where
+        C: 'a;
+
     #[inline]
     fn len(&self) -> usize {
         <[Transaction<C>]>::len(self)
@@ -570,6 +689,11 @@ impl<C> Rows<C> for [Transaction<C>] {
     #[inline]
     fn id(&self, i: usize) -> &C {
         &self[i].customer
+    }
+
+    #[inline]
+    fn owned(id: &C) -> C {
+        id.clone()
     }
 
     #[inline]
@@ -590,7 +714,12 @@ struct Columns<'a, C> {
     amounts: &'a [f64],
 }
 
-impl<C> Rows<C> for Columns<'_, C> {
+impl<C: Eq + Hash + Clone + Sync> Rows<C> for Columns<'_, C> {
+    type Id<'a>
+        = &'a C
+    where
+        Self: 'a;
+
     #[inline]
     fn len(&self) -> usize {
         self.ids.len()
@@ -599,6 +728,11 @@ impl<C> Rows<C> for Columns<'_, C> {
     #[inline]
     fn id(&self, i: usize) -> &C {
         &self.ids[i]
+    }
+
+    #[inline]
+    fn owned(id: &C) -> C {
+        id.clone()
     }
 
     #[inline]
@@ -622,10 +756,10 @@ struct Runs<C> {
     run_ids: Vec<C>,
 }
 
-impl<C: Eq + Hash + Clone> Runs<C> {
+impl<C: Eq + Hash + Clone + Sync> Runs<C> {
     /// Validates the amounts and cuts `rows` (not empty) into runs.
     #[inline]
-    fn scan<S: Rows<C> + ?Sized>(rows: &S) -> Result<Self> {
+    fn scan<S: Rows<C> + ?Sized>(rows: &S, min_amount: f64) -> Result<Self> {
         // One pass over the caller's rows, in chunks that stay in cache: validate, copy
         // the day and amount columns in input order, cut the rows into runs of one
         // customer id, and sort the runs whose rows are out of (day, amount) order while
@@ -638,7 +772,7 @@ impl<C: Eq + Hash + Clone> Runs<C> {
         let mut run_start: Vec<u32> = Vec::with_capacity(rows.len() / 2 + 2);
         let mut run_ids: Vec<C> = Vec::with_capacity(rows.len() / 2 + 1);
         run_start.push(0);
-        run_ids.push(rows.id(0).clone());
+        run_ids.push(S::owned(rows.id(0)));
         // A chunk's run starts, and the runs with a row out of order, found without a
         // branch per row: where runs begin is as unpredictable as customers' order
         // counts. A disordered run is listed once per disordered row.
@@ -654,12 +788,12 @@ impl<C: Eq + Hash + Clone> Runs<C> {
             let mut valid = true;
             amounts.extend((base..end).map(|i| {
                 let a = rows.amount(i);
-                valid &= (0.0..=MAX_AMOUNT).contains(&a);
+                valid &= (min_amount..=MAX_AMOUNT).contains(&a);
                 a + 0.0 // -0.0 becomes 0.0
             }));
             if !valid {
                 for i in base..end {
-                    check_amount(i, rows.amount(i))?;
+                    check_amount(i, rows.amount(i), min_amount)?;
                 }
             }
             // Each row against the one before it (the first chunk starts at row 1).
@@ -677,7 +811,7 @@ impl<C: Eq + Hash + Clone> Runs<C> {
                 n_disordered += usize::from(out_of_order);
             }
             run_start.extend_from_slice(&starts[..m]);
-            run_ids.extend(starts[..m].iter().map(|&i| rows.id(i as usize).clone()));
+            run_ids.extend(starts[..m].iter().map(|&i| S::owned(rows.id(i as usize))));
             // Sort the disordered runs that are complete; the open one waits.
             let open = run_start.len() - 1;
             let mut previous = None;
@@ -772,7 +906,7 @@ fn sort_rows(days: &mut [Day], amounts: &mut [f64], scratch: &mut Vec<(Day, f64)
     }
 }
 
-fn check_amount(row: usize, amount: f64) -> Result<()> {
+fn check_amount(row: usize, amount: f64, min_amount: f64) -> Result<()> {
     if !amount.is_finite() {
         return Err(Error::NonFinite {
             field: "amount",
@@ -780,26 +914,27 @@ fn check_amount(row: usize, amount: f64) -> Result<()> {
             value: amount,
         });
     }
-    if amount < 0.0 {
-        return Err(Error::Negative {
-            field: "amount",
-            row,
-            value: amount,
-        });
+    if amount < 0.0 && min_amount == 0.0 {
+        return Err(Error::Refund { row, value: amount });
     }
-    if amount > MAX_AMOUNT {
+    if amount.abs() > MAX_AMOUNT {
         return Err(Error::InvalidValue {
             field: "amount",
             row,
             value: amount,
-            reason: "amounts above 1e12 are not supported".into(),
+            reason: "amounts beyond 1e12 in size are not supported".into(),
         });
     }
     Ok(())
 }
 
 impl<C> TransactionLog<C> {
-    /// Number of rows (purchases).
+    /// The policy the log was built with for negative amounts (refunds).
+    pub fn returns(&self) -> Returns {
+        self.returns
+    }
+
+    /// Number of rows (purchases, and refunds under a [`Returns`] policy).
     pub fn n_rows(&self) -> usize {
         self.days.len()
     }
@@ -1152,7 +1287,7 @@ mod tests {
     /// Each id's rows in two runs, interleaved (so the index meets every id twice), and
     /// the log checked against the direct implementation and against a second build
     /// (which draws another per-table key).
-    fn assert_crafted_ids_intern<C: Eq + Hash + Clone + std::fmt::Debug>(ids: &[C]) {
+    fn assert_crafted_ids_intern<C: Eq + Hash + Clone + Sync + std::fmt::Debug>(ids: &[C]) {
         let rows: Vec<Transaction<C>> = (0..2 * ids.len())
             .map(|k| Transaction {
                 customer: ids[k % ids.len()].clone(),

@@ -103,10 +103,6 @@ fn mismatched_or_empty_columns_are_errors() {
     ));
     assert!(matches!(
         TransactionLog::from_columns(&ids, &days, &[1.0, -2.0, 3.0]),
-        Err(Error::Negative {
-            field: "amount",
-            row: 1,
-            ..
-        })
+        Err(Error::Refund { row: 1, .. })
     ));
 }

@@ -95,7 +95,7 @@ proptest! {
                 check_error(&e, rows.len());
                 match e {
                     Error::Empty { .. } => prop_assert!(rows.is_empty()),
-                    Error::NonFinite { row, value, .. } | Error::Negative { row, value, .. } | Error::InvalidValue { row, value, .. } => {
+                    Error::NonFinite { row, value, .. } | Error::Negative { row, value, .. } | Error::Refund { row, value } | Error::InvalidValue { row, value, .. } => {
                         prop_assert_eq!(rows[row].amount.to_bits(), value.to_bits(), "row {} is named", row);
                     }
                     other => prop_assert!(false, "unexpected {:?}", other),

@@ -227,7 +227,7 @@ fn error_paths_name_field_and_row() {
     long[9_001] = t(-1.0);
     assert!(matches!(
         TransactionLog::new(&long),
-        Err(Error::Negative { row: 9_001, .. })
+        Err(Error::Refund { row: 9_001, .. })
     ));
     assert!(matches!(
         TransactionLog::new(&[t(f64::INFINITY)]),
@@ -235,11 +235,7 @@ fn error_paths_name_field_and_row() {
     ));
     assert!(matches!(
         TransactionLog::new(&[t(1.0), t(2.0), t(-0.5)]),
-        Err(Error::Negative {
-            field: "amount",
-            row: 2,
-            ..
-        })
+        Err(Error::Refund { row: 2, .. })
     ));
     assert!(matches!(
         TransactionLog::new(&[t(2e12)]),
