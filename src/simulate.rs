@@ -59,6 +59,23 @@ pub struct Simulation {
     seed: u64,
     #[cfg_attr(feature = "serde", serde(default = "default_max_purchases"))]
     max_purchases: usize,
+    #[cfg_attr(feature = "serde", serde(default))]
+    row_order: RowOrder,
+}
+
+/// The order [`Simulation::transactions`] writes its rows in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub enum RowOrder {
+    /// Each customer's rows together, customers in order, each customer's rows by day
+    /// (the order that suits a log's build best). The default.
+    #[default]
+    ByCustomer,
+    /// By day, customers interleaved within a day in an order drawn from the seed: an
+    /// event log or order table as it is exported.
+    ByDay,
+    /// A permutation drawn from the seed.
+    Shuffled,
 }
 
 #[cfg(feature = "serde")]
@@ -85,6 +102,7 @@ impl Simulation {
             observation_end: Day(728),
             seed: 42,
             max_purchases: MAX_PURCHASES,
+            row_order: RowOrder::ByCustomer,
         }
     }
 
@@ -300,7 +318,7 @@ impl Simulation {
     pub fn transactions(&self) -> Result<Vec<Transaction<u64>>> {
         let dists = self.distributions()?;
         let end = f64::from(self.observation_end.0) + 1.0; // purchases before day end+1
-        self.run(&dists, |s, customers, out| {
+        let mut rows = self.run(&dists, |s, customers, out| {
             out.reserve(customers.len() * 3);
             for c in customers {
                 s.customer(end, |t_days, amount| {
@@ -311,7 +329,47 @@ impl Simulation {
                     })
                 });
             }
-        })
+        })?;
+        // Seeded like the blocks, with a stream of its own.
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(mix(self.seed, u64::MAX));
+        match self.row_order {
+            RowOrder::ByCustomer => {}
+            RowOrder::ByDay => {
+                let mut keyed: Vec<(Day, u64, Transaction<u64>)> =
+                    rows.into_iter().map(|t| (t.day, rng.random(), t)).collect();
+                keyed.sort_unstable_by_key(|&(day, key, _)| (day, key));
+                rows = keyed.into_iter().map(|(_, _, t)| t).collect();
+            }
+            RowOrder::Shuffled => {
+                for k in (1..rows.len()).rev() {
+                    rows.swap(k, rng.random_range(0..=k));
+                }
+            }
+        }
+        Ok(rows)
+    }
+
+    /// The order of [`transactions`](Self::transactions)' rows (default
+    /// [`RowOrder::ByCustomer`]). The rows are the same in any order.
+    ///
+    /// ```
+    /// use patronage::simulate::{RowOrder, Simulation};
+    /// let sim = Simulation::new(300);
+    /// let by_day = sim.clone().row_order(RowOrder::ByDay).transactions()?;
+    /// assert!(by_day.windows(2).all(|w| w[0].day <= w[1].day));
+    /// let mut a = sim.transactions()?;
+    /// let mut b = sim.row_order(RowOrder::Shuffled).transactions()?;
+    /// let key = |t: &patronage::Transaction<u64>| (t.customer, t.day, t.amount.to_bits());
+    /// assert_ne!(a, b);
+    /// a.sort_by_key(key);
+    /// b.sort_by_key(key);
+    /// assert_eq!(a, b);
+    /// # Ok::<(), patronage::Error>(())
+    /// ```
+    #[must_use]
+    pub fn row_order(mut self, order: RowOrder) -> Self {
+        self.row_order = order;
+        self
     }
 
     /// Each customer's exact continuous-time summary at the observation end (the end
