@@ -345,7 +345,7 @@ impl LogParams {
     /// # Errors
     /// As [`TransactionLog::new`]; refunds are accepted unless the policy is
     /// [`Returns::Reject`].
-    pub fn log<C: Eq + Hash + Clone + Sync>(
+    pub fn log<C: Eq + Hash + Clone>(
         &self,
         rows: &[Transaction<C>],
     ) -> Result<TransactionLog<C>> {
@@ -358,7 +358,7 @@ impl LogParams {
     /// # Errors
     /// As [`TransactionLog::from_columns`]; refunds are accepted unless the policy is
     /// [`Returns::Reject`].
-    pub fn log_from_columns<C: Eq + Hash + Clone + Sync>(
+    pub fn log_from_columns<C: Eq + Hash + Clone>(
         &self,
         ids: &[C],
         days: &[Day],
@@ -415,7 +415,7 @@ impl<C: std::fmt::Debug> std::fmt::Debug for TransactionLog<C> {
     }
 }
 
-impl<C: Eq + Hash + Clone + Sync> TransactionLog<C> {
+impl<C: Eq + Hash + Clone> TransactionLog<C> {
     /// Validates and indexes the rows (any order).
     ///
     /// # Errors
@@ -623,7 +623,7 @@ impl<C> LogBuilder<C> {
     }
 }
 
-impl<C: Eq + Hash + Clone + Sync> LogBuilder<C> {
+impl<C: Eq + Hash + Clone> LogBuilder<C> {
     /// The log of the rows added, in the order added.
     ///
     /// # Errors
@@ -664,7 +664,7 @@ impl<C> FromIterator<Transaction<C>> for LogBuilder<C> {
 /// `id` may be a borrowed form of `C` (a `&str` for a `String` id); it must compare
 /// and hash exactly as the `C` that [`owned`](Rows::owned) makes of it, since the log's
 /// index is later searched with `C`s.
-pub(crate) trait Rows<C>: Sync {
+pub(crate) trait Rows<C> {
     type Id<'a>: Copy + Eq + Hash
     where
         Self: 'a;
@@ -675,7 +675,7 @@ pub(crate) trait Rows<C>: Sync {
     fn amount(&self, i: usize) -> f64;
 }
 
-impl<C: Eq + Hash + Clone + Sync> Rows<C> for [Transaction<C>] {
+impl<C: Eq + Hash + Clone> Rows<C> for [Transaction<C>] {
     type Id<'a>
         = &'a C
     where
@@ -714,7 +714,7 @@ struct Columns<'a, C> {
     amounts: &'a [f64],
 }
 
-impl<C: Eq + Hash + Clone + Sync> Rows<C> for Columns<'_, C> {
+impl<C: Eq + Hash + Clone> Rows<C> for Columns<'_, C> {
     type Id<'a>
         = &'a C
     where
@@ -756,7 +756,7 @@ struct Runs<C> {
     run_ids: Vec<C>,
 }
 
-impl<C: Eq + Hash + Clone + Sync> Runs<C> {
+impl<C: Eq + Hash + Clone> Runs<C> {
     /// Validates the amounts and cuts `rows` (not empty) into runs.
     #[inline]
     fn scan<S: Rows<C> + ?Sized>(rows: &S, min_amount: f64) -> Result<Self> {
@@ -1287,7 +1287,7 @@ mod tests {
     /// Each id's rows in two runs, interleaved (so the index meets every id twice), and
     /// the log checked against the direct implementation and against a second build
     /// (which draws another per-table key).
-    fn assert_crafted_ids_intern<C: Eq + Hash + Clone + Sync + std::fmt::Debug>(ids: &[C]) {
+    fn assert_crafted_ids_intern<C: Eq + Hash + Clone + std::fmt::Debug>(ids: &[C]) {
         let rows: Vec<Transaction<C>> = (0..2 * ids.len())
             .map(|k| Transaction {
                 customer: ids[k % ids.len()].clone(),

@@ -495,7 +495,7 @@ fn passes_within_limit(case: &str) {
 
 /// A log of `ids`, each with two rows in two interleaved passes (every row starts a
 /// run, so the index meets each id twice), checked for its customers.
-fn log_of_crafted_ids<C: Eq + std::hash::Hash + Clone + Sync + std::fmt::Debug>(ids: &[C]) {
+fn log_of_crafted_ids<C: Eq + std::hash::Hash + Clone + std::fmt::Debug>(ids: &[C]) {
     use patronage::{Day, Transaction, TransactionLog};
     let rows: Vec<Transaction<C>> = (0..2 * ids.len())
         .map(|k| Transaction {
