@@ -345,10 +345,7 @@ impl LogParams {
     /// # Errors
     /// As [`TransactionLog::new`]; refunds are accepted unless the policy is
     /// [`Returns::Reject`].
-    pub fn log<C: Eq + Hash + Clone>(
-        &self,
-        rows: &[Transaction<C>],
-    ) -> Result<TransactionLog<C>> {
+    pub fn log<C: Eq + Hash + Clone>(&self, rows: &[Transaction<C>]) -> Result<TransactionLog<C>> {
         TransactionLog::build(rows, *self)
     }
 
