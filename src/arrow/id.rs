@@ -130,14 +130,7 @@ fn int_log<T: Copy + Eq + std::hash::Hash + Sync + Send + 'static>(
     if let [one] = ids
         && let Some(ids) = native(*one)
     {
-        return TransactionLog::build(
-            &IntRows {
-                ids,
-                days,
-                amounts,
-            },
-            params,
-        );
+        return TransactionLog::build(&IntRows { ids, days, amounts }, params);
     }
     let mut all = Vec::with_capacity(days.len());
     for a in ids {
@@ -408,11 +401,30 @@ impl Source for String {
         // One batch: read through its own layout, without a branch per row.
         let build = |ids| TransactionLog::build(&StrRows { ids, days, amounts }, params);
         match parts[..] {
-            [Strings::Utf8(a)] => TransactionLog::build(&StrRows { ids: a, days, amounts }, params),
-            [Strings::Large(a)] => {
-                TransactionLog::build(&StrRows { ids: a, days, amounts }, params)
-            }
-            [Strings::View(a)] => TransactionLog::build(&StrRows { ids: a, days, amounts }, params),
+            [Strings::Utf8(a)] => TransactionLog::build(
+                &StrRows {
+                    ids: a,
+                    days,
+                    amounts,
+                },
+                params,
+            ),
+            [Strings::Large(a)] => TransactionLog::build(
+                &StrRows {
+                    ids: a,
+                    days,
+                    amounts,
+                },
+                params,
+            ),
+            [Strings::View(a)] => TransactionLog::build(
+                &StrRows {
+                    ids: a,
+                    days,
+                    amounts,
+                },
+                params,
+            ),
             _ => build(Batches { parts, starts }),
         }
     }

@@ -4,8 +4,8 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use arrow_array::{
-    Array, ArrayRef, BooleanArray, Date32Array, Float64Array, RecordBatch, StringArray,
-    UInt8Array, UInt32Array,
+    Array, ArrayRef, BooleanArray, Date32Array, Float64Array, RecordBatch, StringArray, UInt8Array,
+    UInt32Array,
 };
 use arrow_schema::{Field, Schema};
 
@@ -104,25 +104,33 @@ impl<'a, C: ArrowId> CustomerTable<'a, C> {
     /// Adds a `Float64` column (a score, a probability, an amount).
     #[must_use]
     pub fn with_f64(self, name: &str, values: &[f64]) -> Self {
-        self.sized(name, values.len(), || Arc::new(Float64Array::from(values.to_vec())))
+        self.sized(name, values.len(), || {
+            Arc::new(Float64Array::from(values.to_vec()))
+        })
     }
 
     /// Adds a `UInt32` column (a count).
     #[must_use]
     pub fn with_u32(self, name: &str, values: &[u32]) -> Self {
-        self.sized(name, values.len(), || Arc::new(UInt32Array::from(values.to_vec())))
+        self.sized(name, values.len(), || {
+            Arc::new(UInt32Array::from(values.to_vec()))
+        })
     }
 
     /// Adds a `UInt8` column (a score).
     #[must_use]
     pub fn with_u8(self, name: &str, values: &[u8]) -> Self {
-        self.sized(name, values.len(), || Arc::new(UInt8Array::from(values.to_vec())))
+        self.sized(name, values.len(), || {
+            Arc::new(UInt8Array::from(values.to_vec()))
+        })
     }
 
     /// Adds a `Boolean` column (a label, a flag).
     #[must_use]
     pub fn with_bool(self, name: &str, values: &[bool]) -> Self {
-        self.sized(name, values.len(), || Arc::new(BooleanArray::from(values.to_vec())))
+        self.sized(name, values.len(), || {
+            Arc::new(BooleanArray::from(values.to_vec()))
+        })
     }
 
     /// Adds a `UInt32` column of indices (a cluster, a segment): an error naming the
@@ -144,7 +152,9 @@ impl<'a, C: ArrowId> CustomerTable<'a, C> {
     #[must_use]
     pub fn with_str<S: AsRef<str>>(self, name: &str, values: &[S]) -> Self {
         self.sized(name, values.len(), || {
-            Arc::new(StringArray::from_iter_values(values.iter().map(AsRef::as_ref)))
+            Arc::new(StringArray::from_iter_values(
+                values.iter().map(AsRef::as_ref),
+            ))
         })
     }
 
@@ -173,7 +183,11 @@ impl<'a, C: ArrowId> CustomerTable<'a, C> {
             let row = array
                 .logical_nulls()
                 .and_then(|n| n.iter().position(|valid| !valid));
-            return self.fail(&name, row, "is null in a column declared not nullable".into());
+            return self.fail(
+                &name,
+                row,
+                "is null in a column declared not nullable".into(),
+            );
         }
         let n = array.len();
         self.push(field, n, || array)
@@ -195,8 +209,10 @@ impl<'a, C: ArrowId> CustomerTable<'a, C> {
             self.error.get_or_insert(e);
             return self;
         }
-        self.metadata
-            .insert("time_unit_days".into(), summary.time_unit_days().to_string());
+        self.metadata.insert(
+            "time_unit_days".into(),
+            summary.time_unit_days().to_string(),
+        );
         if let Some(end) = summary.observation_end() {
             self.metadata
                 .insert("observation_end".into(), end.to_string());
@@ -272,7 +288,9 @@ impl<'a, C: ArrowId> CustomerTable<'a, C> {
                 field: "customer",
                 row,
                 value: f64::from(self.customers[row]),
-                reason: format!("not a customer index of the log, which has {n_customers} customers"),
+                reason: format!(
+                    "not a customer index of the log, which has {n_customers} customers"
+                ),
             });
         }
         if self.fields.iter().any(|f| *f.name() == self.id_column) {
