@@ -41,6 +41,9 @@ pub(crate) mod private {
 
     /// What the log reader and the table writer need of an id type.
     pub trait Source: Eq + std::hash::Hash + Clone + Send + Sync + Sized + 'static {
+        /// The type's name, for messages.
+        const NAME: &'static str;
+
         /// The Arrow types this id type reads, for messages.
         const READS: &'static str;
 
@@ -151,6 +154,7 @@ fn int_log<T: Copy + Eq + std::hash::Hash + Sync + Send + 'static>(
 }
 
 impl Source for i32 {
+    const NAME: &'static str = "i32";
     const READS: &'static str = "Int32";
 
     fn reads(data_type: &DataType) -> bool {
@@ -185,6 +189,7 @@ impl Source for i32 {
 }
 
 impl Source for i64 {
+    const NAME: &'static str = "i64";
     const READS: &'static str = "Int64 or Int32";
 
     fn reads(data_type: &DataType) -> bool {
@@ -225,6 +230,7 @@ impl Source for i64 {
 }
 
 impl Source for u64 {
+    const NAME: &'static str = "u64";
     const READS: &'static str = "UInt64";
 
     fn reads(data_type: &DataType) -> bool {
@@ -370,6 +376,7 @@ impl<'a, A: StrAt<'a>> Rows<String> for StrRows<'a, A> {
 }
 
 impl Source for String {
+    const NAME: &'static str = "String";
     const READS: &'static str = "Utf8, LargeUtf8 or Utf8View";
 
     fn reads(data_type: &DataType) -> bool {
