@@ -132,14 +132,7 @@ impl LogColumns {
                 return Err(wrong_type(
                     &self.id,
                     id.data_type(),
-                    &format!(
-                        "{} ids are read from {} columns",
-                        std::any::type_name::<C>()
-                            .rsplit("::")
-                            .next()
-                            .unwrap_or("these"),
-                        C::READS
-                    ),
+                    &format!("{} ids are read from {} columns", C::NAME, C::READS),
                 ));
             }
             let day = column(batch, k, &self.day)?;
