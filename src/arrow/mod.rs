@@ -30,10 +30,11 @@
 //! [`MAX_AMOUNT`](crate::transactions::MAX_AMOUNT)), naming the row across batches.
 //!
 //! Reading is as fast as [`TransactionLog::from_columns`] on the same columns: the
-//! batch's buffers are read in place (a string id becomes a `String` once per
-//! customer, not per row), and only columns of another width (`Int32` ids read as
-//! `i64`, timestamps, `Float32` and `Decimal128` amounts) or several batches are copied
-//! into one column first.
+//! batch's buffers are read in place (string ids are compared and hashed as `&str`
+//! slices of the batch; only the ids the log keeps become `String`s), and only columns
+//! of another width (`Int32` ids read as `i64`, timestamps, `Float32` and `Decimal128`
+//! amounts) are copied into one column first; several batches are copied into one
+//! column too, except string ids.
 //!
 //! **Out.** [`CustomerTable`] builds a batch of one row per customer: the customer's id
 //! (in the log's id type, see [`ArrowId`]) beside named columns — a summary's
