@@ -139,6 +139,24 @@ pub enum Error {
         hint: &'static str,
     },
 
+    /// A column of a table (an Arrow record batch) is missing, has a type the crate
+    /// cannot read, or holds a value it cannot take (a null, a day beyond [`Day`]'s
+    /// range); or a column the caller adds to an output table does not fit it.
+    ///
+    /// `row` is the zero-based row of the value, counted across all the batches read,
+    /// or `None` for a problem with the whole column.
+    ///
+    /// [`Day`]: crate::Day
+    #[error("column {column}{}: {reason}", .row.map_or_else(String::new, |r| format!(" at row {r}")))]
+    Column {
+        /// The column's name.
+        column: String,
+        /// Zero-based row of the value, when the problem is one value.
+        row: Option<usize>,
+        /// What is wrong and, where it is not obvious, what to do.
+        reason: String,
+    },
+
     /// A calendar date that does not exist or is outside the supported range.
     #[error("invalid date {year:04}-{month:02}-{day:02}")]
     InvalidDate {
@@ -159,6 +177,9 @@ impl Error {
         | Error::Refund { row, .. }
         | Error::InvalidValue { row, .. } = &mut self
         {
+            *row = at;
+        }
+        if let Error::Column { row: Some(row), .. } = &mut self {
             *row = at;
         }
         self

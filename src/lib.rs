@@ -176,6 +176,8 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+#[cfg(feature = "arrow")]
+pub mod arrow;
 pub mod error;
 mod hashing;
 mod kernels;
