@@ -190,6 +190,7 @@ pub mod summary;
 pub mod transactions;
 
 #[cfg(feature = "serde")]
+mod refunds;
 mod serde_float;
 mod validate;
 
