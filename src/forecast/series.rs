@@ -12,7 +12,7 @@
 //! Periods are the crate's [`Period`]: weeks start on Monday; months and quarters are
 //! calendar ones.
 //!
-//! In a log built with a [`Returns`](crate::Returns) policy that accepts refunds,
+//! In a log built with a [`Returns`] policy that accepts refunds,
 //! revenue is net of refunds (every row's amount, in the period of its day; it can be
 //! negative), orders count purchase rows only, and active and new customers follow the
 //! policy's purchase days (see [`summary`](crate::summary#returns-and-refunds)): a

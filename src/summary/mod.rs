@@ -315,7 +315,12 @@ struct RefundColumns {
 /// one value per row, each row obeys the rules of
 /// [`from_columns`](Self::from_columns), and the order activity, when present, has at
 /// least one order per row and more orders than repeat purchase periods, a finite,
-/// non-negative total spend, and a first purchase day no later than the last.
+/// non-negative total spend (finite, and negative when refunds exceed purchases, for a
+/// summary of a log with refunds), and a first purchase day no later than the last;
+/// refund columns, when present (a [`Returns::Net`] or [`Returns::Separate`] log), one
+/// value per row, gross spend and refunds finite and `>= 0`, and a refund row for any
+/// refunded amount. A file written before returns policies has no refund columns and
+/// loads as a summary of a [`Returns::Reject`] log.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(
     feature = "serde",

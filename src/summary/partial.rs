@@ -36,7 +36,16 @@ use super::*;
 /// the period of an `i32` day (at most `2^32 - 1` from 0), spends `>= 0` and in all at
 /// most the orders times [`MAX_AMOUNT`](crate::transactions::MAX_AMOUNT); no periods,
 /// orders or days in an empty state, and otherwise at least one order per period and a
-/// first day no later than the last.
+/// first day no later than the last. Refunds (per period: refunded amount and rows)
+/// are sorted and distinct by period, at least one row of at most `MAX_AMOUNT` each;
+/// the per-period purchase days, when present, are one ordered pair per period running
+/// from the first day to the last. A state written before returns policies (no refunds,
+/// no per-period days) loads as it was.
+///
+/// Refunds: [`update`](Self::update) records a negative amount as a refund of its
+/// period, and [`finish_with`](Self::finish_with) reads the state under a
+/// [`Returns`] policy. The state does not depend on the policy, so partitions merge
+/// exactly whichever policy finishes them.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 #[cfg_attr(
     feature = "serde",
@@ -327,7 +336,7 @@ impl PartialSummary {
         let known =
             self.bounds.len() == self.periods.len() && other.bounds.len() == other.periods.len();
         // Periods with their purchase days (a placeholder where they are unknown).
-        let with_bounds = |s: &PartialSummary| -> Vec<(i64, (i128, (Day, Day)))> {
+        let with_bounds = |s: &PartialSummary| -> Vec<(i64, PeriodWithDays)> {
             s.periods
                 .iter()
                 .enumerate()
@@ -560,6 +569,9 @@ impl PartialSummary {
         Ok(Some(SummaryRow::from_stats(&stats, params)))
     }
 }
+
+/// A period's spend with its first and last purchase day.
+type PeriodWithDays = (i128, (Day, Day));
 
 /// The error of a state holding a period after the observation end's.
 fn after_end(params: &SummaryParams, period: i64, end_period: i64) -> Error {
