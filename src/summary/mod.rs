@@ -788,10 +788,10 @@ impl<'a> ColumnsMut<'a> {
 
     /// Writes row `offset + i` for every `i` in range, in parallel halves above a
     /// chunk size; returns the number of rows with orders (a customer without a
-    /// purchase in the window gets [`SummaryRow::NONE`], 0 orders).
+    /// purchase in the window gets [`Row::NONE`], 0 orders).
     fn fill<F>(self, offset: usize, row_of: &F) -> usize
     where
-        F: Fn(usize) -> SummaryRow + Sync,
+        F: Fn(usize) -> Row + Sync,
     {
         let len = self.customer.len();
         #[cfg(feature = "parallel")]
@@ -869,7 +869,21 @@ impl CustomerSummary {
     }
 }
 
-impl SummaryRow {
+/// The columns of one customer's row that [`ColumnsMut::fill`] writes: a
+/// [`SummaryRow`] without its refund totals, small for the hot loop.
+#[derive(Debug, Clone, Copy)]
+struct Row {
+    frequency: f64,
+    recency: f64,
+    age: f64,
+    monetary_value: f64,
+    orders: u32,
+    total_spend: f64,
+    first_day: Day,
+    last_day: Day,
+}
+
+impl Row {
     /// The row of a customer without a purchase in the window: 0 orders (every real
     /// row has at least one), dropped before the summary is returned.
     const NONE: Self = Self {
@@ -881,10 +895,28 @@ impl SummaryRow {
         total_spend: 0.0,
         first_day: Day(0),
         last_day: Day(0),
-        gross_spend: 0.0,
-        refunds: 0.0,
-        refund_count: 0,
     };
+
+    /// The one definition of a customer's summary from its window statistics.
+    #[inline]
+    fn from_window(s: &Stats, w: &Window) -> Self {
+        let (scale, end_period) = (w.scale, w.end_period);
+        let frequency = f64::from(s.periods - 1);
+        Self {
+            frequency,
+            recency: (s.last_period - s.first_period) as f64 * scale,
+            age: (end_period - s.first_period) as f64 * scale,
+            monetary_value: if s.periods > 1 {
+                from_micro(s.total_spend - s.first_period_spend) / frequency
+            } else {
+                0.0
+            },
+            orders: s.orders,
+            total_spend: from_micro(s.total_spend),
+            first_day: s.first_day,
+            last_day: s.last_day,
+        }
+    }
 }
 
 /// The constants of one summary's window, computed once per call: the period
@@ -1026,7 +1058,7 @@ impl<C> TransactionLog<C> {
         let row_of = |c: usize| {
             let rows = offsets[c] as usize..offsets[c + 1] as usize;
             window_stats(&days[rows.clone()], &amounts[rows], &window)
-                .map_or(SummaryRow::NONE, |s| SummaryRow::from_window(&s, &window))
+                .map_or(Row::NONE, |s| Row::from_window(&s, &window))
         };
         out.time_unit_days = params.unit_days();
         let written = out.columns_mut(n, params.observation_end).fill(0, &row_of);
@@ -1052,31 +1084,41 @@ impl<C> TransactionLog<C> {
         let row_of = |c: usize| {
             let rows = offsets[c] as usize..offsets[c + 1] as usize;
             window_stats_returns(&days[rows.clone()], &amounts[rows], &window, returns)
-                .map_or(SummaryRow::NONE, |s| SummaryRow::from_refunds(&s, &window))
+                .map(|s| SummaryRow::from_refunds(&s, &window))
         };
         #[cfg(feature = "parallel")]
-        let rows: Vec<SummaryRow> = {
+        let rows: Vec<Option<SummaryRow>> = {
             use rayon::prelude::*;
             (0..n).into_par_iter().map(row_of).collect()
         };
         #[cfg(not(feature = "parallel"))]
-        let rows: Vec<SummaryRow> = (0..n).map(row_of).collect();
-        if rows.iter().all(|r| r.orders == 0) {
+        let rows: Vec<Option<SummaryRow>> = (0..n).map(row_of).collect();
+        if rows.iter().all(Option::is_none) {
             return Err(Error::Empty {
                 field: "purchases in the observation window",
             });
         }
         out.time_unit_days = params.unit_days();
-        let row_at = |c: usize| rows.get(c).copied().unwrap_or(SummaryRow::NONE);
+        let row_at = |c: usize| {
+            rows.get(c)
+                .and_then(Option::as_ref)
+                .map_or(Row::NONE, SummaryRow::row)
+        };
         let written = out.columns_mut(n, params.observation_end).fill(0, &row_at);
         out.set_returns(returns);
         if let Some(f) = out.activity.as_mut().and_then(|a| a.refunds.as_mut()) {
-            f.gross_spend = rows.iter().map(|r| r.gross_spend).collect();
-            f.refunds = rows.iter().map(|r| r.refunds).collect();
-            f.refund_count = rows.iter().map(|r| r.refund_count).collect();
+            let column = |get: fn(&SummaryRow) -> f64| -> Vec<f64> {
+                rows.iter().map(|r| r.as_ref().map_or(0.0, get)).collect()
+            };
+            f.gross_spend = column(|r| r.gross_spend);
+            f.refunds = column(|r| r.refunds);
+            f.refund_count = rows
+                .iter()
+                .map(|r| r.as_ref().map_or(0, |r| r.refund_count))
+                .collect();
         }
         if written < n {
-            let keep: Vec<bool> = rows.iter().map(|r| r.orders > 0).collect();
+            let keep: Vec<bool> = rows.iter().map(Option::is_some).collect();
             out.retain(&keep);
         }
         Ok(())
@@ -1248,27 +1290,34 @@ impl SummaryRow {
         Self::from_window(s, &Window::new(params))
     }
 
-    #[inline]
     fn from_window(s: &Stats, w: &Window) -> Self {
-        let (scale, end_period) = (w.scale, w.end_period);
-        let frequency = f64::from(s.periods - 1);
-        let total_spend = from_micro(s.total_spend);
+        let r = Row::from_window(s, w);
         Self {
-            frequency,
-            recency: (s.last_period - s.first_period) as f64 * scale,
-            age: (end_period - s.first_period) as f64 * scale,
-            monetary_value: if s.periods > 1 {
-                from_micro(s.total_spend - s.first_period_spend) / frequency
-            } else {
-                0.0
-            },
-            orders: s.orders,
-            total_spend,
-            first_day: s.first_day,
-            last_day: s.last_day,
-            gross_spend: total_spend,
+            frequency: r.frequency,
+            recency: r.recency,
+            age: r.age,
+            monetary_value: r.monetary_value,
+            orders: r.orders,
+            total_spend: r.total_spend,
+            first_day: r.first_day,
+            last_day: r.last_day,
+            gross_spend: r.total_spend,
             refunds: 0.0,
             refund_count: 0,
+        }
+    }
+
+    /// The columns [`ColumnsMut::fill`] writes.
+    fn row(&self) -> Row {
+        Row {
+            frequency: self.frequency,
+            recency: self.recency,
+            age: self.age,
+            monetary_value: self.monetary_value,
+            orders: self.orders,
+            total_spend: self.total_spend,
+            first_day: self.first_day,
+            last_day: self.last_day,
         }
     }
 
