@@ -1245,7 +1245,11 @@ fn holdout_with_refunds(
 pub struct CalibrationHoldout {
     /// The summary at the calibration end.
     pub calibration: CustomerSummary,
-    /// Purchase periods in the holdout window, aligned with `calibration`'s rows.
+    /// Purchase periods in the holdout window, aligned with `calibration`'s rows (for a
+    /// log with refunds, the policy's purchase periods, and their spend as in the
+    /// summary: net under [`Returns::Net`], scaled by 1 - the holdout window's refund
+    /// rate under [`Returns::Separate`]; see the
+    /// [module docs](crate::summary#returns-and-refunds)).
     pub frequency_holdout: Vec<f64>,
     /// Mean spend per holdout purchase period (0 without holdout purchases), as
     /// pymc-marketing's `test_monetary_value`. (lifetimes' `calibration_and_holdout_data`
