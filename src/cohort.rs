@@ -7,6 +7,27 @@
 //! (the matrix is a triangle). Averages across cohorts weight each cohort by its size,
 //! over the cohorts observed at that offset.
 //!
+//! In a log built with a [`Returns`] policy that accepts refunds, a customer's cohort
+//! is the period of its first *purchase day* and it is active in the periods holding a
+//! purchase day, the policy's purchase days (see
+//! [`summary`](crate::summary#returns-and-refunds): under `Net` a day whose refunds
+//! cancel its purchases is not one). Revenue is net of refunds, so it can be negative,
+//! and is nonzero in a period with refunds but no purchase; refunds in periods before
+//! the customer's cohort (of orders from before the log) are left out. A customer
+//! without a purchase day belongs to no cohort.
+//!
+//! ```
+//! use patronage::{Day, LogParams, Returns, Transaction};
+//! use patronage::{cohort::retention, Period};
+//! let t = |c: u8, d: i32, a: f64| Transaction { customer: c, day: Day(d), amount: a };
+//! let rows = [t(1, 0, 10.0), t(1, 8, 4.0), t(1, 8, -4.0), t(1, 15, -3.0), t(2, 1, -9.0)];
+//! let table = retention(&LogParams::new().returns(Returns::Net).log(&rows)?, Period::Week)?;
+//! assert_eq!(table.sizes, vec![1]); // customer 2 only refunds
+//! assert_eq!(table.active[0], vec![1, 0, 0]); // day 8 nets to 0
+//! assert_eq!(table.revenue[0], vec![10.0, 0.0, -3.0]);
+//! # Ok::<(), patronage::Error>(())
+//! ```
+//!
 //! ```
 //! use patronage::{Day, Transaction, TransactionLog};
 //! use patronage::{cohort::retention, Period};
@@ -22,7 +43,7 @@
 
 use crate::error::{Error, Result};
 use crate::period::Period;
-use crate::transactions::TransactionLog;
+use crate::transactions::{Returns, TransactionLog};
 
 /// A cohort retention table (see the [module docs](self)).
 ///
@@ -31,7 +52,8 @@ use crate::transactions::TransactionLog;
 /// each cohort's `active` and `revenue` rows of equal length, at least 1 and at most
 /// [`MAX_COHORT_PERIODS`], each row shorter than the one before (a later cohort is
 /// observed over fewer periods); sizes `>= 1`; `active[c][0] == sizes[c]` and every
-/// `active[c][k] <= sizes[c]`; revenue finite, `>= 0`, and 0 where no one was active.
+/// `active[c][k] <= sizes[c]`; revenue finite, and, unless the table is of a log with
+/// refunds (`returns` other than `Reject`), `>= 0` and 0 where no one was active.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(
     feature = "serde",
@@ -47,8 +69,12 @@ pub struct CohortTable {
     pub sizes: Vec<usize>,
     /// Active customers per cohort and offset (`active[c][0] == sizes[c]`).
     pub active: Vec<Vec<usize>>,
-    /// Revenue per cohort and offset.
+    /// Revenue per cohort and offset (net of refunds).
     pub revenue: Vec<Vec<f64>>,
+    /// The returns policy of the log the table was built from (`Reject` for a file
+    /// written before returns policies).
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub returns: Returns,
 }
 
 /// [`CohortTable`] as written to a file, before its checks.
@@ -60,6 +86,8 @@ struct RawCohortTable {
     sizes: Vec<usize>,
     active: Vec<Vec<usize>>,
     revenue: Vec<Vec<f64>>,
+    #[serde(default)]
+    returns: Returns,
 }
 
 #[cfg(feature = "serde")]
@@ -139,6 +167,10 @@ impl TryFrom<RawCohortTable> for CohortTable {
                         format!("more active customers at offset {k} than the cohort's {size}"),
                     ));
                 }
+                if raw.returns != Returns::Reject {
+                    crate::validate::finite("revenue", c, r)?;
+                    continue;
+                }
                 non_negative("revenue", c, r)?;
                 if a == 0 && r != 0.0 {
                     return Err(invalid_value(
@@ -156,6 +188,7 @@ impl TryFrom<RawCohortTable> for CohortTable {
             sizes: raw.sizes,
             active: raw.active,
             revenue: raw.revenue,
+            returns: raw.returns,
         })
     }
 }
@@ -233,6 +266,7 @@ pub fn retention<C>(log: &TransactionLog<C>, period: Period) -> Result<CohortTab
     let width = (lookup[span - 1] - base) as usize + 1;
     let (offsets, days, amounts) = (log.offsets(), log.days(), log.amounts());
     let n = log.n_customers();
+    let returns = log.returns();
 
     // Per chunk of customers: counts and revenue per (cohort, offset), reduced in
     // chunk order.
@@ -243,6 +277,31 @@ pub fn retention<C>(log: &TransactionLog<C>, period: Period) -> Result<CohortTab
         let mut sizes = vec![0usize; width];
         for c in lo..hi {
             let rows = offsets[c] as usize..offsets[c + 1] as usize;
+            if returns != Returns::Reject {
+                let (days, amounts) = (&days[rows.clone()], &amounts[rows]);
+                let period = |d: crate::Day| (lookup[(d - first) as usize] - base) as usize;
+                let mut purchases = crate::refunds::purchase_days(days, amounts, returns);
+                let Some(first_purchase) = purchases.next() else {
+                    continue;
+                };
+                let cohort = period(first_purchase);
+                sizes[cohort] += 1;
+                active[cohort * width] += 1;
+                let mut prev = cohort;
+                for p in purchases.map(period) {
+                    if p != prev {
+                        active[cohort * width + (p - cohort)] += 1;
+                        prev = p;
+                    }
+                }
+                for (&d, &a) in days.iter().zip(amounts) {
+                    let p = period(d);
+                    if p >= cohort {
+                        revenue[cohort * width + (p - cohort)] += a;
+                    }
+                }
+                continue;
+            }
             let cohort = (lookup[(days[rows.start] - first) as usize] - base) as usize;
             sizes[cohort] += 1;
             let mut prev = usize::MAX;
@@ -285,6 +344,7 @@ pub fn retention<C>(log: &TransactionLog<C>, period: Period) -> Result<CohortTab
         sizes: Vec::new(),
         active: Vec::new(),
         revenue: Vec::new(),
+        returns,
     };
     for cohort in 0..width {
         if sizes[cohort] == 0 {

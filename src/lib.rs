@@ -35,7 +35,10 @@
 //!
 //! **2. Summarize customers** ([`summary`]): frequency, recency, T and monetary value
 //! with the semantics of Python's lifetimes, plus orders and spend. Summaries can be
-//! computed by partition and merged exactly ([`PartialSummary`]).
+//! computed by partition and merged exactly ([`PartialSummary`]). Refunds (negative
+//! amounts, accepted by a log built with a [`Returns`] policy through [`LogParams`])
+//! are read per the policy by every stage; the definitions are in
+//! [`summary`](summary#returns-and-refunds).
 //!
 //! ```
 //! # use patronage::{Day, TransactionLog, SummaryParams};
@@ -192,6 +195,7 @@ pub mod summary;
 pub mod transactions;
 
 #[cfg(feature = "serde")]
+mod refunds;
 mod serde_float;
 mod validate;
 

@@ -41,7 +41,23 @@ use crate::transactions::{Day, TransactionLog};
 /// rows ([`CustomerSummary::from_columns`]), orders whole and `>= 1`, tenure and days
 /// since the last purchase whole and `>= 0` with the latter at most the former, gaps (where
 /// present), order value spread, average order value, monetary value and total spend
-/// finite and `>= 0`, and orders per 30 days finite.
+/// finite and `>= 0` (total spend and average order value may be negative for a
+/// customer with refunds), gross spend and refunds finite and `>= 0`, the refund rate
+/// in `[0, 1]`, and orders per 30 days finite. A file written before refunds were
+/// profiled has no refund columns: it loads with gross spend = total spend and no
+/// refunds.
+///
+/// # Refunds
+///
+/// For a log built with a [`Returns`](crate::Returns) policy that accepts refunds the
+/// profile reads the summary's definitions (see
+/// [`summary`](crate::summary#returns-and-refunds)): orders are purchase rows, total
+/// spend is net of refunds ([`gross_spend`](Self::gross_spend) - [`refunds`](Self::refunds)),
+/// the average order value is net spend per order, the order value spread is that of
+/// the purchase rows, and gaps and days since the last purchase run between the
+/// policy's purchase days (days with a purchase row under `Separate`; under `Net`, days
+/// whose refunds leave a positive net spend or which have none).
+/// [`refund_rate`](Self::refund_rate) is refunds / gross spend, capped at 1.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(
     feature = "serde",
@@ -63,6 +79,9 @@ pub struct Profile {
     order_value_sd: Vec<f64>,
     average_order_value: Vec<f64>,
     orders_per_30_days: Vec<f64>,
+    gross_spend: Vec<f64>,
+    refunds: Vec<f64>,
+    refund_rate: Vec<f64>,
 }
 
 /// [`Profile`] as written to a file, before its checks.
@@ -83,16 +102,28 @@ struct RawProfile {
     order_value_sd: Vec<f64>,
     average_order_value: Vec<f64>,
     orders_per_30_days: Vec<f64>,
+    #[serde(default)]
+    gross_spend: Vec<f64>,
+    #[serde(default)]
+    refunds: Vec<f64>,
+    #[serde(default)]
+    refund_rate: Vec<f64>,
 }
 
 #[cfg(feature = "serde")]
 impl TryFrom<RawProfile> for Profile {
     type Error = Error;
 
-    fn try_from(raw: RawProfile) -> Result<Profile> {
+    fn try_from(mut raw: RawProfile) -> Result<Profile> {
         use crate::validate::{count, invalid_value, non_empty, non_negative, same_len};
         let n = raw.customer.len();
         non_empty("customer", n)?;
+        // A file from before refunds were profiled: gross spend is the total spend.
+        if raw.gross_spend.is_empty() && raw.refunds.is_empty() && raw.refund_rate.is_empty() {
+            raw.gross_spend.clone_from(&raw.total_spend);
+            raw.refunds = vec![0.0; raw.total_spend.len()];
+            raw.refund_rate = vec![0.0; raw.total_spend.len()];
+        }
         for (field, len) in [
             ("frequency", raw.frequency.len()),
             ("recency", raw.recency.len()),
@@ -107,6 +138,9 @@ impl TryFrom<RawProfile> for Profile {
             ("order_value_sd", raw.order_value_sd.len()),
             ("average_order_value", raw.average_order_value.len()),
             ("orders_per_30_days", raw.orders_per_30_days.len()),
+            ("gross_spend", raw.gross_spend.len()),
+            ("refunds", raw.refunds.len()),
+            ("refund_rate", raw.refund_rate.len()),
         ] {
             same_len(field, n, len)?;
         }
@@ -122,7 +156,20 @@ impl TryFrom<RawProfile> for Profile {
                     "a profiled customer has at least one order",
                 ));
             }
-            non_negative("total_spend", row, raw.total_spend[row])?;
+            non_negative("gross_spend", row, raw.gross_spend[row])?;
+            non_negative("refunds", row, raw.refunds[row])?;
+            crate::validate::probability("refund_rate", row, raw.refund_rate[row])?;
+            let refunded = raw.refunds[row] > 0.0;
+            for (field, v) in [
+                ("total_spend", raw.total_spend[row]),
+                ("average_order_value", raw.average_order_value[row]),
+            ] {
+                if refunded {
+                    crate::validate::finite(field, row, v)?;
+                } else {
+                    non_negative(field, row, v)?;
+                }
+            }
             count("tenure_days", row, raw.tenure_days[row])?;
             count("days_since_last", row, raw.days_since_last[row])?;
             if raw.days_since_last[row] > raw.tenure_days[row] {
@@ -145,7 +192,6 @@ impl TryFrom<RawProfile> for Profile {
                 }
             }
             non_negative("order_value_sd", row, raw.order_value_sd[row])?;
-            non_negative("average_order_value", row, raw.average_order_value[row])?;
             if !raw.orders_per_30_days[row].is_finite() {
                 return Err(Error::NonFinite {
                     field: "orders_per_30_days",
@@ -169,6 +215,9 @@ impl TryFrom<RawProfile> for Profile {
             order_value_sd: raw.order_value_sd,
             average_order_value: raw.average_order_value,
             orders_per_30_days: raw.orders_per_30_days,
+            gross_spend: raw.gross_spend,
+            refunds: raw.refunds,
+            refund_rate: raw.refund_rate,
         })
     }
 }
@@ -195,6 +244,10 @@ impl Profile {
             });
         };
         let n = summary.len();
+        // Refund columns: the summary's for a log that accepts refunds, else none.
+        let gross = summary.gross_spend().unwrap_or(spend);
+        let refund_columns = summary.refunds().zip(summary.refund_count());
+        let returns = summary.returns().unwrap_or_default();
         let mut p = Profile {
             customer: summary.customer().to_vec(),
             frequency: summary.frequency().to_vec(),
@@ -210,8 +263,12 @@ impl Profile {
             order_value_sd: Vec::with_capacity(n),
             average_order_value: Vec::with_capacity(n),
             orders_per_30_days: Vec::with_capacity(n),
+            gross_spend: gross.to_vec(),
+            refunds: refund_columns.map_or_else(|| vec![0.0; n], |(r, _)| r.to_vec()),
+            refund_rate: Vec::with_capacity(n),
         };
         let mut gaps: Vec<f64> = Vec::new();
+        let mut purchase_days: Vec<Day> = Vec::new();
         for (row, &c) in summary.customer().iter().enumerate() {
             if c as usize >= log.n_customers() {
                 return Err(Error::InsufficientData {
@@ -221,7 +278,19 @@ impl Profile {
             }
             let (days, amounts) = log.customer_rows(c);
             let k = orders[row] as usize;
-            let (days, amounts) = (&days[..k.min(days.len())], &amounts[..k.min(amounts.len())]);
+            // The window's rows: its orders, and its refunds when the log has any.
+            let rows = k + refund_columns.map_or(0, |(_, n)| n[row] as usize);
+            let (days, amounts) = (
+                &days[..rows.min(days.len())],
+                &amounts[..rows.min(amounts.len())],
+            );
+            let days = if refund_columns.is_some() {
+                purchase_days.clear();
+                purchase_days.extend(crate::refunds::purchase_days(days, amounts, returns));
+                &purchase_days[..]
+            } else {
+                days
+            };
             // A purchase after the observation end but in its period is in the window;
             // it counts as on the end day, so no day count is negative.
             let tenure = end.days_since(first[row]).max(0) as f64;
@@ -247,11 +316,28 @@ impl Profile {
             });
             let kf = k as f64;
             let aov = if k > 0 { spend[row] / kf } else { 0.0 };
+            // The spread of the purchase rows (every row without refunds) around their
+            // mean.
+            let mean = if k > 0 { gross[row] / kf } else { 0.0 };
             let sd = if k > 1 {
-                (amounts.iter().map(|a| (a - aov).powi(2)).sum::<f64>() / (kf - 1.0)).sqrt()
+                let sq = amounts
+                    .iter()
+                    .filter(|&&a| a >= 0.0)
+                    .map(|a| (a - mean).powi(2));
+                (sq.sum::<f64>() / (kf - 1.0)).sqrt()
             } else {
                 0.0
             };
+            let refunded = p.refunds[row];
+            p.refund_rate.push(if refunded > 0.0 {
+                if gross[row] > 0.0 {
+                    (refunded / gross[row]).min(1.0)
+                } else {
+                    1.0
+                }
+            } else {
+                0.0
+            });
             p.tenure_days.push(tenure);
             p.days_since_last.push(
                 days.last()
@@ -308,9 +394,38 @@ impl Profile {
         &self.order_value_sd
     }
 
-    /// Total spend per order.
+    /// Total spend per order (net of refunds, for a log that accepts refunds).
     pub fn average_order_value(&self) -> &[f64] {
         &self.average_order_value
+    }
+
+    /// Gross spend in the window: the purchase rows' sum (the total spend when the log
+    /// has no refunds).
+    pub fn gross_spend(&self) -> &[f64] {
+        &self.gross_spend
+    }
+
+    /// Refunded amount in the window (`>= 0`; 0 for a log that rejects refunds).
+    pub fn refunds(&self) -> &[f64] {
+        &self.refunds
+    }
+
+    /// Refunds / gross spend, capped at 1 (1 for refunds without gross spend; 0
+    /// without refunds).
+    ///
+    /// ```
+    /// use patronage::{Day, LogParams, Returns, SummaryParams, Transaction};
+    /// use patronage::profile::Profile;
+    /// let t = |d: i32, a: f64| Transaction { customer: 1u8, day: Day(d), amount: a };
+    /// let log = LogParams::new().returns(Returns::Separate).log(&[t(0, 80.0), t(4, -20.0)])?;
+    /// let profile = Profile::new(&log, &log.summarize(&SummaryParams::new(Day(9)))?)?;
+    /// assert_eq!(profile.refund_rate(), &[0.25]);
+    /// assert_eq!((profile.gross_spend()[0], profile.refunds()[0]), (80.0, 20.0));
+    /// assert_eq!(profile.days_since_last(), &[9.0]); // from the purchase on day 0
+    /// # Ok::<(), patronage::Error>(())
+    /// ```
+    pub fn refund_rate(&self) -> &[f64] {
+        &self.refund_rate
     }
 
     /// Orders per 30 days of tenure (tenure counted inclusively, so day-0 customers
@@ -346,6 +461,7 @@ impl Profile {
             Feature::OrdersPer30Days => {
                 ("orders_per_30_days".into(), self.orders_per_30_days.clone())
             }
+            Feature::RefundRate => ("refund_rate".into(), self.refund_rate.clone()),
             Feature::Attribute(_) => return None,
         })
     }
@@ -454,6 +570,8 @@ pub enum Feature {
     AverageOrderValue,
     /// Orders per 30 days of tenure.
     OrdersPer30Days,
+    /// Refunds / gross spend (see [`Profile::refund_rate`]).
+    RefundRate,
     /// A caller-supplied attribute by name.
     Attribute(String),
 }

@@ -132,6 +132,10 @@ impl RfmParams {
     /// Scores customers of a summary built from a [`crate::TransactionLog`]: recency is
     /// days from the last purchase to `analysis_day`, frequency the number of orders and
     /// monetary value the total spend, all within the summary's observation window.
+    /// For a log built with a [`Returns`](crate::Returns) policy that accepts refunds,
+    /// these are the summary's: the last purchase day of the policy, orders counting
+    /// purchase rows, and spend net of refunds (negative when refunds exceed purchases;
+    /// see [`summary`](crate::summary#returns-and-refunds)).
     ///
     /// # Errors
     /// [`Error::InsufficientData`] when the summary was built from columns and has no

@@ -494,12 +494,22 @@ pub fn lifetimes<C>(
     }
     let (mut customers, mut durations, mut events) = (Vec::new(), Vec::new(), Vec::new());
     for c in 0..log.n_customers() as u32 {
-        let (days, _) = log.customer_rows(c);
+        let (days, amounts) = log.customer_rows(c);
         let k = days.partition_point(|&d| d <= observation_end);
-        if k == 0 {
-            continue;
-        }
-        let (first, last) = (days[0], days[k - 1]);
+        let (first, last) = if log.returns() == crate::Returns::Reject {
+            if k == 0 {
+                continue;
+            }
+            (days[0], days[k - 1])
+        } else {
+            // The policy's purchase days: a customer who only refunds has none.
+            let mut purchases =
+                crate::refunds::purchase_days(&days[..k], &amounts[..k], log.returns());
+            let Some(first) = purchases.next() else {
+                continue;
+            };
+            (first, purchases.last().unwrap_or(first))
+        };
         customers.push(c);
         if observation_end.days_since(last) as f64 > inactivity_days {
             durations.push(last.days_since(first) as f64);

@@ -20,6 +20,15 @@ pub(crate) fn non_negative(field: &'static str, row: usize, value: f64) -> Resul
     Ok(())
 }
 
+/// `value` finite, else [`Error::NonFinite`] naming `field` and `row`.
+pub(crate) fn finite(field: &'static str, row: usize, value: f64) -> Result<()> {
+    if value.is_finite() {
+        Ok(())
+    } else {
+        Err(Error::NonFinite { field, row, value })
+    }
+}
+
 fn invalid(field: &'static str, row: usize, value: f64, reason: &str) -> Error {
     Error::InvalidValue {
         field,

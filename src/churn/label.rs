@@ -79,10 +79,14 @@ pub fn label<C>(log: &TransactionLog<C>, cutoff: Day, horizon: Horizon) -> Resul
         .customer()
         .iter()
         .map(|&c| {
-            let (rows, _) = log.customer_rows(c);
-            !rows
-                .iter()
-                .any(|&d| d > cutoff && d.days_since(cutoff) as f64 <= days)
+            let (rows, amounts) = log.customer_rows(c);
+            let bought = |d: Day| d > cutoff && d.days_since(cutoff) as f64 <= days;
+            if log.returns() == crate::Returns::Reject {
+                !rows.iter().any(|&d| bought(d))
+            } else {
+                // Only the policy's purchase days keep a customer (a refund does not).
+                !crate::refunds::purchase_days(rows, amounts, log.returns()).any(bought)
+            }
         })
         .collect();
     Ok(ChurnData {

@@ -279,7 +279,15 @@ pub fn tracking<C: Eq + Hash + Clone, M: PurchaseModel>(
     let mut births: BTreeMap<i64, usize> = BTreeMap::new();
     let mut repeats_per_period = vec![0.0; n_periods];
     for c in 0..log.n_customers() {
-        let (days, _) = log.customer_rows(c as u32);
+        let (days, amounts) = log.customer_rows(c as u32);
+        // The policy's purchase days (every row's day when refunds are rejected).
+        let purchases: Vec<Day>;
+        let days = if log.returns() == crate::Returns::Reject {
+            days
+        } else {
+            purchases = crate::refunds::purchase_days(days, amounts, log.returns()).collect();
+            &purchases[..]
+        };
         let Some(first) = days.first() else { continue };
         *births.entry(i64::from(first.0)).or_insert(0) += 1;
         let mut last = first.0;

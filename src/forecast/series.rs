@@ -12,6 +12,12 @@
 //! Periods are the crate's [`Period`]: weeks start on Monday; months and quarters are
 //! calendar ones.
 //!
+//! In a log built with a [`Returns`] policy that accepts refunds,
+//! revenue is net of refunds (every row's amount, in the period of its day; it can be
+//! negative), orders count purchase rows only, and active and new customers follow the
+//! policy's purchase days (see [`summary`](crate::summary#returns-and-refunds)): a
+//! customer who only refunds is never new or active.
+//!
 //! ```
 //! use patronage::{Day, Transaction, TransactionLog};
 //! use patronage::forecast::series::{revenue, Period};
@@ -30,7 +36,7 @@
 
 use crate::error::{Error, Result};
 pub use crate::period::Period;
-use crate::transactions::{Day, TransactionLog};
+use crate::transactions::{Day, Returns, TransactionLog};
 
 /// A regular series of finite observations (see the [module docs](self)).
 #[derive(Debug, Clone, PartialEq)]
@@ -185,9 +191,9 @@ impl Series {
 /// What a log-derived series counts per period.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Measure {
-    /// Sum of amounts.
+    /// Sum of amounts (net of refunds).
     Revenue,
-    /// Number of transaction rows.
+    /// Number of transaction rows (purchase rows: refunds are not orders).
     Orders,
     /// Distinct customers with at least one purchase in the period.
     ActiveCustomers,
@@ -223,8 +229,33 @@ pub fn aggregate<C>(log: &TransactionLog<C>, period: Period, measure: Measure) -
             }
         }
         Measure::Orders => {
-            for &d in days {
-                values[slot(d)] += 1.0;
+            for (&d, &a) in days.iter().zip(amounts) {
+                if a >= 0.0 {
+                    values[slot(d)] += 1.0;
+                }
+            }
+        }
+        Measure::ActiveCustomers | Measure::NewCustomers if log.returns() != Returns::Reject => {
+            for c in 0..log.n_customers() {
+                let rows = offsets[c] as usize..offsets[c + 1] as usize;
+                let mut purchases = crate::refunds::purchase_days(
+                    &days[rows.clone()],
+                    &amounts[rows],
+                    log.returns(),
+                );
+                if measure == Measure::NewCustomers {
+                    if let Some(d) = purchases.next() {
+                        values[slot(d)] += 1.0;
+                    }
+                    continue;
+                }
+                let mut prev = usize::MAX;
+                for p in purchases.map(slot) {
+                    if p != prev {
+                        values[p] += 1.0;
+                        prev = p;
+                    }
+                }
             }
         }
         Measure::ActiveCustomers => {
@@ -252,7 +283,7 @@ pub fn aggregate<C>(log: &TransactionLog<C>, period: Period, measure: Measure) -
     })
 }
 
-/// Revenue (sum of amounts) per period.
+/// Revenue (sum of amounts, net of refunds) per period.
 ///
 /// # Errors
 /// See [`aggregate`].

@@ -18,6 +18,70 @@
 //! weeks, as the CDNOW literature uses. Customers whose first purchase falls after the
 //! observation window are left out.
 //!
+//! ## Returns and refunds
+//!
+//! A log built with a [`Returns`] policy other than the default
+//! [`Reject`](Returns::Reject) holds refunds: negative amounts (see
+//! [`LogParams`](crate::transactions::LogParams)). Rows are grouped into periods as above
+//! (with the default one-day period, a period is a day); a *purchase row* is one with
+//! an amount `>= 0` (free orders included, as they always were), a *refund row* one with
+//! an amount `< 0`. Each policy decides which periods are *purchase periods*, and the
+//! definitions above then apply to those periods alone:
+//!
+//! | | `Reject` (default) | `Net` | `Separate` |
+//! |---|---|---|---|
+//! | refund rows | an error ([`Error::Refund`]) | subtracted from their period's spend | kept apart, in the customer's refund totals |
+//! | purchase period | a period with a row | a period with a purchase row whose net spend (purchases - refunds) is `> 0`, or which has no refund | a period with a purchase row (refunds never remove one) |
+//! | frequency, recency, T | on purchase periods | on purchase periods | on purchase periods |
+//! | spend of a purchase period | its rows' sum | its net spend | its purchase rows' sum |
+//! | monetary value | mean spend of the repeat purchase periods | mean net spend of the repeat purchase periods | mean spend of the repeat purchase periods x (1 - refund rate) |
+//! | [`orders`](CustomerSummary::orders) | rows in the window | purchase rows in the window | purchase rows in the window |
+//! | [`total_spend`](CustomerSummary::total_spend) | sum of the rows | gross - refunds (net) | gross - refunds (net) |
+//! | [`gross_spend`](CustomerSummary::gross_spend) | = total spend | sum of the purchase rows | sum of the purchase rows |
+//! | [`refunds`](CustomerSummary::refunds), [`refund_count`](CustomerSummary::refund_count) | `None` | sum of the refunds' sizes, refund rows | sum of the refunds' sizes, refund rows |
+//!
+//! Every total covers the rows of the observation window, refunds in periods without
+//! a purchase (a refund of an order before the log began, say) included: such a refund
+//! lowers the customer's net spend but no period's. Under `Net` a period whose refunds
+//! bring its net spend to 0 or below is not a purchase (a refund on a later day does
+//! not cancel the earlier day's purchase: that day's net is its own). Under `Separate`
+//! the *refund rate* is refunds / gross spend over the window, capped at 1 (1 when the
+//! gross spend is 0 and there are refunds): refunds are allocated to the purchases in
+//! proportion to their spend, so monetary value is the repeat spend net of the
+//! customer's share of refunds. Under both policies monetary value is therefore
+//! finite and `>= 0`: a customer whose refunds take it to 0 is a zero-spend customer,
+//! which [`GammaGamma`](crate::clv::GammaGamma) treats as it always has (an error
+//! naming the row, or left out and counted with `eligible_only`), never a NaN. Net
+//! spend (`total_spend`) is negative when refunds exceed purchases.
+//!
+//! A customer without a purchase period in the window (only refunds, or every period
+//! netting to 0 or below under `Net`) has no first purchase: it is left out of the
+//! summary, as a customer whose first purchase is after the window is. First and last
+//! day are the first and last purchase row's day in the first and last purchase period.
+//! With no refund in the rows every policy gives exactly the `Reject` summary (its
+//! refund columns aside, which are then zero).
+//!
+//! ```
+//! use patronage::{Day, LogParams, Returns, Transaction};
+//! use patronage::summary::SummaryParams;
+//! let t = |c: u8, d: i32, a: f64| Transaction { customer: c, day: Day(d), amount: a };
+//! let rows = [
+//!     t(1, 0, 40.0), t(1, 2, 25.0), t(1, 2, -25.0), t(1, 5, 30.0), t(1, 6, -10.0),
+//!     t(2, 1, -5.0), // a refund only: customer 2 has no purchase
+//! ];
+//! let params = SummaryParams::new(Day(9));
+//! let net = LogParams::new().returns(Returns::Net).log(&rows)?.summarize(&params)?;
+//! assert_eq!(net.customer(), &[0]); // customer 2 is left out
+//! assert_eq!(net.frequency(), &[1.0]); // day 2 nets to 0: days 0 and 5 remain
+//! assert_eq!(net.monetary_value(), &[30.0]); // day 6 lowers only its own net
+//! assert_eq!(net.total_spend(), Some(&[60.0][..])); // 95 - 35
+//! let separate = LogParams::new().returns(Returns::Separate).log(&rows)?.summarize(&params)?;
+//! assert_eq!(separate.frequency(), &[2.0]); // days 0, 2 and 5
+//! let kept = 60.0 / 95.0; // 1 - refund rate
+//! assert!((separate.monetary_value()[0] - (25.0 + 30.0) * kept / 2.0).abs() < 1e-12);
+//! # Ok::<(), patronage::Error>(())
+//! ```
+//!
 //! Money is summed exactly: every amount is rounded once to an integer number of
 //! micro-units (1e-6 of a currency unit) and added in `i128`, so sums do not depend on the
 //! order of rows or on how the rows were partitioned ([`PartialSummary`]).
@@ -43,7 +107,7 @@
 //! ```
 
 use crate::error::{Error, Result};
-use crate::transactions::{Day, TransactionLog};
+use crate::transactions::{Day, Returns, TransactionLog};
 
 /// Micro-units per currency unit for exact money sums.
 const MICRO: f64 = 1e6;
@@ -52,12 +116,12 @@ const MICRO: f64 = 1e6;
 /// `>= 0` and `<= 1e12` by [`TransactionLog`], so the value fits an `i64`; sums are kept
 /// in `i128`.
 #[inline]
-fn to_micro(amount: f64) -> i128 {
+pub(crate) fn to_micro(amount: f64) -> i128 {
     i128::from((amount * MICRO + 0.5) as i64)
 }
 
 #[inline]
-fn from_micro(n: i128) -> f64 {
+pub(crate) fn from_micro(n: i128) -> f64 {
     // i64 -> f64 is one instruction; i128 -> f64 is a library call, kept off the hot path.
     #[cold]
     #[inline(never)]
@@ -220,6 +284,24 @@ struct Activity {
     first_day: Vec<Day>,
     last_day: Vec<Day>,
     observation_end: Day,
+    /// Gross spend and refunds, for a log built with [`Returns::Net`] or
+    /// [`Returns::Separate`] (absent in files written before returns policies existed,
+    /// and for [`Returns::Reject`] logs, whose gross spend is the total spend).
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
+    refunds: Option<RefundColumns>,
+}
+
+/// Per-customer refund totals of a summary of a log that accepts refunds.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+struct RefundColumns {
+    returns: Returns,
+    gross_spend: Vec<f64>,
+    refunds: Vec<f64>,
+    refund_count: Vec<u32>,
 }
 
 /// One row per customer: frequency, recency, T (`age`), monetary value, and, when built
@@ -233,7 +315,12 @@ struct Activity {
 /// one value per row, each row obeys the rules of
 /// [`from_columns`](Self::from_columns), and the order activity, when present, has at
 /// least one order per row and more orders than repeat purchase periods, a finite,
-/// non-negative total spend, and a first purchase day no later than the last.
+/// non-negative total spend (finite, and negative when refunds exceed purchases, for a
+/// summary of a log with refunds), and a first purchase day no later than the last;
+/// refund columns, when present (a [`Returns::Net`] or [`Returns::Separate`] log), one
+/// value per row, gross spend and refunds finite and `>= 0`, and a refund row for any
+/// refunded amount. A file written before returns policies has no refund columns and
+/// loads as a summary of a [`Returns::Reject`] log.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(
     feature = "serde",
@@ -297,7 +384,11 @@ impl TryFrom<RawCustomerSummary> for CustomerSummary {
                         "a customer of a summary has at least one order per purchase period (frequency + 1)",
                     ));
                 }
-                non_negative("total_spend", row, a.total_spend[row])?;
+                match &a.refunds {
+                    // Net spend: negative when refunds exceed purchases.
+                    Some(_) => crate::validate::finite("total_spend", row, a.total_spend[row])?,
+                    None => non_negative("total_spend", row, a.total_spend[row])?,
+                }
                 if a.first_day[row] > a.last_day[row] {
                     return Err(invalid_value(
                         "first_day",
@@ -307,6 +398,31 @@ impl TryFrom<RawCustomerSummary> for CustomerSummary {
                             "the first purchase day is after the last ({})",
                             a.last_day[row].0
                         ),
+                    ));
+                }
+            }
+        }
+        if let Some(r) = raw.activity.as_ref().and_then(|a| a.refunds.as_ref()) {
+            if r.returns == Returns::Reject {
+                return Err(invalid_value(
+                    "returns",
+                    0,
+                    0.0,
+                    "refund columns belong to a summary of a Net or Separate log",
+                ));
+            }
+            same_len("gross_spend", n, r.gross_spend.len())?;
+            same_len("refunds", n, r.refunds.len())?;
+            same_len("refund_count", n, r.refund_count.len())?;
+            for row in 0..n {
+                non_negative("gross_spend", row, r.gross_spend[row])?;
+                non_negative("refunds", row, r.refunds[row])?;
+                if r.refund_count[row] == 0 && r.refunds[row] > 0.0 {
+                    return Err(invalid_value(
+                        "refund_count",
+                        row,
+                        0.0,
+                        "a customer with refunded spend has at least one refund",
                     ));
                 }
             }
@@ -453,14 +569,67 @@ impl CustomerSummary {
         &self.monetary_value
     }
 
-    /// Orders (rows) in the window, when built from a log.
+    /// Orders (purchase rows, refunds not counted) in the window, when built from a log.
     pub fn orders(&self) -> Option<&[u32]> {
         self.activity.as_ref().map(|a| a.orders.as_slice())
     }
 
-    /// Total spend in the window (all purchases, the first included), when built from a log.
+    /// Total spend in the window (all purchases, the first included), when built from a
+    /// log; net of refunds (gross spend - refunds, negative when refunds exceed
+    /// purchases) for a log that accepts refunds.
     pub fn total_spend(&self) -> Option<&[f64]> {
         self.activity.as_ref().map(|a| a.total_spend.as_slice())
+    }
+
+    /// The returns policy of the log the summary was built from (see the
+    /// [module docs](crate::summary#returns-and-refunds)); `None` when built from
+    /// columns.
+    pub fn returns(&self) -> Option<Returns> {
+        let a = self.activity.as_ref()?;
+        Some(a.refunds.as_ref().map_or(Returns::Reject, |r| r.returns))
+    }
+
+    /// Gross spend in the window (every purchase row, refunds not subtracted), when
+    /// built from a log. For a [`Returns::Reject`] log it is the
+    /// [`total_spend`](Self::total_spend).
+    ///
+    /// ```
+    /// use patronage::{Day, LogParams, Returns, Transaction};
+    /// use patronage::summary::SummaryParams;
+    /// let t = |d: i32, a: f64| Transaction { customer: 1u8, day: Day(d), amount: a };
+    /// let rows = [t(0, 50.0), t(3, 20.0), t(3, -5.0), t(6, -30.0)];
+    /// let log = LogParams::new().returns(Returns::Separate).log(&rows)?;
+    /// let s = log.summarize(&SummaryParams::new(Day(9)))?;
+    /// assert_eq!(s.gross_spend(), Some(&[70.0][..]));
+    /// assert_eq!(s.refunds(), Some(&[35.0][..]));
+    /// assert_eq!(s.refund_count(), Some(&[2][..]));
+    /// assert_eq!(s.total_spend(), Some(&[35.0][..])); // net: 70 - 35
+    /// assert_eq!(s.frequency(), &[1.0]); // days 0 and 3; refunds remove no purchase
+    /// assert_eq!(s.monetary_value(), &[10.0]); // 20 x (1 - 35 / 70)
+    /// # Ok::<(), patronage::Error>(())
+    /// ```
+    pub fn gross_spend(&self) -> Option<&[f64]> {
+        let a = self.activity.as_ref()?;
+        Some(
+            a.refunds
+                .as_ref()
+                .map_or(a.total_spend.as_slice(), |r| r.gross_spend.as_slice()),
+        )
+    }
+
+    /// Refunded amount in the window (the sum of the refunds' sizes, so `>= 0`), when
+    /// built from a log that accepts refunds ([`Returns::Net`] or
+    /// [`Returns::Separate`]); `None` otherwise (a [`Returns::Reject`] log has none).
+    pub fn refunds(&self) -> Option<&[f64]> {
+        let a = self.activity.as_ref()?;
+        a.refunds.as_ref().map(|r| r.refunds.as_slice())
+    }
+
+    /// Refund rows in the window, when built from a log that accepts refunds; `None`
+    /// otherwise.
+    pub fn refund_count(&self) -> Option<&[u32]> {
+        let a = self.activity.as_ref()?;
+        a.refunds.as_ref().map(|r| r.refund_count.as_slice())
     }
 
     /// Day of the first purchase, when built from a log.
@@ -502,8 +671,22 @@ impl CustomerSummary {
                 first_day: Vec::with_capacity(n),
                 last_day: Vec::with_capacity(n),
                 observation_end,
+                refunds: None,
             }),
             time_unit_days,
+        }
+    }
+
+    /// Keeps (empty) refund columns for a log of this policy, or none for
+    /// [`Returns::Reject`].
+    fn set_returns(&mut self, returns: Returns) {
+        if let Some(a) = self.activity.as_mut() {
+            a.refunds = (returns != Returns::Reject).then(|| RefundColumns {
+                returns,
+                gross_spend: Vec::new(),
+                refunds: Vec::new(),
+                refund_count: Vec::new(),
+            });
         }
     }
 
@@ -518,6 +701,11 @@ impl CustomerSummary {
             a.total_spend.push(r.total_spend);
             a.first_day.push(r.first_day);
             a.last_day.push(r.last_day);
+            if let Some(f) = a.refunds.as_mut() {
+                f.gross_spend.push(r.gross_spend);
+                f.refunds.push(r.refunds);
+                f.refund_count.push(r.refund_count);
+            }
         }
     }
 
@@ -537,6 +725,11 @@ impl CustomerSummary {
             keep_rows(&mut a.total_spend, keep);
             keep_rows(&mut a.first_day, keep);
             keep_rows(&mut a.last_day, keep);
+            if let Some(f) = a.refunds.as_mut() {
+                keep_rows(&mut f.gross_spend, keep);
+                keep_rows(&mut f.refunds, keep);
+                keep_rows(&mut f.refund_count, keep);
+            }
         }
     }
 }
@@ -595,10 +788,10 @@ impl<'a> ColumnsMut<'a> {
 
     /// Writes row `offset + i` for every `i` in range, in parallel halves above a
     /// chunk size; returns the number of rows with orders (a customer without a
-    /// purchase in the window gets [`SummaryRow::NONE`], 0 orders).
+    /// purchase in the window gets [`Row::NONE`], 0 orders).
     fn fill<F>(self, offset: usize, row_of: &F) -> usize
     where
-        F: Fn(usize) -> SummaryRow + Sync,
+        F: Fn(usize) -> Row + Sync,
     {
         let len = self.customer.len();
         #[cfg(feature = "parallel")]
@@ -658,8 +851,10 @@ impl CustomerSummary {
             first_day: Vec::new(),
             last_day: Vec::new(),
             observation_end,
+            refunds: None,
         });
         a.observation_end = observation_end;
+        a.refunds = None;
         ColumnsMut {
             frequency: sized(&mut self.frequency, n, 0.0),
             recency: sized(&mut self.recency, n, 0.0),
@@ -674,7 +869,21 @@ impl CustomerSummary {
     }
 }
 
-impl SummaryRow {
+/// The columns of one customer's row that [`ColumnsMut::fill`] writes: a
+/// [`SummaryRow`] without its refund totals, small for the hot loop.
+#[derive(Debug, Clone, Copy)]
+struct Row {
+    frequency: f64,
+    recency: f64,
+    age: f64,
+    monetary_value: f64,
+    orders: u32,
+    total_spend: f64,
+    first_day: Day,
+    last_day: Day,
+}
+
+impl Row {
     /// The row of a customer without a purchase in the window: 0 orders (every real
     /// row has at least one), dropped before the summary is returned.
     const NONE: Self = Self {
@@ -687,6 +896,27 @@ impl SummaryRow {
         first_day: Day(0),
         last_day: Day(0),
     };
+
+    /// The one definition of a customer's summary from its window statistics.
+    #[inline]
+    fn from_window(s: &Stats, w: &Window) -> Self {
+        let (scale, end_period) = (w.scale, w.end_period);
+        let frequency = f64::from(s.periods - 1);
+        Self {
+            frequency,
+            recency: (s.last_period - s.first_period) as f64 * scale,
+            age: (end_period - s.first_period) as f64 * scale,
+            monetary_value: if s.periods > 1 {
+                from_micro(s.total_spend - s.first_period_spend) / frequency
+            } else {
+                0.0
+            },
+            orders: s.orders,
+            total_spend: from_micro(s.total_spend),
+            first_day: s.first_day,
+            last_day: s.last_day,
+        }
+    }
 }
 
 /// The constants of one summary's window, computed once per call: the period
@@ -805,6 +1035,9 @@ impl<C> TransactionLog<C> {
     /// ```
     pub fn summarize_into(&self, params: &SummaryParams, out: &mut CustomerSummary) -> Result<()> {
         params.validate()?;
+        if self.returns() != Returns::Reject {
+            return self.summarize_refunds_into(params, out);
+        }
         let n = self.n_customers();
         // Borrow the columns alone: the ids need not be Sync.
         let (offsets, days, amounts) = (self.offsets(), self.days(), self.amounts());
@@ -825,7 +1058,7 @@ impl<C> TransactionLog<C> {
         let row_of = |c: usize| {
             let rows = offsets[c] as usize..offsets[c + 1] as usize;
             window_stats(&days[rows.clone()], &amounts[rows], &window)
-                .map_or(SummaryRow::NONE, |s| SummaryRow::from_window(&s, &window))
+                .map_or(Row::NONE, |s| Row::from_window(&s, &window))
         };
         out.time_unit_days = params.unit_days();
         let written = out.columns_mut(n, params.observation_end).fill(0, &row_of);
@@ -833,6 +1066,59 @@ impl<C> TransactionLog<C> {
             let keep: Vec<bool> = out
                 .orders()
                 .map_or_else(Vec::new, |o| o.iter().map(|&k| k > 0).collect());
+            out.retain(&keep);
+        }
+        Ok(())
+    }
+
+    /// [`summarize_into`](Self::summarize_into) for a log that accepts refunds.
+    fn summarize_refunds_into(
+        &self,
+        params: &SummaryParams,
+        out: &mut CustomerSummary,
+    ) -> Result<()> {
+        let n = self.n_customers();
+        let (offsets, days, amounts) = (self.offsets(), self.days(), self.amounts());
+        let window = Window::new(params);
+        let returns = self.returns();
+        let row_of = |c: usize| {
+            let rows = offsets[c] as usize..offsets[c + 1] as usize;
+            window_stats_returns(&days[rows.clone()], &amounts[rows], &window, returns)
+                .map(|s| SummaryRow::from_refunds(&s, &window))
+        };
+        #[cfg(feature = "parallel")]
+        let rows: Vec<Option<SummaryRow>> = {
+            use rayon::prelude::*;
+            (0..n).into_par_iter().map(row_of).collect()
+        };
+        #[cfg(not(feature = "parallel"))]
+        let rows: Vec<Option<SummaryRow>> = (0..n).map(row_of).collect();
+        if rows.iter().all(Option::is_none) {
+            return Err(Error::Empty {
+                field: "purchases in the observation window",
+            });
+        }
+        out.time_unit_days = params.unit_days();
+        let row_at = |c: usize| {
+            rows.get(c)
+                .and_then(Option::as_ref)
+                .map_or(Row::NONE, SummaryRow::row)
+        };
+        let written = out.columns_mut(n, params.observation_end).fill(0, &row_at);
+        out.set_returns(returns);
+        if let Some(f) = out.activity.as_mut().and_then(|a| a.refunds.as_mut()) {
+            let column = |get: fn(&SummaryRow) -> f64| -> Vec<f64> {
+                rows.iter().map(|r| r.as_ref().map_or(0.0, get)).collect()
+            };
+            f.gross_spend = column(|r| r.gross_spend);
+            f.refunds = column(|r| r.refunds);
+            f.refund_count = rows
+                .iter()
+                .map(|r| r.as_ref().map_or(0, |r| r.refund_count))
+                .collect();
+        }
+        if written < n {
+            let keep: Vec<bool> = rows.iter().map(Option::is_some).collect();
             out.retain(&keep);
         }
         Ok(())
@@ -880,6 +1166,17 @@ impl<C> TransactionLog<C> {
             let (days, amounts) = self.customer_rows(c);
             let lo = days.partition_point(|&d| calibration.period_of(d) <= cal_period);
             let hi = days.partition_point(|&d| calibration.period_of(d) <= end_period);
+            if self.returns() != Returns::Reject {
+                let (f, m) = holdout_with_refunds(
+                    &days[lo..hi],
+                    &amounts[lo..hi],
+                    calibration,
+                    self.returns(),
+                );
+                frequency_holdout.push(f);
+                monetary_value_holdout.push(m);
+                continue;
+            }
             let mut periods = 0u32;
             let mut last = i64::MIN;
             let mut spend: i128 = 0;
@@ -909,6 +1206,38 @@ impl<C> TransactionLog<C> {
     }
 }
 
+/// A customer's holdout purchase periods and mean spend per purchase period under a
+/// policy that accepts refunds (the calibration summary's definitions, in the holdout
+/// window).
+fn holdout_with_refunds(
+    days: &[Day],
+    amounts: &[f64],
+    params: &SummaryParams,
+    returns: Returns,
+) -> (f64, f64) {
+    let (mut periods, mut spend, mut gross, mut refunds) = (0u32, 0i128, 0i128, 0i128);
+    for g in crate::refunds::groups(days, amounts, |d| params.period_of(d)) {
+        gross += g.gross;
+        refunds += g.refunds;
+        if g.is_purchase(returns) {
+            periods += 1;
+            spend += g.spend(returns);
+        }
+    }
+    if periods == 0 {
+        return (0.0, 0.0);
+    }
+    let mut mean = from_micro(spend) / f64::from(periods);
+    if returns == Returns::Separate && refunds > 0 {
+        mean *= if gross > 0 {
+            from_micro((gross - refunds).max(0)) / from_micro(gross)
+        } else {
+            0.0
+        };
+    }
+    (f64::from(periods), mean)
+}
+
 /// A calibration summary and each calibration customer's holdout purchases
 /// (lifetimes' `calibration_and_holdout_data`).
 #[derive(Debug, Clone, PartialEq)]
@@ -916,7 +1245,11 @@ impl<C> TransactionLog<C> {
 pub struct CalibrationHoldout {
     /// The summary at the calibration end.
     pub calibration: CustomerSummary,
-    /// Purchase periods in the holdout window, aligned with `calibration`'s rows.
+    /// Purchase periods in the holdout window, aligned with `calibration`'s rows (for a
+    /// log with refunds, the policy's purchase periods, and their spend as in the
+    /// summary: net under [`Returns::Net`], scaled by 1 - the holdout window's refund
+    /// rate under [`Returns::Separate`]; see the
+    /// [module docs](crate::summary#returns-and-refunds)).
     pub frequency_holdout: Vec<f64>,
     /// Mean spend per holdout purchase period (0 without holdout purchases), as
     /// pymc-marketing's `test_monetary_value`. (lifetimes' `calibration_and_holdout_data`
@@ -946,6 +1279,13 @@ pub struct SummaryRow {
     pub first_day: Day,
     /// Last purchase day in the window.
     pub last_day: Day,
+    /// Gross spend in the window (purchase rows; `total_spend` when there are no
+    /// refunds).
+    pub gross_spend: f64,
+    /// Refunded amount in the window (`>= 0`; 0 under [`Returns::Reject`]).
+    pub refunds: f64,
+    /// Refund rows in the window.
+    pub refund_count: u32,
 }
 
 impl SummaryRow {
@@ -954,25 +1294,120 @@ impl SummaryRow {
         Self::from_window(s, &Window::new(params))
     }
 
-    #[inline]
     fn from_window(s: &Stats, w: &Window) -> Self {
-        let (scale, end_period) = (w.scale, w.end_period);
-        let frequency = f64::from(s.periods - 1);
+        let r = Row::from_window(s, w);
         Self {
-            frequency,
-            recency: (s.last_period - s.first_period) as f64 * scale,
-            age: (end_period - s.first_period) as f64 * scale,
-            monetary_value: if s.periods > 1 {
-                from_micro(s.total_spend - s.first_period_spend) / frequency
-            } else {
-                0.0
-            },
-            orders: s.orders,
-            total_spend: from_micro(s.total_spend),
-            first_day: s.first_day,
-            last_day: s.last_day,
+            frequency: r.frequency,
+            recency: r.recency,
+            age: r.age,
+            monetary_value: r.monetary_value,
+            orders: r.orders,
+            total_spend: r.total_spend,
+            first_day: r.first_day,
+            last_day: r.last_day,
+            gross_spend: r.total_spend,
+            refunds: 0.0,
+            refund_count: 0,
         }
     }
+
+    /// The columns [`ColumnsMut::fill`] writes.
+    fn row(&self) -> Row {
+        Row {
+            frequency: self.frequency,
+            recency: self.recency,
+            age: self.age,
+            monetary_value: self.monetary_value,
+            orders: self.orders,
+            total_spend: self.total_spend,
+            first_day: self.first_day,
+            last_day: self.last_day,
+        }
+    }
+
+    /// The one definition of a customer's summary under a policy that accepts refunds
+    /// (see the [module docs](crate::summary#returns-and-refunds)).
+    fn from_refunds(r: &RefundStats, w: &Window) -> Self {
+        let s = &r.stats;
+        let mut row = Self::from_window(s, w);
+        let frequency = f64::from(s.periods - 1);
+        if s.periods > 1 && r.returns == Returns::Separate && r.refunds > 0 {
+            // Refunds allocated to purchases in proportion to spend: the repeat spend
+            // scaled by 1 - refund rate (the rate capped at 1).
+            let kept = if r.gross > 0 {
+                from_micro((r.gross - r.refunds).max(0)) / from_micro(r.gross)
+            } else {
+                0.0
+            };
+            row.monetary_value =
+                from_micro(s.total_spend - s.first_period_spend) * kept / frequency;
+        }
+        row.total_spend = from_micro(r.gross - r.refunds);
+        row.gross_spend = from_micro(r.gross);
+        row.refunds = from_micro(r.refunds);
+        row.refund_count = r.refund_count;
+        row
+    }
+}
+
+/// A customer's window statistics under a policy that accepts refunds: `stats` over
+/// its purchase periods (their spend net of refunds under [`Returns::Net`]; `orders`
+/// counts every purchase row in the window), and its totals in the window.
+#[derive(Debug, Clone, Copy)]
+struct RefundStats {
+    stats: Stats,
+    gross: i128,
+    refunds: i128,
+    refund_count: u32,
+    returns: Returns,
+}
+
+/// [`window_stats`] under a policy that accepts refunds. `None` when the customer has
+/// no purchase period in the window.
+fn window_stats_returns(
+    days: &[Day],
+    amounts: &[f64],
+    w: &Window,
+    returns: Returns,
+) -> Option<RefundStats> {
+    let n = days.partition_point(|d| i64::from(d.0) <= w.last_day);
+    let (days, amounts) = (days.get(..n)?, amounts.get(..n)?);
+    let mut first: Option<(i64, i128, Day)> = None;
+    let (mut last_period, mut last_day, mut periods, mut total) = (0i64, Day(0), 0u32, 0i128);
+    let (mut gross, mut refunds, mut orders, mut refund_count) = (0i128, 0i128, 0u32, 0u32);
+    for g in crate::refunds::groups(days, amounts, |d| w.period(d)) {
+        gross += g.gross;
+        refunds += g.refunds;
+        orders += g.purchases;
+        refund_count += g.refund_rows;
+        if g.is_purchase(returns) {
+            let spend = g.spend(returns);
+            if first.is_none() {
+                first = Some((g.key, spend, g.first_day));
+            }
+            last_period = g.key;
+            last_day = g.last_day;
+            periods += 1;
+            total += spend;
+        }
+    }
+    let (first_period, first_period_spend, first_day) = first?;
+    Some(RefundStats {
+        stats: Stats {
+            first_period,
+            last_period,
+            periods,
+            first_period_spend,
+            total_spend: total,
+            orders,
+            first_day,
+            last_day,
+        },
+        gross,
+        refunds,
+        refund_count,
+        returns,
+    })
 }
 
 mod partial;
