@@ -296,12 +296,14 @@ pub enum Returns {
     /// A negative amount is an error ([`Error::Refund`], naming its row). The default.
     #[default]
     Reject,
-    /// A refund is subtracted from the customer's spend of the same day: a day whose
-    /// net spend is zero or less is not a purchase, and totals report gross spend,
-    /// refunds and net spend.
+    /// A refund is subtracted from the customer's spend of the same period (a day with
+    /// the default one-day period): a period whose refunds bring its net spend to zero
+    /// or below is not a purchase (a period with purchases and no refund still is, free
+    /// orders included), and totals report gross spend, refunds and net spend.
     Net,
-    /// Refunds are kept apart from purchases: every day with a positive amount is a
-    /// purchase, and monetary value is net of the customer's refunds.
+    /// Refunds are kept apart from purchases: every period with a purchase row (an
+    /// amount >= 0) is a purchase, refunds are totalled per customer, and monetary value
+    /// is net of the customer's refund rate (refunds / gross spend, capped at 1).
     Separate,
 }
 
