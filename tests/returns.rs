@@ -659,3 +659,40 @@ fn files_load_and_refund_columns_are_checked() {
     tv["returns"] = json!("Reject");
     assert!(serde_json::from_value::<patronage::cohort::CohortTable>(tv).is_err());
 }
+
+/// Refunds at the ends of `Day`'s range: every reader answers or returns a typed error,
+/// never panics or overflows.
+#[test]
+fn refunds_at_the_ends_of_the_day_range() {
+    let rows = [
+        t(1, i32::MIN, 5.0),
+        t(1, i32::MIN, -2.0),
+        t(1, i32::MAX, 7.0),
+        t(2, i32::MAX, -3.0),
+        t(2, i32::MAX, 4.0),
+    ];
+    for returns in [Returns::Net, Returns::Separate] {
+        let l = log(&rows, returns);
+        for end in [Day(i32::MIN), Day(0), Day(i32::MAX)] {
+            if let Ok(s) = l.summarize(&SummaryParams::new(end)) {
+                assert!(
+                    s.frequency()
+                        .iter()
+                        .chain(s.recency())
+                        .chain(s.age())
+                        .all(|v| v.is_finite())
+                );
+                assert!(
+                    s.monetary_value()
+                        .iter()
+                        .all(|v| v.is_finite() && *v >= 0.0)
+                );
+                let _ = Profile::new(&l, &s);
+            }
+        }
+        let _ = retention(&l, Period::Month);
+        let _ = series::revenue(&l, Period::Day);
+        let q = l.quality_report();
+        assert_eq!(q.refund_rows, 2);
+    }
+}
