@@ -535,9 +535,11 @@ impl<C: Eq + Hash + Clone> TransactionLog<C> {
     ) -> Self {
         let runs = run_ids.len();
         let mut ids: Vec<C> = Vec::new();
-        let mut run_customer = vec![0u32; runs];
+        // Each run's first run becomes its customer in place: a run's first run comes
+        // no later than it, so its customer is known by then.
+        let mut run_customer = first_run;
         for (r, id) in run_ids.into_iter().enumerate() {
-            let f = first_run[r] as usize;
+            let f = run_customer[r] as usize;
             run_customer[r] = if f == r {
                 ids.push(owned(id));
                 ids.len() as u32 - 1
@@ -545,7 +547,6 @@ impl<C: Eq + Hash + Clone> TransactionLog<C> {
                 run_customer[f]
             };
         }
-        drop(first_run);
         let n = ids.len();
         // The index was sized for the runs; rebuild it if there are far fewer ids.
         if runs > 2 * n {
