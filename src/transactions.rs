@@ -369,7 +369,7 @@ impl LogParams {
     }
 
     /// The smallest amount a row may carry under the policy.
-    fn min_amount(&self) -> f64 {
+    pub(crate) fn min_amount(&self) -> f64 {
         match self.returns {
             Returns::Reject => 0.0,
             Returns::Net | Returns::Separate => -MAX_AMOUNT,
@@ -924,7 +924,7 @@ fn sort_rows(days: &mut [Day], amounts: &mut [f64], scratch: &mut Vec<(Day, f64)
     }
 }
 
-fn check_amount(row: usize, amount: f64, min_amount: f64) -> Result<()> {
+pub(crate) fn check_amount(row: usize, amount: f64, min_amount: f64) -> Result<()> {
     if !amount.is_finite() {
         return Err(Error::NonFinite {
             field: "amount",
