@@ -399,7 +399,7 @@ fn score_by_edges(edges: &[f64], v: f64) -> u8 {
 /// let scorer = RfmParams::default().fit_values(&recency, &frequency, &monetary)?;
 /// // A new customer: bought 7 days ago, 8 orders, 300 spent.
 /// let cell = scorer.score_one(7.0, 8.0, 300.0)?;
-/// assert_eq!((cell.recency, cell.frequency, cell.monetary), (4, 5, 5));
+/// assert_eq!((cell.recency, cell.frequency, cell.monetary), (5, 5, 5));
 /// let map = SegmentMap::rf_grid();
 /// assert_eq!(map.name(map.segment(cell)), "Champions");
 /// # Ok::<(), patronage::Error>(())
