@@ -2,9 +2,13 @@
 //! 39-week calibration period (with Pareto/NBD's fit for comparison), checked against
 //! the 39-week holdout, and 12-month CLV.
 //!
-//! Run with `cargo run --release --example clv`.
+//! Run with `cargo run --release --example clv`. The diagnostics are also drawn as SVG
+//! files in `target/plots/`: the P(alive) and expected-purchases matrices, calibration
+//! vs holdout, the repeat-purchase histogram and the weekly tracking plot.
 
-use patronage::clv::diagnostics::{calibration_holdout_table, model_fit_table};
+use patronage::clv::diagnostics::{
+    MatrixValue, calibration_holdout_table, frequency_recency_matrix, model_fit_table, tracking,
+};
 use patronage::clv::value::lifetime_value;
 use patronage::clv::{BetaGeo, GammaGamma, ParetoNbd, PurchaseModel, expected_purchases};
 use patronage::prelude::*;
@@ -12,6 +16,8 @@ use patronage::{Day, SummaryParams, TransactionLog};
 
 #[path = "common/cdnow.rs"]
 mod cdnow;
+#[path = "common/plots.rs"]
+mod plots;
 use cdnow::parse_cdnow;
 
 pub fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -85,6 +91,59 @@ pub fn main() -> Result<(), Box<dyn std::error::Error>> {
         let label = format!("{}{}", row.repeats, if row.open_ended { "+" } else { "" });
         println!("{label:>8} {:>9} {:>9.1}", row.observed, row.expected);
     }
+
+    // The standard plots, as SVG files.
+    let dir = plots::plot_dir()?;
+    let age = cal.age().iter().fold(0.0f64, |m, &t| m.max(t));
+    for (value, name) in [
+        (MatrixValue::ProbabilityAlive, "p_alive_matrix.svg"),
+        (
+            MatrixValue::ExpectedPurchases(1.0),
+            "frequency_recency_matrix.svg",
+        ),
+    ] {
+        let matrix = frequency_recency_matrix(&bg, value, 20, age, 40)?;
+        plots::heat_map(&matrix, &dir.join(name))?;
+    }
+    let table = calibration_holdout_table(&bg, &split, 7)?;
+    let freq: Vec<f64> = table.iter().map(|r| f64::from(r.frequency)).collect();
+    let (actual, model): (Vec<f64>, Vec<f64>) =
+        table.iter().map(|r| (r.actual, r.expected)).unzip();
+    plots::lines(
+        "Holdout purchases by calibration frequency",
+        ("calibration frequency", "mean holdout purchases"),
+        &freq,
+        &[("actual", &actual), ("BG/NBD", &model)],
+        &dir.join("calibration_holdout.svg"),
+    )?;
+    let fit = model_fit_table(|t, n| bg.probability_of_n_purchases(t, n), cal, 7)?;
+    let labels: Vec<String> = fit
+        .iter()
+        .map(|r| format!("{}{}", r.repeats, if r.open_ended { "+" } else { "" }))
+        .collect();
+    let observed: Vec<f64> = fit.iter().map(|r| r.observed as f64).collect();
+    let expected_customers: Vec<f64> = fit.iter().map(|r| r.expected).collect();
+    plots::paired_bars(
+        "Customers by calibration repeat purchases",
+        &labels,
+        ("observed", &observed),
+        ("BG/NBD", &expected_customers),
+        &dir.join("repeat_purchases.svg"),
+    )?;
+    let track = tracking(&bg, &log, Day::from_ymd(1997, 1, 1)?, 7, 78, 7.0)?;
+    let weeks: Vec<f64> = (1..=track.actual.len()).map(|w| w as f64).collect();
+    plots::lines(
+        "Cumulative repeat purchases (calibration ends at week 39)",
+        ("week", "repeat purchases"),
+        &weeks,
+        &[("actual", &track.actual), ("BG/NBD", &track.expected)],
+        &dir.join("tracking.svg"),
+    )?;
+    println!(
+        "
+plots written to {}",
+        dir.display()
+    );
 
     // 12-month CLV, 1% monthly discount (months converted to the summary's weeks).
     let clv = lifetime_value(&bg, &gg, cal, 12, 0.01)?;

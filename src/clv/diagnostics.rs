@@ -327,3 +327,117 @@ pub fn tracking<C: Eq + Hash + Clone, M: PurchaseModel>(
         expected,
     })
 }
+
+/// What a [`frequency_recency_matrix`] holds in its cells.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub enum MatrixValue {
+    /// P(alive) (lifetimes' `plot_probability_alive_matrix`).
+    ProbabilityAlive,
+    /// Expected purchases over the next `t` time units (lifetimes'
+    /// `plot_frequency_recency_matrix`, `T = 1` by default there).
+    ExpectedPurchases(f64),
+}
+
+/// A model's prediction over a grid of frequency and recency at one age `T`: the data
+/// of lifetimes' frequency/recency heat maps.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct FrequencyRecencyMatrix {
+    /// What the cells hold.
+    pub value: MatrixValue,
+    /// The customers' age `T` (time units) every cell is computed at.
+    pub age: f64,
+    /// Frequencies of the rows, `0..=max_frequency`.
+    pub frequency: Vec<f64>,
+    /// Recencies of the columns, from 0 to `T` in equal steps.
+    pub recency: Vec<f64>,
+    /// `cells[i][j]`: the prediction for `frequency[i]`, `recency[j]`; `None` where
+    /// the history cannot be (repeat purchases at recency 0).
+    pub cells: Vec<Vec<Option<f64>>>,
+}
+
+/// Most cells of a [`frequency_recency_matrix`].
+pub const MAX_MATRIX_CELLS: usize = 1_000_000;
+
+/// The [`FrequencyRecencyMatrix`] of `model` at age `age`: frequencies `0..=max_frequency`
+/// and `recency_steps + 1` recencies from 0 to `age` (for BG/BB, whose histories count
+/// whole periods, take `recency_steps = age`; other cells are `None`).
+///
+/// ```
+/// use patronage::clv::BetaGeo;
+/// use patronage::clv::diagnostics::{frequency_recency_matrix, MatrixValue};
+/// let bg = BetaGeo::from_params(0.243, 4.414, 0.793, 2.426)?; // CDNOW, weeks
+/// let m = frequency_recency_matrix(&bg, MatrixValue::ProbabilityAlive, 20, 39.0, 39)?;
+/// assert_eq!(m.cells[0][0], Some(1.0)); // no repeat purchase: alive under BG/NBD
+/// assert_eq!(m.cells[5][0], None); // five repeats at recency 0 cannot be
+/// let recent = m.cells[5][39].unwrap(); // five repeats, the last one just now
+/// let lapsed = m.cells[5][5].unwrap(); // five repeats, long ago
+/// assert!(recent > 0.9 && lapsed < 0.1);
+/// # Ok::<(), patronage::Error>(())
+/// ```
+///
+/// # Errors
+/// [`Error::InvalidParameter`] for an age that is not finite and `> 0`, zero
+/// `recency_steps`, more than [`MAX_MATRIX_CELLS`] cells, or a negative or non-finite
+/// horizon `t`.
+pub fn frequency_recency_matrix<M: PurchaseModel>(
+    model: &M,
+    value: MatrixValue,
+    max_frequency: u32,
+    age: f64,
+    recency_steps: usize,
+) -> Result<FrequencyRecencyMatrix> {
+    crate::validate::argument("age", age, true)?;
+    Error::check_count(
+        "recency_steps",
+        recency_steps,
+        1,
+        "MAX_MATRIX_CELLS",
+        MAX_MATRIX_CELLS,
+    )?;
+    let rows = max_frequency as usize + 1;
+    let cells = rows.saturating_mul(recency_steps + 1);
+    if cells > MAX_MATRIX_CELLS {
+        return Err(Error::InvalidParameter {
+            name: "max_frequency",
+            value: max_frequency.to_string(),
+            reason: format!(
+                "(max_frequency + 1) x (recency_steps + 1) = {cells} cells; at most \
+                 MAX_MATRIX_CELLS = {MAX_MATRIX_CELLS}"
+            ),
+        });
+    }
+    if let MatrixValue::ExpectedPurchases(t) = value {
+        crate::validate::horizon("t", t)?;
+    }
+    let frequency: Vec<f64> = (0..rows).map(|x| x as f64).collect();
+    let recency: Vec<f64> = (0..=recency_steps)
+        .map(|j| age * j as f64 / recency_steps as f64)
+        .collect();
+    let mut out = Vec::with_capacity(rows);
+    for &x in &frequency {
+        let row = recency
+            .iter()
+            .map(|&tx| -> Result<Option<f64>> {
+                if model.check_history(0, x, tx, age).is_err() {
+                    return Ok(None);
+                }
+                Ok(Some(match value {
+                    MatrixValue::ProbabilityAlive => model.probability_alive(x, tx, age)?,
+                    MatrixValue::ExpectedPurchases(t) => {
+                        model.conditional_expected_purchases(t, x, tx, age)?
+                    }
+                }))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        out.push(row);
+    }
+    Ok(FrequencyRecencyMatrix {
+        value,
+        age,
+        frequency,
+        recency,
+        cells: out,
+    })
+}
