@@ -185,7 +185,7 @@ impl RfmParams {
 
     /// Fits a scorer that keeps its bin edges, from plain columns (as
     /// [`score_values`](Self::score_values) reads them); see [`RfmModel`]. With a
-    /// summary, use [`Fit::fit`](crate::model::Fit::fit) on `(&summary, analysis_day)`.
+    /// summary, use [`Fit::fit`] on `(&summary, analysis_day)`.
     ///
     /// # Errors
     /// As [`score_values`](Self::score_values).
@@ -379,7 +379,7 @@ fn score_by_edges(edges: &[f64], v: f64) -> u8 {
 }
 
 /// An RFM scorer that keeps its bin edges: fitted once on a population
-/// ([`RfmParams::fit_values`], or [`Fit::fit`](crate::model::Fit::fit) on
+/// ([`RfmParams::fit_values`], or [`Fit::fit`] on
 /// `(&summary, analysis_day)`), it scores new customers, or one customer at a time in a
 /// web service, without the population ([`score_one`](Self::score_one)).
 ///

@@ -1,8 +1,9 @@
 //! Delta-method intervals on CLV predictions: coverage of the true-parameter values on
 //! simulated data, agreement with the reported standard errors, and error paths.
 
+use patronage::clv::intervals::{self, Method};
 use patronage::clv::value::Valuation;
-use patronage::clv::{BetaGeo, GammaGamma, ParetoNbd, intervals};
+use patronage::clv::{BetaGeo, GammaGamma, ModifiedBetaGeo, ParetoNbd};
 use patronage::prelude::*;
 use patronage::simulate::Simulation;
 use patronage::summary::CustomerSummary;
@@ -52,9 +53,11 @@ fn ninety_percent_intervals_cover_the_truth() {
             valuation.value(&truth_model, &truth_spend, probe).unwrap(),
         ];
         let found = [
-            intervals::probability_alive(&model, probe, 0.9).unwrap(),
-            intervals::expected_purchases(&model, probe, Horizon::years(1.0), 0.9).unwrap(),
-            intervals::lifetime_value(&valuation, &model, &spend, probe, 0.9).unwrap(),
+            intervals::probability_alive(&model, probe, 0.9, Method::Delta).unwrap(),
+            intervals::expected_purchases(&model, probe, Horizon::years(1.0), 0.9, Method::Delta)
+                .unwrap(),
+            intervals::lifetime_value(&valuation, &model, &spend, probe, 0.9, Method::Delta)
+                .unwrap(),
         ];
         for (q, (truth, found)) in truths.iter().zip(&found).enumerate() {
             let total: f64 = truth.iter().sum();
@@ -110,8 +113,8 @@ fn intervals_are_consistent_with_the_fit() {
     }
     let model = ParetoNbd::params().fit(&summary).unwrap();
     let plain = patronage::clv::probability_alive(&model, &summary).unwrap();
-    let narrow = intervals::probability_alive(&model, &summary, 0.5).unwrap();
-    let wide = intervals::probability_alive(&model, &summary, 0.99).unwrap();
+    let narrow = intervals::probability_alive(&model, &summary, 0.5, Method::Delta).unwrap();
+    let wide = intervals::probability_alive(&model, &summary, 0.99, Method::Delta).unwrap();
     for ((n, w), p) in narrow.customers.iter().zip(&wide.customers).zip(&plain) {
         assert_eq!(n.estimate.to_bits(), p.to_bits());
         assert!(w.lower <= n.lower && n.upper <= w.upper && (0.0..=1.0).contains(&w.lower));
@@ -126,23 +129,36 @@ fn intervals_need_a_fitted_covariance_and_a_level() {
     let summary = Simulation::new(500).seed(3).summary_continuous().unwrap();
     let given = BetaGeo::from_params(0.25, 4.0, 0.8, 2.5).unwrap();
     assert!(matches!(
-        intervals::probability_alive(&given, &summary, 0.9),
+        intervals::probability_alive(&given, &summary, 0.9, Method::Delta),
         Err(Error::InsufficientData { .. })
     ));
     let model = BetaGeo::params().fit(&summary).unwrap();
     for level in [0.0, 1.0, -0.5, f64::NAN, f64::INFINITY] {
         assert!(matches!(
-            intervals::probability_alive(&model, &summary, level),
+            intervals::probability_alive(&model, &summary, level, Method::Delta),
             Err(Error::InvalidParameter { name: "level", .. })
         ));
     }
     assert!(matches!(
-        intervals::expected_purchases(&model, &summary, Horizon::days(f64::NAN), 0.9),
+        intervals::expected_purchases(
+            &model,
+            &summary,
+            Horizon::days(f64::NAN),
+            0.9,
+            Method::Delta
+        ),
         Err(Error::InvalidParameter { .. })
     ));
     let gg = GammaGamma::from_params(6.0, 4.0, 15.0).unwrap();
     assert!(matches!(
-        intervals::lifetime_value(&Valuation::monthly(12, 0.01), &model, &gg, &summary, 0.9),
+        intervals::lifetime_value(
+            &Valuation::monthly(12, 0.01),
+            &model,
+            &gg,
+            &summary,
+            0.9,
+            Method::Delta
+        ),
         Err(Error::InsufficientData { .. })
     ));
 }
@@ -172,4 +188,151 @@ fn edited_covariance_does_not_load() {
     old["report"].as_object_mut().unwrap().remove("covariance");
     let loaded: BetaGeo = serde_json::from_value(old).unwrap();
     assert_eq!(loaded.report().covariance, None);
+}
+
+/// The bootstrap: the same seed gives the same intervals on one thread or many, another
+/// seed other ones; its intervals agree with the delta method's in width to within a
+/// factor of two on a large sample; models without a sampler say so.
+#[test]
+fn bootstrap_is_seeded_and_agrees_with_the_delta_method() {
+    let summary = Simulation::new(3_000)
+        .seed(12)
+        .summary_continuous()
+        .unwrap();
+    let model = BetaGeo::params().fit(&summary).unwrap();
+    let spend = GammaGamma::params().tol(1e-6).fit(&summary).unwrap();
+    let boot = Method::Bootstrap {
+        replications: 40,
+        seed: 7,
+        fitted_on: &summary,
+    };
+    let valuation = Valuation::monthly(12, 0.01);
+    let run =
+        || intervals::lifetime_value(&valuation, &model, &spend, &summary, 0.9, boot).unwrap();
+    let many = run();
+    #[cfg(feature = "parallel")]
+    {
+        let one = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .unwrap()
+            .install(run);
+        assert_eq!(many, one);
+    }
+    let other = intervals::lifetime_value(
+        &valuation,
+        &model,
+        &spend,
+        &summary,
+        0.9,
+        Method::Bootstrap {
+            replications: 40,
+            seed: 8,
+            fitted_on: &summary,
+        },
+    )
+    .unwrap();
+    assert_ne!(many, other);
+    let delta = intervals::lifetime_value(&valuation, &model, &spend, &summary, 0.9, Method::Delta)
+        .unwrap();
+    let width = |i: &intervals::Interval| i.upper - i.lower;
+    let ratio = width(&many.total) / width(&delta.total);
+    assert!((0.5..2.0).contains(&ratio), "total width ratio {ratio}");
+    let mut ratios: Vec<f64> = many
+        .customers
+        .iter()
+        .zip(&delta.customers)
+        .filter(|(_, d)| width(d) > 0.0)
+        .map(|(b, d)| width(b) / width(d))
+        .collect();
+    ratios.sort_by(f64::total_cmp);
+    let median = ratios[ratios.len() / 2];
+    assert!((0.5..2.0).contains(&median), "median width ratio {median}");
+    for (b, d) in many.customers.iter().zip(&delta.customers) {
+        assert_eq!(b.estimate.to_bits(), d.estimate.to_bits());
+    }
+    // Pareto/NBD has a sampler; MBG/NBD not here.
+    let pn = ParetoNbd::params().fit(&summary).unwrap();
+    let alive = intervals::probability_alive(&pn, &summary, 0.9, boot).unwrap();
+    assert!(alive.total.lower < alive.total.estimate && alive.total.estimate < alive.total.upper);
+    let mbg = ModifiedBetaGeo::params().fit(&summary).unwrap();
+    assert!(matches!(
+        intervals::probability_alive(&mbg, &summary, 0.9, boot),
+        Err(Error::InsufficientData { .. })
+    ));
+    for replications in [0, 1, usize::MAX] {
+        assert!(matches!(
+            intervals::probability_alive(
+                &model,
+                &summary,
+                0.9,
+                Method::Bootstrap {
+                    replications,
+                    seed: 1,
+                    fitted_on: &summary,
+                }
+            ),
+            Err(Error::InvalidParameter {
+                name: "replications",
+                ..
+            })
+        ));
+    }
+}
+
+/// Bootstrap coverage as the delta method's above: 200 outer replications of 2,000
+/// customers, 50 bootstrap refits each (10,000 fits: about a minute in release, so run
+/// on demand: `cargo test --release --test clv_intervals -- --ignored`).
+#[test]
+#[ignore = "10,000 refits; run with --release -- --ignored"]
+fn bootstrap_ninety_percent_intervals_cover_the_truth() {
+    let reps = 200;
+    let truth_model = BetaGeo::from_params(TRUE.0, TRUE.1, TRUE.2, TRUE.3).unwrap();
+    let mut covered = [[0usize; 5]; 2];
+    let mut probe_summary = None;
+    for rep in 0..reps {
+        let summary = Simulation::new(2_000)
+            .purchase_process(TRUE.0, TRUE.1, TRUE.2, TRUE.3)
+            .seed(5_000 + rep)
+            .summary_continuous()
+            .unwrap();
+        let probe = probe_summary.get_or_insert_with(|| probes(summary.time_unit_days()));
+        let model = BetaGeo::params().fit(&summary).unwrap();
+        let boot = Method::Bootstrap {
+            replications: 50,
+            seed: rep,
+            fitted_on: &summary,
+        };
+        let truths = [
+            patronage::clv::probability_alive(&truth_model, probe).unwrap(),
+            patronage::clv::expected_purchases(&truth_model, probe, Horizon::years(1.0)).unwrap(),
+        ];
+        let found = [
+            intervals::probability_alive(&model, probe, 0.9, boot).unwrap(),
+            intervals::expected_purchases(&model, probe, Horizon::years(1.0), 0.9, boot).unwrap(),
+        ];
+        for (q, (truth, found)) in truths.iter().zip(&found).enumerate() {
+            let total: f64 = truth.iter().sum();
+            for (i, (&t, c)) in truth
+                .iter()
+                .chain([&total])
+                .zip(found.customers.iter().chain([&found.total]))
+                .enumerate()
+            {
+                covered[q][i] += usize::from(c.lower <= t && t <= c.upper);
+            }
+        }
+    }
+    let rates: Vec<Vec<f64>> = covered
+        .iter()
+        .map(|row| row.iter().map(|&c| c as f64 / reps as f64).collect())
+        .collect();
+    eprintln!("bootstrap coverage [P(alive), purchases] x [4 histories, total]: {rates:?}");
+    for (q, row) in rates.iter().enumerate() {
+        for (i, &r) in row.iter().enumerate() {
+            if (q, i) != (0, 0) {
+                assert!((0.85..=0.95).contains(&r), "prediction {q}, probe {i}: {r}");
+            }
+        }
+    }
 }

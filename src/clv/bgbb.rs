@@ -304,6 +304,10 @@ impl super::Formulas for BetaGeoBetaBinom {
         self.with_values(values)
     }
 
+    fn refit(&self, summary: &crate::CustomerSummary) -> crate::Result<Self> {
+        crate::model::Fit::fit(&Self::params(), summary)
+    }
+
     /// The paper's equation 13 divided by P(alive at `n + 1`): the `L` and `t_x` terms
     /// cancel, leaving a function of `(x, n)`.
     fn if_alive(&self, t: f64, x: f64, n: f64) -> f64 {

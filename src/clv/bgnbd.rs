@@ -282,6 +282,39 @@ impl super::Formulas for BetaGeo {
         self.with_values(values)
     }
 
+    fn refit(&self, summary: &crate::CustomerSummary) -> crate::Result<Self> {
+        crate::model::Fit::fit(&Self::params(), summary)
+    }
+
+    /// Exponential gaps at rate `lambda ~ Gamma(r, alpha)` until age `T`; after each
+    /// repeat purchase the customer drops out with probability `p ~ Beta(a, b)`.
+    fn sample_history(
+        &self,
+        age: f64,
+        max_purchases: u32,
+        rng: &mut rand_xoshiro::Xoshiro256PlusPlus,
+    ) -> Option<(f64, f64)> {
+        use rand::Rng;
+        use rand_distr::{Beta, Distribution, Exp, Gamma};
+        let lambda = Gamma::new(self.r, 1.0 / self.alpha).ok()?.sample(rng);
+        let p = Beta::new(self.a, self.b).ok()?.sample(rng);
+        let gap = Exp::new(lambda).ok()?;
+        let (mut x, mut tx, mut t) = (0u32, 0.0, 0.0);
+        loop {
+            t += gap.sample(rng);
+            if t > age {
+                return Some((f64::from(x), tx));
+            }
+            if x == max_purchases {
+                return None;
+            }
+            (x, tx) = (x + 1, t);
+            if rng.random::<f64>() < p {
+                return Some((f64::from(x), tx));
+            }
+        }
+    }
+
     /// `(a + b + x - 1) / (a - 1) · [1 - ((α + T) / (α + T + t))^(r + x) 2F1(r + x, b + x;
     /// a + b + x - 1; z)]`, `z = t / (α + T + t)`, computed after Euler's transformation
     /// as `(a + b + x - 1) / (a - 1) · [1 - (1 - z)^(a - 1) 2F1(a + b - 1 - r, a - 1;

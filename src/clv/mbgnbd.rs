@@ -73,6 +73,10 @@ impl super::Formulas for ModifiedBetaGeo {
         self.with_values(values)
     }
 
+    fn refit(&self, summary: &crate::CustomerSummary) -> crate::Result<Self> {
+        crate::model::Fit::fit(&Self::params(), summary)
+    }
+
     /// `(a + b + x) / (a - 1) · [1 - ((α + T) / (α + T + t))^(r + x) 2F1(r + x, b + x + 1;
     /// a + b + x; z)]`, `z = t / (α + T + t)`, computed after Euler's transformation as
     /// `(a + b + x) / (a - 1) · [1 - (1 - z)^(a - 1) 2F1(a + b - r, a - 1; a + b + x; z)]`

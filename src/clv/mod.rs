@@ -179,6 +179,23 @@ mod formulas {
         where
             Self: Sized;
 
+        /// One simulated (frequency, recency) of a customer of age `age` under the
+        /// model, for the parametric bootstrap; `None` where the model has no sampler
+        /// here. At most `max_purchases` repeat purchases are drawn (then `None`).
+        fn sample_history(
+            &self,
+            _age: f64,
+            _max_purchases: u32,
+            _rng: &mut rand_xoshiro::Xoshiro256PlusPlus,
+        ) -> Option<(f64, f64)> {
+            None
+        }
+
+        /// The model fitted with default options to a summary (for the bootstrap).
+        fn refit(&self, summary: &crate::summary::CustomerSummary) -> crate::Result<Self>
+        where
+            Self: Sized;
+
         /// Checks one history as the model needs it (continuous time by default).
         fn check_history(&self, row: usize, x: f64, tx: f64, age: f64) -> crate::Result<()> {
             crate::validate::history(row, x, tx, age)

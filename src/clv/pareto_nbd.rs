@@ -580,6 +580,36 @@ impl super::Formulas for ParetoNbd {
         self.with_values(values)
     }
 
+    fn refit(&self, summary: &crate::CustomerSummary) -> crate::Result<Self> {
+        crate::model::Fit::fit(&Self::params(), summary)
+    }
+
+    /// Exponential gaps at rate `lambda ~ Gamma(r, alpha)` until the lifetime
+    /// `~ Exp(mu)`, `mu ~ Gamma(s, beta)`, or age `T`.
+    fn sample_history(
+        &self,
+        age: f64,
+        max_purchases: u32,
+        rng: &mut rand_xoshiro::Xoshiro256PlusPlus,
+    ) -> Option<(f64, f64)> {
+        use rand_distr::{Distribution, Exp, Gamma};
+        let lambda = Gamma::new(self.r, 1.0 / self.alpha).ok()?.sample(rng);
+        let mu = Gamma::new(self.s, 1.0 / self.beta).ok()?.sample(rng);
+        let end = Exp::new(mu).ok()?.sample(rng).min(age);
+        let gap = Exp::new(lambda).ok()?;
+        let (mut x, mut tx, mut t) = (0u32, 0.0, 0.0);
+        loop {
+            t += gap.sample(rng);
+            if t > end {
+                return Some((f64::from(x), tx));
+            }
+            if x == max_purchases {
+                return None;
+            }
+            (x, tx) = (x + 1, t);
+        }
+    }
+
     fn if_alive(&self, t: f64, frequency: f64, age: f64) -> f64 {
         // Alive at T, the posterior is Pareto/NBD with r + x, alpha + T, s, beta + T.
         let (r, alpha, s, beta) = (self.r, self.alpha, self.s, self.beta);
