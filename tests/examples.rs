@@ -18,6 +18,8 @@ mod quickstart;
 mod retention;
 #[path = "../examples/segments.rs"]
 mod segments;
+#[path = "../examples/subscription.rs"]
+mod subscription;
 
 /// The examples run below; a new example must be added here.
 const RUN: &[&str] = &[
@@ -28,6 +30,7 @@ const RUN: &[&str] = &[
     "quickstart",
     "retention",
     "segments",
+    "subscription",
 ];
 
 #[test]
@@ -63,6 +66,11 @@ fn forecast_runs() {
 #[test]
 fn clv_runs() {
     clv::main().unwrap();
+}
+
+#[test]
+fn subscription_runs() {
+    subscription::main().unwrap();
 }
 
 #[test]

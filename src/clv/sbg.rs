@@ -1,70 +1,6 @@
-//! The shifted-beta-geometric (sBG) model of contractual churn (Fader & Hardie 2007,
-//! "How to Project Customer Retention", *Journal of Interactive Marketing* 21(1)).
-//!
-//! In a contractual setting (subscriptions, memberships, insurance policies) churn is
-//! observed: at the end of each period a customer renews or leaves. Under sBG a
-//! customer leaves at the end of each period with a probability `θ` of their own,
-//! constant over their lifetime, and `θ` varies across customers as `Beta(α, β)`.
-//! Retention then *rises* with tenure, as observed in most contractual businesses:
-//! the customers most likely to leave leave first. With `T` the period in which a
-//! customer churns (`T = 1, 2, ...`; customers are acquired in period 0):
-//!
-//! ```text
-//! P(T = t) = B(α + 1, β + t - 1) / B(α, β)                 churn probability in period t
-//! S(t)     = P(T > t) = B(α, β + t) / B(α, β)              survival to the end of period t
-//! r(t)     = S(t) / S(t - 1) = (β + t - 1) / (α + β + t - 1)   retention rate of period t
-//! ```
-//!
-//! **Data** ([`RenewalData`]): survivor counts of one cohort or of several cohorts of
-//! different ages (`n_0` customers acquired, `n_t` still active at the end of period
-//! `t`), or one row per customer (periods observed, churned or still active). Both
-//! reduce to how many customers churned in each period and how many were still active
-//! when observation ended; the log-likelihood, in log space from log-gamma functions,
-//! is
-//!
-//! ```text
-//! LL = Σ_t churned_t · ln P(T = t) + Σ_t active_t · ln S(t)
-//! ```
-//!
-//! (for one cohort: `Σ_{t=1}^{m} (n_{t-1} - n_t) ln P(T = t) + n_m ln S(m)`), maximized
-//! by BFGS on `(ln α, ln β)` with its analytic gradient; standard errors come from the
-//! Hessian of the log-likelihood (central differences of that gradient).
-//!
-//! **Value** (Fader & Hardie 2010, "Customer-Base Valuation in a Contractual Setting:
-//! The Perils of Ignoring Heterogeneity", *Marketing Science* 29(1)). With a discount
-//! rate `d` per period, the discounted expected residual lifetime of a customer who has
-//! made `n - 1` renewals, valued just before their `n`-th renewal decision, is
-//!
-//! ```text
-//! DERL(d | α, β, n) = Σ_{k>=1} S(n - 1 + k) / S(n - 1) / (1 + d)^(k - 1)
-//!                   = B(α, β + n) / B(α, β + n - 1) · 2F1(1, β + n; α + β + n; 1 / (1 + d))
-//! ```
-//!
-//! so such a customer is worth `margin · DERL` ([`residual_lifetime_value`]), and a
-//! customer about to be acquired (paying at acquisition, then at each renewal)
-//! `E[CLV] = margin · 2F1(1, β; α + β; 1 / (1 + d))`
-//! ([`expected_lifetime_value`]).
-//!
-//! ```
-//! use patronage::prelude::*;
-//! use patronage::clv::{RenewalData, ShiftedBetaGeometric};
-//! // Fader & Hardie's "regular" customers, years 0-7 (per 1,000 acquired).
-//! let data = RenewalData::from_survivors(&[1000.0, 631.0, 468.0, 382.0, 326.0, 289.0, 262.0, 241.0])?;
-//! let model = ShiftedBetaGeometric::params().fit(&data)?;
-//! assert!((model.alpha() - 0.704).abs() < 5e-4 && (model.beta() - 1.182).abs() < 5e-4);
-//! assert!((model.report().log_likelihood - -1680.3).abs() < 0.05);
-//! // Projected survivors for years 8-12 (held out: 223, 207, 194, 183, 173).
-//! let projected = model.expected_survivors(1000.0, 12)?;
-//! assert!((projected[12] - 173.0).abs() < 5.0);
-//! // Retention rises with tenure; a customer after 4 renewals, at 10% a year.
-//! assert!(model.retention_rate(2)? < model.retention_rate(8)?);
-//! let derl = model.discounted_expected_residual_lifetime(0.1, 4)?;
-//! assert!((derl - 5.894).abs() < 1e-3);
-//! # Ok::<(), patronage::Error>(())
-//! ```
-//!
-//! [`residual_lifetime_value`]: ShiftedBetaGeometric::residual_lifetime_value
-//! [`expected_lifetime_value`]: ShiftedBetaGeometric::expected_lifetime_value
+//! The shifted-beta-geometric (sBG) model of contractual churn (Fader & Hardie 2007):
+//! [`ShiftedBetaGeometric`], fitted to [`RenewalData`]; the formulas are in the
+//! model's docs.
 
 use statrs::function::gamma::{digamma, ln_gamma};
 
@@ -91,7 +27,7 @@ struct Row {
     active: f64,
 }
 
-/// Contractual renewal data for the [sBG model](self): how many customers churned in
+/// Contractual renewal data for the [sBG model](ShiftedBetaGeometric): how many customers churned in
 /// each period and how many were still active when their observation ended, from
 /// cohort survivor counts or from one row per customer. Built checked, so a fit or a
 /// log-likelihood on it cannot fail on the data.
@@ -476,12 +412,77 @@ super::fit::clv_model! {
     /// with tenure shows no heterogeneity, and `α, β` grow without bound); and
     /// [`Error::NotConverged`].
     params ShiftedBetaGeometricParams(max_iter 500, tol 1e-9);
-    /// A fitted (or given) shifted-beta-geometric model of contractual churn: see the
-    /// [module docs](self) for its formulas.
+    /// The shifted-beta-geometric (sBG) model of contractual churn (Fader & Hardie 2007,
+    /// "How to Project Customer Retention", *Journal of Interactive Marketing* 21(1)).
+    ///
+    /// In a contractual setting (subscriptions, memberships, insurance policies) churn is
+    /// observed: at the end of each period a customer renews or leaves. Under sBG a
+    /// customer leaves at the end of each period with a probability `θ` of their own,
+    /// constant over their lifetime, and `θ` varies across customers as `Beta(α, β)`.
+    /// Retention then *rises* with tenure, as observed in most contractual businesses:
+    /// the customers most likely to leave leave first. With `T` the period in which a
+    /// customer churns (`T = 1, 2, ...`; customers are acquired in period 0):
+    ///
+    /// ```text
+    /// P(T = t) = B(α + 1, β + t - 1) / B(α, β)                 churn probability in period t
+    /// S(t)     = P(T > t) = B(α, β + t) / B(α, β)              survival to the end of period t
+    /// r(t)     = S(t) / S(t - 1) = (β + t - 1) / (α + β + t - 1)   retention rate of period t
+    /// ```
+    ///
+    /// **Data** ([`RenewalData`]): survivor counts of one cohort or of several cohorts of
+    /// different ages (`n_0` customers acquired, `n_t` still active at the end of period
+    /// `t`), or one row per customer (periods observed, churned or still active). Both
+    /// reduce to how many customers churned in each period and how many were still active
+    /// when observation ended; the log-likelihood, in log space from log-gamma functions,
+    /// is
+    ///
+    /// ```text
+    /// LL = Σ_t churned_t · ln P(T = t) + Σ_t active_t · ln S(t)
+    /// ```
+    ///
+    /// (for one cohort: `Σ_{t=1}^{m} (n_{t-1} - n_t) ln P(T = t) + n_m ln S(m)`), maximized
+    /// by BFGS on `(ln α, ln β)` with its analytic gradient; standard errors come from the
+    /// Hessian of the log-likelihood (central differences of that gradient).
+    ///
+    /// **Value** (Fader & Hardie 2010, "Customer-Base Valuation in a Contractual Setting:
+    /// The Perils of Ignoring Heterogeneity", *Marketing Science* 29(1)). With a discount
+    /// rate `d` per period, the discounted expected residual lifetime of a customer who has
+    /// made `n - 1` renewals, valued just before their `n`-th renewal decision, is
+    ///
+    /// ```text
+    /// DERL(d | α, β, n) = Σ_{k>=1} S(n - 1 + k) / S(n - 1) / (1 + d)^(k - 1)
+    ///                   = B(α, β + n) / B(α, β + n - 1) · 2F1(1, β + n; α + β + n; 1 / (1 + d))
+    /// ```
+    ///
+    /// so such a customer is worth `margin · DERL` ([`residual_lifetime_value`]), and a
+    /// customer about to be acquired (paying at acquisition, then at each renewal)
+    /// `E[CLV] = margin · 2F1(1, β; α + β; 1 / (1 + d))`
+    /// ([`expected_lifetime_value`]).
+    ///
+    /// ```
+    /// use patronage::prelude::*;
+    /// use patronage::clv::{RenewalData, ShiftedBetaGeometric};
+    /// // Fader & Hardie's "regular" customers, years 0-7 (per 1,000 acquired).
+    /// let data = RenewalData::from_survivors(&[1000.0, 631.0, 468.0, 382.0, 326.0, 289.0, 262.0, 241.0])?;
+    /// let model = ShiftedBetaGeometric::params().fit(&data)?;
+    /// assert!((model.alpha() - 0.704).abs() < 5e-4 && (model.beta() - 1.182).abs() < 5e-4);
+    /// assert!((model.report().log_likelihood - -1680.3).abs() < 0.05);
+    /// // Projected survivors for years 8-12 (held out: 223, 207, 194, 183, 173).
+    /// let projected = model.expected_survivors(1000.0, 12)?;
+    /// assert!((projected[12] - 173.0).abs() < 5.0);
+    /// // Retention rises with tenure; a customer after 4 renewals, at 10% a year.
+    /// assert!(model.retention_rate(2)? < model.retention_rate(8)?);
+    /// let derl = model.discounted_expected_residual_lifetime(0.1, 4)?;
+    /// assert!((derl - 5.894).abs() < 1e-3);
+    /// # Ok::<(), patronage::Error>(())
+    /// ```
     ///
     /// Periods `t` count renewal periods since acquisition (period 0); predictions for
     /// periods whose work or memory grows with `t` take at most
     /// [`MAX_OPPORTUNITIES`](super::MAX_OPPORTUNITIES) periods.
+    ///
+    /// [`residual_lifetime_value`]: Self::residual_lifetime_value
+    /// [`expected_lifetime_value`]: Self::expected_lifetime_value
     model ShiftedBetaGeometric(RawShiftedBetaGeometric, "RawShiftedBetaGeometric", "sBG") {
         /// α of the Beta distribution of the churn probability `θ` across customers.
         alpha,
@@ -690,7 +691,7 @@ impl ShiftedBetaGeometric {
     /// let m = ShiftedBetaGeometric::from_params(0.704, 1.182)?;
     /// let derl = m.discounted_expected_residual_lifetime(0.1, 0)?;
     /// // Against the sum itself.
-    /// let z = 1.0 / 1.1;
+    /// let z: f64 = 1.0 / 1.1;
     /// let direct: f64 = (1..20_000).map(|k| m.survival(k) * z.powi(k as i32 - 1)).sum();
     /// assert!((derl - direct).abs() < 1e-9 * direct);
     /// # Ok::<(), patronage::Error>(())
@@ -741,7 +742,7 @@ impl ShiftedBetaGeometric {
                 let ratio = (b + n - 1.0) / (a + b + n - 1.0);
                 ratio * ln_hyp2f1(1.0, b + n, a + b + n, z).exp()
             };
-            if z > 0.999 {
+            if z > 0.9 {
                 across_integer(a, derl)
             } else {
                 derl(a)
@@ -803,25 +804,35 @@ impl ShiftedBetaGeometric {
 }
 
 /// `f(α)` for `f` a DERL in `α`, smooth in `α`, where its 2F1 has `c - a - b = α - 1`:
-/// within `1e-5` of an integer `k >= 1` it is the straight line through `f(k - 1e-5)`
-/// and `f(k + 1e-5)` (below `1e-5`, the line through `f(1e-5)` and `f(2e-5)`).
-/// At an integer `c - a - b` with `z > 0.999` the shared 2F1 extrapolates from
-/// `c -/+ 1e-4 c`, which loses accuracy as `c = α + β + n` grows (5.6e-6 relative at
-/// `α = 1`, `β + n = 1004`, `z = 1 / 1.001`); 1e-5 away it sums its series or uses its
-/// connection formula, and the line's own error is about `1e-10` relative.
+/// within `1e-5` of an integer `k >= 1` it is the cubic through `f` at `k -/+ 1e-5` and
+/// `k -/+ 2e-5` (within `1e-5` of 0, the cubic through `f` at 1, 2, 3 and 4 times
+/// `1e-5`). At an integer `c - a - b` with `z > 0.999` the shared 2F1 extrapolates
+/// from `c -/+ 1e-4 c`, which loses accuracy as `c = α + β + n` grows (5.6e-6 relative
+/// at `α = 1`, `β + n = 1004`, `z = 1 / 1.001`); `1e-5` away from the integer it sums
+/// its series or uses its connection formula (whose two terms, of size `1 / |α - k|`,
+/// cancel to about 1e-11), and the cubic's own error is far below that.
 fn across_integer(alpha: f64, f: impl Fn(f64) -> f64) -> f64 {
-    const GAP: f64 = 1e-5;
+    const GAP: f64 = 1e-3;
     let k = alpha.round();
     if (alpha - k).abs() >= GAP {
         return f(alpha);
     }
-    let (x0, x1) = if k >= 1.0 {
-        (k - GAP, k + GAP)
+    let nodes: [f64; 4] = if k >= 1.0 {
+        [k - 2.0 * GAP, k - GAP, k + GAP, k + 2.0 * GAP]
     } else {
-        (GAP, 2.0 * GAP)
+        [GAP, 2.0 * GAP, 3.0 * GAP, 4.0 * GAP]
     };
-    let (lo, hi) = (f(x0), f(x1));
-    lo + (hi - lo) * (alpha - x0) / (x1 - x0)
+    let values = nodes.map(&f);
+    // Lagrange's form of the cubic through the four nodes.
+    (0..4)
+        .map(|i| {
+            let weight: f64 = (0..4)
+                .filter(|&j| j != i)
+                .map(|j| (alpha - nodes[j]) / (nodes[i] - nodes[j]))
+                .product();
+            weight * values[i]
+        })
+        .sum()
 }
 
 /// A margin per period: finite (it may be negative: a loss per renewal).
