@@ -159,9 +159,9 @@ fn projections_track_the_held_out_years() {
         // The conditional projection from the last observed year is the same curve
         // scaled to the survivors then.
         let next = m.project_survivors(data[7], 7, 5).unwrap();
-        for k in 0..5 {
+        for (k, got) in next.iter().enumerate() {
             let want = data[7] * m.survival(8 + k as u32) / m.survival(7);
-            assert!(relative(next[k], want) < 1e-12);
+            assert!(relative(*got, want) < 1e-12);
         }
     }
 }
