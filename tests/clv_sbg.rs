@@ -915,3 +915,70 @@ fn prediction_errors_name_the_argument() {
         Err(Error::InvalidParameter { name: "beta", .. })
     ));
 }
+
+// ---------------------------------------------------------------- hostile inputs
+
+#[path = "common/hostile_values.rs"]
+mod hostile_values;
+
+use proptest::prelude::*;
+
+/// Non-increasing survivors from positive decrements, so that most cases fit.
+fn plausible_cohort() -> impl Strategy<Value = Vec<f64>> {
+    (1.0f64..1e7, prop::collection::vec(0.0f64..0.6, 1..15)).prop_map(|(n0, drops)| {
+        let mut s = vec![n0.round()];
+        for d in drops {
+            let last = s[s.len() - 1];
+            s.push((last * (1.0 - d)).round());
+        }
+        s
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    /// Any values at all: data or a typed error naming a field, never a panic.
+    #[test]
+    fn wild_survivors_are_data_or_typed_errors(
+        s in prop::collection::vec(hostile_values::wild_f64(), 0..12),
+        periods in prop::collection::vec(hostile_values::wild_f64(), 0..12),
+        flags in prop::collection::vec(any::<bool>(), 0..12),
+    ) {
+        match RenewalData::from_survivors(&s) {
+            Ok(d) => prop_assert!(d.customers() > 0.0 && d.customers().is_finite()),
+            Err(e) => hostile_values::check_error(&e, s.len()),
+        }
+        match RenewalData::from_customers(&periods, &flags) {
+            Ok(d) => prop_assert_eq!(d.customers(), periods.len() as f64),
+            Err(e) => hostile_values::check_error(&e, periods.len().max(flags.len())),
+        }
+    }
+
+    /// Fits of plausible cohorts: a model whose predictions are finite probabilities
+    /// and values, or a typed error; never a panic, NaN or infinity.
+    #[test]
+    fn fits_and_predictions_stay_finite(
+        a in prop::collection::vec(plausible_cohort(), 1..4),
+        d in prop_oneof![0.0f64..3.0, Just(1e-12), Just(0.0)],
+        renewals in 0u32..2000,
+    ) {
+        let data = RenewalData::from_cohorts(&a).unwrap();
+        let Ok(m) = ShiftedBetaGeometric::params().fit(&data) else { return Ok(()); };
+        prop_assert!(m.report().log_likelihood.is_finite());
+        for t in [1u32, 2, 10, 1000, u32::MAX] {
+            let p = m.churn_probability(t).unwrap();
+            let r = m.retention_rate(t).unwrap();
+            prop_assert!((0.0..=1.0).contains(&p) && (0.0..=1.0).contains(&r));
+            prop_assert!((0.0..=1.0).contains(&m.survival(t)));
+        }
+        match m.discounted_expected_residual_lifetime(d, renewals) {
+            Ok(v) => prop_assert!(v.is_finite() && v > 0.0),
+            Err(Error::InvalidParameter { name, .. }) => prop_assert_eq!(name, "discount_rate"),
+            Err(e) => prop_assert!(false, "{e}"),
+        }
+        if let Ok(v) = m.expected_lifetime_value(10.0, d) {
+            prop_assert!(v.is_finite() && v >= 10.0);
+        }
+    }
+}
