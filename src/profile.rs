@@ -28,7 +28,7 @@ use ndarray::Array2;
 
 use crate::error::{Error, Result};
 use crate::rfm::SegmentMap;
-use crate::summary::CustomerSummary;
+use crate::summary::{CustomerSummary, PartialSummary, SummaryParams, SummaryRow};
 use crate::transactions::{Day, TransactionLog};
 
 /// Per-customer behaviour, aligned with the rows of the summary it was built from.
@@ -230,10 +230,11 @@ impl Profile {
     /// [`Error::InsufficientData`] when the summary has no order activity (built from
     /// columns) or refers to customers the log does not have.
     pub fn new<C>(log: &TransactionLog<C>, summary: &CustomerSummary) -> Result<Self> {
-        let (Some(orders), Some(spend), Some(first), Some(end)) = (
+        let (Some(orders), Some(spend), Some(first), Some(last), Some(end)) = (
             summary.orders(),
             summary.total_spend(),
             summary.first_day(),
+            summary.last_day(),
             summary.observation_end(),
         ) else {
             return Err(Error::InsufficientData {
@@ -267,8 +268,7 @@ impl Profile {
             refunds: refund_columns.map_or_else(|| vec![0.0; n], |(r, _)| r.to_vec()),
             refund_rate: Vec::with_capacity(n),
         };
-        let mut gaps: Vec<f64> = Vec::new();
-        let mut purchase_days: Vec<Day> = Vec::new();
+        let mut scratch = Scratch::default();
         for (row, &c) in summary.customer().iter().enumerate() {
             if c as usize >= log.n_customers() {
                 return Err(Error::InsufficientData {
@@ -277,77 +277,30 @@ impl Profile {
                 });
             }
             let (days, amounts) = log.customer_rows(c);
-            let k = orders[row] as usize;
-            // The window's rows: its orders, and its refunds when the log has any.
-            let rows = k + refund_columns.map_or(0, |(_, n)| n[row] as usize);
-            let (days, amounts) = (
-                &days[..rows.min(days.len())],
-                &amounts[..rows.min(amounts.len())],
-            );
-            let days = if refund_columns.is_some() {
-                purchase_days.clear();
-                purchase_days.extend(crate::refunds::purchase_days(days, amounts, returns));
-                &purchase_days[..]
-            } else {
-                days
+            let summary_row = SummaryRow {
+                frequency: p.frequency[row],
+                recency: p.recency[row],
+                age: p.age[row],
+                monetary_value: p.monetary_value[row],
+                orders: orders[row],
+                total_spend: spend[row],
+                first_day: first[row],
+                last_day: last[row],
+                gross_spend: gross[row],
+                refunds: p.refunds[row],
+                refund_count: refund_columns.map_or(0, |(_, n)| n[row]),
             };
-            // A purchase after the observation end but in its period is in the window;
-            // it counts as on the end day, so no day count is negative.
-            let tenure = end.days_since(first[row]).max(0) as f64;
-            gaps.clear();
-            let mut prev: Option<Day> = None;
-            for &d in days {
-                if let Some(q) = prev.filter(|&q| q != d) {
-                    gaps.push(d.days_since(q) as f64);
-                }
-                if prev != Some(d) {
-                    prev = Some(d);
-                }
-            }
-            let mean_gap = (!gaps.is_empty()).then(|| gaps.iter().sum::<f64>() / gaps.len() as f64);
-            let median_gap = (!gaps.is_empty()).then(|| {
-                gaps.sort_by(f64::total_cmp);
-                let m = gaps.len() / 2;
-                if gaps.len() % 2 == 1 {
-                    gaps[m]
-                } else {
-                    0.5 * (gaps[m - 1] + gaps[m])
-                }
-            });
-            let kf = k as f64;
-            let aov = if k > 0 { spend[row] / kf } else { 0.0 };
-            // The spread of the purchase rows (every row without refunds) around their
-            // mean.
-            let mean = if k > 0 { gross[row] / kf } else { 0.0 };
-            let sd = if k > 1 {
-                let sq = amounts
-                    .iter()
-                    .filter(|&&a| a >= 0.0)
-                    .map(|a| (a - mean).powi(2));
-                (sq.sum::<f64>() / (kf - 1.0)).sqrt()
-            } else {
-                0.0
-            };
-            let refunded = p.refunds[row];
-            p.refund_rate.push(if refunded > 0.0 {
-                if gross[row] > 0.0 {
-                    (refunded / gross[row]).min(1.0)
-                } else {
-                    1.0
-                }
-            } else {
-                0.0
-            });
-            p.tenure_days.push(tenure);
-            p.days_since_last.push(
-                days.last()
-                    .map_or(tenure, |&d| end.days_since(d).max(0) as f64),
-            );
-            p.mean_gap_days.push(mean_gap);
-            p.median_gap_days.push(median_gap);
-            p.order_value_sd.push(sd);
-            p.average_order_value.push(aov);
-            p.orders_per_30_days.push(30.0 * kf / (tenure + 1.0));
+            let returns = refund_columns.map(|_| returns);
+            let one =
+                CustomerProfile::of_rows(&summary_row, end, days, amounts, returns, &mut scratch);
+            p.tenure_days.push(one.tenure_days);
+            p.days_since_last.push(one.days_since_last);
+            p.mean_gap_days.push(one.mean_gap_days);
+            p.median_gap_days.push(one.median_gap_days);
+            p.order_value_sd.push(one.order_value_sd);
+            p.average_order_value.push(one.average_order_value);
+            p.orders_per_30_days.push(one.orders_per_30_days);
+            p.refund_rate.push(one.refund_rate);
         }
         Ok(p)
     }
@@ -537,6 +490,248 @@ impl Profile {
         let (n, p) = (self.len(), columns.len());
         let x = Array2::from_shape_fn((n, p), |(i, j)| columns[j][i]);
         Ok((x, names))
+    }
+}
+
+/// Buffers reused across customers while profiling.
+#[derive(Default)]
+struct Scratch {
+    gaps: Vec<f64>,
+    purchase_days: Vec<Day>,
+}
+
+/// One customer's profile (the fields of [`Profile`], for one customer), computed from
+/// that customer's own purchases ([`from_purchases`](Self::from_purchases)): a web
+/// service scores one customer without the population's log. Each field is what
+/// [`Profile::new`] gives that customer, bit for bit.
+///
+/// ```
+/// use patronage::profile::{CustomerProfile, Feature};
+/// use patronage::summary::SummaryParams;
+/// use patronage::{Day, Returns};
+///
+/// let days = [Day(0), Day(30), Day(90)];
+/// let amounts = [20.0, 35.0, 25.0];
+/// let params = SummaryParams::new(Day(100));
+/// let one = CustomerProfile::from_purchases(&days, &amounts, &params, Returns::Reject)?
+///     .expect("bought in the window");
+/// assert_eq!((one.summary.orders, one.summary.total_spend), (3, 80.0));
+/// assert_eq!(one.days_since_last, 10.0);
+/// assert_eq!(one.mean_gap_days, Some(45.0));
+/// // The churn model's features, in its column order.
+/// let features = patronage::churn::churn_features();
+/// let mut row = vec![0.0; features.len()];
+/// one.features_into(&features, &mut row)?;
+/// assert_eq!(row[0], 10.0); // days since the last purchase
+/// # Ok::<(), patronage::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct CustomerProfile {
+    /// The customer's summary row (frequency, recency, T, monetary value, orders and
+    /// spend, first and last day): what the purchase and spend models and
+    /// [`Valuation::value_of`](crate::clv::value::Valuation::value_of) read.
+    pub summary: SummaryRow,
+    /// Days from the first purchase to the observation end.
+    pub tenure_days: f64,
+    /// Days from the last purchase to the observation end.
+    pub days_since_last: f64,
+    /// Mean days between purchase days (`None` with one purchase day).
+    pub mean_gap_days: Option<f64>,
+    /// Median days between purchase days (`None` with one purchase day).
+    pub median_gap_days: Option<f64>,
+    /// Standard deviation of order values.
+    pub order_value_sd: f64,
+    /// Total spend per order.
+    pub average_order_value: f64,
+    /// Orders per 30 days of tenure.
+    pub orders_per_30_days: f64,
+    /// Refunds over gross spend, at most 1.
+    pub refund_rate: f64,
+}
+
+impl CustomerProfile {
+    /// The profile of one customer from their purchases (`days[i]`, `amounts[i]`, any
+    /// order) over the window of `params`, under a returns policy: what
+    /// [`Profile::new`] gives that customer of a log built with the same policy and
+    /// summarized with `params`. `None` when no purchase falls in the window.
+    ///
+    /// # Errors
+    /// [`Error::LengthMismatch`] when `amounts` is not as long as `days`; the amount
+    /// errors of [`TransactionLog::new`] naming the row (non-finite, too large, a
+    /// refund under [`Returns::Reject`](crate::Returns::Reject)); the summary params'
+    /// errors.
+    pub fn from_purchases(
+        days: &[Day],
+        amounts: &[f64],
+        params: &SummaryParams,
+        returns: crate::Returns,
+    ) -> Result<Option<Self>> {
+        crate::validate::same_len("amounts", days.len(), amounts.len())?;
+        let min_amount = crate::LogParams::new().returns(returns).min_amount();
+        for (row, &a) in amounts.iter().enumerate() {
+            crate::transactions::check_amount(row, a, min_amount)?;
+        }
+        // A log keeps each customer's rows by day, then amount.
+        let sorted = days
+            .windows(2)
+            .zip(amounts.windows(2))
+            .all(|(d, a)| d[0] < d[1] || (d[0] == d[1] && a[0] <= a[1]));
+        let mut owned: Option<(Vec<Day>, Vec<f64>)> = None;
+        if !sorted {
+            let mut rows: Vec<(Day, f64)> =
+                days.iter().copied().zip(amounts.iter().copied()).collect();
+            rows.sort_by(|x, y| x.0.cmp(&y.0).then(x.1.total_cmp(&y.1)));
+            owned = Some(rows.into_iter().unzip());
+        }
+        let (days, amounts) = owned
+            .as_ref()
+            .map_or((days, amounts), |(d, a)| (&d[..], &a[..]));
+        let mut partial = PartialSummary::default();
+        for (&d, &a) in days.iter().zip(amounts) {
+            partial.update(params, d, a + 0.0);
+        }
+        let Some(row) = partial.finish_with(params, returns)? else {
+            return Ok(None);
+        };
+        let accounted = (returns != crate::Returns::Reject).then_some(returns);
+        Ok(Some(Self::of_rows(
+            &row,
+            params.observation_end,
+            days,
+            amounts,
+            accounted,
+            &mut Scratch::default(),
+        )))
+    }
+
+    /// The profile from a customer's summary row and rows (by day, then amount; the
+    /// window's rows first), `returns` the policy when refunds are accounted for.
+    fn of_rows(
+        row: &SummaryRow,
+        end: Day,
+        days: &[Day],
+        amounts: &[f64],
+        returns: Option<crate::Returns>,
+        scratch: &mut Scratch,
+    ) -> Self {
+        let k = row.orders as usize;
+        // The window's rows: its orders, and its refunds when they are accounted for.
+        let rows = k + returns.map_or(0, |_| row.refund_count as usize);
+        let (days, amounts) = (
+            &days[..rows.min(days.len())],
+            &amounts[..rows.min(amounts.len())],
+        );
+        let days = if let Some(returns) = returns {
+            scratch.purchase_days.clear();
+            scratch
+                .purchase_days
+                .extend(crate::refunds::purchase_days(days, amounts, returns));
+            &scratch.purchase_days[..]
+        } else {
+            days
+        };
+        // A purchase after the observation end but in its period is in the window; it
+        // counts as on the end day, so no day count is negative.
+        let tenure = end.days_since(row.first_day).max(0) as f64;
+        let gaps = &mut scratch.gaps;
+        gaps.clear();
+        let mut prev: Option<Day> = None;
+        for &d in days {
+            if let Some(q) = prev.filter(|&q| q != d) {
+                gaps.push(d.days_since(q) as f64);
+            }
+            if prev != Some(d) {
+                prev = Some(d);
+            }
+        }
+        let mean_gap = (!gaps.is_empty()).then(|| gaps.iter().sum::<f64>() / gaps.len() as f64);
+        let median_gap = (!gaps.is_empty()).then(|| {
+            gaps.sort_by(f64::total_cmp);
+            let m = gaps.len() / 2;
+            if gaps.len() % 2 == 1 {
+                gaps[m]
+            } else {
+                0.5 * (gaps[m - 1] + gaps[m])
+            }
+        });
+        let kf = k as f64;
+        let aov = if k > 0 { row.total_spend / kf } else { 0.0 };
+        // The spread of the purchase rows (every row without refunds) around their mean.
+        let mean = if k > 0 { row.gross_spend / kf } else { 0.0 };
+        let sd = if k > 1 {
+            let sq = amounts
+                .iter()
+                .filter(|&&a| a >= 0.0)
+                .map(|a| (a - mean).powi(2));
+            (sq.sum::<f64>() / (kf - 1.0)).sqrt()
+        } else {
+            0.0
+        };
+        let refund_rate = if row.refunds > 0.0 {
+            if row.gross_spend > 0.0 {
+                (row.refunds / row.gross_spend).min(1.0)
+            } else {
+                1.0
+            }
+        } else {
+            0.0
+        };
+        Self {
+            summary: *row,
+            tenure_days: tenure,
+            days_since_last: days
+                .last()
+                .map_or(tenure, |&d| end.days_since(d).max(0) as f64),
+            mean_gap_days: mean_gap,
+            median_gap_days: median_gap,
+            order_value_sd: sd,
+            average_order_value: aov,
+            orders_per_30_days: 30.0 * kf / (tenure + 1.0),
+            refund_rate,
+        }
+    }
+
+    /// The value of a behavioural feature, as [`Profile::features`] gives it (a gap of
+    /// a customer with one purchase day is their tenure); `None` for an attribute.
+    pub fn feature(&self, feature: &Feature) -> Option<f64> {
+        let row = &self.summary;
+        Some(match feature {
+            Feature::Frequency => row.frequency,
+            Feature::Recency => row.recency,
+            Feature::Age => row.age,
+            Feature::MonetaryValue => row.monetary_value,
+            Feature::Orders => f64::from(row.orders),
+            Feature::TotalSpend => row.total_spend,
+            Feature::TenureDays => self.tenure_days,
+            Feature::DaysSinceLast => self.days_since_last,
+            Feature::MeanGapDays => self.mean_gap_days.unwrap_or(self.tenure_days),
+            Feature::MedianGapDays => self.median_gap_days.unwrap_or(self.tenure_days),
+            Feature::OrderValueSd => self.order_value_sd,
+            Feature::AverageOrderValue => self.average_order_value,
+            Feature::OrdersPer30Days => self.orders_per_30_days,
+            Feature::RefundRate => self.refund_rate,
+            Feature::Attribute(_) => return None,
+        })
+    }
+
+    /// Writes the values of `features` into `out` (one per feature, in order): the row
+    /// [`Profile::features`] gives this customer, for a model fitted on those columns.
+    ///
+    /// # Errors
+    /// [`Error::LengthMismatch`] when `out` is not as long as `features`;
+    /// [`Error::InvalidParameter`] for an attribute feature (the caller holds the
+    /// customer's attributes: write them into the row itself).
+    pub fn features_into(&self, features: &[Feature], out: &mut [f64]) -> Result<()> {
+        crate::validate::same_len("out", features.len(), out.len())?;
+        for (f, o) in features.iter().zip(out.iter_mut()) {
+            *o = self.feature(f).ok_or_else(|| Error::InvalidParameter {
+                name: "features",
+                value: format!("{f:?}"),
+                reason: "one customer's profile has no attributes; write them into the row".into(),
+            })?;
+        }
+        Ok(())
     }
 }
 

@@ -48,6 +48,7 @@
 use std::ops::RangeInclusive;
 
 use crate::error::{Error, Result};
+use crate::model::Fit;
 use crate::summary::CustomerSummary;
 use crate::transactions::Day;
 
@@ -142,35 +143,8 @@ impl RfmParams {
     /// order activity; [`Error::InvalidParameter`] for `bins` outside 2..=100 or an
     /// analysis day before the observation end.
     pub fn score(&self, summary: &CustomerSummary, analysis_day: Day) -> Result<RfmScores> {
-        let (Some(last), Some(orders), Some(spend), Some(end)) = (
-            summary.last_day(),
-            summary.orders(),
-            summary.total_spend(),
-            summary.observation_end(),
-        ) else {
-            return Err(Error::InsufficientData {
-                model: "RFM scores",
-                reason:
-                    "the summary has no order activity (build it with TransactionLog::summarize)"
-                        .into(),
-            });
-        };
-        if analysis_day < end {
-            return Err(Error::InvalidParameter {
-                name: "analysis_day",
-                value: analysis_day.0.to_string(),
-                reason: format!(
-                    "must be on or after the summary's observation end (day {})",
-                    end.0
-                ),
-            });
-        }
-        let recency: Vec<f64> = last
-            .iter()
-            .map(|&d| analysis_day.days_since(d) as f64)
-            .collect();
-        let frequency: Vec<f64> = orders.iter().map(|&o| f64::from(o)).collect();
-        self.score_values(&recency, &frequency, spend)
+        let (recency, frequency, monetary) = rfm_columns(summary, analysis_day)?;
+        self.score_values(&recency, &frequency, monetary)
     }
 
     /// Scores plain columns of recency (smaller is better), frequency and monetary value.
@@ -184,39 +158,7 @@ impl RfmParams {
         frequency: &[f64],
         monetary: &[f64],
     ) -> Result<RfmScores> {
-        if !(2..=100).contains(&self.bins) {
-            return Err(Error::InvalidParameter {
-                name: "bins",
-                value: self.bins.to_string(),
-                reason: "use 2 to 100 bins".into(),
-            });
-        }
-        let n = recency.len();
-        if n == 0 {
-            return Err(Error::Empty { field: "recency" });
-        }
-        for (field, col) in [("frequency", frequency), ("monetary", monetary)] {
-            if col.len() != n {
-                return Err(Error::LengthMismatch {
-                    field,
-                    expected: n,
-                    found: col.len(),
-                });
-            }
-        }
-        for (field, col) in [
-            ("recency", recency),
-            ("frequency", frequency),
-            ("monetary", monetary),
-        ] {
-            if let Some(row) = col.iter().position(|v| !v.is_finite()) {
-                return Err(Error::NonFinite {
-                    field,
-                    row,
-                    value: col[row],
-                });
-            }
-        }
+        self.check_values(recency, frequency, monetary)?;
         let bins = self.bins;
         let score_r = || {
             let mut r = bin_scores(recency, bins, self.recency);
@@ -240,6 +182,106 @@ impl RfmParams {
             bins,
         })
     }
+
+    /// Fits a scorer that keeps its bin edges, from plain columns (as
+    /// [`score_values`](Self::score_values) reads them); see [`RfmModel`]. With a
+    /// summary, use [`Fit::fit`](crate::model::Fit::fit) on `(&summary, analysis_day)`.
+    ///
+    /// # Errors
+    /// As [`score_values`](Self::score_values).
+    pub fn fit_values(
+        &self,
+        recency: &[f64],
+        frequency: &[f64],
+        monetary: &[f64],
+    ) -> Result<RfmModel> {
+        self.check_values(recency, frequency, monetary)?;
+        let k = usize::from(self.bins);
+        Ok(RfmModel {
+            bins: self.bins,
+            recency: value_edges(recency, k, self.recency),
+            frequency: value_edges(frequency, k, self.frequency),
+            monetary: value_edges(monetary, k, self.monetary),
+        })
+    }
+
+    fn check_values(&self, recency: &[f64], frequency: &[f64], monetary: &[f64]) -> Result<()> {
+        if !(2..=100).contains(&self.bins) {
+            return Err(Error::InvalidParameter {
+                name: "bins",
+                value: self.bins.to_string(),
+                reason: "use 2 to 100 bins".into(),
+            });
+        }
+        let n = recency.len();
+        if n == 0 {
+            return Err(Error::Empty { field: "recency" });
+        }
+        for (field, col) in [("frequency", frequency), ("monetary", monetary)] {
+            if col.len() != n {
+                return Err(Error::LengthMismatch {
+                    field,
+                    expected: n,
+                    found: col.len(),
+                });
+            }
+        }
+        check_finite_columns(recency, frequency, monetary)
+    }
+}
+
+/// The first non-finite value of the three columns, named.
+fn check_finite_columns(recency: &[f64], frequency: &[f64], monetary: &[f64]) -> Result<()> {
+    for (field, col) in [
+        ("recency", recency),
+        ("frequency", frequency),
+        ("monetary", monetary),
+    ] {
+        if let Some(row) = col.iter().position(|v| !v.is_finite()) {
+            return Err(Error::NonFinite {
+                field,
+                row,
+                value: col[row],
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Recency (days from the last purchase to `analysis_day`), frequency (orders) and
+/// monetary value (total spend) of a summary's customers.
+fn rfm_columns(
+    summary: &CustomerSummary,
+    analysis_day: Day,
+) -> Result<(Vec<f64>, Vec<f64>, &[f64])> {
+    let (Some(last), Some(orders), Some(spend), Some(end)) = (
+        summary.last_day(),
+        summary.orders(),
+        summary.total_spend(),
+        summary.observation_end(),
+    ) else {
+        return Err(Error::InsufficientData {
+            model: "RFM scores",
+            reason: "the summary has no order activity (build it with TransactionLog::summarize)"
+                .into(),
+        });
+    };
+    if analysis_day < end {
+        return Err(Error::InvalidParameter {
+            name: "analysis_day",
+            value: analysis_day.0.to_string(),
+            reason: format!(
+                "must be on or after the summary's observation end (day {})",
+                end.0
+            ),
+        });
+    }
+    let recency: Vec<f64> = last
+        .iter()
+        .map(|&d| analysis_day.days_since(d) as f64)
+        .collect();
+    let frequency: Vec<f64> = orders.iter().map(|&o| f64::from(o)).collect();
+    Ok((recency, frequency, spend))
 }
 
 /// Bins `1..=bins` of finite values under a tie policy.
@@ -307,6 +349,225 @@ fn quantile_edges(values: &[f64], k: usize) -> Vec<f64> {
         edges.push(a + frac * (b - a));
     }
     edges
+}
+
+/// The `k - 1` value edges a fitted scorer keeps: [`quantile_edges`] under
+/// [`TiePolicy::Quantile`]; under [`TiePolicy::RankFirst`], the largest value of each
+/// of the first `k - 1` rank bins (a new value equal to an edge takes the lower bin).
+fn value_edges(values: &[f64], k: usize, policy: TiePolicy) -> Vec<f64> {
+    match policy {
+        TiePolicy::Quantile => quantile_edges(values, k),
+        TiePolicy::RankFirst => {
+            let n = values.len();
+            let mut sorted = values.to_vec();
+            sorted.sort_unstable_by(f64::total_cmp);
+            (1..k)
+                .map(|j| {
+                    let cut =
+                        ((1.0 + (n - 1) as f64 * j as f64 / k as f64).floor() as usize).clamp(1, n);
+                    sorted[cut - 1]
+                })
+                .collect()
+        }
+    }
+}
+
+/// The score `1..=bins` of `v` under value edges (bins closed on the right).
+#[inline]
+fn score_by_edges(edges: &[f64], v: f64) -> u8 {
+    1 + edges.iter().filter(|&&e| v > e).count() as u8
+}
+
+/// An RFM scorer that keeps its bin edges: fitted once on a population
+/// ([`RfmParams::fit_values`], or [`Fit::fit`](crate::model::Fit::fit) on
+/// `(&summary, analysis_day)`), it scores new customers, or one customer at a time in a
+/// web service, without the population ([`score_one`](Self::score_one)).
+///
+/// Under [`TiePolicy::Quantile`] its scores of the customers it was fitted on are
+/// [`RfmParams::score_values`]' exactly. Under [`TiePolicy::RankFirst`] a population's
+/// scores break ties by row order, which a lone customer does not have: the scorer
+/// keeps the largest value of each rank bin as its edge, and a value equal to an edge
+/// takes the lower bin. Customers with values not shared across a bin boundary score
+/// as in the population; tied ones may score lower.
+///
+/// ```
+/// use patronage::rfm::{RfmParams, SegmentMap};
+///
+/// let recency = [5.0, 40.0, 200.0, 10.0, 90.0];
+/// let frequency = [9.0, 3.0, 1.0, 6.0, 2.0];
+/// let monetary = [420.0, 80.0, 15.0, 260.0, 40.0];
+/// let scorer = RfmParams::default().fit_values(&recency, &frequency, &monetary)?;
+/// // A new customer: bought 7 days ago, 8 orders, 300 spent.
+/// let cell = scorer.score_one(7.0, 8.0, 300.0)?;
+/// assert_eq!((cell.recency, cell.frequency, cell.monetary), (5, 5, 5));
+/// let map = SegmentMap::rf_grid();
+/// assert_eq!(map.name(map.segment(cell)), "Champions");
+/// # Ok::<(), patronage::Error>(())
+/// ```
+///
+/// A scorer read with serde is checked as it loads: `bins` from 2 to 100 and, per
+/// dimension, `bins - 1` finite edges in non-decreasing order.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(try_from = "RawRfmModel")
+)]
+pub struct RfmModel {
+    bins: u8,
+    recency: Vec<f64>,
+    frequency: Vec<f64>,
+    monetary: Vec<f64>,
+}
+
+/// One customer's three scores (`1..=bins`; recency `bins` = most recent).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct RfmCell {
+    /// Recency score.
+    pub recency: u8,
+    /// Frequency score.
+    pub frequency: u8,
+    /// Monetary score.
+    pub monetary: u8,
+}
+
+impl std::fmt::Display for RfmCell {
+    /// The three-digit cell, e.g. `545`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}{}{}", self.recency, self.frequency, self.monetary)
+    }
+}
+
+impl<'a> Fit<(&'a CustomerSummary, Day)> for RfmParams {
+    type Fitted = RfmModel;
+
+    /// Fits the scorer on a summary's customers, recency counted to `analysis_day` (as
+    /// [`RfmParams::score`] reads them).
+    ///
+    /// # Errors
+    /// As [`RfmParams::score`].
+    fn fit(&self, (summary, analysis_day): (&'a CustomerSummary, Day)) -> Result<RfmModel> {
+        let (recency, frequency, monetary) = rfm_columns(summary, analysis_day)?;
+        self.fit_values(&recency, &frequency, monetary)
+    }
+}
+
+impl RfmModel {
+    /// The scores of one customer: `recency_days` since their last purchase, `frequency`
+    /// orders and `monetary` total spend (the units the scorer was fitted on).
+    ///
+    /// # Errors
+    /// [`Error::NonFinite`] naming the value (row 0).
+    pub fn score_one(&self, recency_days: f64, frequency: f64, monetary: f64) -> Result<RfmCell> {
+        check_finite_columns(&[recency_days], &[frequency], &[monetary])?;
+        Ok(self.cell(recency_days, frequency, monetary))
+    }
+
+    fn cell(&self, recency_days: f64, frequency: f64, monetary: f64) -> RfmCell {
+        RfmCell {
+            recency: self.bins + 1 - score_by_edges(&self.recency, recency_days),
+            frequency: score_by_edges(&self.frequency, frequency),
+            monetary: score_by_edges(&self.monetary, monetary),
+        }
+    }
+
+    /// Scores plain columns with the fitted edges.
+    ///
+    /// # Errors
+    /// [`Error::Empty`], [`Error::LengthMismatch`] and [`Error::NonFinite`] (naming the
+    /// column and row).
+    pub fn score_values(
+        &self,
+        recency: &[f64],
+        frequency: &[f64],
+        monetary: &[f64],
+    ) -> Result<RfmScores> {
+        let params = RfmParams::default().bins(self.bins);
+        params.check_values(recency, frequency, monetary)?;
+        let n = recency.len();
+        let mut scores = RfmScores {
+            recency: Vec::with_capacity(n),
+            frequency: Vec::with_capacity(n),
+            monetary: Vec::with_capacity(n),
+            bins: self.bins,
+        };
+        for i in 0..n {
+            let c = self.cell(recency[i], frequency[i], monetary[i]);
+            scores.recency.push(c.recency);
+            scores.frequency.push(c.frequency);
+            scores.monetary.push(c.monetary);
+        }
+        Ok(scores)
+    }
+
+    /// Scores a summary's customers with the fitted edges, recency counted to
+    /// `analysis_day`.
+    ///
+    /// # Errors
+    /// As [`RfmParams::score`].
+    pub fn score(&self, summary: &CustomerSummary, analysis_day: Day) -> Result<RfmScores> {
+        let (recency, frequency, monetary) = rfm_columns(summary, analysis_day)?;
+        self.score_values(&recency, &frequency, monetary)
+    }
+
+    /// The number of bins per dimension.
+    pub fn bins(&self) -> u8 {
+        self.bins
+    }
+
+    /// The interior edges of recency (days), frequency (orders) and monetary value,
+    /// `bins - 1` each, ascending: a value above `k` edges of a dimension scores
+    /// `k + 1` (recency reversed: `bins - k`).
+    pub fn edges(&self) -> (&[f64], &[f64], &[f64]) {
+        (&self.recency, &self.frequency, &self.monetary)
+    }
+}
+
+/// [`RfmModel`] as written to a file, before its checks.
+#[cfg(feature = "serde")]
+#[derive(serde::Deserialize)]
+struct RawRfmModel {
+    bins: u8,
+    recency: Vec<f64>,
+    frequency: Vec<f64>,
+    monetary: Vec<f64>,
+}
+
+#[cfg(feature = "serde")]
+impl TryFrom<RawRfmModel> for RfmModel {
+    type Error = Error;
+
+    fn try_from(raw: RawRfmModel) -> Result<RfmModel> {
+        use crate::validate::{invalid_parameter, invalid_value, same_len};
+        let bins = raw.bins;
+        if !(2..=100).contains(&bins) {
+            return Err(invalid_parameter("bins", bins, "use 2 to 100 bins"));
+        }
+        for (field, edges) in [
+            ("recency", &raw.recency),
+            ("frequency", &raw.frequency),
+            ("monetary", &raw.monetary),
+        ] {
+            same_len(field, usize::from(bins) - 1, edges.len())?;
+            for (row, &e) in edges.iter().enumerate() {
+                if !e.is_finite() || (row > 0 && e < edges[row - 1]) {
+                    return Err(invalid_value(
+                        field,
+                        row,
+                        e,
+                        "edges are finite and non-decreasing",
+                    ));
+                }
+            }
+        }
+        Ok(RfmModel {
+            bins,
+            recency: raw.recency,
+            frequency: raw.frequency,
+            monetary: raw.monetary,
+        })
+    }
 }
 
 /// Scores `1..=bins` per customer and dimension, aligned with the input rows.
@@ -636,13 +897,21 @@ impl SegmentMap {
     pub fn assign(&self, scores: &RfmScores) -> Vec<usize> {
         (0..scores.len())
             .map(|i| {
-                let (r, f, m) = (scores.recency[i], scores.frequency[i], scores.monetary[i]);
-                self.rules
-                    .iter()
-                    .position(|rule| rule.matches(r, f, m))
-                    .unwrap_or(self.rules.len())
+                self.segment(RfmCell {
+                    recency: scores.recency[i],
+                    frequency: scores.frequency[i],
+                    monetary: scores.monetary[i],
+                })
             })
             .collect()
+    }
+
+    /// The segment index of one customer's scores (see [`assign`](Self::assign)).
+    pub fn segment(&self, cell: RfmCell) -> usize {
+        self.rules
+            .iter()
+            .position(|rule| rule.matches(cell.recency, cell.frequency, cell.monetary))
+            .unwrap_or(self.rules.len())
     }
 
     /// The rules, in match order.

@@ -369,7 +369,7 @@ impl LogParams {
     }
 
     /// The smallest amount a row may carry under the policy.
-    fn min_amount(&self) -> f64 {
+    pub(crate) fn min_amount(&self) -> f64 {
         match self.returns {
             Returns::Reject => 0.0,
             Returns::Net | Returns::Separate => -MAX_AMOUNT,
@@ -535,9 +535,11 @@ impl<C: Eq + Hash + Clone> TransactionLog<C> {
     ) -> Self {
         let runs = run_ids.len();
         let mut ids: Vec<C> = Vec::new();
-        let mut run_customer = vec![0u32; runs];
+        // Each run's first run becomes its customer in place: a run's first run comes
+        // no later than it, so its customer is known by then.
+        let mut run_customer = first_run;
         for (r, id) in run_ids.into_iter().enumerate() {
-            let f = first_run[r] as usize;
+            let f = run_customer[r] as usize;
             run_customer[r] = if f == r {
                 ids.push(owned(id));
                 ids.len() as u32 - 1
@@ -545,7 +547,6 @@ impl<C: Eq + Hash + Clone> TransactionLog<C> {
                 run_customer[f]
             };
         }
-        drop(first_run);
         let n = ids.len();
         // The index was sized for the runs; rebuild it if there are far fewer ids.
         if runs > 2 * n {
@@ -923,7 +924,7 @@ fn sort_rows(days: &mut [Day], amounts: &mut [f64], scratch: &mut Vec<(Day, f64)
     }
 }
 
-fn check_amount(row: usize, amount: f64, min_amount: f64) -> Result<()> {
+pub(crate) fn check_amount(row: usize, amount: f64, min_amount: f64) -> Result<()> {
     if !amount.is_finite() {
         return Err(Error::NonFinite {
             field: "amount",

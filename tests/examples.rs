@@ -16,6 +16,9 @@ mod forecast;
 mod quickstart;
 #[path = "../examples/retention.rs"]
 mod retention;
+#[cfg(feature = "serde")]
+#[path = "../examples/score_one.rs"]
+mod score_one;
 #[path = "../examples/segments.rs"]
 mod segments;
 #[path = "../examples/subscription.rs"]
@@ -29,6 +32,7 @@ const RUN: &[&str] = &[
     "forecast",
     "quickstart",
     "retention",
+    "score_one",
     "segments",
     "subscription",
 ];
@@ -61,6 +65,12 @@ fn retention_runs() {
 #[test]
 fn forecast_runs() {
     forecast::main().unwrap();
+}
+
+#[cfg(feature = "serde")]
+#[test]
+fn score_one_runs() {
+    score_one::main().unwrap();
 }
 
 #[test]

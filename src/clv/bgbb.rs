@@ -300,6 +300,10 @@ impl BetaGeoBetaBinom {
 }
 
 impl super::Formulas for BetaGeoBetaBinom {
+    fn reparameterized(&self, values: &[f64]) -> Self {
+        self.with_values(values)
+    }
+
     /// The paper's equation 13 divided by P(alive at `n + 1`): the `L` and `t_x` terms
     /// cancel, leaving a function of `(x, n)`.
     fn if_alive(&self, t: f64, x: f64, n: f64) -> f64 {

@@ -278,6 +278,10 @@ pub(crate) fn euler_bracket(p: f64, q: f64, c: f64, t: f64, base: f64) -> f64 {
 impl PurchaseModel for BetaGeo {}
 
 impl super::Formulas for BetaGeo {
+    fn reparameterized(&self, values: &[f64]) -> Self {
+        self.with_values(values)
+    }
+
     /// `(a + b + x - 1) / (a - 1) · [1 - ((α + T) / (α + T + t))^(r + x) 2F1(r + x, b + x;
     /// a + b + x - 1; z)]`, `z = t / (α + T + t)`, computed after Euler's transformation
     /// as `(a + b + x - 1) / (a - 1) · [1 - (1 - z)^(a - 1) 2F1(a + b - 1 - r, a - 1;

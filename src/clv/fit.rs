@@ -324,16 +324,17 @@ pub(crate) fn fit_purchase_model(
     let total = data.total_weight;
     let (params, iterations) = fit_penalized(model, names, start_log, optimizer, total, &ll_grad)?;
     let (ll, _) = ll_grad(&params);
-    let se = standard_errors(&params, |p| ll_grad(p).1);
-    let report = crate::model::FitReport::new(ll, 4, total, se, iterations, true);
+    let cov = covariance(&params, |p| ll_grad(p).1);
+    let report =
+        crate::model::FitReport::new(ll, 4, total, None, iterations, true).with_covariance(cov);
     Ok((params, report))
 }
 
-/// Standard errors of the natural parameters: square roots of the diagonal of the
-/// inverse observed information (the Hessian of the negative summed log-likelihood,
-/// by central differences of its analytic gradient). `None` where the information is
-/// not positive definite.
-pub(crate) fn standard_errors<const K: usize>(
+/// The covariance of the natural parameters: the inverse observed information (the
+/// Hessian of the negative summed log-likelihood, by central differences of its
+/// analytic gradient), row-major. `None` where the information is not positive
+/// definite.
+pub(crate) fn covariance<const K: usize>(
     params: &[f64],
     gradient: impl Fn(&[f64]) -> [f64; K],
 ) -> Option<Vec<f64>> {
@@ -347,8 +348,15 @@ pub(crate) fn standard_errors<const K: usize>(
         },
         params,
     );
-    let cov = cholesky_inverse(&hess, K)?;
-    Some((0..K).map(|k| cov[k * K + k].sqrt()).collect())
+    let mut cov = cholesky_inverse(&hess, K)?;
+    // Exactly symmetric, as a saved model is checked to be.
+    for i in 0..K {
+        for j in 0..i {
+            let mean = 0.5 * (cov[i * K + j] + cov[j * K + i]);
+            (cov[i * K + j], cov[j * K + i]) = (mean, mean);
+        }
+    }
+    cov.iter().all(|c| c.is_finite()).then_some(cov)
 }
 
 /// The validating deserializer of a fitted CLV model whose fields are its parameters
@@ -507,6 +515,17 @@ macro_rules! clv_model {
                     self.$param
                 }
             )+
+
+            /// The model with other values of its parameters (in
+            /// [`parameter_values`](crate::model::FittedModel::parameter_values) order),
+            /// for derivatives of predictions; no fit report.
+            pub(crate) fn with_values(&self, values: &[f64]) -> Self {
+                let mut values = values.iter().copied();
+                Self {
+                    $($param: values.next().unwrap_or(self.$param),)+
+                    report: crate::model::FitReport::default(),
+                }
+            }
         }
 
         super::fit::contract!($params, $model, $($param),+);

@@ -15,7 +15,7 @@
 
 use statrs::function::gamma::{digamma, ln_gamma};
 
-use super::fit::{fit_penalized, standard_errors};
+use super::fit::{covariance, fit_penalized};
 use crate::error::{Error, Result};
 use crate::model::{FitReport, Optimizer};
 use crate::summary::CustomerSummary;
@@ -112,13 +112,13 @@ impl GammaGammaParams {
         let n: f64 = data.iter().map(|d| d.2).sum();
         let (params, iterations) = fit(&data, &start)?;
         let (ll, _) = log_likelihood(&data, &params);
-        let se = standard_errors(&params, |p| log_likelihood(&data, p).1);
+        let cov = covariance(&params, |p| log_likelihood(&data, p).1);
         Ok(GammaGamma {
             p: params[0],
             q: params[1],
             v: params[2],
             frequency_spend_correlation: correlation,
-            report: FitReport::new(ll, 3, n, se, iterations, true),
+            report: FitReport::new(ll, 3, n, None, iterations, true).with_covariance(cov),
             rows: counts,
         })
     }
@@ -336,6 +336,20 @@ pub struct SpendRows {
 }
 
 impl GammaGamma {
+    /// The model with other values of (p, q, v), for derivatives of predictions; no fit
+    /// report.
+    pub(crate) fn with_values(&self, values: &[f64]) -> Self {
+        let value = |k: usize, own: f64| values.get(k).copied().unwrap_or(own);
+        Self {
+            p: value(0, self.p),
+            q: value(1, self.q),
+            v: value(2, self.v),
+            frequency_spend_correlation: self.frequency_spend_correlation,
+            report: FitReport::default(),
+            rows: self.rows,
+        }
+    }
+
     /// Default fitting options.
     pub fn params() -> GammaGammaParams {
         GammaGammaParams::default()

@@ -69,6 +69,10 @@ impl ModifiedBetaGeo {}
 impl PurchaseModel for ModifiedBetaGeo {}
 
 impl super::Formulas for ModifiedBetaGeo {
+    fn reparameterized(&self, values: &[f64]) -> Self {
+        self.with_values(values)
+    }
+
     /// `(a + b + x) / (a - 1) · [1 - ((α + T) / (α + T + t))^(r + x) 2F1(r + x, b + x + 1;
     /// a + b + x; z)]`, `z = t / (α + T + t)`, computed after Euler's transformation as
     /// `(a + b + x) / (a - 1) · [1 - (1 - z)^(a - 1) 2F1(a + b - r, a - 1; a + b + x; z)]`

@@ -177,6 +177,10 @@ mod formulas {
         fn new_customer(&self, t: f64) -> f64;
         /// The total log-likelihood of checked (frequency, recency, T) columns.
         fn ln_likelihood(&self, frequency: &[f64], recency: &[f64], age: &[f64]) -> f64;
+        /// The model with other parameter values (in `parameter_values` order).
+        fn reparameterized(&self, values: &[f64]) -> Self
+        where
+            Self: Sized;
 
         /// Checks one history as the model needs it (continuous time by default).
         fn check_history(&self, row: usize, x: f64, tx: f64, age: f64) -> crate::Result<()> {
@@ -229,6 +233,7 @@ mod bgnbd;
 pub mod diagnostics;
 mod fit;
 mod gamma_gamma;
+pub mod intervals;
 mod mbgnbd;
 mod pareto_nbd;
 mod sbg;

@@ -576,6 +576,10 @@ fn expected_new(r: f64, alpha: f64, s: f64, beta: f64, t: f64) -> f64 {
 impl PurchaseModel for ParetoNbd {}
 
 impl super::Formulas for ParetoNbd {
+    fn reparameterized(&self, values: &[f64]) -> Self {
+        self.with_values(values)
+    }
+
     fn if_alive(&self, t: f64, frequency: f64, age: f64) -> f64 {
         // Alive at T, the posterior is Pareto/NBD with r + x, alpha + T, s, beta + T.
         let (r, alpha, s, beta) = (self.r, self.alpha, self.s, self.beta);

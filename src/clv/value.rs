@@ -18,10 +18,10 @@
 use crate::Horizon;
 use crate::clv::{PurchaseModel, SpendModel};
 use crate::error::{Error, Result};
-use crate::summary::CustomerSummary;
+use crate::summary::{CustomerSummary, SummaryParams, SummaryRow};
 
 /// Per customer of `summary`: per-period discounted value under a cumulative
-/// expected-purchases curve evaluated at `grid` times, discounted by `discount(i)`.
+/// expected-purchases curve evaluated at `grid` times, discounted by `discount[i]`.
 ///
 /// `E[X(h)] = P(alive) · E[X(h) | alive]` and the second factor depends on (x, T) only,
 /// so the curve is evaluated once per distinct (x, T) (see `per_customer_by_history`).
@@ -30,23 +30,33 @@ fn discounted<M: PurchaseModel + Sync>(
     spend: &[f64],
     summary: &CustomerSummary,
     grid: &[f64],
-    discount: &(dyn Fn(usize) -> f64 + Sync),
+    discount: &[f64],
 ) -> Vec<f64> {
     let (x, tx, t) = (summary.frequency(), summary.recency(), summary.age());
-    // Discounted increments of the alive-customer curve, per (x, T).
-    let curve = |i: usize| -> f64 {
-        let mut prev = 0.0;
-        let mut total = 0.0;
-        for (k, &h) in grid.iter().enumerate() {
-            let e = purchases.if_alive(h, x[i], t[i]);
-            total += (e - prev) * discount(k);
-            prev = e;
-        }
-        total
-    };
-    super::per_customer_by_history(summary, curve, |i, alive_value| {
-        spend[i] * purchases.alive(x[i], tx[i], t[i]) * alive_value
-    })
+    super::per_customer_by_history(
+        summary,
+        |i| alive_curve(purchases, x[i], t[i], grid, discount),
+        |i, alive_value| spend[i] * purchases.alive(x[i], tx[i], t[i]) * alive_value,
+    )
+}
+
+/// The discounted increments of `E[X(h) | alive]` over the grid, for frequency `x` and
+/// age `t`.
+fn alive_curve<M: PurchaseModel>(
+    purchases: &M,
+    x: f64,
+    t: f64,
+    grid: &[f64],
+    discount: &[f64],
+) -> f64 {
+    let mut prev = 0.0;
+    let mut total = 0.0;
+    for (&h, &d) in grid.iter().zip(discount) {
+        let e = purchases.if_alive(h, x, t);
+        total += (e - prev) * d;
+        prev = e;
+    }
+    total
 }
 
 /// How future purchases are discounted (see the [module docs](self)).
@@ -160,9 +170,72 @@ impl Valuation {
     ) -> Result<Vec<f64>> {
         crate::validate::argument("margin", self.margin, false)?;
         purchases.check_summary(summary)?;
-        let unit = summary.time_unit_days();
-        let (grid, discount): (Vec<f64>, Box<dyn Fn(usize) -> f64 + Sync>) = match self.discounting
-        {
+        let (grid, discount) = self.schedule(summary.time_unit_days())?;
+        let spend = spend.expected_spend(summary)?;
+        let mut values = discounted(purchases, &spend, summary, &grid, &discount);
+        if self.margin != 1.0 {
+            values.iter_mut().for_each(|v| *v *= self.margin);
+        }
+        Ok(values)
+    }
+
+    /// The value of one customer from their own summary row (a web service scoring one
+    /// customer; see [`PartialSummary`](crate::summary::PartialSummary)), in the time
+    /// unit of the `params` the row was finished with: the number [`value`](Self::value)
+    /// gives that customer's row of a summary, bit for bit, without a summary of the
+    /// population.
+    ///
+    /// ```
+    /// use patronage::prelude::*;
+    /// use patronage::clv::value::Valuation;
+    /// use patronage::clv::{BetaGeo, GammaGamma};
+    /// use patronage::summary::{PartialSummary, SummaryParams};
+    /// use patronage::Day;
+    ///
+    /// let summary = patronage::simulate::Simulation::new(2_000).seed(1).summary_continuous()?;
+    /// let bg = BetaGeo::params().fit(&summary)?;
+    /// let gg = GammaGamma::params().fit(&summary)?;
+    /// // One customer's purchases, as they arrive.
+    /// let params = SummaryParams::new(Day(364)).time_unit_days(summary.time_unit_days());
+    /// let mut history = PartialSummary::default();
+    /// for (day, amount) in [(3, 20.0), (40, 35.0), (200, 25.0)] {
+    ///     history.update(&params, Day(day), amount);
+    /// }
+    /// let row = history.finish(&params)?.expect("bought in the window");
+    /// let clv = Valuation::monthly(12, 0.01).value_of(&bg, &gg, &row, &params)?;
+    /// assert!(clv > 0.0);
+    /// # Ok::<(), patronage::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`value`](Self::value), for this one row (named row 0).
+    pub fn value_of<M: PurchaseModel, S: SpendModel>(
+        &self,
+        purchases: &M,
+        spend: &S,
+        row: &SummaryRow,
+        params: &SummaryParams,
+    ) -> Result<f64> {
+        crate::validate::argument("margin", self.margin, false)?;
+        let (x, tx, t) = (row.frequency, row.recency, row.age);
+        purchases.check_history(0, x, tx, t)?;
+        let (grid, discount) = self.schedule(params.unit_days())?;
+        let spend = spend
+            .conditional_expected_spend(x, row.monetary_value)
+            .map_err(|e| e.at_row(0))?;
+        let alive_value = alive_curve(purchases, x, t, &grid, &discount);
+        let value = spend * purchases.alive(x, tx, t) * alive_value;
+        Ok(if self.margin != 1.0 {
+            value * self.margin
+        } else {
+            value
+        })
+    }
+
+    /// The valuation grid (times in units of `unit` days) and each step's discount
+    /// factor.
+    fn schedule(&self, unit: f64) -> Result<(Vec<f64>, Vec<f64>)> {
+        match self.discounting {
             Discounting::Monthly {
                 months,
                 rate,
@@ -178,14 +251,18 @@ impl Valuation {
                     true,
                 )?;
                 let grid = (1..=months).map(|i| i as f64 * per_month).collect();
-                (grid, Box::new(move |k| (1.0 + rate).powi(-(k as i32 + 1))))
+                let discount = (0..months)
+                    .map(|k| (1.0 + rate).powi(-(k as i32 + 1)))
+                    .collect();
+                Ok((grid, discount))
             }
             Discounting::Continuous {
                 horizon,
                 annual_rate,
                 steps,
             } => {
-                let span = summary.units("horizon", horizon)?;
+                let span = horizon.in_days() / unit;
+                crate::validate::horizon("horizon", span)?;
                 crate::validate::argument("horizon", span, true)?;
                 crate::validate::argument("annual_rate", annual_rate, false)?;
                 check_steps("steps", steps)?;
@@ -193,18 +270,12 @@ impl Valuation {
                 // The rate per time unit of the summary.
                 let rate = annual_rate * unit / Horizon::DAYS_PER_YEAR;
                 let grid = (1..=steps).map(|k| k as f64 * h).collect();
-                (
-                    grid,
-                    Box::new(move |k| (-rate * (k as f64 + 0.5) * h).exp()),
-                )
+                let discount = (0..steps)
+                    .map(|k| (-rate * (k as f64 + 0.5) * h).exp())
+                    .collect();
+                Ok((grid, discount))
             }
-        };
-        let spend = spend.expected_spend(summary)?;
-        let mut values = discounted(purchases, &spend, summary, &grid, &*discount);
-        if self.margin != 1.0 {
-            values.iter_mut().for_each(|v| *v *= self.margin);
         }
-        Ok(values)
     }
 }
 
