@@ -208,6 +208,13 @@ fn fits_match_the_peer() {
                 "{case} se_{q}: {se} vs {se_want}"
             );
         }
+        let cov = m.report().covariance.as_ref().unwrap();
+        assert_eq!(cov.len(), 4);
+        assert_eq!(cov[1], cov[2]);
+        for k in 0..2 {
+            let se = p[k].standard_error.unwrap();
+            assert!(relative(cov[3 * k], se * se) < 1e-12);
+        }
         let ll = reference_value(case, "loglik");
         assert!(relative(m.report().log_likelihood, ll) < 1e-10, "{case} LL");
     }

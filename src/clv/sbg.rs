@@ -5,7 +5,7 @@
 use statrs::function::gamma::{digamma, ln_gamma};
 
 use super::MAX_OPPORTUNITIES;
-use super::fit::{fit_penalized, standard_errors};
+use super::fit::{covariance, fit_penalized};
 use crate::error::{Error, Result};
 use crate::math::special::ln_hyp2f1;
 use crate::validate;
@@ -367,8 +367,9 @@ impl ShiftedBetaGeometricParams {
             total,
             ll,
         )?;
-        let se = standard_errors(&params, |p| ll(p).1);
-        let report = crate::FitReport::new(ll(&params).0, 2, total, se, iterations, true);
+        let cov = covariance(&params, |p| ll(p).1);
+        let report = crate::FitReport::new(ll(&params).0, 2, total, None, iterations, true)
+            .with_covariance(cov);
         Ok(ShiftedBetaGeometric {
             alpha: params[0],
             beta: params[1],
@@ -442,7 +443,8 @@ super::fit::clv_model! {
     ///
     /// (for one cohort: `Σ_{t=1}^{m} (n_{t-1} - n_t) ln P(T = t) + n_m ln S(m)`), maximized
     /// by BFGS on `(ln α, ln β)` with its analytic gradient; standard errors come from the
-    /// Hessian of the log-likelihood (central differences of that gradient).
+    /// Hessian of the log-likelihood (central differences of that gradient), whose
+    /// inverse the report keeps as the covariance of the estimates.
     ///
     /// **Value** (Fader & Hardie 2010, "Customer-Base Valuation in a Contractual Setting:
     /// The Perils of Ignoring Heterogeneity", *Marketing Science* 29(1)). With a discount
