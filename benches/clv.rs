@@ -65,5 +65,54 @@ fn clv(c: &mut Criterion) {
     g.finish();
 }
 
+/// sBG (contractual churn): the paper's one-cohort fit, 1M simulated subscribers one
+/// row each (checked into renewal data, then fitted), and DERL.
+fn sbg(c: &mut Criterion) {
+    use patronage::clv::{RenewalData, ShiftedBetaGeometric};
+    use rand::SeedableRng;
+    use rand_distr::{Beta, Distribution};
+    let cohort = [1000.0, 631.0, 468.0, 382.0, 326.0, 289.0, 262.0, 241.0];
+    let data = RenewalData::from_survivors(&cohort).expect("valid");
+    // 1M subscribers, churn probabilities Beta(0.704, 1.182), observed 1 to 24 periods.
+    let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(19);
+    let theta = Beta::new(0.704, 1.182).expect("valid");
+    let (mut periods, mut churned) = (Vec::new(), Vec::new());
+    for i in 0..1_000_000u32 {
+        let p: f64 = theta.sample(&mut rng);
+        let window = i % 24 + 1;
+        let u: f64 = rand::Rng::random(&mut rng);
+        // Periods to churn: geometric, by inversion.
+        let t = (u.ln() / (1.0 - p).ln()).ceil().max(1.0);
+        let gone = t <= f64::from(window);
+        periods.push(if gone { t } else { f64::from(window) });
+        churned.push(gone);
+    }
+    let model = ShiftedBetaGeometric::params().fit(&data).expect("fits");
+    // The timed path is a real fit, near the truth.
+    let big = RenewalData::from_customers(&periods, &churned).expect("valid");
+    let recovered = ShiftedBetaGeometric::params().fit(&big).expect("fits");
+    assert!((recovered.alpha() - 0.704).abs() < 0.05 && (recovered.beta() - 1.182).abs() < 0.1);
+    let mut g = c.benchmark_group("sbg");
+    g.sample_size(10);
+    g.bench_function("sBG fit, one cohort of 8 periods", |b| {
+        b.iter(|| ShiftedBetaGeometric::params().fit(black_box(&data)))
+    });
+    g.bench_function("sBG renewal data from 1M customers, and fit", |b| {
+        b.iter(|| {
+            let d = RenewalData::from_customers(black_box(&periods), black_box(&churned))?;
+            ShiftedBetaGeometric::params().fit(&d)
+        })
+    });
+    g.bench_function("sBG DERL, d = 0.1, 100 tenures", |b| {
+        b.iter(|| {
+            (0..100u32)
+                .map(|n| model.discounted_expected_residual_lifetime(black_box(0.1), n))
+                .sum::<patronage::Result<f64>>()
+        })
+    });
+    g.finish();
+}
+
 criterion_group!(benches, clv);
-criterion_main!(benches);
+criterion_group!(sbg_benches, sbg);
+criterion_main!(benches, sbg_benches);

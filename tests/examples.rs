@@ -21,6 +21,8 @@ mod retention;
 mod score_one;
 #[path = "../examples/segments.rs"]
 mod segments;
+#[path = "../examples/subscription.rs"]
+mod subscription;
 
 /// The examples run below; a new example must be added here.
 const RUN: &[&str] = &[
@@ -32,6 +34,7 @@ const RUN: &[&str] = &[
     "retention",
     "score_one",
     "segments",
+    "subscription",
 ];
 
 #[test]
@@ -73,6 +76,11 @@ fn score_one_runs() {
 #[test]
 fn clv_runs() {
     clv::main().unwrap();
+}
+
+#[test]
+fn subscription_runs() {
+    subscription::main().unwrap();
 }
 
 #[test]

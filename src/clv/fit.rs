@@ -519,6 +519,8 @@ macro_rules! clv_model {
             /// The model with other values of its parameters (in
             /// [`parameter_values`](crate::model::FittedModel::parameter_values) order),
             /// for derivatives of predictions; no fit report.
+            // Used by clv::intervals for the purchase and spend models; sBG has no caller.
+            #[allow(dead_code)]
             pub(crate) fn with_values(&self, values: &[f64]) -> Self {
                 let mut values = values.iter().copied();
                 Self {

@@ -1,7 +1,10 @@
 //! Customer lifetime value: the BG/NBD, MBG/NBD and Pareto/NBD purchase models
 //! ([`BetaGeo`], [`ModifiedBetaGeo`], [`ParetoNbd`]), BG/BB for discrete-time data ([`BetaGeoBetaBinom`]),
 //! Gamma-Gamma spend ([`GammaGamma`]), discounted CLV ([`value`]) and the papers'
-//! diagnostic tables ([`diagnostics`]).
+//! diagnostic tables ([`diagnostics`]); for contractual settings (subscriptions, where
+//! churn is observed), the shifted-beta-geometric model of retention with discounted
+//! expected residual lifetime and contractual CLV ([`ShiftedBetaGeometric`], fitted to
+//! [`RenewalData`]).
 //!
 //! ```
 //! use patronage::prelude::*;
@@ -222,7 +225,9 @@ pub(crate) use formulas::Formulas;
 
 /// The largest number of opportunities (periods) a BG/BB history or prediction may
 /// span: BG/BB sums over the opportunities after a customer's last transaction, so
-/// this bounds the work per customer (about a millisecond at the limit).
+/// this bounds the work per customer (about a millisecond at the limit). It also
+/// bounds the periods of sBG data ([`RenewalData`]), curves and projections
+/// ([`ShiftedBetaGeometric`]), whose memory grows with them.
 pub const MAX_OPPORTUNITIES: u32 = 1_000_000;
 
 /// `f(v)` for a formula with a removable `0 / 0` at `v = 1` (such as `δ / (γ - 1)`
@@ -248,6 +253,7 @@ mod gamma_gamma;
 pub mod intervals;
 mod mbgnbd;
 mod pareto_nbd;
+mod sbg;
 pub mod value;
 
 pub use bgbb::{BetaGeoBetaBinom, BetaGeoBetaBinomParams};
@@ -255,6 +261,7 @@ pub use bgnbd::{BetaGeo, BetaGeoParams};
 pub use gamma_gamma::{GammaGamma, GammaGammaParams, SpendRows};
 pub use mbgnbd::{ModifiedBetaGeo, ModifiedBetaGeoParams};
 pub use pareto_nbd::{ParetoNbd, ParetoNbdParams};
+pub use sbg::{RenewalData, ShiftedBetaGeometric, ShiftedBetaGeometricParams};
 
 /// Runs `f(row)` for every row, in parallel with the `parallel` feature (each row on
 /// its own, so the result does not depend on threads).
