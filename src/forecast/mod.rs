@@ -10,6 +10,8 @@
 //!   and [`Arima::auto`](arima::Arima::auto) (Hyndman-Khandakar stepwise search).
 //! - [`decompose`]: STL, the seasonal-trend decomposition by loess, as R's `stl()`;
 //!   `Arima::auto` measures seasonal strength on it.
+//! - [`intermittent`]: Croston, SBA, TSB, ADIDA and IMAPA for intermittent demand, as
+//!   statsforecast defines them (point forecasts).
 //! - [`metrics`]: MAE, RMSE, MAPE, sMAPE, MASE and rolling-origin cross-validation.
 //!
 //! The models follow the crate's [model contract](crate::model): their params
@@ -42,6 +44,7 @@
 pub mod arima;
 pub mod decompose;
 pub mod ets;
+pub mod intermittent;
 pub mod metrics;
 pub mod series;
 
@@ -212,7 +215,8 @@ impl Criterion {
 }
 
 /// A fitted forecaster: forecasts with intervals, and its one-step fit to the history.
-/// Implemented by [`FittedEts`](ets::FittedEts) and [`FittedArima`](arima::FittedArima).
+/// Implemented by [`FittedEts`](ets::FittedEts), [`FittedArima`](arima::FittedArima) and
+/// [`FittedIntermittent`](intermittent::FittedIntermittent).
 pub trait Forecaster {
     /// Forecasts `h` periods ahead with prediction intervals at each of `levels`
     /// (probabilities in `(0, 1)`).
