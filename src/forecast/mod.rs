@@ -10,6 +10,8 @@
 //!   and [`Arima::auto`](arima::Arima::auto) (Hyndman-Khandakar stepwise search).
 //! - [`decompose`]: STL, the seasonal-trend decomposition by loess, as R's `stl()`;
 //!   `Arima::auto` measures seasonal strength on it.
+//! - [`boxcox`]: the Box-Cox transform, Guerrero's λ (R's `BoxCox.lambda`) and any
+//!   forecaster fitted on the Box-Cox scale with bias-adjusted means.
 //! - [`intermittent`]: Croston, SBA, TSB, ADIDA and IMAPA for intermittent demand, as
 //!   statsforecast defines them (point forecasts).
 //! - [`metrics`]: MAE, RMSE, MAPE, sMAPE, MASE and rolling-origin cross-validation.
@@ -42,6 +44,7 @@
 //! ```
 
 pub mod arima;
+pub mod boxcox;
 pub mod decompose;
 pub mod ets;
 pub mod intermittent;
@@ -215,7 +218,8 @@ impl Criterion {
 }
 
 /// A fitted forecaster: forecasts with intervals, and its one-step fit to the history.
-/// Implemented by [`FittedEts`](ets::FittedEts), [`FittedArima`](arima::FittedArima) and
+/// Implemented by [`FittedEts`](ets::FittedEts), [`FittedArima`](arima::FittedArima),
+/// [`FittedBoxCox`](boxcox::FittedBoxCox) and
 /// [`FittedIntermittent`](intermittent::FittedIntermittent).
 pub trait Forecaster {
     /// Forecasts `h` periods ahead with prediction intervals at each of `levels`
