@@ -14,6 +14,8 @@
 //!   forecaster fitted on the Box-Cox scale with bias-adjusted means.
 //! - [`intermittent`]: Croston, SBA, TSB, ADIDA and IMAPA for intermittent demand, as
 //!   statsforecast defines them (point forecasts).
+//! - [`theta`]: the standard Theta method as R's `thetaf` (SES with drift, classical
+//!   multiplicative seasonal adjustment when a seasonality test says so).
 //! - [`metrics`]: MAE, RMSE, MAPE, sMAPE, MASE and rolling-origin cross-validation.
 //!
 //! The models follow the crate's [model contract](crate::model): their params
@@ -50,6 +52,7 @@ pub mod ets;
 pub mod intermittent;
 pub mod metrics;
 pub mod series;
+pub mod theta;
 
 pub use series::{Period, Series};
 
@@ -219,7 +222,7 @@ impl Criterion {
 
 /// A fitted forecaster: forecasts with intervals, and its one-step fit to the history.
 /// Implemented by [`FittedEts`](ets::FittedEts), [`FittedArima`](arima::FittedArima),
-/// [`FittedBoxCox`](boxcox::FittedBoxCox) and
+/// [`FittedBoxCox`](boxcox::FittedBoxCox), [`FittedTheta`](theta::FittedTheta) and
 /// [`FittedIntermittent`](intermittent::FittedIntermittent).
 pub trait Forecaster {
     /// Forecasts `h` periods ahead with prediction intervals at each of `levels`
