@@ -3,19 +3,26 @@
 //! Box-Cox scale; and the error paths.
 
 use patronage::Error;
+use patronage::forecast::Series;
 use patronage::forecast::arima::Arima;
 use patronage::forecast::boxcox::{
     BoxCox, Lambda, box_cox, guerrero, inv_box_cox, inv_box_cox_biasadj,
 };
 use patronage::forecast::ets::{ErrorType, Ets, EtsCoefficients, EtsSpec, SeasonType, TrendType};
-use patronage::forecast::Series;
 use patronage::prelude::*;
 
 #[path = "common/r_depth.rs"]
 mod r_depth;
 use r_depth::{assert_close, r_reference, r_series};
 
-const NAMES: [&str; 6] = ["AirPassengers", "lynx", "USAccDeaths", "UKgas", "Nile", "JohnsonJohnson"];
+const NAMES: [&str; 6] = [
+    "AirPassengers",
+    "lynx",
+    "USAccDeaths",
+    "UKgas",
+    "Nile",
+    "JohnsonJohnson",
+];
 
 fn series(name: &str) -> Series {
     let (m, v) = &r_series()[name];
@@ -94,7 +101,12 @@ fn check_forecast(
         inv_box_cox(&centre, lambda).unwrap()
     };
     if ratio == 1.0 {
-        assert_close(&mean, &r(case, &format!("mean_{tag}")), 1e-9, "rebuilt R mean");
+        assert_close(
+            &mean,
+            &r(case, &format!("mean_{tag}")),
+            1e-9,
+            "rebuilt R mean",
+        );
     }
     assert_close(&f.mean, &mean, tol, &format!("{case} mean {tag}"));
     for (i, z) in [(0, 1.2815515655446004), (1, z95)] {
@@ -124,7 +136,11 @@ fn ets_on_the_box_cox_scale_matches_r_at_r_coefficients() {
         phi: None,
         initial_state: r("ets_AAA", "initial_state"),
     };
-    let spec = EtsSpec::new(ErrorType::Additive, TrendType::Additive, SeasonType::Additive);
+    let spec = EtsSpec::new(
+        ErrorType::Additive,
+        TrendType::Additive,
+        SeasonType::Additive,
+    );
     let n = ap.len() as f64;
     for (biasadj, tag) in [(true, "biasadj"), (false, "plain")] {
         let model = BoxCox::new(Ets::params(spec).fixed(coefficients.clone()))
@@ -133,9 +149,21 @@ fn ets_on_the_box_cox_scale_matches_r_at_r_coefficients() {
             .fit(&ap)
             .unwrap();
         let r_sigma2 = r("ets_AAA", "sigma2")[0];
-        assert_close(&[model.inner().sigma2()], &[r_sigma2 * (n - 16.0) / (n - 17.0)], 1e-8, "sigma2");
+        assert_close(
+            &[model.inner().sigma2()],
+            &[r_sigma2 * (n - 16.0) / (n - 17.0)],
+            1e-8,
+            "sigma2",
+        );
         let f = model.forecast(24, &[0.8, 0.95]).unwrap();
-        check_forecast(&f, "ets_AAA", tag, lambda, model.inner().sigma2() / r_sigma2, 1e-8);
+        check_forecast(
+            &f,
+            "ets_AAA",
+            tag,
+            lambda,
+            model.inner().sigma2() / r_sigma2,
+            1e-8,
+        );
         if !biasadj {
             // The back-transformed point forecast does not depend on the variance.
             assert_close(&f.mean, &r("ets_AAA", "mean_plain"), 1e-8, "plain mean");
@@ -143,7 +171,10 @@ fn ets_on_the_box_cox_scale_matches_r_at_r_coefficients() {
         assert_eq!(model.fitted().len(), ap.len());
     }
     // Fitted by the crate's optimizer, the model stays near R's.
-    let own = BoxCox::new(Ets::params(spec)).biasadj(true).fit(&ap).unwrap();
+    let own = BoxCox::new(Ets::params(spec))
+        .biasadj(true)
+        .fit(&ap)
+        .unwrap();
     assert_close(&[own.lambda_value()], &[lambda], 1e-6, "lambda");
     let f = own.forecast(24, &[0.8, 0.95]).unwrap();
     assert_close(&f.mean, &r("ets_AAA", "mean_biasadj"), 0.03, "own fit");
@@ -177,7 +208,12 @@ fn arima_on_the_box_cox_scale_matches_r() {
         .unwrap();
     assert_close(&own.inner().coefficients(), &coef, 1e-3, "coef");
     let f = own.forecast(24, &[0.8, 0.95]).unwrap();
-    assert_close(&f.mean, &r("arima_011_011", "mean_biasadj"), 1e-3, "own mean");
+    assert_close(
+        &f.mean,
+        &r("arima_011_011", "mean_biasadj"),
+        1e-3,
+        "own mean",
+    );
 }
 
 #[test]
@@ -197,7 +233,12 @@ fn no_level_requested_still_bias_adjusts_with_the_95_percent_width() {
     let narrow = model.forecast(24, &[0.8]).unwrap();
     assert_close(&narrow.mean, &f.mean, 1e-12, "80% only");
     // Without adjustment the mean is the back-transformed median: lower.
-    let plain = p.biasadj(false).fit(&ap).unwrap().forecast(24, &[]).unwrap();
+    let plain = p
+        .biasadj(false)
+        .fit(&ap)
+        .unwrap()
+        .forecast(24, &[])
+        .unwrap();
     assert!(plain.mean.iter().zip(&f.mean).all(|(a, b)| a < b));
 }
 
@@ -205,17 +246,29 @@ fn no_level_requested_still_bias_adjusts_with_the_95_percent_width() {
 fn bad_inputs_are_typed_errors() {
     assert!(matches!(
         box_cox(&[1.0, 0.0], 0.0),
-        Err(Error::InvalidValue { field: "series", row: 1, .. })
+        Err(Error::InvalidValue {
+            field: "series",
+            row: 1,
+            ..
+        })
     ));
     assert!(matches!(
         box_cox(&[1.0, -2.0], -0.5),
-        Err(Error::InvalidValue { field: "series", row: 1, .. })
+        Err(Error::InvalidValue {
+            field: "series",
+            row: 1,
+            ..
+        })
     ));
     // lambda > 0 keeps the sign, as R.
     assert!(box_cox(&[1.0, -2.0], 0.5).unwrap()[1] < -2.0);
     assert!(matches!(
         box_cox(&[1.0, f64::NAN], 0.5),
-        Err(Error::NonFinite { field: "series", row: 1, .. })
+        Err(Error::NonFinite {
+            field: "series",
+            row: 1,
+            ..
+        })
     ));
     assert!(matches!(
         box_cox(&[1.0], f64::NAN),
@@ -223,20 +276,36 @@ fn bad_inputs_are_typed_errors() {
     ));
     assert!(matches!(
         box_cox(&[1e300], 3.0),
-        Err(Error::InvalidValue { field: "series", row: 0, .. })
+        Err(Error::InvalidValue {
+            field: "series",
+            row: 0,
+            ..
+        })
     ));
     // Beyond -1/lambda there is no inverse.
     assert!(matches!(
         inv_box_cox(&[0.0, 2.5], -0.5),
-        Err(Error::InvalidValue { field: "transformed", row: 1, .. })
+        Err(Error::InvalidValue {
+            field: "transformed",
+            row: 1,
+            ..
+        })
     ));
     assert!(matches!(
         inv_box_cox(&[f64::INFINITY], 1.0),
-        Err(Error::NonFinite { field: "transformed", row: 0, .. })
+        Err(Error::NonFinite {
+            field: "transformed",
+            row: 0,
+            ..
+        })
     ));
     assert!(matches!(
         inv_box_cox(&[1000.0], 0.0),
-        Err(Error::InvalidValue { field: "transformed", row: 0, .. })
+        Err(Error::InvalidValue {
+            field: "transformed",
+            row: 0,
+            ..
+        })
     ));
     assert!(matches!(
         inv_box_cox_biasadj(&[1.0, 2.0], 0.5, &[0.1]),
@@ -244,40 +313,71 @@ fn bad_inputs_are_typed_errors() {
     ));
     assert!(matches!(
         inv_box_cox_biasadj(&[1.0, 2.0], 0.5, &[0.1, -0.1]),
-        Err(Error::Negative { field: "fvar", row: 1, .. })
+        Err(Error::Negative {
+            field: "fvar",
+            row: 1,
+            ..
+        })
     ));
     // Guerrero: positive values, bounds, enough blocks.
     let s = Series::new(&[1.0, 2.0, 0.0, 3.0, 4.0, 5.0, 6.0], 1).unwrap();
     assert!(matches!(
         guerrero(&s, -1.0, 2.0),
-        Err(Error::InvalidValue { field: "series", row: 2, .. })
+        Err(Error::InvalidValue {
+            field: "series",
+            row: 2,
+            ..
+        })
     ));
     let s = Series::new(&[1.0, 2.0, 3.0, 4.0, 5.0], 1).unwrap();
-    for (lo, hi) in [(2.0, -1.0), (f64::NAN, 2.0), (0.0, f64::INFINITY), (1.0, 1.0)] {
-        assert!(matches!(guerrero(&s, lo, hi), Err(Error::InvalidParameter { .. })));
+    for (lo, hi) in [
+        (2.0, -1.0),
+        (f64::NAN, 2.0),
+        (0.0, f64::INFINITY),
+        (1.0, 1.0),
+    ] {
+        assert!(matches!(
+            guerrero(&s, lo, hi),
+            Err(Error::InvalidParameter { .. })
+        ));
     }
     let short = Series::new(&[1.0, 2.0, 3.0], 1).unwrap();
-    assert!(matches!(guerrero(&short, -1.0, 2.0), Err(Error::InsufficientData { .. })));
+    assert!(matches!(
+        guerrero(&short, -1.0, 2.0),
+        Err(Error::InsufficientData { .. })
+    ));
     // At most 2m observations: lambda 1, as R.
     let seasonal = Series::new(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0], 4).unwrap();
     assert_eq!(guerrero(&seasonal, -1.0, 2.0).unwrap(), 1.0);
     // Constant blocks: no finite criterion.
     let flat = Series::new(&[3.0; 12], 1).unwrap();
-    assert!(matches!(guerrero(&flat, -1.0, 2.0), Err(Error::InsufficientData { .. })));
+    assert!(matches!(
+        guerrero(&flat, -1.0, 2.0),
+        Err(Error::InsufficientData { .. })
+    ));
     // The wrapper passes the errors on.
     let neg = Series::new(&[1.0, 2.0, -1.0, 3.0, 4.0, 5.0], 1).unwrap();
     assert!(matches!(
         BoxCox::new(Ets::simple()).fit(&neg),
-        Err(Error::InvalidValue { field: "series", row: 2, .. })
+        Err(Error::InvalidValue {
+            field: "series",
+            row: 2,
+            ..
+        })
     ));
     assert!(matches!(
-        BoxCox::new(Ets::simple()).lambda(Lambda::Fixed(f64::INFINITY)).fit(&neg),
+        BoxCox::new(Ets::simple())
+            .lambda(Lambda::Fixed(f64::INFINITY))
+            .fit(&neg),
         Err(Error::InvalidParameter { name: "lambda", .. })
     ));
     let ap = series("AirPassengers");
     let model = BoxCox::new(Ets::simple()).fit(&ap).unwrap();
     for h in [0, usize::MAX] {
-        assert!(matches!(model.forecast(h, &[]), Err(Error::InvalidParameter { name: "h", .. })));
+        assert!(matches!(
+            model.forecast(h, &[]),
+            Err(Error::InvalidParameter { name: "h", .. })
+        ));
     }
     assert!(matches!(
         model.forecast(3, &[1.5]),

@@ -20,7 +20,9 @@ fn read(name: &str) -> Vec<Vec<String>> {
 fn series() -> BTreeMap<String, Vec<f64>> {
     let mut out: BTreeMap<String, Vec<f64>> = BTreeMap::new();
     for row in read("intermittent_series.csv") {
-        out.entry(row[0].clone()).or_default().push(row[2].parse().unwrap());
+        out.entry(row[0].clone())
+            .or_default()
+            .push(row[2].parse().unwrap());
     }
     out
 }
@@ -30,7 +32,11 @@ type Reference = BTreeMap<(String, String, String), Vec<f64>>;
 fn reference() -> Reference {
     let mut out: Reference = BTreeMap::new();
     for row in read("intermittent_reference.csv") {
-        let v: f64 = if row[4] == "nan" { f64::NAN } else { row[4].parse().unwrap() };
+        let v: f64 = if row[4] == "nan" {
+            f64::NAN
+        } else {
+            row[4].parse().unwrap()
+        };
         out.entry((row[0].clone(), row[1].clone(), row[2].clone()))
             .or_default()
             .push(v);
@@ -77,7 +83,11 @@ fn point_forecasts_and_fitted_values_match_statsforecast() {
                 assert!(values[0].is_nan());
                 assert_eq!(fitted.fitted().len(), values.len() - 1, "{name} {model}");
                 for (i, (a, b)) in fitted.fitted().iter().zip(&values[1..]).enumerate() {
-                    assert!(close(*a, *b), "{name} {model} fitted[{}]: {a} vs {b}", i + 1);
+                    assert!(
+                        close(*a, *b),
+                        "{name} {model} fitted[{}]: {a} vs {b}",
+                        i + 1
+                    );
                 }
                 for (i, r) in fitted.residuals().iter().enumerate() {
                     assert!(close(*r, y[i + 1] - values[i + 1]));
@@ -118,7 +128,10 @@ fn series_and_slices_fit_alike_and_the_default_in_sample_choice() {
         assert_eq!(a, b);
         assert_eq!(a.n_obs(), y.len());
         assert_eq!(a.method(), p.method());
-        let linear = matches!(p.method(), Method::Croston | Method::Sba | Method::Tsb { .. });
+        let linear = matches!(
+            p.method(),
+            Method::Croston | Method::Sba | Method::Tsb { .. }
+        );
         assert_eq!(a.fitted().is_empty(), !linear, "{:?}", p.method());
         assert_eq!(a.residuals().len(), a.fitted().len());
     }
@@ -129,21 +142,37 @@ fn bad_demand_is_a_typed_error_naming_the_row() {
     let p = Intermittent::croston();
     assert!(matches!(
         p.fit(&[0.0, 1.0, -0.5, 2.0][..]),
-        Err(Error::Negative { field: "demand", row: 2, .. })
+        Err(Error::Negative {
+            field: "demand",
+            row: 2,
+            ..
+        })
     ));
     assert!(matches!(
         p.fit(&[0.0, 1.0, 2.0, f64::NAN][..]),
-        Err(Error::NonFinite { field: "demand", row: 3, .. })
+        Err(Error::NonFinite {
+            field: "demand",
+            row: 3,
+            ..
+        })
     ));
     assert!(matches!(
         Intermittent::imapa().fit(&[0.0, f64::INFINITY][..]),
-        Err(Error::NonFinite { field: "demand", row: 1, .. })
+        Err(Error::NonFinite {
+            field: "demand",
+            row: 1,
+            ..
+        })
     ));
     // Negative values in a Series too.
     let s = Series::new(&[1.0, 0.0, -3.0], 1).unwrap();
     assert!(matches!(
         Intermittent::tsb(0.1, 0.1).fit(&s),
-        Err(Error::Negative { field: "demand", row: 2, .. })
+        Err(Error::Negative {
+            field: "demand",
+            row: 2,
+            ..
+        })
     ));
 }
 
@@ -161,8 +190,14 @@ fn series_without_demand_or_too_short_are_insufficient() {
             p.fit(&[0.0; 30][..]),
             Err(Error::InsufficientData { .. })
         ));
-        assert!(matches!(p.fit(&[3.0][..]), Err(Error::InsufficientData { .. })));
-        assert!(matches!(p.fit(&[][..]), Err(Error::InsufficientData { .. })));
+        assert!(matches!(
+            p.fit(&[3.0][..]),
+            Err(Error::InsufficientData { .. })
+        ));
+        assert!(matches!(
+            p.fit(&[][..]),
+            Err(Error::InsufficientData { .. })
+        ));
         // Two periods with one demand are enough.
         let f = p.fit(&[0.0, 2.0][..]).unwrap();
         assert!(f.point_forecast().is_finite() && f.point_forecast() > 0.0);
@@ -184,19 +219,28 @@ fn tsb_parameters_outside_the_unit_interval_are_rejected() {
         }
     }
     // The bounds themselves are allowed.
-    assert!(Intermittent::tsb(0.0, 1.0).fit(&[0.0, 1.0, 0.0][..]).is_ok());
+    assert!(
+        Intermittent::tsb(0.0, 1.0)
+            .fit(&[0.0, 1.0, 0.0][..])
+            .is_ok()
+    );
 }
 
 #[test]
 fn horizons_and_levels_are_checked() {
-    let f = Intermittent::croston().fit(&[0.0, 1.0, 0.0, 2.0][..]).unwrap();
+    let f = Intermittent::croston()
+        .fit(&[0.0, 1.0, 0.0, 2.0][..])
+        .unwrap();
     for h in [0, MAX_HORIZON + 1, usize::MAX] {
         assert!(matches!(
             f.forecast(h, &[]),
             Err(Error::InvalidParameter { name: "h", .. })
         ));
     }
-    assert_eq!(f.forecast(MAX_HORIZON, &[]).unwrap().mean.len(), MAX_HORIZON);
+    assert_eq!(
+        f.forecast(MAX_HORIZON, &[]).unwrap().mean.len(),
+        MAX_HORIZON
+    );
     assert!(matches!(
         f.forecast(3, &[0.95]),
         Err(Error::InvalidParameter { name: "levels", .. })
@@ -219,7 +263,10 @@ fn quadratic_in_sample_fits_are_bounded() {
         assert!(p.fit(&y[..]).is_ok());
     }
     // The linear ones have no such limit.
-    assert_eq!(Intermittent::croston().fit(&y[..]).unwrap().fitted().len(), MAX_IN_SAMPLE);
+    assert_eq!(
+        Intermittent::croston().fit(&y[..]).unwrap().fitted().len(),
+        MAX_IN_SAMPLE
+    );
 }
 
 #[cfg(feature = "serde")]
@@ -233,14 +280,22 @@ fn saved_models_round_trip_and_bad_files_are_rejected() {
     assert_eq!(back, f);
     let mut v: serde_json::Value = serde_json::from_str(&json).unwrap();
     v["point"] = serde_json::json!(-1.0);
-    assert!(serde_json::from_value::<patronage::forecast::intermittent::FittedIntermittent>(v).is_err());
+    assert!(
+        serde_json::from_value::<patronage::forecast::intermittent::FittedIntermittent>(v).is_err()
+    );
     let mut v: serde_json::Value = serde_json::from_str(&json).unwrap();
     v["method"]["Tsb"]["alpha_p"] = serde_json::json!(2.0);
-    assert!(serde_json::from_value::<patronage::forecast::intermittent::FittedIntermittent>(v).is_err());
+    assert!(
+        serde_json::from_value::<patronage::forecast::intermittent::FittedIntermittent>(v).is_err()
+    );
     let mut v: serde_json::Value = serde_json::from_str(&json).unwrap();
     v["residuals"].as_array_mut().unwrap().pop();
-    assert!(serde_json::from_value::<patronage::forecast::intermittent::FittedIntermittent>(v).is_err());
+    assert!(
+        serde_json::from_value::<patronage::forecast::intermittent::FittedIntermittent>(v).is_err()
+    );
     let mut v: serde_json::Value = serde_json::from_str(&json).unwrap();
     v["n_obs"] = serde_json::json!(1);
-    assert!(serde_json::from_value::<patronage::forecast::intermittent::FittedIntermittent>(v).is_err());
+    assert!(
+        serde_json::from_value::<patronage::forecast::intermittent::FittedIntermittent>(v).is_err()
+    );
 }

@@ -10,7 +10,14 @@ use patronage::prelude::*;
 mod r_depth;
 use r_depth::{assert_close, r_reference, r_series};
 
-const NAMES: [&str; 6] = ["AirPassengers", "lynx", "USAccDeaths", "UKgas", "Nile", "JohnsonJohnson"];
+const NAMES: [&str; 6] = [
+    "AirPassengers",
+    "lynx",
+    "USAccDeaths",
+    "UKgas",
+    "Nile",
+    "JohnsonJohnson",
+];
 
 fn series(name: &str) -> Series {
     let (m, v) = &r_series()[name];
@@ -50,10 +57,17 @@ fn theta_at_r_ses_parameters_matches_thetaf() {
         assert_close(model.fitted(), &r_fitted, 1e-8, &format!("{name} fitted"));
         assert_close(&[model.drift()], &r(name, "drift"), 1e-10, "drift");
         assert_close(&[model.sigma2()], &r(name, "sigma2"), 1e-8, "sigma2");
-        for (res, (y, fit)) in model.residuals().iter().zip(s.values().iter().zip(&r_fitted)) {
+        for (res, (y, fit)) in model
+            .residuals()
+            .iter()
+            .zip(s.values().iter().zip(&r_fitted))
+        {
             assert!((res - (y - fit)).abs() <= 1e-8 * y.abs().max(1.0));
         }
-        let seasonal = matches!(name, "AirPassengers" | "USAccDeaths" | "UKgas" | "JohnsonJohnson");
+        let seasonal = matches!(
+            name,
+            "AirPassengers" | "USAccDeaths" | "UKgas" | "JohnsonJohnson"
+        );
         assert_eq!(model.is_seasonal(), seasonal, "{name}");
     }
 }
@@ -74,13 +88,20 @@ fn theta_fitted_here_agrees_with_thetaf() {
         for (a, b) in f.mean.iter().zip(&r(name, "mean")) {
             worst = worst.max((a - b).abs() / b.abs().max(1.0));
         }
-        println!("{name}: alpha {} vs R {}, worst relative mean diff {worst:e}", model.alpha(), r(name, "alpha")[0]);
+        println!(
+            "{name}: alpha {} vs R {}, worst relative mean diff {worst:e}",
+            model.alpha(),
+            r(name, "alpha")[0]
+        );
         assert!(worst > 0.0 || name == "lynx");
         // Our SES is at least as good a fit as R's.
         let alpha = r(name, "alpha")[0];
         let r_fitted = r(name, "fitted");
         let index0 = model.seasonal_indices().map_or(1.0, |i| i[0]);
-        let at_r = Theta::params().fixed_ses(alpha, r_fitted[0] / index0).fit(&s).unwrap();
+        let at_r = Theta::params()
+            .fixed_ses(alpha, r_fitted[0] / index0)
+            .fit(&s)
+            .unwrap();
         assert!(model.sigma2() <= at_r.sigma2() * (1.0 + 1e-12), "{name}");
         assert_close(&f.mean, &r(name, "mean"), 5e-5, name);
         // Bounds relative to the width of the 95% interval (lynx's cross zero).
@@ -91,7 +112,10 @@ fn theta_fitted_here_agrees_with_thetaf() {
             ] {
                 for (j, (a, b)) in ours.iter().zip(&theirs).enumerate() {
                     let width = f.intervals[1].upper[j] - f.intervals[1].lower[j];
-                    assert!((a - b).abs() <= 1e-4 * b.abs().max(width), "{name} {level}: {a} vs {b}");
+                    assert!(
+                        (a - b).abs() <= 1e-4 * b.abs().max(width),
+                        "{name} {level}: {a} vs {b}"
+                    );
                 }
             }
         }
@@ -101,11 +125,17 @@ fn theta_fitted_here_agrees_with_thetaf() {
 #[test]
 fn errors_are_typed() {
     let short = Series::new(&[1.0, 2.0], 1).unwrap();
-    assert!(matches!(Theta::params().fit(&short), Err(Error::InsufficientData { .. })));
+    assert!(matches!(
+        Theta::params().fit(&short),
+        Err(Error::InsufficientData { .. })
+    ));
     let s = series("AirPassengers");
     assert!(matches!(
         Theta::params().season_length(0).fit(&s),
-        Err(Error::InvalidParameter { name: "season_length", .. })
+        Err(Error::InvalidParameter {
+            name: "season_length",
+            ..
+        })
     ));
     for alpha in [0.0, -0.1, 1.5, f64::NAN] {
         assert!(matches!(
@@ -119,7 +149,10 @@ fn errors_are_typed() {
     ));
     let model = Theta::params().fit(&s).unwrap();
     for h in [0, MAX_HORIZON + 1, usize::MAX] {
-        assert!(matches!(model.forecast(h, &[]), Err(Error::InvalidParameter { name: "h", .. })));
+        assert!(matches!(
+            model.forecast(h, &[]),
+            Err(Error::InvalidParameter { name: "h", .. })
+        ));
     }
     assert!(matches!(
         model.forecast(3, &[0.8, 1.0]),
@@ -139,7 +172,10 @@ fn errors_are_typed() {
                 assert!(f.mean.iter().all(|v| v.is_finite()));
             }
         }
-        Err(e) => assert!(matches!(e, Error::NonFinite { .. } | Error::InsufficientData { .. })),
+        Err(e) => assert!(matches!(
+            e,
+            Error::NonFinite { .. } | Error::InsufficientData { .. }
+        )),
     }
 }
 

@@ -33,7 +33,7 @@
 //! ```
 
 use crate::error::{Error, Result};
-use crate::forecast::{check_finite_forecast, Forecast, Forecaster, Series};
+use crate::forecast::{Forecast, Forecaster, Series, check_finite_forecast};
 use crate::model::{Fit, FitReport, FittedModel};
 
 fn check_lambda(lambda: f64) -> Result<()> {

@@ -55,7 +55,7 @@
 //! ```
 
 use crate::error::{Error, Result};
-use crate::forecast::{check_horizon, Forecast, Forecaster, Series};
+use crate::forecast::{Forecast, Forecaster, Series, check_horizon};
 use crate::model::Fit;
 
 /// The longest series (in periods) for which the quadratic-time in-sample fit of
@@ -536,11 +536,7 @@ fn croston(y: &[f64], alpha_z: f64, alpha_p: f64) -> f64 {
 
 /// `z / p`, or `z` when `p` is 0 (statsforecast's guard; intervals are at least 1).
 fn ratio(z: f64, p: f64) -> f64 {
-    if p != 0.0 {
-        z / p
-    } else {
-        z
-    }
+    if p != 0.0 { z / p } else { z }
 }
 
 fn croston_optimized(y: &[f64]) -> f64 {

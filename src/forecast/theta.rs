@@ -42,7 +42,9 @@
 
 use crate::error::{Error, Result};
 use crate::forecast::boxcox::brent_fmin;
-use crate::forecast::{check_finite_forecast, check_request, normal_intervals, Forecast, Forecaster, Series};
+use crate::forecast::{
+    Forecast, Forecaster, Series, check_finite_forecast, check_request, normal_intervals,
+};
 use crate::model::Fit;
 
 /// R's bounds of the SES smoothing parameter.
@@ -95,14 +97,18 @@ impl Fit<&Series> for Theta {
                     "season_length",
                     0,
                     "use 1 for a series without seasonality",
-                ))
+                ));
             }
             Some(m) => m,
             None => series.season_length(),
         };
         if let Some((alpha, level)) = self.fixed {
             if !(alpha > 0.0 && alpha <= 1.0) {
-                return Err(crate::forecast::invalid("alpha", alpha, "SES's alpha is in (0, 1]"));
+                return Err(crate::forecast::invalid(
+                    "alpha",
+                    alpha,
+                    "SES's alpha is in (0, 1]",
+                ));
             }
             if !level.is_finite() {
                 return Err(crate::forecast::invalid("level", level, "must be finite"));
@@ -179,7 +185,12 @@ fn seasonality_test(y: &[f64], m: usize) -> bool {
     let d: Vec<f64> = y.iter().map(|v| v - mu).collect();
     let c0: f64 = d.iter().map(|v| v * v).sum::<f64>() / n as f64;
     let acf = |k: usize| -> f64 {
-        let ck: f64 = d[..n - k].iter().zip(&d[k..]).map(|(a, b)| a * b).sum::<f64>() / n as f64;
+        let ck: f64 = d[..n - k]
+            .iter()
+            .zip(&d[k..])
+            .map(|(a, b)| a * b)
+            .sum::<f64>()
+            / n as f64;
         ck / c0
     };
     let sum_sq: f64 = (1..m).map(|k| acf(k).powi(2)).sum();
@@ -276,17 +287,13 @@ fn profile(y: &[f64], alpha: f64) -> (f64, f64) {
 fn fit_ses(y: &[f64]) -> (f64, f64) {
     let alpha = brent_fmin(ALPHA_BOUNDS.0, ALPHA_BOUNDS.1, 1e-10, |a| {
         let sse = profile(y, a).1;
-        if sse.is_finite() {
-            sse
-        } else {
-            f64::MAX
-        }
+        if sse.is_finite() { sse } else { f64::MAX }
     });
     // Brent never evaluates at the bounds; an optimum there is kept when it is lower.
     let best = [ALPHA_BOUNDS.0, alpha, ALPHA_BOUNDS.1]
         .into_iter()
         .map(|a| (a, profile(y, a)))
-        .min_by(|p, q| p.1 .1.total_cmp(&q.1 .1))
+        .min_by(|p, q| p.1.1.total_cmp(&q.1.1))
         .map_or((alpha, profile(y, alpha).0), |(a, (l, _))| (a, l));
     best
 }
@@ -354,18 +361,30 @@ impl FittedTheta {
     fn check(&self) -> Result<()> {
         use crate::validate::{all_finite, finite, non_negative, same_len};
         if !(self.alpha > 0.0 && self.alpha <= 1.0) {
-            return Err(crate::forecast::invalid("alpha", self.alpha, "SES's alpha is in (0, 1]"));
+            return Err(crate::forecast::invalid(
+                "alpha",
+                self.alpha,
+                "SES's alpha is in (0, 1]",
+            ));
         }
         finite("initial_level", 0, self.initial_level)?;
         finite("last_level", 0, self.last_level)?;
         finite("drift", 0, self.drift)?;
         non_negative("sigma2", 0, self.sigma2)?;
         if self.n < 3 {
-            return Err(crate::forecast::invalid("n", self.n, "Theta is fitted on at least 3 observations"));
+            return Err(crate::forecast::invalid(
+                "n",
+                self.n,
+                "Theta is fitted on at least 3 observations",
+            ));
         }
         if let Some(s) = &self.indices {
             if s.len() < 2 {
-                return Err(crate::forecast::invalid("indices", s.len(), "a season has at least 2 positions"));
+                return Err(crate::forecast::invalid(
+                    "indices",
+                    s.len(),
+                    "a season has at least 2 positions",
+                ));
             }
             all_finite("indices", s)?;
             if let Some(row) = s.iter().position(|v| v.abs() < 1e-4) {
