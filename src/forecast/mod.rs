@@ -10,6 +10,12 @@
 //!   and [`Arima::auto`](arima::Arima::auto) (Hyndman-Khandakar stepwise search).
 //! - [`decompose`]: STL, the seasonal-trend decomposition by loess, as R's `stl()`;
 //!   `Arima::auto` measures seasonal strength on it.
+//! - [`boxcox`]: the Box-Cox transform, Guerrero's λ (R's `BoxCox.lambda`) and any
+//!   forecaster fitted on the Box-Cox scale with bias-adjusted means.
+//! - [`intermittent`]: Croston, SBA, TSB, ADIDA and IMAPA for intermittent demand, as
+//!   statsforecast defines them (point forecasts).
+//! - [`theta`]: the standard Theta method as R's `thetaf` (SES with drift, classical
+//!   multiplicative seasonal adjustment when a seasonality test says so).
 //! - [`metrics`]: MAE, RMSE, MAPE, sMAPE, MASE and rolling-origin cross-validation.
 //!
 //! The models follow the crate's [model contract](crate::model): their params
@@ -40,10 +46,13 @@
 //! ```
 
 pub mod arima;
+pub mod boxcox;
 pub mod decompose;
 pub mod ets;
+pub mod intermittent;
 pub mod metrics;
 pub mod series;
+pub mod theta;
 
 pub use series::{Period, Series};
 
@@ -212,7 +221,9 @@ impl Criterion {
 }
 
 /// A fitted forecaster: forecasts with intervals, and its one-step fit to the history.
-/// Implemented by [`FittedEts`](ets::FittedEts) and [`FittedArima`](arima::FittedArima).
+/// Implemented by [`FittedEts`](ets::FittedEts), [`FittedArima`](arima::FittedArima),
+/// [`FittedBoxCox`](boxcox::FittedBoxCox), [`FittedTheta`](theta::FittedTheta) and
+/// [`FittedIntermittent`](intermittent::FittedIntermittent).
 pub trait Forecaster {
     /// Forecasts `h` periods ahead with prediction intervals at each of `levels`
     /// (probabilities in `(0, 1)`).
