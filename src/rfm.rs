@@ -206,13 +206,7 @@ impl RfmParams {
     }
 
     fn check_values(&self, recency: &[f64], frequency: &[f64], monetary: &[f64]) -> Result<()> {
-        if !(2..=100).contains(&self.bins) {
-            return Err(Error::InvalidParameter {
-                name: "bins",
-                value: self.bins.to_string(),
-                reason: "use 2 to 100 bins".into(),
-            });
-        }
+        check_bins(self.bins)?;
         let n = recency.len();
         if n == 0 {
             return Err(Error::Empty { field: "recency" });
@@ -228,6 +222,18 @@ impl RfmParams {
         }
         check_finite_columns(recency, frequency, monetary)
     }
+}
+
+/// Bins per dimension: 2 to 100.
+fn check_bins(bins: u8) -> Result<()> {
+    if (2..=100).contains(&bins) {
+        return Ok(());
+    }
+    Err(crate::validate::invalid_parameter(
+        "bins",
+        bins,
+        "use 2 to 100 bins",
+    ))
 }
 
 /// The first non-finite value of the three columns, named.
@@ -539,11 +545,9 @@ impl TryFrom<RawRfmModel> for RfmModel {
     type Error = Error;
 
     fn try_from(raw: RawRfmModel) -> Result<RfmModel> {
-        use crate::validate::{invalid_parameter, invalid_value, same_len};
+        use crate::validate::{invalid_value, same_len};
         let bins = raw.bins;
-        if !(2..=100).contains(&bins) {
-            return Err(invalid_parameter("bins", bins, "use 2 to 100 bins"));
-        }
+        check_bins(bins)?;
         for (field, edges) in [
             ("recency", &raw.recency),
             ("frequency", &raw.frequency),
@@ -602,11 +606,9 @@ impl TryFrom<RawRfmScores> for RfmScores {
     type Error = Error;
 
     fn try_from(raw: RawRfmScores) -> Result<RfmScores> {
-        use crate::validate::{invalid_parameter, invalid_value, non_empty, same_len};
+        use crate::validate::{invalid_value, non_empty, same_len};
         let bins = raw.bins;
-        if !(2..=100).contains(&bins) {
-            return Err(invalid_parameter("bins", bins, "use 2 to 100 bins"));
-        }
+        check_bins(bins)?;
         let n = raw.recency.len();
         non_empty("recency", n)?;
         same_len("frequency", n, raw.frequency.len())?;
