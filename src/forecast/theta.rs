@@ -203,7 +203,7 @@ fn seasonality_test(y: &[f64], m: usize) -> bool {
 /// absolute value or not finite.
 fn multiplicative_indices(y: &[f64], m: usize) -> Option<Vec<f64>> {
     let n = y.len();
-    let filter: Vec<f64> = if m % 2 == 0 {
+    let filter: Vec<f64> = if m.is_multiple_of(2) {
         let mut f = vec![1.0 / m as f64; m + 1];
         f[0] = 0.5 / m as f64;
         f[m] = 0.5 / m as f64;
@@ -290,12 +290,11 @@ fn fit_ses(y: &[f64]) -> (f64, f64) {
         if sse.is_finite() { sse } else { f64::MAX }
     });
     // Brent never evaluates at the bounds; an optimum there is kept when it is lower.
-    let best = [ALPHA_BOUNDS.0, alpha, ALPHA_BOUNDS.1]
+    [ALPHA_BOUNDS.0, alpha, ALPHA_BOUNDS.1]
         .into_iter()
         .map(|a| (a, profile(y, a)))
         .min_by(|p, q| p.1.1.total_cmp(&q.1.1))
-        .map_or((alpha, profile(y, alpha).0), |(a, (l, _))| (a, l));
-    best
+        .map_or((alpha, profile(y, alpha).0), |(a, (l, _))| (a, l))
 }
 
 /// A fitted Theta model (see the [module docs](self)).
