@@ -135,35 +135,12 @@ pub(crate) fn family_log_likelihood(
             let x = data.frequency[k];
             let xi = data.frequency_index[k] as usize;
             let (base, dbase) = per_x[xi];
-            let (ln_at, inv_at) = by_t[data.age_index[k] as usize];
-            let a3 = -(r + x) * ln_at;
-            let d3 = [-ln_at, -(r + x) * inv_at];
-            let (tail, g) = if x > 0.0 || modified {
-                let (ln_atx, inv_atx) = by_tx[data.recency_index[k] as usize];
+            let at = by_t[data.age_index[k] as usize];
+            let branch = (x > 0.0 || modified).then(|| {
                 let (ln_bx, inv_bx) = by_x[xi];
-                let a4 = ln_a - ln_bx - (r + x) * ln_atx;
-                // log(e^a3 + e^a4) with one exponential: w4 = 1 / (1 + e^(a3 - a4)).
-                let d = a3 - a4;
-                let (tail, w4) = if d > 0.0 {
-                    let e = (-d).exp();
-                    (a3 + e.ln_1p(), e / (1.0 + e))
-                } else {
-                    let e = d.exp();
-                    (a4 + e.ln_1p(), 1.0 / (1.0 + e))
-                };
-                let w3 = 1.0 - w4;
-                (
-                    tail,
-                    [
-                        w3 * d3[0] - w4 * ln_atx,
-                        w3 * d3[1] - w4 * (r + x) * inv_atx,
-                        w4 / a,
-                        -w4 * inv_bx,
-                    ],
-                )
-            } else {
-                (a3, [d3[0], d3[1], 0.0, 0.0])
-            };
+                (by_tx[data.recency_index[k] as usize], ln_bx, inv_bx)
+            });
+            let (tail, g) = tail_terms(r, a, ln_a, x, at, branch);
             acc[4] += w * (base + tail);
             for j in 0..4 {
                 acc[j] += w * (dbase[j] + g[j]);
@@ -173,6 +150,81 @@ pub(crate) fn family_log_likelihood(
     };
     let total = super::fit::sum_chunks(data.weights.len(), chunk);
     (total[4], [total[0], total[1], total[2], total[3]])
+}
+
+/// The part of a customer's log-likelihood past the frequency's Gamma terms: the log of
+/// `(α + T)^-(r + x) + [dropout branch] a / (b + x - 1) (α + t_x)^-(r + x)` and its
+/// gradient in (r, α, a, b), from `at = (ln(α + T), 1 / (α + T))` and, where the dropout
+/// branch exists, `(ln(α + t_x), 1 / (α + t_x))` with `ln(b + x - 1)` and its reciprocal
+/// (the MBG/NBD shifts `b + x - 1` by one).
+fn tail_terms(
+    r: f64,
+    a: f64,
+    ln_a: f64,
+    x: f64,
+    (ln_at, inv_at): (f64, f64),
+    branch: Option<((f64, f64), f64, f64)>,
+) -> (f64, [f64; 4]) {
+    let a3 = -(r + x) * ln_at;
+    let d3 = [-ln_at, -(r + x) * inv_at];
+    let Some(((ln_atx, inv_atx), ln_bx, inv_bx)) = branch else {
+        return (a3, [d3[0], d3[1], 0.0, 0.0]);
+    };
+    let a4 = ln_a - ln_bx - (r + x) * ln_atx;
+    // log(e^a3 + e^a4) with one exponential: w4 = 1 / (1 + e^(a3 - a4)).
+    let d = a3 - a4;
+    let (tail, w4) = if d > 0.0 {
+        let e = (-d).exp();
+        (a3 + e.ln_1p(), e / (1.0 + e))
+    } else {
+        let e = d.exp();
+        (a4 + e.ln_1p(), 1.0 / (1.0 + e))
+    };
+    let w3 = 1.0 - w4;
+    (
+        tail,
+        [
+            w3 * d3[0] - w4 * ln_atx,
+            w3 * d3[1] - w4 * (r + x) * inv_atx,
+            w4 / a,
+            -w4 * inv_bx,
+        ],
+    )
+}
+
+/// One BG/NBD customer's log-likelihood and its gradient in (r, α, a, b) (the covariate
+/// models' rows, each with its own α, a and b).
+pub(crate) fn customer_log_likelihood(p: &[f64; 4], x: f64, tx: f64, t: f64) -> (f64, [f64; 4]) {
+    let (r, alpha, a, b) = (p[0], p[1], p[2], p[3]);
+    let ln_alpha = alpha.ln();
+    let (bx, abx) = (b + x, a + b + x);
+    let base = ln_gamma(r + x) - ln_gamma(r) + r * ln_alpha + ln_gamma(a + b) + ln_gamma(bx)
+        - ln_gamma(b)
+        - ln_gamma(abx);
+    let dg_ab = digamma(a + b);
+    let dbase = [
+        digamma(r + x) - digamma(r) + ln_alpha,
+        r / alpha,
+        dg_ab - digamma(abx),
+        dg_ab + digamma(bx) - digamma(b) - digamma(abx),
+    ];
+    let branch = (x > 0.0).then(|| {
+        let bx1 = b + x - 1.0;
+        (((alpha + tx).ln(), 1.0 / (alpha + tx)), bx1.ln(), 1.0 / bx1)
+    });
+    let (tail, g) = tail_terms(
+        r,
+        a,
+        a.ln(),
+        x,
+        ((alpha + t).ln(), 1.0 / (alpha + t)),
+        branch,
+    );
+    let mut grad = [0.0; 4];
+    for j in 0..4 {
+        grad[j] = dbase[j] + g[j];
+    }
+    (base + tail, grad)
 }
 
 super::fit::clv_model! {

@@ -201,14 +201,42 @@ pub(crate) fn fit_log_params(
     names: &[&'static str],
     start_log: &[f64],
     optimizer: &Optimizer,
+    objective: impl FnMut(&[f64], &mut [f64]) -> f64,
+) -> Result<(Vec<f64>, usize)> {
+    fit_params(
+        model,
+        names,
+        start_log,
+        start_log.len(),
+        optimizer,
+        objective,
+    )
+}
+
+/// [`fit_log_params`] where only the first `n_log` parameters are positive (fitted on
+/// their logs, in the box); the others (regression coefficients) are real and fitted as
+/// they are, `start[k]` their start values (the objective returns infinity where they
+/// are invalid). The identification checks look at the positive parameters.
+pub(crate) fn fit_params(
+    model: &'static str,
+    names: &[&'static str],
+    start: &[f64],
+    n_log: usize,
+    optimizer: &Optimizer,
     mut objective: impl FnMut(&[f64], &mut [f64]) -> f64,
 ) -> Result<(Vec<f64>, usize)> {
     optimizer.check()?;
-    let n = start_log.len();
+    let n = start.len();
+    let n_log = n_log.min(n);
     let (lo, hi) = (PARAM_MIN.ln(), PARAM_MAX.ln());
-    let start: Vec<f64> = start_log
+    let start: Vec<f64> = start
         .iter()
-        .map(|&t| if t.is_finite() { t.clamp(lo, hi) } else { 0.0 })
+        .enumerate()
+        .map(|(k, &t)| match (t.is_finite(), k < n_log) {
+            (true, true) => t.clamp(lo, hi),
+            (true, false) => t,
+            (false, _) => 0.0,
+        })
         .collect();
     let mut natural = vec![0.0; n];
     let mut g_nat = vec![0.0; n];
@@ -219,15 +247,19 @@ pub(crate) fn fit_log_params(
     };
     let m = bfgs(
         |theta, g| {
-            if theta.iter().any(|t| !(lo..=hi).contains(t)) {
+            if theta[..n_log].iter().any(|t| !(lo..=hi).contains(t)) {
                 return f64::INFINITY;
             }
             for k in 0..n {
-                natural[k] = theta[k].exp();
+                natural[k] = if k < n_log { theta[k].exp() } else { theta[k] };
             }
             let v = objective(&natural, &mut g_nat);
             for k in 0..n {
-                g[k] = g_nat[k] * natural[k];
+                g[k] = if k < n_log {
+                    g_nat[k] * natural[k]
+                } else {
+                    g_nat[k]
+                };
             }
             v
         },
@@ -235,7 +267,7 @@ pub(crate) fn fit_log_params(
         &opts,
     );
     let describe = |limit: f64| -> Vec<String> {
-        (0..n)
+        (0..n_log)
             .filter(|&k| m.x[k].abs() >= limit)
             .map(|k| {
                 let dir = if m.x[k] > 0.0 { "grows" } else { "shrinks" };
@@ -273,7 +305,11 @@ pub(crate) fn fit_log_params(
             ),
         });
     }
-    let params: Vec<f64> = m.x.iter().map(|t| t.exp()).collect();
+    let params: Vec<f64> =
+        m.x.iter()
+            .enumerate()
+            .map(|(k, t)| if k < n_log { t.exp() } else { *t })
+            .collect();
     if !m.converged || params.iter().any(|p| !p.is_finite()) || !m.value.is_finite() {
         return Err(Error::NotConverged {
             model,
@@ -338,22 +374,32 @@ pub(crate) fn covariance<const K: usize>(
     params: &[f64],
     gradient: impl Fn(&[f64]) -> [f64; K],
 ) -> Option<Vec<f64>> {
+    covariance_of(params, |p, g| g.copy_from_slice(&gradient(p)))
+}
+
+/// [`covariance`] for any number of parameters: `gradient(params, out)` writes the
+/// log-likelihood's gradient.
+pub(crate) fn covariance_of(
+    params: &[f64],
+    mut gradient: impl FnMut(&[f64], &mut [f64]),
+) -> Option<Vec<f64>> {
+    let k = params.len();
     let hess = hessian_from_gradient(
         |p, g| {
-            let d = gradient(p);
-            for k in 0..K {
-                g[k] = -d[k];
+            gradient(p, g);
+            for v in g.iter_mut() {
+                *v = -*v;
             }
             0.0
         },
         params,
     );
-    let mut cov = cholesky_inverse(&hess, K)?;
+    let mut cov = cholesky_inverse(&hess, k)?;
     // Exactly symmetric, as a saved model is checked to be.
-    for i in 0..K {
+    for i in 0..k {
         for j in 0..i {
-            let mean = 0.5 * (cov[i * K + j] + cov[j * K + i]);
-            (cov[i * K + j], cov[j * K + i]) = (mean, mean);
+            let mean = 0.5 * (cov[i * k + j] + cov[j * k + i]);
+            (cov[i * k + j], cov[j * k + i]) = (mean, mean);
         }
     }
     cov.iter().all(|c| c.is_finite()).then_some(cov)

@@ -247,6 +247,30 @@ fn log_likelihood(data: &[SpendRow], par: &[f64]) -> (f64, [f64; 3]) {
     (t[3], [t[0], t[1], t[2]])
 }
 
+/// One repeat buyer's log-likelihood and its gradient in (p, q, v), from their
+/// `(x, mean spend m, ln m)` (the covariate model's rows, each with its own v).
+pub(crate) fn customer_log_likelihood(par: &[f64; 3], row: &[f64; 3]) -> (f64, [f64; 4]) {
+    let (p, q, v) = (par[0], par[1], par[2]);
+    let (x, m, ln_m) = (row[0], row[1], row[2]);
+    let px = p * x;
+    let ln_xmv = (x * m + v).ln();
+    let (dg_pxq, dg_px) = (digamma(px + q), digamma(px));
+    let ll = ln_gamma(px + q) - ln_gamma(px) - ln_gamma(q)
+        + q * v.ln()
+        + px * x.ln()
+        + (px - 1.0) * ln_m
+        - (px + q) * ln_xmv;
+    (
+        ll,
+        [
+            x * (dg_pxq - dg_px + ln_m + x.ln() - ln_xmv),
+            dg_pxq - digamma(q) + v.ln() - ln_xmv,
+            q / v - (px + q) / (x * m + v),
+            0.0,
+        ],
+    )
+}
+
 /// A fitted Gamma-Gamma spend model.
 ///
 /// With the `serde` feature a saved model is checked as it loads: a file with a

@@ -247,6 +247,7 @@ pub(crate) fn across_unit_pole(v: f64, f: impl Fn(f64) -> f64) -> f64 {
 
 mod bgbb;
 mod bgnbd;
+pub mod covariates;
 pub mod diagnostics;
 mod fit;
 mod gamma_gamma;
@@ -258,6 +259,7 @@ pub mod value;
 
 pub use bgbb::{BetaGeoBetaBinom, BetaGeoBetaBinomParams};
 pub use bgnbd::{BetaGeo, BetaGeoParams};
+pub use covariates::{CovariateData, CovariateModel, Covariates};
 pub use gamma_gamma::{GammaGamma, GammaGammaParams, SpendRows};
 pub use mbgnbd::{ModifiedBetaGeo, ModifiedBetaGeoParams};
 pub use pareto_nbd::{ParetoNbd, ParetoNbdParams};

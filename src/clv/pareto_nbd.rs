@@ -318,20 +318,49 @@ fn log_likelihood(data: &CompressedSummary, p: &[f64]) -> (f64, [f64; 4]) {
             let w = data.weights[k];
             let (x, tx, t) = (data.frequency[k], data.recency[k], data.age[k]);
             let (base, dbase, at_zero) = per_x[data.frequency_index[k] as usize];
-            let ((l1, g1), (l2, g2)) = likelihood_terms(p, x, tx, t, at_zero);
-            let m = l1.max(l2);
-            let (e1, e2) = ((l1 - m).exp(), (l2 - m).exp());
-            let w1 = e1 / (e1 + e2);
-            let w2 = 1.0 - w1;
-            acc[4] += w * (base + m + (e1 + e2).ln());
+            let (ll, g) = combine(base, dbase, likelihood_terms(p, x, tx, t, at_zero));
+            acc[4] += w * ll;
             for j in 0..4 {
-                acc[j] += w * (dbase[j] + w1 * g1[j] + if w2 > 0.0 { w2 * g2[j] } else { 0.0 });
+                acc[j] += w * g[j];
             }
         }
         acc
     };
     let total = sum_chunks(data.weights.len(), chunk);
     (total[4], [total[0], total[1], total[2], total[3]])
+}
+
+/// A customer's log-likelihood and gradient from the common factor's log `base` (with
+/// gradient `dbase`) and the two terms of [`likelihood_terms`] (log-sum-exp).
+fn combine(
+    base: f64,
+    dbase: [f64; 4],
+    ((l1, g1), (l2, g2)): ((f64, [f64; 4]), (f64, [f64; 4])),
+) -> (f64, [f64; 4]) {
+    let m = l1.max(l2);
+    let (e1, e2) = ((l1 - m).exp(), (l2 - m).exp());
+    let w1 = e1 / (e1 + e2);
+    let w2 = 1.0 - w1;
+    let mut g = [0.0; 4];
+    for j in 0..4 {
+        g[j] = dbase[j] + w1 * g1[j] + if w2 > 0.0 { w2 * g2[j] } else { 0.0 };
+    }
+    (base + m + (e1 + e2).ln(), g)
+}
+
+/// One customer's log-likelihood and its gradient in (r, α, s, β) (the covariate
+/// models' rows, each with its own α and β).
+pub(crate) fn customer_log_likelihood(p: &[f64; 4], x: f64, tx: f64, t: f64) -> (f64, [f64; 4]) {
+    let (r, alpha, s, beta) = (p[0], p[1], p[2], p[3]);
+    let (ln_alpha, ln_beta) = (alpha.ln(), beta.ln());
+    let base = ln_gamma(r + x) - ln_gamma(r) + r * ln_alpha + s * ln_beta;
+    let dbase = [
+        digamma(r + x) - digamma(r) + ln_alpha,
+        r / alpha,
+        ln_beta,
+        s / beta,
+    ];
+    combine(base, dbase, likelihood_terms(p, x, tx, t, None))
 }
 
 super::fit::clv_model! {
