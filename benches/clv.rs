@@ -113,6 +113,78 @@ fn sbg(c: &mut Criterion) {
     g.finish();
 }
 
+/// Pareto/NBD with two covariates on 100k customers simulated from a covariate model,
+/// recency and T at day resolution (in weeks), as a log gives them: with two
+/// categorical covariates (channel, region: rows compress on (x, t_x, T, z)) and with
+/// one categorical and one continuous covariate (every row distinct).
+fn covariates(c: &mut Criterion) {
+    use ndarray::Array2;
+    use patronage::clv::covariates::{CovariateData, CovariateModel, Covariates};
+    let n = 100_000;
+    let categorical = Array2::from_shape_fn((n, 2), |(i, k)| {
+        if k == 0 {
+            (i % 5 < 2) as u8 as f64
+        } else {
+            ((i / 7) % 4) as f64 / 3.0
+        }
+    });
+    let continuous = Array2::from_shape_fn((n, 2), |(i, k)| {
+        if k == 0 {
+            (i % 5 < 2) as u8 as f64
+        } else {
+            // A deterministic spread in [-1.7, 1.7].
+            ((i as f64 * 0.618_033_988_75).fract() - 0.5) * 3.4
+        }
+    });
+    let ages: Vec<f64> = (0..n)
+        .map(|i| (182 + (i * 13) % 365) as f64 / 7.0)
+        .collect();
+    let summary_for = |z: &Array2<f64>| {
+        let cov = Covariates::new(&["web", "region"], z.view()).expect("valid");
+        let truth = CovariateModel::from_parts(
+            ParetoNbd::from_params(0.9, 8.0, 0.7, 14.0).expect("valid"),
+            &cov,
+            &Covariates::none(n),
+            &[0.5, -0.3],
+            &[],
+        )
+        .expect("valid");
+        let s = truth
+            .simulate(&ages, &cov, &Covariates::none(n), 3)
+            .expect("simulated");
+        let day = |v: &[f64]| -> Vec<f64> { v.iter().map(|t| (t * 7.0).ceil() / 7.0).collect() };
+        let tx: Vec<f64> = day(s.recency())
+            .iter()
+            .zip(s.age())
+            .map(|(a, b)| a.min(*b))
+            .collect();
+        CustomerSummary::from_columns(s.frequency(), &tx, s.age(), None).expect("valid")
+    };
+    let (s_cat, s_cont) = (summary_for(&categorical), summary_for(&continuous));
+    let mut g = c.benchmark_group("clv covariates");
+    g.sample_size(10);
+    for (name, s, z) in [
+        (
+            "Pareto/NBD fit, 2 categorical covariates, 100k",
+            &s_cat,
+            &categorical,
+        ),
+        (
+            "Pareto/NBD fit, categorical + continuous covariate, 100k",
+            &s_cont,
+            &continuous,
+        ),
+    ] {
+        let cov = Covariates::new(&["web", "region"], z.view()).expect("valid");
+        let data = CovariateData::new(s).purchase(cov).expect("rows");
+        g.bench_function(name, |b| {
+            b.iter(|| ParetoNbd::params().fit(black_box(&data)).expect("fits"))
+        });
+    }
+    g.finish();
+}
+
 criterion_group!(benches, clv);
 criterion_group!(sbg_benches, sbg);
-criterion_main!(benches, sbg_benches);
+criterion_group!(covariate_benches, covariates);
+criterion_main!(benches, sbg_benches, covariate_benches);
