@@ -203,6 +203,7 @@ pub mod basket;
 pub mod churn;
 pub mod clv;
 pub mod cohort;
+pub mod factors;
 pub mod forecast;
 pub mod segment;
 pub mod survival;

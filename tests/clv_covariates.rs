@@ -41,7 +41,10 @@ fn within_three_se(model: &impl FittedModel, truth: &[(&str, f64)]) {
     for (name, t) in truth {
         let k = names.iter().position(|n| n == name).expect("parameter");
         let z = (values[k] - t) / se[k];
-        println!("{name}: estimate {:.5} truth {t} se {:.5} z {z:.2}", values[k], se[k]);
+        println!(
+            "{name}: estimate {:.5} truth {t} se {:.5} z {z:.2}",
+            values[k], se[k]
+        );
         assert!(
             z.abs() < 3.0,
             "{name}: estimate {} truth {t} se {} (z = {z:.2})",
