@@ -135,6 +135,10 @@
 //! # Ok::<(), patronage::Error>(())
 //! ```
 //!
+//! **8. Understand what drives behaviour** ([`factors`]): principal components and
+//! factor analysis (maximum likelihood or principal axes, varimax or promax) of many
+//! correlated variables, with the checks that say whether and how many factors.
+//!
 //! Runnable programs on the bundled CDNOW sample are in `examples/`
 //! (`cargo run --release --example quickstart`).
 //!
@@ -162,6 +166,8 @@
 //! | [`simulate::MAX_SERIES`] | 1,000,000 | series, and observations per series, of `monthly_series` |
 //! | [`segment::MAX_N_INIT`] | 1,000 | k-means restarts |
 //! | [`clv::MAX_OPPORTUNITIES`] | 1,000,000 | opportunities of a BG/BB history, fit or prediction ([`Error::LimitExceeded`]) |
+//! | [`factors::MAX_VARIABLES`] | 1,000 | variables of a correlation matrix ([`Error::LimitExceeded`]) |
+//! | [`factors::MAX_REPLICATIONS`] | 10,000 | replications of a parallel analysis, which also caps replications x rows x variables at 10^10 ([`Error::LimitExceeded`]) |
 //! | [`forecast::arima::MAX_CANDIDATES`] | 500 | models of `Arima::auto`'s exhaustive search (`stepwise(false)`) ([`Error::LimitExceeded`]) |
 //!
 //! Other sizes follow the data: cluster labels are below the number of rows, and a

@@ -10,6 +10,8 @@ mod churn;
 mod clv;
 #[path = "../examples/cross_sell.rs"]
 mod cross_sell;
+#[path = "../examples/factors.rs"]
+mod factors;
 #[path = "../examples/forecast.rs"]
 mod forecast;
 #[path = "../examples/quickstart.rs"]
@@ -29,6 +31,7 @@ const RUN: &[&str] = &[
     "churn",
     "clv",
     "cross_sell",
+    "factors",
     "forecast",
     "quickstart",
     "retention",
@@ -60,6 +63,11 @@ fn cross_sell_runs() {
 #[test]
 fn retention_runs() {
     retention::main().unwrap();
+}
+
+#[test]
+fn factors_runs() {
+    factors::main().unwrap();
 }
 
 #[test]
