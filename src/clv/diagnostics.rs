@@ -373,7 +373,7 @@ pub const MAX_MATRIX_CELLS: usize = 1_000_000;
 /// assert_eq!(m.cells[5][0], None); // five repeats at recency 0 cannot be
 /// let recent = m.cells[5][39].unwrap(); // five repeats, the last one just now
 /// let lapsed = m.cells[5][5].unwrap(); // five repeats, long ago
-/// assert!(recent > 0.9 && lapsed < 0.1);
+/// assert!(recent > 0.85 && lapsed < 0.01);
 /// # Ok::<(), patronage::Error>(())
 /// ```
 ///

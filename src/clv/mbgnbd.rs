@@ -82,6 +82,14 @@ impl super::Formulas for ModifiedBetaGeo {
     /// `(a + b + x) / (a - 1) · [1 - (1 - z)^(a - 1) 2F1(a + b - r, a - 1; a + b + x; z)]`
     /// (small parameters, no cancellation for `t << α + T`).
     /// At `a = 1` the limit is taken by a line through values either side of 1.
+    fn purchase_if_alive(&self, t: f64, frequency: f64, age: f64) -> Option<f64> {
+        Some(super::bgnbd::lomax_cdf(
+            self.r + frequency,
+            self.alpha + age,
+            t,
+        ))
+    }
+
     fn if_alive(&self, t: f64, frequency: f64, age: f64) -> f64 {
         let (r, alpha, b) = (self.r, self.alpha, self.b);
         super::across_unit_pole(self.a, |a| {
@@ -117,3 +125,5 @@ impl super::Formulas for ModifiedBetaGeo {
         family_log_likelihood(&data, &[self.r, self.alpha, self.a, self.b], true).0
     }
 }
+
+super::bgnbd::next_purchase_timing!(ModifiedBetaGeo);

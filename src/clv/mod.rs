@@ -87,6 +87,57 @@ pub trait PurchaseModel: formulas::Formulas {
         Ok(self.alive(frequency, recency, age))
     }
 
+    /// Probability of at least one repeat purchase in `(T, T + t]` for a customer with
+    /// the given history: P(alive) times the probability that a customer alive at `T`
+    /// buys within `t`. As a function of `t` it is the distribution function of the time
+    /// to the next purchase (defective: it tends to the probability of ever buying
+    /// again, below 1).
+    ///
+    /// For BG/NBD and MBG/NBD a customer alive at `T` buys next after a Lomax time,
+    /// `P = 1 - ((α + T) / (α + T + t))^(r + x)` ([`BetaGeo::next_purchase_quantile_if_alive`]);
+    /// for Pareto/NBD, `1 - P(X(T, T + t] = 0 | alive)` from the posterior rates (the
+    /// customer may die before buying). Checked by simulation.
+    ///
+    /// ```
+    /// use patronage::clv::{BetaGeo, PurchaseModel};
+    /// let m = BetaGeo::from_params(0.243, 4.414, 0.793, 2.426)?;
+    /// let soon = m.probability_of_purchase(4.0, 2.0, 30.43, 38.86)?;
+    /// let later = m.probability_of_purchase(52.0, 2.0, 30.43, 38.86)?;
+    /// assert!(0.0 < soon && soon < later && later < m.probability_alive(2.0, 30.43, 38.86)?);
+    /// # Ok::<(), patronage::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`conditional_expected_purchases`](Self::conditional_expected_purchases);
+    /// [`Error::InvalidParameter`](crate::Error::InvalidParameter) naming `model` for
+    /// BG/BB, which has no closed form here.
+    fn probability_of_purchase(
+        &self,
+        t: f64,
+        frequency: f64,
+        recency: f64,
+        age: f64,
+    ) -> Result<f64> {
+        self.check_horizon(t)?;
+        self.check_history(0, frequency, recency, age)?;
+        let buy = self
+            .purchase_if_alive(t, frequency, age)
+            .ok_or_else(next_purchase_unavailable)?;
+        Ok(buy * self.alive(frequency, recency, age))
+    }
+
+    /// Probability that a customer alive at `T` with `frequency` repeat purchases buys
+    /// within `t` (see [`probability_of_purchase`](Self::probability_of_purchase)).
+    ///
+    /// # Errors
+    /// As [`probability_of_purchase`](Self::probability_of_purchase).
+    fn probability_of_purchase_if_alive(&self, t: f64, frequency: f64, age: f64) -> Result<f64> {
+        self.check_horizon(t)?;
+        self.check_frequency_and_age(frequency, age)?;
+        self.purchase_if_alive(t, frequency, age)
+            .ok_or_else(next_purchase_unavailable)
+    }
+
     /// Expected number of purchases in `(0, t]` for a customer who has just made a
     /// first purchase at time 0.
     ///
@@ -175,6 +226,11 @@ mod formulas {
         fn alive(&self, frequency: f64, recency: f64, age: f64) -> f64;
         /// E[X(t)] for a new customer.
         fn new_customer(&self, t: f64) -> f64;
+        /// P(a purchase in (T, T + t] | alive at T, x, T), `None` where the model has no
+        /// closed form here.
+        fn purchase_if_alive(&self, _t: f64, _frequency: f64, _age: f64) -> Option<f64> {
+            None
+        }
         /// The total log-likelihood of checked (frequency, recency, T) columns.
         fn ln_likelihood(&self, frequency: &[f64], recency: &[f64], age: &[f64]) -> f64;
         /// The model with other parameter values (in `parameter_values` order).
@@ -354,6 +410,50 @@ pub(crate) fn per_customer_by_history(
     {
         block(0, n)
     }
+}
+
+fn next_purchase_unavailable() -> crate::Error {
+    crate::validate::invalid_parameter(
+        "model",
+        "BG/BB",
+        "next-purchase probabilities are available for BG/NBD, MBG/NBD and Pareto/NBD",
+    )
+}
+
+/// Probability of at least one repeat purchase within `horizon` after T for every
+/// customer of a summary (vectorized [`PurchaseModel::probability_of_purchase`]).
+///
+/// # Errors
+/// A negative or non-finite horizon; BG/BB (no closed form here).
+///
+/// ```
+/// use patronage::clv::{purchase_probability, BetaGeo};
+/// use patronage::Horizon;
+/// let s = patronage::simulate::Simulation::new(100).summary_continuous()?;
+/// let p = purchase_probability(&BetaGeo::from_params(0.25, 4.0, 0.8, 2.5)?, &s, Horizon::days(90.0))?;
+/// assert!(p.iter().all(|v| (0.0..=1.0).contains(v)));
+/// # Ok::<(), patronage::Error>(())
+/// ```
+pub fn purchase_probability<M: PurchaseModel + Sync>(
+    model: &M,
+    summary: &crate::summary::CustomerSummary,
+    horizon: crate::Horizon,
+) -> crate::Result<Vec<f64>> {
+    let t = summary.units("horizon", horizon)?;
+    model.check_horizon(t)?;
+    model.check_summary(summary)?;
+    let (x, tx, age) = (summary.frequency(), summary.recency(), summary.age());
+    if summary.is_empty() {
+        return Ok(Vec::new());
+    }
+    model
+        .purchase_if_alive(t, x[0], age[0])
+        .ok_or_else(next_purchase_unavailable)?;
+    Ok(per_customer_by_history(
+        summary,
+        |i| model.purchase_if_alive(t, x[i], age[i]).unwrap_or(f64::NAN),
+        |i, buy| buy * model.alive(x[i], tx[i], age[i]),
+    ))
 }
 
 /// P(alive) for every customer of a summary (vectorized [`PurchaseModel::probability_alive`]).

@@ -639,6 +639,18 @@ impl super::Formulas for ParetoNbd {
         }
     }
 
+    /// Alive at T the rates are a posteriori Pareto/NBD with `r + x, α + T, s, β + T`:
+    /// one minus that customer's probability of no purchase in `t`.
+    fn purchase_if_alive(&self, t: f64, frequency: f64, age: f64) -> Option<f64> {
+        let posterior = [
+            self.r + frequency,
+            self.alpha + age,
+            self.s,
+            self.beta + age,
+        ];
+        Some((1.0 - pmf(&posterior, t, 0)).clamp(0.0, 1.0))
+    }
+
     fn if_alive(&self, t: f64, frequency: f64, age: f64) -> f64 {
         // Alive at T, the posterior is Pareto/NBD with r + x, alpha + T, s, beta + T.
         let (r, alpha, s, beta) = (self.r, self.alpha, self.s, self.beta);
