@@ -206,6 +206,7 @@ mod serde_float;
 mod validate;
 
 pub mod basket;
+pub mod campaign;
 pub mod churn;
 pub mod clv;
 pub mod cohort;
