@@ -51,6 +51,7 @@ pub mod decompose;
 pub mod ets;
 pub mod intermittent;
 pub mod metrics;
+pub mod mstl;
 pub mod series;
 pub mod theta;
 
