@@ -365,3 +365,57 @@ fn saved_models_round_trip_and_are_checked() {
         .is_err()
     );
 }
+
+#[test]
+fn daily_series_from_a_log_forecast_with_weekly_and_yearly_seasons() {
+    use patronage::forecast::series::{active_customers, orders, revenue};
+    use patronage::{Day, Period, Transaction, TransactionLog};
+    // Three years of a shop closed on Sundays (and for two weeks each summer), busier
+    // on Saturdays and in December; a customer id per order slot.
+    let start = Day::from_ymd(2022, 1, 3).unwrap(); // a Monday
+    let mut rows = Vec::new();
+    for d in 0..1096i32 {
+        let weekday = d % 7;
+        let year_day = d % 365;
+        if weekday == 6 || (180..194).contains(&year_day) {
+            continue;
+        }
+        let season = 1.0 + 0.5 * (std::f64::consts::TAU * f64::from(d) / 365.25).cos();
+        let n = ((3.0 + f64::from(weekday == 5) * 4.0) * season).round() as u32;
+        for k in 0..n {
+            rows.push(Transaction {
+                customer: (d as u32 * 7 + k) % 500,
+                day: Day(start.0 + d),
+                amount: 20.0 + f64::from(k) + f64::from(weekday),
+            });
+        }
+    }
+    let log = TransactionLog::new(&rows).unwrap();
+    let rev = revenue(&log, Period::Day).unwrap();
+    let ord = orders(&log, Period::Day).unwrap();
+    let act = active_customers(&log, Period::Day).unwrap();
+    // Every day from the first purchase to the last, closed days as zeros.
+    assert_eq!(rev.len(), 1096);
+    assert_eq!(rev.season_length(), 7);
+    assert_eq!(rev.values()[6], 0.0);
+    assert_eq!(rev.day(6), Some(Day(start.0 + 6)));
+    assert!(rev.values()[180..194].iter().all(|v| *v == 0.0));
+    assert_eq!(ord.values()[6], 0.0);
+    assert!(act.values().iter().zip(ord.values()).all(|(a, o)| a <= o));
+    let total: f64 = rows.iter().map(|r| r.amount).sum();
+    assert!((rev.values().iter().sum::<f64>() - total).abs() < 1e-6 * total);
+    for s in [&rev, &ord, &act] {
+        let model = Stlf::ets(Mstl::params(Period::Day.seasonal_periods()))
+            .fit(s)
+            .unwrap();
+        assert_eq!(model.decomposition().periods, vec![7.0, 365.25]);
+        let f = model.forecast(28, &[0.9]).unwrap();
+        // Sundays stay the week's low point (the series ends on a Thursday).
+        let sunday = f.mean[(0..7).find(|j| (1096 + j) % 7 == 6).unwrap()];
+        assert!(
+            f.mean[..7].iter().all(|v| *v >= sunday),
+            "{:?}",
+            &f.mean[..7]
+        );
+    }
+}

@@ -58,7 +58,7 @@ use crate::model::{Fit, FitReport, FittedModel};
 const MODEL: &str = "MSTL";
 
 /// Most seasonal periods an [`Mstl`] takes.
-pub const MAX_PERIODS: usize = 16;
+pub const MAX_SEASONAL_PERIODS: usize = 16;
 
 /// Most decomposition passes ([`Mstl::iterate`]).
 pub const MAX_ITERATE: usize = 100;
@@ -168,7 +168,13 @@ impl Mstl {
 
     fn decompose(&self, values: &[f64], periods: &[f64]) -> Result<MstlDecomposition> {
         Error::check_count("iterate", self.iterate, 1, "MAX_ITERATE", MAX_ITERATE)?;
-        Error::check_count("periods", periods.len(), 1, "MAX_PERIODS", MAX_PERIODS)?;
+        Error::check_count(
+            "periods",
+            periods.len(),
+            1,
+            "MAX_SEASONAL_PERIODS",
+            MAX_SEASONAL_PERIODS,
+        )?;
         for &p in periods {
             if !(p.is_finite() && p >= 2.0) {
                 return Err(crate::forecast::invalid(
@@ -252,7 +258,7 @@ impl Mstl {
 /// Decomposes `values`, observations one time unit apart.
 ///
 /// # Errors
-/// - [`Error::InvalidParameter`]: no periods or more than [`MAX_PERIODS`], a period
+/// - [`Error::InvalidParameter`]: no periods or more than [`MAX_SEASONAL_PERIODS`], a period
 ///   below 2 or not finite, `iterate` 0 or above [`MAX_ITERATE`], a number of seasonal
 ///   windows other than 1 or one per period, and the [`Stl`] parameter errors (even
 ///   windows, windows below 3).
@@ -397,11 +403,11 @@ impl<F: Forecaster> TryFrom<RawStlf<F>> for FittedStlf<F> {
         same_len("remainder", n, d.remainder.len())?;
         same_len("seasonal", d.periods.len(), d.seasonal.len())?;
         same_len("last_seasons", d.periods.len(), raw.last_seasons.len())?;
-        if d.periods.is_empty() || d.periods.len() > MAX_PERIODS {
+        if d.periods.is_empty() || d.periods.len() > MAX_SEASONAL_PERIODS {
             return Err(crate::forecast::invalid(
                 "periods",
                 d.periods.len(),
-                "a fitted MSTL has 1 to MAX_PERIODS seasonal periods",
+                "a fitted MSTL has 1 to MAX_SEASONAL_PERIODS seasonal periods",
             ));
         }
         for ((p, s), last) in d.periods.iter().zip(&d.seasonal).zip(&raw.last_seasons) {
