@@ -311,7 +311,7 @@ impl FittedModel for FittedRegression {
 /// Least squares of `y` on the columns `x` (normal equations, Cholesky): the
 /// coefficients and the residual sum of squares; `None` when the columns are
 /// collinear.
-fn least_squares(x: &[Vec<f64>], y: &[f64]) -> Option<(Vec<f64>, f64)> {
+pub(super) fn least_squares(x: &[Vec<f64>], y: &[f64]) -> Option<(Vec<f64>, f64)> {
     let k = x.len();
     let mut xtx = vec![0.0; k * k];
     let mut xty = vec![0.0; k];
@@ -630,6 +630,26 @@ impl<'a> Fit<(&'a Series, &'a Regressors)> for Arima {
     /// - [`Error::InsufficientData`]: fewer than `k + 2` differenced observations for
     ///   `k` coefficients.
     /// - [`Error::NotConverged`] when the optimizer stops before converging.
+    fn fit(&self, data: (&'a Series, &'a Regressors)) -> Result<FittedRegression> {
+        self.fit_regression(data.0, data.1)
+    }
+}
+
+impl<'a> Fit<(&'a Series, &'a Regressors)> for AutoArima {
+    type Fitted = FittedRegression;
+
+    /// R's `auto.arima(y, xreg = X)`: the differences chosen on the residuals of the
+    /// least-squares regression of the series on the regressors (with an intercept),
+    /// then the stepwise (or exhaustive) search over the orders and the constant, each
+    /// candidate a regression with ARIMA errors fitted by exact maximum likelihood.
+    /// R switches to a conditional-sum-of-squares approximation during the search for
+    /// series longer than 150 or periods above 12; this search is always exact, so on
+    /// such series it may pick another model than R's.
+    ///
+    /// # Errors
+    /// [`Error::LengthMismatch`] (field `regressors`) for another number of rows than
+    /// the series; [`Error::InvalidParameter`] for collinear regressors or settings out
+    /// of range; [`Error::InsufficientData`] when no candidate can be fitted.
     fn fit(&self, data: (&'a Series, &'a Regressors)) -> Result<FittedRegression> {
         self.fit_regression(data.0, data.1)
     }
