@@ -292,3 +292,31 @@ fn auto_arima_with_regressors_matches_r() {
         eprintln!("{case}: coef {coef:.1e}, AICc {aicc:.1e}, se {se:.1e}, forecast {fc:.1e}");
     }
 }
+
+#[cfg(feature = "serde")]
+#[test]
+fn saved_regressions_round_trip_and_are_checked() {
+    let (y, cols) = data("integrated");
+    let s = Series::new(&y, 1).unwrap();
+    let past = regressors(&cols, &["holiday", "price"], 0..N);
+    let future = regressors(&cols, &["holiday", "price"], N..N + 12);
+    let fit = Arima::params(0, 1, 1)
+        .constant(true)
+        .fit((&s, &past))
+        .unwrap();
+    let json = serde_json::to_string(&fit).unwrap();
+    let back: FittedRegression = serde_json::from_str(&json).unwrap();
+    // (The error model, evaluated at given coefficients, has NaN standard errors: the
+    // whole models do not compare equal.)
+    assert!(back.coefficients() == fit.coefficients() && back.fitted() == fit.fitted());
+    assert_eq!(
+        back.forecast_with(&future, &[0.9]).unwrap(),
+        fit.forecast_with(&future, &[0.9]).unwrap()
+    );
+    let mut v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    v["beta"].as_array_mut().unwrap().pop();
+    assert!(serde_json::from_value::<FittedRegression>(v).is_err());
+    let mut v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    v["width"] = serde_json::json!(0.5);
+    assert!(serde_json::from_value::<FittedRegression>(v).is_err());
+}

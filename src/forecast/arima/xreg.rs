@@ -131,8 +131,17 @@ impl Regressors {
 /// assert!(fit.forecast(12, &[0.95]).is_err()); // the future promotions are needed
 /// # Ok::<(), patronage::Error>(())
 /// ```
+///
+/// With serde, a model is checked as it is read: the error model by its own checks,
+/// as many names, coefficients and standard errors, as many β as regressor names (one
+/// more coefficient for a constant), finite coefficients, fitted values as long as the
+/// error model's.
 #[derive(Debug, Clone, PartialEq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(try_from = "RawRegression")
+)]
 pub struct FittedRegression {
     errors: FittedArima,
     names: Vec<String>,
@@ -146,6 +155,72 @@ pub struct FittedRegression {
     width: f64,
     fitted: Vec<f64>,
     report: FitReport,
+}
+
+/// [`FittedRegression`] as written to a file, before its checks.
+#[cfg(feature = "serde")]
+#[derive(serde::Deserialize)]
+struct RawRegression {
+    errors: FittedArima,
+    names: Vec<String>,
+    coef: Vec<f64>,
+    std_errors: Vec<f64>,
+    regressor_names: Vec<String>,
+    beta: Vec<f64>,
+    constant: ConstantKind,
+    constant_value: f64,
+    n: usize,
+    width: f64,
+    fitted: Vec<f64>,
+    report: FitReport,
+}
+
+#[cfg(feature = "serde")]
+impl TryFrom<RawRegression> for FittedRegression {
+    type Error = Error;
+
+    fn try_from(raw: RawRegression) -> Result<Self> {
+        use crate::validate::{all_finite, same_len};
+        let k = raw.errors.coefficients().len()
+            + usize::from(raw.constant != ConstantKind::None)
+            + raw.regressor_names.len();
+        same_len("names", k, raw.names.len())?;
+        same_len("coef", k, raw.coef.len())?;
+        same_len("std_errors", k, raw.std_errors.len())?;
+        same_len("beta", raw.regressor_names.len(), raw.beta.len())?;
+        if raw.regressor_names.is_empty() {
+            return Err(Error::Empty {
+                field: "regressor_names",
+            });
+        }
+        all_finite("coef", &raw.coef)?;
+        all_finite("beta", &raw.beta)?;
+        all_finite("constant_value", &[raw.constant_value])?;
+        same_len("fitted", raw.errors.fitted().len(), raw.fitted.len())?;
+        all_finite("fitted", &raw.fitted)?;
+        same_len("n", raw.errors.fitted().len(), raw.n)?;
+        if !(raw.width.is_finite() && raw.width >= 1.0) {
+            return Err(crate::forecast::invalid(
+                "width",
+                raw.width,
+                "the interval scale is finite and at least 1",
+            ));
+        }
+        Ok(FittedRegression {
+            errors: raw.errors,
+            names: raw.names,
+            coef: raw.coef,
+            std_errors: raw.std_errors,
+            regressor_names: raw.regressor_names,
+            beta: raw.beta,
+            constant: raw.constant,
+            constant_value: raw.constant_value,
+            n: raw.n,
+            width: raw.width,
+            fitted: raw.fitted,
+            report: raw.report,
+        })
+    }
 }
 
 impl FittedRegression {
