@@ -310,12 +310,12 @@ fn long_periods_are_dropped_and_bad_input_is_typed() {
             ..
         })
     ));
-    assert!(matches!(
+    assert!(
         Mstl::params(&[7.0, 30.0])
             .seasonal_windows(&[11, 13, 15])
-            .fit(two_years),
-        Ok(_)
-    ));
+            .fit(two_years)
+            .is_ok()
+    );
     assert!(matches!(
         Mstl::params(&[7.0, 30.0, 60.0])
             .seasonal_windows(&[11, 13])
