@@ -419,3 +419,34 @@ fn daily_series_from_a_log_forecast_with_weekly_and_yearly_seasons() {
         );
     }
 }
+
+#[test]
+fn hostile_series_give_forecasts_or_typed_errors() {
+    let wave = |scale: f64| -> Vec<f64> {
+        (0..200)
+            .map(|t| scale * (2.0 + (t as f64 * 0.9).sin() + 0.1 * ((t * 7) % 5) as f64))
+            .collect()
+    };
+    let cases: Vec<Vec<f64>> = vec![
+        vec![5.0; 200],
+        vec![0.0; 200],
+        wave(1e300),
+        wave(1e-300),
+        wave(-1.0),
+        (0..200)
+            .map(|t| if t % 7 == 0 { 1e6 } else { 0.0 })
+            .collect(),
+    ];
+    for y in &cases {
+        let s = Series::new(y, 7).unwrap();
+        let _ = Mstl::params(&[7.0, 30.0])
+            .fit(y)
+            .map(|d| assert_eq!(d.trend.len(), y.len()));
+        if let Ok(model) = Stlf::ets(Mstl::params(&[7.0, 30.0])).fit(&s) {
+            match model.forecast(30, &[0.8, 0.95]) {
+                Ok(f) => assert!(f.mean.iter().all(|v| v.is_finite())),
+                Err(e) => assert!(matches!(e, Error::NonFinite { .. }), "{e}"),
+            }
+        }
+    }
+}
