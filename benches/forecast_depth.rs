@@ -3,7 +3,11 @@
 //! intermittent_series.csv: 120, 200, 60 and 20 periods; one iteration fits all four),
 //! Theta (fit and a 24-step forecast with 80% and 95% intervals) on R's AirPassengers,
 //! USAccDeaths (monthly) and UKgas (quarterly), and Guerrero's Box-Cox lambda on
-//! AirPassengers. One thread.
+//! AirPassengers; MSTL (periods 7 and 365.25) and MSTL + ETS (fit and a 28-step
+//! forecast with 80% and 95% intervals, R's `forecast(mstl(y))`) on the stored 3-year
+//! daily series (tests/data/forecast_depth/mstl_series.csv, 1,096 days; target
+//! < 10 ms), and on six weeks of R's half-hourly `taylor` (2,016 values, periods 48 and
+//! 336). One thread.
 
 use std::collections::BTreeMap;
 use std::hint::black_box;
@@ -13,6 +17,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use patronage::forecast::Series;
 use patronage::forecast::boxcox::guerrero;
 use patronage::forecast::intermittent::Intermittent;
+use patronage::forecast::mstl::{Mstl, Stlf};
 use patronage::forecast::theta::Theta;
 use patronage::prelude::*;
 
@@ -82,6 +87,40 @@ fn benches(c: &mut Criterion) {
         b.iter(|| guerrero(black_box(&air), -1.0, 2.0).expect("lambda"))
     });
     g.finish();
+
+    let mut g = c.benchmark_group("mstl");
+    g.measurement_time(Duration::from_secs(3));
+    for (name, periods) in [
+        ("daily 3 years", [7.0, 365.25]),
+        ("taylor 6 weeks", [48.0, 336.0]),
+    ] {
+        let key = name.split(' ').next().expect("name");
+        let v = mstl_series(key);
+        let s = Series::new(&v, periods[0] as usize).expect("finite");
+        g.bench_function(format!("decomposition {name}"), |b| {
+            b.iter(|| Mstl::params(&periods).fit(black_box(&v[..])).expect("fit"))
+        });
+        g.bench_function(format!("MSTL + ETS {name}"), |b| {
+            b.iter(|| {
+                let f = Stlf::ets(Mstl::params(&periods))
+                    .fit(black_box(&s))
+                    .expect("fit");
+                black_box(f.forecast(28, &[0.8, 0.95]).expect("forecast"))
+            })
+        });
+    }
+    g.finish();
+}
+
+/// One series of mstl_series.csv (series, periods, index, value).
+fn mstl_series(name: &str) -> Vec<f64> {
+    let text = std::fs::read_to_string(format!("{DIR}mstl_series.csv")).expect("stored data");
+    text.lines()
+        .skip(1)
+        .map(|l| l.split(',').collect::<Vec<_>>())
+        .filter(|f| f[0] == name)
+        .map(|f| f[3].parse().expect("value"))
+        .collect()
 }
 
 criterion_group!(forecast_depth, benches);

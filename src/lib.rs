@@ -154,6 +154,8 @@
 //! | [`forecast::arima::MAX_ORDER`] | 50 | each of p, q, P, Q, and `Arima::auto`'s largest orders |
 //! | [`forecast::arima::MAX_LAG`] | 400 | the lags `p + mP`, `q + mQ`, `d + mD` of a seasonal ARIMA (`Arima::auto` searches without a season beyond it) |
 //! | [`forecast::decompose::MAX_PASSES`] | 1,000 | STL's inner and outer passes |
+//! | [`forecast::mstl::MAX_SEASONAL_PERIODS`] | 16 | seasonal periods of one MSTL |
+//! | [`forecast::mstl::MAX_ITERATE`] | 100 | MSTL's passes over its periods |
 //! | [`clv::value::MAX_STEPS`] | 10,000 | months or grid steps of a discounted CLV |
 //! | [`clv::diagnostics::MAX_REPEATS`] | 1,000 | buckets of the model fit table |
 //! | [`clv::diagnostics::MAX_TRACKING_PERIODS`] | 10,000 | periods of a tracking curve |

@@ -75,6 +75,25 @@ impl Period {
 }
 
 impl Period {
+    /// The seasonal periods of a series in this unit, for an
+    /// [`Mstl`](crate::forecast::mstl::Mstl) decomposition (R's `msts` conventions):
+    /// days have a weekly and a yearly season (7 and 365.25), weeks a yearly one
+    /// (365.25 / 7 = 52.18 weeks), months 12 and quarters 4.
+    ///
+    /// ```
+    /// use patronage::Period;
+    /// assert_eq!(Period::Day.seasonal_periods(), &[7.0, 365.25]);
+    /// assert!((Period::Week.seasonal_periods()[0] - 52.18).abs() < 0.01);
+    /// ```
+    pub fn seasonal_periods(self) -> &'static [f64] {
+        match self {
+            Period::Day => &[7.0, 365.25],
+            Period::Week | Period::WeekStarting(_) => &[365.25 / 7.0],
+            Period::Month => &[12.0],
+            Period::Quarter => &[4.0],
+        }
+    }
+
     /// The conventional seasonal period: 7 for days, 52 for weeks, 12 for months, 4 for
     /// quarters.
     pub fn season_length(self) -> usize {

@@ -10,6 +10,10 @@
 //!   and [`Arima::auto`](arima::Arima::auto) (Hyndman-Khandakar stepwise search).
 //! - [`decompose`]: STL, the seasonal-trend decomposition by loess, as R's `stl()`;
 //!   `Arima::auto` measures seasonal strength on it.
+//! - [`mstl`]: MSTL, the decomposition by several seasonal periods (7 and 365.25 for
+//!   days) as R's `mstl()`, and [`Stlf`](mstl::Stlf), forecasting through it (seasonal
+//!   naive per component, ETS on the adjusted series) as R's `stlf` — the way to
+//!   forecast daily data, or weekly data with `m = 52`, which ETS cannot model.
 //! - [`boxcox`]: the Box-Cox transform, Guerrero's λ (R's `BoxCox.lambda`) and any
 //!   forecaster fitted on the Box-Cox scale with bias-adjusted means.
 //! - [`intermittent`]: Croston, SBA, TSB, ADIDA and IMAPA for intermittent demand, as
@@ -51,6 +55,7 @@ pub mod decompose;
 pub mod ets;
 pub mod intermittent;
 pub mod metrics;
+pub mod mstl;
 pub mod series;
 pub mod theta;
 
@@ -222,7 +227,8 @@ impl Criterion {
 
 /// A fitted forecaster: forecasts with intervals, and its one-step fit to the history.
 /// Implemented by [`FittedEts`](ets::FittedEts), [`FittedArima`](arima::FittedArima),
-/// [`FittedBoxCox`](boxcox::FittedBoxCox), [`FittedTheta`](theta::FittedTheta) and
+/// [`FittedBoxCox`](boxcox::FittedBoxCox), [`FittedStlf`](mstl::FittedStlf),
+/// [`FittedTheta`](theta::FittedTheta) and
 /// [`FittedIntermittent`](intermittent::FittedIntermittent).
 pub trait Forecaster {
     /// Forecasts `h` periods ahead with prediction intervals at each of `levels`

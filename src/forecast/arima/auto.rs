@@ -1,5 +1,6 @@
 //! Automatic order selection (R's `auto.arima`).
 
+use super::xreg::least_squares;
 use super::*;
 
 /// Builder for the automatic ARIMA search (R's `forecast::auto.arima`), from
@@ -280,12 +281,81 @@ impl AutoArima {
             approximation,
             offset,
             criterion,
+            xreg: None,
         };
         let best = self.search(&ctx, caps)?;
         let Some((_, cand)) = best else {
             return Err(insufficient("no candidate model could be fitted".into()));
         };
         self.refit(series, ctx, cand)
+    }
+
+    /// The search with regressors (R's `auto.arima(y, xreg = X)`): the differences
+    /// chosen on the residuals of the least-squares regression of the series on the
+    /// regressors (with an intercept), then every candidate fitted as a regression with
+    /// ARIMA errors by exact maximum likelihood (no CSS approximation).
+    pub(super) fn fit_regression(
+        &self,
+        series: &Series,
+        xreg: &Regressors,
+    ) -> Result<FittedRegression> {
+        let x = series.values();
+        let n = x.len();
+        crate::validate::same_len("regressors", n, xreg.rows())?;
+        let m = self.checked_period(series)?;
+        let mut cols = vec![vec![1.0; n]];
+        cols.extend((0..xreg.names().len()).filter_map(|j| xreg.column(j).map(<[f64]>::to_vec)));
+        let Some((beta, _)) = least_squares(&cols, x) else {
+            return Err(crate::forecast::invalid(
+                "regressors",
+                xreg.names().join(", "),
+                "the regressors (with an intercept) are collinear",
+            ));
+        };
+        let xx: Vec<f64> = (0..n)
+            .map(|t| x[t] - cols.iter().zip(&beta).map(|(c, b)| c[t] * b).sum::<f64>())
+            .collect();
+        let third = n / 3;
+        let (mut max_sp, mut max_sq) = (self.max_sp.min(third / m), self.max_sq.min(third / m));
+        if m == 1 {
+            max_sp = 0;
+            max_sq = 0;
+        }
+        let (mut max_p, mut max_q) = (self.max_p.min(third), self.max_q.min(third));
+        if m > 1 {
+            if max_sp > 0 {
+                max_p = max_p.min(m - 1);
+            }
+            if max_sq > 0 {
+                max_q = max_q.min(m - 1);
+            }
+        }
+        let criterion = if n <= 3 {
+            Criterion::Aic
+        } else {
+            self.criterion
+        };
+        let (_, d, sd) = self.differenced(&xx, m)?;
+        let ctx = Search {
+            x,
+            d,
+            sd,
+            m,
+            approximation: false,
+            offset: 0.0,
+            criterion,
+            xreg: Some(xreg),
+        };
+        let caps = Caps {
+            max_p,
+            max_q,
+            max_sp,
+            max_sq,
+        };
+        let Some((_, cand)) = self.search(&ctx, caps)? else {
+            return Err(insufficient("no candidate model could be fitted".into()));
+        };
+        ctx.regression(cand, xreg)
     }
 
     /// The settings' checks, and the seasonal period the search uses: 1 when not
@@ -452,6 +522,23 @@ impl AutoArima {
     }
 }
 
+/// R's check of a candidate: no AR or MA root (seasonal ones in `B^m`) within 1.01 of
+/// the unit circle; `coef` in R's order.
+fn roots_ok(coef: &[f64], c: Cand, m: usize) -> bool {
+    let (p, q, sp, sq) = (c.p, c.q, c.sp, c.sq);
+    let rho: f64 = 1.01;
+    let rho_s = rho.powi(m as i32);
+    let neg: Vec<f64> = coef[p..p + q].iter().map(|v| -v).collect();
+    let sneg: Vec<f64> = coef[p + q + sp..p + q + sp + sq]
+        .iter()
+        .map(|v| -v)
+        .collect();
+    ar_roots_outside(&coef[..p], rho)
+        && ar_roots_outside(&coef[p + q..p + q + sp], rho_s)
+        && ar_roots_outside(&neg, rho)
+        && ar_roots_outside(&sneg, rho_s)
+}
+
 /// The model of a series whose differenced series `dx` is exactly constant: the
 /// constant held fixed where the differencing leaves one, none where it is differenced
 /// away; an error for a polynomial trend of high degree.
@@ -524,6 +611,8 @@ pub(super) struct Search<'a> {
     pub(super) approximation: bool,
     pub(super) offset: f64,
     pub(super) criterion: Criterion,
+    /// Regressors: candidates are regressions with ARIMA errors (exact ML).
+    pub(super) xreg: Option<&'a Regressors>,
 }
 
 impl Search<'_> {
@@ -550,6 +639,11 @@ impl Search<'_> {
     /// that fails or has an AR or MA root within 1.01 of the unit circle.
     pub(super) fn candidate(&self, c: Cand) -> Option<f64> {
         let spec = self.spec(c);
+        if let Some(xreg) = self.xreg {
+            let fit = self.regression(c, xreg).ok()?;
+            let ic = self.criterion.of(fit.report());
+            return (roots_ok(fit.coefficients(), c, self.m) && ic.is_finite()).then_some(ic);
+        }
         let est = estimate(self.x, &spec).ok()?;
         let (ll, sigma2) = light(&spec, &est)?;
         let nstar = self.x.len() - spec.n_diff();
@@ -567,20 +661,18 @@ impl Search<'_> {
             Criterion::Aicc => aicc,
             Criterion::Bic => bic,
         };
-        let (p, q, sp, sq) = (c.p, c.q, c.sp, c.sq);
-        let coef = &est.nat;
-        let rho: f64 = 1.01;
-        let rho_s = rho.powi(self.m as i32);
-        let neg: Vec<f64> = coef[p..p + q].iter().map(|v| -v).collect();
-        let sneg: Vec<f64> = coef[p + q + sp..p + q + sp + sq]
-            .iter()
-            .map(|v| -v)
-            .collect();
-        let ok = ar_roots_outside(&coef[..p], rho)
-            && ar_roots_outside(&coef[p + q..p + q + sp], rho_s)
-            && ar_roots_outside(&neg, rho)
-            && ar_roots_outside(&sneg, rho_s);
+        let ok = roots_ok(&est.nat, c, self.m);
         (ok && ic.is_finite()).then_some(ic)
+    }
+
+    /// The regression with errors of candidate `c`, fitted.
+    pub(super) fn regression(&self, c: Cand, xreg: &Regressors) -> Result<FittedRegression> {
+        let series = Series::new(self.x, self.m)?;
+        Arima::params(c.p, self.d, c.q)
+            .seasonal(c.sp, self.sd, c.sq)
+            .period(self.m)
+            .constant(c.constant && self.d + self.sd <= 1)
+            .fit((&series, xreg))
     }
 
     /// The full fit (standard errors, residuals, state) of a chosen candidate.

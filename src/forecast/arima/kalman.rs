@@ -289,6 +289,17 @@ impl Problem<'_> {
     /// The exact likelihood sums `(Σ v_t²/F_t, Σ ln F_t)` at the loaded parameters, by
     /// the Chandrasekhar recursions. `None` when the model is degenerate.
     pub(super) fn ml_sums(&self, ws: &mut Work) -> Option<(f64, f64)> {
+        self.ml_pass(ws, |_, _, _| {})
+    }
+
+    /// [`ml_sums`](Self::ml_sums), calling `step(t, v_t, F_t)` with each innovation
+    /// and its variance (regression with ARIMA errors whitens its regressors by it).
+    #[inline]
+    pub(super) fn ml_pass(
+        &self,
+        ws: &mut Work,
+        mut step: impl FnMut(usize, f64, f64),
+    ) -> Option<(f64, f64)> {
         if !self.stationary_start(ws) {
             return None;
         }
@@ -330,6 +341,7 @@ impl Problem<'_> {
                 return None;
             }
             let v = wt - a[0];
+            step(t, v, f);
             ssq += v * v / f;
             prod *= f;
             if !(1e-200..=1e200).contains(&prod) {

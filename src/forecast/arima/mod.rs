@@ -107,10 +107,12 @@ mod load;
 mod roots;
 mod spec;
 mod unit_root;
+mod xreg;
 
 pub use super::Criterion;
 pub use auto::AutoArima;
 pub use fitted::FittedArima;
+pub use xreg::{FittedRegression, MAX_REGRESSORS, Regressors};
 
 use estimate::*;
 use fitted::*;

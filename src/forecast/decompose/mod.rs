@@ -309,7 +309,11 @@ impl Stl {
 
     /// The smoothers' spans, degrees and jumps for `n` values, given or by R's
     /// defaults, checked; and whether the seasonal is periodic.
-    fn spans(&self, n: usize) -> Result<(Spans, bool)> {
+    ///
+    /// `frequency` is the period as R's `frequency(x)`, which may be fractional (365.25
+    /// days in a year): the Fortran gets its integer part, while the default trend and
+    /// low-pass windows use the value itself (R's `nextodd` rounds it).
+    fn spans(&self, n: usize, frequency: f64) -> Result<(Spans, bool)> {
         let np = self.period;
         let (ns, isdeg, periodic) = match self.seasonal_window {
             SeasonalWindow::Periodic => (10 * n + 1, 0, true),
@@ -329,7 +333,7 @@ impl Stl {
                 w
             }
             None => {
-                let v = (1.5 * np as f64 / (1.0 - 1.5 / ns as f64)).ceil();
+                let v = (1.5 * frequency / (1.0 - 1.5 / ns as f64)).ceil();
                 // ns >= 3 makes the denominator at least 0.5: v is at most 3 np.
                 next_odd(v as usize)
             }
@@ -339,7 +343,7 @@ impl Stl {
                 odd_window("low_pass_window", w)?;
                 w
             }
-            None => next_odd(np),
+            None => next_odd(frequency.round() as usize),
         };
         let jump = |w: usize| w.div_ceil(10);
         let nsjump = self.seasonal_jump.unwrap_or(jump(ns));
@@ -387,9 +391,18 @@ impl<V: AsRef<[f64]> + ?Sized> Fit<&V> for Stl {
     type Fitted = StlDecomposition;
 
     fn fit(&self, values: &V) -> Result<StlDecomposition> {
-        let values = values.as_ref();
-        check_values(self.period, values)?;
-        let (spec, periodic) = self.spans(values.len())?;
+        self.fit_frequency(values.as_ref(), self.period as f64)
+    }
+}
+
+impl Stl {
+    /// [`fit`](Fit::fit) for a series of (possibly fractional) frequency `frequency`,
+    /// as R's `stl(ts(values, frequency = frequency))`: the seasonal cycle is the
+    /// integer part (`self.period`, which the caller sets to it), the defaults of the
+    /// trend and low-pass windows and the length check use `frequency` itself.
+    pub(crate) fn fit_frequency(&self, values: &[f64], frequency: f64) -> Result<StlDecomposition> {
+        check_values(self.period, frequency, values)?;
+        let (spec, periodic) = self.spans(values.len(), frequency)?;
         let (ni, no) = self.passes()?;
         // Values far from 1 are decomposed scaled by a power of two (exact; the
         // smoothers are linear in the values and the robustness weights scale-free),
@@ -430,8 +443,9 @@ impl<V: AsRef<[f64]> + ?Sized> Fit<&V> for Stl {
     }
 }
 
-/// The period (at least 2), more than two periods of values, all finite.
-fn check_values(np: usize, values: &[f64]) -> Result<()> {
+/// The period (at least 2), more than two periods (of the frequency) of values, all
+/// finite.
+fn check_values(np: usize, frequency: f64, values: &[f64]) -> Result<()> {
     if np < 2 {
         return Err(Error::InvalidParameter {
             name: "period",
@@ -440,7 +454,7 @@ fn check_values(np: usize, values: &[f64]) -> Result<()> {
         });
     }
     let n = values.len();
-    if np.checked_mul(2).is_none_or(|two| n <= two) {
+    if np.checked_mul(2).is_none_or(|two| n <= two) || n as f64 <= 2.0 * frequency {
         return Err(Error::InsufficientData {
             model: MODEL,
             reason: format!(

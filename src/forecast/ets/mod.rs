@@ -351,7 +351,9 @@ fn check_model(spec: EtsSpec, m: usize, series: &Series) -> Result<()> {
             name: "season_length",
             value: m.to_string(),
             reason: format!(
-                "a seasonal ETS model needs a seasonal period between 2 and {MAX_SEASON_LENGTH}"
+                "a seasonal ETS model needs a seasonal period between 2 and \
+                 {MAX_SEASON_LENGTH}; forecast longer seasons through a decomposition \
+                 (forecast::mstl::Stlf, R's stlf)"
             ),
         });
     }
@@ -391,6 +393,14 @@ pub use super::Criterion;
 /// additive error with multiplicative season is left out (R's `restrict = TRUE`: its
 /// likelihood is numerically unstable). Models whose fit fails are skipped.
 ///
+/// **Seasons longer than [`MAX_SEASON_LENGTH`]** (weekly data, `m = 52`; daily data
+/// with a yearly season): as R's `ets()`, which warns "I can't handle data with
+/// frequency greater than 24. Seasonality will be ignored", only non-seasonal models
+/// are candidates, so the fit ignores the season. [`models_season`](Self::models_season)
+/// tells in advance; [`require_season(true)`](Self::require_season) makes it an error
+/// instead. Forecast such series with [`Stlf`](crate::forecast::mstl::Stlf) (STL or
+/// MSTL, then ETS on the seasonally adjusted series, as R's `stlf`).
+///
 /// Models are fitted in an order that lets each start from a fitted twin: a
 /// multiplicative-error model from its additive-error twin (the same recursions), a
 /// damped trend from the undamped one; such a model runs two starts (the twin's optimum
@@ -411,6 +421,7 @@ pub struct AutoEts {
     season_length: Option<usize>,
     damped: Option<bool>,
     additive_only: bool,
+    require_season: bool,
     optimizer: Optimizer,
 }
 
@@ -421,6 +432,7 @@ impl Default for AutoEts {
             season_length: None,
             damped: None,
             additive_only: false,
+            require_season: false,
             optimizer: DEFAULT_OPTIMIZER,
         }
     }
@@ -461,6 +473,29 @@ impl AutoEts {
         self
     }
 
+    /// With `true`, [`fit`](Fit::fit) is [`Error::InvalidParameter`] (naming
+    /// `season_length`) when the season length is beyond [`MAX_SEASON_LENGTH`], rather
+    /// than falling back to non-seasonal models (default `false`, R's behaviour).
+    ///
+    /// ```
+    /// use patronage::prelude::*;
+    /// use patronage::forecast::{ets::Ets, Series};
+    /// let weekly = Series::new(&vec![10.0; 120], 52)?;
+    /// assert!(Ets::auto().require_season(true).fit(&weekly).is_err());
+    /// assert!(Ets::auto().fit(&weekly).is_ok()); // non-seasonal, as R's ets()
+    /// # Ok::<(), patronage::Error>(())
+    /// ```
+    pub fn require_season(mut self, require: bool) -> Self {
+        self.require_season = require;
+        self
+    }
+
+    /// Whether a season of length `m` is among the candidates' components: `2 <= m <=`
+    /// [`MAX_SEASON_LENGTH`] (the series must also cover more than `m` observations).
+    pub fn models_season(&self, m: usize) -> bool {
+        (2..=MAX_SEASON_LENGTH).contains(&m)
+    }
+
     /// The candidate models for a series (in the order they are tried).
     pub fn candidates(&self, series: &Series) -> Vec<EtsSpec> {
         let m = self.season_length.unwrap_or(series.season_length());
@@ -479,7 +514,7 @@ impl AutoEts {
             trends.push(TrendType::Damped);
         }
         let mut seasons = vec![SeasonType::None];
-        if (2..=MAX_SEASON_LENGTH).contains(&m) && series.len() > m {
+        if self.models_season(m) && series.len() > m {
             seasons.push(SeasonType::Additive);
             if positive && !self.additive_only {
                 seasons.push(SeasonType::Multiplicative);
@@ -510,10 +545,22 @@ impl Fit<&Series> for AutoEts {
     /// # Errors
     /// [`Error::InsufficientData`] when no candidate can be fitted (too short a series:
     /// even ETS(A,N,N) needs 5 observations); [`Error::InvalidParameter`] for optimizer
-    /// settings out of range.
+    /// settings out of range, or (with [`require_season`](Self::require_season)) a
+    /// season length above [`MAX_SEASON_LENGTH`].
     fn fit(&self, series: &Series) -> Result<FittedEts> {
         self.optimizer.check()?;
         let m = self.season_length.unwrap_or(series.season_length());
+        if self.require_season && m > MAX_SEASON_LENGTH {
+            return Err(Error::InvalidParameter {
+                name: "season_length",
+                value: m.to_string(),
+                reason: format!(
+                    "ETS models seasons of 2 to {MAX_SEASON_LENGTH} periods; forecast \
+                     longer seasons through a decomposition (forecast::mstl::Stlf, R's \
+                     stlf)"
+                ),
+            });
+        }
         let mut fitted: Vec<FittedEts> = Vec::new();
         let mut last_error = None;
         for spec in self.candidates(series) {
