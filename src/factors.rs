@@ -425,8 +425,15 @@ impl Pca {
 }
 
 /// Fitted principal components.
+///
+/// With `serde` a saved model is checked as it loads (finite values, a components matrix
+/// with one row per eigenvalue, means and deviations together and one per variable).
 #[derive(Debug, Clone, PartialEq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(try_from = "RawPca")
+)]
 pub struct FittedPca {
     eigenvalues: Vec<f64>,
     components: Array2<f64>,
@@ -1034,6 +1041,77 @@ impl FittedFactors {
     }
 }
 
+/// Means and standard deviations of a saved model: both or neither, one per variable,
+/// finite, deviations `> 0`.
+#[cfg(feature = "serde")]
+fn check_standardization(p: usize, means: Option<&[f64]>, sds: Option<&[f64]>) -> Result<()> {
+    match (means, sds) {
+        (Some(m), Some(s)) => {
+            crate::validate::same_len("means", p, m.len())?;
+            crate::validate::same_len("sds", p, s.len())?;
+            crate::validate::all_finite("means", m)?;
+            match s
+                .iter()
+                .enumerate()
+                .find(|(_, v)| !(v.is_finite() && **v > 0.0))
+            {
+                Some((row, &v)) => Err(crate::validate::invalid_value(
+                    "sds",
+                    row,
+                    v,
+                    "a standard deviation is finite and > 0",
+                )),
+                None => Ok(()),
+            }
+        }
+        (None, None) => Ok(()),
+        _ => Err(crate::validate::invalid_parameter(
+            "means",
+            "one of means and sds",
+            "means and sds come together",
+        )),
+    }
+}
+
+/// What a saved principal-components model holds, checked before it becomes one.
+#[cfg(feature = "serde")]
+#[derive(serde::Deserialize)]
+struct RawPca {
+    eigenvalues: Vec<f64>,
+    components: Array2<f64>,
+    means: Option<Vec<f64>>,
+    sds: Option<Vec<f64>>,
+}
+
+#[cfg(feature = "serde")]
+impl TryFrom<RawPca> for FittedPca {
+    type Error = Error;
+
+    fn try_from(raw: RawPca) -> Result<Self> {
+        let p = raw.eigenvalues.len();
+        crate::validate::same_len("components rows", p, raw.components.nrows())?;
+        if raw.components.ncols() == 0 || raw.components.ncols() > p {
+            return Err(crate::validate::invalid_parameter(
+                "components",
+                raw.components.ncols(),
+                format!("between 1 and the number of eigenvalues ({p})"),
+            ));
+        }
+        crate::validate::all_finite("eigenvalues", &raw.eigenvalues)?;
+        crate::validate::all_finite(
+            "components",
+            &raw.components.iter().copied().collect::<Vec<_>>(),
+        )?;
+        check_standardization(p, raw.means.as_deref(), raw.sds.as_deref())?;
+        Ok(Self {
+            eigenvalues: raw.eigenvalues,
+            components: raw.components,
+            means: raw.means,
+            sds: raw.sds,
+        })
+    }
+}
+
 /// What a saved factor model holds, checked before it becomes one.
 #[cfg(feature = "serde")]
 #[derive(serde::Deserialize)]
@@ -1097,33 +1175,7 @@ impl TryFrom<RawFactors> for FittedFactors {
                 crate::validate::all_finite(field, &m.iter().copied().collect::<Vec<_>>())?;
             }
         }
-        match (&raw.means, &raw.sds) {
-            (Some(m), Some(s)) => {
-                crate::validate::same_len("means", p, m.len())?;
-                crate::validate::same_len("sds", p, s.len())?;
-                crate::validate::all_finite("means", m)?;
-                if let Some((row, &v)) = s
-                    .iter()
-                    .enumerate()
-                    .find(|(_, v)| !(**v > 0.0 && v.is_finite()))
-                {
-                    return Err(crate::validate::invalid_value(
-                        "sds",
-                        row,
-                        v,
-                        "a standard deviation is finite and > 0",
-                    ));
-                }
-            }
-            (None, None) => {}
-            _ => {
-                return Err(crate::validate::invalid_parameter(
-                    "means",
-                    "one of means and sds",
-                    "means and sds come together",
-                ));
-            }
-        }
+        check_standardization(p, raw.means.as_deref(), raw.sds.as_deref())?;
         Ok(Self {
             loadings: raw.loadings,
             uniquenesses: raw.uniquenesses,

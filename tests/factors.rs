@@ -469,4 +469,12 @@ fn saved_factor_models_are_checked_on_load() {
     assert!(serde_json::from_str::<patronage::factors::FittedFactors>(&bad).is_err());
     let bad = json.replacen("\"uniquenesses\":[", "\"uniquenesses\":[-0.5,", 1);
     assert!(serde_json::from_str::<patronage::factors::FittedFactors>(&bad).is_err());
+    let pca = Pca::params(2).fit(&r.correlation("mtcars")).expect("fit");
+    let json = serde_json::to_string(&pca).expect("json");
+    let back: patronage::factors::FittedPca = serde_json::from_str(&json).expect("load");
+    assert_eq!(back, pca);
+    let bad = json.replacen("\"eigenvalues\":[", "\"eigenvalues\":[1.0,", 1);
+    assert!(serde_json::from_str::<patronage::factors::FittedPca>(&bad).is_err());
+    let bad = json.replacen("\"sds\":[", "\"sds\":[0.0,", 1);
+    assert!(serde_json::from_str::<patronage::factors::FittedPca>(&bad).is_err());
 }
