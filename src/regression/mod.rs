@@ -42,11 +42,13 @@
 //! ```
 
 mod design;
+mod glm;
 
 mod inference;
 mod ols;
 mod qr;
 
+pub use glm::{Family, Glm, GlmParams, GlmStatistics};
 pub use inference::Coefficient;
 
 pub use ols::{
