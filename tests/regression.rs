@@ -534,3 +534,63 @@ fn glm_bad_inputs_are_typed_errors() {
         Err(Error::Collinear { .. })
     ));
 }
+
+#[test]
+fn fitted_models_round_trip_through_serde_and_are_checked_on_load() {
+    let d = data("longley");
+    let x = design(&d, &LONGLEY);
+    let ols = LinearRegression::params()
+        .fit((x.view(), &d["TOTEMP"]))
+        .unwrap();
+    let json = serde_json::to_string(&ols).unwrap();
+    let back: LinearRegression = serde_json::from_str(&json).unwrap();
+    assert_eq!(back, ols);
+    let bad = json.replacen("\"intercept\"", "\"const\"", 1);
+    assert!(serde_json::from_str::<LinearRegression>(&bad).is_err());
+
+    let c = data("cpunish");
+    let glm = Glm::params(Family::Poisson)
+        .fit((design(&c, &CPUNISH).view(), &c["EXECUTIONS"]))
+        .unwrap();
+    let json = serde_json::to_string(&glm).unwrap();
+    let back: Glm = serde_json::from_str(&json).unwrap();
+    assert_eq!(back, glm);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let mut broken = v.clone();
+    broken["report"]["aic"] = serde_json::json!(-1.0);
+    assert!(serde_json::from_value::<Glm>(broken).is_err());
+}
+
+#[test]
+fn categorical_features_and_interactions_have_readable_names() {
+    use patronage::regression::{Columns, interaction, one_hot};
+    let d = data("cpunish");
+    let region: Vec<&str> = d["SOUTH"]
+        .iter()
+        .map(|&s| if s == 1.0 { "south" } else { "other" })
+        .collect();
+    let income = Columns::new(design(&d, &["INCOME"]), &["income"]).unwrap();
+    let south = one_hot("region", &region, Some("other")).unwrap();
+    let cols = income
+        .clone()
+        .and(&south)
+        .unwrap()
+        .and(&interaction(&income, &south).unwrap())
+        .unwrap();
+    let model = Glm::params(Family::Poisson)
+        .feature_names(&cols.names)
+        .fit((cols.values.view(), &d["EXECUTIONS"]))
+        .unwrap();
+    assert_eq!(
+        model.names(),
+        [
+            "intercept",
+            "income",
+            "region[T.south]",
+            "income:region[T.south]"
+        ]
+    );
+    // A reference level outside the data, one level only: typed errors.
+    assert!(one_hot("region", &region, Some("north")).is_err());
+    assert!(one_hot("region", &["a", "a"], None).is_err());
+}

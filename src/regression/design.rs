@@ -166,7 +166,7 @@ impl<'a> Design<'a> {
                 }
                 a[k * m + r] = s * self.y[i];
             }
-            householder_r(&mut a, m, kk)
+            crate::math::simd::vectorized(|| householder_r(&mut a, m, kk))
         };
         let chunks = n.div_ceil(QR_CHUNK);
         let run = |c: usize| factor(c * QR_CHUNK, ((c + 1) * QR_CHUNK).min(n));

@@ -682,9 +682,29 @@ impl GlmParams {
     /// One pass over the rows at `beta`: score, information and deviance.
     fn pass(&self, design: &Design<'_>, beta: &[f64]) -> Pass {
         let k = design.k();
+        let parts = crate::kernels::map_chunks(design.n(), |lo, hi| {
+            crate::math::simd::vectorized(|| self.pass_chunk(design, beta, lo, hi))
+        });
+        let mut total = Pass {
+            score: vec![0.0; k],
+            info: vec![0.0; k * k],
+            deviance: 0.0,
+            overflow: false,
+            vanishing: 0,
+        };
+        for p in &parts {
+            total.add(p);
+        }
+        total
+    }
+
+    /// The sums of [`pass`](Self::pass) over rows `lo..hi`.
+    #[inline(always)]
+    fn pass_chunk(&self, design: &Design<'_>, beta: &[f64], lo: usize, hi: usize) -> Pass {
+        let k = design.k();
         let family = self.family;
         let off = usize::from(design.intercept);
-        let parts = crate::kernels::map_chunks(design.n(), |lo, hi| {
+        {
             let mut out = Pass {
                 score: vec![0.0; k],
                 info: vec![0.0; k * k],
@@ -739,18 +759,7 @@ impl GlmParams {
                 start += m;
             }
             out
-        });
-        let mut total = Pass {
-            score: vec![0.0; k],
-            info: vec![0.0; k * k],
-            deviance: 0.0,
-            overflow: false,
-            vanishing: 0,
-        };
-        for p in &parts {
-            total.add(p);
         }
-        total
     }
 
     /// The statistics and report at the estimate.
@@ -764,53 +773,77 @@ impl GlmParams {
     ) -> Result<Glm> {
         let family = self.family;
         let (n, k) = (design.n(), design.k());
-        let (mut deviance, mut null_deviance, mut pearson) = (0.0, 0.0, 0.0);
         let eta0 = match family {
             Family::Binomial => (ybar / (1.0 - ybar)).ln(),
             _ => ybar.ln(),
         };
         let mu0 = family.mean(eta0);
-        let mut mus = Vec::with_capacity(n);
-        for i in 0..n {
-            let (y, t) = (design.y[i], design.weight(i));
-            let eta = design.linear(i, &beta);
-            let mu = family.mean(eta);
-            deviance += family.deviance(y, mu, eta, t);
-            null_deviance += family.deviance(y, mu0, eta0, t);
-            pearson += t * (y - mu) * (y - mu) / family.variance(mu);
-            mus.push((eta, mu));
+        // Per chunk, in parallel, reduced in chunk order: deviance, null deviance,
+        // Pearson chi^2, the log-likelihood without the Gamma terms, and the Gamma sums
+        // of ln(y / mu), y / mu and ln y (its log-likelihood needs the dispersion, known
+        // only from the Pearson total).
+        let parts = crate::kernels::map_chunks(n, |lo, hi| {
+            let mut acc = [0.0f64; 7];
+            for i in lo..hi {
+                let (y, t) = (design.y[i], design.weight(i));
+                let eta = design.linear(i, &beta);
+                let mu = family.mean(eta);
+                acc[0] += family.deviance(y, mu, eta, t);
+                acc[1] += family.deviance(y, mu0, eta0, t);
+                acc[2] += t * (y - mu) * (y - mu) / family.variance(mu);
+                acc[3] += match family {
+                    Family::Poisson => y * eta - mu - ln_gamma(y + 1.0),
+                    Family::NegativeBinomial { alpha } => {
+                        let ia = 1.0 / alpha;
+                        let l1 = (alpha * mu).ln_1p();
+                        y * (alpha.ln() + eta - l1) - ia * l1 + ln_gamma(y + ia)
+                            - ln_gamma(y + 1.0)
+                            - ln_gamma(ia)
+                    }
+                    Family::Gamma => {
+                        acc[4] += (y / mu).ln();
+                        acc[5] += y / mu;
+                        acc[6] += y.ln();
+                        0.0
+                    }
+                    Family::Binomial => {
+                        let s = t * y;
+                        ln_gamma(t + 1.0)
+                            - ln_gamma(s + 1.0)
+                            - ln_gamma(t - s + 1.0)
+                            - s * log1p_exp(-eta)
+                            - (t - s) * log1p_exp(eta)
+                    }
+                };
+            }
+            acc
+        });
+        let mut sums = [0.0f64; 7];
+        for part in &parts {
+            for (a, b) in sums.iter_mut().zip(part) {
+                *a += b;
+            }
         }
+        let [
+            deviance,
+            null_deviance,
+            pearson,
+            mut ll,
+            ln_ratio,
+            ratio,
+            ln_y,
+        ] = sums;
         let df_resid = n - k;
         let scale = if family == Family::Gamma {
             pearson / df_resid as f64
         } else {
             1.0
         };
-        let mut ll = 0.0;
-        for (i, &(eta, mu)) in mus.iter().enumerate() {
-            let (y, t) = (design.y[i], design.weight(i));
-            ll += match family {
-                Family::Poisson => y * eta - mu - ln_gamma(y + 1.0),
-                Family::NegativeBinomial { alpha } => {
-                    let ia = 1.0 / alpha;
-                    let l1 = (alpha * mu).ln_1p();
-                    y * (alpha.ln() + eta - l1) - ia * l1 + ln_gamma(y + ia)
-                        - ln_gamma(y + 1.0)
-                        - ln_gamma(ia)
-                }
-                Family::Gamma => {
-                    let nu = 1.0 / scale;
-                    nu * (nu * y / mu).ln() - nu * y / mu - ln_gamma(nu) - y.ln()
-                }
-                Family::Binomial => {
-                    let s = t * y;
-                    ln_gamma(t + 1.0)
-                        - ln_gamma(s + 1.0)
-                        - ln_gamma(t - s + 1.0)
-                        - s * log1p_exp(-eta)
-                        - (t - s) * log1p_exp(eta)
-                }
-            };
+        if family == Family::Gamma {
+            // sum of nu ln(nu y / mu) - nu y / mu - ln Gamma(nu) - ln y, nu = 1 / scale.
+            let nu = 1.0 / scale;
+            let nf = n as f64;
+            ll = nu * (nf * nu.ln() + ln_ratio) - nu * ratio - nf * ln_gamma(nu) - ln_y;
         }
         if !(ll.is_finite() && deviance.is_finite()) {
             return Err(self.diverged(

@@ -12,7 +12,12 @@
 //!   logistic regression); with z tests, deviance, Pearson chi^2, dispersion and the null
 //!   deviance, as statsmodels' `GLM`.
 //!
-//! Both take the features as an `ArrayView2<f64>` (`n x p`, without an intercept
+//! - [`one_hot`] and [`interaction`]: categorical features (treatment coding with a
+//!   reference level) and interactions, with statsmodels' formula names
+//!   (`segment[T.gold]`, `tenure:segment[T.gold]`), gathered with their names in
+//!   [`Columns`].
+//!
+//! The models take the features as an `ArrayView2<f64>` (`n x p`, without an intercept
 //! column: the intercept is an option, on by default, and always the first coefficient,
 //! named `intercept`) with the response as a slice. Bad input is a typed
 //! [`Error`](crate::Error) naming the field and row: non-finite values, lengths that do
@@ -41,6 +46,7 @@
 //! # Ok::<(), patronage::Error>(())
 //! ```
 
+mod categorical;
 mod design;
 mod glm;
 
@@ -48,8 +54,10 @@ mod inference;
 mod ols;
 mod qr;
 
+pub use categorical::{Columns, interaction, one_hot};
 pub use glm::{Family, Glm, GlmParams, GlmStatistics};
 pub use inference::Coefficient;
+pub(crate) use inference::{Reference, wald};
 
 pub use ols::{
     Covariance, LinearRegression, LinearRegressionParams, LinearStatistics, RobustStandardErrors,

@@ -450,7 +450,9 @@ impl LinearRegressionParams {
         let ri = invert_upper(&rd, k);
         let ybar = (0..n).map(|i| design.weight(i) * y[i]).sum::<f64>() / total_weight;
         let parts = crate::kernels::map_chunks(n, |lo, hi| {
-            residual_chunk(&design, &beta, &rd, ybar, want_robust, lo, hi)
+            crate::math::simd::vectorized(|| {
+                residual_chunk(&design, &beta, &rd, ybar, want_robust, lo, hi)
+            })
         });
         let mut resid = Vec::with_capacity(n);
         let mut centered = 0.0;
@@ -632,6 +634,7 @@ fn residual_diagnostics(e: &[f64]) -> (f64, f64, f64, f64) {
 /// The residuals of rows `lo..hi`, their share of the centered TSS and, when `robust`,
 /// of the HC meats in the coordinates `q = R^-T x` (so the sandwich is
 /// `R^-1 (sum omega q q') R^-T`; the leverage is `|q|^2`).
+#[inline(always)]
 fn residual_chunk(
     design: &Design<'_>,
     beta: &[f64],

@@ -11,6 +11,7 @@ pub(crate) const QR_CHUNK: usize = 2048;
 /// `a[c * m..(c + 1) * m]`), in place; returns the `min(m, k) x k` upper-triangular
 /// factor `R` as a row-major `k x k` matrix (rows beyond `m` zero). Signs are those of
 /// LAPACK's `dgeqrf` (the diagonal may be negative).
+#[inline(always)]
 pub(crate) fn householder_r(a: &mut [f64], m: usize, k: usize) -> Vec<f64> {
     let mut r = vec![0.0; k * k];
     let steps = m.min(k);
@@ -58,6 +59,7 @@ pub(crate) fn merge_r(a: &[f64], b: &[f64], k: usize) -> Vec<f64> {
 }
 
 /// `a . b`, four accumulators (vectorizes).
+#[inline(always)]
 pub(crate) fn dot(a: &[f64], b: &[f64]) -> f64 {
     let mut acc = [0.0f64; 4];
     let (ca, cb) = (a.chunks_exact(4), b.chunks_exact(4));
@@ -75,6 +77,7 @@ pub(crate) fn dot(a: &[f64], b: &[f64]) -> f64 {
 }
 
 /// Euclidean norm, scaled so that it neither overflows nor underflows.
+#[inline(always)]
 pub(crate) fn norm2(v: &[f64]) -> f64 {
     let big = v.iter().fold(0.0f64, |m, x| m.max(x.abs()));
     if big == 0.0 || !big.is_finite() {
