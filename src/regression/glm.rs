@@ -456,11 +456,33 @@ impl GlmParams {
         for (row, &v) in y.iter().enumerate() {
             self.family.check_y(row, v)?;
         }
-        // Collinearity from the QR of the (unweighted) design, as least squares.
-        let k = design.k();
-        let r = design.qr()?;
-        check_rank(&r, k + 1, k, &design.names)?;
-        let n = design.n();
+        // Collinearity from the QR of the design, as least squares. On many rows an
+        // evenly strided subsample goes first: columns dependent on all rows are
+        // dependent on any subset, so a full-rank subsample clears the design; a
+        // rank-deficient one is checked (and named) on all rows.
+        let (n, k) = (design.n(), design.k());
+        let check_all = |d: &Design<'_>| -> Result<()> {
+            let r = d.qr()?;
+            check_rank(&r, k + 1, k, &d.names)
+        };
+        if n >= 4 * WARM_START_ROWS {
+            let rows: Vec<usize> = (0..n).step_by(n / WARM_START_ROWS).collect();
+            let sx = design.x.select(ndarray::Axis(0), &rows);
+            let sy: Vec<f64> = rows.iter().map(|&i| y[i]).collect();
+            let sw: Option<Vec<f64>> = trials.map(|t| rows.iter().map(|&i| t[i]).collect());
+            let sub = Design {
+                x: ndarray::CowArray::from(sx.view()),
+                y: &sy,
+                weights: sw.as_deref(),
+                intercept: design.intercept,
+                names: design.names.clone(),
+            };
+            if check_all(&sub).is_err() {
+                check_all(&design)?;
+            }
+        } else {
+            check_all(&design)?;
+        }
         let total: f64 = (0..n).map(|i| design.weight(i)).sum();
         let ybar = (0..n).map(|i| design.weight(i) * y[i]).sum::<f64>() / total;
         let (beta, iterations, cov) = if self.family == Family::Binomial {
