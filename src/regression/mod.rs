@@ -63,8 +63,6 @@ pub use ols::{
     Covariance, LinearRegression, LinearRegressionParams, LinearStatistics, RobustStandardErrors,
 };
 
-use crate::error::Result;
-
 /// The checks of a saved model's coefficients: finite, one name per coefficient, the
 /// first named `intercept` when one was fitted.
 #[cfg(feature = "serde")]
@@ -73,7 +71,7 @@ fn check_saved_coefficients(
     names: &[String],
     coefficients: &[f64],
     intercept: bool,
-) -> Result<()> {
+) -> crate::error::Result<()> {
     crate::validate::same_len("names", coefficients.len(), names.len())?;
     if coefficients.is_empty() {
         return Err(crate::Error::InvalidParameter {
