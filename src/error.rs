@@ -157,6 +157,20 @@ pub enum Error {
         reason: String,
     },
 
+    /// A column of a design matrix is constant (with an intercept) or a linear
+    /// combination of other columns, so its coefficient is not identified: least
+    /// squares and the GLMs report this instead of a table of NaN.
+    #[error("design column {column} {reason}")]
+    Collinear {
+        /// The column found dependent (the first, in design order, that is).
+        column: String,
+        /// The earlier columns it is a combination of (`intercept` for a constant
+        /// column; empty for a column of zeros).
+        with: Vec<String>,
+        /// What is wrong and what to do.
+        reason: String,
+    },
+
     /// A calendar date that does not exist or is outside the supported range.
     #[error("invalid date {year:04}-{month:02}-{day:02}")]
     InvalidDate {

@@ -197,6 +197,7 @@ pub mod model;
 pub mod period;
 pub mod profile;
 pub mod quality;
+pub mod regression;
 pub mod rfm;
 pub mod simulate;
 pub mod summary;

@@ -56,24 +56,20 @@ impl LogisticRegression {
     /// The coefficient table: estimates, odds ratios, and for unpenalized fits standard
     /// errors, z, two-sided p-values and 95% intervals; the intercept last.
     pub fn summary(&self) -> Vec<CoefficientRow> {
-        let normal = statrs::distribution::Normal::standard();
+        use crate::regression::{Reference, wald};
+        // The Wald inference the regression module's GLMs use (z tests).
+        let critical = Reference::Normal.critical(0.95);
         let mut rows = Vec::new();
         let mut push = |name: String, coef: f64, se: Option<f64>| {
-            use statrs::distribution::ContinuousCDF;
-            let z = se.map(|s| coef / s);
+            let w = se.and_then(|s| wald(coef, s, Reference::Normal, critical));
             rows.push(CoefficientRow {
                 name,
                 coefficient: coef,
                 odds_ratio: odds_ratio(coef),
                 standard_error: se,
-                z,
-                p_value: z.map(|z| 2.0 * normal.cdf(-z.abs())),
-                interval_95: se.map(|s| {
-                    (
-                        coef - 1.959_963_984_540_054 * s,
-                        coef + 1.959_963_984_540_054 * s,
-                    )
-                }),
+                z: w.map(|w| w.0),
+                p_value: w.map(|w| w.1),
+                interval_95: w.map(|w| w.2),
             });
         };
         let se = self.report.standard_errors.as_deref();
