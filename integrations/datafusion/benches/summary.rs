@@ -46,7 +46,9 @@ fn summary(c: &mut Criterion) {
                         Arc::new(Int64Array::from_iter_values(
                             ids[s..e].iter().map(|&c| c as i64),
                         )),
-                        Arc::new(Date32Array::from_iter_values(days[s..e].iter().map(|d| d.0))),
+                        Arc::new(Date32Array::from_iter_values(
+                            days[s..e].iter().map(|d| d.0),
+                        )),
                         Arc::new(Float64Array::from(amounts[s..e].to_vec())),
                     ];
                     RecordBatch::try_new(schema.clone(), columns).expect("batch")
@@ -69,7 +71,8 @@ fn summary(c: &mut Criterion) {
         .worker_threads(cores)
         .build()
         .expect("runtime");
-    let sql = "SELECT customer, customer_summary(day, amount) AS s FROM purchases GROUP BY customer";
+    let sql =
+        "SELECT customer, customer_summary(day, amount) AS s FROM purchases GROUP BY customer";
 
     let mut g = c.benchmark_group("synthetic-1M summary");
     g.sample_size(10);

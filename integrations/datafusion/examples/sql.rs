@@ -38,23 +38,30 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .chunks(rows.len().div_ceil(8))
         .map(|part| {
             let columns: Vec<ArrayRef> = vec![
-                Arc::new(Int64Array::from_iter_values(part.iter().map(|t| t.customer as i64))),
+                Arc::new(Int64Array::from_iter_values(
+                    part.iter().map(|t| t.customer as i64),
+                )),
                 Arc::new(Date32Array::from_iter_values(part.iter().map(|t| t.day.0))),
-                Arc::new(Float64Array::from_iter_values(part.iter().map(|t| t.amount))),
+                Arc::new(Float64Array::from_iter_values(
+                    part.iter().map(|t| t.amount),
+                )),
             ];
             RecordBatch::try_new(schema.clone(), columns).map(|b| vec![b])
         })
         .collect::<Result<_, _>>()?;
     let mut ctx = SessionContext::new_with_config(SessionConfig::new().with_target_partitions(8));
-    ctx.register_table("purchases", Arc::new(MemTable::try_new(schema, partitions)?))?;
+    ctx.register_table(
+        "purchases",
+        Arc::new(MemTable::try_new(schema, partitions)?),
+    )?;
 
     // The summary: weekly time units, observed to day 728 (Date32 day numbers).
     let params = SummaryParams::new(Day(728)).time_unit_days(7.0);
     register(&mut ctx, &Functions::new().summary(&params)?)?;
     ctx.sql(
-        "CREATE VIEW summary AS SELECT customer, s['frequency'] AS frequency, \
-         s['recency'] AS recency, s['T'] AS \"T\", s['monetary_value'] AS monetary_value, \
-         s['orders'] AS orders, s['total_spend'] AS total_spend \
+        "CREATE VIEW summary AS SELECT customer, get_field(s, 'frequency') AS frequency, \
+         get_field(s, 'recency') AS recency, get_field(s, 'T') AS \"T\", get_field(s, 'monetary_value') AS monetary_value, \
+         get_field(s, 'orders') AS orders, get_field(s, 'total_spend') AS total_spend \
          FROM (SELECT customer, customer_summary(day, amount) AS s FROM purchases GROUP BY customer) \
          WHERE s IS NOT NULL",
     )
@@ -87,15 +94,21 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // The same summary in one process, for the spend model and a check.
     let core = TransactionLog::new(&rows)?.summarize(&params)?;
     let local = BetaGeo::params().fit(&core)?;
-    assert!((local.r() - bg.r()).abs() <= 1e-10 * bg.r(), "the engine's fit is the in-memory fit");
+    assert!(
+        (local.r() - bg.r()).abs() <= 1e-10 * bg.r(),
+        "the engine's fit is the in-memory fit"
+    );
     let gg = GammaGamma::params().eligible_only(true).fit(&core)?;
 
     // Scoring in SQL with the fitted parameters.
     register(
         &mut ctx,
-        &Functions::new()
-            .purchase_model(&bg)
-            .clv(&bg, &gg, Valuation::monthly(12, 0.01), &params)?,
+        &Functions::new().purchase_model(&bg).clv(
+            &bg,
+            &gg,
+            Valuation::monthly(12, 0.01),
+            &params,
+        )?,
     )?;
     let scored = ctx
         .sql(
@@ -108,6 +121,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .await?
         .collect()
         .await?;
-    println!("Most valuable customers:\n{}", pretty_format_batches(&scored)?);
+    println!(
+        "Most valuable customers:\n{}",
+        pretty_format_batches(&scored)?
+    );
     Ok(())
 }

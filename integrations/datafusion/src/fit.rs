@@ -41,8 +41,10 @@ use patronage::summary::CustomerSummary;
 pub fn compressed_histories_sql(table: &str, summary_column: Option<&str>) -> String {
     let fields = match summary_column {
         None => "frequency, recency, \"T\"".to_string(),
+        // get_field: what `s['frequency']` plans to, without the nested-expression
+        // planner (a DataFusion feature the session may not have).
         Some(s) => format!(
-            "{s}['frequency'] AS frequency, {s}['recency'] AS recency, {s}['T'] AS \"T\""
+            "get_field({s}, 'frequency') AS frequency, get_field({s}, 'recency') AS recency, get_field({s}, 'T') AS \"T\""
         ),
     };
     format!(
@@ -90,9 +92,7 @@ impl CompressedHistories {
         for b in batches {
             let column = |name: &str| -> Result<Vec<f64>> {
                 let c = b.column_by_name(name).ok_or_else(|| {
-                    DataFusionError::Execution(format!(
-                        "compressed histories: no column `{name}`"
-                    ))
+                    DataFusionError::Execution(format!("compressed histories: no column `{name}`"))
                 })?;
                 if c.null_count() > 0 {
                     return Err(DataFusionError::Execution(format!(
@@ -221,5 +221,7 @@ pub async fn fit_pareto_nbd(
     table: &str,
     params: &ParetoNbdParams,
 ) -> Result<ParetoNbd> {
-    compressed_histories(ctx, table).await?.fit_pareto_nbd(params)
+    compressed_histories(ctx, table)
+        .await?
+        .fit_pareto_nbd(params)
 }

@@ -22,10 +22,10 @@ use datafusion_common::{DataFusionError, Result};
 use datafusion_expr::{
     ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility,
 };
+use patronage::Day;
 use patronage::clv::value::Valuation;
 use patronage::clv::{GammaGamma, PurchaseModel};
 use patronage::summary::{SummaryParams, SummaryRow};
-use patronage::Day;
 
 /// The SQL name of [`p_alive_udf`].
 pub const P_ALIVE: &str = "p_alive";
@@ -198,7 +198,8 @@ impl<M: Model> Score for Expected<M> {
         &["t", "x", "t_x", "T"]
     }
     fn score(&self, a: &[f64]) -> patronage::Result<f64> {
-        self.0.conditional_expected_purchases(a[0], a[1], a[2], a[3])
+        self.0
+            .conditional_expected_purchases(a[0], a[1], a[2], a[3])
     }
     fn same(&self, other: &dyn std::any::Any) -> bool {
         other.downcast_ref::<Self>() == Some(self)

@@ -14,8 +14,8 @@ use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
 use arrow::array::{
-    Array, ArrayRef, AsArray, BooleanArray, Date32Array, Decimal128Array, Float64Array,
-    Int32Array, Int64Array, ListArray, StructArray, UInt32Array,
+    Array, ArrayRef, AsArray, BooleanArray, Date32Array, Decimal128Array, Float64Array, Int32Array,
+    Int64Array, ListArray, StructArray, UInt32Array,
 };
 use arrow::buffer::{NullBuffer, OffsetBuffer};
 use arrow::datatypes::{DataType, Date32Type, Field, FieldRef, Fields, Float64Type, Int32Type};
@@ -23,8 +23,7 @@ use datafusion_common::{DataFusionError, Result, ScalarValue};
 use datafusion_expr::function::{AccumulatorArgs, StateFieldsArgs};
 use datafusion_expr::utils::format_state_name;
 use datafusion_expr::{
-    Accumulator, AggregateUDF, AggregateUDFImpl, EmitTo, GroupsAccumulator, Signature,
-    Volatility,
+    Accumulator, AggregateUDF, AggregateUDFImpl, EmitTo, GroupsAccumulator, Signature, Volatility,
 };
 use patronage::summary::{PartialSummary, PartialSummaryParts, SummaryParams, SummaryRow};
 use patronage::transactions::{Day, MAX_AMOUNT};
@@ -451,8 +450,12 @@ fn decode_states(
     let orders = orders
         .as_primitive_opt::<arrow::datatypes::UInt32Type>()
         .ok_or_else(|| bad("orders"))?;
-    let first = first.as_primitive_opt::<Int32Type>().ok_or_else(|| bad("first_day"))?;
-    let last = last.as_primitive_opt::<Int32Type>().ok_or_else(|| bad("last_day"))?;
+    let first = first
+        .as_primitive_opt::<Int32Type>()
+        .ok_or_else(|| bad("first_day"))?;
+    let last = last
+        .as_primitive_opt::<Int32Type>()
+        .ok_or_else(|| bad("last_day"))?;
     let (po, so) = (periods.value_offsets(), spends.value_offsets());
     for row in 0..periods.len() {
         if periods.is_null(row) {
@@ -516,7 +519,11 @@ fn encode_results(rows: &[Option<SummaryRow>], day_type: &DataType) -> Result<St
         .iter()
         .any(Option::is_none)
         .then(|| NullBuffer::from_iter(rows.iter().map(Option::is_some)));
-    Ok(StructArray::try_new(result_fields(day_type), columns, nulls)?)
+    Ok(StructArray::try_new(
+        result_fields(day_type),
+        columns,
+        nulls,
+    )?)
 }
 
 fn finish(state: &PartialSummary, params: &SummaryParams) -> Result<Option<SummaryRow>> {
@@ -592,7 +599,9 @@ impl GroupsAccumulator for SummaryGroupsAccumulator {
         let groups = &mut self.groups;
         decode_states(values, |row, state| {
             let g = *group_indices.get(row).ok_or_else(|| {
-                DataFusionError::Internal(format!("{CUSTOMER_SUMMARY}: state row {row} has no group"))
+                DataFusionError::Internal(format!(
+                    "{CUSTOMER_SUMMARY}: state row {row} has no group"
+                ))
             })?;
             groups[g].merge(&state);
             Ok(())
@@ -621,7 +630,8 @@ impl GroupsAccumulator for SummaryGroupsAccumulator {
 
     fn size(&self) -> usize {
         self.groups.capacity() * std::mem::size_of::<PartialSummary>()
-            + self.entries * (std::mem::size_of::<(i64, i128)>() + std::mem::size_of::<(Day, Day)>())
+            + self.entries
+                * (std::mem::size_of::<(i64, i128)>() + std::mem::size_of::<(Day, Day)>())
     }
 }
 
@@ -654,7 +664,8 @@ impl Accumulator for SummaryAccumulator {
 
     fn size(&self) -> usize {
         std::mem::size_of_val(self)
-            + self.entries * (std::mem::size_of::<(i64, i128)>() + std::mem::size_of::<(Day, Day)>())
+            + self.entries
+                * (std::mem::size_of::<(i64, i128)>() + std::mem::size_of::<(Day, Day)>())
     }
 
     fn state(&mut self) -> Result<Vec<ScalarValue>> {

@@ -32,7 +32,10 @@ struct Bits {
 }
 
 /// The core crate's summary, by customer id.
-fn core_summary(rows: &[patronage::Transaction<u64>], params: &SummaryParams) -> HashMap<u64, Bits> {
+fn core_summary(
+    rows: &[patronage::Transaction<u64>],
+    params: &SummaryParams,
+) -> HashMap<u64, Bits> {
     let log = TransactionLog::new(rows).expect("log");
     let s = log.summarize(params).expect("summary");
     let (orders, spend) = (s.orders().expect("orders"), s.total_spend().expect("spend"));
@@ -121,12 +124,19 @@ async fn check(
 ) {
     let ctx = common::session(target_partitions);
     ctx.register_udaf(customer_summary_udaf(params).expect("udaf"));
-    ctx.register_table("purchases", Arc::new(common::table(rows, partitions, 997, date32)))
-        .expect("register");
+    ctx.register_table(
+        "purchases",
+        Arc::new(common::table(rows, partitions, 997, date32)),
+    )
+    .expect("register");
     let (got, nulls) = sql_summary(&ctx, QUERY).await;
     let want = core_summary(rows, params);
     let customers: std::collections::HashSet<u64> = rows.iter().map(|t| t.customer).collect();
-    assert_eq!(got.len(), want.len(), "customers with a purchase in the window");
+    assert_eq!(
+        got.len(),
+        want.len(),
+        "customers with a purchase in the window"
+    );
     assert_eq!(got.len() + nulls, customers.len());
     for (c, w) in &want {
         assert_eq!(got.get(c), Some(w), "customer {c}");
@@ -140,7 +150,9 @@ async fn sql_equals_core_bit_for_bit_on_any_partitioning() {
     // Daily periods with the window cut short (rows after day 500 are ignored), and
     // weekly periods reported in weeks.
     let daily = SummaryParams::new(Day(500));
-    let weekly = SummaryParams::new(Day(728)).period_days(7).time_unit_days(7.0);
+    let weekly = SummaryParams::new(Day(728))
+        .period_days(7)
+        .time_unit_days(7.0);
     for params in [daily, weekly] {
         for (partitions, target) in [(8, 8), (13, 4), (1, 1)] {
             check(&rows, &params, partitions, target, true).await;
@@ -210,7 +222,8 @@ fn small_table(day: ArrayRef, amount: ArrayRef) -> MemTable {
 async fn error_of(day: ArrayRef, amount: ArrayRef) -> String {
     let ctx = common::session(2);
     ctx.register_udaf(customer_summary_udaf(&SummaryParams::new(Day(100))).expect("udaf"));
-    ctx.register_table("t", Arc::new(small_table(day, amount))).expect("register");
+    ctx.register_table("t", Arc::new(small_table(day, amount)))
+        .expect("register");
     let sql = "SELECT customer, customer_summary(order_day, price) FROM t GROUP BY customer";
     match ctx.sql(sql).await {
         Err(e) => e.to_string(),
@@ -224,8 +237,7 @@ async fn error_of(day: ArrayRef, amount: ArrayRef) -> String {
 #[tokio::test]
 async fn bad_input_is_an_error_naming_the_column() {
     let days = || -> ArrayRef { Arc::new(Int32Array::from(vec![1, 2, 3, 4])) };
-    let amounts =
-        |v: Vec<Option<f64>>| -> ArrayRef { Arc::new(Float64Array::from(v)) as ArrayRef };
+    let amounts = |v: Vec<Option<f64>>| -> ArrayRef { Arc::new(Float64Array::from(v)) as ArrayRef };
     let ok = [Some(1.0), Some(2.0), Some(3.0)];
     let with = |x: Option<f64>| amounts(ok.iter().copied().chain([x]).collect());
     for (amount, what) in [
@@ -259,15 +271,28 @@ async fn other_numeric_amounts_are_converted_and_a_window_without_purchases_is_n
     let ctx = common::session(2);
     ctx.register_udaf(customer_summary_udaf(&SummaryParams::new(Day(100))).expect("udaf"));
     // customer 0: days 10 and 500 (after the end); customer 1: days 20 and 30.
-    ctx.register_table("t", Arc::new(small_table(day, amount))).expect("register");
+    ctx.register_table("t", Arc::new(small_table(day, amount)))
+        .expect("register");
     let sql = "SELECT customer, customer_summary(order_day, price) AS s FROM t \
                WHERE order_day > 15 OR customer = 1 GROUP BY customer ORDER BY customer";
-    let batches = ctx.sql(sql).await.expect("plan").collect().await.expect("run");
+    let batches = ctx
+        .sql(sql)
+        .await
+        .expect("plan")
+        .collect()
+        .await
+        .expect("run");
     let b = &batches[0];
     let s = b.column(1).as_struct();
     assert!(s.is_null(0)); // customer 0 kept only day 500, after the observation end
-    let f = s.column_by_name("frequency").expect("frequency").as_primitive::<Float64Type>();
+    let f = s
+        .column_by_name("frequency")
+        .expect("frequency")
+        .as_primitive::<Float64Type>();
     assert_eq!(f.value(1), 1.0);
-    let spend = s.column_by_name("total_spend").expect("spend").as_primitive::<Float64Type>();
+    let spend = s
+        .column_by_name("total_spend")
+        .expect("spend")
+        .as_primitive::<Float64Type>();
     assert_eq!(spend.value(1), 18.0);
 }

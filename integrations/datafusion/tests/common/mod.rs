@@ -21,13 +21,12 @@ pub fn purchases(n: usize, seed: u64) -> Vec<Transaction<u64>> {
 
 /// The rows as `partitions` partitions of batches of at most `batch` rows, with
 /// columns customer (Int64), day (Date32 or Int32) and amount (Float64).
-pub fn table(
-    rows: &[Transaction<u64>],
-    partitions: usize,
-    batch: usize,
-    date32: bool,
-) -> MemTable {
-    let day_type = if date32 { DataType::Date32 } else { DataType::Int32 };
+pub fn table(rows: &[Transaction<u64>], partitions: usize, batch: usize, date32: bool) -> MemTable {
+    let day_type = if date32 {
+        DataType::Date32
+    } else {
+        DataType::Int32
+    };
     let schema = Arc::new(Schema::new(vec![
         Field::new("customer", DataType::Int64, false),
         Field::new("day", day_type, true),
