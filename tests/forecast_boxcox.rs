@@ -206,7 +206,7 @@ fn arima_on_the_box_cox_scale_matches_r() {
         .biasadj(true)
         .fit(&ap)
         .unwrap();
-    assert_close(&own.inner().coefficients(), &coef, 1e-3, "coef");
+    assert_close(own.inner().coefficients(), &coef, 1e-3, "coef");
     let f = own.forecast(24, &[0.8, 0.95]).unwrap();
     assert_close(
         &f.mean,
