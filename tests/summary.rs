@@ -387,6 +387,31 @@ proptest! {
         prop_assert_eq!(one, from_parts);
     }
 
+    /// A state taken apart ([`PartialSummary::into_parts`]) and rebuilt, with or
+    /// without its per-period days (as a query engine's state columns may carry it),
+    /// merges and finishes exactly as the original.
+    #[test]
+    fn parts_round_trip_and_merge_exactly(rows in arb_rows(), split in 0usize..80, period in 1u32..8, end in 0i32..45, refunds in any::<bool>()) {
+        use patronage::summary::PartialSummaryParts;
+        let params = SummaryParams::new(Day(end)).period_days(period).time_unit_days(7.0);
+        let (mut a, mut b) = (PartialSummary::default(), PartialSummary::default());
+        for (i, &(_, d, cents)) in rows.iter().enumerate() {
+            let amount = if refunds && cents % 7 == 0 { -(cents as f64) / 100.0 } else { cents as f64 / 100.0 };
+            if i < split { &mut a } else { &mut b }.update(&params, Day(d), amount);
+        }
+        let rebuilt = PartialSummary::try_from(a.clone().into_parts()).unwrap();
+        prop_assert_eq!(&rebuilt, &a);
+        let without_days = |s: &PartialSummary| PartialSummary::try_from(PartialSummaryParts { bounds: Vec::new(), ..s.clone().into_parts() }).unwrap();
+        let mut want = a.clone();
+        want.merge(&b);
+        let mut got = without_days(&a);
+        got.merge(&without_days(&b));
+        prop_assert_eq!(got.finish(&params).unwrap(), want.finish(&params).unwrap());
+        for policy in [patronage::Returns::Separate, patronage::Returns::Reject] {
+            prop_assert_eq!(got.finish_with(&params, policy).unwrap(), want.finish_with(&params, policy).unwrap());
+        }
+    }
+
     /// Summarizing into a previous summary (longer, shorter, from a table or from
     /// another log) gives exactly the fresh summary; on error the previous one is kept.
     #[test]

@@ -212,7 +212,21 @@ impl SummaryParams {
         (i64::from(day.0) - i64::from(self.origin.0)).div_euclid(i64::from(self.period_days.max(1)))
     }
 
-    fn validate(&self) -> Result<()> {
+    /// Checks the params as [`TransactionLog::summarize`] does before it summarizes:
+    /// for callers that take params once and use them later (a query engine's
+    /// aggregate, say), so that a bad value fails when it is given.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] for a zero period or a time unit that is not
+    /// positive and finite.
+    ///
+    /// ```
+    /// use patronage::{summary::SummaryParams, transactions::Day};
+    /// assert!(SummaryParams::new(Day(100)).validate().is_ok());
+    /// assert!(SummaryParams::new(Day(100)).period_days(0).validate().is_err());
+    /// assert!(SummaryParams::new(Day(100)).time_unit_days(f64::NAN).validate().is_err());
+    /// ```
+    pub fn validate(&self) -> Result<()> {
         if self.period_days == 0 {
             return Err(Error::InvalidParameter {
                 name: "period_days",
@@ -1411,4 +1425,4 @@ fn window_stats_returns(
 }
 
 mod partial;
-pub use partial::PartialSummary;
+pub use partial::{PartialSummary, PartialSummaryParts};

@@ -50,7 +50,7 @@ use super::*;
 #[cfg_attr(
     feature = "serde",
     derive(serde::Serialize, serde::Deserialize),
-    serde(try_from = "RawPartialSummary")
+    serde(try_from = "PartialSummaryParts")
 )]
 pub struct PartialSummary {
     /// (period, spend in micro-units) of the periods with a purchase row, sorted by
@@ -72,28 +72,91 @@ pub struct PartialSummary {
 
 /// The largest period magnitude: the period of an `i32` day counted from an `i32`
 /// origin, in periods of at least one day.
-#[cfg(feature = "serde")]
 const MAX_PERIOD: u64 = u32::MAX as u64;
 
-/// [`PartialSummary`] as written to a file, before its checks.
-#[cfg(feature = "serde")]
-#[derive(serde::Deserialize)]
-struct RawPartialSummary {
-    periods: Vec<(i64, i128)>,
-    orders: u32,
-    first_day: Option<Day>,
-    last_day: Option<Day>,
-    #[serde(default)]
-    bounds: Vec<(Day, Day)>,
-    #[serde(default)]
-    refunds: Vec<(i64, i128, u32)>,
+/// The raw state of a [`PartialSummary`], field by field: what a query engine stores
+/// as an aggregate's intermediate state (in its own columnar types) and rebuilds the
+/// partial from on another partition or machine.
+///
+/// [`PartialSummary::into_parts`] takes a state apart and
+/// `PartialSummary::try_from(parts)` rebuilds it, with the checks a state read with
+/// serde gets (see [`PartialSummary`]), so a rebuilt state merges and finishes exactly
+/// as the original. Money is in integer micro-units (1e-6 of a currency unit).
+///
+/// ```
+/// use patronage::summary::{PartialSummary, PartialSummaryParts, SummaryParams};
+/// use patronage::transactions::Day;
+/// let params = SummaryParams::new(Day(30));
+/// let mut a = PartialSummary::default();
+/// a.update(&params, Day(2), 10.0);
+/// a.update(&params, Day(9), 2.5);
+/// let parts = a.clone().into_parts();
+/// assert_eq!(parts.periods, vec![(-2, 10_000_000), (5, 2_500_000)]); // origin Day(4)
+/// assert_eq!((parts.orders, parts.first_day, parts.last_day), (2, Some(Day(2)), Some(Day(9))));
+/// let rebuilt = PartialSummary::try_from(parts)?;
+/// assert_eq!(rebuilt, a);
+/// let broken = PartialSummaryParts { orders: 0, ..a.into_parts() };
+/// assert!(PartialSummary::try_from(broken).is_err()); // two periods need two orders
+/// # Ok::<(), patronage::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Deserialize))]
+pub struct PartialSummaryParts {
+    /// (period, spend in micro-units) of the periods with a purchase row, sorted by
+    /// period, periods distinct.
+    pub periods: Vec<(i64, i128)>,
+    /// Purchase rows (saturating at `u32::MAX`).
+    pub orders: u32,
+    /// The first purchase day; `None` exactly when `periods` is empty.
+    pub first_day: Option<Day>,
+    /// The last purchase day; `None` exactly when `periods` is empty.
+    pub last_day: Option<Day>,
+    /// The first and last purchase day of each period of `periods`, aligned with it;
+    /// may be empty (the days are then known only for the first and last period, which
+    /// suffices for every policy but [`Returns::Net`] with refunds cancelling a
+    /// boundary period).
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub bounds: Vec<(Day, Day)>,
+    /// (period, refunded micro-units, refund rows) of the periods with a refund row,
+    /// sorted by period, periods distinct.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub refunds: Vec<(i64, i128, u32)>,
 }
 
-#[cfg(feature = "serde")]
-impl TryFrom<RawPartialSummary> for PartialSummary {
+impl PartialSummary {
+    /// Takes the state apart into its raw fields ([`PartialSummaryParts`]), to store it
+    /// in another form (an Arrow aggregate state, say) and rebuild it with
+    /// `PartialSummary::try_from`.
+    ///
+    /// ```
+    /// use patronage::summary::{PartialSummary, SummaryParams};
+    /// use patronage::transactions::Day;
+    /// let mut a = PartialSummary::default();
+    /// a.update(&SummaryParams::new(Day(30)), Day(4), 1.25);
+    /// let parts = a.into_parts();
+    /// assert_eq!((parts.periods, parts.orders), (vec![(0, 1_250_000)], 1));
+    /// ```
+    pub fn into_parts(self) -> PartialSummaryParts {
+        PartialSummaryParts {
+            periods: self.periods,
+            orders: self.orders,
+            first_day: self.first_day,
+            last_day: self.last_day,
+            bounds: self.bounds,
+            refunds: self.refunds,
+        }
+    }
+}
+
+/// Rebuilds a state from its raw fields, checked as a state read with serde is.
+///
+/// # Errors
+/// [`Error::InvalidValue`], [`Error::InvalidParameter`] or [`Error::Negative`] naming
+/// the field that breaks the rules in [`PartialSummary`]'s docs.
+impl TryFrom<PartialSummaryParts> for PartialSummary {
     type Error = Error;
 
-    fn try_from(raw: RawPartialSummary) -> Result<PartialSummary> {
+    fn try_from(raw: PartialSummaryParts) -> Result<PartialSummary> {
         use crate::validate::{invalid_parameter, invalid_value};
         let mut total: i128 = 0;
         for (row, &(period, spend)) in raw.periods.iter().enumerate() {
@@ -211,8 +274,7 @@ impl TryFrom<RawPartialSummary> for PartialSummary {
 /// A loaded state's per-period purchase days: none (a file written before returns
 /// policies), or one (first, last) pair per period, increasing, from the state's first
 /// to its last day.
-#[cfg(feature = "serde")]
-fn check_bounds(raw: &RawPartialSummary) -> Result<()> {
+fn check_bounds(raw: &PartialSummaryParts) -> Result<()> {
     use crate::validate::invalid_value;
     if raw.bounds.is_empty() {
         return Ok(());
@@ -247,7 +309,6 @@ fn check_bounds(raw: &RawPartialSummary) -> Result<()> {
 /// A loaded state's refunds: periods sorted, distinct and those of `i32` days; at
 /// least one row per period and at most that many rows of
 /// [`MAX_AMOUNT`](crate::transactions::MAX_AMOUNT) refunded.
-#[cfg(feature = "serde")]
 fn check_refunds(refunds: &[(i64, i128, u32)]) -> Result<()> {
     use crate::validate::invalid_value;
     for (row, &(period, amount, count)) in refunds.iter().enumerate() {
