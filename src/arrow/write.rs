@@ -307,7 +307,7 @@ impl<'a, C: ArrowId> CustomerTable<'a, C> {
         let mut columns = Vec::with_capacity(self.columns.len() + 1);
         columns.push(ids);
         columns.extend(self.columns);
-        let schema = Schema::new_with_metadata(fields, self.metadata);
+        let schema = Schema::new_with_metadata(fields, self.metadata.into_iter().collect());
         RecordBatch::try_new(Arc::new(schema), columns).map_err(|e| Error::Column {
             column: self.id_column,
             row: None,
