@@ -10,11 +10,14 @@
 //!   number of partitions gives bit for bit the summary
 //!   [`TransactionLog::summarize`](patronage::TransactionLog::summarize) gives in one
 //!   process.
-//! - [`p_alive_udf`], [`expected_purchases_udf`], [`clv_udf`]: scoring with a fitted
-//!   model's parameters given once, when the function is created.
+//! - [`p_alive_udf`], [`expected_purchases_udf`], [`clv_udf`], [`churn_probability_udf`],
+//!   [`cluster_udf`], [`rfm_segment_udf`]: scoring with a fitted model's parameters
+//!   given once, when the function is created.
 //! - [`fit`]: the compressed table of distinct histories by a `GROUP BY` in the engine,
 //!   and the core crate's BG/NBD or Pareto/NBD fit on it (the in-memory fit's
 //!   parameters).
+//! - `kmeans::fit_kmeans` (feature `session`): k-means over a table, seeded on a
+//!   sample, with Lloyd's steps as aggregate queries in the engine.
 //! - [`register`]: all of it in a session (or any
 //!   [`FunctionRegistry`]) in one call.
 //!
@@ -46,15 +49,23 @@ use std::sync::Arc;
 use datafusion_common::Result;
 use datafusion_expr::registry::FunctionRegistry;
 use datafusion_expr::{AggregateUDF, ScalarUDF};
+use patronage::churn::LogisticRegression;
 use patronage::clv::GammaGamma;
 use patronage::clv::value::Valuation;
+use patronage::rfm::{RfmModel, SegmentMap};
+use patronage::segment::FittedKMeans;
 use patronage::summary::SummaryParams;
 
 pub mod fit;
+#[cfg(feature = "session")]
+pub mod kmeans;
 pub mod score;
 pub mod summary;
 
-pub use score::{Model, clv_udf, expected_purchases_udf, p_alive_udf};
+pub use score::{
+    Model, churn_probability_udf, cluster_udf, clv_udf, expected_purchases_udf, p_alive_udf,
+    rfm_segment_udf,
+};
 pub use summary::{CUSTOMER_SUMMARY, CustomerSummaryUdaf, SUMMARY_FIELDS, customer_summary_udaf};
 
 /// The functions to add to a session with [`register`]: the summary aggregate and the
@@ -102,6 +113,24 @@ impl Functions {
         self.scalars
             .push(clv_udf(purchases, spend, valuation, params)?);
         Ok(self)
+    }
+
+    /// Adds `churn_probability(x0, x1, ...)` ([`churn_probability_udf`]).
+    pub fn churn_model(mut self, model: &LogisticRegression) -> Self {
+        self.scalars.push(churn_probability_udf(model));
+        self
+    }
+
+    /// Adds `cluster(x0, x1, ...)` ([`cluster_udf`]).
+    pub fn clusters(mut self, model: &FittedKMeans) -> Self {
+        self.scalars.push(cluster_udf(model));
+        self
+    }
+
+    /// Adds `rfm_segment(recency_days, frequency, monetary)` ([`rfm_segment_udf`]).
+    pub fn rfm_segments(mut self, model: &RfmModel, segments: &SegmentMap) -> Self {
+        self.scalars.push(rfm_segment_udf(model, segments));
+        self
     }
 
     /// Adds any other aggregate (a renamed summary, say).

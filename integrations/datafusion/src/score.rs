@@ -4,9 +4,15 @@
 //! - `p_alive(x, t_x, T)`: [`PurchaseModel::probability_alive`];
 //! - `expected_purchases(t, x, t_x, T)`: [`PurchaseModel::conditional_expected_purchases`];
 //! - `clv(x, t_x, T, monetary_value)`: [`Valuation::value_of`] with a purchase model and
-//!   a [`GammaGamma`] spend model.
+//!   a [`GammaGamma`] spend model;
+//! - `churn_probability(x0, x1, ...)`: a fitted [`LogisticRegression`]'s probability;
+//! - `cluster(x0, x1, ...)`: a fitted k-means model's nearest centroid ([`FittedKMeans`]);
+//! - `rfm_segment(recency_days, frequency, monetary)`: the segment name of the RFM cell
+//!   under a fitted scorer ([`RfmModel`]) and a [`SegmentMap`].
 //!
-//! Each value is the core crate's own for the same arguments, bit for bit. Arguments
+//! Each value is the core crate's own for the same arguments, bit for bit: the
+//! function scores each batch's rows (those without a NULL argument) with the core
+//! crate's own batch or row function. Arguments
 //! are `DOUBLE` (other numeric types are converted); a NULL argument gives a NULL
 //! score (a customer without a purchase in the window has a NULL summary), and an
 //! invalid history (recency above T, a fractional frequency, ...) is an execution error
@@ -16,15 +22,20 @@ use std::fmt::Debug;
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
-use arrow::array::{Array, ArrayRef, AsArray, Float64Array};
+use arrow::array::{Array, ArrayRef, AsArray, Float64Array, Int64Array, StringArray};
 use arrow::datatypes::{DataType, Float64Type};
 use datafusion_common::{DataFusionError, Result};
 use datafusion_expr::{
     ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility,
 };
 use patronage::Day;
+use patronage::churn::LogisticRegression;
 use patronage::clv::value::Valuation;
 use patronage::clv::{GammaGamma, PurchaseModel};
+use patronage::model::{Classifier, Clusterer};
+use patronage::ndarray::{Array2, ArrayView2, Axis, Slice};
+use patronage::rfm::{RfmModel, SegmentMap};
+use patronage::segment::FittedKMeans;
 use patronage::summary::{SummaryParams, SummaryRow};
 
 /// The SQL name of [`p_alive_udf`].
@@ -33,21 +44,58 @@ pub const P_ALIVE: &str = "p_alive";
 pub const EXPECTED_PURCHASES: &str = "expected_purchases";
 /// The SQL name of [`clv_udf`].
 pub const CLV: &str = "clv";
+/// The SQL name of [`churn_probability_udf`].
+pub const CHURN_PROBABILITY: &str = "churn_probability";
+/// The SQL name of [`cluster_udf`].
+pub const CLUSTER: &str = "cluster";
+/// The SQL name of [`rfm_segment_udf`].
+pub const RFM_SEGMENT: &str = "rfm_segment";
 
-/// What a scoring function computes from its `f64` arguments.
+/// What a scoring function computes: the scores of a batch's rows (those without a
+/// NULL argument), packed as the rows of a matrix with one column per argument.
 trait Score: Debug + Send + Sync + 'static {
     /// The SQL name.
     fn name(&self) -> &str;
     /// The argument names, for signatures and errors.
-    fn arguments(&self) -> &'static [&'static str];
-    /// The score of one row's arguments.
-    fn score(&self, args: &[f64]) -> patronage::Result<f64>;
+    fn arguments(&self) -> Vec<String>;
+    /// The SQL type of the scores.
+    fn return_type(&self) -> DataType {
+        DataType::Float64
+    }
+    /// The scores of the rows of `x`.
+    fn score_rows(&self, x: ArrayView2<'_, f64>) -> patronage::Result<Scores<'_>>;
     /// Equality and hashing of the parameters (for DataFusion's plan comparisons).
     fn same(&self, other: &dyn std::any::Any) -> bool;
     fn hash_params(&self, state: &mut dyn Hasher);
 }
 
-/// A scalar UDF computing a [`Score`] row by row.
+/// A batch's scores, one per packed row.
+enum Scores<'a> {
+    /// `DOUBLE` scores (probabilities, expectations, values).
+    Float(Vec<f64>),
+    /// `BIGINT` labels (a cluster).
+    Int(Vec<i64>),
+    /// `VARCHAR` labels (a segment's name).
+    Text(Vec<&'a str>),
+}
+
+/// The scores of each row computed one at a time by `f`.
+fn row_by_row(
+    x: ArrayView2<'_, f64>,
+    f: impl Fn(&[f64]) -> patronage::Result<f64>,
+) -> patronage::Result<Scores<'static>> {
+    let mut row = vec![0.0; x.ncols()];
+    let mut out = Vec::with_capacity(x.nrows());
+    for r in x.rows() {
+        for (v, a) in row.iter_mut().zip(r) {
+            *v = *a;
+        }
+        out.push(f(&row)?);
+    }
+    Ok(Scores::Float(out))
+}
+
+/// A scalar UDF computing a [`Score`] batch by batch.
 #[derive(Debug)]
 struct ScoreUdf<S: Score> {
     score: S,
@@ -60,6 +108,37 @@ impl<S: Score> ScoreUdf<S> {
             score,
             signature: Signature::user_defined(Volatility::Immutable),
         })
+    }
+
+    /// The execution error for a batch the score rejected: the first row that fails on
+    /// its own, with its arguments and columns named (the batch is scored once; only a
+    /// failing batch is re-read row by row).
+    fn locate(
+        &self,
+        x: ArrayView2<'_, f64>,
+        rows: &[usize],
+        args: &ScalarFunctionArgs,
+        error: patronage::Error,
+    ) -> DataFusionError {
+        let name = self.score.name();
+        for (r, &row) in rows.iter().enumerate() {
+            let one = x.slice_axis(Axis(0), Slice::from(r..r + 1));
+            if let Err(e) = self.score.score_rows(one) {
+                let named: Vec<String> = self
+                    .score
+                    .arguments()
+                    .iter()
+                    .zip(&args.arg_fields)
+                    .zip(one.row(0))
+                    .map(|((name, field), v)| format!("{name} = {v} (`{}`)", field.name()))
+                    .collect();
+                return DataFusionError::Execution(format!(
+                    "{name}: row {row} of its batch ({}): {e}",
+                    named.join(", ")
+                ));
+            }
+        }
+        DataFusionError::Execution(format!("{name}: {error}"))
     }
 }
 
@@ -98,7 +177,7 @@ impl<S: Score> ScalarUDFImpl for ScoreUdf<S> {
                 arg_types.len()
             )));
         }
-        for (t, name) in arg_types.iter().zip(names) {
+        for (t, name) in arg_types.iter().zip(&names) {
             if !(t.is_numeric() || *t == DataType::Null) {
                 return Err(DataFusionError::Plan(format!(
                     "{}: the {name} argument must be numeric (DOUBLE), got {t}",
@@ -110,7 +189,7 @@ impl<S: Score> ScalarUDFImpl for ScoreUdf<S> {
     }
 
     fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
-        Ok(DataType::Float64)
+        Ok(self.score.return_type())
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
@@ -128,36 +207,36 @@ impl<S: Score> ScalarUDFImpl for ScoreUdf<S> {
             })
             .collect::<Result<_>>()?;
         let n = columns.first().map_or(args.number_rows, |c| c.len());
-        let mut row = vec![0.0; columns.len()];
-        let mut out = Vec::with_capacity(n);
-        for i in 0..n {
-            if columns.iter().any(|c| c.is_null(i)) {
-                out.push(None);
-                continue;
+        // The rows without a NULL argument, packed (a NULL argument gives a NULL score).
+        let rows: Vec<usize> = (0..n)
+            .filter(|&i| !columns.iter().any(|c| c.is_null(i)))
+            .collect();
+        let x = Array2::from_shape_fn((rows.len(), columns.len()), |(r, j)| {
+            columns[j].value(rows[r])
+        });
+        let scores = self
+            .score
+            .score_rows(x.view())
+            .map_err(|e| self.locate(x.view(), &rows, &args, e))?;
+        // Spread the packed scores back over the batch's rows.
+        fn spread<T: Copy>(n: usize, rows: &[usize], values: &[T]) -> Vec<Option<T>> {
+            let mut out = vec![None; n];
+            for (&i, &v) in rows.iter().zip(values) {
+                out[i] = Some(v);
             }
-            for (v, c) in row.iter_mut().zip(&columns) {
-                *v = c.value(i);
-            }
-            let value = self.score.score(&row).map_err(|e| {
-                let named: Vec<String> = self
-                    .score
-                    .arguments()
-                    .iter()
-                    .zip(&args.arg_fields)
-                    .zip(&row)
-                    .map(|((name, field), v)| format!("{name} = {v} (`{}`)", field.name()))
-                    .collect();
-                DataFusionError::Execution(format!(
-                    "{}: row {i} of its batch ({}): {e}",
-                    self.score.name(),
-                    named.join(", ")
-                ))
-            })?;
-            out.push(Some(value));
+            out
         }
-        let array: ArrayRef = Arc::new(Float64Array::from(out));
+        let array: ArrayRef = match scores {
+            Scores::Float(v) => Arc::new(Float64Array::from(spread(n, &rows, &v))),
+            Scores::Int(v) => Arc::new(Int64Array::from(spread(n, &rows, &v))),
+            Scores::Text(v) => Arc::new(StringArray::from(spread(n, &rows, &v))),
+        };
         Ok(ColumnarValue::Array(array))
     }
+}
+
+fn names(names: &[&str]) -> Vec<String> {
+    names.iter().map(|n| n.to_string()).collect()
 }
 
 /// The purchase models whose parameters scoring functions hold: the core crate's
@@ -173,11 +252,11 @@ impl<M: Model> Score for PAlive<M> {
     fn name(&self) -> &str {
         P_ALIVE
     }
-    fn arguments(&self) -> &'static [&'static str] {
-        &["x", "t_x", "T"]
+    fn arguments(&self) -> Vec<String> {
+        names(&["x", "t_x", "T"])
     }
-    fn score(&self, a: &[f64]) -> patronage::Result<f64> {
-        self.0.probability_alive(a[0], a[1], a[2])
+    fn score_rows(&self, x: ArrayView2<'_, f64>) -> patronage::Result<Scores<'_>> {
+        row_by_row(x, |a| self.0.probability_alive(a[0], a[1], a[2]))
     }
     fn same(&self, other: &dyn std::any::Any) -> bool {
         other.downcast_ref::<Self>() == Some(self)
@@ -194,12 +273,14 @@ impl<M: Model> Score for Expected<M> {
     fn name(&self) -> &str {
         EXPECTED_PURCHASES
     }
-    fn arguments(&self) -> &'static [&'static str] {
-        &["t", "x", "t_x", "T"]
+    fn arguments(&self) -> Vec<String> {
+        names(&["t", "x", "t_x", "T"])
     }
-    fn score(&self, a: &[f64]) -> patronage::Result<f64> {
-        self.0
-            .conditional_expected_purchases(a[0], a[1], a[2], a[3])
+    fn score_rows(&self, x: ArrayView2<'_, f64>) -> patronage::Result<Scores<'_>> {
+        row_by_row(x, |a| {
+            self.0
+                .conditional_expected_purchases(a[0], a[1], a[2], a[3])
+        })
     }
     fn same(&self, other: &dyn std::any::Any) -> bool {
         other.downcast_ref::<Self>() == Some(self)
@@ -221,10 +302,22 @@ impl<M: Model> Score for Clv<M> {
     fn name(&self) -> &str {
         CLV
     }
-    fn arguments(&self) -> &'static [&'static str] {
-        &["x", "t_x", "T", "monetary_value"]
+    fn arguments(&self) -> Vec<String> {
+        names(&["x", "t_x", "T", "monetary_value"])
     }
-    fn score(&self, a: &[f64]) -> patronage::Result<f64> {
+    fn score_rows(&self, x: ArrayView2<'_, f64>) -> patronage::Result<Scores<'_>> {
+        row_by_row(x, |a| self.value(a))
+    }
+    fn same(&self, other: &dyn std::any::Any) -> bool {
+        other.downcast_ref::<Self>() == Some(self)
+    }
+    fn hash_params(&self, state: &mut dyn Hasher) {
+        state.write(format!("{self:?}").as_bytes());
+    }
+}
+
+impl<M: Model> Clv<M> {
+    fn value(&self, a: &[f64]) -> patronage::Result<f64> {
         let row = SummaryRow {
             frequency: a[0],
             recency: a[1],
@@ -240,12 +333,6 @@ impl<M: Model> Score for Clv<M> {
         };
         self.valuation
             .value_of(&self.purchases, &self.spend, &row, &self.params)
-    }
-    fn same(&self, other: &dyn std::any::Any) -> bool {
-        other.downcast_ref::<Self>() == Some(self)
-    }
-    fn hash_params(&self, state: &mut dyn Hasher) {
-        state.write(format!("{self:?}").as_bytes());
     }
 }
 
@@ -314,3 +401,239 @@ pub fn clv_udf<M: Model>(
         params: *params,
     }))
 }
+
+#[derive(Debug, Clone, PartialEq)]
+struct Churn(LogisticRegression);
+
+impl Score for Churn {
+    fn name(&self) -> &str {
+        CHURN_PROBABILITY
+    }
+    fn arguments(&self) -> Vec<String> {
+        let k = self.0.coefficients().len();
+        match self.0.feature_names() {
+            Some(names) if names.len() == k => names.to_vec(),
+            _ => (0..k).map(|j| format!("x{j}")).collect(),
+        }
+    }
+    fn score_rows(&self, x: ArrayView2<'_, f64>) -> patronage::Result<Scores<'_>> {
+        Ok(Scores::Float(self.0.predict_proba(x)?.to_vec()))
+    }
+    fn same(&self, other: &dyn std::any::Any) -> bool {
+        other.downcast_ref::<Self>() == Some(self)
+    }
+    fn hash_params(&self, state: &mut dyn Hasher) {
+        state.write(format!("{self:?}").as_bytes());
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+struct Cluster(FittedKMeans);
+
+impl Score for Cluster {
+    fn name(&self) -> &str {
+        CLUSTER
+    }
+    fn arguments(&self) -> Vec<String> {
+        (0..self.0.centroids().ncols())
+            .map(|j| format!("x{j}"))
+            .collect()
+    }
+    fn return_type(&self) -> DataType {
+        DataType::Int64
+    }
+    fn score_rows(&self, x: ArrayView2<'_, f64>) -> patronage::Result<Scores<'_>> {
+        // Cluster indices are below k, itself at most the number of rows fitted.
+        let labels = self.0.predict(x)?;
+        Ok(Scores::Int(labels.into_iter().map(|c| c as i64).collect()))
+    }
+    fn same(&self, other: &dyn std::any::Any) -> bool {
+        other.downcast_ref::<Self>() == Some(self)
+    }
+    fn hash_params(&self, state: &mut dyn Hasher) {
+        state.write(format!("{self:?}").as_bytes());
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+struct RfmSegment {
+    model: RfmModel,
+    segments: SegmentMap,
+}
+
+impl Score for RfmSegment {
+    fn name(&self) -> &str {
+        RFM_SEGMENT
+    }
+    fn arguments(&self) -> Vec<String> {
+        names(&["recency_days", "frequency", "monetary"])
+    }
+    fn return_type(&self) -> DataType {
+        DataType::Utf8
+    }
+    fn score_rows(&self, x: ArrayView2<'_, f64>) -> patronage::Result<Scores<'_>> {
+        let column = |j: usize| x.column(j).to_vec();
+        let scores = self
+            .model
+            .score_values(&column(0), &column(1), &column(2))?;
+        let names = self
+            .segments
+            .assign(&scores)
+            .into_iter()
+            .map(|i| self.segments.name(i))
+            .collect();
+        Ok(Scores::Text(names))
+    }
+    fn same(&self, other: &dyn std::any::Any) -> bool {
+        other.downcast_ref::<Self>() == Some(self)
+    }
+    fn hash_params(&self, state: &mut dyn Hasher) {
+        state.write(format!("{self:?}").as_bytes());
+    }
+}
+
+/// `churn_probability(x0, x1, ...)`: the probability of churn of a customer with these
+/// features under a fitted logistic churn model ([`Classifier::predict_proba`]), one
+/// argument per feature in the model's order (its feature names name the arguments in
+/// errors).
+///
+/// ```
+/// use patronage::churn::LogisticRegression;
+/// use patronage::model::Fit;
+/// use patronage::ndarray::array;
+/// use patronage_datafusion::churn_probability_udf;
+/// let x = array![[0.0, 1.0], [1.0, 0.5], [2.0, 0.0], [3.0, 0.2], [0.5, 0.9], [2.5, 0.1]];
+/// let y = vec![false, false, true, true, false, true];
+/// let model = LogisticRegression::params().fit((x.view(), &y))?;
+/// let udf = churn_probability_udf(&model);
+/// assert_eq!(udf.name(), "churn_probability");
+/// # Ok::<(), patronage::Error>(())
+/// ```
+pub fn churn_probability_udf(model: &LogisticRegression) -> ScalarUDF {
+    ScoreUdf::udf(Churn(model.clone()))
+}
+
+/// `cluster(x0, x1, ...)`: the nearest centroid (`BIGINT`, from 0) of a fitted k-means
+/// model ([`Clusterer::predict`]), one argument per feature, in the space the model was
+/// fitted in (scale the features in SQL as they were scaled for the fit).
+///
+/// ```
+/// use patronage::model::Fit;
+/// use patronage::ndarray::array;
+/// use patronage::segment::KMeans;
+/// use patronage_datafusion::cluster_udf;
+/// let x = array![[0.0, 0.0], [0.1, 0.0], [5.0, 5.0], [5.1, 5.0]];
+/// let model = KMeans::params(2).seed(1).fit(x.view())?;
+/// assert_eq!(cluster_udf(&model).name(), "cluster");
+/// # Ok::<(), patronage::Error>(())
+/// ```
+pub fn cluster_udf(model: &FittedKMeans) -> ScalarUDF {
+    ScoreUdf::udf(Cluster(model.clone()))
+}
+
+/// `rfm_segment(recency_days, frequency, monetary)`: the named segment (`VARCHAR`) of a
+/// customer's RFM cell under a fitted RFM scorer (its bin edges, [`RfmModel`]) and a
+/// segment map ([`SegmentMap::classic`], say), in the units the scorer was fitted on.
+///
+/// ```
+/// use patronage::rfm::{RfmParams, SegmentMap};
+/// use patronage_datafusion::rfm_segment_udf;
+/// let r = [1.0, 10.0, 30.0, 90.0, 200.0];
+/// let f = [9.0, 5.0, 3.0, 2.0, 1.0];
+/// let m = [900.0, 400.0, 150.0, 60.0, 20.0];
+/// let model = RfmParams::default().fit_values(&r, &f, &m)?;
+/// assert_eq!(rfm_segment_udf(&model, &SegmentMap::classic()).name(), "rfm_segment");
+/// # Ok::<(), patronage::Error>(())
+/// ```
+pub fn rfm_segment_udf(model: &RfmModel, segments: &SegmentMap) -> ScalarUDF {
+    ScoreUdf::udf(RfmSegment {
+        model: model.clone(),
+        segments: segments.clone(),
+    })
+}
+
+/// Helper functions of the engine-side fits (feature `session`).
+#[cfg(feature = "session")]
+mod engine {
+    use super::*;
+
+    /// A row's deterministic sampling key (`BIGINT`), for a seeded sample in the engine.
+    #[derive(Debug, Clone, PartialEq)]
+    struct SampleKey {
+        seed: u64,
+        columns: usize,
+    }
+
+    impl Score for SampleKey {
+        fn name(&self) -> &str {
+            "patronage_sample_key"
+        }
+        fn arguments(&self) -> Vec<String> {
+            (0..self.columns).map(|j| format!("x{j}")).collect()
+        }
+        fn return_type(&self) -> DataType {
+            DataType::Int64
+        }
+        fn score_rows(&self, x: ArrayView2<'_, f64>) -> patronage::Result<Scores<'_>> {
+            let keys = x
+                .rows()
+                .into_iter()
+                .map(|r| crate::kmeans::sample_key(self.seed, &r.to_vec()))
+                .collect();
+            Ok(Scores::Int(keys))
+        }
+        fn same(&self, other: &dyn std::any::Any) -> bool {
+            other.downcast_ref::<Self>() == Some(self)
+        }
+        fn hash_params(&self, state: &mut dyn Hasher) {
+            state.write_u64(self.seed);
+            state.write_usize(self.columns);
+        }
+    }
+
+    /// The sampling key of rows of `columns` values under `seed`.
+    pub(crate) fn sample_key_udf(seed: u64, columns: usize) -> ScalarUDF {
+        ScoreUdf::udf(SampleKey { seed, columns })
+    }
+
+    /// A row's squared distance to its nearest centroid (its share of the inertia).
+    #[derive(Debug, Clone, PartialEq)]
+    struct SquaredDistance(FittedKMeans);
+
+    impl Score for SquaredDistance {
+        fn name(&self) -> &str {
+            "patronage_kmeans_squared_distance"
+        }
+        fn arguments(&self) -> Vec<String> {
+            (0..self.0.centroids().ncols())
+                .map(|j| format!("x{j}"))
+                .collect()
+        }
+        fn score_rows(&self, x: ArrayView2<'_, f64>) -> patronage::Result<Scores<'_>> {
+            let distances = self.0.transform(x)?;
+            let nearest = distances
+                .rows()
+                .into_iter()
+                .map(|r| {
+                    let d = r.iter().fold(f64::INFINITY, |m, &v| m.min(v));
+                    d * d
+                })
+                .collect();
+            Ok(Scores::Float(nearest))
+        }
+        fn same(&self, other: &dyn std::any::Any) -> bool {
+            other.downcast_ref::<Self>() == Some(self)
+        }
+        fn hash_params(&self, state: &mut dyn Hasher) {
+            state.write(format!("{self:?}").as_bytes());
+        }
+    }
+
+    /// Each row's squared distance to the nearest centroid of `model`.
+    pub(crate) fn squared_distance_udf(model: &FittedKMeans) -> ScalarUDF {
+        ScoreUdf::udf(SquaredDistance(model.clone()))
+    }
+}
+
+#[cfg(feature = "session")]
+pub(crate) use engine::{sample_key_udf, squared_distance_udf};

@@ -5,12 +5,17 @@ mod common;
 
 use std::sync::Arc;
 
-use datafusion::arrow::array::{Array, AsArray, Float64Array};
-use datafusion::arrow::datatypes::{Float64Type, Int64Type};
+use datafusion::arrow::array::{Array, ArrayRef, AsArray, Float64Array, RecordBatch};
+use datafusion::arrow::datatypes::{DataType, Field, Float64Type, Int64Type, Schema};
+use datafusion::datasource::MemTable;
 use datafusion::prelude::SessionContext;
+use patronage::churn::LogisticRegression;
 use patronage::clv::value::Valuation;
 use patronage::clv::{BetaGeo, GammaGamma, ParetoNbd, PurchaseModel};
-use patronage::model::Fit;
+use patronage::model::{Classifier, Clusterer, Fit};
+use patronage::ndarray::{Array2, s};
+use patronage::rfm::{RfmParams, SegmentMap};
+use patronage::segment::KMeans;
 use patronage::summary::{CustomerSummary, SummaryParams};
 use patronage::{Day, TransactionLog};
 use patronage_datafusion::fit::{CompressedHistories, compressed_histories_sql};
@@ -253,4 +258,247 @@ async fn scoring_nulls_give_null_and_bad_histories_name_the_columns() {
         e.to_string().contains("the x argument must be numeric"),
         "{e}"
     );
+}
+
+/// Per-customer features of a simulated base (recency in days, orders, spend and three
+/// model features) as an 8-partition table, the same columns as a matrix.
+fn features(n: usize) -> (MemTable, Array2<f64>, [Vec<f64>; 3]) {
+    let rows = common::purchases(n, 5);
+    let log = TransactionLog::new(&rows).expect("log");
+    let summary = log.summarize(&params()).expect("summary");
+    let n = summary.len();
+    let last_day = summary.last_day().expect("log summary");
+    let recency_days: Vec<f64> = last_day.iter().map(|d| f64::from(728 - d.0)).collect();
+    let orders: Vec<f64> = summary
+        .orders()
+        .expect("log summary")
+        .iter()
+        .map(|&o| f64::from(o))
+        .collect();
+    let spend = summary.total_spend().expect("log summary").to_vec();
+    let x = Array2::from_shape_fn((n, 3), |(i, j)| match j {
+        0 => summary.frequency()[i],
+        1 => summary.age()[i] - summary.recency()[i],
+        _ => summary.monetary_value()[i].ln_1p(),
+    });
+    let schema = Arc::new(Schema::new(
+        ["recency_days", "orders", "spend", "f", "gap", "m"]
+            .map(|c| Field::new(c, DataType::Float64, true))
+            .to_vec(),
+    ));
+    let per = n.div_ceil(8);
+    let parts = (0..n)
+        .step_by(per)
+        .map(|start| {
+            let end = (start + per).min(n);
+            let column = |v: Vec<f64>| Arc::new(Float64Array::from(v)) as ArrayRef;
+            let columns = vec![
+                column(recency_days[start..end].to_vec()),
+                column(orders[start..end].to_vec()),
+                column(spend[start..end].to_vec()),
+                column(x.column(0).slice(s![start..end]).to_vec()),
+                column(x.column(1).slice(s![start..end]).to_vec()),
+                column(x.column(2).slice(s![start..end]).to_vec()),
+            ];
+            vec![RecordBatch::try_new(schema.clone(), columns).expect("batch")]
+        })
+        .collect();
+    let table = MemTable::try_new(schema, parts).expect("table");
+    (table, x, [recency_days, orders, spend])
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn churn_cluster_and_rfm_scores_equal_the_core_crate() {
+    let (table, x, [r, f, m]) = features(6_000);
+    // A churn label from the features (no purchase for a long time, few orders).
+    let y: Vec<bool> = (0..x.nrows())
+        .map(|i| x[[i, 1]] + 3.0 * (f[i] - 1.0).min(4.0) > 30.0)
+        .collect();
+    let churn = LogisticRegression::params()
+        .feature_names(&["f", "gap", "m"])
+        .fit((x.view(), &y))
+        .expect("logistic");
+    let kmeans = KMeans::params(4).seed(3).fit(x.view()).expect("k-means");
+    let rfm = RfmParams::default().fit_values(&r, &f, &m).expect("rfm");
+    let segments = SegmentMap::classic();
+    let functions = Functions::new()
+        .churn_model(&churn)
+        .clusters(&kmeans)
+        .rfm_segments(&rfm, &segments);
+    let mut ctx = common::session(8);
+    register(&mut ctx, &functions).expect("register");
+    ctx.register_table("features", Arc::new(table))
+        .expect("table");
+    let batches = ctx
+        .sql(
+            "SELECT f, gap, m, recency_days, orders, spend, churn_probability(f, gap, m) AS p, \
+             cluster(f, gap, m) AS c, rfm_segment(recency_days, orders, spend) AS s FROM features",
+        )
+        .await
+        .expect("plan")
+        .collect()
+        .await
+        .expect("run");
+
+    let mut seen = 0;
+    for b in &batches {
+        let col = |i: usize| b.column(i).as_primitive::<Float64Type>().values().to_vec();
+        let rows = b.num_rows();
+        let xb = Array2::from_shape_fn((rows, 3), |(i, j)| col(j)[i]);
+        let want_p = churn.predict_proba(xb.view()).expect("p");
+        let want_c = kmeans.predict(xb.view()).expect("c");
+        let scores = rfm
+            .score_values(&col(3), &col(4), &col(5))
+            .expect("rfm scores");
+        let want_s = segments.assign(&scores);
+        let p = b.column(6).as_primitive::<Float64Type>();
+        let c = b.column(7).as_primitive::<Int64Type>();
+        let s = b.column(8).as_string::<i32>();
+        for i in 0..rows {
+            assert_eq!(p.value(i).to_bits(), want_p[i].to_bits());
+            assert_eq!(c.value(i), want_c[i] as i64);
+            assert_eq!(s.value(i), segments.name(want_s[i]));
+        }
+        seen += rows;
+    }
+    assert_eq!(seen, x.nrows());
+    // More than one cluster and segment appear: the comparison is not trivial.
+    assert!(kmeans.labels().iter().any(|&c| c != kmeans.labels()[0]));
+
+    // NULL features give NULL scores; a NaN feature is an error naming row and column.
+    let batches = ctx
+        .sql(
+            "SELECT churn_probability(CAST(NULL AS DOUBLE), 1.0, 2.0) AS p, \
+             cluster(1.0, CAST(NULL AS DOUBLE), 2.0) AS c, rfm_segment(NULL, 1, 2) AS s",
+        )
+        .await
+        .expect("plan")
+        .collect()
+        .await
+        .expect("run");
+    for i in 0..3 {
+        assert!(batches[0].column(i).is_null(0), "column {i}");
+    }
+    for (sql, want) in [
+        (
+            "SELECT churn_probability(a, b, c) FROM (VALUES (1.0, 2.0, 3.0), (1.0, 'NaN', 3.0)) AS t(a, b, c)",
+            "gap = NaN (`b`)",
+        ),
+        (
+            "SELECT cluster(a, b, c) FROM (VALUES (1.0, 2.0, 3.0), (1.0, 2.0, 'Infinity')) AS t(a, b, c)",
+            "x2 = inf (`c`)",
+        ),
+        (
+            "SELECT rfm_segment(a, b, c) FROM (VALUES (1.0, 2.0, 3.0), ('NaN', 2.0, 3.0)) AS t(a, b, c)",
+            "recency_days = NaN (`a`)",
+        ),
+    ] {
+        let e = ctx
+            .sql(sql)
+            .await
+            .expect("plan")
+            .collect()
+            .await
+            .expect_err("non-finite feature");
+        let msg = e.to_string();
+        assert!(
+            msg.contains("row 1 of its batch") && msg.contains(want),
+            "{msg}"
+        );
+    }
+    let e = ctx
+        .sql("SELECT cluster(1.0, 2.0)")
+        .await
+        .expect_err("two arguments");
+    assert!(e.to_string().contains("cluster takes 3 arguments"), "{e}");
+}
+
+#[cfg(feature = "session")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kmeans_in_the_engine_equals_the_in_memory_fit() {
+    use patronage::segment::{Algorithm, FittedKMeans, Init};
+    use patronage_datafusion::kmeans::fit_kmeans;
+
+    let (table, x, _) = features(6_000);
+    let ctx = common::session(8);
+    ctx.register_table("features", Arc::new(table))
+        .expect("table");
+    let columns = ["f", "gap", "m"];
+    let rel = |a: f64, b: f64| (a - b).abs() <= 1e-10 * b.abs().max(1.0);
+    let same_model = |a: &FittedKMeans, b: &FittedKMeans| {
+        assert_eq!(a.centroids().dim(), b.centroids().dim());
+        for (p, q) in a.centroids().iter().zip(b.centroids()) {
+            assert!(rel(*p, *q), "centroid {p} vs {q}");
+        }
+        assert!(
+            rel(a.inertia(), b.inertia()),
+            "{} vs {}",
+            a.inertia(),
+            b.inertia()
+        );
+    };
+
+    // From the same starting centroids: the in-memory Lloyd fit.
+    let start = KMeans::params(5)
+        .seed(9)
+        .n_init(1)
+        .max_iter(1)
+        .fit(x.slice(s![..300, ..]))
+        .expect("start")
+        .centroids()
+        .clone();
+    let given = KMeans::params(5)
+        .init(Init::Given(start))
+        .algorithm(Algorithm::Lloyd);
+    let local = given.fit(x.view()).expect("in memory");
+    let engine = fit_kmeans(&ctx, "features", &columns, &given, 1_000)
+        .await
+        .expect("engine");
+    assert!(local.iterations() > 2, "the fit iterates");
+    assert_eq!(engine.iterations(), local.iterations());
+    assert!(engine.converged() && local.converged());
+    assert!(engine.labels().is_empty());
+    same_model(&engine, &local);
+
+    // Seeded on a sample: the same model for the same seed on any partitioning.
+    let seeded = KMeans::params(4).seed(11);
+    let a = fit_kmeans(&ctx, "features", &columns, &seeded, 2_000)
+        .await
+        .expect("seeded");
+    let (table, _, _) = features(6_000);
+    let one = common::session(1);
+    one.register_table("features", Arc::new(table))
+        .expect("table");
+    let b = fit_kmeans(&one, "features", &columns, &seeded, 2_000)
+        .await
+        .expect("one partition");
+    same_model(&a, &b);
+    assert!(a.converged());
+    // As good as the in-memory k-means++ fit with restarts, within 1%.
+    let best = seeded.fit(x.view()).expect("in memory");
+    assert!(
+        a.inertia() <= best.inertia() * 1.01,
+        "{} vs {}",
+        a.inertia(),
+        best.inertia()
+    );
+
+    // Bad input names the fault.
+    for (cols, sample, want) in [
+        (&[][..], 10, "name at least one column"),
+        (&columns[..], 0, "at least one row"),
+        (&["f", "nope"][..], 10, "nope"),
+    ] {
+        let e = fit_kmeans(&ctx, "features", cols, &seeded, sample)
+            .await
+            .expect_err("bad input");
+        assert!(e.to_string().contains(want), "{e}");
+    }
+    ctx.sql("CREATE VIEW bad AS SELECT f, CASE WHEN gap > 50 THEN CAST('NaN' AS DOUBLE) ELSE gap END AS gap, m FROM features")
+        .await
+        .expect("view");
+    let e = fit_kmeans(&ctx, "bad", &columns, &given, 1_000)
+        .await
+        .expect_err("NaN");
+    assert!(e.to_string().contains("NaN"), "{e}");
 }

@@ -21,31 +21,12 @@ impl TryFrom<RawKMeans> for FittedKMeans {
     type Error = Error;
 
     fn try_from(raw: RawKMeans) -> Result<FittedKMeans> {
-        let (k, d) = raw.centroids.dim();
-        if k == 0 {
-            return Err(Error::Empty { field: "centroids" });
-        }
-        if d == 0 {
-            return Err(Error::Empty {
-                field: "centroids columns",
-            });
-        }
-        crate::kernels::check_finite_named("centroids", &raw.centroids.view())?;
-        if let Some((row, &label)) = raw.labels.iter().enumerate().find(|(_, l)| **l >= k) {
-            return Err(Error::InvalidValue {
-                field: "labels",
-                row,
-                value: label as f64,
-                reason: format!("a label is below the number of centroids, {k}"),
-            });
-        }
-        crate::validate::all_non_negative("inertia", &[raw.inertia])?;
-        Ok(FittedKMeans {
-            centroids: raw.centroids,
-            labels: raw.labels,
-            inertia: raw.inertia,
-            iterations: raw.iterations,
-            converged: raw.converged,
-        })
+        FittedKMeans::from_parts(
+            raw.centroids,
+            raw.labels,
+            raw.inertia,
+            raw.iterations,
+            raw.converged,
+        )
     }
 }

@@ -158,6 +158,17 @@ impl KMeans {
         self
     }
 
+    /// The initialization these params use (for code that runs the iterations
+    /// elsewhere, such as a distributed fit).
+    pub fn initialization(&self) -> &Init {
+        &self.init
+    }
+
+    /// The seed these params use.
+    pub fn random_seed(&self) -> u64 {
+        self.seed
+    }
+
     /// The fit on `x` scaled by a power of two so that its largest |value| is about 1:
     /// for data whose squared distances or sums would overflow (or underflow) f64.
     /// Scaling by a power of two is exact, so the labels are those of the data, and
@@ -389,6 +400,60 @@ pub struct FittedKMeans {
 }
 
 impl FittedKMeans {
+    /// A model from its parts: centroids computed elsewhere (a distributed fit, a table
+    /// of centroids kept by another system), the labels of the rows it was fitted on
+    /// (empty when they were not kept), the inertia, and how the fit went. Checked as a
+    /// saved model is on load.
+    ///
+    /// # Errors
+    /// [`Error::Empty`] without centroids or columns; [`Error::NonFinite`] naming the
+    /// centroid; [`Error::InvalidValue`] for a label at or above `k`;
+    /// [`Error::Negative`] or [`Error::NonFinite`] for the inertia.
+    ///
+    /// ```
+    /// use ndarray::array;
+    /// use patronage::prelude::*;
+    /// use patronage::segment::FittedKMeans;
+    /// let model = FittedKMeans::from_parts(array![[0.0, 0.0], [5.0, 5.0]], vec![], 1.5, 4, true)?;
+    /// assert_eq!(model.predict(array![[4.0, 4.5]].view())?, vec![1]);
+    /// assert!(FittedKMeans::from_parts(array![[f64::NAN, 0.0]], vec![], 0.0, 1, true).is_err());
+    /// # Ok::<(), patronage::Error>(())
+    /// ```
+    pub fn from_parts(
+        centroids: Array2<f64>,
+        labels: Vec<usize>,
+        inertia: f64,
+        iterations: usize,
+        converged: bool,
+    ) -> Result<Self> {
+        let (k, d) = centroids.dim();
+        if k == 0 {
+            return Err(Error::Empty { field: "centroids" });
+        }
+        if d == 0 {
+            return Err(Error::Empty {
+                field: "centroids columns",
+            });
+        }
+        crate::kernels::check_finite_named("centroids", &centroids.view())?;
+        if let Some((row, &label)) = labels.iter().enumerate().find(|(_, l)| **l >= k) {
+            return Err(Error::InvalidValue {
+                field: "labels",
+                row,
+                value: label as f64,
+                reason: format!("a label is below the number of centroids, {k}"),
+            });
+        }
+        crate::validate::all_non_negative("inertia", &[inertia])?;
+        Ok(FittedKMeans {
+            centroids,
+            labels,
+            inertia,
+            iterations,
+            converged,
+        })
+    }
+
     /// The centroids, `k x d`.
     pub fn centroids(&self) -> &Array2<f64> {
         &self.centroids
