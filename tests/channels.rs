@@ -537,6 +537,7 @@ fn markov_rejects_bad_orders_and_too_many_states() {
 // ---------------------------------------------------------------------------------
 
 /// A journey path with its converting and non-converting journeys and total value.
+#[derive(Debug, Clone)]
 struct Path {
     channels: Vec<String>,
     conversions: u64,
@@ -896,4 +897,102 @@ fn same_result_on_any_number_of_threads() {
             assert!((x - y).abs() < 1e-9);
         }
     }
+}
+
+// ---------------------------------------------------------------------------------
+// Properties
+// ---------------------------------------------------------------------------------
+
+use proptest::prelude::*;
+
+/// Up to 12 paths over 4 channels, 1 to 5 touches each, with their conversions,
+/// non-conversions and value per conversion.
+fn arb_paths() -> impl Strategy<Value = Vec<Path>> {
+    prop::collection::vec(
+        (
+            prop::collection::vec(0usize..4, 1..6),
+            0u64..4,
+            0u64..4,
+            1u32..50,
+        ),
+        1..12,
+    )
+    .prop_map(|raw| {
+        raw.into_iter()
+            .map(|(chs, conversions, nulls, each)| Path {
+                channels: chs
+                    .iter()
+                    .map(|&c| ["a", "b", "c", "d"][c].to_string())
+                    .collect(),
+                conversions,
+                nulls: if conversions + nulls == 0 { 1 } else { nulls },
+                value: f64::from(each) * conversions as f64,
+            })
+            .collect()
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// On random journeys, the exact removal effects of order 1 to 3 equal the brute
+    /// force, and every attribution credits exactly the conversions and the value.
+    #[test]
+    fn markov_equals_brute_force_on_random_journeys(paths in arb_paths()) {
+        let journeys = expand(&paths);
+        let j = Journeys::new(&journeys).expect("valid");
+        let conversions = j.conversions() as f64;
+        for order in 1..=3 {
+            let m = Markov::order(order).attribute(&j).expect("markov");
+            if conversions == 0.0 {
+                prop_assert!(m.conversions.iter().all(|&c| c == 0.0));
+                continue;
+            }
+            let (_, _, effects) = brute_force(&paths, order);
+            for (i, ch) in m.channels.iter().enumerate() {
+                prop_assert!((m.removal_effects[i] - effects[ch].0).abs() < 1e-9, "order {} {}", order, ch);
+                prop_assert!((m.value_removal_effects[i] - effects[ch].1).abs() < 1e-9, "order {} {}", order, ch);
+            }
+            prop_assert!((m.conversions.iter().sum::<f64>() - conversions).abs() < 1e-9);
+            prop_assert!((m.value.iter().sum::<f64>() - j.value()).abs() < 1e-7);
+        }
+        for rule in [Rule::FirstTouch, Rule::LastTouch, Rule::Linear, Rule::position_based()] {
+            let a = j.attribute(&rule).expect("rule");
+            prop_assert!((a.conversions.iter().sum::<f64>() - conversions).abs() < 1e-9);
+            prop_assert!((a.value.iter().sum::<f64>() - j.value()).abs() < 1e-7);
+        }
+    }
+}
+
+/// Outputs serialize (they are outputs: nothing reads them back).
+#[cfg(feature = "serde")]
+#[test]
+fn outputs_serialize() {
+    let j = Journeys::new(&[Journey::new(&["a", "b"], true).with_value(3.0)]).expect("valid");
+    let m = Markov::order(2).attribute(&j).expect("markov");
+    let json = serde_json::to_string(&m).expect("json");
+    assert!(json.contains("\"removal_effects\":[1.0,1.0]"), "{json}");
+    let rule: Rule =
+        serde_json::from_str(&serde_json::to_string(&Rule::position_based()).expect("json"))
+            .expect("rule");
+    assert_eq!(rule, Rule::position_based());
+    let log = log();
+    assert!(
+        serde_json::to_string(&log.mix())
+            .expect("json")
+            .contains("spend_share")
+    );
+    assert!(
+        serde_json::to_string(&log.multichannel())
+            .expect("json")
+            .contains("combinations")
+    );
+    let migration = log
+        .migration(Period::Month, Dominant::Spend)
+        .expect("migration");
+    assert!(
+        serde_json::to_string(&migration)
+            .expect("json")
+            .contains("Month")
+    );
 }
