@@ -114,6 +114,25 @@ fn benches(c: &mut Criterion) {
                 .expect("markov")
         })
     });
+    // The same with dense transitions (20,000 journeys of 10 touches drawn uniformly
+    // over the 2,000 channels): elimination fills the whole matrix. The worst case the
+    // limits allow (MAX_STATES at order 1; MAX_SOLVE_WORK is about as much at orders 2
+    // and 3): seconds, not a target.
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(7);
+    let dense_touches: Vec<u32> = (0..200_000).map(|_| rng.random_range(0..2_000)).collect();
+    let dense: Vec<Journey<'_, u32>> = dense_touches
+        .chunks(10)
+        .enumerate()
+        .map(|(i, t)| Journey::new(t, i % 5 == 0))
+        .collect();
+    let dense = Journeys::new(&dense).expect("valid");
+    g.bench_function("2,000 channels, dense: Markov order 1", |b| {
+        b.iter(|| {
+            Markov::order(1)
+                .attribute(black_box(&dense))
+                .expect("markov")
+        })
+    });
     g.bench_function("journeys-1M: linear rule on validated journeys", |b| {
         b.iter(|| validated.attribute(black_box(&Rule::Linear)).expect("rule"))
     });

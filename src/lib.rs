@@ -179,7 +179,7 @@
 //! | [`forecast::arima::MAX_CANDIDATES`] | 500 | models of `Arima::auto`'s exhaustive search (`stepwise(false)`) ([`Error::LimitExceeded`]) |
 //! | [`channels::MAX_ORDER`] | 3 | the order of a Markov attribution |
 //! | [`channels::MAX_STATES`] | 2,000 | distinct states of a Markov attribution (`Markov::max_states` sets fewer) ([`Error::LimitExceeded`]) |
-//! | [`channels::MAX_SOLVE_WORK`] | 5 x 10^10 | floating-point operations of the per-channel solves of a Markov attribution of order 2 or 3 ([`Error::LimitExceeded`]) |
+//! | [`channels::MAX_SOLVE_WORK`] | 2 x 10^10 | floating-point operations of the per-channel solves of a Markov attribution of order 2 or 3 ([`Error::LimitExceeded`]) |
 //! | [`channels::MAX_MIGRATION_CHANNELS`] | 1,000 | channels of a channel-migration matrix ([`Error::LimitExceeded`]) |
 //!
 //! Other sizes follow the data: cluster labels are below the number of rows, and a
