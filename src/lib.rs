@@ -139,6 +139,12 @@
 //! factor analysis (maximum likelihood or principal axes, varimax or promax) of many
 //! correlated variables, with the checks that say whether and how many factors.
 //!
+//! **9. Channels** ([`channels`]): each customer's channel mix, single- vs
+//! multi-channel value and channel migration from purchases that carry a channel; and
+//! marketing attribution over customer journeys, by rules (first touch, last touch,
+//! linear, time decay, position based) or by the exact Markov-chain removal effect of
+//! order 1 to 3.
+//!
 //! Runnable programs on the bundled CDNOW sample are in `examples/`
 //! (`cargo run --release --example quickstart`).
 //!
@@ -171,6 +177,10 @@
 //! | [`factors::MAX_VARIABLES`] | 1,000 | variables of a correlation matrix ([`Error::LimitExceeded`]) |
 //! | [`factors::MAX_REPLICATIONS`] | 10,000 | replications of a parallel analysis, which also caps replications x rows x variables at 10^10 ([`Error::LimitExceeded`]) |
 //! | [`forecast::arima::MAX_CANDIDATES`] | 500 | models of `Arima::auto`'s exhaustive search (`stepwise(false)`) ([`Error::LimitExceeded`]) |
+//! | [`channels::MAX_ORDER`] | 3 | the order of a Markov attribution |
+//! | [`channels::MAX_STATES`] | 2,000 | distinct states of a Markov attribution (`Markov::max_states` sets fewer) ([`Error::LimitExceeded`]) |
+//! | [`channels::MAX_SOLVE_WORK`] | 2 x 10^10 | floating-point operations of the per-channel solves of a Markov attribution of order 2 or 3 ([`Error::LimitExceeded`]) |
+//! | [`channels::MAX_MIGRATION_CHANNELS`] | 1,000 | channels of a channel-migration matrix ([`Error::LimitExceeded`]) |
 //!
 //! Other sizes follow the data: cluster labels are below the number of rows, and a
 //! calibration/holdout table has one row per frequency present. Day differences are
@@ -210,6 +220,7 @@ mod validate;
 
 pub mod basket;
 pub mod campaign;
+pub mod channels;
 pub mod churn;
 pub mod clv;
 pub mod cohort;

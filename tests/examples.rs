@@ -4,6 +4,8 @@
 // examples/common); compiled here side by side, that module is loaded once per example.
 #![allow(clippy::duplicate_mod)]
 
+#[path = "../examples/channels.rs"]
+mod channels;
 #[path = "../examples/churn.rs"]
 mod churn;
 #[path = "../examples/clv.rs"]
@@ -28,6 +30,7 @@ mod subscription;
 
 /// The examples run below; a new example must be added here.
 const RUN: &[&str] = &[
+    "channels",
     "churn",
     "clv",
     "cross_sell",
@@ -39,6 +42,11 @@ const RUN: &[&str] = &[
     "segments",
     "subscription",
 ];
+
+#[test]
+fn channels_runs() {
+    channels::main().unwrap();
+}
 
 #[test]
 fn quickstart_runs() {
