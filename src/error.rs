@@ -184,8 +184,16 @@ pub enum Error {
 }
 
 impl Error {
-    /// The same error about row `at` (for an error a per-row check raised as row 0).
-    pub(crate) fn at_row(mut self, at: usize) -> Self {
+    /// The same error about row `at`: for an error a check of one row raised as row 0,
+    /// when the caller knows the row's place (a batch in an engine, say). Errors
+    /// without a row are unchanged.
+    ///
+    /// ```
+    /// use patronage::Error;
+    /// let e = Error::NonFinite { field: "x", row: 0, value: f64::NAN }.at_row(7);
+    /// assert!(matches!(e, Error::NonFinite { row: 7, .. }));
+    /// ```
+    pub fn at_row(mut self, at: usize) -> Self {
         if let Error::NonFinite { row, .. }
         | Error::Negative { row, .. }
         | Error::Refund { row, .. }

@@ -121,7 +121,7 @@ impl Functions {
         self
     }
 
-    /// Adds `cluster(x0, x1, ...)` ([`cluster_udf`]).
+    /// Adds `kmeans_cluster(x0, x1, ...)` ([`cluster_udf`]).
     pub fn clusters(mut self, model: &FittedKMeans) -> Self {
         self.scalars.push(cluster_udf(model));
         self

@@ -6,7 +6,7 @@
 //! - `clv(x, t_x, T, monetary_value)`: [`Valuation::value_of`] with a purchase model and
 //!   a [`GammaGamma`] spend model;
 //! - `churn_probability(x0, x1, ...)`: a fitted [`LogisticRegression`]'s probability;
-//! - `cluster(x0, x1, ...)`: a fitted k-means model's nearest centroid ([`FittedKMeans`]);
+//! - `kmeans_cluster(x0, x1, ...)`: a fitted k-means model's nearest centroid ([`FittedKMeans`]);
 //! - `rfm_segment(recency_days, frequency, monetary)`: the segment name of the RFM cell
 //!   under a fitted scorer ([`RfmModel`]) and a [`SegmentMap`].
 //!
@@ -22,7 +22,9 @@ use std::fmt::Debug;
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
-use arrow::array::{Array, ArrayRef, AsArray, Float64Array, Int64Array, StringArray};
+use arrow::array::{
+    Array, ArrayRef, AsArray, Float64Array, Int64Array, StringArray, new_null_array,
+};
 use arrow::datatypes::{DataType, Float64Type};
 use datafusion_common::{DataFusionError, Result};
 use datafusion_expr::{
@@ -47,7 +49,7 @@ pub const CLV: &str = "clv";
 /// The SQL name of [`churn_probability_udf`].
 pub const CHURN_PROBABILITY: &str = "churn_probability";
 /// The SQL name of [`cluster_udf`].
-pub const CLUSTER: &str = "cluster";
+pub const CLUSTER: &str = "kmeans_cluster";
 /// The SQL name of [`rfm_segment_udf`].
 pub const RFM_SEGMENT: &str = "rfm_segment";
 
@@ -132,6 +134,7 @@ impl<S: Score> ScoreUdf<S> {
                     .zip(one.row(0))
                     .map(|((name, field), v)| format!("{name} = {v} (`{}`)", field.name()))
                     .collect();
+                let e = e.at_row(row);
                 return DataFusionError::Execution(format!(
                     "{name}: row {row} of its batch ({}): {e}",
                     named.join(", ")
@@ -211,6 +214,12 @@ impl<S: Score> ScalarUDFImpl for ScoreUdf<S> {
         let rows: Vec<usize> = (0..n)
             .filter(|&i| !columns.iter().any(|c| c.is_null(i)))
             .collect();
+        if rows.is_empty() {
+            return Ok(ColumnarValue::Array(new_null_array(
+                &self.score.return_type(),
+                n,
+            )));
+        }
         let x = Array2::from_shape_fn((rows.len(), columns.len()), |(r, j)| {
             columns[j].value(rows[r])
         });
@@ -513,9 +522,10 @@ pub fn churn_probability_udf(model: &LogisticRegression) -> ScalarUDF {
     ScoreUdf::udf(Churn(model.clone()))
 }
 
-/// `cluster(x0, x1, ...)`: the nearest centroid (`BIGINT`, from 0) of a fitted k-means
+/// `kmeans_cluster(x0, x1, ...)`: the nearest centroid (`BIGINT`, from 0) of a fitted k-means
 /// model ([`Clusterer::predict`]), one argument per feature, in the space the model was
-/// fitted in (scale the features in SQL as they were scaled for the fit).
+/// fitted in (scale the features in SQL as they were scaled for the fit). Named
+/// `kmeans_cluster` because `CLUSTER` is a keyword of DataFusion's SQL parser.
 ///
 /// ```
 /// use patronage::model::Fit;
@@ -524,7 +534,7 @@ pub fn churn_probability_udf(model: &LogisticRegression) -> ScalarUDF {
 /// use patronage_datafusion::cluster_udf;
 /// let x = array![[0.0, 0.0], [0.1, 0.0], [5.0, 5.0], [5.1, 5.0]];
 /// let model = KMeans::params(2).seed(1).fit(x.view())?;
-/// assert_eq!(cluster_udf(&model).name(), "cluster");
+/// assert_eq!(cluster_udf(&model).name(), "kmeans_cluster");
 /// # Ok::<(), patronage::Error>(())
 /// ```
 pub fn cluster_udf(model: &FittedKMeans) -> ScalarUDF {
