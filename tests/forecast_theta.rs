@@ -477,6 +477,39 @@ mod statsforecast_family {
         }
     }
 
+    #[test]
+    fn huge_season_lengths_and_scales_are_fits_or_typed_errors() {
+        // No overflow of 2m (a panic in debug builds): such a season is not tested.
+        let y = series("AirPassengers").values().to_vec();
+        for m in [usize::MAX, usize::MAX / 2 + 1, 1 << 32, 73] {
+            let s = Series::new(&y, m).unwrap();
+            let a = AutoTheta::params().fit(&s).unwrap();
+            assert_eq!(a.decomposition(), None, "{m}");
+            let t = patronage::forecast::theta::Theta::params().fit(&s).unwrap();
+            assert!(!t.is_seasonal(), "{m}");
+        }
+        // Scale: forecasts scale with the series, or the fit is a typed error.
+        let base = AutoTheta::params().fit(&series("AirPassengers")).unwrap();
+        let f0 = base.forecast(12, &[0.9]).unwrap();
+        for scale in [1e-150, 1e150, 1e300] {
+            let scaled: Vec<f64> = y.iter().map(|v| v * scale).collect();
+            match AutoTheta::params().fit(&Series::new(&scaled, 12).unwrap()) {
+                Ok(m) => match m.forecast(12, &[0.9]) {
+                    Ok(f) => {
+                        assert!(f.mean.iter().all(|v| v.is_finite()));
+                        println!(
+                            "scale {scale:e}: {:?}, first forecast ratio {}",
+                            m.variant(),
+                            f.mean[0] / scale / f0.mean[0]
+                        );
+                    }
+                    Err(e) => assert!(matches!(e, Error::NonFinite { .. }), "{e}"),
+                },
+                Err(e) => assert!(matches!(e, Error::NonFinite { .. }), "{e}"),
+            }
+        }
+    }
+
     #[cfg(feature = "serde")]
     #[test]
     fn saved_models_round_trip_and_are_checked() {

@@ -122,7 +122,11 @@ impl Fit<&Series> for Theta {
                 reason: format!("{n} observation(s); at least 3 are needed"),
             });
         }
-        let seasonal = if m > 1 && n > 2 * m && !is_constant(y) && seasonality_test(y, m) {
+        let seasonal = if m > 1
+            && m.checked_mul(2).is_some_and(|d| n > d)
+            && !is_constant(y)
+            && seasonality_test(y, m)
+        {
             multiplicative_indices(y, m)
         } else {
             None

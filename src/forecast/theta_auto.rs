@@ -35,7 +35,10 @@
 //!    simplex values is below 1e-4 or after 1,000 iterations). The criterion
 //!    statsforecast reports (its `mse`) is that sum over the mean absolute value of the
 //!    series: [`FittedAutoTheta::criterion`]; [`FittedAutoTheta::mse`] is the mean of
-//!    the same squared errors.
+//!    the same squared errors. The stopping rule is absolute, so on a series of tiny
+//!    magnitude (criterion values below about 1e-4) the search stops near its start,
+//!    as statsforecast's does; rescale such a series first. An evaluation that
+//!    overflows scores `+inf` here (statsforecast scores a NaN as `-inf`).
 //! 5. **Intervals**: statsforecast draws 200 paths (seed 0) from the recursion above
 //!    with Gaussian errors (σ the sample standard deviation of the residuals from the
 //!    fourth on, on the scale of the original series), updating `A` and `B` as the
@@ -205,7 +208,11 @@ impl Fit<&Series> for AutoTheta {
                 reason: format!("{n} observation(s); at least {MIN_OBSERVATIONS} are needed"),
             });
         }
-        let seasonal = if m >= 4 && n >= 2 * m && !is_constant(y) && seasonality_test(y, m) {
+        let seasonal = if m >= 4
+            && m.checked_mul(2).is_some_and(|d| n >= d)
+            && !is_constant(y)
+            && seasonality_test(y, m)
+        {
             let mut kind = self.decomposition;
             if y.iter().any(|v| *v <= 0.0) {
                 kind = Decomposition::Additive;
