@@ -2,7 +2,8 @@
 //! over the four stored statsforecast reference series (tests/data/forecast_depth/
 //! intermittent_series.csv: 120, 200, 60 and 20 periods; one iteration fits all four),
 //! Theta (fit and a 24-step forecast with 80% and 95% intervals) on R's AirPassengers,
-//! USAccDeaths (monthly) and UKgas (quarterly), and Guerrero's Box-Cox lambda on
+//! USAccDeaths (monthly) and UKgas (quarterly), statsforecast's AutoTheta (all four
+//! variants fitted, the best kept; fit and the same forecast) on the same three, and Guerrero's Box-Cox lambda on
 //! AirPassengers; MSTL (periods 7 and 365.25) and MSTL + ETS (fit and a 28-step
 //! forecast with 80% and 95% intervals, R's `forecast(mstl(y))`) on the stored 3-year
 //! daily series (tests/data/forecast_depth/mstl_series.csv, 1,096 days; target
@@ -19,6 +20,7 @@ use patronage::forecast::boxcox::guerrero;
 use patronage::forecast::intermittent::Intermittent;
 use patronage::forecast::mstl::{Mstl, Stlf};
 use patronage::forecast::theta::Theta;
+use patronage::forecast::theta_auto::AutoTheta;
 use patronage::prelude::*;
 
 const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/forecast_depth/");
@@ -77,6 +79,16 @@ fn benches(c: &mut Criterion) {
         g.bench_function(name, |b| {
             b.iter(|| {
                 let f = Theta::params().fit(black_box(&s)).expect("fit");
+                black_box(f.forecast(24, &[0.8, 0.95]).expect("forecast"))
+            })
+        });
+    }
+    for name in ["AirPassengers", "USAccDeaths", "UKgas"] {
+        let (m, v) = &r[name];
+        let s = Series::new(v, *m).expect("finite");
+        g.bench_function(format!("AutoTheta {name}"), |b| {
+            b.iter(|| {
+                let f = AutoTheta::params().fit(black_box(&s)).expect("fit");
                 black_box(f.forecast(24, &[0.8, 0.95]).expect("forecast"))
             })
         });

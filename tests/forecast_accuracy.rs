@@ -10,6 +10,7 @@ use patronage::forecast::ets::Ets;
 use patronage::forecast::metrics::cross_validate_with;
 use patronage::forecast::mstl::{Mstl, Stlf};
 use patronage::forecast::theta::Theta;
+use patronage::forecast::theta_auto::AutoTheta;
 use patronage::forecast::{Forecast, Forecaster, Series};
 use patronage::prelude::*;
 
@@ -93,6 +94,15 @@ fn accuracy_against_seasonal_naive() {
             Box::new(|s, h| Theta::params().season_length(12).fit(s)?.forecast(h, &[])),
         ),
         (
+            "AutoTheta",
+            Box::new(|s, h| {
+                AutoTheta::params()
+                    .season_length(12)
+                    .fit(s)?
+                    .forecast(h, &[])
+            }),
+        ),
+        (
             "STL + ETS (stlf)",
             Box::new(|s, h| Stlf::ets(Mstl::params(&[12.0])).fit(s)?.forecast(h, &[])),
         ),
@@ -127,6 +137,15 @@ fn accuracy_against_seasonal_naive() {
         (
             "Theta (m = 7)",
             Box::new(|s, h| Theta::params().season_length(7).fit(s)?.forecast(h, &[])),
+        ),
+        (
+            "AutoTheta (m = 7)",
+            Box::new(|s, h| {
+                AutoTheta::params()
+                    .season_length(7)
+                    .fit(s)?
+                    .forecast(h, &[])
+            }),
         ),
         (
             "MSTL (7, 365.25) + ETS",

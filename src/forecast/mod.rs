@@ -20,6 +20,10 @@
 //!   statsforecast defines them (point forecasts).
 //! - [`theta`]: the standard Theta method as R's `thetaf` (SES with drift, classical
 //!   multiplicative seasonal adjustment when a seasonality test says so).
+//! - [`theta_auto`]: statsforecast's Theta family (Fiorucci et al. 2016): the
+//!   standard, optimised, dynamic and dynamic optimised Theta models, and
+//!   [`AutoTheta`](theta_auto::AutoTheta), which keeps the one with the smallest
+//!   in-sample squared error.
 //! - [`metrics`]: MAE, RMSE, MAPE, sMAPE, MASE and rolling-origin cross-validation.
 //!
 //! The models follow the crate's [model contract](crate::model): their params
@@ -58,6 +62,7 @@ pub mod metrics;
 pub mod mstl;
 pub mod series;
 pub mod theta;
+pub mod theta_auto;
 
 pub use series::{Period, Series};
 
@@ -228,7 +233,7 @@ impl Criterion {
 /// A fitted forecaster: forecasts with intervals, and its one-step fit to the history.
 /// Implemented by [`FittedEts`](ets::FittedEts), [`FittedArima`](arima::FittedArima),
 /// [`FittedBoxCox`](boxcox::FittedBoxCox), [`FittedStlf`](mstl::FittedStlf),
-/// [`FittedTheta`](theta::FittedTheta) and
+/// [`FittedTheta`](theta::FittedTheta), [`FittedAutoTheta`](theta_auto::FittedAutoTheta) and
 /// [`FittedIntermittent`](intermittent::FittedIntermittent).
 pub trait Forecaster {
     /// Forecasts `h` periods ahead with prediction intervals at each of `levels`

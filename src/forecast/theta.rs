@@ -122,7 +122,11 @@ impl Fit<&Series> for Theta {
                 reason: format!("{n} observation(s); at least 3 are needed"),
             });
         }
-        let seasonal = if m > 1 && n > 2 * m && !is_constant(y) && seasonality_test(y, m) {
+        let seasonal = if m > 1
+            && m.checked_mul(2).is_some_and(|d| n > d)
+            && !is_constant(y)
+            && seasonality_test(y, m)
+        {
             multiplicative_indices(y, m)
         } else {
             None
@@ -163,12 +167,12 @@ impl Fit<&Series> for Theta {
     }
 }
 
-fn is_constant(y: &[f64]) -> bool {
+pub(super) fn is_constant(y: &[f64]) -> bool {
     y.iter().all(|v| *v == y[0])
 }
 
 /// R's `mean` (the sum over n, refined by the mean deviation).
-fn mean(x: &[f64]) -> f64 {
+pub(super) fn mean(x: &[f64]) -> f64 {
     let n = x.len() as f64;
     let m = x.iter().sum::<f64>() / n;
     if m.is_finite() {
@@ -179,7 +183,7 @@ fn mean(x: &[f64]) -> f64 {
 }
 
 /// thetaf's test: `|r_m| / sqrt((1 + 2 Σ_{k<m} r_k²) / n) > qnorm(0.95)`.
-fn seasonality_test(y: &[f64], m: usize) -> bool {
+pub(super) fn seasonality_test(y: &[f64], m: usize) -> bool {
     let n = y.len();
     let mu = mean(y);
     let d: Vec<f64> = y.iter().map(|v| v - mu).collect();
@@ -202,6 +206,18 @@ fn seasonality_test(y: &[f64], m: usize) -> bool {
 /// the cycle counted from the first observation, or `None` when one is below 1e-4 in
 /// absolute value or not finite.
 fn multiplicative_indices(y: &[f64], m: usize) -> Option<Vec<f64>> {
+    let figure = seasonal_figure(y, m, true);
+    figure
+        .iter()
+        .all(|f| f.is_finite() && f.abs() >= 1e-4)
+        .then_some(figure)
+}
+
+/// The seasonal figure of classical decomposition (R's `decompose`, statsmodels'
+/// `seasonal_decompose`), one value per position in the cycle counted from the first
+/// observation: the mean per position of the series over (multiplicative) or minus
+/// (additive) its centred moving average of order `m`, normalized to mean 1 (or 0).
+pub(super) fn seasonal_figure(y: &[f64], m: usize, multiplicative: bool) -> Vec<f64> {
     let n = y.len();
     let filter: Vec<f64> = if m.is_multiple_of(2) {
         let mut f = vec![1.0 / m as f64; m + 1];
@@ -221,7 +237,11 @@ fn multiplicative_indices(y: &[f64], m: usize) -> Option<Vec<f64>> {
             .enumerate()
             .map(|(j, f)| f * y[i + half - j])
             .sum();
-        sums[i % m] += y[i] / trend;
+        sums[i % m] += if multiplicative {
+            y[i] / trend
+        } else {
+            y[i] - trend
+        };
         counts[i % m] += 1;
     }
     let figure: Vec<f64> = sums
@@ -230,11 +250,11 @@ fn multiplicative_indices(y: &[f64], m: usize) -> Option<Vec<f64>> {
         .map(|(s, c)| s / *c as f64)
         .collect();
     let total = mean(&figure);
-    let figure: Vec<f64> = figure.iter().map(|f| f / total).collect();
-    figure
-        .iter()
-        .all(|f| f.is_finite() && f.abs() >= 1e-4)
-        .then_some(figure)
+    if multiplicative {
+        figure.iter().map(|f| f / total).collect()
+    } else {
+        figure.iter().map(|f| f - total).collect()
+    }
 }
 
 /// Least-squares slope of `x` against `0, 1, ..., n - 1`.

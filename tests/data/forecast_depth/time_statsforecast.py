@@ -10,7 +10,7 @@ import warnings
 
 import numpy as np
 from statsforecast.models import (
-    ADIDA, IMAPA, TSB, CrostonClassic, CrostonOptimized, CrostonSBA, Theta,
+    ADIDA, IMAPA, TSB, CrostonClassic, CrostonOptimized, CrostonSBA, Theta, AutoTheta,
 )
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -50,3 +50,14 @@ for name in ["AirPassengers", "USAccDeaths", "UKgas"]:
     n, t = timeit.Timer(run).autorange()
     best = min(timeit.repeat(run, number=n, repeat=5)) / n
     print(f"Theta {name}: {best * 1e6:.1f} us")
+
+for name in ["AirPassengers", "USAccDeaths", "UKgas"]:
+    y, p = r[name]
+    model = AutoTheta(season_length=int(p))
+    def run():
+        model.fit(y)
+        model.predict(h=24, level=[80, 95])
+    run()
+    n, t = timeit.Timer(run).autorange()
+    best = min(timeit.repeat(run, number=n, repeat=5)) / n
+    print(f"AutoTheta {name}: {best * 1e6:.1f} us")
