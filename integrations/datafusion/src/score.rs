@@ -508,12 +508,12 @@ impl Score for RfmSegment {
 ///
 /// ```
 /// use patronage::churn::LogisticRegression;
-/// use patronage::model::Fit;
+/// use patronage::model::{Fit, Regularized};
 /// use patronage::ndarray::array;
 /// use patronage_datafusion::churn_probability_udf;
 /// let x = array![[0.0, 1.0], [1.0, 0.5], [2.0, 0.0], [3.0, 0.2], [0.5, 0.9], [2.5, 0.1]];
-/// let y = vec![false, false, true, true, false, true];
-/// let model = LogisticRegression::params().fit((x.view(), &y))?;
+/// let y = vec![false, true, true, false, false, true];
+/// let model = LogisticRegression::params().penalty(0.01).fit((x.view(), &y))?;
 /// let udf = churn_probability_udf(&model);
 /// assert_eq!(udf.name(), "churn_probability");
 /// # Ok::<(), patronage::Error>(())
