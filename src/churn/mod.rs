@@ -24,5 +24,6 @@ pub mod metrics;
 
 pub use label::{ChurnData, churn_features, label};
 pub use logistic::{
-    CoefficientRow, LogisticRegression, LogisticRegressionParams, NEWTON_MAX_FEATURES,
+    CoefficientRow, LogisticPass, LogisticPasses, LogisticRegression, LogisticRegressionParams,
+    LogisticSums, NEWTON_MAX_FEATURES,
 };

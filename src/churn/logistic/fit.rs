@@ -301,8 +301,8 @@ pub(super) fn separated() -> Error {
 /// An unpenalized fit whose largest |log-odds| exceeds this (fitted probabilities
 /// within about 1e-13 of 0 or 1) is reported as (quasi-)separated: the likelihood keeps
 /// rising as coefficients grow, so the "optimum" is only where the optimizer stopped.
-const SEPARATION_Z: f64 = 30.0;
+pub(super) const SEPARATION_Z: f64 = 30.0;
 
 /// Feature columns with a |value| above this are fitted rescaled (see `column_scales`):
 /// the Hessian sums squares of the values over the rows.
-const LARGE_FEATURE: f64 = 1e100;
+pub(super) const LARGE_FEATURE: f64 = 1e100;

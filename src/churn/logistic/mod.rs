@@ -38,6 +38,7 @@ mod inference;
 #[cfg(feature = "serde")]
 mod load;
 mod objective;
+mod passes;
 mod solver;
 
 use ndarray::{Array1, ArrayView2};
@@ -46,6 +47,7 @@ pub use self::inference::CoefficientRow;
 #[cfg(feature = "serde")]
 use self::load::RawLogistic;
 use self::objective::{CHUNK, dot, sigmoid};
+pub use self::passes::{LogisticPass, LogisticPasses, LogisticSums};
 use crate::churn::ChurnData;
 use crate::error::{Error, Result};
 use crate::model::{Classifier, Fit, FitReport, FittedModel, Optimized, Optimizer, Regularized};

@@ -76,64 +76,19 @@ impl Problem<'_> {
         self.newton(beta, tol, max_iter)
     }
 
-    /// Newton / IRLS with a Cholesky solve and backtracking on the objective.
+    /// Newton / IRLS with a Cholesky solve and backtracking on the objective (the
+    /// [`Newton`] iteration fed by this problem's passes).
     fn newton(&self, start: Vec<f64>, tol: f64, max_iter: usize) -> Result<(Vec<f64>, usize)> {
-        let dim = self.dim();
-        let mut beta = start;
-        let (mut loss, mut gh) = self.evaluate(&beta, true);
-        for it in 1..=max_iter {
-            let grad = &gh[..dim];
-            if grad.iter().fold(0.0f64, |m, g| m.max(g.abs())) <= tol {
-                return Ok((beta, it - 1));
-            }
-            let hess = &gh[dim..];
-            let step = solve_spd(hess, grad, dim).ok_or_else(|| {
-                if self.ridge == 0.0 {
-                    separated()
-                } else {
-                    not_converged(it, "singular Hessian", &beta)
+        let mut newton = Newton::new(start, self.ridge == 0.0, tol, max_iter);
+        loop {
+            match newton.request() {
+                Some((beta, hessian)) => {
+                    let (loss, out) = self.evaluate(beta, hessian);
+                    newton.supply(loss, out);
                 }
-            })?;
-            // Full Newton step first, evaluated with its Hessian (one pass); halve the
-            // step with cheaper loss-only passes if the objective did not decrease.
-            let mut t = 1.0;
-            let mut accepted = false;
-            for k in 0..50 {
-                let trial: Vec<f64> = beta.iter().zip(&step).map(|(b, s)| b - t * s).collect();
-                let (l, out) = self.evaluate(&trial, k == 0);
-                if l.is_finite() && l <= loss + 1e-12 * loss.abs() {
-                    beta = trial;
-                    (loss, gh) = if k == 0 {
-                        (l, out)
-                    } else {
-                        self.evaluate(&beta, true)
-                    };
-                    accepted = true;
-                    break;
-                }
-                t *= 0.5;
-            }
-            if !accepted {
-                // No decrease possible: at the optimum up to rounding, or stuck.
-                let gmax = gh[..dim].iter().fold(0.0f64, |m, g| m.max(g.abs()));
-                if gmax <= tol.sqrt() {
-                    return Ok((beta, it));
-                }
-                return Err(not_converged(
-                    it,
-                    "the line search could not decrease the objective",
-                    &beta,
-                ));
-            }
-            if self.ridge == 0.0 && (loss < 1e-10 || beta.iter().any(|b| b.abs() > 1e4)) {
-                return Err(separated());
+                None => return newton.outcome(),
             }
         }
-        let grad = &gh[..dim];
-        if grad.iter().fold(0.0f64, |m, g| m.max(g.abs())) <= tol {
-            return Ok((beta, max_iter));
-        }
-        Err(not_converged(max_iter, "iteration limit reached", &beta))
     }
 
     /// BFGS for many features (no Hessian from the data).
@@ -160,6 +115,192 @@ impl Problem<'_> {
             return Err(not_converged(m.iterations, m.message, &m.x));
         }
         Ok((m.x, m.iterations))
+    }
+}
+
+/// Newton / IRLS on a mean objective, as a state machine that asks for one pass over
+/// the rows at a time ([`request`](Newton::request): coefficients, and whether the
+/// Hessian is needed) and is fed its result ([`supply`](Newton::supply)), so the passes
+/// can run anywhere (in this process, or in a query engine between awaits).
+///
+/// Each iteration solves for the Newton step by Cholesky and backtracks on the
+/// objective: the full step is evaluated with its Hessian (one pass); halved steps with
+/// cheaper loss-only passes, then one Hessian pass at the accepted point. Without a
+/// ridge, a vanishing loss or a coefficient beyond 1e4 is reported as separation.
+#[derive(Debug, Clone)]
+pub(super) struct Newton {
+    dim: usize,
+    unpenalized: bool,
+    tol: f64,
+    max_iter: usize,
+    beta: Vec<f64>,
+    loss: f64,
+    /// Gradient then Hessian at `beta` (empty before the first pass).
+    gh: Vec<f64>,
+    iteration: usize,
+    phase: Phase,
+}
+
+#[derive(Debug, Clone)]
+enum Phase {
+    /// The first pass, at the start.
+    Start,
+    /// Trying `trial = beta - t * step`, the `k`-th halving.
+    Trial {
+        step: Vec<f64>,
+        t: f64,
+        k: usize,
+        trial: Vec<f64>,
+    },
+    /// The Hessian pass at a point accepted after halving.
+    Refresh,
+    /// Finished, with the optimum and the iterations taken, or why not.
+    Done(Result<(Vec<f64>, usize)>),
+}
+
+/// Halvings of the Newton step tried before giving up.
+const MAX_HALVINGS: usize = 50;
+
+impl Newton {
+    pub(super) fn new(start: Vec<f64>, unpenalized: bool, tol: f64, max_iter: usize) -> Self {
+        Self {
+            dim: start.len(),
+            unpenalized,
+            tol,
+            max_iter,
+            beta: start,
+            loss: f64::INFINITY,
+            gh: Vec::new(),
+            iteration: 0,
+            phase: Phase::Start,
+        }
+    }
+
+    /// The pass wanted next: coefficients (intercept last) and whether the Hessian is
+    /// needed; `None` once finished.
+    pub(super) fn request(&self) -> Option<(&[f64], bool)> {
+        match &self.phase {
+            Phase::Start | Phase::Refresh => Some((&self.beta, true)),
+            Phase::Trial { trial, k, .. } => Some((trial, *k == 0)),
+            Phase::Done(_) => None,
+        }
+    }
+
+    /// The current iterate.
+    pub(super) fn beta(&self) -> &[f64] {
+        &self.beta
+    }
+
+    /// Whether the pass asked for is at the current iterate (not a trial point).
+    pub(super) fn at_current(&self) -> bool {
+        !matches!(self.phase, Phase::Trial { .. })
+    }
+
+    /// Feeds the pass asked for: the mean objective and its gradient (and Hessian, when
+    /// asked), as [`Problem::evaluate`] lays them out.
+    pub(super) fn supply(&mut self, loss: f64, out: Vec<f64>) {
+        match std::mem::replace(&mut self.phase, Phase::Start) {
+            Phase::Start | Phase::Refresh => {
+                (self.loss, self.gh) = (loss, out);
+                self.accepted();
+            }
+            Phase::Trial { step, t, k, trial } => {
+                if loss.is_finite() && loss <= self.loss + 1e-12 * self.loss.abs() {
+                    self.beta = trial;
+                    if k == 0 {
+                        (self.loss, self.gh) = (loss, out);
+                        self.accepted();
+                    } else {
+                        self.phase = Phase::Refresh;
+                    }
+                } else if k + 1 == MAX_HALVINGS {
+                    // No decrease possible: at the optimum up to rounding, or stuck.
+                    self.phase = Phase::Done(if self.gradient_max() <= self.tol.sqrt() {
+                        Ok((self.beta.clone(), self.iteration))
+                    } else {
+                        Err(not_converged(
+                            self.iteration,
+                            "the line search could not decrease the objective",
+                            &self.beta,
+                        ))
+                    });
+                } else {
+                    let t = 0.5 * t;
+                    let trial = self
+                        .beta
+                        .iter()
+                        .zip(&step)
+                        .map(|(b, s)| b - t * s)
+                        .collect();
+                    self.phase = Phase::Trial {
+                        step,
+                        t,
+                        k: k + 1,
+                        trial,
+                    };
+                }
+            }
+            done @ Phase::Done(_) => self.phase = done,
+        }
+    }
+
+    /// The result once [`request`](Self::request) says finished.
+    pub(super) fn outcome(self) -> Result<(Vec<f64>, usize)> {
+        match self.phase {
+            Phase::Done(result) => result,
+            _ => Err(not_converged(
+                self.iteration,
+                "stopped before the iterations finished",
+                &self.beta,
+            )),
+        }
+    }
+
+    fn gradient_max(&self) -> f64 {
+        self.gh[..self.dim]
+            .iter()
+            .fold(0.0f64, |m, g| m.max(g.abs()))
+    }
+
+    /// A new point was accepted (or the start evaluated): check for separation, then
+    /// begin the next iteration.
+    fn accepted(&mut self) {
+        if self.iteration > 0
+            && self.unpenalized
+            && (self.loss < 1e-10 || self.beta.iter().any(|b| b.abs() > 1e4))
+        {
+            self.phase = Phase::Done(Err(separated()));
+            return;
+        }
+        self.iteration += 1;
+        if self.gradient_max() <= self.tol {
+            self.phase = Phase::Done(Ok((self.beta.clone(), self.iteration - 1)));
+            return;
+        }
+        if self.iteration > self.max_iter {
+            self.phase = Phase::Done(Err(not_converged(
+                self.max_iter,
+                "iteration limit reached",
+                &self.beta,
+            )));
+            return;
+        }
+        let dim = self.dim;
+        let Some(step) = solve_spd(&self.gh[dim..], &self.gh[..dim], dim) else {
+            self.phase = Phase::Done(Err(if self.unpenalized {
+                separated()
+            } else {
+                not_converged(self.iteration, "singular Hessian", &self.beta)
+            }));
+            return;
+        };
+        let trial = self.beta.iter().zip(&step).map(|(b, s)| b - s).collect();
+        self.phase = Phase::Trial {
+            step,
+            t: 1.0,
+            k: 0,
+            trial,
+        };
     }
 }
 
