@@ -18,6 +18,9 @@
 //!   parameters).
 //! - `kmeans::fit_kmeans` (feature `session`): k-means over a table, seeded on a
 //!   sample, with Lloyd's steps as aggregate queries in the engine.
+//! - `logistic::fit_logistic` (feature `session`): logistic churn regression with the
+//!   gradient and Hessian summed by an aggregate in the engine and Newton's steps on the
+//!   driver (the in-memory fit's optimum).
 //! - [`register`]: all of it in a session (or any
 //!   [`FunctionRegistry`]) in one call.
 //!
@@ -59,6 +62,8 @@ use patronage::summary::SummaryParams;
 pub mod fit;
 #[cfg(feature = "session")]
 pub mod kmeans;
+#[cfg(feature = "session")]
+pub mod logistic;
 pub mod score;
 pub mod summary;
 

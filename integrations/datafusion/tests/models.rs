@@ -506,3 +506,126 @@ async fn kmeans_in_the_engine_equals_the_in_memory_fit() {
         .expect_err("NaN");
     assert!(e.to_string().contains("NaN"), "{e}");
 }
+
+/// The features' table with a noisy churn label (`churned`, BOOLEAN) in 8 partitions,
+/// and the label as a vector.
+fn churn_table(x: &Array2<f64>, label_null_at: Option<usize>) -> (MemTable, Vec<bool>) {
+    let n = x.nrows();
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    let y: Vec<bool> = (0..n)
+        .map(|i| {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1);
+            let u = (state >> 11) as f64 / (1u64 << 53) as f64;
+            let z = -1.0 + 0.02 * x[[i, 1]] - 0.3 * x[[i, 0]].min(5.0) + 0.2 * x[[i, 2]];
+            u < 1.0 / (1.0 + (-z).exp())
+        })
+        .collect();
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("f", DataType::Float64, true),
+        Field::new("gap", DataType::Float64, true),
+        Field::new("m", DataType::Float64, true),
+        Field::new("churned", DataType::Boolean, true),
+    ]));
+    let per = n.div_ceil(8);
+    let parts = (0..n)
+        .step_by(per)
+        .map(|start| {
+            let end = (start + per).min(n);
+            let column = |j: usize| {
+                Arc::new(Float64Array::from(
+                    x.column(j).slice(s![start..end]).to_vec(),
+                )) as ArrayRef
+            };
+            let labels: datafusion::arrow::array::BooleanArray = (start..end)
+                .map(|i| (Some(i) != label_null_at).then_some(y[i]))
+                .collect();
+            let columns = vec![
+                column(0),
+                column(1),
+                column(2),
+                Arc::new(labels) as ArrayRef,
+            ];
+            vec![RecordBatch::try_new(schema.clone(), columns).expect("batch")]
+        })
+        .collect();
+    (MemTable::try_new(schema, parts).expect("table"), y)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn logistic_in_the_engine_equals_the_in_memory_fit() {
+    use patronage::model::FittedModel;
+    use patronage_datafusion::logistic::fit_logistic;
+    let (_, x, _) = features(6_000);
+    let (table, y) = churn_table(&x, None);
+    let ctx = common::session(8);
+    ctx.register_table("churn", Arc::new(table)).expect("table");
+    for params in [
+        LogisticRegression::params().feature_names(&["f", "gap", "m"]),
+        LogisticRegression::params().penalty(1e-3).balanced(true),
+    ] {
+        let params = params.tol(1e-11);
+        let want = params.fit((x.view(), &y)).expect("in memory");
+        let got = fit_logistic(&ctx, "churn", "churned", &["f", "gap", "m"], &params)
+            .await
+            .expect("in the engine");
+        for (a, b) in got.parameter_values().iter().zip(want.parameter_values()) {
+            assert!((a - b).abs() <= 1e-8 * b.abs().max(1.0), "{a} vs {b}");
+        }
+        let (ra, rb) = (got.report(), want.report());
+        assert!((ra.log_likelihood - rb.log_likelihood).abs() <= 1e-9 * rb.log_likelihood.abs());
+        match (&ra.standard_errors, &rb.standard_errors) {
+            (Some(a), Some(b)) => {
+                for (u, v) in a.iter().zip(b) {
+                    assert!((u - v).abs() <= 1e-7 * v, "{u} vs {v}");
+                }
+            }
+            (None, None) => {}
+            other => panic!("standard errors differ: {other:?}"),
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn logistic_in_the_engine_names_bad_columns() {
+    use patronage_datafusion::logistic::fit_logistic;
+    let (_, mut x, _) = features(2_000);
+    let params = LogisticRegression::params();
+    // A NULL label.
+    let (table, _) = churn_table(&x, Some(17));
+    let ctx = common::session(8);
+    ctx.register_table("churn", Arc::new(table)).expect("table");
+    let err = fit_logistic(&ctx, "churn", "churned", &["f", "gap"], &params)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("churned") && err.contains("NULL"), "{err}");
+    // A label that is not BOOLEAN.
+    let err = fit_logistic(&ctx, "churn", "m", &["f"], &params)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("BOOLEAN"), "{err}");
+    // No features, a missing column.
+    assert!(
+        fit_logistic(&ctx, "churn", "churned", &[], &params)
+            .await
+            .is_err()
+    );
+    assert!(
+        fit_logistic(&ctx, "churn", "churned", &["nope"], &params)
+            .await
+            .is_err()
+    );
+    // An infinite feature.
+    x[[5, 1]] = f64::INFINITY;
+    let (table, _) = churn_table(&x, None);
+    let ctx = common::session(8);
+    ctx.register_table("churn", Arc::new(table)).expect("table");
+    let err = fit_logistic(&ctx, "churn", "churned", &["f", "gap"], &params)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("gap") && err.contains("not finite"), "{err}");
+}
