@@ -226,6 +226,7 @@ pub mod clv;
 pub mod cohort;
 pub mod factors;
 pub mod forecast;
+pub mod recommend;
 pub mod segment;
 pub mod survival;
 
@@ -237,6 +238,7 @@ pub use model::{FitReport, Optimizer, Parameter};
 pub mod prelude {
     pub use crate::clv::{PurchaseModel, SpendModel};
     pub use crate::forecast::Forecaster;
+    pub use crate::recommend::Recommender;
     pub use crate::model::{
         Classifier, Clusterer, Fit, FittedModel, Optimized, Regularized, Transformer,
     };
