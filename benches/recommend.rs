@@ -39,7 +39,11 @@ fn lines() -> Vec<ItemPurchase<u32, u32>> {
         } else {
             (zipf(&mut rng, ITEMS) * 7_919) % ITEMS
         };
-        rows.push(ItemPurchase { customer, day: Day((k / 5_000) as i32), item });
+        rows.push(ItemPurchase {
+            customer,
+            day: Day((k / 5_000) as i32),
+            item,
+        });
     }
     rows
 }
@@ -55,9 +59,16 @@ fn bench(c: &mut Criterion) {
     );
     let mut g = c.benchmark_group("recommend");
     g.sample_size(10).measurement_time(Duration::from_secs(20));
-    g.bench_function("interactions_2M_lines", |b| b.iter(|| Interactions::new(black_box(&rows)).unwrap()));
+    g.bench_function("interactions_2M_lines", |b| {
+        b.iter(|| Interactions::new(black_box(&rows)).unwrap())
+    });
     g.bench_function("item_knn_build_cosine_100", |b| {
-        b.iter(|| ItemKnn::params().neighbours(100).fit(black_box(&data)).unwrap())
+        b.iter(|| {
+            ItemKnn::params()
+                .neighbours(100)
+                .fit(black_box(&data))
+                .unwrap()
+        })
     });
     let knn = ItemKnn::params().neighbours(100).fit(&data).unwrap();
     g.bench_function("item_knn_top10_one_customer", |b| {
@@ -70,7 +81,12 @@ fn bench(c: &mut Criterion) {
     drop(knn);
     g.sample_size(10).measurement_time(Duration::from_secs(60));
     g.bench_function("als_10_iterations_64_factors", |b| {
-        b.iter(|| Als::params(64).iterations(10).fit(black_box(&data)).unwrap())
+        b.iter(|| {
+            Als::params(64)
+                .iterations(10)
+                .fit(black_box(&data))
+                .unwrap()
+        })
     });
     let als = Als::params(64).iterations(1).fit(&data).unwrap();
     g.sample_size(50).measurement_time(Duration::from_secs(5));

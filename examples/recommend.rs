@@ -47,7 +47,11 @@ fn catalogue(seed: u64) -> Vec<ItemPurchase<u32, u32>> {
         for _ in 0..n {
             let x = rng.random::<f64>() * total;
             let item = cdf.partition_point(|&p| p < x).min(ITEMS - 1);
-            rows.push(ItemPurchase { customer: c as u32, day: Day(rng.random_range(0..365)), item: item as u32 });
+            rows.push(ItemPurchase {
+                customer: c as u32,
+                day: Day(rng.random_range(0..365)),
+                item: item as u32,
+            });
         }
     }
     // Rows in time order, customers interleaved, as a shop's log.
@@ -76,20 +80,38 @@ pub fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     let k = 10;
     let pop = evaluate(&Popularity::params().fit(train)?, &split.held_out, k)?;
-    let cosine = evaluate(&ItemKnn::params().shrinkage(5.0).fit(train)?, &split.held_out, k)?;
+    let cosine = evaluate(
+        &ItemKnn::params().shrinkage(5.0).fit(train)?,
+        &split.held_out,
+        k,
+    )?;
     let jaccard = evaluate(
-        &ItemKnn::params().similarity(Similarity::Jaccard).shrinkage(5.0).fit(train)?,
+        &ItemKnn::params()
+            .similarity(Similarity::Jaccard)
+            .shrinkage(5.0)
+            .fit(train)?,
         &split.held_out,
         k,
     )?;
     let lift = evaluate(
-        &ItemKnn::params().similarity(Similarity::Lift).shrinkage(20.0).fit(train)?,
+        &ItemKnn::params()
+            .similarity(Similarity::Lift)
+            .shrinkage(20.0)
+            .fit(train)?,
         &split.held_out,
         k,
     )?;
-    let als_model = Als::params(16).regularization(1.0).alpha(5.0).iterations(15).seed(7).fit(train)?;
+    let als_model = Als::params(16)
+        .regularization(1.0)
+        .alpha(5.0)
+        .iterations(15)
+        .seed(7)
+        .fit(train)?;
     let als = evaluate(&als_model, &split.held_out, k)?;
-    println!("{:<26} {:>9} {:>9} {:>9} {:>9} {:>9}", "model (k = 10)", "precision", "recall", "MAP", "NDCG", "coverage");
+    println!(
+        "{:<26} {:>9} {:>9} {:>9} {:>9} {:>9}",
+        "model (k = 10)", "precision", "recall", "MAP", "NDCG", "coverage"
+    );
     row("popularity", &pop);
     row("item-item cosine", &cosine);
     row("item-item Jaccard", &jaccard);
@@ -99,6 +121,9 @@ pub fn main() -> Result<(), Box<dyn std::error::Error>> {
         assert!(m.precision > pop.precision && m.recall > pop.recall && m.ndcg > pop.ndcg);
     }
     let someone = train.customers()[0];
-    println!("\ncustomer {someone}'s top 5 by ALS: {:?}", als_model.recommend(&someone, 5)?);
+    println!(
+        "\ncustomer {someone}'s top 5 by ALS: {:?}",
+        als_model.recommend(&someone, 5)?
+    );
     Ok(())
 }

@@ -238,10 +238,10 @@ pub use model::{FitReport, Optimizer, Parameter};
 pub mod prelude {
     pub use crate::clv::{PurchaseModel, SpendModel};
     pub use crate::forecast::Forecaster;
-    pub use crate::recommend::Recommender;
     pub use crate::model::{
         Classifier, Clusterer, Fit, FittedModel, Optimized, Regularized, Transformer,
     };
+    pub use crate::recommend::Recommender;
 }
 /// The `ndarray` version this crate's matrices and views use, so callers need not pin
 /// the same one.

@@ -6,8 +6,8 @@
 
 use patronage::prelude::*;
 use patronage::recommend::{
-    Als, ColdStart, Interactions, ItemKnn, ItemPurchase, Popularity, Similarity, Solver,
-    TimeSplit, evaluate, ranking_metrics,
+    Als, ColdStart, Interactions, ItemKnn, ItemPurchase, Popularity, Similarity, Solver, TimeSplit,
+    evaluate, ranking_metrics,
 };
 use patronage::{Day, Error};
 
@@ -17,7 +17,11 @@ fn lines() -> Vec<ItemPurchase<u32, u32>> {
         .skip(1)
         .map(|l| {
             let v: Vec<i64> = l.split(',').map(|x| x.parse().unwrap()).collect();
-            ItemPurchase { customer: v[0] as u32, day: Day(v[1] as i32), item: v[2] as u32 }
+            ItemPurchase {
+                customer: v[0] as u32,
+                day: Day(v[1] as i32),
+                item: v[2] as u32,
+            }
         })
         .collect()
 }
@@ -53,7 +57,9 @@ fn sparse_item_similarities_equal_a_dense_brute_force() {
             row[i as usize] = true;
         }
     }
-    let buyers: Vec<f64> = (0..m).map(|i| b.iter().filter(|r| r[i]).count() as f64).collect();
+    let buyers: Vec<f64> = (0..m)
+        .map(|i| b.iter().filter(|r| r[i]).count() as f64)
+        .collect();
     let mut checked = 0;
     for sim in [Similarity::Cosine, Similarity::Jaccard, Similarity::Lift] {
         for lambda in [0.0, 5.0] {
@@ -80,7 +86,14 @@ fn sparse_item_similarities_equal_a_dense_brute_force() {
                             Similarity::Jaccard => c / (ni + nj - c),
                             Similarity::Lift => c * nn / (ni * nj),
                         };
-                        row.push((j as u32, if lambda > 0.0 { raw * (c / (c + lambda)) } else { raw }));
+                        row.push((
+                            j as u32,
+                            if lambda > 0.0 {
+                                raw * (c / (c + lambda))
+                            } else {
+                                raw
+                            },
+                        ));
                     }
                     row.sort_by(|a, c| c.1.total_cmp(&a.1).then(a.0.cmp(&c.0)));
                     row.truncate(keep);
@@ -99,7 +112,10 @@ fn sparse_item_similarities_equal_a_dense_brute_force() {
 }
 
 /// The Hu-Koren-Volinsky loss by a double loop over every customer-item pair.
-fn direct_loss(model: &patronage::recommend::FittedAls<u32, u32>, data: &Interactions<u32, u32>) -> f64 {
+fn direct_loss(
+    model: &patronage::recommend::FittedAls<u32, u32>,
+    data: &Interactions<u32, u32>,
+) -> f64 {
     let mut l = 0.0;
     for u in 0..data.n_customers() {
         let (items, counts) = data.history(u);
@@ -140,7 +156,11 @@ fn als_loss_decreases_and_equals_the_direct_loss() {
             assert!(w[1] <= w[0] * (1.0 + 1e-12), "{solver:?}: {h:?}");
         }
         let direct = direct_loss(&model, &data);
-        assert!((model.loss() - direct).abs() <= 1e-9 * direct, "{} vs {direct}", model.loss());
+        assert!(
+            (model.loss() - direct).abs() <= 1e-9 * direct,
+            "{} vs {direct}",
+            model.loss()
+        );
     }
 }
 
@@ -151,19 +171,45 @@ fn als_loss_decreases_and_equals_the_direct_loss() {
 fn als_agrees_with_implicit() {
     let s = split();
     let r = reference();
-    let implicit: Vec<&[f64; 6]> = r.iter().filter(|x| x.0 != "popularity").map(|x| &x.1).collect();
+    let implicit: Vec<&[f64; 6]> = r
+        .iter()
+        .filter(|x| x.0 != "popularity")
+        .map(|x| &x.1)
+        .collect();
     let mean_loss = implicit.iter().map(|a| a[0]).sum::<f64>() / implicit.len() as f64;
-    let model = Als::params(8).regularization(0.05).alpha(2.0).iterations(15).seed(0).fit(&s.train).unwrap();
+    let model = Als::params(8)
+        .regularization(0.05)
+        .alpha(2.0)
+        .iterations(15)
+        .seed(0)
+        .fit(&s.train)
+        .unwrap();
     let rel = (model.loss() - mean_loss).abs() / mean_loss;
-    assert!(rel < 0.02, "loss {} vs implicit {mean_loss} ({rel})", model.loss());
+    assert!(
+        rel < 0.02,
+        "loss {} vs implicit {mean_loss} ({rel})",
+        model.loss()
+    );
     let m = evaluate(&model, &s.held_out, 10).unwrap();
     assert_eq!(m.customers, 561);
     let ours = [m.precision, m.recall, m.map, m.ndcg, m.coverage];
     let margins = [0.01, 0.03, 0.03, 0.03, 0.1];
     for k in 0..5 {
-        let lo = implicit.iter().map(|a| a[k + 1]).fold(f64::INFINITY, f64::min) - margins[k];
-        let hi = implicit.iter().map(|a| a[k + 1]).fold(f64::NEG_INFINITY, f64::max) + margins[k];
-        assert!(ours[k] >= lo && ours[k] <= hi, "metric {k}: {} not in [{lo}, {hi}]", ours[k]);
+        let lo = implicit
+            .iter()
+            .map(|a| a[k + 1])
+            .fold(f64::INFINITY, f64::min)
+            - margins[k];
+        let hi = implicit
+            .iter()
+            .map(|a| a[k + 1])
+            .fold(f64::NEG_INFINITY, f64::max)
+            + margins[k];
+        assert!(
+            ours[k] >= lo && ours[k] <= hi,
+            "metric {k}: {} not in [{lo}, {hi}]",
+            ours[k]
+        );
     }
 }
 
@@ -176,16 +222,29 @@ fn popularity_metrics_equal_the_scripts() {
     let m = evaluate(&model, &s.held_out, 10).unwrap();
     let ours = [m.precision, m.recall, m.map, m.ndcg, m.coverage];
     for k in 0..5 {
-        assert!((ours[k] - pop[k + 1]).abs() < 1e-12, "metric {k}: {} vs {}", ours[k], pop[k + 1]);
+        assert!(
+            (ours[k] - pop[k + 1]).abs() < 1e-12,
+            "metric {k}: {} vs {}",
+            ours[k],
+            pop[k + 1]
+        );
     }
     // The same through ranking_metrics on explicit lists.
     let lists: Vec<Vec<u32>> = s
         .held_out
         .customers()
         .iter()
-        .map(|&u| model.recommend_index(Some(u), 10).into_iter().map(|p| p.0).collect())
+        .map(|&u| {
+            model
+                .recommend_index(Some(u), 10)
+                .into_iter()
+                .map(|p| p.0)
+                .collect()
+        })
         .collect();
-    let rel: Vec<Vec<u32>> = (0..s.held_out.len()).map(|c| s.held_out.relevant(c).to_vec()).collect();
+    let rel: Vec<Vec<u32>> = (0..s.held_out.len())
+        .map(|c| s.held_out.relevant(c).to_vec())
+        .collect();
     let m2 = ranking_metrics(&lists, &rel, s.train.n_items(), 10).unwrap();
     assert!((m2.map - m.map).abs() < 1e-12 && (m2.ndcg - m.ndcg).abs() < 1e-12);
 }
@@ -193,10 +252,18 @@ fn popularity_metrics_equal_the_scripts() {
 #[test]
 fn models_beat_popularity_on_latent_tastes() {
     let s = split();
-    let pop = evaluate(&Popularity::params().fit(&s.train).unwrap(), &s.held_out, 10).unwrap();
+    let pop = evaluate(
+        &Popularity::params().fit(&s.train).unwrap(),
+        &s.held_out,
+        10,
+    )
+    .unwrap();
     let knn = ItemKnn::params().shrinkage(2.0).fit(&s.train).unwrap();
     let knn = evaluate(&knn, &s.held_out, 10).unwrap();
-    assert!(knn.precision > pop.precision && knn.ndcg > pop.ndcg, "{knn:?} {pop:?}");
+    assert!(
+        knn.precision > pop.precision && knn.ndcg > pop.ndcg,
+        "{knn:?} {pop:?}"
+    );
 }
 
 #[cfg(feature = "parallel")]
@@ -206,11 +273,22 @@ fn results_do_not_depend_on_threads() {
     let fit = || {
         (
             Als::params(8).iterations(3).seed(9).fit(&data).unwrap(),
-            ItemKnn::params().similarity(Similarity::Lift).fit(&data).unwrap(),
+            ItemKnn::params()
+                .similarity(Similarity::Lift)
+                .fit(&data)
+                .unwrap(),
         )
     };
-    let one = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap().install(fit);
-    let three = rayon::ThreadPoolBuilder::new().num_threads(3).build().unwrap().install(fit);
+    let one = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .unwrap()
+        .install(fit);
+    let three = rayon::ThreadPoolBuilder::new()
+        .num_threads(3)
+        .build()
+        .unwrap()
+        .install(fit);
     assert_eq!(one, three);
 }
 
@@ -218,28 +296,73 @@ fn results_do_not_depend_on_threads() {
 fn hostile_inputs_give_typed_errors() {
     let none: [ItemPurchase<u32, u32>; 0] = [];
     assert!(matches!(Interactions::new(&none), Err(Error::Empty { .. })));
-    assert!(matches!(Interactions::time_split(&lines(), Day(-1)), Err(Error::Empty { .. })));
+    assert!(matches!(
+        Interactions::time_split(&lines(), Day(-1)),
+        Err(Error::Empty { .. })
+    ));
     let data = split().train;
-    for (alpha, lambda) in [(f64::NAN, 0.1), (f64::INFINITY, 0.1), (-1.0, 0.1), (1.0, f64::NAN), (1.0, f64::INFINITY), (1.0, 0.0)] {
-        let e = Als::params(4).alpha(alpha).regularization(lambda).fit(&data).unwrap_err();
+    for (alpha, lambda) in [
+        (f64::NAN, 0.1),
+        (f64::INFINITY, 0.1),
+        (-1.0, 0.1),
+        (1.0, f64::NAN),
+        (1.0, f64::INFINITY),
+        (1.0, 0.0),
+    ] {
+        let e = Als::params(4)
+            .alpha(alpha)
+            .regularization(lambda)
+            .fit(&data)
+            .unwrap_err();
         assert!(matches!(e, Error::InvalidParameter { .. }), "{e}");
     }
-    assert!(matches!(Als::params(0).fit(&data), Err(Error::InvalidParameter { name: "factors", .. })));
-    assert!(matches!(Als::params(usize::MAX).fit(&data), Err(Error::InvalidParameter { name: "factors", .. })));
+    assert!(matches!(
+        Als::params(0).fit(&data),
+        Err(Error::InvalidParameter {
+            name: "factors",
+            ..
+        })
+    ));
+    assert!(matches!(
+        Als::params(usize::MAX).fit(&data),
+        Err(Error::InvalidParameter {
+            name: "factors",
+            ..
+        })
+    ));
     // Within MAX_FACTORS but too many values for this catalogue would need a bigger one:
     // 1,024 factors x 746 rows is fine, the bound is on the product.
-    let big: Vec<ItemPurchase<u32, u32>> =
-        (0..200_000u32).map(|c| ItemPurchase { customer: c, day: Day(0), item: c % 7 }).collect();
+    let big: Vec<ItemPurchase<u32, u32>> = (0..200_000u32)
+        .map(|c| ItemPurchase {
+            customer: c,
+            day: Day(0),
+            item: c % 7,
+        })
+        .collect();
     let big = Interactions::new(&big).unwrap();
-    assert!(matches!(Als::params(1_000).fit(&big), Err(Error::LimitExceeded { .. })));
-    assert!(matches!(Als::params(4).iterations(0).fit(&data), Err(Error::InvalidParameter { .. })));
     assert!(matches!(
-        Als::params(4).solver(Solver::ConjugateGradient { steps: 0 }).fit(&data),
+        Als::params(1_000).fit(&big),
+        Err(Error::LimitExceeded { .. })
+    ));
+    assert!(matches!(
+        Als::params(4).iterations(0).fit(&data),
         Err(Error::InvalidParameter { .. })
     ));
-    assert!(matches!(ItemKnn::params().neighbours(0).fit(&data), Err(Error::InvalidParameter { .. })));
+    assert!(matches!(
+        Als::params(4)
+            .solver(Solver::ConjugateGradient { steps: 0 })
+            .fit(&data),
+        Err(Error::InvalidParameter { .. })
+    ));
+    assert!(matches!(
+        ItemKnn::params().neighbours(0).fit(&data),
+        Err(Error::InvalidParameter { .. })
+    ));
     for bad in [f64::NAN, f64::INFINITY, -1.0] {
-        assert!(matches!(ItemKnn::params().shrinkage(bad).fit(&data), Err(Error::InvalidParameter { .. })));
+        assert!(matches!(
+            ItemKnn::params().shrinkage(bad).fit(&data),
+            Err(Error::InvalidParameter { .. })
+        ));
     }
     // k = 0, usize::MAX and unknown customers.
     let knn = ItemKnn::params().fit(&data).unwrap();
@@ -251,13 +374,22 @@ fn hostile_inputs_give_typed_errors() {
     assert_eq!(all.len(), data.n_items() - data.history(0).0.len());
     assert!(knn.recommend(&c0, usize::MAX).unwrap().len() <= data.n_items());
     let unknown = 1_000_000u32;
-    assert_eq!(als.recommend(&unknown, 3).unwrap(), knn.recommend(&unknown, 3).unwrap());
-    let empty = ItemKnn::params().cold_start(ColdStart::Empty).fit(&data).unwrap();
+    assert_eq!(
+        als.recommend(&unknown, 3).unwrap(),
+        knn.recommend(&unknown, 3).unwrap()
+    );
+    let empty = ItemKnn::params()
+        .cold_start(ColdStart::Empty)
+        .fit(&data)
+        .unwrap();
     assert!(empty.recommend(&unknown, 3).unwrap().is_empty());
     let many = als.recommend_many(&[c0, unknown], 5).unwrap();
     assert_eq!(many[0], als.recommend(&c0, 5).unwrap());
     let s = split();
-    assert!(matches!(evaluate(&knn, &s.held_out, 0), Err(Error::InvalidParameter { .. })));
+    assert!(matches!(
+        evaluate(&knn, &s.held_out, 0),
+        Err(Error::InvalidParameter { .. })
+    ));
 }
 
 #[cfg(feature = "serde")]
@@ -270,7 +402,10 @@ fn saved_models_round_trip_and_bad_files_are_errors() {
     let j = serde_json::to_string(&knn).unwrap();
     let back: patronage::recommend::FittedItemKnn<u32, u32> = serde_json::from_str(&j).unwrap();
     assert_eq!(back, knn);
-    assert_eq!(back.recommend(&data.customers()[3], 5).unwrap(), knn.recommend(&data.customers()[3], 5).unwrap());
+    assert_eq!(
+        back.recommend(&data.customers()[3], 5).unwrap(),
+        knn.recommend(&data.customers()[3], 5).unwrap()
+    );
     let ja = serde_json::to_string(&als).unwrap();
     let back: patronage::recommend::FittedAls<u32, u32> = serde_json::from_str(&ja).unwrap();
     assert_eq!(back, als);
@@ -293,6 +428,7 @@ fn saved_models_round_trip_and_bad_files_are_errors() {
     assert!(e.to_string().contains("members"), "{e}");
     let mut v: serde_json::Value = serde_json::from_str(&jp).unwrap();
     v["data"]["customers"][1] = v["data"]["customers"][0].clone();
-    let e = serde_json::from_value::<patronage::recommend::FittedPopularity<u32, u32>>(v).unwrap_err();
+    let e =
+        serde_json::from_value::<patronage::recommend::FittedPopularity<u32, u32>>(v).unwrap_err();
     assert!(e.to_string().contains("distinct"), "{e}");
 }

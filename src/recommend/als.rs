@@ -194,7 +194,7 @@ impl AlsParams {
                 format!("must be 1 to MAX_FACTORS = {MAX_FACTORS}"),
             ));
         }
-        let values = n_rows.checked_mul(self.factors).unwrap_or(usize::MAX);
+        let values = n_rows.saturating_mul(self.factors);
         if values > MAX_FACTOR_VALUES {
             return Err(Error::LimitExceeded {
                 what: "factor values ((customers + items) x factors)",
@@ -238,8 +238,8 @@ impl<C: Clone, I: Clone> Fit<&Interactions<C, I>> for AlsParams {
     ///
     /// # Errors
     /// [`Error::InvalidParameter`] for factors 0 or above [`MAX_FACTORS`], a
-    /// regularization that is not finite and > 0, an alpha that is not finite and
-    /// >= 0, zero iterations or zero conjugate-gradient steps;
+    /// regularization that is not finite and `> 0`, an alpha that is not finite and
+    /// `>= 0`, zero iterations or zero conjugate-gradient steps;
     /// [`Error::LimitExceeded`] when `(customers + items) x factors` passes
     /// [`MAX_FACTOR_VALUES`] (checked before allocating); [`Error::NotConverged`] when
     /// the loss is not finite (overflow from a huge alpha) or a Cholesky
@@ -487,7 +487,7 @@ fn cg_row(
     for _ in 0..steps {
         apply(&w.p, y, g, idx, conf, f, lambda, &mut w.ap);
         let pap = dot(&w.p, &w.ap);
-        if !(pap > 0.0) {
+        if pap.partial_cmp(&0.0) != Some(std::cmp::Ordering::Greater) {
             return;
         }
         let a = rs_old / pap;
@@ -710,8 +710,10 @@ impl<C, I> Recommender for FittedAls<C, I> {
 
 #[cfg(feature = "serde")]
 #[derive(serde::Deserialize)]
-#[serde(bound(deserialize = "C: Eq + Hash + Clone + serde::de::DeserializeOwned, \
-                              I: Eq + Hash + Clone + serde::de::DeserializeOwned"))]
+#[serde(
+    bound(deserialize = "C: Eq + Hash + Clone + serde::de::DeserializeOwned, \
+                              I: Eq + Hash + Clone + serde::de::DeserializeOwned")
+)]
 struct RawAls<C, I> {
     data: Interactions<C, I>,
     factors: usize,

@@ -151,6 +151,9 @@ impl ItemKnnParams {
     }
 }
 
+/// One block's neighbour-list lengths and neighbours.
+type Block = (Vec<usize>, Vec<(u32, f64)>);
+
 /// Items per block of the parallel similarity build.
 const BLOCK: usize = 64;
 
@@ -220,12 +223,12 @@ impl<C: Clone, I: Clone> Fit<&Interactions<C, I>> for ItemKnnParams {
             (lens, out)
         };
         #[cfg(feature = "parallel")]
-        let parts: Vec<(Vec<usize>, Vec<(u32, f64)>)> = {
+        let parts: Vec<Block> = {
             use rayon::prelude::*;
             (0..blocks).into_par_iter().map(build).collect()
         };
         #[cfg(not(feature = "parallel"))]
-        let parts: Vec<(Vec<usize>, Vec<(u32, f64)>)> = (0..blocks).map(build).collect();
+        let parts: Vec<Block> = (0..blocks).map(build).collect();
         let total: usize = parts.iter().map(|p| p.1.len()).sum();
         let mut nb_offsets = Vec::with_capacity(n_items + 1);
         nb_offsets.push(0usize);
@@ -346,8 +349,10 @@ impl<C, I> Recommender for FittedItemKnn<C, I> {
 
 #[cfg(feature = "serde")]
 #[derive(serde::Deserialize)]
-#[serde(bound(deserialize = "C: Eq + Hash + Clone + serde::de::DeserializeOwned, \
-                              I: Eq + Hash + Clone + serde::de::DeserializeOwned"))]
+#[serde(
+    bound(deserialize = "C: Eq + Hash + Clone + serde::de::DeserializeOwned, \
+                              I: Eq + Hash + Clone + serde::de::DeserializeOwned")
+)]
 struct RawItemKnn<C, I> {
     data: Interactions<C, I>,
     similarity: Similarity,

@@ -183,7 +183,11 @@ where
                 "held-out customers are the model's training customers",
             ));
         }
-        if let Some(&i) = held_out.relevant(c).iter().find(|&&i| i as usize >= n_items) {
+        if let Some(&i) = held_out
+            .relevant(c)
+            .iter()
+            .find(|&&i| i as usize >= n_items)
+        {
             return Err(validate::invalid_value(
                 "held-out items",
                 c,

@@ -448,12 +448,7 @@ impl<C: Eq + Hash + Clone, I: Eq + Hash + Clone> Interactions<C, I> {
         let mut item_index: KeyedMap<I, u32> = KeyedMap::default();
         for (i, it) in items.iter().enumerate() {
             if item_index.insert(it.clone(), i as u32).is_some() {
-                return Err(invalid_value(
-                    "items",
-                    i,
-                    i as f64,
-                    "item ids are distinct",
-                ));
+                return Err(invalid_value("items", i, i as f64, "item ids are distinct"));
             }
         }
         let popularity = popularity_ranking(items.len(), &members);
@@ -634,6 +629,9 @@ impl HeldOut {
     }
 }
 
+/// One customer's recommendations: items with their scores, best first.
+pub type Recommendations<I> = Vec<(I, f64)>;
+
 /// A fitted recommender: scores items for a customer of its training data.
 ///
 /// Implemented by [`FittedPopularity`], [`FittedItemKnn`] and [`FittedAls`].
@@ -680,7 +678,7 @@ pub trait Recommender {
         &self,
         customers: &[Self::Customer],
         k: usize,
-    ) -> Result<Vec<Vec<(Self::Item, f64)>>>
+    ) -> Result<Vec<Recommendations<Self::Item>>>
     where
         Self: Sync,
         Self::Customer: Eq + Hash + Clone + Sync,
