@@ -412,6 +412,7 @@ fn sweep(
 
 /// Scratch space of one block of row solves.
 struct Work {
+    ys: Vec<f64>,
     r: Vec<f64>,
     p: Vec<f64>,
     ap: Vec<f64>,
@@ -421,6 +422,7 @@ struct Work {
 impl Work {
     fn new(f: usize, solver: Solver) -> Self {
         Self {
+            ys: Vec::new(),
             r: vec![0.0; f],
             p: vec![0.0; f],
             ap: vec![0.0; f],
@@ -433,26 +435,17 @@ impl Work {
     }
 }
 
-/// `out = (G + lambda I + sum_i (c_i - 1) y_i y_i') v`.
+/// `out = (G + lambda I + sum_i (c_i - 1) y_i y_i') v`, with the row's `y_i` gathered
+/// contiguously in `ys` (one cache miss per `y_i` per row, not per step).
 #[allow(clippy::too_many_arguments)]
-fn apply(
-    v: &[f64],
-    y: &[f64],
-    g: &[f64],
-    idx: &[u32],
-    conf: &[f64],
-    f: usize,
-    lambda: f64,
-    out: &mut [f64],
-) {
+fn apply(v: &[f64], ys: &[f64], g: &[f64], conf: &[f64], f: usize, lambda: f64, out: &mut [f64]) {
     for (o, vi) in out.iter_mut().zip(v) {
         *o = lambda * vi;
     }
     for (k, &vk) in v.iter().enumerate() {
         axpy(vk, &g[k * f..(k + 1) * f], out);
     }
-    for (&i, &c) in idx.iter().zip(conf) {
-        let yi = &y[i as usize * f..(i as usize + 1) * f];
+    for (yi, &c) in ys.chunks_exact(f).zip(conf) {
         let w = (c - 1.0) * dot(yi, v);
         axpy(w, yi, out);
     }
@@ -471,13 +464,18 @@ fn cg_row(
     steps: usize,
     w: &mut Work,
 ) {
+    w.ys.clear();
+    for &i in idx {
+        w.ys.extend_from_slice(&y[i as usize * f..(i as usize + 1) * f]);
+    }
+    let ys = &w.ys;
     // r = b - A x, b = sum_i c_i y_i.
-    apply(x, y, g, idx, conf, f, lambda, &mut w.ap);
+    apply(x, ys, g, conf, f, lambda, &mut w.ap);
     for (r, a) in w.r.iter_mut().zip(&w.ap) {
         *r = -a;
     }
-    for (&i, &c) in idx.iter().zip(conf) {
-        axpy(c, &y[i as usize * f..(i as usize + 1) * f], &mut w.r);
+    for (yi, &c) in ys.chunks_exact(f).zip(conf) {
+        axpy(c, yi, &mut w.r);
     }
     w.p.copy_from_slice(&w.r);
     let mut rs_old = dot(&w.r, &w.r);
@@ -485,7 +483,7 @@ fn cg_row(
         return;
     }
     for _ in 0..steps {
-        apply(&w.p, y, g, idx, conf, f, lambda, &mut w.ap);
+        apply(&w.p, ys, g, conf, f, lambda, &mut w.ap);
         let pap = dot(&w.p, &w.ap);
         if pap.partial_cmp(&0.0) != Some(std::cmp::Ordering::Greater) {
             return;
