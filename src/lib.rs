@@ -226,6 +226,7 @@ pub mod clv;
 pub mod cohort;
 pub mod factors;
 pub mod forecast;
+pub mod recommend;
 pub mod segment;
 pub mod survival;
 
@@ -240,6 +241,7 @@ pub mod prelude {
     pub use crate::model::{
         Classifier, Clusterer, Fit, FittedModel, Optimized, Regularized, Transformer,
     };
+    pub use crate::recommend::Recommender;
 }
 /// The `ndarray` version this crate's matrices and views use, so callers need not pin
 /// the same one.

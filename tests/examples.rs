@@ -18,6 +18,8 @@ mod factors;
 mod forecast;
 #[path = "../examples/quickstart.rs"]
 mod quickstart;
+#[path = "../examples/recommend.rs"]
+mod recommend;
 #[path = "../examples/retention.rs"]
 mod retention;
 #[cfg(feature = "serde")]
@@ -37,6 +39,7 @@ const RUN: &[&str] = &[
     "factors",
     "forecast",
     "quickstart",
+    "recommend",
     "retention",
     "score_one",
     "segments",
@@ -66,6 +69,11 @@ fn churn_runs() {
 #[test]
 fn cross_sell_runs() {
     cross_sell::main().unwrap();
+}
+
+#[test]
+fn recommend_runs() {
+    recommend::main().unwrap();
 }
 
 #[test]
