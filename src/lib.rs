@@ -213,8 +213,8 @@ pub mod simulate;
 pub mod summary;
 pub mod transactions;
 
-#[cfg(feature = "serde")]
 mod refunds;
+#[cfg(feature = "serde")]
 mod serde_float;
 mod validate;
 

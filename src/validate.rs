@@ -156,7 +156,6 @@ pub(crate) fn all_finite(field: &'static str, values: &[f64]) -> Result<()> {
 }
 
 /// Every value finite and zero or more, else an error naming `field` and the row.
-#[cfg(feature = "serde")]
 pub(crate) fn all_non_negative(field: &'static str, values: &[f64]) -> Result<()> {
     values
         .iter()
@@ -178,7 +177,6 @@ pub(crate) fn invalid_parameter(
 }
 
 /// `len > 0`, else [`Error::Empty`] naming `field`.
-#[cfg(feature = "serde")]
 pub(crate) fn non_empty(field: &'static str, len: usize) -> Result<()> {
     if len == 0 {
         return Err(Error::Empty { field });
@@ -209,7 +207,6 @@ pub(crate) fn count(field: &'static str, row: usize, value: f64) -> Result<()> {
 }
 
 /// A probability: finite and in `[0, 1]`, else an error naming `field` and `row`.
-#[cfg(feature = "serde")]
 pub(crate) fn probability(field: &'static str, row: usize, value: f64) -> Result<()> {
     non_negative(field, row, value)?;
     if value > 1.0 {
