@@ -1,7 +1,7 @@
 //! Logistic churn regression where the data lives (feature `session`): the gradient and
 //! Hessian as an aggregate in the engine, Newton's steps on the driver.
 //!
-//! The core crate's fit by passes ([`LogisticPasses`]) runs the in-memory fit's Newton
+//! The core crate's fit by passes ([`LogisticPasses`](patronage::churn::LogisticPasses)) runs the in-memory fit's Newton
 //! iteration one pass at a time. Each pass here is one aggregate query,
 //! `SELECT logistic_sums(label, x0, x1, ...) FROM table`, whose accumulator adds the
 //! rows of every batch with [`LogisticPass::add_rows`] and merges partitions' partial
