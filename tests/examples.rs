@@ -18,6 +18,8 @@ mod factors;
 mod forecast;
 #[path = "../examples/quickstart.rs"]
 mod quickstart;
+#[path = "../examples/regression.rs"]
+mod regression;
 #[path = "../examples/retention.rs"]
 mod retention;
 #[cfg(feature = "serde")]
@@ -37,6 +39,7 @@ const RUN: &[&str] = &[
     "factors",
     "forecast",
     "quickstart",
+    "regression",
     "retention",
     "score_one",
     "segments",
@@ -51,6 +54,11 @@ fn channels_runs() {
 #[test]
 fn quickstart_runs() {
     quickstart::main().unwrap();
+}
+
+#[test]
+fn regression_runs() {
+    regression::main().unwrap();
 }
 
 #[test]
