@@ -961,7 +961,8 @@ fn small_inverse(a: ndarray::ArrayView2<'_, f64>) -> Option<Array2<f64>> {
     let scale = a.iter().fold(0.0f64, |s, v| s.max(v.abs()));
     for c in 0..k {
         let piv = (c..k).max_by(|&x, &y| m[[x, c]].abs().total_cmp(&m[[y, c]].abs()))?;
-        if !(m[[piv, c]].abs() > 1e-14 * scale) {
+        // Also catches a NaN pivot.
+        if m[[piv, c]].abs().is_nan() || m[[piv, c]].abs() <= 1e-14 * scale {
             return None;
         }
         for j in 0..k {
