@@ -11,8 +11,8 @@
 //!   uniquenesses by minimizing the concentrated discrepancy, bounded below by 0.005,
 //!   with the likelihood-ratio test of `k` factors) or by iterated principal axis
 //!   factoring (psych's `fa(fm = "pa")`, from squared multiple correlations); varimax
-//!   or promax rotation (R's `varimax` and `promax`, with factor correlations for the
-//!   oblique promax); loadings sorted and signed as `factanal` prints them;
+//!   promax or direct oblimin rotation (R's `varimax` and `promax`, GPArotation's
+//!   `oblimin`, with factor correlations for the oblique two); loadings sorted and signed as `factanal` prints them;
 //!   communalities, uniquenesses; factor scores by regression (Thomson) or Bartlett.
 //! - Whether the data suit a factor analysis and how many factors to keep:
 //!   [`kmo`] (Kaiser-Meyer-Olkin sampling adequacy, overall and per variable),
@@ -530,6 +530,31 @@ pub enum Rotation {
     Varimax,
     /// Promax with power 4 (R's `promax`): oblique, from the varimax solution.
     Promax,
+    /// Direct oblimin (oblique) by gradient projection (Jennrich 2002), as R
+    /// GPArotation's `oblimin(A, gam = gamma)` with its default `normalize = FALSE`:
+    /// minimizes `sum_{j != l} (L_j^2)' C L_l^2 / 4` with `C = I - gamma / p` over
+    /// oblique rotations of the loadings. `gamma = 0` (see [`Rotation::oblimin`]) is
+    /// direct quartimin; larger `gamma` allows more correlated factors (GPArotation
+    /// documents 0.5 as biquartimin). Stops when the projected gradient's norm is below
+    /// `1e-8` (GPArotation's `eps` is 1e-5), or below `1e-6` once rounding stops every
+    /// step from decreasing the criterion; not converging in 10,000 iterations is an
+    /// [`Error::NotConverged`].
+    Oblimin {
+        /// The oblimin `gamma` (finite; 0 is quartimin).
+        gamma: f64,
+    },
+}
+
+impl Rotation {
+    /// Direct oblimin with `gamma = 0` (direct quartimin), GPArotation's default.
+    ///
+    /// ```
+    /// use patronage::factors::Rotation;
+    /// assert_eq!(Rotation::oblimin(), Rotation::Oblimin { gamma: 0.0 });
+    /// ```
+    pub fn oblimin() -> Self {
+        Rotation::Oblimin { gamma: 0.0 }
+    }
 }
 
 /// How [`FittedFactors::scores`] estimates factor scores.
@@ -647,14 +672,29 @@ impl Fit<&Correlation> for FactorAnalysis {
             Extraction::MaximumLikelihood => maximum_likelihood(corr, &inverse, k, self)?,
             Extraction::PrincipalAxis => principal_axis(corr, &inverse, k, self)?,
         };
-        let (loadings, rotation_matrix, oblique) = rotate(loadings, self.rotation);
+        if let Rotation::Oblimin { gamma } = self.rotation
+            && !gamma.is_finite()
+        {
+            return Err(crate::validate::invalid_parameter(
+                "gamma",
+                gamma,
+                "a finite oblimin gamma (0 is quartimin)",
+            ));
+        }
+        let (loadings, rotation_matrix, oblique) =
+            rotate(loadings, self.rotation).map_err(|(rotations, reason)| Error::NotConverged {
+                model: "factor analysis",
+                iterations: rotations,
+                reason,
+                last_iterate: Vec::new(),
+            })?;
         let phi = match (&rotation_matrix, oblique) {
             (Some(t), true) => {
                 Some(
                     spd_inverse(t.t().dot(t).view()).ok_or_else(|| Error::NotConverged {
                         model: "factor analysis",
                         iterations,
-                        reason: "the promax rotation is singular".into(),
+                        reason: "the oblique rotation is singular".into(),
                         last_iterate: Vec::new(),
                     })?,
                 )
@@ -884,12 +924,18 @@ fn promax(x: &Array2<f64>) -> (Array2<f64>, Array2<f64>) {
     (v.dot(&scaled), vrot.dot(&scaled))
 }
 
-/// Rotated loadings, the rotation matrix (None without rotation), and whether oblique.
-fn rotate(loadings: Array2<f64>, rotation: Rotation) -> (Array2<f64>, Option<Array2<f64>>, bool) {
+/// Rotated loadings, the rotation matrix (None without rotation), and whether oblique;
+/// an oblimin that does not converge gives its iterations and the reason.
+type Rotated = (Array2<f64>, Option<Array2<f64>>, bool);
+
+fn rotate(
+    loadings: Array2<f64>,
+    rotation: Rotation,
+) -> std::result::Result<Rotated, (usize, String)> {
     if loadings.ncols() < 2 {
-        return (loadings, None, false);
+        return Ok((loadings, None, false));
     }
-    match rotation {
+    Ok(match rotation {
         Rotation::None => (loadings, None, false),
         Rotation::Varimax => {
             let (l, t) = varimax(&loadings);
@@ -899,7 +945,154 @@ fn rotate(loadings: Array2<f64>, rotation: Rotation) -> (Array2<f64>, Option<Arr
             let (l, t) = promax(&loadings);
             (l, Some(t), true)
         }
+        Rotation::Oblimin { gamma } => {
+            let (l, t) = oblimin(&loadings, gamma)?;
+            (l, Some(t), true)
+        }
+    })
+}
+
+/// The inverse of a small square matrix by Gauss-Jordan elimination with partial
+/// pivoting; `None` when (numerically) singular.
+fn small_inverse(a: ndarray::ArrayView2<'_, f64>) -> Option<Array2<f64>> {
+    let k = a.nrows();
+    let mut m = a.to_owned();
+    let mut inv = Array2::<f64>::eye(k);
+    let scale = a.iter().fold(0.0f64, |s, v| s.max(v.abs()));
+    for c in 0..k {
+        let piv = (c..k).max_by(|&x, &y| m[[x, c]].abs().total_cmp(&m[[y, c]].abs()))?;
+        // Also catches a NaN pivot.
+        if m[[piv, c]].abs().is_nan() || m[[piv, c]].abs() <= 1e-14 * scale {
+            return None;
+        }
+        for j in 0..k {
+            m.swap([c, j], [piv, j]);
+            inv.swap([c, j], [piv, j]);
+        }
+        let d = m[[c, c]];
+        for j in 0..k {
+            m[[c, j]] /= d;
+            inv[[c, j]] /= d;
+        }
+        for r in 0..k {
+            if r != c {
+                let f = m[[r, c]];
+                if f != 0.0 {
+                    for j in 0..k {
+                        m[[r, j]] -= f * m[[c, j]];
+                        inv[[r, j]] -= f * inv[[c, j]];
+                    }
+                }
+            }
+        }
     }
+    Some(inv)
+}
+
+/// The oblimin criterion of loadings `l` and its gradient (GPArotation's
+/// `vgQ.oblimin`): `X = C (L^2 N)` with `N` ones off the diagonal and
+/// `C = I - gamma / p`; `f = sum(L^2 * X) / 4`, gradient `L * X`.
+fn oblimin_criterion(l: &Array2<f64>, gamma: f64) -> (f64, Array2<f64>) {
+    let (p, k) = l.dim();
+    let sq = l.mapv(|v| v * v);
+    // L^2 N: each entry is the row's sum of squares minus its own.
+    let mut x = Array2::from_shape_fn((p, k), |(i, j)| sq.row(i).sum() - sq[[i, j]]);
+    if gamma != 0.0 {
+        let col_mean: Vec<f64> = x
+            .columns()
+            .into_iter()
+            .map(|c| c.sum() / p as f64)
+            .collect();
+        for ((_, j), v) in x.indexed_iter_mut() {
+            *v -= gamma * col_mean[j];
+        }
+    }
+    let f = (&sq * &x).sum() / 4.0;
+    (f, l * &x)
+}
+
+/// Direct oblimin by GPArotation's `GPFoblq` (gradient projection for oblique
+/// rotations, Jennrich 2002) from the identity: returns the loadings `A T'^-1` and the
+/// rotation matrix `T'^-1` (so the factor correlations are `T' T`).
+fn oblimin(
+    a: &Array2<f64>,
+    gamma: f64,
+) -> std::result::Result<(Array2<f64>, Array2<f64>), (usize, String)> {
+    const EPS: f64 = 1e-8;
+    const STALL: f64 = 1e-6;
+    const MAX_ITER: usize = 10_000;
+    let k = a.ncols();
+    let singular = |it: usize| (it, "the oblimin rotation became singular".to_string());
+    // Loadings A T'^-1 and the gradient -(L' Gq T^-1)' for a rotation T.
+    let at = |t: &Array2<f64>| -> Option<(Array2<f64>, f64, Array2<f64>)> {
+        let ti = small_inverse(t.view())?;
+        let l = a.dot(&ti.t());
+        let (f, gq) = oblimin_criterion(&l, gamma);
+        let g = -(l.t().dot(&gq).dot(&ti)).reversed_axes();
+        Some((l, f, g))
+    };
+    let mut t = Array2::<f64>::eye(k);
+    let (mut l, mut f, mut g) = at(&t).ok_or_else(|| singular(0))?;
+    let mut al = 1.0;
+    for it in 0..=MAX_ITER {
+        // Project the gradient onto the tangent space of unit-length columns.
+        let d: Vec<f64> = (0..k).map(|j| t.column(j).dot(&g.column(j))).collect();
+        let gp = Array2::from_shape_fn((k, k), |(i, j)| g[[i, j]] - t[[i, j]] * d[j]);
+        let s = gp.iter().map(|v| v * v).sum::<f64>().sqrt();
+        if s < EPS {
+            return Ok((
+                l,
+                small_inverse(t.view())
+                    .ok_or_else(|| singular(it))?
+                    .reversed_axes(),
+            ));
+        }
+        if it == MAX_ITER {
+            break;
+        }
+        al *= 2.0;
+        let mut next = None;
+        let mut improved = false;
+        for _ in 0..=10 {
+            let mut x = &t - &(&gp * al);
+            for mut c in x.columns_mut() {
+                let norm = c.dot(&c).sqrt();
+                c /= norm;
+            }
+            let Some((lt, ft, gt)) = at(&x) else {
+                al /= 2.0;
+                continue;
+            };
+            let better = f - ft > 0.5 * s * s * al;
+            next = Some((x, lt, ft, gt));
+            if better {
+                improved = true;
+                break;
+            }
+            al /= 2.0;
+        }
+        let Some((x, lt, ft, gt)) = next else {
+            return Err(singular(it));
+        };
+        if !improved && s < STALL {
+            // Rounding: no step decreases the criterion any more, near a stationary
+            // point (GPArotation would stop at its own eps = 1e-5 long before).
+            return Ok((
+                l,
+                small_inverse(t.view())
+                    .ok_or_else(|| singular(it))?
+                    .reversed_axes(),
+            ));
+        }
+        t = x;
+        l = lt;
+        f = ft;
+        g = gt;
+    }
+    Err((
+        MAX_ITER,
+        "the oblimin rotation did not converge in 10000 iterations".to_string(),
+    ))
 }
 
 /// R's `sortLoadings`: columns by decreasing sum of squares, each signed so its sum is
@@ -973,7 +1166,8 @@ impl FittedFactors {
         self.rotation_matrix.as_ref()
     }
 
-    /// Factor correlations of an oblique rotation (promax), `None` for orthogonal ones.
+    /// Factor correlations of an oblique rotation (promax, oblimin), `None` for
+    /// orthogonal ones.
     pub fn factor_correlations(&self) -> Option<&Array2<f64>> {
         self.factor_correlations.as_ref()
     }

@@ -20,6 +20,8 @@ mod forecast;
 mod quickstart;
 #[path = "../examples/recommend.rs"]
 mod recommend;
+#[path = "../examples/regression.rs"]
+mod regression;
 #[path = "../examples/retention.rs"]
 mod retention;
 #[cfg(feature = "serde")]
@@ -40,6 +42,7 @@ const RUN: &[&str] = &[
     "forecast",
     "quickstart",
     "recommend",
+    "regression",
     "retention",
     "score_one",
     "segments",
@@ -54,6 +57,11 @@ fn channels_runs() {
 #[test]
 fn quickstart_runs() {
     quickstart::main().unwrap();
+}
+
+#[test]
+fn regression_runs() {
+    regression::main().unwrap();
 }
 
 #[test]

@@ -1,7 +1,9 @@
 //! Factor analysis and principal components against R 4.2.2 (`factanal`, `prcomp`,
 //! `varimax`, `promax`) and psych 2.2.9 (`fa(fm = "pa")`, `KMO`, `cortest.bartlett`),
 //! on R's `ability.cov`, `Harman74.cor` and `mtcars` (tests/data/factors/, made by
-//! `make_reference.R`). Loadings are compared up to each column's sign and order.
+//! `make_reference.R`), and direct oblimin against GPArotation 2022.10.2
+//! (`make_oblimin_reference.R`). Loadings are compared up to each column's sign and
+//! order.
 
 use std::collections::BTreeMap;
 
@@ -477,4 +479,76 @@ fn saved_factor_models_are_checked_on_load() {
     assert!(serde_json::from_str::<patronage::factors::FittedPca>(&bad).is_err());
     let bad = json.replacen("\"sds\":[", "\"sds\":[0.0,", 1);
     assert!(serde_json::from_str::<patronage::factors::FittedPca>(&bad).is_err());
+}
+
+#[test]
+fn oblimin_matches_gparotation() {
+    let r = Reference::load();
+    let ob = read("oblimin_reference.csv", 2);
+    let get = |case: &str, q: &str| &ob[&vec![case.to_string(), q.to_string()]];
+    for gamma in [0.0, 0.5] {
+        for (dataset, k) in [("ability", 2), ("harman74", 4), ("mtcars", 3)] {
+            let case = format!("{dataset}_{k}_oblimin_{gamma}");
+            let corr = r.correlation(dataset);
+            let fit = FactorAnalysis::params(k)
+                .rotation(Rotation::Oblimin { gamma })
+                .fit(&corr)
+                .unwrap_or_else(|e| panic!("{case}: {e}"));
+            // Our unrotated loadings match factanal's to 1e-6 (mtcars 1e-5, whose
+            // reference stopped at factr = 100); GPArotation stopped at a projected
+            // gradient of 1e-8 (ability) or 1e-7 (see the `eps` rows).
+            let tol = if dataset == "mtcars" { 1e-5 } else { 1e-6 };
+            columns_match(
+                &format!("{case} loadings"),
+                fit.loadings(),
+                get(&case, "loadings"),
+                tol,
+            );
+            let phi = fit.factor_correlations().expect("oblique");
+            // Correlations up to the factors' order and signs: match each of R's
+            // factors to ours by its loadings column.
+            let theirs = get(&case, "loadings");
+            let ours = fit.loadings();
+            let map: Vec<(usize, f64)> = theirs
+                .columns()
+                .into_iter()
+                .map(|col| {
+                    (0..k)
+                        .flat_map(|j| [(j, 1.0), (j, -1.0)])
+                        .min_by(|a, b| {
+                            let d = |(j, s): (usize, f64)| {
+                                ours.column(j)
+                                    .iter()
+                                    .zip(col.iter())
+                                    .map(|(x, y)| (s * x - y).abs())
+                                    .fold(0.0, f64::max)
+                            };
+                            d(*a).total_cmp(&d(*b))
+                        })
+                        .expect("k > 0")
+                })
+                .collect();
+            let rphi = get(&case, "factor_correlations");
+            for a in 0..k {
+                for b in 0..k {
+                    let (ja, sa) = map[a];
+                    let (jb, sb) = map[b];
+                    let v = sa * sb * phi[[ja, jb]];
+                    assert!(
+                        (v - rphi[[a, b]]).abs() < 10.0 * tol,
+                        "{case} phi[{a},{b}]: {v} vs {}",
+                        rphi[[a, b]]
+                    );
+                }
+            }
+        }
+    }
+    let corr = r.correlation("ability");
+    assert!(
+        FactorAnalysis::params(2)
+            .rotation(Rotation::Oblimin { gamma: f64::NAN })
+            .fit(&corr)
+            .is_err()
+    );
+    assert_eq!(Rotation::oblimin(), Rotation::Oblimin { gamma: 0.0 });
 }

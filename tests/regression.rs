@@ -594,3 +594,43 @@ fn categorical_features_and_interactions_have_readable_names() {
     assert!(one_hot("region", &region, Some("north")).is_err());
     assert!(one_hot("region", &["a", "a"], None).is_err());
 }
+
+/// The fits are the same bit for bit on one thread and on the default pool: the QR's
+/// chunks and the passes' chunks are fixed by size and summed in order.
+#[cfg(feature = "parallel")]
+#[test]
+fn fits_do_not_depend_on_the_thread_count() {
+    let (n, p) = (40_000, 5);
+    let x = ndarray::Array2::from_shape_fn((n, p), |(i, j)| {
+        (((i * 7919 + j * 104_729) % 1000) as f64 / 500.0 - 1.0) * (1.0 + j as f64)
+    });
+    let y: Vec<f64> = (0..n)
+        .map(|i| x.row(i).sum() * 0.3 + ((i * 31) % 17) as f64 / 17.0)
+        .collect();
+    let counts: Vec<f64> = (0..n).map(|i| ((i * 13) % 5) as f64).collect();
+    let fit = || {
+        let ols = patronage::regression::LinearRegression::params()
+            .fit((x.view(), &y))
+            .expect("fits");
+        let glm = patronage::regression::Glm::params(patronage::regression::Family::Poisson)
+            .fit((x.view(), &counts))
+            .expect("fits");
+        (
+            ols.coefficients().to_vec(),
+            ols.robust_standard_errors().cloned(),
+            ols.statistics().condition_number,
+            glm.coefficients().to_vec(),
+            glm.summary()
+                .iter()
+                .map(|c| c.standard_error)
+                .collect::<Vec<_>>(),
+        )
+    };
+    let one = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .expect("pool")
+        .install(fit);
+    let default = fit();
+    assert_eq!(format!("{one:?}"), format!("{default:?}"));
+}

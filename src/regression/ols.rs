@@ -5,7 +5,7 @@ use ndarray::{Array1, ArrayView2};
 
 use super::design::{Design, check_rank};
 use super::inference::{Coefficient, Reference, table};
-use super::qr::{gram_inverse, invert_upper, merge_r, sandwich, singular_values, solve_upper};
+use super::qr::{gram_inverse, invert_upper, merge_r, singular_values, solve_upper};
 use crate::error::{Error, Result};
 use crate::model::{Fit, FitReport, FittedModel};
 
@@ -386,7 +386,8 @@ struct ResidualPart {
     resid: Vec<f64>,
     /// `sum w (y - ybar)^2`.
     centered: f64,
-    /// Lower triangles of `sum omega q q'` for HC0, HC2, HC3 (`q = R^-T x`).
+    /// Diagonals of the HC0, HC2, HC3 sandwiches before scaling: `sum omega z_j^2` with
+    /// `z = R^-1 R^-T sqrt(w) x`.
     meat: [Vec<f64>; 3],
     /// Whether some row had leverage 1 (to rounding).
     full_leverage: bool,
@@ -456,7 +457,7 @@ impl LinearRegressionParams {
         });
         let mut resid = Vec::with_capacity(n);
         let mut centered = 0.0;
-        let mut meat = [vec![0.0; k * k], vec![0.0; k * k], vec![0.0; k * k]];
+        let mut meat = [vec![0.0; k], vec![0.0; k], vec![0.0; k]];
         let mut full_leverage = false;
         for part in parts {
             resid.extend_from_slice(&part.resid);
@@ -546,16 +547,8 @@ impl LinearRegressionParams {
                 .collect::<Vec<f64>>()
         });
         let robust = want_robust.then(|| {
-            let se = |m: &[f64], factor: f64| -> Vec<f64> {
-                let mut full = vec![0.0; k * k];
-                for a in 0..k {
-                    for b in 0..=a {
-                        full[a * k + b] = m[a * k + b];
-                        full[b * k + a] = m[a * k + b];
-                    }
-                }
-                let cov = sandwich(&ri, &full, k);
-                (0..k).map(|j| (factor * cov[j * k + j]).sqrt()).collect()
+            let se = |d: &[f64], factor: f64| -> Vec<f64> {
+                d.iter().map(|v| (factor * v).sqrt()).collect()
             };
             RobustStandardErrors {
                 hc0: se(&meat[0], 1.0),
@@ -632,8 +625,8 @@ fn residual_diagnostics(e: &[f64]) -> (f64, f64, f64, f64) {
 }
 
 /// The residuals of rows `lo..hi`, their share of the centered TSS and, when `robust`,
-/// of the HC meats in the coordinates `q = R^-T x` (so the sandwich is
-/// `R^-1 (sum omega q q') R^-T`; the leverage is `|q|^2`).
+/// of the diagonals of the HC sandwiches `R^-1 (sum omega q q') R^-T` with
+/// `q = R^-T sqrt(w) x` (the leverage is `|q|^2`), as `sum omega (R^-1 q)_j^2`.
 #[inline(always)]
 fn residual_chunk(
     design: &Design<'_>,
@@ -649,7 +642,7 @@ fn residual_chunk(
     let mut resid = Vec::with_capacity(hi - lo);
     let mut centered = 0.0;
     let mut meat = if robust {
-        [vec![0.0; k * k], vec![0.0; k * k], vec![0.0; k * k]]
+        [vec![0.0; k], vec![0.0; k], vec![0.0; k]]
     } else {
         [Vec::new(), Vec::new(), Vec::new()]
     };
@@ -703,17 +696,33 @@ fn residual_chunk(
                 omega[1][b] = e2 / one_minus;
                 omega[2][b] = e2 / (one_minus * one_minus);
             }
-            let mut wa = [0.0f64; BLOCK];
+            // Back substitution with R: z = R^-1 q = (X'WX)^-1 sqrt(w) x, so that the
+            // sandwich's diagonal is sum omega z_j^2. Only the standard errors are
+            // reported, so this O(k) accumulation per row replaces three O(k^2 / 2)
+            // outer products (measured: the HC part of the 1M x 20 bench about halves).
+            for j in (0..k).rev() {
+                for l in j + 1..k {
+                    let rjl = r[j * k + l];
+                    let (qj, ql) = q.split_at_mut(l * BLOCK);
+                    let ql = &ql[..m];
+                    for (a, &b) in qj[j * BLOCK..j * BLOCK + m].iter_mut().zip(ql) {
+                        *a -= rjl * b;
+                    }
+                }
+                let inv = 1.0 / r[j * k + j];
+                for a in &mut q[j * BLOCK..j * BLOCK + m] {
+                    *a *= inv;
+                }
+            }
             for (v, om) in omega.iter().enumerate() {
                 let acc = &mut meat[v];
-                for a in 0..k {
-                    let qa = &q[a * BLOCK..a * BLOCK + m];
+                for (j, a) in acc.iter_mut().enumerate() {
+                    let zj = &q[j * BLOCK..j * BLOCK + m];
+                    let mut s = 0.0;
                     for b in 0..m {
-                        wa[b] = om[b] * qa[b];
+                        s += om[b] * zj[b] * zj[b];
                     }
-                    for c in 0..=a {
-                        acc[a * k + c] += super::qr::dot(&wa[..m], &q[c * BLOCK..c * BLOCK + m]);
-                    }
+                    *a += s;
                 }
             }
         }

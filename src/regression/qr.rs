@@ -116,26 +116,6 @@ pub(crate) fn invert_upper(r: &[f64], k: usize) -> Vec<f64> {
     inv
 }
 
-/// `R^-1 M R^-T` for `Ri = R^-1` (row-major `k x k`) and symmetric `M`: the sandwich.
-pub(crate) fn sandwich(ri: &[f64], m: &[f64], k: usize) -> Vec<f64> {
-    // T = Ri M, then T Ri'.
-    let mut t = vec![0.0; k * k];
-    for i in 0..k {
-        for j in 0..k {
-            t[i * k + j] = (0..k).map(|l| ri[i * k + l] * m[l * k + j]).sum();
-        }
-    }
-    let mut out = vec![0.0; k * k];
-    for i in 0..k {
-        for j in 0..=i {
-            let v: f64 = (0..k).map(|l| t[i * k + l] * ri[j * k + l]).sum();
-            out[i * k + j] = v;
-            out[j * k + i] = v;
-        }
-    }
-    out
-}
-
 /// `R^-1 R^-T = (R' R)^-1` for `Ri = R^-1`: the unscaled covariance of least squares.
 pub(crate) fn gram_inverse(ri: &[f64], k: usize) -> Vec<f64> {
     let mut out = vec![0.0; k * k];
