@@ -61,6 +61,7 @@ pub mod fit;
 pub mod kmeans;
 pub mod score;
 pub mod summary;
+pub mod wire;
 
 pub use score::{
     Model, churn_probability_udf, cluster_udf, clv_udf, expected_purchases_udf, p_alive_udf,
