@@ -60,9 +60,7 @@ impl Args {
     {
         match self.get(name) {
             None => Ok(default),
-            Some(v) => v
-                .parse()
-                .map_err(|e| anyhow!("--{name} {v}: {e}")),
+            Some(v) => v.parse().map_err(|e| anyhow!("--{name} {v}: {e}")),
         }
     }
 }
@@ -177,7 +175,9 @@ fn write_parquet(rows: &[Transaction<u64>], dir: &Path, files: usize) -> Result<
                     batch.iter().map(|t| t.customer as i64),
                 )),
                 Arc::new(Date32Array::from_iter_values(batch.iter().map(|t| t.day.0))),
-                Arc::new(Float64Array::from_iter_values(batch.iter().map(|t| t.amount))),
+                Arc::new(Float64Array::from_iter_values(
+                    batch.iter().map(|t| t.amount),
+                )),
             ];
             writer.write(&RecordBatch::try_new(schema.clone(), columns)?)?;
         }
@@ -266,7 +266,11 @@ async fn check(args: &Args) -> Result<()> {
     );
     let t = Instant::now();
     write_parquet(&rows, &dir, files)?;
-    println!("wrote {files} Parquet files to {}: {:.1} s", dir.display(), secs(t));
+    println!(
+        "wrote {files} Parquet files to {}: {:.1} s",
+        dir.display(),
+        secs(t)
+    );
 
     // The local crate: one process, the rows in memory.
     let t = Instant::now();
@@ -277,8 +281,14 @@ async fn check(args: &Args) -> Result<()> {
     let local_bg = BetaGeo::params().fit(&core)?;
     let local_fit_s = secs(t);
     let mut local: Vec<(u64, Bits)> = {
-        let (orders, spend) = (core.orders().context("orders")?, core.total_spend().context("spend")?);
-        let (first, last) = (core.first_day().context("first")?, core.last_day().context("last")?);
+        let (orders, spend) = (
+            core.orders().context("orders")?,
+            core.total_spend().context("spend")?,
+        );
+        let (first, last) = (
+            core.first_day().context("first")?,
+            core.last_day().context("last")?,
+        );
         (0..core.len())
             .map(|i| {
                 (
@@ -341,7 +351,11 @@ async fn check(args: &Args) -> Result<()> {
             .zip(&local)
             .find(|(a, b)| a != b)
             .map(|(a, b)| format!("cluster {a:?} vs local {b:?}"));
-        println!("  first difference: {first:?} (sizes {} vs {})", remote.len(), local.len());
+        println!(
+            "  first difference: {first:?} (sizes {} vs {})",
+            remote.len(),
+            local.len()
+        );
     }
     drop(remote);
 
@@ -403,7 +417,11 @@ async fn check(args: &Args) -> Result<()> {
         for i in 0..b.num_rows() {
             remote.push((
                 customer.value(i) as u64,
-                (p.value(i).to_bits(), e.value(i).to_bits(), v.value(i).to_bits()),
+                (
+                    p.value(i).to_bits(),
+                    e.value(i).to_bits(),
+                    v.value(i).to_bits(),
+                ),
             ));
         }
     }
@@ -430,7 +448,8 @@ async fn check(args: &Args) -> Result<()> {
                 *log.customer_id(core.customer()[i]),
                 (
                     bg.probability_alive(x, tx, age)?.to_bits(),
-                    bg.conditional_expected_purchases(52.0, x, tx, age)?.to_bits(),
+                    bg.conditional_expected_purchases(52.0, x, tx, age)?
+                        .to_bits(),
                     valuation.value_of(&bg, &gg, &row, &params)?.to_bits(),
                 ),
             ))

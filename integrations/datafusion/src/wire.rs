@@ -80,6 +80,9 @@ impl PurchaseSpec {
 }
 
 /// One of patronage's functions with its parameters.
+// Built once per function in a plan and serialized at once: the size of the largest
+// variant (a fitted model) does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub(crate) enum Spec {
