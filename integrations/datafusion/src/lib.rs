@@ -66,6 +66,7 @@ pub mod kmeans;
 pub mod logistic;
 pub mod score;
 pub mod summary;
+pub mod wire;
 
 pub use score::{
     Model, churn_probability_udf, cluster_udf, clv_udf, expected_purchases_udf, p_alive_udf,

@@ -40,6 +40,8 @@ use patronage::rfm::{RfmModel, SegmentMap};
 use patronage::segment::FittedKMeans;
 use patronage::summary::{SummaryParams, SummaryRow};
 
+use crate::wire::{PurchaseSpec, Spec};
+
 /// The SQL name of [`p_alive_udf`].
 pub const P_ALIVE: &str = "p_alive";
 /// The SQL name of [`expected_purchases_udf`].
@@ -69,6 +71,10 @@ trait Score: Debug + Send + Sync + 'static {
     /// Equality and hashing of the parameters (for DataFusion's plan comparisons).
     fn same(&self, other: &dyn std::any::Any) -> bool;
     fn hash_params(&self, state: &mut dyn Hasher);
+    /// The function with its parameters, for the wire (`None`: not serializable).
+    fn spec(&self) -> Option<Spec> {
+        None
+    }
 }
 
 /// A batch's scores, one per packed row.
@@ -267,6 +273,9 @@ impl<M: Model> Score for PAlive<M> {
     fn score_rows(&self, x: ArrayView2<'_, f64>) -> patronage::Result<Scores<'_>> {
         row_by_row(x, |a| self.0.probability_alive(a[0], a[1], a[2]))
     }
+    fn spec(&self) -> Option<Spec> {
+        PurchaseSpec::of(&self.0).map(|model| Spec::PAlive { model })
+    }
     fn same(&self, other: &dyn std::any::Any) -> bool {
         other.downcast_ref::<Self>() == Some(self)
     }
@@ -290,6 +299,9 @@ impl<M: Model> Score for Expected<M> {
             self.0
                 .conditional_expected_purchases(a[0], a[1], a[2], a[3])
         })
+    }
+    fn spec(&self) -> Option<Spec> {
+        PurchaseSpec::of(&self.0).map(|model| Spec::ExpectedPurchases { model })
     }
     fn same(&self, other: &dyn std::any::Any) -> bool {
         other.downcast_ref::<Self>() == Some(self)
@@ -316,6 +328,14 @@ impl<M: Model> Score for Clv<M> {
     }
     fn score_rows(&self, x: ArrayView2<'_, f64>) -> patronage::Result<Scores<'_>> {
         row_by_row(x, |a| self.value(a))
+    }
+    fn spec(&self) -> Option<Spec> {
+        PurchaseSpec::of(&self.purchases).map(|purchases| Spec::Clv {
+            purchases,
+            spend: self.spend.clone(),
+            valuation: self.valuation,
+            params: self.params,
+        })
     }
     fn same(&self, other: &dyn std::any::Any) -> bool {
         other.downcast_ref::<Self>() == Some(self)
@@ -428,6 +448,11 @@ impl Score for Churn {
     fn score_rows(&self, x: ArrayView2<'_, f64>) -> patronage::Result<Scores<'_>> {
         Ok(Scores::Float(self.0.predict_proba(x)?.to_vec()))
     }
+    fn spec(&self) -> Option<Spec> {
+        Some(Spec::ChurnProbability {
+            model: self.0.clone(),
+        })
+    }
     fn same(&self, other: &dyn std::any::Any) -> bool {
         other.downcast_ref::<Self>() == Some(self)
     }
@@ -455,6 +480,11 @@ impl Score for Cluster {
         // Cluster indices are below k, itself at most the number of rows fitted.
         let labels = self.0.predict(x)?;
         Ok(Scores::Int(labels.into_iter().map(|c| c as i64).collect()))
+    }
+    fn spec(&self) -> Option<Spec> {
+        Some(Spec::KmeansCluster {
+            model: self.0.clone(),
+        })
     }
     fn same(&self, other: &dyn std::any::Any) -> bool {
         other.downcast_ref::<Self>() == Some(self)
@@ -492,6 +522,12 @@ impl Score for RfmSegment {
             .map(|i| self.segments.name(i))
             .collect();
         Ok(Scores::Text(names))
+    }
+    fn spec(&self) -> Option<Spec> {
+        Some(Spec::RfmSegment {
+            model: self.model.clone(),
+            segments: self.segments.clone(),
+        })
     }
     fn same(&self, other: &dyn std::any::Any) -> bool {
         other.downcast_ref::<Self>() == Some(self)
@@ -560,6 +596,80 @@ pub fn rfm_segment_udf(model: &RfmModel, segments: &SegmentMap) -> ScalarUDF {
         model: model.clone(),
         segments: segments.clone(),
     })
+}
+
+/// The wire spec of `udf` when it is one of this crate's scoring functions.
+pub(crate) fn spec_of(udf: &ScalarUDF) -> Option<Spec> {
+    use patronage::clv::{BetaGeo, BetaGeoBetaBinom, ModifiedBetaGeo, ParetoNbd};
+    let inner = udf.inner();
+    macro_rules! try_scores {
+        ($($score:ty),+ $(,)?) => {
+            $(
+                if let Some(u) = inner.downcast_ref::<ScoreUdf<$score>>() {
+                    return u.score.spec();
+                }
+            )+
+        };
+    }
+    macro_rules! per_model {
+        ($($model:ty),+) => {
+            try_scores!($(PAlive<$model>, Expected<$model>, Clv<$model>),+);
+        };
+    }
+    per_model!(BetaGeo, ParetoNbd, ModifiedBetaGeo, BetaGeoBetaBinom);
+    try_scores!(Churn, Cluster, RfmSegment);
+    None
+}
+
+/// The scoring function of a wire spec (the aggregate's spec is not a scalar function).
+pub(crate) fn from_spec(spec: Spec) -> Result<ScalarUDF> {
+    fn purchases(model: PurchaseSpec, f: impl PurchaseUdf) -> Result<ScalarUDF> {
+        match model {
+            PurchaseSpec::BetaGeo(m) => f.make(&m),
+            PurchaseSpec::ParetoNbd(m) => f.make(&m),
+            PurchaseSpec::ModifiedBetaGeo(m) => f.make(&m),
+            PurchaseSpec::BetaGeoBetaBinom(m) => f.make(&m),
+        }
+    }
+    /// A function of a purchase model, whatever its type.
+    trait PurchaseUdf {
+        fn make<M: Model>(self, model: &M) -> Result<ScalarUDF>;
+    }
+    struct MakePAlive;
+    impl PurchaseUdf for MakePAlive {
+        fn make<M: Model>(self, model: &M) -> Result<ScalarUDF> {
+            Ok(p_alive_udf(model))
+        }
+    }
+    struct MakeExpected;
+    impl PurchaseUdf for MakeExpected {
+        fn make<M: Model>(self, model: &M) -> Result<ScalarUDF> {
+            Ok(expected_purchases_udf(model))
+        }
+    }
+    struct MakeClv(GammaGamma, Valuation, SummaryParams);
+    impl PurchaseUdf for MakeClv {
+        fn make<M: Model>(self, model: &M) -> Result<ScalarUDF> {
+            clv_udf(model, &self.0, self.1, &self.2)
+        }
+    }
+    match spec {
+        Spec::PAlive { model } => purchases(model, MakePAlive),
+        Spec::ExpectedPurchases { model } => purchases(model, MakeExpected),
+        Spec::Clv {
+            purchases: model,
+            spend,
+            valuation,
+            params,
+        } => purchases(model, MakeClv(spend, valuation, params)),
+        Spec::ChurnProbability { model } => Ok(churn_probability_udf(&model)),
+        Spec::KmeansCluster { model } => Ok(cluster_udf(&model)),
+        Spec::RfmSegment { model, segments } => Ok(rfm_segment_udf(&model, &segments)),
+        Spec::CustomerSummary { .. } => Err(DataFusionError::Plan(format!(
+            "`{}` is an aggregate, not a scalar function",
+            crate::CUSTOMER_SUMMARY
+        ))),
+    }
 }
 
 /// Helper functions of the engine-side fits (feature `session`).
