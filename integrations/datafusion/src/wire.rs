@@ -15,7 +15,7 @@
 //! the valuation). Numbers are written in their shortest round-trip form and read back
 //! bit for bit, so a decoded function computes bit for bit what the encoded one does.
 //! Decoding validates what it reads: a model's parameters as the core crate does when
-//! loading a model, the summary params as [`customer_summary_udaf`] does; a truncated,
+//! loading a model, the summary params as [`customer_summary_udaf`](crate::customer_summary_udaf) does; a truncated,
 //! hand-edited or foreign buffer is a planning error naming the function, never a
 //! panic.
 //!
