@@ -42,7 +42,7 @@ use crate::error::{Error, Result};
 use crate::model::Fit;
 use crate::validate;
 
-use super::{ColdStart, Interactions, Recommender, popular_excluding, top_k};
+use super::{ColdStart, Interactions, Recommender, top_k};
 
 /// The largest number of factors.
 pub const MAX_FACTORS: usize = 1_024;
@@ -698,10 +698,7 @@ impl<C, I> Recommender for FittedAls<C, I> {
                 top_k(&mut out, k);
                 out
             }
-            _ => match self.cold_start {
-                ColdStart::Popularity => popular_excluding(&self.data, &[], k),
-                ColdStart::Empty => Vec::new(),
-            },
+            _ => self.cold_start.recommend(&self.data, k),
         }
     }
 }

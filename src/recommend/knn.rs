@@ -35,7 +35,7 @@ use crate::error::Result;
 use crate::model::Fit;
 use crate::validate;
 
-use super::{ColdStart, Interactions, Recommender, popular_excluding, top_k};
+use super::{ColdStart, Interactions, Recommender, top_k};
 
 /// The similarity of two items bought by the same customers (definitions in
 /// [`knn`](self)).
@@ -339,10 +339,7 @@ impl<C, I> Recommender for FittedItemKnn<C, I> {
                 let history = self.data.history(u as usize).0;
                 self.scores(history, self.exclude_bought, k)
             }
-            _ => match self.cold_start {
-                ColdStart::Popularity => popular_excluding(&self.data, &[], k),
-                ColdStart::Empty => Vec::new(),
-            },
+            _ => self.cold_start.recommend(&self.data, k),
         }
     }
 }

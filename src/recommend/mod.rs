@@ -94,6 +94,16 @@ pub enum ColdStart {
     Empty,
 }
 
+impl ColdStart {
+    /// The top `k` for a customer without a usable history in `data`.
+    pub(crate) fn recommend<C, I>(self, data: &Interactions<C, I>, k: usize) -> Vec<(u32, f64)> {
+        match self {
+            ColdStart::Popularity => popular_excluding(data, &[], k),
+            ColdStart::Empty => Vec::new(),
+        }
+    }
+}
+
 /// Purchase histories: customers and items interned to dense indices (in first-seen
 /// order), and per customer the distinct items bought (ascending index) with the
 /// number of order lines of each.
