@@ -9,6 +9,11 @@
 //! are bit-identical with and without the feature and on every CPU.
 
 /// Runs `kernel` compiled for the best instruction set available at run time.
+///
+/// The kernel must be a closure marked `#[inline(always)]` calling `#[inline(always)]`
+/// functions: code that is not inlined into the dispatching function is compiled for
+/// the baseline only (a closure with a loop body is otherwise kept out of line, and the
+/// dispatch gains nothing).
 #[inline(always)]
 pub(crate) fn vectorized<R>(kernel: impl FnOnce() -> R) -> R {
     #[cfg(all(feature = "simd", target_arch = "x86_64"))]

@@ -705,7 +705,10 @@ impl GlmParams {
     fn pass(&self, design: &Design<'_>, beta: &[f64]) -> Pass {
         let k = design.k();
         let parts = crate::kernels::map_chunks(design.n(), |lo, hi| {
-            crate::math::simd::vectorized(|| self.pass_chunk(design, beta, lo, hi))
+            crate::math::simd::vectorized(
+                #[inline(always)]
+                || self.pass_chunk(design, beta, lo, hi),
+            )
         });
         let mut total = Pass {
             score: vec![0.0; k],

@@ -451,9 +451,10 @@ impl LinearRegressionParams {
         let ri = invert_upper(&rd, k);
         let ybar = (0..n).map(|i| design.weight(i) * y[i]).sum::<f64>() / total_weight;
         let parts = crate::kernels::map_chunks(n, |lo, hi| {
-            crate::math::simd::vectorized(|| {
-                residual_chunk(&design, &beta, &rd, ybar, want_robust, lo, hi)
-            })
+            crate::math::simd::vectorized(
+                #[inline(always)]
+                || residual_chunk(&design, &beta, &rd, ybar, want_robust, lo, hi),
+            )
         });
         let mut resid = Vec::with_capacity(n);
         let mut centered = 0.0;
