@@ -348,8 +348,10 @@ fn axpy(a: f64, x: &[f64], y: &mut [f64]) {
     }
 }
 
-/// A dot product with four accumulators (vectorizes; a fixed order).
-#[inline]
+/// A dot product with four accumulators (vectorizes; a fixed order). Always inlined, so
+/// that inside [`vectorized`](crate::math::simd::vectorized) it is compiled for the
+/// wider instruction set.
+#[inline(always)]
 pub(crate) fn dot(a: &[f64], b: &[f64]) -> f64 {
     let mut acc = [0.0f64; 4];
     let (ca, cb) = (a.chunks_exact(4), b.chunks_exact(4));
@@ -686,17 +688,26 @@ impl<C, I> Recommender for FittedAls<C, I> {
                 } else {
                     &[]
                 };
-                let mut out: Vec<(u32, f64)> = Vec::with_capacity(self.data.n_items());
+                // One vectorized pass over the catalogue, scoring each candidate and
+                // keeping the top k as it goes. (Splitting the pass over threads was
+                // slower: waking the pool costs more than the 10,000-item pass.)
                 let mut next = bought.iter().peekable();
-                for (i, yi) in self.item_factors.chunks_exact(self.factors).enumerate() {
-                    if next.peek() == Some(&&(i as u32)) {
-                        next.next();
-                        continue;
-                    }
-                    out.push((i as u32, dot(xu, yi)));
-                }
-                top_k(&mut out, k);
-                out
+                let candidates = self
+                    .item_factors
+                    .chunks_exact(self.factors)
+                    .enumerate()
+                    .filter_map(move |(i, yi)| {
+                        if next.peek() == Some(&&(i as u32)) {
+                            next.next();
+                            None
+                        } else {
+                            Some((i as u32, dot(xu, yi)))
+                        }
+                    });
+                crate::math::simd::vectorized(
+                    #[inline(always)]
+                    || top_k(candidates, k),
+                )
             }
             _ => self.cold_start.recommend(&self.data, k),
         }

@@ -216,9 +216,9 @@ impl<C: Clone, I: Clone> Fit<&Interactions<C, I>> for ItemKnnParams {
                     }
                 }
                 touched.clear();
-                top_k(&mut row, keep);
-                lens.push(row.len());
-                out.extend_from_slice(&row);
+                let best = top_k(row.drain(..), keep);
+                lens.push(best.len());
+                out.extend_from_slice(&best);
             }
             (lens, out)
         };
@@ -313,15 +313,11 @@ impl<C, I> FittedItemKnn<C, I> {
                 *a += s;
             }
         }
-        let mut out: Vec<(u32, f64)> = Vec::with_capacity(touched.len());
-        for &j in &touched {
-            if exclude && history.binary_search(&j).is_ok() {
-                continue;
-            }
-            out.push((j, acc[j as usize]));
-        }
-        top_k(&mut out, k);
-        out
+        let candidates = touched
+            .iter()
+            .filter(|&&j| !(exclude && history.binary_search(&j).is_ok()))
+            .map(|&j| (j, acc[j as usize]));
+        top_k(candidates, k)
     }
 }
 
