@@ -1425,4 +1425,4 @@ fn window_stats_returns(
 }
 
 mod partial;
-pub use partial::{PartialSummary, PartialSummaryParts};
+pub use partial::{PERIOD_SPEND_CAP, PartialSummary, PartialSummaryParts};

@@ -340,10 +340,39 @@ fn check_refunds(refunds: &[(i64, i128, u32)]) -> Result<()> {
 /// The most a period of a [`PartialSummary`] holds, in micro-units: `u32::MAX` orders
 /// of [`MAX_AMOUNT`](crate::transactions::MAX_AMOUNT). Reached only once the order
 /// count has stopped at `u32::MAX` (say by merging a state into itself again and
-/// again); spends stop there too, so every sum of periods fits `i128`.
-const PERIOD_SPEND_CAP: i128 = u32::MAX as i128 * (crate::transactions::MAX_AMOUNT * MICRO) as i128;
+/// again); spends stop there too, so every sum of periods fits `i128`. A query engine
+/// keeping partial states in its own columns sums a period's spends with
+/// [`PartialSummary::add_spends`], which stops there.
+pub const PERIOD_SPEND_CAP: i128 = u32::MAX as i128 * (crate::transactions::MAX_AMOUNT * MICRO) as i128;
 
 impl PartialSummary {
+    /// The (period, spend in micro-units) one purchase adds to a partial state under
+    /// `params`, as [`update`](Self::update) records it; `None` for a purchase that
+    /// `update` ignores (after the observation end's period, or an amount that is not
+    /// finite, is negative or is above
+    /// [`MAX_AMOUNT`](crate::transactions::MAX_AMOUNT)). For a query engine that keeps
+    /// the states of many groups in its own columns.
+    ///
+    /// ```
+    /// use patronage::summary::{PartialSummary, SummaryParams};
+    /// use patronage::transactions::Day;
+    /// let params = SummaryParams::new(Day(30)).period_days(7);
+    /// // Week 1 counted from the origin (day 4, a Monday); 2.5 in micro-units.
+    /// assert_eq!(PartialSummary::purchase_entry(&params, Day(15), 2.5), Some((1, 2_500_000)));
+    /// assert_eq!(PartialSummary::purchase_entry(&params, Day(40), 2.5), None);
+    /// ```
+    pub fn purchase_entry(params: &SummaryParams, day: Day, amount: f64) -> Option<(i64, i128)> {
+        let p = params.period_of(day);
+        let in_range = (0.0..=crate::transactions::MAX_AMOUNT).contains(&amount);
+        (p <= params.period_of(params.observation_end) && in_range).then(|| (p, to_micro(amount)))
+    }
+
+    /// Two spends of one period summed as states sum them: stopping at
+    /// [`PERIOD_SPEND_CAP`] (and never overflowing, whatever the operands).
+    pub fn add_spends(a: i128, b: i128) -> i128 {
+        a.saturating_add(b).min(PERIOD_SPEND_CAP)
+    }
+
     /// Adds one row: a purchase, or a refund (a negative amount), which only a
     /// [`finish_with`](Self::finish_with) under [`Returns::Net`] or
     /// [`Returns::Separate`] reads. Rows after the observation window, and non-finite
@@ -367,11 +396,13 @@ impl PartialSummary {
             }
             return;
         }
-        let nano = to_micro(amount);
+        let Some((p, nano)) = Self::purchase_entry(params, day, amount) else {
+            return;
+        };
         let known = self.bounds.len() == self.periods.len();
         match self.periods.binary_search_by_key(&p, |e| e.0) {
             Ok(i) => {
-                self.periods[i].1 = (self.periods[i].1 + nano).min(PERIOD_SPEND_CAP);
+                self.periods[i].1 = Self::add_spends(self.periods[i].1, nano);
                 if let Some(b) = self.bounds.get_mut(i).filter(|_| known) {
                     *b = (b.0.min(day), b.1.max(day));
                 }

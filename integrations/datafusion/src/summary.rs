@@ -272,12 +272,10 @@ impl AggregateUDFImpl for CustomerSummaryUdaf {
         &self,
         args: AccumulatorArgs,
     ) -> Result<Box<dyn GroupsAccumulator>> {
-        Ok(Box::new(SummaryGroupsAccumulator {
-            params: self.params,
-            columns: self.columns(&args)?,
-            groups: Vec::new(),
-            entries: 0,
-        }))
+        Ok(Box::new(SummaryGroupsAccumulator::new(
+            self.params,
+            self.columns(&args)?,
+        )))
     }
 }
 
@@ -370,40 +368,34 @@ fn kept(filter: Option<&BooleanArray>, i: usize) -> bool {
 }
 
 /// Partial states as the Arrow state columns of [`state_fields`].
-fn encode_states(states: Vec<PartialSummary>) -> Result<Vec<ArrayRef>> {
-    let n = states.len();
-    let mut offsets: Vec<i32> = Vec::with_capacity(n + 1);
-    offsets.push(0);
-    let mut periods: Vec<i64> = Vec::new();
-    let mut spends: Vec<i128> = Vec::new();
-    let mut orders: Vec<u32> = Vec::with_capacity(n);
-    let mut first: Vec<Option<i32>> = Vec::with_capacity(n);
-    let mut last: Vec<Option<i32>> = Vec::with_capacity(n);
-    for state in states {
-        let parts = state.into_parts();
-        for (p, s) in parts.periods {
-            periods.push(p);
-            spends.push(s);
-        }
-        let end = i32::try_from(periods.len()).map_err(|_| {
+fn encode_states(states: Taken) -> Result<Vec<ArrayRef>> {
+    let offsets = states
+        .offsets
+        .iter()
+        .map(|&o| i32::try_from(o))
+        .collect::<std::result::Result<Vec<i32>, _>>()
+        .map_err(|_| {
             DataFusionError::ResourcesExhausted(format!(
                 "{CUSTOMER_SUMMARY}: more than {} purchase periods in one state batch",
                 i32::MAX
             ))
         })?;
-        offsets.push(end);
-        orders.push(parts.orders);
-        first.push(parts.first_day.map(|d| d.0));
-        last.push(parts.last_day.map(|d| d.0));
-    }
     let offsets = OffsetBuffer::new(offsets.into());
     let item = |t: DataType| Arc::new(Field::new_list_field(t, false));
-    let spends = Decimal128Array::from(spends).with_precision_and_scale(38, 0)?;
+    let spends = Decimal128Array::from(states.spends).with_precision_and_scale(38, 0)?;
+    let day = |end: bool| -> ArrayRef {
+        Arc::new(Int32Array::from_iter(
+            states
+                .days
+                .iter()
+                .map(|d| d.map(|(a, b)| if end { b.0 } else { a.0 })),
+        ))
+    };
     Ok(vec![
         Arc::new(ListArray::try_new(
             item(DataType::Int64),
             offsets.clone(),
-            Arc::new(Int64Array::from(periods)),
+            Arc::new(Int64Array::from(states.periods)),
             None,
         )?),
         Arc::new(ListArray::try_new(
@@ -412,17 +404,49 @@ fn encode_states(states: Vec<PartialSummary>) -> Result<Vec<ArrayRef>> {
             Arc::new(spends),
             None,
         )?),
-        Arc::new(UInt32Array::from(orders)),
-        Arc::new(Int32Array::from(first)),
-        Arc::new(Int32Array::from(last)),
+        Arc::new(UInt32Array::from(states.orders)),
+        day(false),
+        day(true),
     ])
+}
+
+/// One row of the state columns: a partial state, borrowed.
+struct StateRow<'a> {
+    periods: &'a [i64],
+    spends: &'a [i128],
+    orders: u32,
+    first_day: Option<Day>,
+    last_day: Option<Day>,
+}
+
+impl StateRow<'_> {
+    /// The state as a core [`PartialSummary`], checked as a loaded state is.
+    fn to_partial(&self) -> Result<PartialSummary> {
+        let parts = PartialSummaryParts {
+            periods: self
+                .periods
+                .iter()
+                .copied()
+                .zip(self.spends.iter().copied())
+                .collect(),
+            orders: self.orders,
+            first_day: self.first_day,
+            last_day: self.last_day,
+            ..PartialSummaryParts::default()
+        };
+        PartialSummary::try_from(parts).map_err(|e| {
+            DataFusionError::Execution(format!(
+                "{CUSTOMER_SUMMARY}: invalid intermediate state: {e}"
+            ))
+        })
+    }
 }
 
 /// Reads the state columns of [`state_fields`] back, one partial state per row,
 /// handing each to `merge` with its row index.
 fn decode_states(
     values: &[ArrayRef],
-    mut merge: impl FnMut(usize, PartialSummary) -> Result<()>,
+    mut merge: impl FnMut(usize, StateRow<'_>) -> Result<()>,
 ) -> Result<()> {
     let bad = |what: &str| {
         DataFusionError::Internal(format!(
@@ -456,34 +480,35 @@ fn decode_states(
     let last = last
         .as_primitive_opt::<Int32Type>()
         .ok_or_else(|| bad("last_day"))?;
+    let rows = periods.len();
+    if [spends.len(), orders.len(), first.len(), last.len()] != [rows; 4] {
+        return Err(bad("row count"));
+    }
     let (po, so) = (periods.value_offsets(), spends.value_offsets());
-    for row in 0..periods.len() {
+    for row in 0..rows {
         if periods.is_null(row) {
             continue;
         }
         let (lo, hi) = (po[row] as usize, po[row + 1] as usize);
         let (slo, shi) = (so[row] as usize, so[row + 1] as usize);
-        if hi - lo != shi - slo || hi > period_values.len() || shi > spend_values.len() {
+        let (Some(periods), Some(spends)) = (period_values.get(lo..hi), spend_values.get(slo..shi))
+        else {
+            return Err(bad("periods"));
+        };
+        if periods.len() != spends.len() {
             return Err(bad("spends"));
         }
         let day = |a: &Int32Array| a.is_valid(row).then(|| Day(a.value(row)));
-        let parts = PartialSummaryParts {
-            periods: period_values[lo..hi]
-                .iter()
-                .copied()
-                .zip(spend_values[slo..shi].iter().copied())
-                .collect(),
-            orders: orders.value(row),
-            first_day: day(first),
-            last_day: day(last),
-            ..PartialSummaryParts::default()
-        };
-        let state = PartialSummary::try_from(parts).map_err(|e| {
-            DataFusionError::Execution(format!(
-                "{CUSTOMER_SUMMARY}: invalid intermediate state: {e}"
-            ))
-        })?;
-        merge(row, state)?;
+        merge(
+            row,
+            StateRow {
+                periods,
+                spends,
+                orders: orders.value(row),
+                first_day: day(first),
+                last_day: day(last),
+            },
+        )?;
     }
     Ok(())
 }
@@ -532,23 +557,141 @@ fn finish(state: &PartialSummary, params: &SummaryParams) -> Result<Option<Summa
         .map_err(|e| DataFusionError::Execution(format!("{CUSTOMER_SUMMARY}: {e}")))
 }
 
-/// The grouped accumulator: one partial state per group, in group-index order.
+/// The grouped accumulator, in columns: per group the order count and the first and
+/// last purchase day; for all groups together, one (group, period, spend) entry per
+/// purchase row or per period of a merged state, in arrival order. Updates and merges
+/// append; emitting sorts the entries by group (a counting sort) and each group's by
+/// period, summing a period's spends. Keeping a core [`PartialSummary`] per group
+/// instead cost two allocations per group and partition and a merge of sorted vectors
+/// per state: 1.17 s against 0.12 s for the engine's built-in aggregates on the
+/// synthetic-1M bench.
 #[derive(Debug)]
 struct SummaryGroupsAccumulator {
     params: SummaryParams,
     columns: Columns,
-    groups: Vec<PartialSummary>,
-    /// An upper bound on the (period, spend) entries held, for [`size`](GroupsAccumulator::size).
-    entries: usize,
+    orders: Vec<u32>,
+    days: Vec<Option<(Day, Day)>>,
+    entries: Vec<Entry>,
+}
+
+/// A purchase (or a merged state's period) of a group.
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    group: usize,
+    period: i64,
+    spend: i128,
+}
+
+/// Emitted groups: their distinct periods (ascending) and spends, group `g`'s at
+/// `offsets[g]..offsets[g + 1]`, orders and first/last purchase days.
+struct Taken {
+    offsets: Vec<usize>,
+    periods: Vec<i64>,
+    spends: Vec<i128>,
+    orders: Vec<u32>,
+    days: Vec<Option<(Day, Day)>>,
+}
+
+impl Taken {
+    /// Group `g` as a core [`PartialSummary`], checked as a loaded state is.
+    fn partial(&self, g: usize) -> Result<PartialSummary> {
+        let (lo, hi) = (self.offsets[g], self.offsets[g + 1]);
+        StateRow {
+            periods: &self.periods[lo..hi],
+            spends: &self.spends[lo..hi],
+            orders: self.orders[g],
+            first_day: self.days[g].map(|d| d.0),
+            last_day: self.days[g].map(|d| d.1),
+        }
+        .to_partial()
+    }
+}
+
+/// Two optional (first, last) day spans joined.
+fn join_days(a: Option<(Day, Day)>, b: Option<(Day, Day)>) -> Option<(Day, Day)> {
+    match (a, b) {
+        (Some(x), Some(y)) => Some((x.0.min(y.0), x.1.max(y.1))),
+        (x, y) => x.or(y),
+    }
 }
 
 impl SummaryGroupsAccumulator {
-    fn take(&mut self, emit_to: EmitTo) -> Vec<PartialSummary> {
-        let taken = emit_to.take_needed(&mut self.groups);
-        if self.groups.is_empty() {
-            self.entries = 0;
+    fn new(params: SummaryParams, columns: Columns) -> Self {
+        Self {
+            params,
+            columns,
+            orders: Vec::new(),
+            days: Vec::new(),
+            entries: Vec::new(),
         }
-        taken
+    }
+
+    fn resize(&mut self, groups: usize) {
+        if groups > self.orders.len() {
+            self.orders.resize(groups, 0);
+            self.days.resize(groups, None);
+        }
+    }
+
+    /// Takes the first groups out (all, or `First(n)`), renumbering the rest.
+    fn take(&mut self, emit_to: EmitTo) -> Taken {
+        let total = self.orders.len();
+        let n = match emit_to {
+            EmitTo::All => total,
+            EmitTo::First(n) => n.min(total),
+        };
+        // Counting sort of the emitted groups' entries by group.
+        let mut starts = vec![0usize; n + 1];
+        for e in &self.entries {
+            if e.group < n {
+                starts[e.group + 1] += 1;
+            }
+        }
+        for g in 0..n {
+            starts[g + 1] += starts[g];
+        }
+        let mut sorted = vec![(0i64, 0i128); starts[n]];
+        let mut next = starts.clone();
+        let mut rest = Vec::new();
+        for e in self.entries.drain(..) {
+            if e.group < n {
+                sorted[next[e.group]] = (e.period, e.spend);
+                next[e.group] += 1;
+            } else {
+                rest.push(Entry {
+                    group: e.group - n,
+                    ..e
+                });
+            }
+        }
+        self.entries = rest;
+        // Each group's periods in order, a period's spends summed.
+        let mut offsets = Vec::with_capacity(n + 1);
+        offsets.push(0);
+        let (mut periods, mut spends) = (Vec::with_capacity(sorted.len()), Vec::new());
+        for g in 0..n {
+            let group = &mut sorted[starts[g]..starts[g + 1]];
+            group.sort_unstable_by_key(|e| e.0);
+            let first = periods.len();
+            for &(p, s) in group.iter() {
+                if periods.len() > first && periods.last() == Some(&p) {
+                    if let Some(last) = spends.last_mut() {
+                        *last = PartialSummary::add_spends(*last, s);
+                    }
+                } else {
+                    periods.push(p);
+                    spends.push(s);
+                }
+            }
+            offsets.push(periods.len());
+        }
+        Taken {
+            offsets,
+            periods,
+            spends,
+            orders: self.orders.drain(..n).collect(),
+            days: self.days.drain(..n).collect(),
+        }
     }
 }
 
@@ -561,31 +704,37 @@ impl GroupsAccumulator for SummaryGroupsAccumulator {
         total_num_groups: usize,
     ) -> Result<()> {
         let input = Input::new(values, &self.columns)?;
-        self.groups
-            .resize_with(total_num_groups, PartialSummary::default);
+        self.resize(total_num_groups);
+        self.entries.reserve(group_indices.len());
         for (i, &g) in group_indices.iter().enumerate() {
             if !kept(opt_filter, i) {
                 continue;
             }
             let (day, amount) = input.row(i, &self.columns)?;
-            self.groups[g].update(&self.params, day, amount);
+            if let Some((period, spend)) = PartialSummary::purchase_entry(&self.params, day, amount)
+            {
+                self.entries.push(Entry {
+                    group: g,
+                    period,
+                    spend,
+                });
+                self.orders[g] = self.orders[g].saturating_add(1);
+                self.days[g] = join_days(self.days[g], Some((day, day)));
+            }
         }
-        self.entries += group_indices.len();
         Ok(())
     }
 
     fn evaluate(&mut self, emit_to: EmitTo) -> Result<ArrayRef> {
-        let states = self.take(emit_to);
-        let rows = states
-            .iter()
-            .map(|s| finish(s, &self.params))
+        let taken = self.take(emit_to);
+        let rows = (0..taken.orders.len())
+            .map(|g| finish(&taken.partial(g)?, &self.params))
             .collect::<Result<Vec<_>>>()?;
         Ok(Arc::new(encode_results(&rows, &self.columns.day_type)?))
     }
 
     fn state(&mut self, emit_to: EmitTo) -> Result<Vec<ArrayRef>> {
-        let states = self.take(emit_to);
-        encode_states(states)
+        encode_states(self.take(emit_to))
     }
 
     fn merge_batch(
@@ -594,20 +743,39 @@ impl GroupsAccumulator for SummaryGroupsAccumulator {
         group_indices: &[usize],
         total_num_groups: usize,
     ) -> Result<()> {
-        self.groups
-            .resize_with(total_num_groups, PartialSummary::default);
-        let groups = &mut self.groups;
+        self.resize(total_num_groups);
+        let (orders, days, entries) = (&mut self.orders, &mut self.days, &mut self.entries);
         decode_states(values, |row, state| {
-            let g = *group_indices.get(row).ok_or_else(|| {
-                DataFusionError::Internal(format!(
-                    "{CUSTOMER_SUMMARY}: state row {row} has no group"
-                ))
-            })?;
-            groups[g].merge(&state);
+            let g = *group_indices
+                .get(row)
+                .filter(|&&g| g < orders.len())
+                .ok_or_else(|| {
+                    DataFusionError::Internal(format!(
+                        "{CUSTOMER_SUMMARY}: state row {row} has no group"
+                    ))
+                })?;
+            // A state's own checks (sorted periods, spends within the orders, ...) run
+            // when the merged group is emitted: merging here only appends.
+            for (&period, &spend) in state.periods.iter().zip(state.spends) {
+                entries.push(Entry {
+                    group: g,
+                    period,
+                    spend,
+                });
+            }
+            orders[g] = orders[g].saturating_add(state.orders);
+            let span = match (state.first_day, state.last_day) {
+                (Some(a), Some(b)) => Some((a, b)),
+                (None, None) => None,
+                _ => {
+                    return Err(DataFusionError::Execution(format!(
+                        "{CUSTOMER_SUMMARY}: invalid intermediate state: a first purchase day without a last, or a last without a first (row {row})"
+                    )));
+                }
+            };
+            days[g] = join_days(days[g], span);
             Ok(())
-        })?;
-        self.entries += values.first().map_or(0, |v| v.len());
-        Ok(())
+        })
     }
 
     fn convert_to_state(
@@ -616,22 +784,37 @@ impl GroupsAccumulator for SummaryGroupsAccumulator {
         opt_filter: Option<&BooleanArray>,
     ) -> Result<Vec<ArrayRef>> {
         let input = Input::new(values, &self.columns)?;
-        let mut states = Vec::with_capacity(input.days.len());
-        for i in 0..input.days.len() {
-            let mut s = PartialSummary::default();
+        let n = input.days.len();
+        let mut states = Taken {
+            offsets: Vec::with_capacity(n + 1),
+            periods: Vec::with_capacity(n),
+            spends: Vec::with_capacity(n),
+            orders: Vec::with_capacity(n),
+            days: Vec::with_capacity(n),
+        };
+        states.offsets.push(0);
+        for i in 0..n {
+            let mut purchase = None;
             if kept(opt_filter, i) {
                 let (day, amount) = input.row(i, &self.columns)?;
-                s.update(&self.params, day, amount);
+                purchase = PartialSummary::purchase_entry(&self.params, day, amount)
+                    .map(|entry| (entry, day));
             }
-            states.push(s);
+            if let Some(((period, spend), _)) = purchase {
+                states.periods.push(period);
+                states.spends.push(spend);
+            }
+            states.offsets.push(states.periods.len());
+            states.orders.push(u32::from(purchase.is_some()));
+            states.days.push(purchase.map(|(_, day)| (day, day)));
         }
         encode_states(states)
     }
 
     fn size(&self) -> usize {
-        self.groups.capacity() * std::mem::size_of::<PartialSummary>()
-            + self.entries
-                * (std::mem::size_of::<(i64, i128)>() + std::mem::size_of::<(Day, Day)>())
+        self.entries.capacity() * std::mem::size_of::<Entry>()
+            + self.orders.capacity() * std::mem::size_of::<u32>()
+            + self.days.capacity() * std::mem::size_of::<Option<(Day, Day)>>()
     }
 }
 
@@ -669,7 +852,14 @@ impl Accumulator for SummaryAccumulator {
     }
 
     fn state(&mut self) -> Result<Vec<ScalarValue>> {
-        let arrays = encode_states(vec![self.state.clone()])?;
+        let parts = self.state.clone().into_parts();
+        let arrays = encode_states(Taken {
+            offsets: vec![0, parts.periods.len()],
+            periods: parts.periods.iter().map(|p| p.0).collect(),
+            spends: parts.periods.iter().map(|p| p.1).collect(),
+            orders: vec![parts.orders],
+            days: vec![parts.first_day.zip(parts.last_day)],
+        })?;
         arrays
             .iter()
             .map(|a| ScalarValue::try_from_array(a, 0))
@@ -679,10 +869,137 @@ impl Accumulator for SummaryAccumulator {
     fn merge_batch(&mut self, states: &[ArrayRef]) -> Result<()> {
         let state = &mut self.state;
         decode_states(states, |_, s| {
-            state.merge(&s);
+            state.merge(&s.to_partial()?);
             Ok(())
         })?;
         self.entries += states.first().map_or(0, |v| v.len());
         Ok(())
+    }
+}
+
+// unwrap/expect in the tests act on fixtures the tests build, never on caller input.
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn accumulator() -> SummaryGroupsAccumulator {
+        SummaryGroupsAccumulator::new(
+            SummaryParams::new(Day(60)).period_days(7),
+            Columns {
+                day: "day".into(),
+                amount: "amount".into(),
+                day_type: DataType::Int32,
+            },
+        )
+    }
+
+    /// Rows of 5 groups, interleaved, some after the observation end.
+    fn feed(acc: &mut SummaryGroupsAccumulator) {
+        let groups: Vec<usize> = (0..40).map(|i| (i * 3) % 5).collect();
+        let days: Vec<i32> = (0..40).map(|i| (i * 17) % 70).collect();
+        let amounts: Vec<f64> = (0..40).map(|i| f64::from(i) * 1.25).collect();
+        let values: Vec<ArrayRef> = vec![
+            Arc::new(Int32Array::from(days)),
+            Arc::new(Float64Array::from(amounts)),
+        ];
+        acc.update_batch(&values, &groups, None, 5).unwrap();
+    }
+
+    #[test]
+    fn emitting_in_parts_or_through_states_equals_emitting_all() {
+        let mut all = accumulator();
+        feed(&mut all);
+        let whole = all.evaluate(EmitTo::All).unwrap();
+        assert_eq!(whole.len(), 5);
+
+        let mut parts = accumulator();
+        feed(&mut parts);
+        let head = parts.evaluate(EmitTo::First(2)).unwrap();
+        let tail = parts.evaluate(EmitTo::All).unwrap();
+        assert_eq!(&*head, &*whole.slice(0, 2));
+        assert_eq!(&*tail, &*whole.slice(2, 3));
+
+        // Partial states of two accumulators, merged into a third, twice over.
+        let mut merged = accumulator();
+        for _ in 0..2 {
+            let mut a = accumulator();
+            feed(&mut a);
+            let first = a.state(EmitTo::First(3)).unwrap();
+            merged.merge_batch(&first, &[0, 1, 2], 5).unwrap();
+            let rest = a.state(EmitTo::All).unwrap();
+            merged.merge_batch(&rest, &[3, 4], 5).unwrap();
+        }
+        let twice = merged.evaluate(EmitTo::All).unwrap();
+        let twice = twice.as_struct();
+        let once = whole.as_struct();
+        let orders = |s: &StructArray| {
+            s.column(4)
+                .as_primitive::<arrow::datatypes::UInt32Type>()
+                .values()
+                .to_vec()
+        };
+        assert_eq!(
+            orders(twice),
+            orders(once).iter().map(|o| 2 * o).collect::<Vec<_>>()
+        );
+        // Same periods, twice the spend: frequency and recency equal, spend doubled.
+        for c in [0, 1, 2] {
+            assert_eq!(twice.column(c), once.column(c));
+        }
+        let spend = |s: &StructArray| s.column(5).as_primitive::<Float64Type>().values().to_vec();
+        assert_eq!(
+            spend(twice),
+            spend(once).iter().map(|v| 2.0 * v).collect::<Vec<_>>()
+        );
+    }
+
+    /// State columns for one crafted state.
+    fn state(
+        periods: Vec<i64>,
+        spends: Vec<i128>,
+        orders: u32,
+        days: Option<(i32, i32)>,
+    ) -> Vec<ArrayRef> {
+        encode_states(Taken {
+            offsets: vec![0, periods.len()],
+            spends,
+            orders: vec![orders],
+            days: vec![days.map(|(a, b)| (Day(a), Day(b)))],
+            periods,
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn crafted_states_are_errors_not_panics() {
+        let cases = [
+            // Spends not matching the orders (more than MAX_AMOUNT per order).
+            state(vec![1], vec![i128::MAX], 1, Some((7, 7))),
+            state(vec![1, 2], vec![i128::MAX, i128::MAX], 2, Some((7, 14))),
+            // A negative spend.
+            state(vec![1], vec![-5], 1, Some((7, 7))),
+            // Orders without periods; periods without orders.
+            state(vec![], vec![], 3, None),
+            state(vec![1], vec![5], 0, Some((7, 7))),
+            // A period after the observation end's, a day outside its period.
+            state(vec![1_000], vec![5], 1, Some((7_000, 7_000))),
+            state(vec![1], vec![5], 1, Some((30, 30))),
+            // The first day after the last.
+            state(vec![1, 2], vec![5, 5], 2, Some((14, 7))),
+            // A period beyond any i32 day's.
+            state(vec![i64::MAX], vec![5], 1, Some((7, 7))),
+        ];
+        for (k, columns) in cases.iter().enumerate() {
+            let mut acc = accumulator();
+            let merged = acc.merge_batch(columns, &[0], 1);
+            let result = merged.and_then(|()| acc.evaluate(EmitTo::All));
+            assert!(result.is_err(), "case {k}: {result:?}");
+        }
+        // A state row without a group, a first day without a last.
+        let mut acc = accumulator();
+        assert!(acc.merge_batch(&cases[0], &[], 1).is_err());
+        let mut half = state(vec![1], vec![5], 1, Some((7, 7)));
+        half[4] = Arc::new(Int32Array::from(vec![None::<i32>]));
+        assert!(acc.merge_batch(&half, &[0], 1).is_err());
     }
 }
