@@ -1,6 +1,11 @@
 //! `customer_summary` through DataFusion on "synthetic-1M" (rows in day order, as an
 //! order table is written), 2 partitions per core, against the core crate's
 //! `TransactionLog::from_columns` + `summarize` on the same columns (target: within 3x).
+//! The engine's built-in count/min/max/sum over the same GROUP BY is timed as its floor.
+//!
+//! Measured (release, 2 cores, quiet machine, 2026-12-06): DataFusion 343 ms, built-ins
+//! 122 ms, core from_columns + summarize 160-201 ms (1.7-2.1x: target met); 1.17 s with
+//! a `PartialSummary` per group before the columnar accumulator.
 
 use std::hint::black_box;
 use std::sync::Arc;
