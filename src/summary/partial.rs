@@ -343,7 +343,8 @@ fn check_refunds(refunds: &[(i64, i128, u32)]) -> Result<()> {
 /// again); spends stop there too, so every sum of periods fits `i128`. A query engine
 /// keeping partial states in its own columns sums a period's spends with
 /// [`PartialSummary::add_spends`], which stops there.
-pub const PERIOD_SPEND_CAP: i128 = u32::MAX as i128 * (crate::transactions::MAX_AMOUNT * MICRO) as i128;
+pub const PERIOD_SPEND_CAP: i128 =
+    u32::MAX as i128 * (crate::transactions::MAX_AMOUNT * MICRO) as i128;
 
 impl PartialSummary {
     /// The (period, spend in micro-units) one purchase adds to a partial state under
