@@ -711,6 +711,12 @@ impl GroupsAccumulator for SummaryGroupsAccumulator {
                 continue;
             }
             let (day, amount) = input.row(i, &self.columns)?;
+            if g >= self.orders.len() {
+                return Err(DataFusionError::Internal(format!(
+                    "{CUSTOMER_SUMMARY}: group index {g} of row {i} is beyond the {} groups",
+                    self.orders.len()
+                )));
+            }
             if let Some((period, spend)) = PartialSummary::purchase_entry(&self.params, day, amount)
             {
                 self.entries.push(Entry {
