@@ -1001,8 +1001,14 @@ mod tests {
             let result = merged.and_then(|()| acc.evaluate(EmitTo::All));
             assert!(result.is_err(), "case {k}: {result:?}");
         }
-        // A state row without a group, a first day without a last.
+        // A state row without a group, a first day without a last, a purchase row of a
+        // group beyond the groups.
         let mut acc = accumulator();
+        let values: Vec<ArrayRef> = vec![
+            Arc::new(Int32Array::from(vec![3])),
+            Arc::new(Float64Array::from(vec![1.0])),
+        ];
+        assert!(acc.update_batch(&values, &[7], None, 5).is_err());
         assert!(acc.merge_batch(&cases[0], &[], 1).is_err());
         let mut half = state(vec![1], vec![5], 1, Some((7, 7)));
         half[4] = Arc::new(Int32Array::from(vec![None::<i32>]));
