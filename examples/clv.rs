@@ -59,7 +59,7 @@ pub fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!(
         "Gamma-Gamma: log-likelihood {:.4}, frequency-spend correlation {:.3}",
         gg.report().log_likelihood,
-        gg.frequency_spend_correlation()
+        gg.frequency_spend_correlation().unwrap_or(f64::NAN)
     );
     for (k, (name, v)) in [("p", gg.p()), ("q", gg.q()), ("v", gg.v())]
         .iter()

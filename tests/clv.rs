@@ -181,7 +181,7 @@ fn gamma_gamma_and_clv_match_lifetimes() {
             "E[spend|customer]",
         );
     }
-    assert!(gg.frequency_spend_correlation().abs() < 0.2);
+    assert!(gg.frequency_spend_correlation().expect("fitted").abs() < 0.2);
 
     let bg = BetaGeo::params().fit(&s).unwrap();
     // lifetimes' month for weekly models: 4.345 weeks.

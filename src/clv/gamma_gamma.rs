@@ -117,7 +117,7 @@ impl GammaGammaParams {
             p: params[0],
             q: params[1],
             v: params[2],
-            frequency_spend_correlation: correlation,
+            frequency_spend_correlation: Some(correlation),
             report: FitReport::new(ll, 3, n, None, iterations, true).with_covariance(cov),
             rows: counts,
         })
@@ -289,8 +289,7 @@ pub struct GammaGamma {
     p: f64,
     q: f64,
     v: f64,
-    #[cfg_attr(feature = "serde", serde(with = "crate::serde_float"))]
-    frequency_spend_correlation: f64,
+    frequency_spend_correlation: Option<f64>,
     report: FitReport,
     #[cfg_attr(feature = "serde", serde(default))]
     rows: SpendRows,
@@ -304,11 +303,17 @@ struct RawGammaGamma {
     p: f64,
     q: f64,
     v: f64,
-    #[serde(with = "crate::serde_float")]
+    /// A number, or null; "NaN" in files written before the correlation was optional.
+    #[serde(default = "no_correlation", with = "crate::serde_float")]
     frequency_spend_correlation: f64,
     report: FitReport,
     #[serde(default)]
     rows: SpendRows,
+}
+
+#[cfg(feature = "serde")]
+fn no_correlation() -> f64 {
+    f64::NAN
 }
 
 #[cfg(feature = "serde")]
@@ -322,16 +327,18 @@ impl TryFrom<RawGammaGamma> for GammaGamma {
             raw.report,
         )?;
         let c = raw.frequency_spend_correlation;
-        // A Pearson correlation, up to rounding; NaN for from_params.
+        // A Pearson correlation, up to rounding; null (or "NaN", as files written
+        // before it was optional hold) for from_params.
         if !(c.is_nan() || c.abs() <= 1.0 + 1e-12) {
             return Err(Error::InvalidParameter {
                 name: "frequency_spend_correlation",
                 value: c.to_string(),
                 reason: "a saved Gamma-Gamma model's correlation must be in [-1, 1] \
-                         (or NaN, null in JSON, for a model from parameters)"
+                         (or null for a model from parameters)"
                     .into(),
             });
         }
+        let c = (!c.is_nan()).then_some(c);
         Ok(Self {
             p: raw.p,
             q: raw.q,
@@ -389,7 +396,7 @@ impl GammaGamma {
             p,
             q,
             v,
-            frequency_spend_correlation: f64::NAN,
+            frequency_spend_correlation: None,
             report: FitReport::default(),
             rows: SpendRows::default(),
         })
@@ -411,8 +418,9 @@ impl GammaGamma {
     }
 
     /// Pearson correlation of frequency and mean spend among the repeat buyers fitted
-    /// (near 0 supports the model's independence assumption; NaN for `from_params`).
-    pub fn frequency_spend_correlation(&self) -> f64 {
+    /// (near 0 supports the model's independence assumption); `None` for a model from
+    /// [`from_params`](Self::from_params), which saw no data.
+    pub fn frequency_spend_correlation(&self) -> Option<f64> {
         self.frequency_spend_correlation
     }
 
