@@ -482,3 +482,43 @@ fn bgbb_fit_with_a_huge_number_of_opportunities() {
         }
     });
 }
+
+#[test]
+fn channels_at_their_limits() {
+    bounded("channels_at_their_limits", || {
+        use patronage::Period;
+        use patronage::channels::{
+            ChannelLog, ChannelPurchase, Dominant, Journey, Journeys, MAX_MIGRATION_CHANNELS,
+            MAX_STATES, Markov,
+        };
+        // One more channel than a migration matrix may have, and purchases 5,000 years
+        // apart: refused before the dense matrix or the periods are built.
+        let rows: Vec<ChannelPurchase<u32, u32>> = (0..=MAX_MIGRATION_CHANNELS as u32)
+            .map(|i| ChannelPurchase {
+                customer: i % 7,
+                day: Day(if i == 0 { 5_000 * 365 } else { i as i32 }),
+                amount: 10.0,
+                channel: i,
+            })
+            .collect();
+        let log = ChannelLog::new(&rows).unwrap();
+        limit_exceeded(
+            log.migration(Period::Month, Dominant::default()),
+            MAX_MIGRATION_CHANNELS,
+        );
+        assert_eq!(log.mix().len(), 7);
+        // Order 3 over 100,000 journeys of 3 distinct channels out of 5,000: far more
+        // states than MAX_STATES, refused as they are counted.
+        let labels: Vec<[u32; 3]> = (0..100_000u32)
+            .map(|i| [i % 5_000, (i * 7 + 1) % 5_000, (i * 13 + 2) % 5_000])
+            .collect();
+        let journeys: Vec<Journey<'_, u32>> = labels
+            .iter()
+            .enumerate()
+            .map(|(i, l)| Journey::new(l, i % 2 == 0))
+            .collect();
+        let journeys = Journeys::new(&journeys).unwrap();
+        limit_exceeded(Markov::order(3).attribute(&journeys), MAX_STATES);
+        limit_exceeded(Markov::order(1).attribute(&journeys), MAX_STATES);
+    });
+}
