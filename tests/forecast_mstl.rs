@@ -125,31 +125,28 @@ fn r_ets(refs: &BTreeMap<(String, String), Vec<f64>>, case: &str) -> (EtsSpec, E
     (EtsSpec::new(error, trend, SeasonType::None), coefficients)
 }
 
-/// Checks a forecast against R's; the interval half-widths are compared after scaling
-/// by `width` (the ratio of the crate's forecast standard deviation to R's).
+/// Checks a forecast's means and 80% / 95% bounds against R's.
 fn check_forecast(
     f: &Forecast,
     refs: &BTreeMap<(String, String), Vec<f64>>,
     case: &str,
-    width: f64,
     tol: f64,
 ) -> f64 {
-    let mean = r(refs, case, "mean");
-    let mut worst = assert_close(&f.mean, &mean, tol, &format!("{case} mean"));
+    let mut worst = assert_close(
+        &f.mean,
+        &r(refs, case, "mean"),
+        tol,
+        &format!("{case} mean"),
+    );
     for (k, level) in ["80", "95"].iter().enumerate() {
         for (bound, own) in [
             ("lower", &f.intervals[k].lower),
             ("upper", &f.intervals[k].upper),
         ] {
             let rb = r(refs, case, &format!("{bound}{level}"));
-            let scaled: Vec<f64> = rb
-                .iter()
-                .zip(&mean)
-                .map(|(b, m)| m + (b - m) * width)
-                .collect();
             worst = worst.max(assert_close(
                 own,
-                &scaled,
+                &rb,
                 tol,
                 &format!("{case} {bound}{level}"),
             ));
@@ -162,10 +159,9 @@ fn check_forecast(
 fn forecasts_at_r_ets_coefficients_match_r() {
     // R's forecast(mstl(x)) and stlf(x) with the ETS model R chose evaluated here at
     // R's estimates: the check is of the decomposition, the seasonal naive parts, the
-    // re-seasonalized means, intervals and fitted values, not of the optimizer. R's
-    // ets divides the residual sum of squares by n - k (k estimated smoothing
-    // parameters and initial states); the crate's ETS by n - k - 1 (it counts the
-    // variance too): additive-error half-widths are compared at that ratio.
+    // re-seasonalized means, intervals and fitted values, not of the optimizer. Both
+    // divide the residual sum of squares by n - k (k estimated smoothing parameters
+    // and initial states).
     let series = r_series();
     let refs = r_reference();
     for (name, h) in [("taylor", 96), ("daily", 60), ("weekly", 104)] {
@@ -179,12 +175,15 @@ fn forecasts_at_r_ets_coefficients_match_r() {
         )
         .fit(&s)
         .unwrap();
-        let n = y.len() as f64;
         let k = r(&refs, name, "ets_npar")[0];
-        let r_sigma2 = r(&refs, name, "ets_sigma2")[0];
+        assert_eq!(
+            model.report().n_params as f64,
+            k + 1.0,
+            "{name}: k and the variance"
+        );
         assert_close(
             &[model.inner().sigma2()],
-            &[r_sigma2 * (n - k) / (n - k - 1.0)],
+            &r(&refs, name, "ets_sigma2"),
             1e-8,
             &format!("{name} sigma2"),
         );
@@ -195,15 +194,7 @@ fn forecasts_at_r_ets_coefficients_match_r() {
             &format!("{name} loglik"),
         );
         let f = model.forecast(h, &[0.8, 0.95]).unwrap();
-        if spec.error == ErrorType::Additive {
-            let width = (model.inner().sigma2() / r_sigma2).sqrt();
-            check_forecast(&f, &refs, name, width, 1e-10);
-        } else {
-            // Multiplicative errors: the forecast variance is not proportional to
-            // sigma2; means exact, bounds within the 0.25% that n - k - 1 makes.
-            assert_close(&f.mean, &r(&refs, name, "mean"), 1e-10, name);
-            check_forecast(&f, &refs, name, 1.0, 2e-3);
-        }
+        check_forecast(&f, &refs, name, 1e-10);
         assert_close(model.fitted(), &r(&refs, name, "fitted"), 1e-12, name);
     }
 }

@@ -432,7 +432,9 @@ pub(super) fn evaluate(
         phi: spec.damped().then_some(p.phi),
         initial_state,
         last_state: state,
-        sigma2: sse / (n - n_params) as f64,
+        // R's divisor: n minus the smoothing parameters and free initial states
+        // (`length(model$par)`), not counting the variance itself.
+        sigma2: sse / (n - (n_params - 1)) as f64,
         report: FitReport::new(
             log_likelihood,
             n_params,

@@ -228,7 +228,8 @@ impl FittedEts {
         &self.last_state
     }
     /// Innovation variance: `Σ e_t² / (n - k)` with `e_t` the additive or relative
-    /// errors and `k` the estimated parameters, as R.
+    /// errors and `k` the smoothing parameters and free initial states (the report's
+    /// `n_params` less the variance), as R's `ets`.
     pub fn sigma2(&self) -> f64 {
         self.sigma2
     }
