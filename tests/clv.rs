@@ -9,7 +9,7 @@ use patronage::clv::value::{lifetime_value, lifetime_value_continuous};
 use patronage::clv::{BetaGeo, GammaGamma, PurchaseModel};
 use patronage::prelude::*;
 use patronage::simulate::Simulation;
-use patronage::{CustomerSummary, Day, Error, Horizon};
+use patronage::{CustomerSummary, Day, Error, Horizon, SummaryParams, TransactionLog};
 
 use common::{abs, cdnow_csv, cdnow_exact, csv, rel};
 
@@ -643,4 +643,48 @@ fn log_likelihood_at_given_parameters() {
             ..
         })
     ));
+}
+
+#[test]
+fn gamma_gamma_fits_where_rounding_stalls_the_line_search() {
+    // Simulated spends on which the fit stopped with a gradient of 1e-7 to 8e-7 (the
+    // mean log-likelihood's rounding hides any further decrease) and was reported as
+    // not converged. The fit is a maximum: moving any parameter 0.1% either way does
+    // not raise the log-likelihood beyond its rounding.
+    for (n, seed, (p, q, v)) in [
+        (3_000, 0, (2.0, 10.0, 5.0)),
+        (500, 4, (10.0, 30.0, 2.0)),
+        (500, 24, (10.0, 30.0, 2.0)),
+        (3_000, 26, (3.0, 20.0, 50.0)),
+    ] {
+        let rows = Simulation::new(n)
+            .seed(seed)
+            .spend(p, q, v)
+            .observation_end(Day(400))
+            .transactions()
+            .unwrap();
+        let s = TransactionLog::new(&rows)
+            .unwrap()
+            .summarize(&SummaryParams::new(Day(400)).time_unit_days(7.0))
+            .unwrap();
+        let gg = GammaGamma::params()
+            .fit(&s)
+            .unwrap_or_else(|e| panic!("n {n} seed {seed}: {e}"));
+        let ll = gg.log_likelihood(&s).unwrap();
+        let base = [gg.p(), gg.q(), gg.v()];
+        for k in 0..3 {
+            for factor in [0.999, 1.001] {
+                let mut moved = base;
+                moved[k] *= factor;
+                let other = GammaGamma::from_params(moved[0], moved[1], moved[2])
+                    .unwrap()
+                    .log_likelihood(&s)
+                    .unwrap();
+                assert!(
+                    other <= ll + 1e-9 * ll.abs(),
+                    "n {n} seed {seed}: {other} > {ll}"
+                );
+            }
+        }
+    }
 }
