@@ -454,3 +454,45 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn purchase_entries_at_the_edges() {
+    use patronage::summary::PERIOD_SPEND_CAP;
+    use patronage::transactions::MAX_AMOUNT;
+    // Days at the ends of i32 with the origin at the other end, 1-day and 7-day periods.
+    for period in [1, 7] {
+        let far = SummaryParams::new(Day(i32::MAX))
+            .period_days(period)
+            .origin(Day(i32::MIN));
+        let (p, spend) = PartialSummary::purchase_entry(&far, Day(i32::MAX), 1.0).unwrap();
+        assert_eq!(
+            p,
+            (i64::from(i32::MAX) - i64::from(i32::MIN)) / i64::from(period)
+        );
+        assert_eq!(spend, 1_000_000);
+        assert_eq!(
+            PartialSummary::purchase_entry(&far, Day(i32::MIN), 0.0),
+            Some((0, 0))
+        );
+    }
+    let params = SummaryParams::new(Day(100));
+    // Ignored as `update` ignores them: after the end, not finite, negative, too large.
+    for amount in [f64::NAN, f64::INFINITY, -1.0, MAX_AMOUNT * 2.0] {
+        assert_eq!(
+            PartialSummary::purchase_entry(&params, Day(5), amount),
+            None
+        );
+    }
+    assert_eq!(PartialSummary::purchase_entry(&params, Day(101), 1.0), None);
+    assert!(PartialSummary::purchase_entry(&params, Day(5), MAX_AMOUNT).is_some());
+    // Sums stop at the cap and never overflow.
+    assert_eq!(
+        PartialSummary::add_spends(i128::MAX, i128::MAX),
+        PERIOD_SPEND_CAP
+    );
+    assert_eq!(
+        PartialSummary::add_spends(PERIOD_SPEND_CAP, 1),
+        PERIOD_SPEND_CAP
+    );
+    assert_eq!(PartialSummary::add_spends(2, 3), 5);
+}

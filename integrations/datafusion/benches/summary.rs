@@ -79,41 +79,31 @@ fn summary(c: &mut Criterion) {
     let sql =
         "SELECT customer, customer_summary(day, amount) AS s FROM purchases GROUP BY customer";
 
+    // Runs a query to the end, returning the rows out.
+    let rows_of = |query: &str| {
+        runtime.block_on(async {
+            let batches = ctx
+                .sql(query)
+                .await
+                .expect("plan")
+                .collect()
+                .await
+                .expect("run");
+            batches.iter().map(RecordBatch::num_rows).sum::<usize>()
+        })
+    };
+
     let mut g = c.benchmark_group("synthetic-1M summary");
     g.sample_size(10);
     g.bench_function(format!("datafusion, {partitions} partitions"), |b| {
-        b.iter(|| {
-            runtime.block_on(async {
-                let batches = ctx
-                    .sql(sql)
-                    .await
-                    .expect("plan")
-                    .collect()
-                    .await
-                    .expect("run");
-                black_box(batches.iter().map(RecordBatch::num_rows).sum::<usize>())
-            })
-        });
+        b.iter(|| black_box(rows_of(sql)));
     });
     // The engine's own floor for this GROUP BY: built-in aggregates over the same rows.
     let floor = "SELECT customer, count(*), min(day), max(day), sum(amount) FROM purchases \
                  GROUP BY customer";
     g.bench_function(
         format!("datafusion built-ins (count, min, max, sum), {partitions} partitions"),
-        |b| {
-            b.iter(|| {
-                runtime.block_on(async {
-                    let batches = ctx
-                        .sql(floor)
-                        .await
-                        .expect("plan")
-                        .collect()
-                        .await
-                        .expect("run");
-                    black_box(batches.iter().map(RecordBatch::num_rows).sum::<usize>())
-                })
-            });
-        },
+        |b| b.iter(|| black_box(rows_of(floor))),
     );
     g.bench_function("core: from_columns + summarize", |b| {
         b.iter(|| {
